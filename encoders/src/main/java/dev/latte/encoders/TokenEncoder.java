@@ -1,0 +1,27 @@
+package dev.latte.encoders;
+
+import dev.latte.core.TokenMatrix;
+import java.util.List;
+
+/**
+ * Turns text into one L2-normalised vector per token. Implementations are thread-safe.
+ */
+public interface TokenEncoder extends AutoCloseable {
+
+  ModelConfig config();
+
+  /** A stable fingerprint of the model files and config: indexes record it to detect a mismatch. */
+  String fingerprint();
+
+  default int dimension() {
+    return config().dimension();
+  }
+
+  EncodedText encodeQuery(String query);
+
+  /** Encodes a batch of documents (each title + text as one passage), one matrix per input. */
+  List<EncodedText> encodeDocuments(List<String> documents);
+
+  @Override
+  void close();
+}
