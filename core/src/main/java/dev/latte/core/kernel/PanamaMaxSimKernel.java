@@ -2,7 +2,6 @@ package dev.latte.core.kernel;
 
 import dev.latte.core.TokenMatrix;
 import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
@@ -13,7 +12,7 @@ import jdk.incubator.vector.VectorSpecies;
  * row-major document four tokens at a time: for every dimension it loads the two query vectors once
  * and issues eight FMAs against four broadcast document values, so each lane accumulates the dot
  * product of one query token with one document token. No horizontal reduction happens per pair;
- * the running per-lane max is reduced once per document. Zero-padded query lanes score exactly 0
+ * the running per-lane max is summed once per document, in lane order. Zero-padded query lanes score exactly 0
  * against every token, so they add nothing to the sum.
  */
 final class PanamaMaxSimKernel implements MaxSimKernel {
@@ -110,6 +109,11 @@ final class PanamaMaxSimKernel implements MaxSimKernel {
       max0 = max0.max(a0);
       max1 = max1.max(a1);
     }
-    return max0.add(max1).reduceLanes(VectorOperators.ADD);
+    // Sum lanes in a fixed order: reduceLanes(ADD) may associate differently once intrinsified, and
+    // a score must not change in its last bit depending on JIT state.
+    FloatVector sum = max0.add(max1);
+    float total = 0f;
+    for (int i = 0; i < LANES; i++) total += sum.lane(i);
+    return total;
   }
 }

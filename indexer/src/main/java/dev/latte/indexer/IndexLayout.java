@@ -1,0 +1,63 @@
+package dev.latte.indexer;
+
+import org.apache.lucene.analysis.Analyzer;
+import org.apache.lucene.analysis.en.EnglishAnalyzer;
+import org.apache.lucene.search.similarities.BM25Similarity;
+import org.apache.lucene.search.similarities.Similarity;
+
+/**
+ * How a Latte index lays documents out in a Lucene index (layout version 1).
+ *
+ * <h2>Per document</h2>
+ *
+ * <table>
+ *   <tr><th>field</th><th>Lucene type</th><th>content</th></tr>
+ *   <tr><td>{@code id}</td><td>StringField, stored</td><td>the collection's document id; unique (adds replace)</td></tr>
+ *   <tr><td>{@code title}, {@code text}</td><td>StoredField</td><td>the original strings, returned with hits</td></tr>
+ *   <tr><td>{@code body}</td><td>TextField, not stored</td><td>title + " " + text through {@link EnglishAnalyzer}, for BM25</td></tr>
+ *   <tr><td>{@code latte_tokens}</td><td>BinaryDocValues</td><td>the token matrix, in the byte layout of
+ *       {@link dev.latte.core.codec.StoredTokenMatrix} (versioned header + payload)</td></tr>
+ *   <tr><td>{@code latte_token_count}</td><td>NumericDocValues</td><td>rows of the token matrix, for statistics without decoding</td></tr>
+ *   <tr><td>{@code latte_char_count}</td><td>NumericDocValues</td><td>characters of title + " " + text</td></tr>
+ * </table>
+ *
+ * <h2>Per index</h2>
+ *
+ * The commit user data holds {@code latte.index} = the JSON of {@link IndexMetadata} (layout version,
+ * model name and fingerprint, dimension, codec, BM25 parameters, source), written atomically with
+ * every commit. {@code latte-stats.json} beside the segment files holds the {@link IndexStats} of the
+ * last commit for people; Lucene ignores files that do not look like its own.
+ *
+ * <p>Doc values keep token matrices column-stride and memory-mapped, apart from stored fields, so a
+ * scan for MaxSim never touches the text, and later codecs (quantised, binary, pooled) are further
+ * codec ids in the same field.
+ */
+public final class IndexLayout {
+  public static final int LAYOUT_VERSION = 1;
+
+  public static final String ID = "id";
+  public static final String TITLE = "title";
+  public static final String TEXT = "text";
+  public static final String BODY = "body";
+  public static final String TOKENS = "latte_tokens";
+  public static final String TOKEN_COUNT = "latte_token_count";
+  public static final String CHAR_COUNT = "latte_char_count";
+
+  public static final String COMMIT_METADATA_KEY = "latte.index";
+  public static final String STATS_FILE = "latte-stats.json";
+
+  /** Anserini's BEIR "flat" settings. */
+  public static final float BM25_K1 = 0.9f;
+
+  public static final float BM25_B = 0.4f;
+
+  private IndexLayout() {}
+
+  public static Analyzer analyzer() {
+    return new EnglishAnalyzer();
+  }
+
+  public static Similarity similarity() {
+    return new BM25Similarity(BM25_K1, BM25_B);
+  }
+}

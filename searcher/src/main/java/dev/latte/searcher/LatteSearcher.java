@@ -1,0 +1,97 @@
+package dev.latte.searcher;
+
+import dev.latte.core.kernel.MaxSimKernel;
+import dev.latte.core.kernel.MaxSimKernels;
+import dev.latte.encoders.TokenEncoder;
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The search facade used by the CLI, eval and the HTTP server: an open index, the encoder that built
+ * it, and the methods by name. Thread-safe.
+ */
+public final class LatteSearcher implements AutoCloseable {
+  public static final String DEFAULT_METHOD = ExactMaxSimMethod.NAME;
+
+  private final LatteIndex index;
+  private final TokenEncoder encoder;
+  private final MaxSimKernel kernel;
+  private final Map<String, SearchMethod> methods = new LinkedHashMap<>();
+
+  public LatteSearcher(LatteIndex index, TokenEncoder encoder) {
+    this(index, encoder, MaxSimKernels.get());
+  }
+
+  public LatteSearcher(LatteIndex index, TokenEncoder encoder, MaxSimKernel kernel) {
+    index.requireSameModel(encoder);
+    this.index = index;
+    this.encoder = encoder;
+    this.kernel = kernel;
+    register(new Bm25Method());
+    register(new ExactMaxSimMethod());
+  }
+
+  private void register(SearchMethod m) {
+    methods.put(m.name(), m);
+  }
+
+  public List<String> methods() {
+    return new ArrayList<>(methods.keySet());
+  }
+
+  public SearchMethod method(String name) {
+    SearchMethod m = methods.get(name);
+    if (m == null) {
+      throw new IllegalArgumentException("unknown method '" + name + "'; available: " + String.join(", ", methods.keySet()));
+    }
+    return m;
+  }
+
+  public LatteIndex index() {
+    return index;
+  }
+
+  public TokenEncoder encoder() {
+    return encoder;
+  }
+
+  public MaxSimKernel kernel() {
+    return kernel;
+  }
+
+  public QueryContext query(String text) {
+    return new QueryContext(text, encoder, kernel);
+  }
+
+  /** Runs one method and resolves the hits' stored fields. */
+  public SearchResponse search(String methodName, String text, int k) throws IOException {
+    if (k < 1) throw new IllegalArgumentException("k must be >= 1, got " + k);
+    SearchMethod method = method(methodName);
+    QueryContext q = query(text);
+    if (method.needsQueryMatrix()) q.encoded();
+    MethodResult r = method.search(index, q, k);
+    List<Hit> hits = new ArrayList<>(r.docs().size());
+    int rank = 1;
+    for (ScoredDoc d : r.docs()) {
+      LatteIndex.StoredDocument s = index.stored(d.doc());
+      hits.add(new Hit(s.id(), d.score(), rank++, s.title(), s.text()));
+    }
+    return new SearchResponse(method.name(), hits, q.encodeMillis(), r.searchMillis(), r.candidatesScored());
+  }
+
+  @Override
+  public void close() throws IOException {
+    index.close();
+  }
+
+  public record Hit(String docid, float score, int rank, String title, String text) {}
+
+  public record SearchResponse(String method, List<Hit> hits, double encodeMillis, double searchMillis, long candidatesScored) {
+    public double tookMillis() {
+      return encodeMillis + searchMillis;
+    }
+  }
+}
