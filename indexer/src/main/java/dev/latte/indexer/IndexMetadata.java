@@ -14,7 +14,9 @@ import java.io.UncheckedIOException;
  * @param modelFingerprint hash of model files and config: queries must be encoded by the same model
  * @param dimension token vector width
  * @param codec token codec name ({@code float32})
- * @param source where the documents came from (a path), for reuse checks and provenance
+ * @param source where the documents came from (a path), for provenance
+ * @param sourceFingerprint size and modification time of the source when it was indexed, so that
+ *     {@code eval} reuses an index only for the same collection
  */
 public record IndexMetadata(
     int layoutVersion,
@@ -24,7 +26,8 @@ public record IndexMetadata(
     String codec,
     float bm25K1,
     float bm25B,
-    String source) {
+    String source,
+    String sourceFingerprint) {
 
   static final ObjectMapper MAPPER =
       new ObjectMapper()

@@ -36,7 +36,7 @@ public final class LatteIndexWriter implements Closeable {
   private final TokenEncoder encoder;
   private final IndexMetadata metadata;
 
-  private LatteIndexWriter(Path path, TokenEncoder encoder, String source) throws IOException {
+  private LatteIndexWriter(Path path, TokenEncoder encoder, String source, String sourceFingerprint) throws IOException {
     this.path = path;
     this.encoder = encoder;
     this.directory = FSDirectory.open(path);
@@ -63,11 +63,20 @@ public final class LatteIndexWriter implements Closeable {
             "float32",
             IndexLayout.BM25_K1,
             IndexLayout.BM25_B,
-            existing != null && existing.source() != null ? existing.source() : source);
+            source,
+            sourceFingerprint);
+  }
+
+  /**
+   * Opens (creating if needed) the index at {@code path}. {@code source} names where the documents
+   * come from; {@code sourceFingerprint} identifies its content (see {@link CorpusSource}).
+   */
+  public static LatteIndexWriter open(Path path, TokenEncoder encoder, String source, String sourceFingerprint) throws IOException {
+    return new LatteIndexWriter(path.toAbsolutePath().normalize(), encoder, source, sourceFingerprint);
   }
 
   public static LatteIndexWriter open(Path path, TokenEncoder encoder, String source) throws IOException {
-    return new LatteIndexWriter(path.toAbsolutePath().normalize(), encoder, source);
+    return open(path, encoder, source, "");
   }
 
   /** Encodes and adds (or replaces, by id) every document; returns how many were added. */

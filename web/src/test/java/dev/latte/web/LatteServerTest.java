@@ -1,0 +1,155 @@
+package dev.latte.web;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.latte.datasets.BeirDataset;
+import dev.latte.encoders.BundledModel;
+import dev.latte.encoders.OnnxTokenEncoder;
+import dev.latte.indexer.IndexProgress;
+import dev.latte.indexer.LatteIndexWriter;
+import dev.latte.searcher.LatteIndex;
+import dev.latte.searcher.LatteSearcher;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+/** The HTTP API over a real ADI index, on loopback. */
+class LatteServerTest {
+  @TempDir static Path tmp;
+  static OnnxTokenEncoder encoder;
+  static LatteSearcher searcher;
+  static LatteServer server;
+  static final HttpClient http = HttpClient.newHttpClient();
+  static final ObjectMapper json = new ObjectMapper();
+
+  @BeforeAll
+  static void start() throws Exception {
+    Path adi = Path.of(System.getProperty("latte.shared.dir", "../../shared"), "datasets", "adi");
+    org.junit.jupiter.api.Assumptions.assumeTrue(Files.isDirectory(adi), "no shared datasets at " + adi);
+    encoder = OnnxTokenEncoder.load(BundledModel.folder(), 2, 1);
+    Path index = tmp.resolve("index");
+    try (LatteIndexWriter w = LatteIndexWriter.open(index, encoder, adi.toString());
+        var docs = BeirDataset.open(adi).corpus()) {
+      w.addAll(docs, 2, 16, IndexProgress.NONE);
+      w.commit();
+    }
+    searcher = new LatteSearcher(LatteIndex.open(index), encoder);
+    server = new LatteServer(searcher).start("127.0.0.1", 0);
+  }
+
+  @AfterAll
+  static void stop() throws Exception {
+    if (server != null) server.close();
+    if (searcher != null) searcher.close();
+    if (encoder != null) encoder.close();
+  }
+
+  static HttpResponse<String> post(String path, String body) throws Exception {
+    return http.send(
+        HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + server.port() + path))
+            .header("Content-Type", "application/json")
+            .POST(HttpRequest.BodyPublishers.ofString(body))
+            .build(),
+        HttpResponse.BodyHandlers.ofString());
+  }
+
+  static HttpResponse<String> get(String path) throws Exception {
+    return http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + server.port() + path)).GET().build(), HttpResponse.BodyHandlers.ofString());
+  }
+
+  @Test
+  void searchReturnsRankedHitsWithStoredFields() throws Exception {
+    var r = post("/v1/search", "{\"query\": \"automatic indexing of documents\", \"k\": 3}");
+    assertEquals(200, r.statusCode(), r.body());
+    JsonNode body = json.readTree(r.body());
+    JsonNode hits = body.get("hits");
+    assertEquals(3, hits.size());
+    for (int i = 0; i < 3; i++) {
+      JsonNode h = hits.get(i);
+      assertEquals(i + 1, h.get("rank").asInt());
+      assertFalse(h.get("docid").asText().isEmpty());
+      assertTrue(h.get("text").asText().length() > 0);
+      assertTrue(h.has("title"));
+      if (i > 0) assertTrue(hits.get(i - 1).get("score").asDouble() >= h.get("score").asDouble());
+    }
+    assertTrue(body.get("took_ms").asDouble() > 0);
+    assertEquals("maxsim-exact", body.get("method").asText());
+    // Same answer as the library.
+    var direct = searcher.search("maxsim-exact", "automatic indexing of documents", 3);
+    assertEquals(direct.hits().getFirst().docid(), hits.get(0).get("docid").asText());
+    assertEquals(direct.hits().getFirst().score(), hits.get(0).get("score").floatValue(), 1e-6);
+  }
+
+  @Test
+  void defaultsAndBm25() throws Exception {
+    var r = post("/v1/search", "{\"query\": \"citation indexing\", \"method\": \"bm25\"}");
+    assertEquals(200, r.statusCode(), r.body());
+    JsonNode body = json.readTree(r.body());
+    assertEquals("bm25", body.get("method").asText());
+    assertTrue(body.get("hits").size() <= 10 && body.get("hits").size() > 0);
+  }
+
+  @Test
+  void healthReportsTheIndex() throws Exception {
+    var r = get("/v1/health");
+    assertEquals(200, r.statusCode());
+    JsonNode body = json.readTree(r.body());
+    assertEquals("ok", body.get("status").asText());
+    assertEquals(82, body.get("documents").asInt());
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @CsvSource(
+      delimiter = '|',
+      value = {
+        "broken json | {\"query\": | invalid_json",
+        "not an object | [1, 2] | invalid_request",
+        "missing query | {\"k\": 3} | \"query\" must be a string",
+        "query not a string | {\"query\": 42} | \"query\" must be a string",
+        "blank query | {\"query\": \"  \"} | must not be blank",
+        "k zero | {\"query\": \"x\", \"k\": 0} | \"k\" must be an integer",
+        "k string | {\"query\": \"x\", \"k\": \"ten\"} | \"k\" must be an integer",
+        "k fraction | {\"query\": \"x\", \"k\": 2.5} | \"k\" must be an integer",
+        "k huge | {\"query\": \"x\", \"k\": 100000000000} | \"k\" must be an integer",
+        "unknown method | {\"query\": \"x\", \"method\": \"plaid\"} | \"method\" must be one of",
+        "unknown field | {\"query\": \"x\", \"top_k\": 3} | unknown field \"top_k\"",
+        "empty body | '' | invalid",
+      })
+  void badRequestsGetA400WithAJsonErrorAndTheServerKeepsServing(String name, String body, String expected) throws Exception {
+    var r = post("/v1/search", body);
+    assertEquals(400, r.statusCode(), name + ": " + r.body());
+    JsonNode err = json.readTree(r.body()).get("error");
+    assertTrue(err.get("message").asText().contains(expected) || err.get("type").asText().contains(expected), name + ": " + r.body());
+    assertFalse(r.body().contains("Exception") || r.body().contains("at dev."), "no stack traces: " + r.body());
+    assertEquals(200, get("/v1/health").statusCode());
+  }
+
+  @Test
+  void oversizedQueryUnknownRouteAndWrongVerb() throws Exception {
+    var r = post("/v1/search", "{\"query\": \"" + "a".repeat(LatteServer.MAX_QUERY_CHARS + 1) + "\"}");
+    assertEquals(400, r.statusCode());
+    assertTrue(r.body().contains("limit"), r.body());
+    r = get("/v1/nope");
+    assertEquals(404, r.statusCode());
+    assertTrue(json.readTree(r.body()).has("error"), r.body());
+    r = get("/v1/search");
+    assertTrue(r.statusCode() == 404 || r.statusCode() == 405, r.statusCode() + " " + r.body());
+    assertTrue(json.readTree(r.body()).has("error"), r.body());
+    r = post("/v1/search", "{\"query\": \"" + "a".repeat((int) LatteServer.MAX_BODY_BYTES + 10) + "\"}");
+    assertTrue(r.statusCode() == 413 || r.statusCode() == 400, r.statusCode() + " " + r.body().substring(0, Math.min(200, r.body().length())));
+    assertEquals(200, get("/v1/health").statusCode());
+  }
+}
