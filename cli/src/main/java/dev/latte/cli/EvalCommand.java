@@ -1,0 +1,67 @@
+package dev.latte.cli;
+
+import dev.latte.datasets.BundledSample;
+import dev.latte.encoders.OnnxTokenEncoder;
+import dev.latte.eval.BeirEvaluator;
+import dev.latte.eval.EvalRow;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+@Command(name = "eval", mixinStandardHelpOptions = true,
+    description = "Index a BEIR collection (or reuse its index), run every method, print trec_eval metrics and latencies.")
+final class EvalCommand implements Callable<Integer> {
+  @Option(names = "--dataset", description = "BEIR folder (default: the bundled SciFact sample).")
+  Path dataset;
+
+  @Option(names = "--model", defaultValue = "default", description = "Model folder or 'default' (default: ${DEFAULT-VALUE}).")
+  String model;
+
+  @Option(names = "--index", description = "Index folder (default: a cached index per dataset and model under $LATTE_HOME).")
+  Path index;
+
+  @Option(names = "--split", defaultValue = "test", description = "Qrels split (default: ${DEFAULT-VALUE}).")
+  String split;
+
+  @Option(names = "--method", defaultValue = "all", split = ",", description = "Methods, comma-separated, or 'all' (default: ${DEFAULT-VALUE}).")
+  List<String> methods;
+
+  @Option(names = "--k", defaultValue = "1000", description = "Depth of each run (default: ${DEFAULT-VALUE}).")
+  int k;
+
+  @Option(names = "--threads", defaultValue = "1", description = "Queries run concurrently (default: ${DEFAULT-VALUE}: latencies comparable across methods).")
+  int threads;
+
+  @Option(names = "--encode-threads", description = "Encoder threads when indexing (default: cores).")
+  Integer encodeThreads;
+
+  @Option(names = "--json", description = "Also write the table as a JSON array to this file.")
+  Path json;
+
+  @Option(names = "--run-dir", description = "Folder for the TREC run files (default: $LATTE_HOME/runs/<dataset>-<split>).")
+  Path runDir;
+
+  @Override
+  public Integer call() throws Exception {
+    if (k < 1 || threads < 1) throw new IllegalArgumentException("--k and --threads must be >= 1");
+    Path ds = dataset != null ? dataset : BundledSample.materialize(dev.latte.core.LatteHome.dir().resolve("datasets")).dir();
+    int et = encodeThreads == null ? Common.CORES : encodeThreads;
+    try (OnnxTokenEncoder encoder = Common.encoder(model, Math.max(et, threads))) {
+      List<EvalRow> rows = run(encoder, ds, et);
+      System.out.print(BeirEvaluator.table(rows));
+      if (json != null) {
+        BeirEvaluator.writeJson(rows, json);
+        System.out.println("Wrote " + json.toAbsolutePath().normalize());
+      }
+      System.out.println("Run files: " + Path.of(rows.getFirst().runFile()).getParent());
+    }
+    return 0;
+  }
+
+  List<EvalRow> run(OnnxTokenEncoder encoder, Path ds, int et) throws Exception {
+    var options = new BeirEvaluator.Options(ds, index, split, methods, k, threads, et, 32, runDir, 10);
+    return new BeirEvaluator(encoder, System.out).evaluate(options, Common.progressBar("Indexing"));
+  }
+}

@@ -1,0 +1,47 @@
+package dev.latte.cli;
+
+import dev.latte.encoders.OnnxTokenEncoder;
+import dev.latte.searcher.LatteIndex;
+import dev.latte.searcher.LatteSearcher;
+import java.nio.file.Path;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+@Command(name = "search", mixinStandardHelpOptions = true, description = "Search an index and print the top hits.")
+final class SearchCommand implements Callable<Integer> {
+  @Option(names = "--index", required = true, description = "Index folder.")
+  Path index;
+
+  @Option(names = "--query", required = true, description = "Query text.")
+  String query;
+
+  @Option(names = "--k", defaultValue = "10", description = "Hits to return (default: ${DEFAULT-VALUE}).")
+  int k;
+
+  @Option(names = "--method", defaultValue = LatteSearcher.DEFAULT_METHOD, description = "bm25 or maxsim-exact (default: ${DEFAULT-VALUE}).")
+  String method;
+
+  @Option(names = "--model", defaultValue = "default", description = "The model that built the index (default: ${DEFAULT-VALUE}).")
+  String model;
+
+  @Override
+  public Integer call() throws Exception {
+    try (OnnxTokenEncoder encoder = Common.encoder(model, 1); LatteSearcher searcher = new LatteSearcher(LatteIndex.open(index), encoder)) {
+      var r = searcher.search(method, query, k);
+      for (var h : r.hits()) {
+        String title = h.title().isEmpty() ? h.text() : h.title();
+        System.out.printf(Locale.ROOT, "%3d  %9.4f  %-12s  %s%n", h.rank(), h.score(), h.docid(), abbreviate(title, 90));
+      }
+      System.out.printf(Locale.ROOT, "%d hits by %s in %.1f ms (encode %.1f ms, search %.1f ms)%n", r.hits().size(), r.method(),
+          r.tookMillis(), r.encodeMillis(), r.searchMillis());
+    }
+    return 0;
+  }
+
+  static String abbreviate(String s, int max) {
+    String one = s.replace('\n', ' ');
+    return one.length() <= max ? one : one.substring(0, max - 1) + "…";
+  }
+}
