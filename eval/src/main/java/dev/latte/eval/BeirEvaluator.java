@@ -8,6 +8,7 @@ import dev.latte.datasets.Query;
 import dev.latte.encoders.TokenEncoder;
 import dev.latte.eval.metrics.Evaluation;
 import dev.latte.eval.metrics.Qrels;
+import dev.latte.eval.metrics.RankedDoc;
 import dev.latte.eval.metrics.TrecMetrics;
 import dev.latte.eval.metrics.TrecRun;
 import dev.latte.indexer.CorpusSource;
@@ -45,7 +46,6 @@ import org.apache.lucene.store.FSDirectory;
  * trec_eval metrics. A query's own id is removed from its results (BEIR convention).
  */
 public final class BeirEvaluator {
-  private static final System.Logger LOG = System.getLogger(BeirEvaluator.class.getName());
 
   /** What to evaluate and how. */
   public record Options(
@@ -186,10 +186,10 @@ public final class BeirEvaluator {
     }
     double wallSecs = (System.nanoTime() - wall0) / 1e9;
 
-    Map<String, List<dev.latte.eval.metrics.ScoredDoc>> rankings = new LinkedHashMap<>();
+    Map<String, List<RankedDoc>> rankings = new LinkedHashMap<>();
     for (int i = 0; i < n; i++) {
-      List<dev.latte.eval.metrics.ScoredDoc> ranking = new ArrayList<>();
-      for (ScoredDoc d : results[i]) ranking.add(new dev.latte.eval.metrics.ScoredDoc(index.id(d.doc()), d.score()));
+      List<RankedDoc> ranking = new ArrayList<>();
+      for (ScoredDoc d : results[i]) ranking.add(new RankedDoc(index.id(d.doc()), d.score()));
       rankings.put(queries.get(i).id(), ranking);
     }
     TrecRun run = TrecRun.of(rankings).withoutSelfHits();
@@ -218,7 +218,7 @@ public final class BeirEvaluator {
   }
 
   private static TrecRun truncate(TrecRun run, int k) {
-    Map<String, List<dev.latte.eval.metrics.ScoredDoc>> out = new LinkedHashMap<>();
+    Map<String, List<RankedDoc>> out = new LinkedHashMap<>();
     run.rankings().forEach((q, r) -> out.put(q, r.size() > k ? r.subList(0, k) : r));
     return TrecRun.of(out);
   }

@@ -22,7 +22,7 @@ public record Qrels(Map<String, Map<String, Integer>> judgments) {
 
   /** Copies {@code judgments} into an immutable map ordered by query id. */
   public Qrels {
-    Map<String, Map<String, Integer>> copy = new TreeMap<>(ScoredDoc::compareAsStrcmp);
+    Map<String, Map<String, Integer>> copy = new TreeMap<>(RankedDoc::compareAsStrcmp);
     judgments.forEach(
         (queryId, grades) -> {
           Objects.requireNonNull(queryId, "query id");

@@ -76,11 +76,11 @@ public final class TrecMetrics {
 
   /**
    * Scores one query. {@code ranking} may be in any order: it is ranked in {@link
-   * ScoredDoc#TREC_EVAL_ORDER} first.
+   * RankedDoc#TREC_EVAL_ORDER} first.
    *
    * @throws IllegalArgumentException if {@code ranking} holds a doc id twice
    */
-  public static QueryMetrics evaluateQuery(Qrels qrels, String queryId, List<ScoredDoc> ranking) {
+  public static QueryMetrics evaluateQuery(Qrels qrels, String queryId, List<RankedDoc> ranking) {
     int relevantCount = qrels.relevantCount(queryId);
     if (relevantCount == 0) {
       return QueryMetrics.ZERO; // trec_eval's value too; evaluate() does not average such queries
@@ -94,10 +94,10 @@ public final class TrecMetrics {
   }
 
   /** The grades of the top {@link #MAX_DOCS_PER_QUERY} docs in trec_eval order; 0 if unjudged. */
-  private static int[] rankedGrades(Qrels qrels, String queryId, List<ScoredDoc> ranking) {
+  private static int[] rankedGrades(Qrels qrels, String queryId, List<RankedDoc> ranking) {
     TrecRun.requireDistinctDocs(queryId, ranking);
-    List<ScoredDoc> ordered = new ArrayList<>(ranking);
-    ordered.sort(ScoredDoc.TREC_EVAL_ORDER);
+    List<RankedDoc> ordered = new ArrayList<>(ranking);
+    ordered.sort(RankedDoc.TREC_EVAL_ORDER);
     int evaluated = Math.min(ordered.size(), MAX_DOCS_PER_QUERY);
     int[] grades = new int[evaluated];
     for (int i = 0; i < evaluated; i++) {

@@ -22,33 +22,33 @@ import java.util.regex.Pattern;
 /**
  * A run: for each query id, the documents a system retrieved with their scores.
  *
- * <p>Each ranking is kept in {@link ScoredDoc#TREC_EVAL_ORDER}, the only order trec_eval looks at,
+ * <p>Each ranking is kept in {@link RankedDoc#TREC_EVAL_ORDER}, the only order trec_eval looks at,
  * so what is evaluated in memory is exactly what trec_eval evaluates from the written file. Queries
  * are kept in query id order. A doc id may appear only once per query: trec_eval refuses duplicates
  * ("duplicate docs"), and they would count a relevant document twice.
  */
-public record TrecRun(Map<String, List<ScoredDoc>> rankings) {
+public record TrecRun(Map<String, List<RankedDoc>> rankings) {
 
   private static final Pattern WHITESPACE = Pattern.compile("\\s+");
 
   /** Copies {@code rankings}, sorting each into trec_eval order and rejecting duplicate docs. */
   public TrecRun {
-    SequencedMap<String, List<ScoredDoc>> copy = new TreeMap<>(ScoredDoc::compareAsStrcmp);
+    SequencedMap<String, List<RankedDoc>> copy = new TreeMap<>(RankedDoc::compareAsStrcmp);
     rankings.forEach(
         (queryId, ranking) -> {
           Objects.requireNonNull(queryId, "query id");
           requireDistinctDocs(queryId, ranking);
-          copy.put(queryId, ranking.stream().sorted(ScoredDoc.TREC_EVAL_ORDER).toList());
+          copy.put(queryId, ranking.stream().sorted(RankedDoc.TREC_EVAL_ORDER).toList());
         });
     rankings = Collections.unmodifiableSequencedMap(copy);
   }
 
-  public static TrecRun of(Map<String, ? extends List<ScoredDoc>> rankings) {
+  public static TrecRun of(Map<String, ? extends List<RankedDoc>> rankings) {
     return new TrecRun(Collections.unmodifiableMap(rankings));
   }
 
   /** The ranking of {@code queryId} in trec_eval order; empty when the run lacks the query. */
-  public List<ScoredDoc> ranking(String queryId) {
+  public List<RankedDoc> ranking(String queryId) {
     return rankings.getOrDefault(queryId, List.of());
   }
 
@@ -61,7 +61,7 @@ public record TrecRun(Map<String, List<ScoredDoc>> rankings) {
    * genuine document; in SciFact no query id is also a doc id.
    */
   public TrecRun withoutSelfHits() {
-    Map<String, List<ScoredDoc>> kept = new LinkedHashMap<>();
+    Map<String, List<RankedDoc>> kept = new LinkedHashMap<>();
     rankings.forEach(
         (queryId, ranking) ->
             kept.put(
@@ -89,7 +89,7 @@ public record TrecRun(Map<String, List<ScoredDoc>> rankings) {
     try (BufferedWriter out = Files.newBufferedWriter(file, StandardCharsets.UTF_8)) {
       for (var entry : rankings.entrySet()) {
         int rank = 1;
-        for (ScoredDoc doc : entry.getValue()) {
+        for (RankedDoc doc : entry.getValue()) {
           out.write(
               String.join(
                   " ",
@@ -114,7 +114,7 @@ public record TrecRun(Map<String, List<ScoredDoc>> rankings) {
    *     query; the message names the file and the line number
    */
   public static TrecRun read(Path file) throws IOException {
-    Map<String, Map<String, ScoredDoc>> byQuery = new LinkedHashMap<>();
+    Map<String, Map<String, RankedDoc>> byQuery = new LinkedHashMap<>();
     try (BufferedReader in = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
       int lineNumber = 0;
       for (String line = in.readLine(); line != null; line = in.readLine()) {
@@ -143,17 +143,17 @@ public record TrecRun(Map<String, List<ScoredDoc>> rankings) {
         if (!Float.isFinite(score)) {
           throw malformed(file, lineNumber, "score must be finite", line);
         }
-        ScoredDoc previous =
+        RankedDoc previous =
             byQuery
                 .computeIfAbsent(queryId, q -> new LinkedHashMap<>())
-                .putIfAbsent(docId, new ScoredDoc(docId, score));
+                .putIfAbsent(docId, new RankedDoc(docId, score));
         if (previous != null) {
           throw malformed(
               file, lineNumber, "doc " + docId + " repeated for query " + queryId, line);
         }
       }
     }
-    Map<String, List<ScoredDoc>> rankings = new LinkedHashMap<>();
+    Map<String, List<RankedDoc>> rankings = new LinkedHashMap<>();
     byQuery.forEach((queryId, docs) -> rankings.put(queryId, new ArrayList<>(docs.values())));
     return new TrecRun(rankings);
   }
@@ -174,9 +174,9 @@ public record TrecRun(Map<String, List<ScoredDoc>> rankings) {
     return new BigDecimal(exact).toPlainString();
   }
 
-  static void requireDistinctDocs(String queryId, List<ScoredDoc> ranking) {
+  static void requireDistinctDocs(String queryId, List<RankedDoc> ranking) {
     Set<String> seen = new HashSet<>();
-    for (ScoredDoc doc : ranking) {
+    for (RankedDoc doc : ranking) {
       if (!seen.add(doc.docId())) {
         throw new IllegalArgumentException(
             "query " + queryId + " retrieves doc " + doc.docId() + " more than once");

@@ -6,7 +6,7 @@
  * <ul>
  *   <li>A query's documents are ranked by score descending, ties broken by docno descending in
  *       {@code strcmp} order; the rank column of a run file is ignored ({@link
- *       dev.latte.eval.metrics.ScoredDoc#TREC_EVAL_ORDER}).
+ *       dev.latte.eval.metrics.RankedDoc#TREC_EVAL_ORDER}).
  *   <li>Scores are {@code float}s, because trec_eval parses the score column into a C {@code
  *       float}: two scores that differ only beyond float precision are a tie.
  *   <li>Only the top 1000 documents of a query are evaluated.

@@ -24,7 +24,7 @@ class TrecMetricsTest {
   void gradedNdcgUsesTheGradeAsGainAgainstAllJudgedRelevantDocs() {
     // Relevant: d1=3, d2=2, d3=1, d5=2 (never retrieved). d4 is judged 0, dX is unjudged.
     Qrels qrels = Qrels.of(Map.of("q", Map.of("d1", 3, "d2", 2, "d3", 1, "d4", 0, "d5", 2)));
-    List<ScoredDoc> ranking =
+    List<RankedDoc> ranking =
         List.of(
             doc("d4", 0.9f), doc("d3", 0.8f), doc("d1", 0.7f), doc("dX", 0.6f), doc("d2", 0.5f));
 
@@ -149,7 +149,7 @@ class TrecMetricsTest {
   @Test
   void duplicateDocsInARankingAreRejected() {
     Qrels qrels = Qrels.of(Map.of("q", Map.of("d", 1)));
-    List<ScoredDoc> twice = List.of(doc("d", 2f), doc("x", 1.5f), doc("d", 1f));
+    List<RankedDoc> twice = List.of(doc("d", 2f), doc("x", 1.5f), doc("d", 1f));
 
     var fromRun =
         assertThrows(IllegalArgumentException.class, () -> TrecRun.of(Map.of("q", twice)));
@@ -231,7 +231,7 @@ class TrecMetricsTest {
   /** A ranking of {@code size} docs "d001".. by descending score, relevant where listed. */
   private static QueryMetrics rankedWithRelevantAt(int size, int... relevantRanks) {
     Map<String, Integer> grades = new LinkedHashMap<>();
-    List<ScoredDoc> ranking = new ArrayList<>();
+    List<RankedDoc> ranking = new ArrayList<>();
     for (int rank = 1; rank <= size; rank++) {
       String id = "d%04d".formatted(rank);
       ranking.add(doc(id, size - rank));
@@ -249,12 +249,12 @@ class TrecMetricsTest {
     return TrecMetrics.evaluateQuery(Qrels.of(Map.of("q", grades)), "q", ranking);
   }
 
-  private static List<String> trecOrder(ScoredDoc... docs) {
-    return Arrays.stream(docs).sorted(ScoredDoc.TREC_EVAL_ORDER).map(ScoredDoc::docId).toList();
+  private static List<String> trecOrder(RankedDoc... docs) {
+    return Arrays.stream(docs).sorted(RankedDoc.TREC_EVAL_ORDER).map(RankedDoc::docId).toList();
   }
 
-  private static ScoredDoc doc(String id, float score) {
-    return new ScoredDoc(id, score);
+  private static RankedDoc doc(String id, float score) {
+    return new RankedDoc(id, score);
   }
 
   private static double log2(int x) {

@@ -140,7 +140,7 @@ class TrecRunTest {
     assertThrows(IllegalArgumentException.class, () -> doc("d", Float.POSITIVE_INFINITY));
   }
 
-  private static ScoredDoc doc(String id, float score) {
-    return new ScoredDoc(id, score);
+  private static RankedDoc doc(String id, float score) {
+    return new RankedDoc(id, score);
   }
 }

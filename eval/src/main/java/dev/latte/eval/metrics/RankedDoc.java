@@ -9,16 +9,16 @@ import java.util.Objects;
  * <p>The score is a {@code float} on purpose: it is what Lucene produces, and trec_eval parses the
  * score column of a run file into a C {@code float}, so ties are ties at float precision.
  */
-public record ScoredDoc(String docId, float score) {
+public record RankedDoc(String docId, float score) {
 
   /**
    * The order in which trec_eval evaluates a query's documents: score descending, then docno
    * descending in {@code strcmp} order ({@code comp_sim_docno} in trec_eval's {@code
    * form_res_rels.c}). The rank column of a run file plays no part.
    */
-  public static final Comparator<ScoredDoc> TREC_EVAL_ORDER = ScoredDoc::compareAsTrecEval;
+  public static final Comparator<RankedDoc> TREC_EVAL_ORDER = RankedDoc::compareAsTrecEval;
 
-  public ScoredDoc {
+  public RankedDoc {
     Objects.requireNonNull(docId, "docId");
     if (!Float.isFinite(score)) {
       throw new IllegalArgumentException("score of " + docId + " must be finite, got " + score);
@@ -27,7 +27,7 @@ public record ScoredDoc(String docId, float score) {
   }
 
   // Written like the C comparator; Float.compare would also order -0.0 before 0.0.
-  private static int compareAsTrecEval(ScoredDoc a, ScoredDoc b) {
+  private static int compareAsTrecEval(RankedDoc a, RankedDoc b) {
     if (a.score > b.score) {
       return -1;
     }
