@@ -63,9 +63,44 @@ final class PanamaMaxSimKernel implements MaxSimKernel {
     int dim = p.dim();
     float total = 0f;
     for (int c = 0; c < p.chunks; c++) {
-      total += chunk(p.transposed, c * dim * CHUNK, dim, doc, docOffset, docTokens);
+      int base = c * dim * CHUNK;
+      // A last chunk of at most L real tokens (most queries of a 16-lane machine) needs one vector.
+      boolean half = p.tokens() - c * CHUNK <= LANES;
+      total += half ? halfChunk(p.transposed, base, dim, doc, docOffset, docTokens) : chunk(p.transposed, base, dim, doc, docOffset, docTokens);
     }
     return total;
+  }
+
+  /** One query vector (L tokens) against the document, eight document tokens per step. */
+  private static float halfChunk(float[] qt, int base, int dim, float[] doc, int docOffset, int docTokens) {
+    FloatVector max = FloatVector.broadcast(SPECIES, Float.NEGATIVE_INFINITY);
+    int t = 0;
+    for (; t + 8 <= docTokens; t += 8) {
+      int o0 = docOffset + t * dim;
+      FloatVector a0 = FloatVector.zero(SPECIES), a1 = a0, a2 = a0, a3 = a0, a4 = a0, a5 = a0, a6 = a0, a7 = a0;
+      for (int d = 0, qo = base; d < dim; d++, qo += CHUNK) {
+        FloatVector q = FloatVector.fromArray(SPECIES, qt, qo);
+        int o = o0 + d;
+        a0 = q.fma(FloatVector.broadcast(SPECIES, doc[o]), a0);
+        a1 = q.fma(FloatVector.broadcast(SPECIES, doc[o + dim]), a1);
+        a2 = q.fma(FloatVector.broadcast(SPECIES, doc[o + 2 * dim]), a2);
+        a3 = q.fma(FloatVector.broadcast(SPECIES, doc[o + 3 * dim]), a3);
+        a4 = q.fma(FloatVector.broadcast(SPECIES, doc[o + 4 * dim]), a4);
+        a5 = q.fma(FloatVector.broadcast(SPECIES, doc[o + 5 * dim]), a5);
+        a6 = q.fma(FloatVector.broadcast(SPECIES, doc[o + 6 * dim]), a6);
+        a7 = q.fma(FloatVector.broadcast(SPECIES, doc[o + 7 * dim]), a7);
+      }
+      max = max.max(a0.max(a1).max(a2.max(a3))).max(a4.max(a5).max(a6.max(a7)));
+    }
+    for (; t < docTokens; t++) {
+      int o = docOffset + t * dim;
+      FloatVector a = FloatVector.zero(SPECIES);
+      for (int d = 0, qo = base; d < dim; d++, qo += CHUNK) {
+        a = FloatVector.fromArray(SPECIES, qt, qo).fma(FloatVector.broadcast(SPECIES, doc[o + d]), a);
+      }
+      max = max.max(a);
+    }
+    return sumLanes(max);
   }
 
   private static float chunk(float[] qt, int base, int dim, float[] doc, int docOffset, int docTokens) {
@@ -109,11 +144,16 @@ final class PanamaMaxSimKernel implements MaxSimKernel {
       max0 = max0.max(a0);
       max1 = max1.max(a1);
     }
-    // Sum lanes in a fixed order: reduceLanes(ADD) may associate differently once intrinsified, and
-    // a score must not change in its last bit depending on JIT state.
-    FloatVector sum = max0.add(max1);
+    return sumLanes(max0.add(max1));
+  }
+
+  /**
+   * Sums lanes in a fixed order: reduceLanes(ADD) may associate differently once intrinsified, and a
+   * score must not change in its last bit depending on JIT state.
+   */
+  private static float sumLanes(FloatVector v) {
     float total = 0f;
-    for (int i = 0; i < LANES; i++) total += sum.lane(i);
+    for (int i = 0; i < LANES; i++) total += v.lane(i);
     return total;
   }
 }

@@ -10,8 +10,8 @@ import org.junit.jupiter.api.Test;
 class MaxSimKernelTest {
 
   private static final int[] DIMS = {1, 3, 16, 17, 96, 128, 384, 385};
-  private static final int[] QUERY_TOKENS = {1, 7, 31, 32, 33, 64, 65};
-  private static final int[] DOC_TOKENS = {0, 1, 3, 4, 5, 13, 207};
+  private static final int[] QUERY_TOKENS = {1, 7, 15, 16, 17, 31, 32, 33, 48, 49, 64, 65};
+  private static final int[] DOC_TOKENS = {0, 1, 3, 4, 5, 7, 8, 9, 13, 207};
 
   static TokenMatrix random(Random rnd, int rows, int dim) {
     float[] data = new float[rows * dim];
