@@ -20,7 +20,6 @@ import dev.latte.indexer.LatteIndexWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -201,9 +200,5 @@ class IndexAndSearchTest {
       var e = assertThrows(IllegalArgumentException.class, () -> s.search("colbert", "x", 3));
       assertTrue(e.getMessage().contains("bm25, maxsim-exact"), e.getMessage());
     }
-  }
-
-  static Comparator<Map.Entry<String, Float>> byScore() {
-    return Map.Entry.comparingByValue();
   }
 }
