@@ -14,13 +14,38 @@ import java.nio.ByteOrder;
  * <pre>
  * offset size  field
  * 0      1     format version (1)
- * 1      1     codec id: 0 = float32 (further codecs take further ids)
+ * 1      1     codec id, see {@link TokenCodec}: 0 = float32, 1 = float16, 2 = int8, 3 = bit
  * 2      2     dimension, unsigned 16-bit little-endian
  * 4      4     token count, signed 32-bit little-endian (>= 0)
- * 8      ...   payload; for float32: tokens x dim IEEE-754 floats, little-endian, row-major
+ * 8      ...   payload, laid out by the codec (below); its length must match the header exactly
  * </pre>
  *
- * The header repeats per document what the index also records once, so that a value is
+ * <h3>Payloads (T = token count, D = dimension; all multi-byte values little-endian)</h3>
+ *
+ * <table>
+ * <caption>payload layouts</caption>
+ * <tr><th>codec</th><th>bytes</th><th>layout</th></tr>
+ * <tr><td>0 float32</td><td>4·T·D</td>
+ *     <td>T×D IEEE-754 single floats, row-major (token by token).</td></tr>
+ * <tr><td>1 float16</td><td>2·T·D</td>
+ *     <td>T×D IEEE-754 half floats ({@link Float#floatToFloat16}, round to nearest even), row-major.</td></tr>
+ * <tr><td>2 int8</td><td>(4 + D)·T</td>
+ *     <td>First all T scales (float32, one per token: max|x|/127, 0 for an all-zero row), then
+ *     T×D signed bytes row-major, code = clamp(round(x / scale), -127, 127); x ≈ code·scale. Scales
+ *     first keeps the codes of consecutive tokens contiguous at stride D.</td></tr>
+ * <tr><td>3 bit</td><td>8·T·ceil(D/64)</td>
+ *     <td>Per token ceil(D/64) 64-bit words, token by token; dimension d is bit d%64 (least significant
+ *     first) of word d/64, set when x_d ≥ 0 (±0.0 give 1). Padding bits above D are 0. Decodes to
+ *     the unit vector b/√D with b_d = +1 for a set bit and −1 otherwise.</td></tr>
+ * </table>
+ *
+ * <p>Scoring the bit codec: asymmetrically (float query × stored bits) the query is dotted with the
+ * decoded b/√D, so each query token's similarity is on the same cosine scale as float32's. Symmetrically
+ * (binarised query, "hamming") the similarity of two sign vectors with hamming distance h is
+ * (D − 2h)/D, which is the cosine of the two ±1 vectors: 1 for equal signs, −1 for opposite, so MaxSim
+ * sums values in [−1, 1] per query token as float MaxSim does.
+ *
+ * <p>The header repeats per document what the index also records once, so that a value is
  * self-describing and a mismatch (a document written by another model or codec) is caught on read
  * rather than producing silent garbage scores.
  */
@@ -28,6 +53,9 @@ public final class StoredTokenMatrix {
   public static final int FORMAT_VERSION = 1;
   public static final int HEADER_BYTES = 8;
   public static final byte CODEC_FLOAT32 = 0;
+  public static final byte CODEC_FLOAT16 = 1;
+  public static final byte CODEC_INT8 = 2;
+  public static final byte CODEC_BIT = 3;
 
   private static final ValueLayout.OfFloat FLOAT_LE =
       ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
@@ -38,45 +66,80 @@ public final class StoredTokenMatrix {
 
   private StoredTokenMatrix() {}
 
-  public static byte[] encodeFloat32(TokenMatrix m) {
-    if (m.dim() > 0xFFFF) {
-      throw new IllegalArgumentException("dimension " + m.dim() + " exceeds the format's 65535 limit");
+  /** What the header of one stored value says, after validation. */
+  public record Header(TokenCodec codec, int dim, int tokens) {
+    /** Where the payload of a value starting at {@code valueOffset} begins. */
+    public static int payloadOffset(int valueOffset) {
+      return valueOffset + HEADER_BYTES;
     }
-    byte[] out = new byte[HEADER_BYTES + m.data().length * Float.BYTES];
-    MemorySegment seg = MemorySegment.ofArray(out);
-    seg.set(ValueLayout.JAVA_BYTE, 0, (byte) FORMAT_VERSION);
-    seg.set(ValueLayout.JAVA_BYTE, 1, CODEC_FLOAT32);
-    seg.set(SHORT_LE, 2, (short) m.dim());
-    seg.set(INT_LE, 4, m.rows());
-    MemorySegment.copy(m.data(), 0, seg, FLOAT_LE, HEADER_BYTES, m.data().length);
-    return out;
+
+    public long payloadBytes() {
+      return codec.payloadBytes(tokens, dim);
+    }
   }
 
-  /** Token count of the value at {@code bytes[offset, offset + length)}, after checking its header. */
-  public static int tokens(byte[] bytes, int offset, int length, int expectedDim) {
+  public static byte[] encodeFloat32(TokenMatrix m) {
+    return TokenCodec.FLOAT32.encode(m);
+  }
+
+  public static byte[] encode(TokenMatrix m, TokenCodec codec) {
+    return codec.encode(m);
+  }
+
+  static void writeHeader(byte[] out, TokenCodec codec, int dim, int tokens) {
+    MemorySegment seg = MemorySegment.ofArray(out);
+    seg.set(ValueLayout.JAVA_BYTE, 0, (byte) FORMAT_VERSION);
+    seg.set(ValueLayout.JAVA_BYTE, 1, (byte) codec.id());
+    seg.set(SHORT_LE, 2, (short) dim);
+    seg.set(INT_LE, 4, tokens);
+  }
+
+  /**
+   * Reads and checks the header of the value at {@code bytes[offset, offset + length)}: known version
+   * and codec, the index's dimension, and a payload of exactly the size the header implies.
+   */
+  public static Header header(byte[] bytes, int offset, int length, int expectedDim) {
     if (length < HEADER_BYTES) {
       throw new CorruptTokenMatrixException("value of " + length + " bytes is shorter than the header");
     }
     MemorySegment seg = MemorySegment.ofArray(bytes);
     int version = seg.get(ValueLayout.JAVA_BYTE, offset);
-    int codec = seg.get(ValueLayout.JAVA_BYTE, offset + 1);
+    int codecId = Byte.toUnsignedInt(seg.get(ValueLayout.JAVA_BYTE, offset + 1));
     int dim = Short.toUnsignedInt(seg.get(SHORT_LE, offset + 2));
     int tokens = seg.get(INT_LE, offset + 4);
     if (version != FORMAT_VERSION) {
       throw new CorruptTokenMatrixException("unknown token matrix format version " + version + " (this build reads " + FORMAT_VERSION + ")");
     }
-    if (codec != CODEC_FLOAT32) {
-      throw new CorruptTokenMatrixException("token matrix codec id " + codec + " is not float32");
-    }
+    TokenCodec codec = TokenCodec.fromId(codecId);
     if (dim != expectedDim) {
       throw new CorruptTokenMatrixException("stored dimension " + dim + " differs from the index dimension " + expectedDim);
     }
-    long payload = (long) tokens * dim * Float.BYTES;
-    if (tokens < 0 || payload != length - HEADER_BYTES) {
+    if (tokens < 0 || codec.payloadBytes(tokens, dim) != length - HEADER_BYTES) {
       throw new CorruptTokenMatrixException(
-          "header says " + tokens + " tokens x " + dim + " dims but the payload has " + (length - HEADER_BYTES) + " bytes");
+          "header says "
+              + tokens
+              + " tokens x "
+              + dim
+              + " dims as "
+              + codec.cliName()
+              + " but the payload has "
+              + (length - HEADER_BYTES)
+              + " bytes");
     }
-    return tokens;
+    return new Header(codec, dim, tokens);
+  }
+
+  /**
+   * Token count of the float32 value at {@code bytes[offset, offset + length)}, after checking its
+   * header; a value in another codec is rejected (use {@link #header} to read any codec).
+   */
+  public static int tokens(byte[] bytes, int offset, int length, int expectedDim) {
+    Header h = header(bytes, offset, length, expectedDim);
+    if (h.codec() != TokenCodec.FLOAT32) {
+      throw new CorruptTokenMatrixException(
+          "token matrix codec id " + h.codec().id() + " (" + h.codec().cliName() + ") is not float32");
+    }
+    return h.tokens();
   }
 
   /**
@@ -90,11 +153,10 @@ public final class StoredTokenMatrix {
     return dst;
   }
 
+  /** Decodes a value in any codec to floats (exact for float32, the codec's approximation otherwise). */
   public static TokenMatrix decode(byte[] bytes, int offset, int length, int dim) {
-    int tokens = tokens(bytes, offset, length, dim);
-    float[] data = new float[tokens * dim];
-    decodeFloat32(bytes, offset, tokens, dim, data);
-    return new TokenMatrix(data, tokens, dim);
+    Header h = header(bytes, offset, length, dim);
+    return h.codec().decodePayload(bytes, Header.payloadOffset(offset), h.tokens(), dim);
   }
 
   /** A stored value that does not match this format: the index was written by something else. */

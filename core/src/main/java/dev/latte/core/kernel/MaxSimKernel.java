@@ -1,15 +1,20 @@
 package dev.latte.core.kernel;
 
 import dev.latte.core.TokenMatrix;
+import dev.latte.core.codec.TokenCodec;
 
 /**
  * The one seam for late-interaction arithmetic: MaxSim(q, d) = sum over query tokens i of the max
- * over document tokens j of dot(q_i, d_j).
+ * over document tokens j of sim(q_i, d_j).
  *
  * <p>A query is prepared once ({@link #prepare}) into whatever layout the kernel wants, then scored
- * against many documents. Documents are row-major float rows inside a caller-owned array, so a
- * searcher can decode each stored matrix into one reused scratch buffer: no allocation per document.
- * A document with no tokens scores 0.
+ * against many documents. Float documents are row-major float rows inside a caller-owned array, so a
+ * searcher can decode each stored matrix into one reused scratch buffer. Documents in a compressed
+ * {@link TokenCodec} are scored in place on their stored payload ({@code bytes} from {@code
+ * payloadOffset}, the layout documented in {@link dev.latte.core.codec.StoredTokenMatrix}): no decoding
+ * and no allocation per document. Each codec method computes exactly the float MaxSim of the query
+ * against {@link TokenCodec#decodePayload decoded} document vectors, up to float rounding. A document
+ * with no tokens scores 0.
  *
  * <p>Implementations: {@link ScalarMaxSimKernel} (the reference) and a Vector API kernel, chosen once
  * by {@link MaxSimKernels#get()}.
@@ -26,6 +31,27 @@ public interface MaxSimKernel {
    * starting at {@code doc[docOffset]}.
    */
   float maxSim(PreparedQuery query, float[] doc, int docOffset, int docTokens);
+
+  /** MaxSim against a {@link TokenCodec#FLOAT16} payload: the query dotted with the half values. */
+  float maxSimFloat16(PreparedQuery query, byte[] bytes, int payloadOffset, int docTokens);
+
+  /** MaxSim against an {@link TokenCodec#INT8} payload: the query dotted with code x scale. */
+  float maxSimInt8(PreparedQuery query, byte[] bytes, int payloadOffset, int docTokens);
+
+  /**
+   * Asymmetric MaxSim against a {@link TokenCodec#BIT} payload: the float query dotted with each
+   * document token's unit sign vector b/sqrt(dim).
+   */
+  float maxSimBit(PreparedQuery query, byte[] bytes, int payloadOffset, int docTokens);
+
+  /** Binarises a query for {@link #maxSimHamming}. */
+  PreparedBitQuery prepareBits(TokenMatrix query);
+
+  /**
+   * Symmetric MaxSim against a {@link TokenCodec#BIT} payload: per query token the best of (dim - 2 *
+   * hamming) / dim over the document tokens, i.e. the cosine of the two sign vectors.
+   */
+  float maxSimHamming(PreparedBitQuery query, byte[] bytes, int payloadOffset, int docTokens);
 
   /** Convenience for tests and tools: prepares and scores one pair. */
   default float maxSim(TokenMatrix query, TokenMatrix doc) {

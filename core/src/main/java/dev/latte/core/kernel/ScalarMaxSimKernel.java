@@ -1,12 +1,23 @@
 package dev.latte.core.kernel;
 
 import dev.latte.core.TokenMatrix;
+import dev.latte.core.codec.TokenCodec;
 
-/** The reference kernel: plain loops, the definition every other kernel is tested against. */
+/**
+ * The reference kernel: plain loops, the definition every other kernel is tested against. The codec
+ * methods decode the document with {@link TokenCodec#decodePayload} and reuse the float dot product,
+ * so they compute, by construction, the float MaxSim over the decoded document.
+ */
 public final class ScalarMaxSimKernel implements MaxSimKernel {
 
   private static final class Prepared extends PreparedQuery {
     Prepared(TokenMatrix m) {
+      super(m);
+    }
+  }
+
+  private static final class PreparedBits extends PreparedBitQuery {
+    PreparedBits(TokenMatrix m) {
       super(m);
     }
   }
@@ -19,6 +30,11 @@ public final class ScalarMaxSimKernel implements MaxSimKernel {
   @Override
   public PreparedQuery prepare(TokenMatrix query) {
     return new Prepared(query);
+  }
+
+  @Override
+  public PreparedBitQuery prepareBits(TokenMatrix query) {
+    return new PreparedBits(query);
   }
 
   @Override
@@ -40,6 +56,76 @@ public final class ScalarMaxSimKernel implements MaxSimKernel {
       total += best;
     }
     return total;
+  }
+
+  @Override
+  public float maxSimFloat16(PreparedQuery query, byte[] bytes, int payloadOffset, int docTokens) {
+    return decodeThenDot(query, TokenCodec.FLOAT16, bytes, payloadOffset, docTokens);
+  }
+
+  @Override
+  public float maxSimInt8(PreparedQuery query, byte[] bytes, int payloadOffset, int docTokens) {
+    return decodeThenDot(query, TokenCodec.INT8, bytes, payloadOffset, docTokens);
+  }
+
+  @Override
+  public float maxSimBit(PreparedQuery query, byte[] bytes, int payloadOffset, int docTokens) {
+    return decodeThenDot(query, TokenCodec.BIT, bytes, payloadOffset, docTokens);
+  }
+
+  /** Float MaxSim over the decoded document; allocates the decoded copy: a reference, not a hot path. */
+  private static float decodeThenDot(
+      PreparedQuery query, TokenCodec codec, byte[] bytes, int payloadOffset, int docTokens) {
+    if (docTokens == 0) {
+      return 0f;
+    }
+    int dim = query.dim();
+    float[] doc = codec.decodePayload(bytes, payloadOffset, docTokens, dim).data();
+    float[] q = query.matrix().data();
+    float total = 0f;
+    for (int i = 0; i < query.tokens(); i++) {
+      float best = Float.NEGATIVE_INFINITY;
+      for (int j = 0; j < docTokens; j++) {
+        best = Math.max(best, dot(q, i * dim, doc, j * dim, dim));
+      }
+      total += best;
+    }
+    return total;
+  }
+
+  @Override
+  public float maxSimHamming(PreparedBitQuery query, byte[] bytes, int payloadOffset, int docTokens) {
+    if (docTokens == 0) {
+      return 0f;
+    }
+    int dim = query.dim();
+    float[] q = query.matrix().data();
+    int words = TokenCodec.bitWordsPerToken(dim);
+    long total = 0;
+    for (int i = 0; i < query.tokens(); i++) {
+      int best = Integer.MAX_VALUE;
+      for (int j = 0; j < docTokens; j++) {
+        // Bit by bit from the float signs and the stored bytes, independent of the packed query.
+        int hamming = 0;
+        for (int d = 0; d < dim; d++) {
+          int at = payloadOffset + (j * words + d / 64) * Long.BYTES + (d % 64) / 8;
+          boolean docBit = (bytes[at] >>> (d % 8) & 1) != 0;
+          boolean queryBit = q[i * dim + d] >= 0f;
+          if (docBit != queryBit) hamming++;
+        }
+        best = Math.min(best, hamming);
+      }
+      total += dim - 2L * best;
+    }
+    return hammingScore(total, dim);
+  }
+
+  /**
+   * The hamming MaxSim from the exact integer sum over query tokens of (dim - 2 * min hamming): one
+   * rounding, so every kernel returns the identical float.
+   */
+  static float hammingScore(long sumOfDimMinusTwiceHamming, int dim) {
+    return (float) ((double) sumOfDimMinusTwiceHamming / dim);
   }
 
   public static float dot(float[] a, int aOffset, float[] b, int bOffset, int dim) {
