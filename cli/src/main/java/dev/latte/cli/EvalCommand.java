@@ -4,6 +4,8 @@ import dev.latte.datasets.BundledSample;
 import dev.latte.encoders.OnnxTokenEncoder;
 import dev.latte.eval.BeirEvaluator;
 import dev.latte.eval.EvalRow;
+import dev.latte.core.codec.TokenCodec;
+import dev.latte.indexer.IndexOptions;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.Callable;
@@ -27,6 +29,15 @@ final class EvalCommand implements Callable<Integer> {
 
   @Option(names = "--method", defaultValue = "all", split = ",", description = "Methods, comma-separated, or 'all' (default: ${DEFAULT-VALUE}).")
   List<String> methods;
+
+  @Option(names = "--codec", split = ",", description = "Token codec(s): float32, float16, int8, bit (default: float32; several with --sweep).")
+  List<String> codecs;
+
+  @Option(names = "--pool-factor", split = ",", description = "Token pooling factor(s) (default: 1 = none; several with --sweep).")
+  List<Integer> poolFactors;
+
+  @Option(names = "--sweep", description = "Every codec x pool factor {1,2,3,4} (or those given) on the same token vectors, re-coded from one float32 index.")
+  boolean sweep;
 
   @Option(names = "--k", defaultValue = "1000", description = "Depth of each run (default: ${DEFAULT-VALUE}).")
   int k;
@@ -60,8 +71,21 @@ final class EvalCommand implements Callable<Integer> {
     return 0;
   }
 
+  List<IndexOptions> indexOptions() {
+    List<TokenCodec> cs = codecs == null
+        ? (sweep ? List.of(TokenCodec.values()) : List.of(TokenCodec.FLOAT32))
+        : codecs.stream().map(TokenCodec::fromName).toList();
+    List<Integer> ps = poolFactors == null ? (sweep ? List.of(1, 2, 3, 4) : List.of(1)) : poolFactors;
+    if (!sweep && (cs.size() > 1 || ps.size() > 1)) {
+      throw new IllegalArgumentException("several --codec or --pool-factor values need --sweep");
+    }
+    List<IndexOptions> out = new java.util.ArrayList<>();
+    for (TokenCodec c : cs) for (int p : ps) out.add(new IndexOptions(c, p));
+    return out;
+  }
+
   List<EvalRow> run(OnnxTokenEncoder encoder, Path ds, int et) throws Exception {
-    var options = new BeirEvaluator.Options(ds, index, split, methods, k, threads, et, 32, runDir, 10);
+    var options = new BeirEvaluator.Options(ds, index, split, methods, indexOptions(), k, threads, et, 32, runDir, 10);
     return new BeirEvaluator(encoder, System.out).evaluate(options, Common.progressBar("Indexing"));
   }
 }

@@ -5,6 +5,8 @@ import dev.latte.encoders.OnnxTokenEncoder;
 import dev.latte.indexer.CorpusSource;
 import dev.latte.indexer.EncodingPipeline;
 import dev.latte.indexer.IndexProgress;
+import dev.latte.indexer.IndexOptions;
+import dev.latte.core.codec.TokenCodec;
 import dev.latte.indexer.IndexStats;
 import dev.latte.indexer.LatteIndexWriter;
 import java.nio.file.Path;
@@ -33,6 +35,12 @@ final class IndexCommand implements Callable<Integer> {
   @Option(names = "--batch-size", defaultValue = "32", description = "Documents per encoder batch (default: ${DEFAULT-VALUE}).")
   int batchSize;
 
+  @Option(names = "--codec", defaultValue = "float32", description = "Token codec: float32, float16, int8, bit (default: ${DEFAULT-VALUE}).")
+  String codec;
+
+  @Option(names = "--pool-factor", defaultValue = "1", description = "Token pooling factor, Ward clustering (default: ${DEFAULT-VALUE} = none).")
+  int poolFactor;
+
   @Option(names = "--encode-only", description = "Encode only and report throughput; write nothing (the baseline for indexing throughput).")
   boolean encodeOnly;
 
@@ -55,7 +63,8 @@ final class IndexCommand implements Callable<Integer> {
             n, tokens.get(), secs, n / secs, tokens.get() / secs, encoder.config().name(), t);
         return 0;
       }
-      try (LatteIndexWriter writer = LatteIndexWriter.open(index, encoder, source.file().toString(), source.fingerprint())) {
+      try (LatteIndexWriter writer = LatteIndexWriter.open(index, encoder, source.file().toString(), source.fingerprint(),
+          new IndexOptions(TokenCodec.fromName(codec), poolFactor))) {
         long n = writer.addAll(docs, t, batchSize, progress);
         progress.close();
         IndexStats stats = writer.commit();

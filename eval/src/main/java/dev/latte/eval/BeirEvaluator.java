@@ -13,11 +13,14 @@ import dev.latte.eval.metrics.TrecMetrics;
 import dev.latte.eval.metrics.TrecRun;
 import dev.latte.indexer.CorpusSource;
 import dev.latte.indexer.IndexMetadata;
+import dev.latte.indexer.IndexOptions;
+import dev.latte.indexer.IndexRecoder;
 import dev.latte.indexer.IndexProgress;
 import dev.latte.indexer.IndexStats;
 import dev.latte.indexer.LatteIndexReaderSupport;
 import dev.latte.indexer.LatteIndexWriter;
 import dev.latte.searcher.LatteIndex;
+import dev.latte.searcher.ExactMaxSimMethod;
 import dev.latte.searcher.LatteSearcher;
 import dev.latte.searcher.MethodResult;
 import dev.latte.searcher.QueryContext;
@@ -47,18 +50,27 @@ import org.apache.lucene.store.FSDirectory;
  */
 public final class BeirEvaluator {
 
-  /** What to evaluate and how. */
+  /**
+   * What to evaluate and how. {@code indexOptions} lists the storage settings to evaluate (several
+   * only in a sweep); {@code indexDir} null means Latte's cache, where a float32 index is built once
+   * per dataset and model and other settings are re-coded from it.
+   */
   public record Options(
       Path dataset,
       Path indexDir,
       String split,
       List<String> methods,
+      List<IndexOptions> indexOptions,
       int k,
       int queryThreads,
       int encodeThreads,
       int batchSize,
       Path runDir,
-      int warmupQueries) {}
+      int warmupQueries) {
+    public Options {
+      if (indexOptions == null || indexOptions.isEmpty()) indexOptions = List.of(IndexOptions.DEFAULT);
+    }
+  }
 
   private final TokenEncoder encoder;
   private final PrintStream out;
@@ -69,13 +81,45 @@ public final class BeirEvaluator {
   }
 
   /**
-   * Returns the index for this dataset and model, building it if it is missing or was built from
-   * another collection or model. An index built by another model is rebuilt only if it lives in
-   * Latte's cache; elsewhere it is an error, so user data is never deleted.
+   * Returns the index for this dataset and model with the given options, building it by encoding if
+   * it is missing or was built from another collection, model or options. An index that does not
+   * match is rebuilt only if it lives in Latte's cache; elsewhere it is an error, so user data is
+   * never deleted.
    */
-  public Path ensureIndex(BeirDataset ds, Path indexDir, boolean ownedByCache, int encodeThreads, int batchSize, IndexProgress progress)
-      throws Exception {
+  public Path ensureIndex(BeirDataset ds, Path indexDir, boolean ownedByCache, IndexOptions options, int encodeThreads, int batchSize,
+      IndexProgress progress) throws Exception {
     CorpusSource source = CorpusSource.of(ds.dir());
+    if (reusable(indexDir, source, options, ownedByCache)) return indexDir;
+    long total = source.count();
+    out.println("Indexing " + String.format(Locale.ROOT, "%,d", total) + " documents of " + ds.name() + " with "
+        + encoder.config().name() + " (" + options.label() + ") into " + indexDir);
+    long t0 = System.nanoTime();
+    IndexStats stats;
+    try (LatteIndexWriter w = LatteIndexWriter.open(indexDir, encoder, source.file().toString(), source.fingerprint(), options);
+        Stream<dev.latte.datasets.Document> docs = source.documents().get()) {
+      progress.start(total);
+      w.addAll(docs, encodeThreads, batchSize, progress);
+      progress.close();
+      stats = w.commit();
+    }
+    double secs = (System.nanoTime() - t0) / 1e9;
+    out.printf(Locale.ROOT, "Indexed in %.1f s (%.1f docs/s): %s%n", secs, stats.documents() / secs, stats.describe());
+    return indexDir;
+  }
+
+  /** A cached index with other options, re-coded from the cached float32 one (no re-encoding). */
+  Path ensureRecoded(BeirDataset ds, Path base, IndexOptions options) throws Exception {
+    if (options.equals(IndexOptions.DEFAULT)) return base;
+    Path target = base.resolveSibling(base.getFileName() + "@" + options.label());
+    if (reusable(target, CorpusSource.of(ds.dir()), options, true)) return target;
+    long t0 = System.nanoTime();
+    IndexStats stats = IndexRecoder.recode(base, target, options, IndexProgress.NONE);
+    out.printf(Locale.ROOT, "Re-coded %s as %s in %.1f s: %s%n", base.getFileName(), options.label(), (System.nanoTime() - t0) / 1e9,
+        stats.describe());
+    return target;
+  }
+
+  private boolean reusable(Path indexDir, CorpusSource source, IndexOptions options, boolean ownedByCache) throws IOException {
     IndexMetadata existing = null;
     if (Files.isDirectory(indexDir)) {
       try (var dir = FSDirectory.open(indexDir)) {
@@ -86,33 +130,20 @@ public final class BeirEvaluator {
     }
     if (existing != null
         && existing.modelFingerprint().equals(encoder.fingerprint())
-        && existing.sourceFingerprint().equals(source.fingerprint())) {
-      out.println("Reusing the index in " + indexDir + " (same collection and model).");
-      return indexDir;
+        && existing.sourceFingerprint().equals(source.fingerprint())
+        && existing.options().equals(options)) {
+      out.println("Reusing the index in " + indexDir + " (same collection, model and " + options.label() + ").");
+      return true;
     }
     if (existing != null || (Files.isDirectory(indexDir) && hasFiles(indexDir))) {
       if (!ownedByCache) {
-        throw new DatasetException(
-            "index " + indexDir + " was built from another collection or model; give another --index folder or delete it");
+        throw new DatasetException("index " + indexDir + " was built from another collection, model or codec (wanted "
+            + options.label() + "); give another --index folder or delete it");
       }
       deleteRecursively(indexDir);
     }
     Files.createDirectories(indexDir);
-    long total = source.count();
-    out.println("Indexing " + String.format(Locale.ROOT, "%,d", total) + " documents of " + ds.name() + " with "
-        + encoder.config().name() + " into " + indexDir);
-    long t0 = System.nanoTime();
-    IndexStats stats;
-    try (LatteIndexWriter w = LatteIndexWriter.open(indexDir, encoder, source.file().toString(), source.fingerprint());
-        Stream<dev.latte.datasets.Document> docs = source.documents().get()) {
-      progress.start(total);
-      w.addAll(docs, encodeThreads, batchSize, progress);
-      progress.close();
-      stats = w.commit();
-    }
-    double secs = (System.nanoTime() - t0) / 1e9;
-    out.printf(Locale.ROOT, "Indexed in %.1f s (%.1f docs/s): %s%n", secs, stats.documents() / secs, stats.describe());
-    return indexDir;
+    return false;
   }
 
   public List<EvalRow> evaluate(Options o, IndexProgress progress) throws Exception {
@@ -130,27 +161,61 @@ public final class BeirEvaluator {
     if (queries.isEmpty()) {
       throw new DatasetException("no query of qrels/" + o.split() + ".tsv appears in " + ds.dir().resolve("queries.jsonl"));
     }
-    Path indexDir = o.indexDir() != null ? o.indexDir() : defaultIndexDir(ds);
-    ensureIndex(ds, indexDir, o.indexDir() == null, o.encodeThreads(), o.batchSize(), progress);
+    // Which (index, options) pairs to run: with an explicit --index, that one index as asked;
+    // otherwise the cached float32 index plus re-coded variants, and the float32 reference.
+    Map<IndexOptions, Path> indexes = new LinkedHashMap<>();
+    boolean cached = o.indexDir() == null;
+    if (cached) {
+      Path base = defaultIndexDir(ds);
+      ensureIndex(ds, base, true, IndexOptions.DEFAULT, o.encodeThreads(), o.batchSize(), progress);
+      if (!o.indexOptions().contains(IndexOptions.DEFAULT)) indexes.put(IndexOptions.DEFAULT, base); // the reference
+      for (IndexOptions opt : o.indexOptions()) indexes.put(opt, ensureRecoded(ds, base, opt));
+    } else {
+      if (o.indexOptions().size() != 1) throw new IllegalArgumentException("a sweep needs Latte's cached indexes: leave out --index");
+      IndexOptions opt = o.indexOptions().getFirst();
+      indexes.put(opt, ensureIndex(ds, o.indexDir(), false, opt, o.encodeThreads(), o.batchSize(), progress));
+    }
 
     Path runDir = o.runDir() != null ? o.runDir() : dev.latte.core.LatteHome.dir().resolve("runs").resolve(ds.name() + "-" + o.split());
     Files.createDirectories(runDir);
+    boolean many = indexes.size() > 1;
     List<EvalRow> rows = new ArrayList<>();
-    try (LatteIndex index = LatteIndex.open(indexDir)) {
-      LatteSearcher searcher = new LatteSearcher(index, encoder);
-      List<String> methods = o.methods().contains("all") ? searcher.methods() : o.methods();
-      for (String name : methods) searcher.method(name); // fail before any work on an unknown name
-      out.printf(Locale.ROOT, "Evaluating %d %s queries of %s, k=%d, %d query thread(s), kernel %s%n",
-          queries.size(), o.split(), ds.name(), o.k(), o.queryThreads(), searcher.kernel().name());
-      for (String name : methods) {
-        rows.add(runMethod(searcher, searcher.method(name), queries, qrels, o, runDir));
+    out.printf(Locale.ROOT, "Evaluating %d %s queries of %s, k=%d, %d query thread(s)%n", queries.size(), o.split(), ds.name(), o.k(),
+        o.queryThreads());
+    boolean bm25Done = false;
+    for (var entry : indexes.entrySet()) {
+      IndexOptions opt = entry.getKey();
+      boolean referenceOnly = !o.indexOptions().contains(opt);
+      try (LatteIndex index = LatteIndex.open(entry.getValue())) {
+        LatteSearcher searcher = new LatteSearcher(index, encoder);
+        List<String> methods;
+        if (referenceOnly) {
+          methods = List.of(ExactMaxSimMethod.NAME);
+        } else if (o.methods().contains("all")) {
+          methods = searcher.methods();
+        } else {
+          methods = o.methods().stream().filter(m -> !m.equals(ExactMaxSimMethod.HAMMING) || searcher.methods().contains(m)).toList();
+          for (String name : methods) searcher.method(name); // fail before any work on an unknown name
+        }
+        for (String name : methods) {
+          SearchMethod method = searcher.method(name);
+          boolean lateInteraction = method.needsQueryMatrix();
+          if (!lateInteraction && bm25Done) continue; // text ranking does not depend on the codec
+          String label = many && lateInteraction ? name + "@" + opt.label() : name;
+          rows.add(runMethod(searcher, method, label, opt, queries, qrels, o, runDir));
+          if (!lateInteraction) bm25Done = true;
+        }
       }
     }
-    return rows;
+    // nDCG ratio to exact float32 MaxSim without pooling, when that reference ran.
+    Double reference = rows.stream()
+        .filter(r -> r.method().equals(ExactMaxSimMethod.NAME) && r.codec().equals("float32") && r.poolFactor() == 1)
+        .map(EvalRow::ndcgCut10).findFirst().orElse(null);
+    return rows.stream().map(r -> r.withRatio(reference == null || reference == 0 ? null : r.ndcgCut10() / reference)).toList();
   }
 
-  private EvalRow runMethod(LatteSearcher searcher, SearchMethod method, List<Query> queries, Qrels qrels, Options o, Path runDir)
-      throws Exception {
+  private EvalRow runMethod(LatteSearcher searcher, SearchMethod method, String label, IndexOptions opt, List<Query> queries, Qrels qrels,
+      Options o, Path runDir) throws Exception {
     LatteIndex index = searcher.index();
     // Warm the JIT on a few queries so the first timed ones do not pay for compilation.
     for (int i = 0; i < Math.min(o.warmupQueries(), queries.size()); i++) {
@@ -192,15 +257,20 @@ public final class BeirEvaluator {
       for (ScoredDoc d : results[i]) ranking.add(new RankedDoc(index.id(d.doc()), d.score()));
       rankings.put(queries.get(i).id(), ranking);
     }
-    TrecRun run = TrecRun.of(rankings).withoutSelfHits();
-    run = truncate(run, o.k());
-    Path runFile = runDir.resolve(method.name() + ".trec");
-    run.writeTo(runFile, "latte-" + method.name());
+    TrecRun run = truncate(TrecRun.of(rankings).withoutSelfHits(), o.k());
+    Path runFile = runDir.resolve(label.replace('@', '.') + ".trec");
+    run.writeTo(runFile, "latte-" + label);
     Evaluation eval = TrecMetrics.evaluate(qrels, run);
     IndexStats stats = index.stats();
+    boolean li = method.needsQueryMatrix();
+    out.printf(Locale.ROOT, "  %-28s nDCG@10 %.4f  p50 %.1f ms%n", label, eval.mean().ndcgCut10(), percentile(searchMs, 50));
     return new EvalRow(
+        label,
         method.name(),
+        li ? opt.codec().cliName() : "-",
+        li ? opt.poolFactor() : 0,
         eval.mean().ndcgCut10(),
+        null,
         eval.mean().recall100(),
         eval.mean().recipRank10(),
         eval.mean().map(),
@@ -211,7 +281,9 @@ public final class BeirEvaluator {
         n / wallSecs,
         Arrays.stream(candidates).average().orElse(0),
         stats.indexBytes(),
-        method.needsQueryMatrix() ? stats.bytesPerToken() : null,
+        li ? stats.bytesPerToken() : null,
+        li ? stats.bytesPerDocument() : null,
+        li ? stats.tokensPerDocument() : null,
         eval.mean().queries(),
         o.queryThreads(),
         runFile.toString());
@@ -236,17 +308,19 @@ public final class BeirEvaluator {
     return dev.latte.core.LatteHome.dir().resolve("indexes").resolve(ds.name() + "-" + encoder.config().name() + "-" + encoder.fingerprint());
   }
 
-  /** The table, one line per method. */
+  /** The table, one line per method and storage setting. */
   public static String table(List<EvalRow> rows) {
     StringBuilder sb = new StringBuilder();
-    String header = String.format(Locale.ROOT, "%-14s %8s %8s %8s %8s %9s %9s %11s %11s %10s %9s",
-        "method", "nDCG@10", "R@100", "MRR@10", "MAP", "p50 ms", "p95 ms", "p50+enc ms", "p95+enc ms", "index", "B/token");
+    String header = String.format(Locale.ROOT, "%-28s %8s %7s %8s %8s %8s %9s %9s %10s %9s %9s %10s",
+        "method", "nDCG@10", "/exact", "R@100", "MRR@10", "MAP", "p50 ms", "p95 ms", "p50+enc", "B/token", "B/doc", "index");
     sb.append(header).append('\n').append("-".repeat(header.length())).append('\n');
     for (EvalRow r : rows) {
-      sb.append(String.format(Locale.ROOT, "%-14s %8.4f %8.4f %8.4f %8.4f %9.2f %9.2f %11.2f %11.2f %10s %9s%n",
-          r.name(), r.ndcgCut10(), r.recall100(), r.recipRank10(), r.map(), r.latencyP50(), r.latencyP95(),
-          r.latencyWithEncodingP50(), r.latencyWithEncodingP95(), IndexStats.human(r.indexBytes()),
-          r.bytesPerToken() == null ? "-" : String.format(Locale.ROOT, "%.0f", r.bytesPerToken())));
+      sb.append(String.format(Locale.ROOT, "%-28s %8.4f %7s %8.4f %8.4f %8.4f %9.2f %9.2f %10.2f %9s %9s %10s%n",
+          r.name(), r.ndcgCut10(), r.ndcgRatioToExact() == null ? "-" : String.format(Locale.ROOT, "%.3f", r.ndcgRatioToExact()),
+          r.recall100(), r.recipRank10(), r.map(), r.latencyP50(), r.latencyP95(), r.latencyWithEncodingP50(),
+          r.bytesPerToken() == null ? "-" : String.format(Locale.ROOT, "%.1f", r.bytesPerToken()),
+          r.bytesPerDoc() == null ? "-" : String.format(Locale.ROOT, "%.0f", r.bytesPerDoc()),
+          IndexStats.human(r.indexBytes())));
     }
     return sb.toString();
   }

@@ -4,14 +4,20 @@ import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonProperty;
 
 /**
- * One method's line of the evaluation table; also the object written per method by {@code --json}.
- * Metrics follow trec_eval's names; latencies are per query in milliseconds, measured one query at
- * a time on one thread unless {@code threads} says otherwise.
+ * One line of the evaluation table; also the object written per line by {@code --json}. Metrics
+ * follow trec_eval's names; latencies are per query in milliseconds, measured one query at a time
+ * on one thread unless {@code threads} says otherwise. {@code ndcg_ratio_to_exact} compares with
+ * exact float32 MaxSim without pooling on the same token vectors (null when that reference was
+ * not run).
  */
 @JsonInclude(JsonInclude.Include.ALWAYS)
 public record EvalRow(
     @JsonProperty("name") String name,
+    @JsonProperty("method") String method,
+    @JsonProperty("codec") String codec,
+    @JsonProperty("pool_factor") int poolFactor,
     @JsonProperty("ndcg_cut_10") double ndcgCut10,
+    @JsonProperty("ndcg_ratio_to_exact") Double ndcgRatioToExact,
     @JsonProperty("recall_100") double recall100,
     @JsonProperty("recip_rank_10") double recipRank10,
     @JsonProperty("map") double map,
@@ -23,6 +29,15 @@ public record EvalRow(
     @JsonProperty("candidates_per_query") double candidatesPerQuery,
     @JsonProperty("index_bytes") long indexBytes,
     @JsonProperty("bytes_per_token") Double bytesPerToken,
+    @JsonProperty("bytes_per_doc") Double bytesPerDoc,
+    @JsonProperty("tokens_per_doc") Double tokensPerDoc,
     @JsonProperty("queries") int queries,
     @JsonProperty("threads") int threads,
-    @JsonProperty("run_file") String runFile) {}
+    @JsonProperty("run_file") String runFile) {
+
+  EvalRow withRatio(Double ratio) {
+    return new EvalRow(name, method, codec, poolFactor, ndcgCut10, ratio, recall100, recipRank10, map, latencyP50, latencyP95,
+        latencyWithEncodingP50, latencyWithEncodingP95, queriesPerSecond, candidatesPerQuery, indexBytes, bytesPerToken,
+        bytesPerDoc, tokensPerDoc, queries, threads, runFile);
+  }
+}

@@ -33,13 +33,20 @@ public record IndexStats(long documents, long tokens, long characters, long toke
     return documents == 0 ? 0 : (double) tokens / documents;
   }
 
+  @JsonProperty("bytes_per_document")
+  public double bytesPerDocument() {
+    return documents == 0 ? 0 : (double) tokenBytes / documents;
+  }
+
   @JsonProperty("bytes_per_token")
   public double bytesPerToken() {
     return tokens == 0 ? 0 : (double) tokenBytes / tokens;
   }
 
   /** Reads the statistics of an open reader's commit; a scan of two numeric doc-values columns. */
-  public static IndexStats compute(DirectoryReader reader, int dimension) throws IOException {
+  public static IndexStats compute(DirectoryReader reader, IndexMetadata metadata) throws IOException {
+    int dimension = metadata.dimension();
+    var codec = metadata.options().codec();
     long docs = 0, tokens = 0, chars = 0, tokenBytes = 0;
     for (LeafReaderContext leaf : reader.leaves()) {
       NumericDocValues tc = leaf.reader().getNumericDocValues(IndexLayout.TOKEN_COUNT);
@@ -51,7 +58,7 @@ public record IndexStats(long documents, long tokens, long characters, long toke
         long t = tc.longValue();
         docs++;
         tokens += t;
-        tokenBytes += StoredTokenMatrix.HEADER_BYTES + t * dimension * Float.BYTES;
+        tokenBytes += StoredTokenMatrix.HEADER_BYTES + codec.payloadBytes((int) t, dimension);
         if (cc != null && cc.advanceExact(doc)) chars += cc.longValue();
       }
     }

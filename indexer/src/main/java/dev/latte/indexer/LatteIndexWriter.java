@@ -1,6 +1,9 @@
 package dev.latte.indexer;
 
+import dev.latte.core.TokenMatrix;
 import dev.latte.core.codec.StoredTokenMatrix;
+import dev.latte.core.codec.TokenCodec;
+import dev.latte.indexer.pooling.TokenPooler;
 import dev.latte.datasets.Document;
 import dev.latte.encoders.EncodedText;
 import dev.latte.encoders.TokenEncoder;
@@ -24,9 +27,10 @@ import org.apache.lucene.store.FSDirectory;
 import org.apache.lucene.util.BytesRef;
 
 /**
- * Writes documents with their token matrices into a Lucene index (layout: {@link IndexLayout}).
- * Opening an existing index appends to it, replacing documents by id, and only if it was built with
- * the same model: an index never mixes token spaces. Nothing is visible to searchers until {@link
+ * Writes documents with their token matrices into a Lucene index (layout: {@link IndexLayout}),
+ * pooled and coded as its {@link IndexOptions} say. Opening an existing index appends to it,
+ * replacing documents by id, and only with the same model and options: an index never mixes token
+ * spaces or codecs. Nothing is visible to searchers until {@link
  * #commit()}.
  */
 public final class LatteIndexWriter implements Closeable {
@@ -35,19 +39,37 @@ public final class LatteIndexWriter implements Closeable {
   private final IndexWriter writer;
   private final TokenEncoder encoder;
   private final IndexMetadata metadata;
+  private final TokenCodec codec;
+  private final TokenPooler pooler;
 
-  private LatteIndexWriter(Path path, TokenEncoder encoder, String source, String sourceFingerprint) throws IOException {
+  private LatteIndexWriter(Path path, ModelIdentity model, String source, String sourceFingerprint, IndexOptions options)
+      throws IOException {
     this.path = path;
-    this.encoder = encoder;
+    this.encoder = model.encoder();
     this.directory = FSDirectory.open(path);
-    IndexMetadata existing = LatteIndexReaderSupport.metadataIfPresent(directory);
-    if (existing != null && !existing.modelFingerprint().equals(encoder.fingerprint())) {
+    IndexMetadata existing;
+    try {
+      existing = LatteIndexReaderSupport.metadataIfPresent(directory);
+    } catch (RuntimeException e) {
+      directory.close();
+      throw e;
+    }
+    if (existing != null && !existing.modelFingerprint().equals(model.fingerprint())) {
       directory.close();
       throw new IndexMismatchException(
           "index " + path + " was built with model " + existing.modelName() + " (fingerprint " + existing.modelFingerprint()
-              + "), not " + encoder.config().name() + " (" + encoder.fingerprint()
+              + "), not " + model.name() + " (" + model.fingerprint()
               + "); choose another --index folder or delete this one to rebuild");
     }
+    if (existing != null && !existing.options().equals(options)) {
+      directory.close();
+      throw new IndexMismatchException(
+          "index " + path + " stores " + existing.options().label() + " token matrices, not " + options.label()
+              + "; choose another --index folder or delete this one to rebuild");
+    }
+    this.codec = options.codec();
+    // Row 0 is protected from pooling when it is a [CLS] or marker token (ColBERT models keep it).
+    this.pooler = options.poolFactor() > 1 ? new TokenPooler(options.poolFactor(), model.firstRowIsSpecial()) : null;
     IndexWriterConfig cfg =
         new IndexWriterConfig(IndexLayout.analyzer())
             .setSimilarity(IndexLayout.similarity())
@@ -57,10 +79,12 @@ public final class LatteIndexWriter implements Closeable {
     this.metadata =
         new IndexMetadata(
             IndexLayout.LAYOUT_VERSION,
-            encoder.config().name(),
-            encoder.fingerprint(),
-            encoder.dimension(),
-            "float32",
+            model.name(),
+            model.fingerprint(),
+            model.dimension(),
+            model.firstRowIsSpecial(),
+            options.codec().cliName(),
+            options.poolFactor(),
             IndexLayout.BM25_K1,
             IndexLayout.BM25_B,
             source,
@@ -71,33 +95,57 @@ public final class LatteIndexWriter implements Closeable {
    * Opens (creating if needed) the index at {@code path}. {@code source} names where the documents
    * come from; {@code sourceFingerprint} identifies its content (see {@link CorpusSource}).
    */
+  public static LatteIndexWriter open(Path path, TokenEncoder encoder, String source, String sourceFingerprint, IndexOptions options)
+      throws IOException {
+    return new LatteIndexWriter(path.toAbsolutePath().normalize(), ModelIdentity.of(encoder), source, sourceFingerprint, options);
+  }
+
   public static LatteIndexWriter open(Path path, TokenEncoder encoder, String source, String sourceFingerprint) throws IOException {
-    return new LatteIndexWriter(path.toAbsolutePath().normalize(), encoder, source, sourceFingerprint);
+    return open(path, encoder, source, sourceFingerprint, IndexOptions.DEFAULT);
   }
 
   public static LatteIndexWriter open(Path path, TokenEncoder encoder, String source) throws IOException {
     return open(path, encoder, source, "");
   }
 
+  /**
+   * Opens an index for documents that are already encoded (no encoder at hand), e.g. when re-coding
+   * the matrices of another index: {@code model} names the model that encoded them.
+   */
+  public static LatteIndexWriter openForEncoded(Path path, ModelIdentity model, String source, String sourceFingerprint, IndexOptions options)
+      throws IOException {
+    return new LatteIndexWriter(path.toAbsolutePath().normalize(), model, source, sourceFingerprint, options);
+  }
+
   /** Encodes and adds (or replaces, by id) every document; returns how many were added. */
   public long addAll(Stream<Document> documents, int threads, int batchSize, IndexProgress progress) throws Exception {
+    if (encoder == null) throw new IllegalStateException("this writer was opened for encoded documents only");
     return new EncodingPipeline(encoder, threads, batchSize).run(documents, this::add, progress);
   }
 
-  /** Adds or replaces one already-encoded document. Thread-safe. */
+  /** Adds or replaces one encoded document. Thread-safe. */
   public void add(Document d, EncodedText encoded) throws IOException {
-    if (encoded.matrix().dim() != metadata.dimension()) {
+    add(d, encoded.matrix());
+  }
+
+  /**
+   * Adds or replaces one document given its full-precision token matrix; pooling and the index's
+   * codec are applied here. Thread-safe.
+   */
+  public void add(Document d, TokenMatrix matrix) throws IOException {
+    if (matrix.dim() != metadata.dimension()) {
       throw new IllegalArgumentException(
-          "document " + d.id() + " has " + encoded.matrix().dim() + "-d tokens; this index holds " + metadata.dimension() + "-d");
+          "document " + d.id() + " has " + matrix.dim() + "-d tokens; this index holds " + metadata.dimension() + "-d");
     }
+    TokenMatrix stored = pooler == null ? matrix : pooler.pool(matrix);
     String contents = d.contents();
     org.apache.lucene.document.Document doc = new org.apache.lucene.document.Document();
     doc.add(new StringField(IndexLayout.ID, d.id(), Field.Store.YES));
     doc.add(new StoredField(IndexLayout.TITLE, d.title()));
     doc.add(new StoredField(IndexLayout.TEXT, d.text()));
     doc.add(new TextField(IndexLayout.BODY, contents, Field.Store.NO));
-    doc.add(new BinaryDocValuesField(IndexLayout.TOKENS, new BytesRef(StoredTokenMatrix.encodeFloat32(encoded.matrix()))));
-    doc.add(new NumericDocValuesField(IndexLayout.TOKEN_COUNT, encoded.matrix().rows()));
+    doc.add(new BinaryDocValuesField(IndexLayout.TOKENS, new BytesRef(StoredTokenMatrix.encode(stored, codec))));
+    doc.add(new NumericDocValuesField(IndexLayout.TOKEN_COUNT, stored.rows()));
     doc.add(new NumericDocValuesField(IndexLayout.CHAR_COUNT, contents.length()));
     writer.updateDocument(new Term(IndexLayout.ID, d.id()), doc);
   }
@@ -107,7 +155,7 @@ public final class LatteIndexWriter implements Closeable {
     writer.setLiveCommitData(Map.of(IndexLayout.COMMIT_METADATA_KEY, metadata.toJson()).entrySet());
     writer.commit();
     try (DirectoryReader reader = DirectoryReader.open(directory)) {
-      IndexStats stats = IndexStats.compute(reader, metadata.dimension());
+      IndexStats stats = IndexStats.compute(reader, metadata);
       stats.writeTo(path);
       return stats;
     }

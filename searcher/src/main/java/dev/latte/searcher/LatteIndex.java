@@ -44,7 +44,7 @@ public final class LatteIndex implements Closeable {
       this.reader = DirectoryReader.open(directory);
       this.searcher = new IndexSearcher(reader);
       this.searcher.setSimilarity(IndexLayout.similarity());
-      this.stats = IndexStats.compute(reader, metadata.dimension());
+      this.stats = IndexStats.compute(reader, metadata);
     } catch (IOException | RuntimeException e) {
       directory.close();
       throw e;

@@ -32,6 +32,7 @@ public final class LatteSearcher implements AutoCloseable {
     this.kernel = kernel;
     register(new Bm25Method());
     register(new ExactMaxSimMethod());
+    if (index.metadata().options().codec() == dev.latte.core.codec.TokenCodec.BIT) register(ExactMaxSimMethod.hamming());
   }
 
   private void register(SearchMethod m) {

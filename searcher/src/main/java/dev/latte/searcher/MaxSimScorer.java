@@ -2,6 +2,7 @@ package dev.latte.searcher;
 
 import dev.latte.core.codec.StoredTokenMatrix;
 import dev.latte.core.kernel.MaxSimKernel;
+import dev.latte.core.kernel.PreparedBitQuery;
 import dev.latte.core.kernel.PreparedQuery;
 import dev.latte.indexer.IndexLayout;
 import java.io.IOException;
@@ -14,23 +15,43 @@ import org.apache.lucene.util.BytesRef;
 
 /**
  * Late-interaction scoring over the stored token matrices: reads each document's value from doc
- * values, decodes it into one scratch buffer (no allocation per document) and calls the kernel.
- * Exact search scores every live document; a rescorer scores the candidates a first stage found.
- * Not thread-safe (one scratch buffer): one instance per searching thread.
+ * values and scores it with the kernel for its codec, in place on the stored bytes (float32 is
+ * decoded into one reused scratch buffer). Exact search scores every live document; a rescorer
+ * scores the candidates a first stage found. Not thread-safe (one scratch buffer): one instance per
+ * searching thread.
  */
 public final class MaxSimScorer {
+  /** How a query meets binary documents: float query × sign bits, or sign bits × sign bits. */
+  public enum BitScoring {
+    ASYMMETRIC,
+    HAMMING
+  }
+
   private final MaxSimKernel kernel;
   private final int dimension;
+  private final BitScoring bitScoring;
   private float[] scratch = new float[0];
   private long documentsScored;
 
   public MaxSimScorer(MaxSimKernel kernel, int dimension) {
+    this(kernel, dimension, BitScoring.ASYMMETRIC);
+  }
+
+  public MaxSimScorer(MaxSimKernel kernel, int dimension, BitScoring bitScoring) {
     this.kernel = kernel;
     this.dimension = dimension;
+    this.bitScoring = bitScoring;
+  }
+
+  /** A query prepared for this scorer: the float layout and, for hamming, the sign bits. */
+  public record Prepared(PreparedQuery floats, PreparedBitQuery bits) {}
+
+  public Prepared prepare(QueryContext query) {
+    return new Prepared(query.prepared(), bitScoring == BitScoring.HAMMING ? query.preparedBits() : null);
   }
 
   /** Scores every live document of the index and returns the top k, best first. */
-  public List<ScoredDoc> scoreAll(LatteIndex index, PreparedQuery query, int k) throws IOException {
+  public List<ScoredDoc> scoreAll(LatteIndex index, Prepared query, int k) throws IOException {
     TopK top = new TopK(k);
     for (LeafReaderContext leaf : index.reader().leaves()) {
       BinaryDocValues values = leaf.reader().getBinaryDocValues(IndexLayout.TOKENS);
@@ -45,10 +66,11 @@ public final class MaxSimScorer {
   }
 
   /**
-   * Scores the given index-wide doc ids (any order) and returns them best first; documents without a
-   * token matrix score 0.
+   * Scores the given index-wide doc ids (any order) and returns the best k of them, best first;
+   * documents without a token matrix score 0.
    */
-  public List<ScoredDoc> rescore(LatteIndex index, PreparedQuery query, int[] docs, int k) throws IOException {
+  public List<ScoredDoc> rescore(LatteIndex index, Prepared query, int[] docs, int k) throws IOException {
+    if (docs.length == 0) return List.of();
     int[] sorted = docs.clone();
     java.util.Arrays.sort(sorted);
     TopK top = new TopK(Math.max(1, Math.min(k, sorted.length)));
@@ -65,14 +87,25 @@ public final class MaxSimScorer {
       float s = values != null && values.advanceExact(doc) ? score(query, values.binaryValue()) : 0f;
       top.offer(global, s);
     }
-    return sorted.length == 0 ? List.of() : top.results();
+    return top.results();
   }
 
-  private float score(PreparedQuery query, BytesRef value) {
-    int tokens = StoredTokenMatrix.tokens(value.bytes, value.offset, value.length, dimension);
-    scratch = StoredTokenMatrix.decodeFloat32(value.bytes, value.offset, tokens, dimension, scratch);
+  private float score(Prepared query, BytesRef value) {
+    StoredTokenMatrix.Header h = StoredTokenMatrix.header(value.bytes, value.offset, value.length, dimension);
+    int payload = StoredTokenMatrix.Header.payloadOffset(value.offset);
     documentsScored++;
-    return kernel.maxSim(query, scratch, 0, tokens);
+    return switch (h.codec()) {
+      case FLOAT32 -> {
+        scratch = StoredTokenMatrix.decodeFloat32(value.bytes, value.offset, h.tokens(), dimension, scratch);
+        yield kernel.maxSim(query.floats(), scratch, 0, h.tokens());
+      }
+      case FLOAT16 -> kernel.maxSimFloat16(query.floats(), value.bytes, payload, h.tokens());
+      case INT8 -> kernel.maxSimInt8(query.floats(), value.bytes, payload, h.tokens());
+      case BIT ->
+          bitScoring == BitScoring.HAMMING
+              ? kernel.maxSimHamming(query.bits(), value.bytes, payload, h.tokens())
+              : kernel.maxSimBit(query.floats(), value.bytes, payload, h.tokens());
+    };
   }
 
   public long documentsScored() {

@@ -15,6 +15,7 @@ public final class QueryContext {
   private final MaxSimKernel kernel;
   private EncodedText encoded;
   private PreparedQuery prepared;
+  private dev.latte.core.kernel.PreparedBitQuery preparedBits;
   private long encodeNanos;
 
   public QueryContext(String text, TokenEncoder encoder, MaxSimKernel kernel) {
@@ -47,6 +48,12 @@ public final class QueryContext {
   public synchronized PreparedQuery prepared() {
     if (prepared == null) prepared = kernel.prepare(encoded().matrix());
     return prepared;
+  }
+
+  /** The query's sign bits, for hamming scoring against binary documents. */
+  public synchronized dev.latte.core.kernel.PreparedBitQuery preparedBits() {
+    if (preparedBits == null) preparedBits = kernel.prepareBits(encoded().matrix());
+    return preparedBits;
   }
 
   public MaxSimKernel kernel() {
