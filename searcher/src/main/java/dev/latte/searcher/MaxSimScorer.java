@@ -15,10 +15,9 @@ import org.apache.lucene.util.BytesRef;
 
 /**
  * Late-interaction scoring over the stored token matrices: reads each document's value from doc
- * values and scores it with the kernel for its codec, in place on the stored bytes (float32 is
- * decoded into one reused scratch buffer). Exact search scores every live document; a rescorer
- * scores the candidates a first stage found. Not thread-safe (one scratch buffer): one instance per
- * searching thread.
+ * values and scores it with the kernel for its codec, in place on the stored bytes (no per-document
+ * allocation). Exact search scores every live document; a rescorer scores the candidates a first
+ * stage found. Cheap to create; one instance per searching thread (it counts what it scored).
  */
 public final class MaxSimScorer {
   /** How a query meets binary documents: float query × sign bits, or sign bits × sign bits. */
@@ -30,7 +29,6 @@ public final class MaxSimScorer {
   private final MaxSimKernel kernel;
   private final int dimension;
   private final BitScoring bitScoring;
-  private float[] scratch = new float[0];
   private long documentsScored;
 
   public MaxSimScorer(MaxSimKernel kernel, int dimension) {
@@ -95,10 +93,7 @@ public final class MaxSimScorer {
     int payload = StoredTokenMatrix.Header.payloadOffset(value.offset);
     documentsScored++;
     return switch (h.codec()) {
-      case FLOAT32 -> {
-        scratch = StoredTokenMatrix.decodeFloat32(value.bytes, value.offset, h.tokens(), dimension, scratch);
-        yield kernel.maxSim(query.floats(), scratch, 0, h.tokens());
-      }
+      case FLOAT32 -> kernel.maxSimFloat32(query.floats(), value.bytes, payload, h.tokens());
       case FLOAT16 -> kernel.maxSimFloat16(query.floats(), value.bytes, payload, h.tokens());
       case INT8 -> kernel.maxSimInt8(query.floats(), value.bytes, payload, h.tokens());
       case BIT ->

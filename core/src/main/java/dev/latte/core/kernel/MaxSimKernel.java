@@ -32,6 +32,12 @@ public interface MaxSimKernel {
    */
   float maxSim(PreparedQuery query, float[] doc, int docOffset, int docTokens);
 
+  /**
+   * MaxSim against a {@link TokenCodec#FLOAT32} payload read in place from the stored bytes (no
+   * whole-document decode into a scratch buffer).
+   */
+  float maxSimFloat32(PreparedQuery query, byte[] bytes, int payloadOffset, int docTokens);
+
   /** MaxSim against a {@link TokenCodec#FLOAT16} payload: the query dotted with the half values. */
   float maxSimFloat16(PreparedQuery query, byte[] bytes, int payloadOffset, int docTokens);
 

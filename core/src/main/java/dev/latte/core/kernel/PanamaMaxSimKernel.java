@@ -6,6 +6,7 @@ import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.nio.ByteOrder;
 import jdk.incubator.vector.ByteVector;
+import java.lang.foreign.MemorySegment;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.LongVector;
 import jdk.incubator.vector.VectorOperators;
@@ -45,6 +46,8 @@ final class PanamaMaxSimKernel implements MaxSimKernel {
   private static final VectorSpecies<Long> LONG_SPECIES = LongVector.SPECIES_PREFERRED;
   private static final int LONG_LANES = LONG_SPECIES.length();
 
+  private static final java.lang.foreign.ValueLayout.OfFloat FLOAT32_LE =
+      java.lang.foreign.ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(java.nio.ByteOrder.LITTLE_ENDIAN);
   private static final VarHandle SHORT_LE =
       MethodHandles.byteArrayViewVarHandle(short[].class, ByteOrder.LITTLE_ENDIAN);
   private static final VarHandle FLOAT_LE =
@@ -307,6 +310,15 @@ final class PanamaMaxSimKernel implements MaxSimKernel {
     return buffer;
   }
 
+  /**
+   * Float32 straight from the stored bytes: copying 8 tokens at a time into the L1-resident block
+   * buffer instead of the whole document into a scratch array keeps the data the FMAs read in L1.
+   */
+  @Override
+  public float maxSimFloat32(PreparedQuery query, byte[] bytes, int payloadOffset, int docTokens) {
+    return maxSimDecoded(query, TokenCodec.FLOAT32, bytes, payloadOffset, docTokens);
+  }
+
   @Override
   public float maxSimFloat16(PreparedQuery query, byte[] bytes, int payloadOffset, int docTokens) {
     return maxSimDecoded(query, TokenCodec.FLOAT16, bytes, payloadOffset, docTokens);
@@ -340,7 +352,9 @@ final class PanamaMaxSimKernel implements MaxSimKernel {
    * {@link TokenCodec#decodePayload} produces.
    */
   private static void decodeBlock(TokenCodec codec, byte[] bytes, int payload, int docTokens, int from, int n, int dim, float[] dst) {
-    if (codec == TokenCodec.FLOAT16) {
+    if (codec == TokenCodec.FLOAT32) {
+      MemorySegment.copy(MemorySegment.ofArray(bytes), FLOAT32_LE, payload + (long) from * dim * Float.BYTES, dst, 0, n * dim);
+    } else if (codec == TokenCodec.FLOAT16) {
       widenHalves(bytes, payload + from * dim * Short.BYTES, n * dim, dst);
     } else {
       int codes = TokenCodec.int8CodesOffset(payload, docTokens) + from * dim;
@@ -410,6 +424,13 @@ final class PanamaMaxSimKernel implements MaxSimKernel {
     return sumLanes(max);
   }
 
+  /**
+   * Two query vectors against the document, block by block. A full block of 8 tokens runs as one
+   * step with 16 independent accumulators: with two FMA pipes of 4-cycle latency, 8 accumulators
+   * (a 4-token step) only just keep the pipes busy and any stall idles one; 16 leave slack and still
+   * fit AVX-512's 32 registers with the 2 query vectors and the broadcasts (measured +7 to +48% in
+   * the JMH prototype, bit-identical scores).
+   */
   private static float chunkDecoded(
       TokenCodec codec, float[] qt, int base, int dim, byte[] bytes, int payload, int docTokens, float[] doc) {
     FloatVector max0 = FloatVector.broadcast(SPECIES, Float.NEGATIVE_INFINITY);
@@ -418,31 +439,40 @@ final class PanamaMaxSimKernel implements MaxSimKernel {
       int n = Math.min(BLOCK, docTokens - from);
       decodeBlock(codec, bytes, payload, docTokens, from, n, dim, doc);
       int t = 0;
-      for (; t + 4 <= n; t += 4) {
-        int o0 = t * dim;
-        int o1 = o0 + dim;
-        int o2 = o1 + dim;
-        int o3 = o2 + dim;
-        FloatVector a00 = FloatVector.zero(SPECIES), a01 = a00, a10 = a00, a11 = a00;
-        FloatVector a20 = a00, a21 = a00, a30 = a00, a31 = a00;
+      if (n == BLOCK) {
+        FloatVector a00 = FloatVector.zero(SPECIES), a01 = a00, a10 = a00, a11 = a00, a20 = a00, a21 = a00, a30 = a00, a31 = a00;
+        FloatVector a40 = a00, a41 = a00, a50 = a00, a51 = a00, a60 = a00, a61 = a00, a70 = a00, a71 = a00;
         for (int d = 0, qo = base; d < dim; d++, qo += CHUNK) {
           FloatVector q0 = FloatVector.fromArray(SPECIES, qt, qo);
           FloatVector q1 = FloatVector.fromArray(SPECIES, qt, qo + LANES);
-          FloatVector b0 = FloatVector.broadcast(SPECIES, doc[o0 + d]);
-          FloatVector b1 = FloatVector.broadcast(SPECIES, doc[o1 + d]);
-          FloatVector b2 = FloatVector.broadcast(SPECIES, doc[o2 + d]);
-          FloatVector b3 = FloatVector.broadcast(SPECIES, doc[o3 + d]);
-          a00 = q0.fma(b0, a00);
-          a01 = q1.fma(b0, a01);
-          a10 = q0.fma(b1, a10);
-          a11 = q1.fma(b1, a11);
-          a20 = q0.fma(b2, a20);
-          a21 = q1.fma(b2, a21);
-          a30 = q0.fma(b3, a30);
-          a31 = q1.fma(b3, a31);
+          FloatVector b = FloatVector.broadcast(SPECIES, doc[d]);
+          a00 = q0.fma(b, a00);
+          a01 = q1.fma(b, a01);
+          b = FloatVector.broadcast(SPECIES, doc[dim + d]);
+          a10 = q0.fma(b, a10);
+          a11 = q1.fma(b, a11);
+          b = FloatVector.broadcast(SPECIES, doc[2 * dim + d]);
+          a20 = q0.fma(b, a20);
+          a21 = q1.fma(b, a21);
+          b = FloatVector.broadcast(SPECIES, doc[3 * dim + d]);
+          a30 = q0.fma(b, a30);
+          a31 = q1.fma(b, a31);
+          b = FloatVector.broadcast(SPECIES, doc[4 * dim + d]);
+          a40 = q0.fma(b, a40);
+          a41 = q1.fma(b, a41);
+          b = FloatVector.broadcast(SPECIES, doc[5 * dim + d]);
+          a50 = q0.fma(b, a50);
+          a51 = q1.fma(b, a51);
+          b = FloatVector.broadcast(SPECIES, doc[6 * dim + d]);
+          a60 = q0.fma(b, a60);
+          a61 = q1.fma(b, a61);
+          b = FloatVector.broadcast(SPECIES, doc[7 * dim + d]);
+          a70 = q0.fma(b, a70);
+          a71 = q1.fma(b, a71);
         }
-        max0 = max0.max(a00).max(a10).max(a20).max(a30);
-        max1 = max1.max(a01).max(a11).max(a21).max(a31);
+        max0 = max0.max(a00.max(a10).max(a20.max(a30))).max(a40.max(a50).max(a60.max(a70)));
+        max1 = max1.max(a01.max(a11).max(a21.max(a31))).max(a41.max(a51).max(a61.max(a71)));
+        t = BLOCK;
       }
       for (; t < n; t++) {
         int o = t * dim;

@@ -59,6 +59,11 @@ public final class ScalarMaxSimKernel implements MaxSimKernel {
   }
 
   @Override
+  public float maxSimFloat32(PreparedQuery query, byte[] bytes, int payloadOffset, int docTokens) {
+    return decodeThenDot(query, TokenCodec.FLOAT32, bytes, payloadOffset, docTokens);
+  }
+
+  @Override
   public float maxSimFloat16(PreparedQuery query, byte[] bytes, int payloadOffset, int docTokens) {
     return decodeThenDot(query, TokenCodec.FLOAT16, bytes, payloadOffset, docTokens);
   }

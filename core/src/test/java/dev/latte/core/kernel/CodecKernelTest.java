@@ -19,6 +19,7 @@ class CodecKernelTest {
 
   /** The four ways to score a stored document, each with the codec it reads. */
   enum Method {
+    FLOAT32(TokenCodec.FLOAT32),
     FLOAT16(TokenCodec.FLOAT16),
     INT8(TokenCodec.INT8),
     BIT(TokenCodec.BIT),
@@ -32,6 +33,7 @@ class CodecKernelTest {
 
     float score(MaxSimKernel k, TokenMatrix query, byte[] bytes, int payloadOffset, int docTokens) {
       return switch (this) {
+        case FLOAT32 -> k.maxSimFloat32(k.prepare(query), bytes, payloadOffset, docTokens);
         case FLOAT16 -> k.maxSimFloat16(k.prepare(query), bytes, payloadOffset, docTokens);
         case INT8 -> k.maxSimInt8(k.prepare(query), bytes, payloadOffset, docTokens);
         case BIT -> k.maxSimBit(k.prepare(query), bytes, payloadOffset, docTokens);
@@ -99,6 +101,7 @@ class CodecKernelTest {
             Placed p = Placed.of(rnd, m.codec.encode(d));
             String where = m + " dim=" + dim + " q=" + qt + " d=" + dt;
             switch (m) {
+              case FLOAT32 -> assertEquals(scalar.maxSimFloat32(ps, p.bytes, p.payloadOffset, dt), panama.maxSimFloat32(pp, p.bytes, p.payloadOffset, dt), orderTolerance(qt, dim), where);
               case FLOAT16 -> assertEquals(scalar.maxSimFloat16(ps, p.bytes, p.payloadOffset, dt), panama.maxSimFloat16(pp, p.bytes, p.payloadOffset, dt), orderTolerance(qt, dim), where);
               case INT8 -> assertEquals(scalar.maxSimInt8(ps, p.bytes, p.payloadOffset, dt), panama.maxSimInt8(pp, p.bytes, p.payloadOffset, dt), orderTolerance(qt, dim), where);
               case BIT -> assertEquals(scalar.maxSimBit(ps, p.bytes, p.payloadOffset, dt), panama.maxSimBit(pp, p.bytes, p.payloadOffset, dt), orderTolerance(qt, dim), where);
@@ -140,7 +143,7 @@ class CodecKernelTest {
     Random rnd = new Random(12);
     TokenMatrix q = random(rnd, 9, 96);
     TokenMatrix d = random(rnd, 31, 96);
-    for (Method m : List.of(Method.FLOAT16, Method.INT8, Method.BIT)) {
+    for (Method m : List.of(Method.FLOAT32, Method.FLOAT16, Method.INT8, Method.BIT)) {
       byte[] value = m.codec.encode(d);
       assertEquals(m.reference(q, d), m.score(scalar, q, value, StoredTokenMatrix.HEADER_BYTES, 31), 0f, m.toString());
     }
@@ -288,6 +291,7 @@ class CodecKernelTest {
           () ->
               Float.floatToRawIntBits(
                   switch (m) {
+                    case FLOAT32 -> k.maxSimFloat32(pq, value, at, 13);
                     case FLOAT16 -> k.maxSimFloat16(pq, value, at, 13);
                     case INT8 -> k.maxSimInt8(pq, value, at, 13);
                     case BIT -> k.maxSimBit(pq, value, at, 13);
