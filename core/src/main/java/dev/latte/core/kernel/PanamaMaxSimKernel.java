@@ -17,19 +17,20 @@ import jdk.incubator.vector.VectorSpecies;
  * MaxSim on the JDK Vector API; the only class that imports {@code jdk.incubator.vector}.
  *
  * <p>Layout: the query is transposed once into dimension-major chunks of {@code 2 * L} query tokens
- * (L = lanes of the preferred species, 16 floats with AVX-512), zero-padded. Scoring then walks the
- * row-major document four tokens at a time: for every dimension it loads the two query vectors once
- * and issues eight FMAs against four broadcast document values, so each lane accumulates the dot
- * product of one query token with one document token. No horizontal reduction happens per pair;
- * the running per-lane max is summed once per document, in lane order. Zero-padded query lanes score exactly 0
- * against every token, so they add nothing to the sum.
+ * (L = lanes of the preferred species, 16 floats with AVX-512), zero-padded. Document rows are
+ * taken {@link #BLOCK} tokens at a time into a small per-thread buffer that stays in L1 (copied from
+ * a float array or a float32 payload, widened from float16/int8); for every dimension the kernel
+ * loads the query vectors once and issues FMAs against broadcast document values, so each lane
+ * accumulates the dot product of one query token with one document token (a full block: 16
+ * accumulators). No horizontal reduction happens per pair; the running per-lane max is summed once
+ * per document, in lane order. Zero-padded query lanes score exactly 0 against every token, so they
+ * add nothing to the sum; a last chunk of at most L real tokens uses one vector.
  *
  * <p>Stored codecs are read in place from the value's bytes:
  *
  * <ul>
- *   <li>float16 and int8: blocks of {@link #BLOCK} document tokens are decoded (vector conversions,
- *       bit for bit what {@link TokenCodec#decodePayload} produces) into a small per-thread buffer,
- *       and the float loops above run over it.
+ *   <li>float32, float16 and int8: through the block buffer above (decoding bit for bit what
+ *       {@link TokenCodec#decodePayload} produces).
  *   <li>bit, asymmetric: the query is expanded once into byte lookup tables (per 8 dimensions and per
  *       byte value, the query chunk's partial dot products with that sign pattern), so a document
  *       token costs dim/8 vector adds instead of dim FMAs.
@@ -191,97 +192,13 @@ final class PanamaMaxSimKernel implements MaxSimKernel {
     return new Prepared(query);
   }
 
+  /**
+   * Rows already in a float array go through the same block path as stored payloads (8 tokens at a
+   * time into the L1 block buffer), so there is one set of loops to keep right and fast.
+   */
   @Override
   public float maxSim(PreparedQuery query, float[] doc, int docOffset, int docTokens) {
-    if (docTokens == 0) {
-      return 0f;
-    }
-    Prepared p = (Prepared) query;
-    int dim = p.dim();
-    float total = 0f;
-    for (int c = 0; c < p.chunks; c++) {
-      int base = c * dim * CHUNK;
-      // A last chunk of at most L real tokens (most queries of a 16-lane machine) needs one vector.
-      boolean half = p.tokens() - c * CHUNK <= LANES;
-      total += half ? halfChunk(p.transposed, base, dim, doc, docOffset, docTokens) : chunk(p.transposed, base, dim, doc, docOffset, docTokens);
-    }
-    return total;
-  }
-
-  /** One query vector (L tokens) against the document, eight document tokens per step. */
-  private static float halfChunk(float[] qt, int base, int dim, float[] doc, int docOffset, int docTokens) {
-    FloatVector max = FloatVector.broadcast(SPECIES, Float.NEGATIVE_INFINITY);
-    int t = 0;
-    for (; t + 8 <= docTokens; t += 8) {
-      int o0 = docOffset + t * dim;
-      FloatVector a0 = FloatVector.zero(SPECIES), a1 = a0, a2 = a0, a3 = a0, a4 = a0, a5 = a0, a6 = a0, a7 = a0;
-      for (int d = 0, qo = base; d < dim; d++, qo += CHUNK) {
-        FloatVector q = FloatVector.fromArray(SPECIES, qt, qo);
-        int o = o0 + d;
-        a0 = q.fma(FloatVector.broadcast(SPECIES, doc[o]), a0);
-        a1 = q.fma(FloatVector.broadcast(SPECIES, doc[o + dim]), a1);
-        a2 = q.fma(FloatVector.broadcast(SPECIES, doc[o + 2 * dim]), a2);
-        a3 = q.fma(FloatVector.broadcast(SPECIES, doc[o + 3 * dim]), a3);
-        a4 = q.fma(FloatVector.broadcast(SPECIES, doc[o + 4 * dim]), a4);
-        a5 = q.fma(FloatVector.broadcast(SPECIES, doc[o + 5 * dim]), a5);
-        a6 = q.fma(FloatVector.broadcast(SPECIES, doc[o + 6 * dim]), a6);
-        a7 = q.fma(FloatVector.broadcast(SPECIES, doc[o + 7 * dim]), a7);
-      }
-      max = max.max(a0.max(a1).max(a2.max(a3))).max(a4.max(a5).max(a6.max(a7)));
-    }
-    for (; t < docTokens; t++) {
-      int o = docOffset + t * dim;
-      FloatVector a = FloatVector.zero(SPECIES);
-      for (int d = 0, qo = base; d < dim; d++, qo += CHUNK) {
-        a = FloatVector.fromArray(SPECIES, qt, qo).fma(FloatVector.broadcast(SPECIES, doc[o + d]), a);
-      }
-      max = max.max(a);
-    }
-    return sumLanes(max);
-  }
-
-  private static float chunk(float[] qt, int base, int dim, float[] doc, int docOffset, int docTokens) {
-    FloatVector max0 = FloatVector.broadcast(SPECIES, Float.NEGATIVE_INFINITY);
-    FloatVector max1 = max0;
-    int t = 0;
-    for (; t + 4 <= docTokens; t += 4) {
-      int o0 = docOffset + t * dim;
-      int o1 = o0 + dim;
-      int o2 = o1 + dim;
-      int o3 = o2 + dim;
-      FloatVector a00 = FloatVector.zero(SPECIES), a01 = a00, a10 = a00, a11 = a00;
-      FloatVector a20 = a00, a21 = a00, a30 = a00, a31 = a00;
-      for (int d = 0, qo = base; d < dim; d++, qo += CHUNK) {
-        FloatVector q0 = FloatVector.fromArray(SPECIES, qt, qo);
-        FloatVector q1 = FloatVector.fromArray(SPECIES, qt, qo + LANES);
-        FloatVector b0 = FloatVector.broadcast(SPECIES, doc[o0 + d]);
-        FloatVector b1 = FloatVector.broadcast(SPECIES, doc[o1 + d]);
-        FloatVector b2 = FloatVector.broadcast(SPECIES, doc[o2 + d]);
-        FloatVector b3 = FloatVector.broadcast(SPECIES, doc[o3 + d]);
-        a00 = q0.fma(b0, a00);
-        a01 = q1.fma(b0, a01);
-        a10 = q0.fma(b1, a10);
-        a11 = q1.fma(b1, a11);
-        a20 = q0.fma(b2, a20);
-        a21 = q1.fma(b2, a21);
-        a30 = q0.fma(b3, a30);
-        a31 = q1.fma(b3, a31);
-      }
-      max0 = max0.max(a00).max(a10).max(a20).max(a30);
-      max1 = max1.max(a01).max(a11).max(a21).max(a31);
-    }
-    for (; t < docTokens; t++) {
-      int o = docOffset + t * dim;
-      FloatVector a0 = FloatVector.zero(SPECIES), a1 = a0;
-      for (int d = 0, qo = base; d < dim; d++, qo += CHUNK) {
-        FloatVector b = FloatVector.broadcast(SPECIES, doc[o + d]);
-        a0 = FloatVector.fromArray(SPECIES, qt, qo).fma(b, a0);
-        a1 = FloatVector.fromArray(SPECIES, qt, qo + LANES).fma(b, a1);
-      }
-      max0 = max0.max(a0);
-      max1 = max1.max(a1);
-    }
-    return sumLanes(max0.add(max1));
+    return maxSimBlocks(query, null, null, doc, docOffset, docTokens);
   }
 
   @Override
@@ -330,6 +247,11 @@ final class PanamaMaxSimKernel implements MaxSimKernel {
   }
 
   private float maxSimDecoded(PreparedQuery query, TokenCodec codec, byte[] bytes, int payloadOffset, int docTokens) {
+    return maxSimBlocks(query, codec, bytes, null, payloadOffset, docTokens);
+  }
+
+  /** Document rows come from a stored payload of {@code codec}, or, when codec is null, from {@code floats}. */
+  private float maxSimBlocks(PreparedQuery query, TokenCodec codec, byte[] bytes, float[] floats, int offset, int docTokens) {
     if (docTokens == 0) {
       return 0f;
     }
@@ -341,8 +263,8 @@ final class PanamaMaxSimKernel implements MaxSimKernel {
       int base = c * dim * CHUNK;
       total +=
           p.width(c) == LANES
-              ? halfChunkDecoded(codec, p.transposed, base, dim, bytes, payloadOffset, docTokens, buffer)
-              : chunkDecoded(codec, p.transposed, base, dim, bytes, payloadOffset, docTokens, buffer);
+              ? halfChunkDecoded(codec, bytes, floats, p.transposed, base, dim, offset, docTokens, buffer)
+              : chunkDecoded(codec, bytes, floats, p.transposed, base, dim, offset, docTokens, buffer);
     }
     return total;
   }
@@ -351,7 +273,12 @@ final class PanamaMaxSimKernel implements MaxSimKernel {
    * Decodes tokens [from, from + n) of the payload into {@code dst[0, n * dim)}, bit for bit what
    * {@link TokenCodec#decodePayload} produces.
    */
-  private static void decodeBlock(TokenCodec codec, byte[] bytes, int payload, int docTokens, int from, int n, int dim, float[] dst) {
+  private static void decodeBlock(
+      TokenCodec codec, byte[] bytes, float[] floats, int payload, int docTokens, int from, int n, int dim, float[] dst) {
+    if (codec == null) {
+      System.arraycopy(floats, payload + from * dim, dst, 0, n * dim);
+      return;
+    }
     if (codec == TokenCodec.FLOAT32) {
       MemorySegment.copy(MemorySegment.ofArray(bytes), FLOAT32_LE, payload + (long) from * dim * Float.BYTES, dst, 0, n * dim);
     } else if (codec == TokenCodec.FLOAT16) {
@@ -395,11 +322,11 @@ final class PanamaMaxSimKernel implements MaxSimKernel {
   }
 
   private static float halfChunkDecoded(
-      TokenCodec codec, float[] qt, int base, int dim, byte[] bytes, int payload, int docTokens, float[] doc) {
+      TokenCodec codec, byte[] bytes, float[] floats, float[] qt, int base, int dim, int payload, int docTokens, float[] doc) {
     FloatVector max = FloatVector.broadcast(SPECIES, Float.NEGATIVE_INFINITY);
     for (int from = 0; from < docTokens; from += BLOCK) {
       int n = Math.min(BLOCK, docTokens - from);
-      decodeBlock(codec, bytes, payload, docTokens, from, n, dim, doc);
+      decodeBlock(codec, bytes, floats, payload, docTokens, from, n, dim, doc);
       int t = 0;
       for (; t + 4 <= n; t += 4) {
         int o0 = t * dim;
@@ -432,12 +359,12 @@ final class PanamaMaxSimKernel implements MaxSimKernel {
    * the JMH prototype, bit-identical scores).
    */
   private static float chunkDecoded(
-      TokenCodec codec, float[] qt, int base, int dim, byte[] bytes, int payload, int docTokens, float[] doc) {
+      TokenCodec codec, byte[] bytes, float[] floats, float[] qt, int base, int dim, int payload, int docTokens, float[] doc) {
     FloatVector max0 = FloatVector.broadcast(SPECIES, Float.NEGATIVE_INFINITY);
     FloatVector max1 = max0;
     for (int from = 0; from < docTokens; from += BLOCK) {
       int n = Math.min(BLOCK, docTokens - from);
-      decodeBlock(codec, bytes, payload, docTokens, from, n, dim, doc);
+      decodeBlock(codec, bytes, floats, payload, docTokens, from, n, dim, doc);
       int t = 0;
       if (n == BLOCK) {
         FloatVector a00 = FloatVector.zero(SPECIES), a01 = a00, a10 = a00, a11 = a00, a20 = a00, a21 = a00, a30 = a00, a31 = a00;
