@@ -29,7 +29,7 @@ final class DemoCommand implements Callable<Integer> {
     try (OnnxTokenEncoder encoder = Common.encoder("default", Common.CORES)) {
       BeirEvaluator evaluator = new BeirEvaluator(encoder, System.out);
       indexDir = evaluator.defaultIndexDir(sample);
-      var options = new BeirEvaluator.Options(sample.dir(), null, "test", List.of("all"), List.of(), 1000, 1, Common.CORES, 32, null, 10);
+      var options = new BeirEvaluator.Options(sample.dir(), null, "test", List.of("all"), List.of(), 1000, 1, Common.CORES, 32, null, 10, null);
       List<EvalRow> rows = evaluator.evaluate(options, Common.progressBar("Indexing"));
       System.out.println();
       System.out.print(BeirEvaluator.table(rows));

@@ -6,6 +6,7 @@ import dev.latte.eval.BeirEvaluator;
 import dev.latte.eval.EvalRow;
 import dev.latte.core.codec.TokenCodec;
 import dev.latte.indexer.IndexOptions;
+import dev.latte.searcher.SearchSettings;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.Callable;
@@ -38,6 +39,9 @@ final class EvalCommand implements Callable<Integer> {
 
   @Option(names = "--sweep", description = "Every codec x pool factor {1,2,3,4} (or those given) on the same token vectors, re-coded from one float32 index.")
   boolean sweep;
+
+  @Option(names = "--fusion-weight", description = "Weight of MaxSim in hybrid-linear, 0..1 (default: the one chosen on SciFact train).")
+  Float fusionWeight;
 
   @Option(names = "--k", defaultValue = "1000", description = "Depth of each run (default: ${DEFAULT-VALUE}).")
   int k;
@@ -85,7 +89,8 @@ final class EvalCommand implements Callable<Integer> {
   }
 
   List<EvalRow> run(OnnxTokenEncoder encoder, Path ds, int et) throws Exception {
-    var options = new BeirEvaluator.Options(ds, index, split, methods, indexOptions(), k, threads, et, 32, runDir, 10);
+    var options = new BeirEvaluator.Options(ds, index, split, methods, indexOptions(), k, threads, et, 32, runDir, 10,
+        SearchSettings.DEFAULT.withLinearFusionWeight(fusionWeight == null ? SearchSettings.DEFAULT.linearFusionWeight() : fusionWeight));
     return new BeirEvaluator(encoder, System.out).evaluate(options, Common.progressBar("Indexing"));
   }
 }

@@ -20,7 +20,7 @@ final class SearchCommand implements Callable<Integer> {
   @Option(names = "--k", defaultValue = "10", description = "Hits to return (default: ${DEFAULT-VALUE}).")
   int k;
 
-  @Option(names = "--method", defaultValue = LatteSearcher.DEFAULT_METHOD, description = "bm25, maxsim-exact, or maxsim-hamming on a bit index (default: ${DEFAULT-VALUE}).")
+  @Option(names = "--method", defaultValue = LatteSearcher.DEFAULT_METHOD, description = "bm25, maxsim-exact, bm25+maxsim, hybrid-rrf, hybrid-linear, or maxsim-hamming on a bit index (default: ${DEFAULT-VALUE}).")
   String method;
 
   @Option(names = "--model", defaultValue = "default", description = "The model that built the index (default: ${DEFAULT-VALUE}).")

@@ -26,6 +26,7 @@ import dev.latte.searcher.MethodResult;
 import dev.latte.searcher.QueryContext;
 import dev.latte.searcher.ScoredDoc;
 import dev.latte.searcher.SearchMethod;
+import dev.latte.searcher.SearchSettings;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Files;
@@ -66,8 +67,10 @@ public final class BeirEvaluator {
       int encodeThreads,
       int batchSize,
       Path runDir,
-      int warmupQueries) {
+      int warmupQueries,
+      SearchSettings settings) {
     public Options {
+      if (settings == null) settings = SearchSettings.DEFAULT;
       if (indexOptions == null || indexOptions.isEmpty()) indexOptions = List.of(IndexOptions.DEFAULT);
     }
   }
@@ -187,7 +190,7 @@ public final class BeirEvaluator {
       IndexOptions opt = entry.getKey();
       boolean referenceOnly = !o.indexOptions().contains(opt);
       try (LatteIndex index = LatteIndex.open(entry.getValue())) {
-        LatteSearcher searcher = new LatteSearcher(index, encoder);
+        LatteSearcher searcher = new LatteSearcher(index, encoder, dev.latte.core.kernel.MaxSimKernels.get(), o.settings());
         List<String> methods;
         if (referenceOnly) {
           methods = List.of(ExactMaxSimMethod.NAME);

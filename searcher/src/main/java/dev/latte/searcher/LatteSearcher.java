@@ -26,12 +26,19 @@ public final class LatteSearcher implements AutoCloseable {
   }
 
   public LatteSearcher(LatteIndex index, TokenEncoder encoder, MaxSimKernel kernel) {
+    this(index, encoder, kernel, SearchSettings.DEFAULT);
+  }
+
+  public LatteSearcher(LatteIndex index, TokenEncoder encoder, MaxSimKernel kernel, SearchSettings settings) {
     index.requireSameModel(encoder);
     this.index = index;
     this.encoder = encoder;
     this.kernel = kernel;
     register(new Bm25Method());
     register(new ExactMaxSimMethod());
+    register(new RescoredMethod(new Bm25Candidates(), settings.firstStageDepth()));
+    register(new HybridMethod(HybridMethod.Fusion.RRF, 0, settings.firstStageDepth()));
+    register(new HybridMethod(HybridMethod.Fusion.LINEAR, settings.linearFusionWeight(), settings.firstStageDepth()));
     if (index.metadata().options().codec() == dev.latte.core.codec.TokenCodec.BIT) register(ExactMaxSimMethod.hamming());
   }
 

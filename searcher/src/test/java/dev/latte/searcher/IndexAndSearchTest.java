@@ -195,10 +195,55 @@ class IndexAndSearchTest {
   }
 
   @Test
+  void bm25ThenMaxSimEqualsExactWhenTheFirstStageReachesEveryDocument() throws Exception {
+    try (LatteSearcher s = new LatteSearcher(LatteIndex.open(indexDir), encoder)) {
+      // "of" is a stop word; the other terms reach only part of ADI, so compare on the BM25 set.
+      String text = "computer indexing of documents and retrieval systems";
+      var bm25 = s.search("bm25", text, 82).hits();
+      var rescored = s.search("bm25+maxsim", text, 82);
+      var exact = s.search("maxsim-exact", text, 82).hits();
+      assertEquals(bm25.size(), rescored.hits().size());
+      assertEquals(bm25.size(), rescored.candidatesScored());
+      java.util.Set<String> candidates = new java.util.HashSet<>();
+      bm25.forEach(h -> candidates.add(h.docid()));
+      var exactOnCandidates = exact.stream().filter(h -> candidates.contains(h.docid())).toList();
+      for (int i = 0; i < bm25.size(); i++) {
+        assertEquals(exactOnCandidates.get(i).docid(), rescored.hits().get(i).docid());
+        assertEquals(exactOnCandidates.get(i).score(), rescored.hits().get(i).score());
+      }
+    }
+  }
+
+  @Test
+  void hybridFusionFollowsItsDefinition() throws Exception {
+    try (LatteIndex index = LatteIndex.open(indexDir)) {
+      String text = "automatic indexing of scientific literature";
+      var kernel = MaxSimKernels.get();
+      // Weight 1: MaxSim order over BM25's candidates; weight 0: BM25 order.
+      var semantic = new LatteSearcher(index, encoder, kernel, new SearchSettings(1000, 1f));
+      var lexical = new LatteSearcher(index, encoder, kernel, new SearchSettings(1000, 0f));
+      var bm25 = lexical.search("bm25", text, 82).hits();
+      var rescored = semantic.search("bm25+maxsim", text, 82).hits();
+      assertEquals(rescored.stream().map(LatteSearcher.Hit::docid).toList(),
+          semantic.search("hybrid-linear", text, 82).hits().stream().map(LatteSearcher.Hit::docid).toList());
+      assertEquals(bm25.stream().map(LatteSearcher.Hit::docid).toList().subList(0, 5),
+          lexical.search("hybrid-linear", text, 5).hits().stream().map(LatteSearcher.Hit::docid).toList());
+      // RRF by hand: 1/(60 + bm25 rank) + 1/(60 + maxsim rank), ranks from 1.
+      Map<String, Double> rrf = new LinkedHashMap<>();
+      for (int i = 0; i < bm25.size(); i++) rrf.merge(bm25.get(i).docid(), 1.0 / (60 + i + 1), Double::sum);
+      for (int i = 0; i < rescored.size(); i++) rrf.merge(rescored.get(i).docid(), 1.0 / (60 + i + 1), Double::sum);
+      var best = rrf.entrySet().stream().max(Map.Entry.comparingByValue()).orElseThrow();
+      var fused = semantic.search("hybrid-rrf", text, 3).hits();
+      assertEquals(best.getValue(), fused.getFirst().score(), 1e-6);
+      assertEquals(best.getKey(), fused.getFirst().docid());
+    }
+  }
+
+  @Test
   void unknownMethodNamesTheAvailableOnes() throws Exception {
     try (LatteSearcher s = new LatteSearcher(LatteIndex.open(indexDir), encoder)) {
       var e = assertThrows(IllegalArgumentException.class, () -> s.search("colbert", "x", 3));
-      assertTrue(e.getMessage().contains("bm25, maxsim-exact"), e.getMessage());
+      assertTrue(e.getMessage().contains("bm25, maxsim-exact, bm25+maxsim, hybrid-rrf, hybrid-linear"), e.getMessage());
     }
   }
 }
