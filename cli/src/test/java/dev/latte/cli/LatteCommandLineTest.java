@@ -1,0 +1,94 @@
+package dev.latte.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
+
+/** The commands as a user runs them: exit codes, one-line errors, and index -> search on ADI. */
+class LatteCommandLineTest {
+  @TempDir Path tmp;
+
+  record Run(int exit, String out, String err) {}
+
+  /** Runs a command with standard output captured (help and results are printed there). */
+  static Run run(String... args) {
+    PrintStream stdout = System.out;
+    ByteArrayOutputStream captured = new ByteArrayOutputStream();
+    System.setOut(new PrintStream(captured, true, StandardCharsets.UTF_8));
+    try {
+      CommandLine cl = Latte.commandLine();
+      StringWriter err = new StringWriter();
+      cl.setErr(new PrintWriter(err, true));
+      int exit = cl.execute(args);
+      System.out.flush();
+      return new Run(exit, captured.toString(StandardCharsets.UTF_8), err.toString());
+    } finally {
+      System.setOut(stdout);
+    }
+  }
+
+  @Test
+  void everyCommandHasHelp() {
+    for (String c : new String[] {"index", "search", "eval", "serve", "demo"}) {
+      Run r = run(c, "--help");
+      assertEquals(0, r.exit(), c);
+      assertTrue(r.out().contains("Usage: latte " + c), "[" + r.out() + "]");
+    }
+  }
+
+  @Test
+  void missingOptionIsAUsageErrorAndBadInputAOneLineError() {
+    Run r = run("index", "--index", tmp.resolve("i").toString());
+    assertEquals(2, r.exit());
+    assertTrue(r.err().contains("Missing required option: '--input=<input>'"), r.err());
+
+    r = run("index", "--input", tmp.resolve("nope").toString(), "--index", tmp.resolve("i").toString());
+    assertEquals(1, r.exit());
+    assertEquals(1, r.err().strip().lines().count(), r.err());
+    assertTrue(r.err().startsWith("latte index: error: input not found"), r.err());
+
+    r = run("search", "--index", tmp.resolve("missing").toString(), "--query", "x");
+    assertEquals(1, r.exit());
+    assertTrue(r.err().contains("index folder not found"), r.err());
+
+    r = run("eval", "--dataset", tmp.toString(), "--codec", "float8");
+    assertEquals(1, r.exit());
+    assertTrue(r.err().contains("float8"), r.err());
+  }
+
+  @Test
+  void indexThenSearchTheAdiCollection() throws Exception {
+    Path adi = Path.of(System.getProperty("latte.shared.dir", "../../shared"), "datasets", "adi");
+    org.junit.jupiter.api.Assumptions.assumeTrue(Files.isDirectory(adi), "no shared datasets at " + adi);
+    Path index = tmp.resolve("adi");
+    Run r = run("index", "--input", adi.toString(), "--index", index.toString(), "--threads", "2", "--codec", "int8", "--pool-factor", "2");
+    assertEquals(0, r.exit(), r.err());
+    assertTrue(r.out().contains("Indexed 82 documents"), r.out());
+    assertTrue(Files.isRegularFile(index.resolve("latte-stats.json")));
+
+    r = run("search", "--index", index.toString(), "--query", "automatic indexing", "--k", "3");
+    assertEquals(0, r.exit(), r.err());
+    assertTrue(r.out().contains("3 hits by maxsim-exact"), r.out());
+
+    r = run("search", "--index", index.toString(), "--query", "automatic indexing", "--method", "colbert");
+    assertEquals(1, r.exit());
+    assertTrue(r.err().contains("unknown method 'colbert'"), r.err());
+
+    // Adding with other storage options is refused and the index stays as it was.
+    r = run("index", "--input", adi.toString(), "--index", index.toString(), "--codec", "bit");
+    assertEquals(1, r.exit());
+    assertTrue(r.err().contains("stores int8-p2 token matrices, not bit-p1"), r.err());
+    r = run("search", "--index", index.toString(), "--query", "automatic indexing", "--k", "3");
+    assertEquals(0, r.exit(), r.err());
+  }
+}
