@@ -63,10 +63,14 @@ import org.openjdk.jmh.annotations.Warmup;
  *       per (query token, document token) pair. Note DOT_PRODUCT scores are rescaled to {@code
  *       (1 + dot) / 2} per pair, so Lucene's score is {@code (32 + ours) / 2}: same ranking, and the
  *       extra add/multiply per pair is negligible next to a 128- or 384-dim dot product.
- *   <li>{@link #oursPanama}: BinaryDocValues iteration, {@code StoredTokenMatrix.tokens} + {@code
- *       decodeFloat32} into one reused scratch buffer, Vector API kernel.
- *   <li>{@link #oursScalar}: the same with the scalar reference kernel.
- *   <li>{@link #oursPanamaWideTile}: prototype, the same with {@code WideTilePanamaKernel}.
+ *   <li>{@link #oursPanama}: the searcher's path ({@code MaxSimScorer.score}): BinaryDocValues
+ *       iteration, {@code StoredTokenMatrix.header} per value, then the kernel method for the value's
+ *       codec; for float32 that is {@code maxSimFloat32}, in place on the stored bytes. Vector API
+ *       kernel.
+ *   <li>{@link #oursPanamaDecode}: the same, but float32 first decoded whole into one reused scratch
+ *       {@code float[]} ({@code StoredTokenMatrix.decodeFloat32}) and scored with {@code maxSim}:
+ *       the searcher's float32 path before {@code maxSimFloat32}, kept to show what in place saves.
+ *   <li>{@link #oursScalar}: {@link #oursPanama}'s path with the scalar reference kernel.
  * </ul>
  *
  * FLOP/s = docs/s * 2 * 32 * docTokens * dim, as for {@link MaxSimKernelBenchmark}.
@@ -101,7 +105,6 @@ public class LuceneLateInteractionBenchmark {
   float[][] queryRows;
   MaxSimKernel scalarKernel;
   MaxSimKernel panamaKernel;
-  WideTilePanamaKernel panamaWideKernel;
   float[] scratch = new float[0];
   float[] scores;
 
@@ -121,7 +124,6 @@ public class LuceneLateInteractionBenchmark {
     queryRows = query.toArray();
     scalarKernel = MaxSimKernels.scalar();
     panamaKernel = BenchData.panama();
-    panamaWideKernel = new WideTilePanamaKernel();
     scores = new float[numDocs];
 
     indexDir = Files.createTempDirectory("latte-bench-index");
@@ -169,18 +171,18 @@ public class LuceneLateInteractionBenchmark {
     return scores;
   }
 
+  /** {@link #oursPanama} with float32 decoded whole into the scratch buffer, then {@code maxSim}. */
+  @Benchmark
+  @OperationsPerInvocation(DOCS)
+  public float[] oursPanamaDecode() throws IOException {
+    scoreOursDecode(panamaKernel, scores);
+    return scores;
+  }
+
   @Benchmark
   @OperationsPerInvocation(DOCS)
   public float[] oursScalar() throws IOException {
     scoreOurs(scalarKernel, scores);
-    return scores;
-  }
-
-  /** Prototype only (not core): {@link #oursPanama} with the 8-token register tile of WideTilePanamaKernel. */
-  @Benchmark
-  @OperationsPerInvocation(DOCS)
-  public float[] oursPanamaWideTile() throws IOException {
-    scoreOursWideTile(scores);
     return scores;
   }
 
@@ -195,32 +197,49 @@ public class LuceneLateInteractionBenchmark {
     }
   }
 
-  /** Our MaxSim of every document of the segment, in doc-id order. */
+  /**
+   * Our MaxSim of every document of the segment, in doc-id order, the way the searcher's {@code
+   * MaxSimScorer} scores a value: header, then the kernel method for the value's codec (float32:
+   * {@code maxSimFloat32} on the stored bytes).
+   */
   void scoreOurs(MaxSimKernel kernel, float[] out) throws IOException {
-    PreparedQuery q = kernel.prepare(query);
-    BinaryDocValues values = leaf.reader().getBinaryDocValues(LATTE_FIELD);
-    float[] buf = scratch;
-    for (int doc = values.nextDoc(); doc != DocIdSetIterator.NO_MORE_DOCS; doc = values.nextDoc()) {
-      BytesRef b = values.binaryValue();
-      int tokens = StoredTokenMatrix.tokens(b.bytes, b.offset, b.length, dim);
-      buf = StoredTokenMatrix.decodeFloat32(b.bytes, b.offset, tokens, dim, buf);
-      out[doc] = kernel.maxSim(q, buf, 0, tokens);
-    }
-    scratch = buf;
+    scoreOurs(kernel, false, out);
   }
 
-  /** {@link #scoreOurs} with the prototype kernel. */
-  void scoreOursWideTile(float[] out) throws IOException {
-    WideTilePanamaKernel.Prepared q = panamaWideKernel.prepare(query);
+  /** {@link #scoreOurs} with float32 decoded into the reused scratch buffer and scored by {@code maxSim}. */
+  void scoreOursDecode(MaxSimKernel kernel, float[] out) throws IOException {
+    scoreOurs(kernel, true, out);
+  }
+
+  private void scoreOurs(MaxSimKernel kernel, boolean decodeFloat32, float[] out) throws IOException {
+    PreparedQuery q = kernel.prepare(query);
     BinaryDocValues values = leaf.reader().getBinaryDocValues(LATTE_FIELD);
-    float[] buf = scratch;
     for (int doc = values.nextDoc(); doc != DocIdSetIterator.NO_MORE_DOCS; doc = values.nextDoc()) {
-      BytesRef b = values.binaryValue();
-      int tokens = StoredTokenMatrix.tokens(b.bytes, b.offset, b.length, dim);
-      buf = StoredTokenMatrix.decodeFloat32(b.bytes, b.offset, tokens, dim, buf);
-      out[doc] = panamaWideKernel.maxSim(q, buf, 0, tokens);
+      out[doc] = score(kernel, q, decodeFloat32, values.binaryValue());
     }
-    scratch = buf;
+  }
+
+  /**
+   * One stored value, as {@code dev.latte.searcher.MaxSimScorer.score} does it (asymmetric bit
+   * scoring). The benchmark's index holds float32 values only; the other codecs are here so that the
+   * path is the searcher's, switch included. (The searcher module is not a dependency of the
+   * benchmarks, so the few lines are repeated here.)
+   */
+  private float score(MaxSimKernel kernel, PreparedQuery q, boolean decodeFloat32, BytesRef value) {
+    StoredTokenMatrix.Header h = StoredTokenMatrix.header(value.bytes, value.offset, value.length, dim);
+    int payload = StoredTokenMatrix.Header.payloadOffset(value.offset);
+    return switch (h.codec()) {
+      case FLOAT32 -> {
+        if (!decodeFloat32) {
+          yield kernel.maxSimFloat32(q, value.bytes, payload, h.tokens());
+        }
+        scratch = StoredTokenMatrix.decodeFloat32(value.bytes, value.offset, h.tokens(), dim, scratch);
+        yield kernel.maxSim(q, scratch, 0, h.tokens());
+      }
+      case FLOAT16 -> kernel.maxSimFloat16(q, value.bytes, payload, h.tokens());
+      case INT8 -> kernel.maxSimInt8(q, value.bytes, payload, h.tokens());
+      case BIT -> kernel.maxSimBit(q, value.bytes, payload, h.tokens());
+    };
   }
 
   /** Maps a Lucene DOT_PRODUCT late-interaction score back to our raw sum of max dot products. */

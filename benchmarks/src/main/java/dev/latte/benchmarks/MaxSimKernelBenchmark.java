@@ -42,7 +42,7 @@ import org.openjdk.jmh.annotations.Warmup;
  *       reused scratch buffer (~100-300 KB) and runs the kernel on that, so the kernel reads cache.
  *   <li>{@code docSetMB=64}: larger than any L3 slice, so every document streams from DRAM: the
  *       view for a kernel run directly over a big in-memory (or mmapped) array. The kernel does only
- *       16 FLOP per document byte, and walks 4 rows at a time with no software prefetch, so this
+ *       16 FLOP per document byte, and walks 8 rows at a time with no software prefetch, so this
  *       shows how much the memory system costs it.
  * </ul>
  */
@@ -72,10 +72,8 @@ public class MaxSimKernelBenchmark {
   TokenMatrix query;
   MaxSimKernel scalarKernel;
   MaxSimKernel panamaKernel;
-  WideTilePanamaKernel panamaWideKernel;
   PreparedQuery scalarQuery;
   PreparedQuery panamaQuery;
-  WideTilePanamaKernel.Prepared panamaWideQuery;
 
   @Setup
   public void setup() {
@@ -88,10 +86,8 @@ public class MaxSimKernelBenchmark {
     query = BenchData.unitMatrix(rnd, QUERY_TOKENS, dim);
     scalarKernel = MaxSimKernels.scalar();
     panamaKernel = BenchData.panama();
-    panamaWideKernel = new WideTilePanamaKernel();
     scalarQuery = scalarKernel.prepare(query);
     panamaQuery = panamaKernel.prepare(query);
-    panamaWideQuery = panamaWideKernel.prepare(query);
     cursor = 0;
   }
 
@@ -105,20 +101,6 @@ public class MaxSimKernelBenchmark {
   @OperationsPerInvocation(DOCS_PER_OP)
   public float panama() {
     return scoreNextBatch(panamaKernel, panamaQuery);
-  }
-
-  /** Prototype only (not core): the panama kernel with an 8-token register tile, see WideTilePanamaKernel. */
-  @Benchmark
-  @OperationsPerInvocation(DOCS_PER_OP)
-  public float panamaWideTile() {
-    int doc = cursor;
-    float sum = 0f;
-    for (int i = 0; i < DOCS_PER_OP; i++) {
-      sum += panamaWideKernel.maxSim(panamaWideQuery, docs, doc * docFloats, docTokens);
-      doc = doc + 1 == numDocs ? 0 : doc + 1;
-    }
-    cursor = doc;
-    return sum;
   }
 
   /** Scores the next DOCS_PER_OP documents (wrapping); the returned sum keeps the work observable. */

@@ -32,8 +32,10 @@ class BenchmarkSetupsAgreeTest {
       float[] panama = new float[numDocs];
       float[] scalar = new float[numDocs];
       float[] lucene = new float[numDocs];
-      float[] wide = new float[numDocs];
-      b.scoreOursWideTile(wide);
+      float[] decode = new float[numDocs];
+      float[] scalarDecode = new float[numDocs];
+      b.scoreOursDecode(b.panamaKernel, decode);
+      b.scoreOursDecode(b.scalarKernel, scalarDecode);
       b.scoreOurs(b.panamaKernel, panama);
       b.scoreOurs(b.scalarKernel, scalar);
       b.scoreLucene(lucene);
@@ -41,7 +43,8 @@ class BenchmarkSetupsAgreeTest {
       float[] luceneRaw = new float[numDocs];
       for (int doc = 0; doc < numDocs; doc++) {
         assertEquals(scalar[doc], panama[doc], TOLERANCE, "panama vs scalar, doc " + doc);
-        assertEquals(scalar[doc], wide[doc], TOLERANCE, "wide-tile prototype vs scalar, doc " + doc);
+        assertEquals(scalar[doc], decode[doc], TOLERANCE, "panama decode + maxSim vs scalar, doc " + doc);
+        assertEquals(scalar[doc], scalarDecode[doc], TOLERANCE, "scalar decode + maxSim vs scalar, doc " + doc);
         luceneRaw[doc] = LuceneLateInteractionBenchmark.luceneToRaw(lucene[doc], LuceneLateInteractionBenchmark.QUERY_TOKENS);
         assertEquals(scalar[doc], luceneRaw[doc], TOLERANCE, "lucene (mapped) vs scalar, doc " + doc);
       }
@@ -62,10 +65,12 @@ class BenchmarkSetupsAgreeTest {
     b.build(50, 0, 3);
     try {
       float[] ours = b.oursPanama().clone();
+      float[] decode = b.oursPanamaDecode().clone();
       float[] lucene = b.lucene().clone();
       for (int doc = 0; doc < 50; doc++) {
         assertTrue(ours[doc] > 0, "doc " + doc + " was not scored");
         assertEquals(ours[doc], LuceneLateInteractionBenchmark.luceneToRaw(lucene[doc], 32), TOLERANCE);
+        assertEquals(ours[doc], decode[doc], TOLERANCE);
       }
     } finally {
       b.tearDown();
@@ -86,19 +91,14 @@ class BenchmarkSetupsAgreeTest {
         float scalar = b.scalar();
         b.cursor = cursor;
         float panama = b.panama();
-        b.cursor = cursor;
-        float wide = b.panamaWideTile();
         // a sum over 64 documents: scale the per-document tolerance
         float tol = TOLERANCE * MaxSimKernelBenchmark.DOCS_PER_OP;
         assertEquals(scalar, panama, tol, "dim " + dim + " docTokens " + docTokens);
-        assertEquals(scalar, wide, tol, "wide tile, dim " + dim + " docTokens " + docTokens);
       }
       for (int doc = 0; doc < b.numDocs; doc++) {
         int off = doc * b.docFloats;
         float s = b.scalarKernel.maxSim(b.scalarQuery, b.docs, off, docTokens);
         assertEquals(s, b.panamaKernel.maxSim(b.panamaQuery, b.docs, off, docTokens), TOLERANCE);
-        assertEquals(s, b.panamaKernel.maxSim(b.panamaQuery, b.docs, off, docTokens), TOLERANCE);
-        assertEquals(s, b.panamaWideKernel.maxSim(b.panamaWideQuery, b.docs, off, docTokens), TOLERANCE);
       }
     }
   }
