@@ -226,6 +226,8 @@ public final class BeirEvaluator {
     }
     int n = queries.size();
     double[] searchMs = new double[n];
+    double[] firstStageMs = new double[n];
+    double[] rescoreMs = new double[n];
     double[] totalMs = new double[n];
     long[] candidates = new long[n];
     @SuppressWarnings("unchecked")
@@ -242,6 +244,8 @@ public final class BeirEvaluator {
           // One more than k so that removing the query's own id still leaves k.
           MethodResult r = method.search(index, q, o.k() + 1);
           searchMs[qi] = r.searchMillis();
+          firstStageMs[qi] = r.firstStageMillis();
+          rescoreMs[qi] = r.rescoreMillis();
           totalMs[qi] = r.searchMillis() + q.encodeMillis();
           candidates[qi] = r.candidatesScored();
           results[qi] = r.docs();
@@ -281,6 +285,8 @@ public final class BeirEvaluator {
         percentile(searchMs, 95),
         percentile(totalMs, 50),
         percentile(totalMs, 95),
+        percentile(firstStageMs, 50),
+        percentile(rescoreMs, 50),
         n / wallSecs,
         Arrays.stream(candidates).average().orElse(0),
         stats.indexBytes(),

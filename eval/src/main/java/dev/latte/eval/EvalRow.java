@@ -8,7 +8,8 @@ import com.fasterxml.jackson.annotation.JsonProperty;
  * follow trec_eval's names; latencies are per query in milliseconds, measured one query at a time
  * on one thread unless {@code threads} says otherwise. {@code ndcg_ratio_to_exact} compares with
  * exact float32 MaxSim without pooling on the same token vectors (null when that reference was
- * not run).
+ * not run). {@code first_stage_ms_p50} and {@code rescore_ms_p50} split the search latency into
+ * candidate generation and MaxSim scoring (an exact scan is all scoring; BM25 all first stage).
  */
 @JsonInclude(JsonInclude.Include.ALWAYS)
 public record EvalRow(
@@ -25,6 +26,8 @@ public record EvalRow(
     @JsonProperty("latency_ms_p95") double latencyP95,
     @JsonProperty("latency_ms_p50_with_encoding") double latencyWithEncodingP50,
     @JsonProperty("latency_ms_p95_with_encoding") double latencyWithEncodingP95,
+    @JsonProperty("first_stage_ms_p50") double firstStageP50,
+    @JsonProperty("rescore_ms_p50") double rescoreP50,
     @JsonProperty("queries_per_second") double queriesPerSecond,
     @JsonProperty("candidates_per_query") double candidatesPerQuery,
     @JsonProperty("index_bytes") long indexBytes,
@@ -37,7 +40,7 @@ public record EvalRow(
 
   EvalRow withRatio(Double ratio) {
     return new EvalRow(name, method, codec, poolFactor, ndcgCut10, ratio, recall100, recipRank10, map, latencyP50, latencyP95,
-        latencyWithEncodingP50, latencyWithEncodingP95, queriesPerSecond, candidatesPerQuery, indexBytes, bytesPerToken,
+        latencyWithEncodingP50, latencyWithEncodingP95, firstStageP50, rescoreP50, queriesPerSecond, candidatesPerQuery, indexBytes, bytesPerToken,
         bytesPerDoc, tokensPerDoc, queries, threads, runFile);
   }
 }
