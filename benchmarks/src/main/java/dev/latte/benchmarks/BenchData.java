@@ -17,7 +17,8 @@ public final class BenchData {
   }
 
   /** Writes {@code rows} random unit rows into {@code data} starting at {@code offset}. */
-  public static void fillUnitRows(SplittableRandom rnd, float[] data, int offset, int rows, int dim) {
+  public static void fillUnitRows(
+      SplittableRandom rnd, float[] data, int offset, int rows, int dim) {
     for (int r = 0; r < rows; r++) {
       int o = offset + r * dim;
       double sum = 0;

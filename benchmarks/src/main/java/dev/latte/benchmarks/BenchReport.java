@@ -8,8 +8,8 @@ import java.util.List;
 import java.util.Locale;
 
 /**
- * Turns a JMH CSV result file ({@code -rf csv -rff out.csv}) of the document-scoring benchmarks into
- * a Markdown table with the derived units: one op = one document against a 32-token query, so
+ * Turns a JMH CSV result file ({@code -rf csv -rff out.csv}) of the document-scoring benchmarks
+ * into a Markdown table with the derived units: one op = one document against a 32-token query, so
  *
  * <pre>
  *   token pairs / s = docs/s * 32 * docTokens
@@ -52,7 +52,10 @@ public final class BenchReport {
   }
 
   private static void usage() {
-    System.err.println("usage: BenchReport <jmh-result.csv> [--peak GFLOPS]   (default peak " + DEFAULT_PEAK_GFLOPS + ")");
+    System.err.println(
+        "usage: BenchReport <jmh-result.csv> [--peak GFLOPS]   (default peak "
+            + DEFAULT_PEAK_GFLOPS
+            + ")");
   }
 
   /** The Markdown table for the lines of a JMH CSV file. */
@@ -72,7 +75,8 @@ public final class BenchReport {
     int codec = header.indexOf("Param: codec");
 
     StringBuilder out = new StringBuilder("| benchmark |");
-    for (int p : params) out.append(' ').append(header.get(p).substring("Param: ".length())).append(" |");
+    for (int p : params)
+      out.append(' ').append(header.get(p).substring("Param: ".length())).append(" |");
     out.append(" score | ± 99.9% | unit | G token pairs/s | GFLOP/s (float-eq.) | % of ")
         .append(format(peakGflops, 1))
         .append(" |\n|---|");
@@ -82,23 +86,36 @@ public final class BenchReport {
       if (line.isBlank()) continue;
       List<String> row = parseCsvLine(line);
       String name = row.get(benchmark);
-      out.append("| ").append(name.substring(name.lastIndexOf('.', name.lastIndexOf('.') - 1) + 1)).append(" |");
+      out.append("| ")
+          .append(name.substring(name.lastIndexOf('.', name.lastIndexOf('.') - 1) + 1))
+          .append(" |");
       for (int p : params) out.append(' ').append(row.get(p)).append(" |");
       double docsPerSecond = number(row.get(score));
       double err = number(row.get(error));
       out.append(' ').append(format(docsPerSecond, 0)).append(" | ");
-      out.append(Double.isNaN(err) ? "" : format(err, 0)).append(" | ").append(row.get(unit)).append(" |");
-      boolean perDocument = row.get(unit).equals("ops/s") && dim >= 0 && docTokens >= 0
-          && !row.get(dim).isEmpty() && !row.get(docTokens).isEmpty();
+      out.append(Double.isNaN(err) ? "" : format(err, 0))
+          .append(" | ")
+          .append(row.get(unit))
+          .append(" |");
+      boolean perDocument =
+          row.get(unit).equals("ops/s")
+              && dim >= 0
+              && docTokens >= 0
+              && !row.get(dim).isEmpty()
+              && !row.get(docTokens).isEmpty();
       if (perDocument) {
         int d = Integer.parseInt(row.get(dim));
         int t = Integer.parseInt(row.get(docTokens));
         double gflops = docsPerSecond * CodecKernelBenchmark.flopsPerDoc(d, t) / 1e9;
-        out.append(' ').append(format(docsPerSecond * CodecKernelBenchmark.pairsPerDoc(t) / 1e9, 3)).append(" |");
+        out.append(' ')
+            .append(format(docsPerSecond * CodecKernelBenchmark.pairsPerDoc(t) / 1e9, 3))
+            .append(" |");
         out.append(' ').append(format(gflops, 1)).append(" |");
         // The bit kernels run no FMAs: their float-equivalent rate has no FMA peak to compare with.
         boolean bits = codec >= 0 && row.get(codec).startsWith("bit");
-        out.append(' ').append(bits ? "n/a" : format(100 * gflops / peakGflops, 0) + "%").append(" |\n");
+        out.append(' ')
+            .append(bits ? "n/a" : format(100 * gflops / peakGflops, 0) + "%")
+            .append(" |\n");
       } else {
         out.append(" | | |\n");
       }

@@ -51,27 +51,34 @@ import org.openjdk.jmh.annotations.Warmup;
  * the kernel, not the doc-values path ({@link LuceneLateInteractionBenchmark} measures that).
  *
  * <p><b>Units.</b> One JMH operation = one document ({@link OperationsPerInvocation}), so the score
- * is documents/s; {@code token pairs/s = docs/s * 32 * docTokens} and {@code FLOP/s = docs/s * 2 * 32
- * * docTokens * dim} (for the bit codecs a float-equivalent: the work a float kernel would do for the
- * same result). {@link BenchReport} converts a JMH CSV result file.
+ * is documents/s; {@code token pairs/s = docs/s * 32 * docTokens} and {@code FLOP/s = docs/s * 2 *
+ * 32 * docTokens * dim} (for the bit codecs a float-equivalent: the work a float kernel would do
+ * for the same result). {@link BenchReport} converts a JMH CSV result file.
  *
  * <p><b>Working set ({@code docSetMB}).</b> The documents occupy about {@code docSetMB} MB in the
- * codec's own form (stored bytes incl. headers; the {@code float[]} for {@code float32}), at least two
- * documents; each invocation scores the next {@link #DOCS_PER_OP}, cycling through the set. {@code 1}
- * keeps them in the per-core L2, {@code 64} streams them from DRAM. To keep setup short, at most
- * {@link #MAX_UNIQUE_FLOATS} floats of random documents are generated and the set repeats them: the
- * copies sit at distinct addresses, so the memory traffic is that of distinct documents.
+ * codec's own form (stored bytes incl. headers; the {@code float[]} for {@code float32}), at least
+ * two documents; each invocation scores the next {@link #DOCS_PER_OP}, cycling through the set.
+ * {@code 1} keeps them in the per-core L2, {@code 64} streams them from DRAM. To keep setup short,
+ * at most {@link #MAX_UNIQUE_FLOATS} floats of random documents are generated and the set repeats
+ * them: the copies sit at distinct addresses, so the memory traffic is that of distinct documents.
  */
 @State(Scope.Thread)
 @BenchmarkMode(Mode.Throughput)
 @OutputTimeUnit(TimeUnit.SECONDS)
-@Fork(value = 1, jvmArgsAppend = {"--add-modules", "jdk.incubator.vector"})
+@Fork(
+    value = 1,
+    jvmArgsAppend = {"--add-modules", "jdk.incubator.vector"})
 @Warmup(iterations = 3, time = 1)
 @Measurement(iterations = 3, time = 1)
 public class CodecKernelBenchmark {
   public static final int QUERY_TOKENS = 32;
-  /** Small, so that an op of the slowest scalar reference (hamming, dim 384, 300 tokens) stays ~0.1 s. */
+
+  /**
+   * Small, so that an op of the slowest scalar reference (hamming, dim 384, 300 tokens) stays ~0.1
+   * s.
+   */
   public static final int DOCS_PER_OP = 16;
+
   /** Upper bound on the floats of distinct random documents generated per setup (16 MB). */
   public static final int MAX_UNIQUE_FLOATS = 4 << 20;
 
@@ -124,14 +131,22 @@ public class CodecKernelBenchmark {
   int maxUniqueFloats = MAX_UNIQUE_FLOATS;
 
   Variant variant;
-  /** The distinct random documents; document i of the set is {@code unique.get(i % unique.size())}. */
+
+  /**
+   * The distinct random documents; document i of the set is {@code unique.get(i % unique.size())}.
+   */
   List<TokenMatrix> unique;
+
   int numDocs;
+
   /** {@code float32}: the documents' rows back to back, {@code docFloats} floats each. */
   float[] floats;
+
   int docFloats;
+
   /** The other variants: the stored values back to back, {@code stride} bytes each. */
   byte[] stored;
+
   int stride;
   float[] scratch = new float[0];
   int cursor;
@@ -196,7 +211,9 @@ public class CodecKernelBenchmark {
     return scoreNextBatch(panamaKernel, panamaQuery, panamaBits);
   }
 
-  /** Scores the next DOCS_PER_OP documents (wrapping); the returned sum keeps the work observable. */
+  /**
+   * Scores the next DOCS_PER_OP documents (wrapping); the returned sum keeps the work observable.
+   */
   float scoreNextBatch(MaxSimKernel kernel, PreparedQuery q, PreparedBitQuery bits) {
     int doc = cursor;
     float sum = 0f;
@@ -231,7 +248,10 @@ public class CodecKernelBenchmark {
     return (double) QUERY_TOKENS * docTokens;
   }
 
-  /** (Float-equivalent) floating-point operations in one operation: a multiply and an add per pair and dimension. */
+  /**
+   * (Float-equivalent) floating-point operations in one operation: a multiply and an add per pair
+   * and dimension.
+   */
   public static double flopsPerDoc(int dim, int docTokens) {
     return 2.0 * QUERY_TOKENS * docTokens * dim;
   }

@@ -21,15 +21,17 @@ import org.openjdk.jmh.annotations.Warmup;
  * harness (and the same background noise) as the kernels: 16 independent register-resident
  * accumulators, no loads, one {@code FloatVector.fma} per accumulator per step.
  *
- * <p>One JMH operation = one vector FMA of {@code FloatVector.SPECIES_PREFERRED}. FLOP/s = ops/s * 2
- * * lanes (lanes = 16 for 512-bit, 8 for 256-bit; the preferred species is printed at setup).
- * Use it as the denominator of "% of peak" for {@link MaxSimKernelBenchmark} numbers taken in the
- * same session.
+ * <p>One JMH operation = one vector FMA of {@code FloatVector.SPECIES_PREFERRED}. FLOP/s = ops/s *
+ * 2 * lanes (lanes = 16 for 512-bit, 8 for 256-bit; the preferred species is printed at setup). Use
+ * it as the denominator of "% of peak" for {@link MaxSimKernelBenchmark} numbers taken in the same
+ * session.
  */
 @State(Scope.Thread)
 @BenchmarkMode(Mode.Throughput)
 @OutputTimeUnit(TimeUnit.SECONDS)
-@Fork(value = 1, jvmArgsAppend = {"--add-modules", "jdk.incubator.vector"})
+@Fork(
+    value = 1,
+    jvmArgsAppend = {"--add-modules", "jdk.incubator.vector"})
 @Warmup(iterations = 3, time = 1)
 @Measurement(iterations = 5, time = 1)
 public class FmaPeakBenchmark {
@@ -54,14 +56,22 @@ public class FmaPeakBenchmark {
   public float fma() {
     FloatVector vb = FloatVector.broadcast(SPECIES, b);
     FloatVector vc = FloatVector.broadcast(SPECIES, c);
-    FloatVector a0 = FloatVector.broadcast(SPECIES, 0.01f), a1 = FloatVector.broadcast(SPECIES, 0.02f);
-    FloatVector a2 = FloatVector.broadcast(SPECIES, 0.03f), a3 = FloatVector.broadcast(SPECIES, 0.04f);
-    FloatVector a4 = FloatVector.broadcast(SPECIES, 0.05f), a5 = FloatVector.broadcast(SPECIES, 0.06f);
-    FloatVector a6 = FloatVector.broadcast(SPECIES, 0.07f), a7 = FloatVector.broadcast(SPECIES, 0.08f);
-    FloatVector a8 = FloatVector.broadcast(SPECIES, 0.09f), a9 = FloatVector.broadcast(SPECIES, 0.10f);
-    FloatVector a10 = FloatVector.broadcast(SPECIES, 0.11f), a11 = FloatVector.broadcast(SPECIES, 0.12f);
-    FloatVector a12 = FloatVector.broadcast(SPECIES, 0.13f), a13 = FloatVector.broadcast(SPECIES, 0.14f);
-    FloatVector a14 = FloatVector.broadcast(SPECIES, 0.15f), a15 = FloatVector.broadcast(SPECIES, 0.16f);
+    FloatVector a0 = FloatVector.broadcast(SPECIES, 0.01f),
+        a1 = FloatVector.broadcast(SPECIES, 0.02f);
+    FloatVector a2 = FloatVector.broadcast(SPECIES, 0.03f),
+        a3 = FloatVector.broadcast(SPECIES, 0.04f);
+    FloatVector a4 = FloatVector.broadcast(SPECIES, 0.05f),
+        a5 = FloatVector.broadcast(SPECIES, 0.06f);
+    FloatVector a6 = FloatVector.broadcast(SPECIES, 0.07f),
+        a7 = FloatVector.broadcast(SPECIES, 0.08f);
+    FloatVector a8 = FloatVector.broadcast(SPECIES, 0.09f),
+        a9 = FloatVector.broadcast(SPECIES, 0.10f);
+    FloatVector a10 = FloatVector.broadcast(SPECIES, 0.11f),
+        a11 = FloatVector.broadcast(SPECIES, 0.12f);
+    FloatVector a12 = FloatVector.broadcast(SPECIES, 0.13f),
+        a13 = FloatVector.broadcast(SPECIES, 0.14f);
+    FloatVector a14 = FloatVector.broadcast(SPECIES, 0.15f),
+        a15 = FloatVector.broadcast(SPECIES, 0.16f);
     for (int i = 0; i < STEPS; i++) {
       a0 = a0.fma(vb, vc);
       a1 = a1.fma(vb, vc);
@@ -81,7 +91,9 @@ public class FmaPeakBenchmark {
       a15 = a15.fma(vb, vc);
     }
     FloatVector s =
-        a0.add(a1).add(a2.add(a3)).add(a4.add(a5).add(a6.add(a7)))
+        a0.add(a1)
+            .add(a2.add(a3))
+            .add(a4.add(a5).add(a6.add(a7)))
             .add(a8.add(a9).add(a10.add(a11)).add(a12.add(a13).add(a14.add(a15))));
     return s.reduceLanes(VectorOperators.ADD);
   }

@@ -46,30 +46,32 @@ import org.openjdk.jmh.annotations.Warmup;
  * Brute-force rescoring of one whole segment for one query: Lucene's own late-interaction support
  * against our stored layout + kernel, on the same documents in the same index.
  *
- * <p>Setup writes {@link #DOCS} documents of {@code docTokens} random unit vectors into one
- * {@link MMapDirectory} index in a temp dir, force-merged to one segment. Every document carries
- * the same matrix twice: as Lucene's {@link LateInteractionField} ({@value #LUCENE_FIELD}) and as our
- * {@link StoredTokenMatrix} float32 value in a plain {@link BinaryDocValuesField}
- * ({@value #LATTE_FIELD}). One benchmark operation = one document scored ({@link
- * OperationsPerInvocation}); one invocation scores all {@link #DOCS} documents, so the score is
- * documents/s and the ratio of two scores is the speed-up. Each invocation includes the per-query
- * setup (Lucene {@code getValues}, our {@code prepare}), a fresh doc-values iterator, reading each
- * value out of the mmapped file, decoding it and the MaxSim arithmetic.
+ * <p>Setup writes {@link #DOCS} documents of {@code docTokens} random unit vectors into one {@link
+ * MMapDirectory} index in a temp dir, force-merged to one segment. Every document carries the same
+ * matrix twice: as Lucene's {@link LateInteractionField} ({@value #LUCENE_FIELD}) and as our {@link
+ * StoredTokenMatrix} float32 value in a plain {@link BinaryDocValuesField} ({@value #LATTE_FIELD}).
+ * One benchmark operation = one document scored ({@link OperationsPerInvocation}); one invocation
+ * scores all {@link #DOCS} documents, so the score is documents/s and the ratio of two scores is
+ * the speed-up. Each invocation includes the per-query setup (Lucene {@code getValues}, our {@code
+ * prepare}), a fresh doc-values iterator, reading each value out of the mmapped file, decoding it
+ * and the MaxSim arithmetic.
  *
  * <ul>
  *   <li>{@link #lucene}: {@code LateInteractionFloatValuesSource(field, query, DOT_PRODUCT)
- *       .getValues(leaf, null)}, then {@code advanceExact(doc)} + {@code doubleValue()} per doc. Lucene
- *       decodes each value into a fresh {@code float[][]} and calls {@code VectorUtil.dotProduct}
- *       per (query token, document token) pair. Note DOT_PRODUCT scores are rescaled to {@code
- *       (1 + dot) / 2} per pair, so Lucene's score is {@code (32 + ours) / 2}: same ranking, and the
- *       extra add/multiply per pair is negligible next to a 128- or 384-dim dot product.
+ *       .getValues(leaf, null)}, then {@code advanceExact(doc)} + {@code doubleValue()} per doc.
+ *       Lucene decodes each value into a fresh {@code float[][]} and calls {@code
+ *       VectorUtil.dotProduct} per (query token, document token) pair. Note DOT_PRODUCT scores are
+ *       rescaled to {@code (1 + dot) / 2} per pair, so Lucene's score is {@code (32 + ours) / 2}:
+ *       same ranking, and the extra add/multiply per pair is negligible next to a 128- or 384-dim
+ *       dot product.
  *   <li>{@link #oursPanama}: the searcher's path ({@code MaxSimScorer.score}): BinaryDocValues
- *       iteration, {@code StoredTokenMatrix.header} per value, then the kernel method for the value's
- *       codec; for float32 that is {@code maxSimFloat32}, in place on the stored bytes. Vector API
- *       kernel.
- *   <li>{@link #oursPanamaDecode}: the same, but float32 first decoded whole into one reused scratch
- *       {@code float[]} ({@code StoredTokenMatrix.decodeFloat32}) and scored with {@code maxSim}:
- *       the searcher's float32 path before {@code maxSimFloat32}, kept to show what in place saves.
+ *       iteration, {@code StoredTokenMatrix.header} per value, then the kernel method for the
+ *       value's codec; for float32 that is {@code maxSimFloat32}, in place on the stored bytes.
+ *       Vector API kernel.
+ *   <li>{@link #oursPanamaDecode}: the same, but float32 first decoded whole into one reused
+ *       scratch {@code float[]} ({@code StoredTokenMatrix.decodeFloat32}) and scored with {@code
+ *       maxSim}: the searcher's float32 path before {@code maxSimFloat32}, kept to show what in
+ *       place saves.
  *   <li>{@link #oursScalar}: {@link #oursPanama}'s path with the scalar reference kernel.
  * </ul>
  *
@@ -82,7 +84,8 @@ import org.openjdk.jmh.annotations.Warmup;
     value = 1,
     jvmArgsAppend = {"--add-modules", "jdk.incubator.vector", "--enable-native-access=ALL-UNNAMED"})
 // Lucene's path needs ~10 s of warm-up before C2 has compiled it (measured on a busy 2-core box:
-// 1.3k docs/s for the first 8 s, then 9k docs/s at dim 128); shorter warm-up measures the JIT, not Lucene.
+// 1.3k docs/s for the first 8 s, then 9k docs/s at dim 128); shorter warm-up measures the JIT, not
+// Lucene.
 @Warmup(iterations = 8, time = 2)
 @Measurement(iterations = 5, time = 2)
 public class LuceneLateInteractionBenchmark {
@@ -114,9 +117,9 @@ public class LuceneLateInteractionBenchmark {
   }
 
   /**
-   * Writes {@code numDocs} documents of {@code docTokens +- jitter} tokens (seeded) with both fields,
-   * force-merges to one segment and opens it. The benchmark uses jitter 0; tests use jitter to reach
-   * the kernels' remainder loops.
+   * Writes {@code numDocs} documents of {@code docTokens +- jitter} tokens (seeded) with both
+   * fields, force-merges to one segment and opens it. The benchmark uses jitter 0; tests use jitter
+   * to reach the kernels' remainder loops.
    */
   void build(int numDocs, int jitter, long seed) throws IOException {
     SplittableRandom rnd = new SplittableRandom(seed);
@@ -128,14 +131,17 @@ public class LuceneLateInteractionBenchmark {
 
     indexDir = Files.createTempDirectory("latte-bench-index");
     directory = new MMapDirectory(indexDir);
-    IndexWriterConfig config = new IndexWriterConfig().setRAMBufferSizeMB(256).setUseCompoundFile(false);
+    IndexWriterConfig config =
+        new IndexWriterConfig().setRAMBufferSizeMB(256).setUseCompoundFile(false);
     try (IndexWriter writer = new IndexWriter(directory, config)) {
       for (int i = 0; i < numDocs; i++) {
         int tokens = jitter == 0 ? docTokens : docTokens - jitter + rnd.nextInt(2 * jitter + 1);
         TokenMatrix doc = BenchData.unitMatrix(rnd, tokens, dim);
         Document d = new Document();
         d.add(new LateInteractionField(LUCENE_FIELD, doc.toArray()));
-        d.add(new BinaryDocValuesField(LATTE_FIELD, new BytesRef(StoredTokenMatrix.encodeFloat32(doc))));
+        d.add(
+            new BinaryDocValuesField(
+                LATTE_FIELD, new BytesRef(StoredTokenMatrix.encodeFloat32(doc))));
         writer.addDocument(d);
       }
       writer.forceMerge(1);
@@ -143,7 +149,8 @@ public class LuceneLateInteractionBenchmark {
     }
     reader = DirectoryReader.open(directory);
     if (reader.leaves().size() != 1 || reader.maxDoc() != numDocs) {
-      throw new IllegalStateException("expected one segment of " + numDocs + " docs, got " + reader.leaves());
+      throw new IllegalStateException(
+          "expected one segment of " + numDocs + " docs, got " + reader.leaves());
     }
     leaf = reader.leaves().get(0);
   }
@@ -171,7 +178,9 @@ public class LuceneLateInteractionBenchmark {
     return scores;
   }
 
-  /** {@link #oursPanama} with float32 decoded whole into the scratch buffer, then {@code maxSim}. */
+  /**
+   * {@link #oursPanama} with float32 decoded whole into the scratch buffer, then {@code maxSim}.
+   */
   @Benchmark
   @OperationsPerInvocation(DOCS)
   public float[] oursPanamaDecode() throws IOException {
@@ -186,10 +195,14 @@ public class LuceneLateInteractionBenchmark {
     return scores;
   }
 
-  /** Lucene's score of every document of the segment, in doc-id order (Lucene's [0,1]-per-pair scale). */
+  /**
+   * Lucene's score of every document of the segment, in doc-id order (Lucene's [0,1]-per-pair
+   * scale).
+   */
   void scoreLucene(float[] out) throws IOException {
     DoubleValues values =
-        new LateInteractionFloatValuesSource(LUCENE_FIELD, queryRows, VectorSimilarityFunction.DOT_PRODUCT)
+        new LateInteractionFloatValuesSource(
+                LUCENE_FIELD, queryRows, VectorSimilarityFunction.DOT_PRODUCT)
             .getValues(leaf, null);
     int maxDoc = leaf.reader().maxDoc();
     for (int doc = 0; doc < maxDoc; doc++) {
@@ -206,12 +219,16 @@ public class LuceneLateInteractionBenchmark {
     scoreOurs(kernel, false, out);
   }
 
-  /** {@link #scoreOurs} with float32 decoded into the reused scratch buffer and scored by {@code maxSim}. */
+  /**
+   * {@link #scoreOurs} with float32 decoded into the reused scratch buffer and scored by {@code
+   * maxSim}.
+   */
   void scoreOursDecode(MaxSimKernel kernel, float[] out) throws IOException {
     scoreOurs(kernel, true, out);
   }
 
-  private void scoreOurs(MaxSimKernel kernel, boolean decodeFloat32, float[] out) throws IOException {
+  private void scoreOurs(MaxSimKernel kernel, boolean decodeFloat32, float[] out)
+      throws IOException {
     PreparedQuery q = kernel.prepare(query);
     BinaryDocValues values = leaf.reader().getBinaryDocValues(LATTE_FIELD);
     for (int doc = values.nextDoc(); doc != DocIdSetIterator.NO_MORE_DOCS; doc = values.nextDoc()) {
@@ -221,19 +238,21 @@ public class LuceneLateInteractionBenchmark {
 
   /**
    * One stored value, as {@code dev.latte.searcher.MaxSimScorer.score} does it (asymmetric bit
-   * scoring). The benchmark's index holds float32 values only; the other codecs are here so that the
-   * path is the searcher's, switch included. (The searcher module is not a dependency of the
+   * scoring). The benchmark's index holds float32 values only; the other codecs are here so that
+   * the path is the searcher's, switch included. (The searcher module is not a dependency of the
    * benchmarks, so the few lines are repeated here.)
    */
   private float score(MaxSimKernel kernel, PreparedQuery q, boolean decodeFloat32, BytesRef value) {
-    StoredTokenMatrix.Header h = StoredTokenMatrix.header(value.bytes, value.offset, value.length, dim);
+    StoredTokenMatrix.Header h =
+        StoredTokenMatrix.header(value.bytes, value.offset, value.length, dim);
     int payload = StoredTokenMatrix.Header.payloadOffset(value.offset);
     return switch (h.codec()) {
       case FLOAT32 -> {
         if (!decodeFloat32) {
           yield kernel.maxSimFloat32(q, value.bytes, payload, h.tokens());
         }
-        scratch = StoredTokenMatrix.decodeFloat32(value.bytes, value.offset, h.tokens(), dim, scratch);
+        scratch =
+            StoredTokenMatrix.decodeFloat32(value.bytes, value.offset, h.tokens(), dim, scratch);
         yield kernel.maxSim(q, scratch, 0, h.tokens());
       }
       case FLOAT16 -> kernel.maxSimFloat16(q, value.bytes, payload, h.tokens());

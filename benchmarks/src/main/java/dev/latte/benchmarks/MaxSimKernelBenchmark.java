@@ -23,8 +23,8 @@ import org.openjdk.jmh.annotations.Warmup;
  * The MaxSim kernel alone: scalar reference vs Vector API, on documents already decoded into one
  * flat in-memory {@code float[]}, single thread.
  *
- * <p><b>Units.</b> One JMH operation = one document scored against a 32-token query
- * ({@link OperationsPerInvocation}), so the score is documents/s. Convert with
+ * <p><b>Units.</b> One JMH operation = one document scored against a 32-token query ({@link
+ * OperationsPerInvocation}), so the score is documents/s. Convert with
  *
  * <pre>
  *   token pairs / s = docs/s * 32 * docTokens
@@ -37,19 +37,22 @@ import org.openjdk.jmh.annotations.Warmup;
  * each invocation scores the next {@link #DOCS_PER_OP} documents, cycling through the set.
  *
  * <ul>
- *   <li>{@code docSetMB=1}: the set stays in the per-core L2 (1 MB on Zen 4/5, 2 MB on recent Intel).
- *       This is the case that matters for the searcher, which decodes each stored document into one
- *       reused scratch buffer (~100-300 KB) and runs the kernel on that, so the kernel reads cache.
+ *   <li>{@code docSetMB=1}: the set stays in the per-core L2 (1 MB on Zen 4/5, 2 MB on recent
+ *       Intel). This is the case that matters for the searcher, which decodes each stored document
+ *       into one reused scratch buffer (~100-300 KB) and runs the kernel on that, so the kernel
+ *       reads cache.
  *   <li>{@code docSetMB=64}: larger than any L3 slice, so every document streams from DRAM: the
- *       view for a kernel run directly over a big in-memory (or mmapped) array. The kernel does only
- *       16 FLOP per document byte, and walks 8 rows at a time with no software prefetch, so this
- *       shows how much the memory system costs it.
+ *       view for a kernel run directly over a big in-memory (or mmapped) array. The kernel does
+ *       only 16 FLOP per document byte, and walks 8 rows at a time with no software prefetch, so
+ *       this shows how much the memory system costs it.
  * </ul>
  */
 @State(Scope.Thread)
 @BenchmarkMode(Mode.Throughput)
 @OutputTimeUnit(TimeUnit.SECONDS)
-@Fork(value = 1, jvmArgsAppend = {"--add-modules", "jdk.incubator.vector"})
+@Fork(
+    value = 1,
+    jvmArgsAppend = {"--add-modules", "jdk.incubator.vector"})
 @Warmup(iterations = 3, time = 2)
 @Measurement(iterations = 5, time = 2)
 public class MaxSimKernelBenchmark {
@@ -103,7 +106,9 @@ public class MaxSimKernelBenchmark {
     return scoreNextBatch(panamaKernel, panamaQuery);
   }
 
-  /** Scores the next DOCS_PER_OP documents (wrapping); the returned sum keeps the work observable. */
+  /**
+   * Scores the next DOCS_PER_OP documents (wrapping); the returned sum keeps the work observable.
+   */
   float scoreNextBatch(MaxSimKernel kernel, PreparedQuery q) {
     int doc = cursor;
     float sum = 0f;

@@ -18,7 +18,8 @@ class BenchReportTest {
     String table = BenchReport.markdown(csv, 217.6);
     String[] rows = table.split("\n");
     assertEquals(4, rows.length, table);
-    assertTrue(rows[0].startsWith("| benchmark | codec | dim | docSetMB | docTokens | score |"), rows[0]);
+    assertTrue(
+        rows[0].startsWith("| benchmark | codec | dim | docSetMB | docTokens | score |"), rows[0]);
     // 100,000 docs/s x 32 x 180 = 0.576 G pairs/s; x 2 x 128 = 147.5 GFLOP/s = 68% of 217.6
     assertEquals(
         "| CodecKernelBenchmark.panama | float32 | 128 | 1 | 180 | 100,000 | 1,235 | ops/s | 0.576 | 147.5 | 68% |",
@@ -38,6 +39,7 @@ class BenchReportTest {
 
   @Test
   void csvFieldsMayBeQuotedWithCommasAndQuotes() {
-    assertEquals(List.of("a,b", "c\"d", "", "e"), BenchReport.parseCsvLine("\"a,b\",\"c\"\"d\",,e"));
+    assertEquals(
+        List.of("a,b", "c\"d", "", "e"), BenchReport.parseCsvLine("\"a,b\",\"c\"\"d\",,e"));
   }
 }

@@ -43,13 +43,22 @@ class BenchmarkSetupsAgreeTest {
       float[] luceneRaw = new float[numDocs];
       for (int doc = 0; doc < numDocs; doc++) {
         assertEquals(scalar[doc], panama[doc], TOLERANCE, "panama vs scalar, doc " + doc);
-        assertEquals(scalar[doc], decode[doc], TOLERANCE, "panama decode + maxSim vs scalar, doc " + doc);
-        assertEquals(scalar[doc], scalarDecode[doc], TOLERANCE, "scalar decode + maxSim vs scalar, doc " + doc);
-        luceneRaw[doc] = LuceneLateInteractionBenchmark.luceneToRaw(lucene[doc], LuceneLateInteractionBenchmark.QUERY_TOKENS);
-        assertEquals(scalar[doc], luceneRaw[doc], TOLERANCE, "lucene (mapped) vs scalar, doc " + doc);
+        assertEquals(
+            scalar[doc], decode[doc], TOLERANCE, "panama decode + maxSim vs scalar, doc " + doc);
+        assertEquals(
+            scalar[doc],
+            scalarDecode[doc],
+            TOLERANCE,
+            "scalar decode + maxSim vs scalar, doc " + doc);
+        luceneRaw[doc] =
+            LuceneLateInteractionBenchmark.luceneToRaw(
+                lucene[doc], LuceneLateInteractionBenchmark.QUERY_TOKENS);
+        assertEquals(
+            scalar[doc], luceneRaw[doc], TOLERANCE, "lucene (mapped) vs scalar, doc " + doc);
       }
       assertSameRanking(panama, scalar, "panama vs scalar");
-      // Lucene's own scores (not the mapped ones): (1 + dot) / 2 is monotonic, so the order must match.
+      // Lucene's own scores (not the mapped ones): (1 + dot) / 2 is monotonic, so the order must
+      // match.
       assertSameRanking(lucene, panama, "lucene vs panama");
     } finally {
       b.tearDown();
@@ -69,7 +78,8 @@ class BenchmarkSetupsAgreeTest {
       float[] lucene = b.lucene().clone();
       for (int doc = 0; doc < 50; doc++) {
         assertTrue(ours[doc] > 0, "doc " + doc + " was not scored");
-        assertEquals(ours[doc], LuceneLateInteractionBenchmark.luceneToRaw(lucene[doc], 32), TOLERANCE);
+        assertEquals(
+            ours[doc], LuceneLateInteractionBenchmark.luceneToRaw(lucene[doc], 32), TOLERANCE);
         assertEquals(ours[doc], decode[doc], TOLERANCE);
       }
     } finally {
@@ -86,7 +96,9 @@ class BenchmarkSetupsAgreeTest {
       b.docTokens = docTokens;
       b.docSetMB = 1;
       b.setup();
-      for (int batch = 0; batch < 3; batch++) { // the benchmark methods themselves, wrapping around the set
+      for (int batch = 0;
+          batch < 3;
+          batch++) { // the benchmark methods themselves, wrapping around the set
         int cursor = b.cursor;
         float scalar = b.scalar();
         b.cursor = cursor;
@@ -113,11 +125,15 @@ class BenchmarkSetupsAgreeTest {
     Integer[] byExpected = order(expected);
     for (int r = 0; r < actual.length; r++) {
       assertEquals(
-          expected[byExpected[r]], expected[byActual[r]], TOLERANCE, what + ": rank " + r + " differs beyond ties");
+          expected[byExpected[r]],
+          expected[byActual[r]],
+          TOLERANCE,
+          what + ": rank " + r + " differs beyond ties");
     }
     // and the top 10 are the same documents unless a near-tie straddles them
     for (int r = 0; r < 10; r++) {
-      if (r + 1 < actual.length && expected[byExpected[r]] - expected[byExpected[r + 1]] > TOLERANCE
+      if (r + 1 < actual.length
+          && expected[byExpected[r]] - expected[byExpected[r + 1]] > TOLERANCE
           && (r == 0 || expected[byExpected[r - 1]] - expected[byExpected[r]] > TOLERANCE)) {
         assertEquals(byExpected[r], byActual[r], what + ": top-10 rank " + r);
       }
@@ -126,7 +142,8 @@ class BenchmarkSetupsAgreeTest {
 
   private static Integer[] order(float[] scores) {
     Integer[] ids = IntStream.range(0, scores.length).boxed().toArray(Integer[]::new);
-    Arrays.sort(ids, Comparator.comparingDouble((Integer i) -> scores[i]).reversed().thenComparing(i -> i));
+    Arrays.sort(
+        ids, Comparator.comparingDouble((Integer i) -> scores[i]).reversed().thenComparing(i -> i));
     return ids;
   }
 }

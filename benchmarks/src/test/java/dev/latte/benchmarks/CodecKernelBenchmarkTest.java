@@ -34,7 +34,9 @@ class CodecKernelBenchmarkTest {
   }
 
   static CodecKernelBenchmark setUp(Variant variant, int dim, int docTokens) {
-    return setUp(variant, dim, docTokens, 1 << 17); // fewer distinct documents than the benchmark, same layout
+    return setUp(
+        variant, dim, docTokens,
+        1 << 17); // fewer distinct documents than the benchmark, same layout
   }
 
   static CodecKernelBenchmark setUp(Variant variant, int dim, int docTokens, int maxUniqueFloats) {
@@ -57,7 +59,8 @@ class CodecKernelBenchmarkTest {
       // Exact for hamming: an integer sum with one rounding in every kernel.
       float tol = variant == Variant.BIT_HAMMING ? 0f : TOLERANCE;
 
-      // The benchmark methods themselves: one batch each from the same cursor (wrapping small sets).
+      // The benchmark methods themselves: one batch each from the same cursor (wrapping small
+      // sets).
       int cursor = b.cursor;
       float scalar = b.scalar();
       int after = b.cursor;
@@ -97,18 +100,27 @@ class CodecKernelBenchmarkTest {
     int docTokens = 180;
     int uniqueFloats = 1 << 20; // all documents of the 1 MB float32 set: 3 (dim 384) to 15 (dim 96)
     CodecKernelBenchmark f32 = setUp(Variant.FLOAT32, dim, docTokens, uniqueFloats);
-    for (Variant v : new Variant[] {Variant.FLOAT32_DECODE, Variant.FLOAT32_IN_PLACE, Variant.FLOAT16, Variant.INT8, Variant.BIT}) {
+    for (Variant v :
+        new Variant[] {
+          Variant.FLOAT32_DECODE,
+          Variant.FLOAT32_IN_PLACE,
+          Variant.FLOAT16,
+          Variant.INT8,
+          Variant.BIT
+        }) {
       CodecKernelBenchmark b = setUp(v, dim, docTokens, uniqueFloats);
       int n = Math.min(b.unique.size(), f32.unique.size());
       assertTrue(n >= 2);
       double maxRelative = 0;
       for (int doc = 0; doc < n; doc++) {
-        assertArrayEquals(f32.unique.get(doc).data(), b.unique.get(doc).data(), "same seeded documents");
+        assertArrayEquals(
+            f32.unique.get(doc).data(), b.unique.get(doc).data(), "same seeded documents");
         float exact = f32.score(f32.scalarKernel, f32.scalarQuery, null, doc);
         float panama = b.score(b.panamaKernel, b.panamaQuery, null, doc);
         double bound =
             switch (v) {
-              case FLOAT16 -> CodecKernelBenchmark.QUERY_TOKENS * 0x1p-11; // |x16 - x| <= 2^-11 |x|, unit rows
+              case FLOAT16 ->
+                  CodecKernelBenchmark.QUERY_TOKENS * 0x1p-11; // |x16 - x| <= 2^-11 |x|, unit rows
               case INT8 -> int8Bound(b.query, b.unique.get(doc));
               case BIT -> Double.POSITIVE_INFINITY; // no useful worst case for 1 bit per value
               default -> 0; // the same floats
@@ -126,7 +138,9 @@ class CodecKernelBenchmarkTest {
             case BIT -> 0.15;
             default -> 1e-5;
           };
-      assertTrue(maxRelative <= observedLimit, v.param + " dim " + dim + ": max relative error " + maxRelative);
+      assertTrue(
+          maxRelative <= observedLimit,
+          v.param + " dim " + dim + ": max relative error " + maxRelative);
     }
   }
 

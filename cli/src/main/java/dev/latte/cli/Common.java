@@ -30,14 +30,15 @@ final class Common {
 
       @Override
       public synchronized void start(long total) {
-        bar = new ProgressBarBuilder()
-            .setTaskName(task)
-            .setInitialMax(total)
-            .setUnit(" docs", 1)
-            .setStyle(ProgressBarStyle.ASCII)
-            .showSpeed()
-            .setUpdateIntervalMillis(500)
-            .build();
+        bar =
+            new ProgressBarBuilder()
+                .setTaskName(task)
+                .setInitialMax(total)
+                .setUnit(" docs", 1)
+                .setStyle(ProgressBarStyle.ASCII)
+                .showSpeed()
+                .setUpdateIntervalMillis(500)
+                .build();
       }
 
       @Override

@@ -1,10 +1,10 @@
 package dev.latte.cli;
 
+import dev.latte.core.codec.TokenCodec;
 import dev.latte.datasets.BundledSample;
 import dev.latte.encoders.OnnxTokenEncoder;
 import dev.latte.eval.BeirEvaluator;
 import dev.latte.eval.EvalRow;
-import dev.latte.core.codec.TokenCodec;
 import dev.latte.indexer.IndexOptions;
 import dev.latte.searcher.SearchSettings;
 import java.nio.file.Path;
@@ -13,55 +13,98 @@ import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
-@Command(name = "eval", mixinStandardHelpOptions = true,
-    description = "Index a BEIR collection (or reuse its index), run every method, print trec_eval metrics and latencies.")
+@Command(
+    name = "eval",
+    mixinStandardHelpOptions = true,
+    description =
+        "Index a BEIR collection (or reuse its index), run every method, print trec_eval metrics and latencies.")
 final class EvalCommand implements Callable<Integer> {
   @Option(names = "--dataset", description = "BEIR folder (default: the bundled SciFact sample).")
   Path dataset;
 
-  @Option(names = "--model", defaultValue = "default", description = "Model folder or 'default' (default: ${DEFAULT-VALUE}).")
+  @Option(
+      names = "--model",
+      defaultValue = "default",
+      description = "Model folder or 'default' (default: ${DEFAULT-VALUE}).")
   String model;
 
-  @Option(names = "--index", description = "Index folder (default: a cached index per dataset and model under $LATTE_HOME).")
+  @Option(
+      names = "--index",
+      description =
+          "Index folder (default: a cached index per dataset and model under $LATTE_HOME).")
   Path index;
 
-  @Option(names = "--split", defaultValue = "test", description = "Qrels split (default: ${DEFAULT-VALUE}).")
+  @Option(
+      names = "--split",
+      defaultValue = "test",
+      description = "Qrels split (default: ${DEFAULT-VALUE}).")
   String split;
 
-  @Option(names = "--method", defaultValue = "all", split = ",", description = "Methods, comma-separated, or 'all' (default: ${DEFAULT-VALUE}).")
+  @Option(
+      names = "--method",
+      defaultValue = "all",
+      split = ",",
+      description = "Methods, comma-separated, or 'all' (default: ${DEFAULT-VALUE}).")
   List<String> methods;
 
-  @Option(names = "--codec", split = ",", description = "Token codec(s): float32, float16, int8, bit (default: float32; several with --sweep).")
+  @Option(
+      names = "--codec",
+      split = ",",
+      description =
+          "Token codec(s): float32, float16, int8, bit (default: float32; several with --sweep).")
   List<String> codecs;
 
-  @Option(names = "--pool-factor", split = ",", description = "Token pooling factor(s) (default: 1 = none; several with --sweep).")
+  @Option(
+      names = "--pool-factor",
+      split = ",",
+      description = "Token pooling factor(s) (default: 1 = none; several with --sweep).")
   List<Integer> poolFactors;
 
-  @Option(names = "--sweep", description = "Every codec x pool factor {1,2,3,4} (or those given) on the same token vectors, re-coded from one float32 index.")
+  @Option(
+      names = "--sweep",
+      description =
+          "Every codec x pool factor {1,2,3,4} (or those given) on the same token vectors, re-coded from one float32 index.")
   boolean sweep;
 
-  @Option(names = "--fusion-weight", description = "Weight of MaxSim in hybrid-linear, 0..1 (default: the one chosen on SciFact train).")
+  @Option(
+      names = "--fusion-weight",
+      description =
+          "Weight of MaxSim in hybrid-linear, 0..1 (default: the one chosen on SciFact train).")
   Float fusionWeight;
 
-  @Option(names = "--k", defaultValue = "1000", description = "Depth of each run (default: ${DEFAULT-VALUE}).")
+  @Option(
+      names = "--k",
+      defaultValue = "1000",
+      description = "Depth of each run (default: ${DEFAULT-VALUE}).")
   int k;
 
-  @Option(names = "--threads", defaultValue = "1", description = "Queries run concurrently (default: ${DEFAULT-VALUE}: latencies comparable across methods).")
+  @Option(
+      names = "--threads",
+      defaultValue = "1",
+      description =
+          "Queries run concurrently (default: ${DEFAULT-VALUE}: latencies comparable across methods).")
   int threads;
 
-  @Option(names = "--encode-threads", description = "Encoder threads when indexing (default: cores).")
+  @Option(
+      names = "--encode-threads",
+      description = "Encoder threads when indexing (default: cores).")
   Integer encodeThreads;
 
   @Option(names = "--json", description = "Also write the table as a JSON array to this file.")
   Path json;
 
-  @Option(names = "--run-dir", description = "Folder for the TREC run files (default: $LATTE_HOME/runs/<dataset>-<split>).")
+  @Option(
+      names = "--run-dir",
+      description = "Folder for the TREC run files (default: $LATTE_HOME/runs/<dataset>-<split>).")
   Path runDir;
 
   @Override
   public Integer call() throws Exception {
     if (k < 1 || threads < 1) throw new IllegalArgumentException("--k and --threads must be >= 1");
-    Path ds = dataset != null ? dataset : BundledSample.materialize(dev.latte.core.LatteHome.dir().resolve("datasets")).dir();
+    Path ds =
+        dataset != null
+            ? dataset
+            : BundledSample.materialize(dev.latte.core.LatteHome.dir().resolve("datasets")).dir();
     int et = encodeThreads == null ? Common.CORES : encodeThreads;
     try (OnnxTokenEncoder encoder = Common.encoder(model, Math.max(et, threads))) {
       List<EvalRow> rows = run(encoder, ds, et);
@@ -76,10 +119,12 @@ final class EvalCommand implements Callable<Integer> {
   }
 
   List<IndexOptions> indexOptions() {
-    List<TokenCodec> cs = codecs == null
-        ? (sweep ? List.of(TokenCodec.values()) : List.of(TokenCodec.FLOAT32))
-        : codecs.stream().map(TokenCodec::fromName).toList();
-    List<Integer> ps = poolFactors == null ? (sweep ? List.of(1, 2, 3, 4) : List.of(1)) : poolFactors;
+    List<TokenCodec> cs =
+        codecs == null
+            ? (sweep ? List.of(TokenCodec.values()) : List.of(TokenCodec.FLOAT32))
+            : codecs.stream().map(TokenCodec::fromName).toList();
+    List<Integer> ps =
+        poolFactors == null ? (sweep ? List.of(1, 2, 3, 4) : List.of(1)) : poolFactors;
     if (!sweep && (cs.size() > 1 || ps.size() > 1)) {
       throw new IllegalArgumentException("several --codec or --pool-factor values need --sweep");
     }
@@ -89,8 +134,21 @@ final class EvalCommand implements Callable<Integer> {
   }
 
   List<EvalRow> run(OnnxTokenEncoder encoder, Path ds, int et) throws Exception {
-    var options = new BeirEvaluator.Options(ds, index, split, methods, indexOptions(), k, threads, et, 32, runDir, 10,
-        SearchSettings.DEFAULT.withLinearFusionWeight(fusionWeight == null ? SearchSettings.DEFAULT.linearFusionWeight() : fusionWeight));
+    var options =
+        new BeirEvaluator.Options(
+            ds,
+            index,
+            split,
+            methods,
+            indexOptions(),
+            k,
+            threads,
+            et,
+            32,
+            runDir,
+            10,
+            SearchSettings.DEFAULT.withLinearFusionWeight(
+                fusionWeight == null ? SearchSettings.DEFAULT.linearFusionWeight() : fusionWeight));
     return new BeirEvaluator(encoder, System.out).evaluate(options, Common.progressBar("Indexing"));
   }
 }

@@ -10,7 +10,13 @@ import picocli.CommandLine.Command;
     mixinStandardHelpOptions = true,
     version = "latte 0.1.0",
     description = "Multi-vector (late-interaction) retrieval on Apache Lucene.",
-    subcommands = {IndexCommand.class, SearchCommand.class, EvalCommand.class, ServeCommand.class, DemoCommand.class})
+    subcommands = {
+      IndexCommand.class,
+      SearchCommand.class,
+      EvalCommand.class,
+      ServeCommand.class,
+      DemoCommand.class
+    })
 public final class Latte implements Runnable {
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
@@ -39,7 +45,8 @@ public final class Latte implements Runnable {
 
   static String oneLine(Throwable ex) {
     Throwable t = ex;
-    while ((t.getMessage() == null || t.getMessage().isBlank()) && t.getCause() != null) t = t.getCause();
+    while ((t.getMessage() == null || t.getMessage().isBlank()) && t.getCause() != null)
+      t = t.getCause();
     String msg = t.getMessage() == null ? t.getClass().getSimpleName() : t.getMessage();
     return msg.replace('\n', ' ');
   }

@@ -9,7 +9,10 @@ import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
-@Command(name = "search", mixinStandardHelpOptions = true, description = "Search an index and print the top hits.")
+@Command(
+    name = "search",
+    mixinStandardHelpOptions = true,
+    description = "Search an index and print the top hits.")
 final class SearchCommand implements Callable<Integer> {
   @Option(names = "--index", required = true, description = "Index folder.")
   Path index;
@@ -17,25 +20,48 @@ final class SearchCommand implements Callable<Integer> {
   @Option(names = "--query", required = true, description = "Query text.")
   String query;
 
-  @Option(names = "--k", defaultValue = "10", description = "Hits to return (default: ${DEFAULT-VALUE}).")
+  @Option(
+      names = "--k",
+      defaultValue = "10",
+      description = "Hits to return (default: ${DEFAULT-VALUE}).")
   int k;
 
-  @Option(names = "--method", defaultValue = LatteSearcher.DEFAULT_METHOD, description = "bm25, maxsim-exact, bm25+maxsim, hybrid-rrf, hybrid-linear, or maxsim-hamming on a bit index (default: ${DEFAULT-VALUE}).")
+  @Option(
+      names = "--method",
+      defaultValue = LatteSearcher.DEFAULT_METHOD,
+      description =
+          "bm25, maxsim-exact, bm25+maxsim, hybrid-rrf, hybrid-linear, or maxsim-hamming on a bit index (default: ${DEFAULT-VALUE}).")
   String method;
 
-  @Option(names = "--model", defaultValue = "default", description = "The model that built the index (default: ${DEFAULT-VALUE}).")
+  @Option(
+      names = "--model",
+      defaultValue = "default",
+      description = "The model that built the index (default: ${DEFAULT-VALUE}).")
   String model;
 
   @Override
   public Integer call() throws Exception {
-    try (OnnxTokenEncoder encoder = Common.encoder(model, 1); LatteSearcher searcher = new LatteSearcher(LatteIndex.open(index), encoder)) {
+    try (OnnxTokenEncoder encoder = Common.encoder(model, 1);
+        LatteSearcher searcher = new LatteSearcher(LatteIndex.open(index), encoder)) {
       var r = searcher.search(method, query, k);
       for (var h : r.hits()) {
         String title = h.title().isEmpty() ? h.text() : h.title();
-        System.out.printf(Locale.ROOT, "%3d  %9.4f  %-12s  %s%n", h.rank(), h.score(), h.docid(), abbreviate(title, 90));
+        System.out.printf(
+            Locale.ROOT,
+            "%3d  %9.4f  %-12s  %s%n",
+            h.rank(),
+            h.score(),
+            h.docid(),
+            abbreviate(title, 90));
       }
-      System.out.printf(Locale.ROOT, "%d hits by %s in %.1f ms (encode %.1f ms, search %.1f ms)%n", r.hits().size(), r.method(),
-          r.tookMillis(), r.encodeMillis(), r.searchMillis());
+      System.out.printf(
+          Locale.ROOT,
+          "%d hits by %s in %.1f ms (encode %.1f ms, search %.1f ms)%n",
+          r.hits().size(),
+          r.method(),
+          r.tookMillis(),
+          r.encodeMillis(),
+          r.searchMillis());
     }
     return 0;
   }

@@ -52,7 +52,13 @@ class LatteCommandLineTest {
     assertEquals(2, r.exit());
     assertTrue(r.err().contains("Missing required option: '--input=<input>'"), r.err());
 
-    r = run("index", "--input", tmp.resolve("nope").toString(), "--index", tmp.resolve("i").toString());
+    r =
+        run(
+            "index",
+            "--input",
+            tmp.resolve("nope").toString(),
+            "--index",
+            tmp.resolve("i").toString());
     assertEquals(1, r.exit());
     assertEquals(1, r.err().strip().lines().count(), r.err());
     assertTrue(r.err().startsWith("latte index: error: input not found"), r.err());
@@ -69,9 +75,22 @@ class LatteCommandLineTest {
   @Test
   void indexThenSearchTheAdiCollection() throws Exception {
     Path adi = Path.of(System.getProperty("latte.shared.dir", "../../shared"), "datasets", "adi");
-    org.junit.jupiter.api.Assumptions.assumeTrue(Files.isDirectory(adi), "no shared datasets at " + adi);
+    org.junit.jupiter.api.Assumptions.assumeTrue(
+        Files.isDirectory(adi), "no shared datasets at " + adi);
     Path index = tmp.resolve("adi");
-    Run r = run("index", "--input", adi.toString(), "--index", index.toString(), "--threads", "2", "--codec", "int8", "--pool-factor", "2");
+    Run r =
+        run(
+            "index",
+            "--input",
+            adi.toString(),
+            "--index",
+            index.toString(),
+            "--threads",
+            "2",
+            "--codec",
+            "int8",
+            "--pool-factor",
+            "2");
     assertEquals(0, r.exit(), r.err());
     assertTrue(r.out().contains("Indexed 82 documents"), r.out());
     assertTrue(Files.isRegularFile(index.resolve("latte-stats.json")));
@@ -80,7 +99,15 @@ class LatteCommandLineTest {
     assertEquals(0, r.exit(), r.err());
     assertTrue(r.out().contains("3 hits by maxsim-exact"), r.out());
 
-    r = run("search", "--index", index.toString(), "--query", "automatic indexing", "--method", "colbert");
+    r =
+        run(
+            "search",
+            "--index",
+            index.toString(),
+            "--query",
+            "automatic indexing",
+            "--method",
+            "colbert");
     assertEquals(1, r.exit());
     assertTrue(r.err().contains("unknown method 'colbert'"), r.err());
 

@@ -12,7 +12,8 @@ public record TokenMatrix(float[] data, int rows, int dim) {
 
   public TokenMatrix {
     if (rows < 0 || dim <= 0) {
-      throw new IllegalArgumentException("rows must be >= 0 and dim > 0, got rows=" + rows + " dim=" + dim);
+      throw new IllegalArgumentException(
+          "rows must be >= 0 and dim > 0, got rows=" + rows + " dim=" + dim);
     }
     if (data.length != rows * dim) {
       throw new IllegalArgumentException(
@@ -28,7 +29,8 @@ public record TokenMatrix(float[] data, int rows, int dim) {
     float[] data = new float[rows.length * dim];
     for (int i = 0; i < rows.length; i++) {
       if (rows[i].length != dim) {
-        throw new IllegalArgumentException("row " + i + " has " + rows[i].length + " values, row 0 has " + dim);
+        throw new IllegalArgumentException(
+            "row " + i + " has " + rows[i].length + " values, row 0 has " + dim);
       }
       System.arraycopy(rows[i], 0, data, i * dim, dim);
     }
@@ -58,7 +60,8 @@ public record TokenMatrix(float[] data, int rows, int dim) {
   /** Keeps only the rows whose index is set in {@code keep}, in order. */
   public TokenMatrix selectRows(boolean[] keep) {
     if (keep.length != rows) {
-      throw new IllegalArgumentException("mask has " + keep.length + " entries for " + rows + " rows");
+      throw new IllegalArgumentException(
+          "mask has " + keep.length + " entries for " + rows + " rows");
     }
     int kept = 0;
     for (boolean k : keep) {
@@ -94,7 +97,10 @@ public record TokenMatrix(float[] data, int rows, int dim) {
 
   @Override
   public boolean equals(Object o) {
-    return o instanceof TokenMatrix m && rows == m.rows && dim == m.dim && Arrays.equals(data, m.data);
+    return o instanceof TokenMatrix m
+        && rows == m.rows
+        && dim == m.dim
+        && Arrays.equals(data, m.data);
   }
 
   @Override

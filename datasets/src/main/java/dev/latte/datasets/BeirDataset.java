@@ -27,7 +27,9 @@ public final class BeirDataset {
   public static BeirDataset open(Path dir) {
     if (!Files.isDirectory(dir)) {
       throw new DatasetException(
-          "dataset folder not found: " + dir + " (give a BEIR folder holding corpus.jsonl, queries.jsonl and qrels/)");
+          "dataset folder not found: "
+              + dir
+              + " (give a BEIR folder holding corpus.jsonl, queries.jsonl and qrels/)");
     }
     BeirDataset ds = new BeirDataset(dir.toAbsolutePath().normalize());
     ds.corpusFile(); // fail now, with a clear message, rather than after model loading
@@ -70,7 +72,8 @@ public final class BeirDataset {
     List<String> out = new ArrayList<>();
     if (Files.isDirectory(qrels)) {
       try (Stream<Path> files = Files.list(qrels)) {
-        files.map(p -> p.getFileName().toString())
+        files
+            .map(p -> p.getFileName().toString())
             .filter(n -> n.endsWith(".tsv") || n.endsWith(".tsv.gz"))
             .map(n -> n.substring(0, n.indexOf(".tsv")))
             .sorted()
@@ -86,7 +89,8 @@ public final class BeirDataset {
   public Map<String, Map<String, Integer>> qrels(String split) {
     Path file = existing("qrels/" + split + ".tsv");
     Map<String, Map<String, Integer>> out = new LinkedHashMap<>();
-    try (BufferedReader r = new BufferedReader(new InputStreamReader(JsonlCorpus.open(file), StandardCharsets.UTF_8))) {
+    try (BufferedReader r =
+        new BufferedReader(new InputStreamReader(JsonlCorpus.open(file), StandardCharsets.UTF_8))) {
       String line;
       long n = 0;
       while ((line = r.readLine()) != null) {
@@ -100,13 +104,15 @@ public final class BeirDataset {
           if (f.length == 4) f = new String[] {f[0], f[2], f[3]};
         }
         if (f.length != 3) {
-          throw new DatasetException(file + " line " + n + ": expected 'query-id<TAB>corpus-id<TAB>score', got: " + line);
+          throw new DatasetException(
+              file + " line " + n + ": expected 'query-id<TAB>corpus-id<TAB>score', got: " + line);
         }
         int grade;
         try {
           grade = Integer.parseInt(f[2].strip());
         } catch (NumberFormatException e) {
-          throw new DatasetException(file + " line " + n + ": score '" + f[2] + "' is not an integer");
+          throw new DatasetException(
+              file + " line " + n + ": score '" + f[2] + "' is not an integer");
         }
         out.computeIfAbsent(f[0].strip(), k -> new LinkedHashMap<>()).put(f[1].strip(), grade);
       }
@@ -122,6 +128,10 @@ public final class BeirDataset {
     Path gz = dir.resolve(name + ".gz");
     if (Files.isRegularFile(gz)) return gz;
     throw new DatasetException(
-        "missing " + plain + " (or " + gz.getFileName() + "): a BEIR folder holds corpus.jsonl, queries.jsonl and qrels/<split>.tsv");
+        "missing "
+            + plain
+            + " (or "
+            + gz.getFileName()
+            + "): a BEIR folder holds corpus.jsonl, queries.jsonl and qrels/<split>.tsv");
   }
 }

@@ -16,7 +16,12 @@ public final class BundledSample {
   public static final String NAME = "scifact";
   private static final String ROOT = "/dev/latte/datasets/sample/scifact/";
   private static final List<String> FILES =
-      List.of("corpus.jsonl.gz", "queries.jsonl.gz", "qrels/test.tsv", "qrels/train.tsv", "ATTRIBUTION.md");
+      List.of(
+          "corpus.jsonl.gz",
+          "queries.jsonl.gz",
+          "qrels/test.tsv",
+          "qrels/train.tsv",
+          "ATTRIBUTION.md");
 
   private BundledSample() {}
 
@@ -30,7 +35,10 @@ public final class BundledSample {
       Path target = dir.resolve(f);
       try (InputStream in = BundledSample.class.getResourceAsStream(ROOT + f)) {
         if (in == null) {
-          throw new DatasetException("the bundled sample is missing " + f + " from the latte-datasets jar; rebuild the project");
+          throw new DatasetException(
+              "the bundled sample is missing "
+                  + f
+                  + " from the latte-datasets jar; rebuild the project");
         }
         if (Files.isRegularFile(target)) continue;
         Files.createDirectories(target.getParent());

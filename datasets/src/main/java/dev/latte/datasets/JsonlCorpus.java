@@ -29,7 +29,10 @@ public final class JsonlCorpus {
 
   private JsonlCorpus() {}
 
-  /** Documents of a JSONL file with {@code _id} (or {@code id}), optional {@code title}, {@code text}. */
+  /**
+   * Documents of a JSONL file with {@code _id} (or {@code id}), optional {@code title}, {@code
+   * text}.
+   */
   public static Stream<Document> documents(Path file) {
     return objects(
         file,
@@ -38,7 +41,8 @@ public final class JsonlCorpus {
   }
 
   public static Stream<Query> queries(Path file) {
-    return objects(file, (node, line) -> new Query(requiredId(node, file, line), text(node, "text")));
+    return objects(
+        file, (node, line) -> new Query(requiredId(node, file, line), text(node, "text")));
   }
 
   /** Counts the non-blank lines, for progress bars; cheap next to encoding. */
@@ -73,7 +77,10 @@ public final class JsonlCorpus {
       in = open(file);
       parser = MAPPER.createParser(in);
     } catch (NoSuchFileException e) {
-      throw new DatasetException("file not found: " + file + " (expected a BEIR folder with corpus.jsonl, queries.jsonl and qrels/)");
+      throw new DatasetException(
+          "file not found: "
+              + file
+              + " (expected a BEIR folder with corpus.jsonl, queries.jsonl and qrels/)");
     } catch (IOException e) {
       throw new DatasetException("cannot open " + file + ": " + e.getMessage(), e);
     }
@@ -94,14 +101,22 @@ public final class JsonlCorpus {
               }
               long line = parser.currentLocation().getLineNr();
               if (token != JsonToken.START_OBJECT) {
-                throw new DatasetException(file + " line " + line + ": expected a JSON object, found " + token);
+                throw new DatasetException(
+                    file + " line " + line + ": expected a JSON object, found " + token);
               }
               JsonNode node = MAPPER.readTree(parser);
               next = mapper.map(node, line);
               return true;
             } catch (IOException e) {
               throw new DatasetException(
-                  file + " line " + parser.currentLocation().getLineNr() + ": malformed JSON: " + (e instanceof com.fasterxml.jackson.core.JsonProcessingException j ? j.getOriginalMessage() : e.getMessage()), e);
+                  file
+                      + " line "
+                      + parser.currentLocation().getLineNr()
+                      + ": malformed JSON: "
+                      + (e instanceof com.fasterxml.jackson.core.JsonProcessingException j
+                          ? j.getOriginalMessage()
+                          : e.getMessage()),
+                  e);
             }
           }
 
@@ -113,7 +128,9 @@ public final class JsonlCorpus {
             return t;
           }
         };
-    return StreamSupport.stream(Spliterators.spliteratorUnknownSize(it, Spliterator.ORDERED | Spliterator.NONNULL), false)
+    return StreamSupport.stream(
+            Spliterators.spliteratorUnknownSize(it, Spliterator.ORDERED | Spliterator.NONNULL),
+            false)
         .onClose(
             () -> {
               try {
@@ -136,7 +153,8 @@ public final class JsonlCorpus {
     JsonNode id = node.get("_id");
     if (id == null) id = node.get("id");
     if (id == null || id.isNull() || id.asText().isBlank()) {
-      throw new DatasetException(file + " line " + line + ": object has no \"_id\" (or \"id\") field");
+      throw new DatasetException(
+          file + " line " + line + ": object has no \"_id\" (or \"id\") field");
     }
     return id.asText();
   }

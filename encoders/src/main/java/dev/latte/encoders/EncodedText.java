@@ -9,8 +9,11 @@ import dev.latte.core.TokenMatrix;
  */
 public record EncodedText(TokenMatrix matrix, String[] tokens, int[] starts, int[] ends) {
   public EncodedText {
-    if (tokens.length != matrix.rows() || starts.length != matrix.rows() || ends.length != matrix.rows()) {
-      throw new IllegalArgumentException("token annotations do not match " + matrix.rows() + " rows");
+    if (tokens.length != matrix.rows()
+        || starts.length != matrix.rows()
+        || ends.length != matrix.rows()) {
+      throw new IllegalArgumentException(
+          "token annotations do not match " + matrix.rows() + " rows");
     }
   }
 

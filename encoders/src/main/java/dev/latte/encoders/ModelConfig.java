@@ -14,9 +14,9 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * The conventions of one token-encoder model, read from {@code latte-model.json} in its folder. This
- * is where a ColBERT or XTR export declares its markers, [MASK] augmentation and lengths: nothing
- * about a model is hard-coded in the engine.
+ * The conventions of one token-encoder model, read from {@code latte-model.json} in its folder.
+ * This is where a ColBERT or XTR export declares its markers, [MASK] augmentation and lengths:
+ * nothing about a model is hard-coded in the engine.
  *
  * <pre>{@code
  * {
@@ -88,7 +88,10 @@ public record ModelConfig(
     Path file = folder.resolve(FILE_NAME);
     if (!Files.isRegularFile(file)) {
       throw new ModelLoadException(
-          "model folder " + folder + " has no " + FILE_NAME
+          "model folder "
+              + folder
+              + " has no "
+              + FILE_NAME
               + ": write one naming at least \"name\" and \"dimension\" (see the README, section Models)");
     }
     ModelConfig config;
@@ -96,9 +99,14 @@ public record ModelConfig(
       config = MAPPER.readValue(file.toFile(), ModelConfig.class);
     } catch (UnrecognizedPropertyException e) {
       throw new ModelLoadException(
-          file + ": unknown setting \"" + e.getPropertyName() + "\"; known settings: " + e.getKnownPropertyIds());
+          file
+              + ": unknown setting \""
+              + e.getPropertyName()
+              + "\"; known settings: "
+              + e.getKnownPropertyIds());
     } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
-      throw new ModelLoadException(file + " is not a valid model config: " + e.getOriginalMessage(), e);
+      throw new ModelLoadException(
+          file + " is not a valid model config: " + e.getOriginalMessage(), e);
     } catch (IOException e) {
       throw new ModelLoadException("cannot read " + file + ": " + e.getMessage(), e);
     }
@@ -109,9 +117,12 @@ public record ModelConfig(
   void validate(Path file) {
     List<String> problems = new ArrayList<>();
     if (name.isBlank()) problems.add("\"name\" is blank");
-    if (dimension <= 0 || dimension > 65535) problems.add("\"dimension\" must be in 1..65535, got " + dimension);
-    if (queryMaxLength < 2) problems.add("\"query_max_length\" must be >= 2, got " + queryMaxLength);
-    if (documentMaxLength < 2) problems.add("\"document_max_length\" must be >= 2, got " + documentMaxLength);
+    if (dimension <= 0 || dimension > 65535)
+      problems.add("\"dimension\" must be in 1..65535, got " + dimension);
+    if (queryMaxLength < 2)
+      problems.add("\"query_max_length\" must be >= 2, got " + queryMaxLength);
+    if (documentMaxLength < 2)
+      problems.add("\"document_max_length\" must be >= 2, got " + documentMaxLength);
     if (!problems.isEmpty()) {
       throw new ModelLoadException(file + ": " + String.join("; ", problems));
     }

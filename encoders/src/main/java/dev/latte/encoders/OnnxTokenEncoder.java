@@ -40,7 +40,8 @@ import java.util.concurrent.BlockingQueue;
  */
 public final class OnnxTokenEncoder implements TokenEncoder {
   private static final System.Logger LOG = System.getLogger(OnnxTokenEncoder.class.getName());
-  private static final Set<String> KNOWN_INPUTS = Set.of("input_ids", "attention_mask", "token_type_ids");
+  private static final Set<String> KNOWN_INPUTS =
+      Set.of("input_ids", "attention_mask", "token_type_ids");
 
   private final Path folder;
   private final ModelConfig config;
@@ -60,16 +61,27 @@ public final class OnnxTokenEncoder implements TokenEncoder {
     this.folder = folder;
     this.config = config;
     Path modelFile = requireFile(folder, config.modelFile(), "the ONNX export of the model");
-    Path tokenizerFile = requireFile(folder, config.tokenizerFile(), "the HuggingFace tokenizer.json of the model");
+    Path tokenizerFile =
+        requireFile(folder, config.tokenizerFile(), "the HuggingFace tokenizer.json of the model");
     try {
-      this.queryTokenizer = tokenizer(tokenizerFile, config.queryMaxLength() - (config.queryMarker() == null ? 0 : 1));
-      this.documentTokenizer = tokenizer(tokenizerFile, config.documentMaxLength() - (config.documentMarker() == null ? 0 : 1));
+      this.queryTokenizer =
+          tokenizer(
+              tokenizerFile, config.queryMaxLength() - (config.queryMarker() == null ? 0 : 1));
+      this.documentTokenizer =
+          tokenizer(
+              tokenizerFile,
+              config.documentMaxLength() - (config.documentMarker() == null ? 0 : 1));
     } catch (IOException | RuntimeException e) {
-      throw new ModelLoadException("cannot read tokenizer " + tokenizerFile + ": " + e.getMessage(), e);
+      throw new ModelLoadException(
+          "cannot read tokenizer " + tokenizerFile + ": " + e.getMessage(), e);
     }
     this.vocabulary = Vocabulary.read(tokenizerFile);
-    this.queryMarkerId = config.queryMarker() == null ? -1 : singleTokenId(config.queryMarker(), "query_marker");
-    this.documentMarkerId = config.documentMarker() == null ? -1 : singleTokenId(config.documentMarker(), "document_marker");
+    this.queryMarkerId =
+        config.queryMarker() == null ? -1 : singleTokenId(config.queryMarker(), "query_marker");
+    this.documentMarkerId =
+        config.documentMarker() == null
+            ? -1
+            : singleTokenId(config.documentMarker(), "document_marker");
     this.maskId = config.queryAugmentation() ? singleTokenId(config.maskToken(), "mask_token") : -1;
     try {
       Criteria<NDList, NDList> criteria =
@@ -84,13 +96,22 @@ public final class OnnxTokenEncoder implements TokenEncoder {
       this.model = criteria.loadModel();
     } catch (ModelNotFoundException | MalformedModelException | IOException | RuntimeException e) {
       throw new ModelLoadException(
-          "cannot load ONNX model " + modelFile + ": " + e.getMessage() + " (is it an ONNX export of a transformer encoder?)", e);
+          "cannot load ONNX model "
+              + modelFile
+              + ": "
+              + e.getMessage()
+              + " (is it an ONNX export of a transformer encoder?)",
+          e);
     }
     try {
       this.inputs = new TreeSet<>(model.describeInput().keys());
       if (!inputs.contains("input_ids") || !KNOWN_INPUTS.containsAll(inputs)) {
         throw new ModelLoadException(
-            "ONNX model " + modelFile + " takes inputs " + inputs + "; Latte feeds input_ids and, when declared,"
+            "ONNX model "
+                + modelFile
+                + " takes inputs "
+                + inputs
+                + "; Latte feeds input_ids and, when declared,"
                 + " attention_mask and token_type_ids. Re-export the encoder with these input names.");
       }
       this.predictors = new ArrayBlockingQueue<>(sessions);
@@ -114,11 +135,16 @@ public final class OnnxTokenEncoder implements TokenEncoder {
   public static OnnxTokenEncoder load(Path folder, int sessions, int intraOpThreads) {
     if (!Files.isDirectory(folder)) {
       throw new ModelLoadException(
-          "model folder not found: " + folder
+          "model folder not found: "
+              + folder
               + " (give a folder with model.onnx, tokenizer.json and latte-model.json, or 'default' for the bundled model)");
     }
     ModelConfig config = ModelConfig.read(folder);
-    return new OnnxTokenEncoder(folder.toAbsolutePath().normalize(), config, Math.max(1, sessions), Math.max(1, intraOpThreads));
+    return new OnnxTokenEncoder(
+        folder.toAbsolutePath().normalize(),
+        config,
+        Math.max(1, sessions),
+        Math.max(1, intraOpThreads));
   }
 
   public static OnnxTokenEncoder load(Path folder) {
@@ -162,7 +188,9 @@ public final class OnnxTokenEncoder implements TokenEncoder {
     int maxLen = 0;
     for (String d : documents) {
       if (d == null) throw new IllegalArgumentException("document text must not be null");
-      Tokenized t = Tokenized.of(documentTokenizer.encode(config.documentPrefix() + d, true, false), documentMarkerId);
+      Tokenized t =
+          Tokenized.of(
+              documentTokenizer.encode(config.documentPrefix() + d, true, false), documentMarkerId);
       batch.add(t);
       maxLen = Math.max(maxLen, t.length());
     }
@@ -173,14 +201,17 @@ public final class OnnxTokenEncoder implements TokenEncoder {
       boolean[] keep = new boolean[t.length()];
       for (int i = 0; i < t.length(); i++) {
         boolean special = t.special[i];
-        keep[i] = (config.keepSpecialTokens() || !special) && !(config.skipPunctuation() && !special && isPunctuation(t.tokens[i]));
+        keep[i] =
+            (config.keepSpecialTokens() || !special)
+                && !(config.skipPunctuation() && !special && isPunctuation(t.tokens[i]));
       }
       result.add(annotate(out, b * maxLen, t.length(), t, keep, config.documentPrefix().length()));
     }
     return result;
   }
 
-  private EncodedText annotate(float[] out, int rowOffset, int length, Tokenized t, boolean[] keep, int prefixChars) {
+  private EncodedText annotate(
+      float[] out, int rowOffset, int length, Tokenized t, boolean[] keep, int prefixChars) {
     int dim = config.dimension();
     int kept = 0;
     for (boolean k : keep) if (k) kept++;
@@ -228,23 +259,43 @@ public final class OnnxTokenEncoder implements TokenEncoder {
       Shape shape = new Shape(n, maxLen);
       NDList input = new NDList();
       input.add(named(manager.create(ids, shape), "input_ids"));
-      if (inputs.contains("attention_mask")) input.add(named(manager.create(mask, shape), "attention_mask"));
-      if (inputs.contains("token_type_ids")) input.add(named(manager.create(types, shape), "token_type_ids"));
+      if (inputs.contains("attention_mask"))
+        input.add(named(manager.create(mask, shape), "attention_mask"));
+      if (inputs.contains("token_type_ids"))
+        input.add(named(manager.create(types, shape), "token_type_ids"));
       NDList output = predictor.predict(input);
       NDArray hidden = output.get(config.output());
       if (hidden == null) {
         List<String> names = new ArrayList<>();
         for (NDArray a : output) names.add(a.getName());
         throw new ModelLoadException(
-            "ONNX model has no output named \"" + config.output() + "\"; it has " + names + ". Set \"output\" in "
-                + ModelConfig.FILE_NAME + " to the per-token output.");
+            "ONNX model has no output named \""
+                + config.output()
+                + "\"; it has "
+                + names
+                + ". Set \"output\" in "
+                + ModelConfig.FILE_NAME
+                + " to the per-token output.");
       }
       Shape s = hidden.getShape();
-      if (s.dimension() != 3 || s.get(0) != n || s.get(1) != maxLen || s.get(2) != config.dimension()) {
+      if (s.dimension() != 3
+          || s.get(0) != n
+          || s.get(1) != maxLen
+          || s.get(2) != config.dimension()) {
         throw new ModelLoadException(
-            "ONNX output \"" + config.output() + "\" has shape " + s + ", expected [" + n + ", " + maxLen + ", "
-                + config.dimension() + "] = [batch, tokens, dimension]. Check \"dimension\" and \"output\" in "
-                + ModelConfig.FILE_NAME + ".");
+            "ONNX output \""
+                + config.output()
+                + "\" has shape "
+                + s
+                + ", expected ["
+                + n
+                + ", "
+                + maxLen
+                + ", "
+                + config.dimension()
+                + "] = [batch, tokens, dimension]. Check \"dimension\" and \"output\" in "
+                + ModelConfig.FILE_NAME
+                + ".");
       }
       return hidden.toFloatArray();
     } catch (TranslateException e) {
@@ -265,7 +316,8 @@ public final class OnnxTokenEncoder implements TokenEncoder {
     } catch (ModelLoadException e) {
       throw new ModelLoadException(modelFile + ": " + e.getMessage(), e);
     } catch (RuntimeException e) {
-      throw new ModelLoadException("probe inference on " + modelFile + " failed: " + e.getMessage(), e);
+      throw new ModelLoadException(
+          "probe inference on " + modelFile + " failed: " + e.getMessage(), e);
     }
   }
 
@@ -285,7 +337,14 @@ public final class OnnxTokenEncoder implements TokenEncoder {
     long[] ids = queryTokenizer.encode(token, false, false).getIds();
     if (ids.length != 1) {
       throw new ModelLoadException(
-          "\"" + setting + "\": \"" + token + "\" is " + ids.length + " tokens in " + config.tokenizerFile()
+          "\""
+              + setting
+              + "\": \""
+              + token
+              + "\" is "
+              + ids.length
+              + " tokens in "
+              + config.tokenizerFile()
               + ", expected exactly one vocabulary token (e.g. [unused0], [Q], [MASK])");
     }
     return ids[0];
@@ -300,10 +359,17 @@ public final class OnnxTokenEncoder implements TokenEncoder {
       int type = Character.getType(cp);
       boolean punct =
           switch (type) {
-            case Character.CONNECTOR_PUNCTUATION, Character.DASH_PUNCTUATION, Character.START_PUNCTUATION,
-                Character.END_PUNCTUATION, Character.INITIAL_QUOTE_PUNCTUATION, Character.FINAL_QUOTE_PUNCTUATION,
-                Character.OTHER_PUNCTUATION, Character.MATH_SYMBOL, Character.CURRENCY_SYMBOL,
-                Character.MODIFIER_SYMBOL -> true;
+            case Character.CONNECTOR_PUNCTUATION,
+                Character.DASH_PUNCTUATION,
+                Character.START_PUNCTUATION,
+                Character.END_PUNCTUATION,
+                Character.INITIAL_QUOTE_PUNCTUATION,
+                Character.FINAL_QUOTE_PUNCTUATION,
+                Character.OTHER_PUNCTUATION,
+                Character.MATH_SYMBOL,
+                Character.CURRENCY_SYMBOL,
+                Character.MODIFIER_SYMBOL ->
+                true;
             default -> false;
           };
       if (!punct) return false;
@@ -315,7 +381,8 @@ public final class OnnxTokenEncoder implements TokenEncoder {
   private static Path requireFile(Path folder, String name, String what) {
     Path p = folder.resolve(name);
     if (!Files.isRegularFile(p)) {
-      throw new ModelLoadException("model folder " + folder + " has no " + name + " (" + what + ")");
+      throw new ModelLoadException(
+          "model folder " + folder + " has no " + name + " (" + what + ")");
     }
     return p;
   }
@@ -332,7 +399,8 @@ public final class OnnxTokenEncoder implements TokenEncoder {
       }
       return HexFormat.of().formatHex(md.digest()).substring(0, 16);
     } catch (IOException e) {
-      throw new ModelLoadException("cannot read model files in " + folder + ": " + e.getMessage(), e);
+      throw new ModelLoadException(
+          "cannot read model files in " + folder + ": " + e.getMessage(), e);
     } catch (NoSuchAlgorithmException e) {
       throw new IllegalStateException(e);
     }
@@ -347,7 +415,14 @@ public final class OnnxTokenEncoder implements TokenEncoder {
   }
 
   /** One tokenised input with the marker inserted after the first ([CLS]) position. */
-  private record Tokenized(long[] ids, long[] attention, long[] types, String[] tokens, boolean[] special, int[] start, int[] end) {
+  private record Tokenized(
+      long[] ids,
+      long[] attention,
+      long[] types,
+      String[] tokens,
+      boolean[] special,
+      int[] start,
+      int[] end) {
     int length() {
       return ids.length;
     }
@@ -361,7 +436,15 @@ public final class OnnxTokenEncoder implements TokenEncoder {
       CharSpan[] spans = e.getCharTokenSpans();
       int extra = markerId >= 0 && ids.length > 0 ? 1 : 0;
       int n = ids.length + extra;
-      Tokenized t = new Tokenized(new long[n], new long[n], new long[n], new String[n], new boolean[n], new int[n], new int[n]);
+      Tokenized t =
+          new Tokenized(
+              new long[n],
+              new long[n],
+              new long[n],
+              new String[n],
+              new boolean[n],
+              new int[n],
+              new int[n]);
       int w = 0;
       for (int i = 0; i < ids.length; i++) {
         t.put(w++, ids[i], att[i], types[i], tokens[i], specialMask[i] != 0, spans[i]);
@@ -384,11 +467,15 @@ public final class OnnxTokenEncoder implements TokenEncoder {
 
     Tokenized padWithMask(int length, long maskId, boolean attend) {
       if (length <= ids.length) return this;
-      Tokenized t = new Tokenized(
-          java.util.Arrays.copyOf(ids, length), java.util.Arrays.copyOf(attention, length),
-          java.util.Arrays.copyOf(types, length), java.util.Arrays.copyOf(tokens, length),
-          java.util.Arrays.copyOf(special, length), java.util.Arrays.copyOf(start, length),
-          java.util.Arrays.copyOf(end, length));
+      Tokenized t =
+          new Tokenized(
+              java.util.Arrays.copyOf(ids, length),
+              java.util.Arrays.copyOf(attention, length),
+              java.util.Arrays.copyOf(types, length),
+              java.util.Arrays.copyOf(tokens, length),
+              java.util.Arrays.copyOf(special, length),
+              java.util.Arrays.copyOf(start, length),
+              java.util.Arrays.copyOf(end, length));
       for (int i = ids.length; i < length; i++) {
         t.put(i, maskId, attend ? 1 : 0, 0, "[MASK]", true, null);
       }

@@ -1,11 +1,8 @@
 package dev.latte.encoders;
 
-import dev.latte.core.TokenMatrix;
 import java.util.List;
 
-/**
- * Turns text into one L2-normalised vector per token. Implementations are thread-safe.
- */
+/** Turns text into one L2-normalised vector per token. Implementations are thread-safe. */
 public interface TokenEncoder extends AutoCloseable {
 
   ModelConfig config();

@@ -8,8 +8,9 @@ import java.util.Map;
 
 /**
  * Token string to id, read from {@code tokenizer.json}: its added tokens and the model vocabulary
- * (WordPiece/BPE map, or Unigram list). Needed because a marker such as {@code [unused0]} is a single
- * vocabulary entry that the tokenizer's pre-tokenizer would split if it were encoded as text.
+ * (WordPiece/BPE map, or Unigram list). Needed because a marker such as {@code [unused0]} is a
+ * single vocabulary entry that the tokenizer's pre-tokenizer would split if it were encoded as
+ * text.
  */
 final class Vocabulary {
   private Vocabulary() {}
@@ -28,7 +29,9 @@ final class Vocabulary {
         out.put(added.path("content").asText(), added.path("id").asLong());
       }
     } catch (IOException e) {
-      throw new ModelLoadException("cannot parse " + tokenizerJson + " as a HuggingFace tokenizer.json: " + e.getMessage(), e);
+      throw new ModelLoadException(
+          "cannot parse " + tokenizerJson + " as a HuggingFace tokenizer.json: " + e.getMessage(),
+          e);
     }
     return out;
   }

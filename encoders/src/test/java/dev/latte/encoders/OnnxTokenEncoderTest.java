@@ -55,7 +55,8 @@ class OnnxTokenEncoderTest {
     EncodedText d = encoder.encodeDocuments(List.of(text)).getFirst();
     List<String> tokens = Arrays.asList(d.tokens());
     assertFalse(tokens.contains("[CLS]") || tokens.contains("[SEP]"), tokens.toString());
-    assertFalse(tokens.contains(",") || tokens.contains(":") || tokens.contains("!"), tokens.toString());
+    assertFalse(
+        tokens.contains(",") || tokens.contains(":") || tokens.contains("!"), tokens.toString());
     assertTrue(tokens.contains("diffusion"), tokens.toString());
     for (int i = 0; i < d.length(); i++) {
       String surface = text.substring(d.starts()[i], d.ends()[i]).toLowerCase();
@@ -70,7 +71,11 @@ class OnnxTokenEncoderTest {
    */
   @Test
   void batchedEncodingMatchesOneByOne() {
-    List<String> docs = List.of("short text", "a considerably longer text, so that the first one is padded in the batch", "x");
+    List<String> docs =
+        List.of(
+            "short text",
+            "a considerably longer text, so that the first one is padded in the batch",
+            "x");
     List<EncodedText> batch = encoder.encodeDocuments(docs);
     for (int i = 0; i < docs.size(); i++) {
       TokenMatrix alone = encoder.encodeDocuments(List.of(docs.get(i))).getFirst().matrix();
@@ -106,7 +111,9 @@ class OnnxTokenEncoderTest {
 
   @Test
   void markerAndMaskAugmentationFollowTheConfig() throws IOException {
-    Path folder = modelCopy("""
+    Path folder =
+        modelCopy(
+            """
         {"name": "colbert-style", "dimension": 384, "query_marker": "[unused0]", "document_marker": "[unused1]",
          "query_max_length": 32, "query_augmentation": true, "keep_special_tokens": true}""");
     try (OnnxTokenEncoder e = OnnxTokenEncoder.load(folder, 1, 1)) {
@@ -115,7 +122,9 @@ class OnnxTokenEncoderTest {
       assertEquals("[marker]", q.tokens()[1]);
       assertEquals("[MASK]", q.tokens()[31]);
       EncodedText d = e.encodeDocuments(List.of("beta blockers")).getFirst();
-      assertEquals(List.of("[CLS]", "[marker]", "beta", "block", "##ers", "[SEP]"), Arrays.asList(d.tokens()));
+      assertEquals(
+          List.of("[CLS]", "[marker]", "beta", "block", "##ers", "[SEP]"),
+          Arrays.asList(d.tokens()));
     }
   }
 
@@ -124,19 +133,30 @@ class OnnxTokenEncoderTest {
     assertMessage(tmp.resolve("missing"), "model folder not found");
     Files.createDirectories(tmp.resolve("empty"));
     assertMessage(tmp.resolve("empty"), "has no latte-model.json");
-    assertMessage(modelCopy("{\"name\": \"x\", \"dimension\": 384, \"colour\": 1}"), "unknown setting \"colour\"");
+    assertMessage(
+        modelCopy("{\"name\": \"x\", \"dimension\": 384, \"colour\": 1}"),
+        "unknown setting \"colour\"");
     assertMessage(modelCopy("{\"name\": \"x\", \"dimension\": 128}"), "expected [1,");
-    assertMessage(modelCopy("{\"name\": \"x\", \"dimension\": 384, \"output\": \"token_embeddings\"}"), "no output named \"token_embeddings\"");
-    assertMessage(modelCopy("{\"name\": \"x\", \"dimension\": 384, \"query_marker\": \"[Q] marker\"}"), "\"query_marker\"");
-    assertMessage(modelCopy("{\"name\": \"x\", \"dimension\": 384, \"model_file\": \"nope.onnx\"}"), "has no nope.onnx");
-    Path garbage = modelCopy("{\"name\": \"x\", \"dimension\": 384, \"model_file\": \"garbage.onnx\"}");
+    assertMessage(
+        modelCopy("{\"name\": \"x\", \"dimension\": 384, \"output\": \"token_embeddings\"}"),
+        "no output named \"token_embeddings\"");
+    assertMessage(
+        modelCopy("{\"name\": \"x\", \"dimension\": 384, \"query_marker\": \"[Q] marker\"}"),
+        "\"query_marker\"");
+    assertMessage(
+        modelCopy("{\"name\": \"x\", \"dimension\": 384, \"model_file\": \"nope.onnx\"}"),
+        "has no nope.onnx");
+    Path garbage =
+        modelCopy("{\"name\": \"x\", \"dimension\": 384, \"model_file\": \"garbage.onnx\"}");
     Files.writeString(garbage.resolve("garbage.onnx"), "not a model");
     assertMessage(garbage, "cannot load ONNX model");
   }
 
   private void assertMessage(Path folder, String expected) {
-    var e = assertThrows(ModelLoadException.class, () -> OnnxTokenEncoder.load(folder, 1, 1).close());
-    assertTrue(e.getMessage().contains(expected), "expected '" + expected + "' in: " + e.getMessage());
+    var e =
+        assertThrows(ModelLoadException.class, () -> OnnxTokenEncoder.load(folder, 1, 1).close());
+    assertTrue(
+        e.getMessage().contains(expected), "expected '" + expected + "' in: " + e.getMessage());
   }
 
   private int copies;
@@ -152,8 +172,13 @@ class OnnxTokenEncoderTest {
 
   @Test
   void fingerprintDependsOnConfig() throws IOException {
-    try (OnnxTokenEncoder a = OnnxTokenEncoder.load(modelCopy("{\"name\": \"x\", \"dimension\": 384}"), 1, 1);
-        OnnxTokenEncoder b = OnnxTokenEncoder.load(modelCopy("{\"name\": \"x\", \"dimension\": 384, \"document_max_length\": 100}"), 1, 1)) {
+    try (OnnxTokenEncoder a =
+            OnnxTokenEncoder.load(modelCopy("{\"name\": \"x\", \"dimension\": 384}"), 1, 1);
+        OnnxTokenEncoder b =
+            OnnxTokenEncoder.load(
+                modelCopy("{\"name\": \"x\", \"dimension\": 384, \"document_max_length\": 100}"),
+                1,
+                1)) {
       assertFalse(a.fingerprint().equals(b.fingerprint()));
       assertEquals(16, a.fingerprint().length());
     }

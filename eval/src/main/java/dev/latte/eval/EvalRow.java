@@ -7,8 +7,8 @@ import com.fasterxml.jackson.annotation.JsonProperty;
  * One line of the evaluation table; also the object written per line by {@code --json}. Metrics
  * follow trec_eval's names; latencies are per query in milliseconds, measured one query at a time
  * on one thread unless {@code threads} says otherwise. {@code ndcg_ratio_to_exact} compares with
- * exact float32 MaxSim without pooling on the same token vectors (null when that reference was
- * not run). {@code first_stage_ms_p50} and {@code rescore_ms_p50} split the search latency into
+ * exact float32 MaxSim without pooling on the same token vectors (null when that reference was not
+ * run). {@code first_stage_ms_p50} and {@code rescore_ms_p50} split the search latency into
  * candidate generation and MaxSim scoring (an exact scan is all scoring; BM25 all first stage).
  */
 @JsonInclude(JsonInclude.Include.ALWAYS)
@@ -39,8 +39,30 @@ public record EvalRow(
     @JsonProperty("run_file") String runFile) {
 
   EvalRow withRatio(Double ratio) {
-    return new EvalRow(name, method, codec, poolFactor, ndcgCut10, ratio, recall100, recipRank10, map, latencyP50, latencyP95,
-        latencyWithEncodingP50, latencyWithEncodingP95, firstStageP50, rescoreP50, queriesPerSecond, candidatesPerQuery, indexBytes, bytesPerToken,
-        bytesPerDoc, tokensPerDoc, queries, threads, runFile);
+    return new EvalRow(
+        name,
+        method,
+        codec,
+        poolFactor,
+        ndcgCut10,
+        ratio,
+        recall100,
+        recipRank10,
+        map,
+        latencyP50,
+        latencyP95,
+        latencyWithEncodingP50,
+        latencyWithEncodingP95,
+        firstStageP50,
+        rescoreP50,
+        queriesPerSecond,
+        candidatesPerQuery,
+        indexBytes,
+        bytesPerToken,
+        bytesPerDoc,
+        tokensPerDoc,
+        queries,
+        threads,
+        runFile);
   }
 }

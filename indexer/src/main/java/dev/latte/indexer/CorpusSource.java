@@ -12,8 +12,9 @@ import java.util.function.Supplier;
 import java.util.stream.Stream;
 
 /**
- * What {@code ./latte index --input} accepts: a BEIR folder (its {@code corpus.jsonl}) or a JSONL file
- * ({@code .jsonl} or {@code .jsonl.gz}) of objects with {@code _id}, {@code title}, {@code text}.
+ * What {@code ./latte index --input} accepts: a BEIR folder (its {@code corpus.jsonl}) or a JSONL
+ * file ({@code .jsonl} or {@code .jsonl.gz}) of objects with {@code _id}, {@code title}, {@code
+ * text}.
  */
 public record CorpusSource(Path file, Supplier<Stream<Document>> documents) {
 
@@ -26,11 +27,13 @@ public record CorpusSource(Path file, Supplier<Stream<Document>> documents) {
     if (Files.isRegularFile(p)) {
       String name = p.getFileName().toString();
       if (!name.endsWith(".jsonl") && !name.endsWith(".jsonl.gz") && !name.endsWith(".json")) {
-        throw new DatasetException("input " + p + " is not a .jsonl or .jsonl.gz file nor a BEIR folder");
+        throw new DatasetException(
+            "input " + p + " is not a .jsonl or .jsonl.gz file nor a BEIR folder");
       }
       return new CorpusSource(p, () -> JsonlCorpus.documents(p));
     }
-    throw new DatasetException("input not found: " + p + " (give a BEIR folder or a JSONL file with _id, title, text)");
+    throw new DatasetException(
+        "input not found: " + p + " (give a BEIR folder or a JSONL file with _id, title, text)");
   }
 
   public long count() {

@@ -15,9 +15,9 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.Stream;
 
 /**
- * Encodes a document stream in batches on several threads. Documents are read in windows; each window
- * is sorted by length before it is cut into batches, so a batch pads to similar lengths (padding is
- * wasted transformer work). Memory is bounded by one window.
+ * Encodes a document stream in batches on several threads. Documents are read in windows; each
+ * window is sorted by length before it is cut into batches, so a batch pads to similar lengths
+ * (padding is wasted transformer work). Memory is bounded by one window.
  */
 public final class EncodingPipeline {
   /** Receives each encoded document; called concurrently from the encoder threads. */
@@ -30,7 +30,8 @@ public final class EncodingPipeline {
   private final int batchSize;
 
   public EncodingPipeline(TokenEncoder encoder, int threads, int batchSize) {
-    if (threads < 1 || batchSize < 1) throw new IllegalArgumentException("threads and batch size must be >= 1");
+    if (threads < 1 || batchSize < 1)
+      throw new IllegalArgumentException("threads and batch size must be >= 1");
     this.encoder = encoder;
     this.threads = threads;
     this.batchSize = batchSize;
@@ -41,7 +42,8 @@ public final class EncodingPipeline {
     AtomicInteger threadNo = new AtomicInteger();
     ExecutorService pool =
         Executors.newFixedThreadPool(
-            threads, r -> {
+            threads,
+            r -> {
               Thread t = new Thread(r, "latte-encode-" + threadNo.incrementAndGet());
               t.setDaemon(true);
               return t;
@@ -65,7 +67,9 @@ public final class EncodingPipeline {
     return count;
   }
 
-  private int process(ExecutorService pool, List<Document> window, Sink sink, IndexProgress progress) throws Exception {
+  private int process(
+      ExecutorService pool, List<Document> window, Sink sink, IndexProgress progress)
+      throws Exception {
     window.sort(Comparator.comparingInt(d -> d.contents().length()));
     List<Future<?>> futures = new ArrayList<>();
     for (int from = 0; from < window.size(); from += batchSize) {

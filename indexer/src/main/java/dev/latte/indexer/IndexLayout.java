@@ -23,10 +23,10 @@ import org.apache.lucene.search.similarities.Similarity;
  *
  * <h2>Per index</h2>
  *
- * The commit user data holds {@code latte.index} = the JSON of {@link IndexMetadata} (layout version,
- * model name and fingerprint, dimension, codec, BM25 parameters, source), written atomically with
- * every commit. {@code latte-stats.json} beside the segment files holds the {@link IndexStats} of the
- * last commit for people; Lucene ignores files that do not look like its own.
+ * The commit user data holds {@code latte.index} = the JSON of {@link IndexMetadata} (layout
+ * version, model name and fingerprint, dimension, codec, BM25 parameters, source), written
+ * atomically with every commit. {@code latte-stats.json} beside the segment files holds the {@link
+ * IndexStats} of the last commit for people; Lucene ignores files that do not look like its own.
  *
  * <p>Doc values keep token matrices column-stride and memory-mapped, apart from stored fields, so a
  * scan for MaxSim never touches the text, and later codecs (quantised, binary, pooled) are further

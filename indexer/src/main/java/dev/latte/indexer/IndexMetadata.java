@@ -63,5 +63,4 @@ public record IndexMetadata(
       throw new UncheckedIOException("index metadata is not valid JSON", e);
     }
   }
-
 }

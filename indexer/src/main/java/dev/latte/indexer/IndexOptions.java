@@ -11,7 +11,8 @@ public record IndexOptions(TokenCodec codec, int poolFactor) {
 
   public IndexOptions {
     if (codec == null) throw new IllegalArgumentException("codec must not be null");
-    if (poolFactor < 1) throw new IllegalArgumentException("pool factor must be >= 1, got " + poolFactor);
+    if (poolFactor < 1)
+      throw new IllegalArgumentException("pool factor must be >= 1, got " + poolFactor);
   }
 
   /** Short label such as {@code float16-p2}, used in folder names and tables. */

@@ -26,29 +26,47 @@ public final class IndexRecoder {
   private IndexRecoder() {}
 
   /** Returns statistics of the new index at {@code target}. */
-  public static IndexStats recode(Path source, Path target, IndexOptions options, IndexProgress progress) throws IOException {
-    try (Directory dir = FSDirectory.open(source); DirectoryReader reader = DirectoryReader.open(dir)) {
+  public static IndexStats recode(
+      Path source, Path target, IndexOptions options, IndexProgress progress) throws IOException {
+    try (Directory dir = FSDirectory.open(source);
+        DirectoryReader reader = DirectoryReader.open(dir)) {
       IndexMetadata m = LatteIndexReaderSupport.metadataOf(reader.getIndexCommit());
       if (!m.options().equals(IndexOptions.DEFAULT)) {
         throw new IndexMismatchException(
-            "index " + source + " stores " + m.options().label() + " matrices; re-coding needs a float32 index without pooling");
+            "index "
+                + source
+                + " stores "
+                + m.options().label()
+                + " matrices; re-coding needs a float32 index without pooling");
       }
       progress.start(reader.numDocs());
       try (LatteIndexWriter w =
-          LatteIndexWriter.openForEncoded(target, ModelIdentity.of(m), m.source(), m.sourceFingerprint(), options)) {
+          LatteIndexWriter.openForEncoded(
+              target, ModelIdentity.of(m), m.source(), m.sourceFingerprint(), options)) {
         Set<String> fields = Set.of(IndexLayout.ID, IndexLayout.TITLE, IndexLayout.TEXT);
         for (LeafReaderContext leaf : reader.leaves()) {
           BinaryDocValues values = leaf.reader().getBinaryDocValues(IndexLayout.TOKENS);
           if (values == null) continue;
           StoredFields stored = leaf.reader().storedFields();
           Bits live = leaf.reader().getLiveDocs();
-          for (int doc = values.nextDoc(); doc != DocIdSetIterator.NO_MORE_DOCS; doc = values.nextDoc()) {
+          for (int doc = values.nextDoc();
+              doc != DocIdSetIterator.NO_MORE_DOCS;
+              doc = values.nextDoc()) {
             if (live != null && !live.get(doc)) continue;
             BytesRef v = values.binaryValue();
-            StoredTokenMatrix.Header h = StoredTokenMatrix.header(v.bytes, v.offset, v.length, m.dimension());
-            TokenMatrix matrix = TokenCodec.FLOAT32.decodePayload(v.bytes, StoredTokenMatrix.Header.payloadOffset(v.offset), h.tokens(), m.dimension());
+            StoredTokenMatrix.Header h =
+                StoredTokenMatrix.header(v.bytes, v.offset, v.length, m.dimension());
+            TokenMatrix matrix =
+                TokenCodec.FLOAT32.decodePayload(
+                    v.bytes,
+                    StoredTokenMatrix.Header.payloadOffset(v.offset),
+                    h.tokens(),
+                    m.dimension());
             var d = stored.document(doc, fields);
-            w.add(new Document(d.get(IndexLayout.ID), d.get(IndexLayout.TITLE), d.get(IndexLayout.TEXT)), matrix);
+            w.add(
+                new Document(
+                    d.get(IndexLayout.ID), d.get(IndexLayout.TITLE), d.get(IndexLayout.TEXT)),
+                matrix);
             progress.advance(1);
           }
         }

@@ -26,7 +26,8 @@ import org.apache.lucene.util.Bits;
  * @param indexBytes bytes of all files of the Lucene commit on disk (text, BM25 postings, matrices,
  *     deleted documents not yet merged away)
  */
-public record IndexStats(long documents, long tokens, long characters, long tokenBytes, long indexBytes) {
+public record IndexStats(
+    long documents, long tokens, long characters, long tokenBytes, long indexBytes) {
 
   @JsonProperty("tokens_per_document")
   public double tokensPerDocument() {
@@ -44,7 +45,8 @@ public record IndexStats(long documents, long tokens, long characters, long toke
   }
 
   /** Reads the statistics of an open reader's commit; a scan of two numeric doc-values columns. */
-  public static IndexStats compute(DirectoryReader reader, IndexMetadata metadata) throws IOException {
+  public static IndexStats compute(DirectoryReader reader, IndexMetadata metadata)
+      throws IOException {
     int dimension = metadata.dimension();
     var codec = metadata.options().codec();
     long docs = 0, tokens = 0, chars = 0, tokenBytes = 0;
@@ -62,18 +64,26 @@ public record IndexStats(long documents, long tokens, long characters, long toke
         if (cc != null && cc.advanceExact(doc)) chars += cc.longValue();
       }
     }
-    return new IndexStats(docs, tokens, chars, tokenBytes, commitBytes(reader.directory(), reader.getIndexCommit().getSegmentsFileName()));
+    return new IndexStats(
+        docs,
+        tokens,
+        chars,
+        tokenBytes,
+        commitBytes(reader.directory(), reader.getIndexCommit().getSegmentsFileName()));
   }
 
   static long commitBytes(Directory dir, String segmentsFile) throws IOException {
     long total = 0;
-    for (String f : SegmentInfos.readCommit(dir, segmentsFile).files(true)) total += dir.fileLength(f);
+    for (String f : SegmentInfos.readCommit(dir, segmentsFile).files(true))
+      total += dir.fileLength(f);
     return total;
   }
 
   public void writeTo(Path indexDir) {
     try {
-      Files.writeString(indexDir.resolve(IndexLayout.STATS_FILE), IndexMetadata.MAPPER.writerWithDefaultPrettyPrinter().writeValueAsString(this));
+      Files.writeString(
+          indexDir.resolve(IndexLayout.STATS_FILE),
+          IndexMetadata.MAPPER.writerWithDefaultPrettyPrinter().writeValueAsString(this));
     } catch (IOException e) {
       throw new UncheckedIOException("cannot write " + indexDir.resolve(IndexLayout.STATS_FILE), e);
     }
@@ -83,13 +93,20 @@ public record IndexStats(long documents, long tokens, long characters, long toke
     return String.format(
         Locale.ROOT,
         "%,d docs, %,d tokens (%.1f per doc; %,d chars), %.1f bytes/token, token matrices %s, index on disk %s",
-        documents, tokens, tokensPerDocument(), characters, bytesPerToken(), human(tokenBytes), human(indexBytes));
+        documents,
+        tokens,
+        tokensPerDocument(),
+        characters,
+        bytesPerToken(),
+        human(tokenBytes),
+        human(indexBytes));
   }
 
   public static String human(long bytes) {
     if (bytes < 1024) return bytes + " B";
     if (bytes < 1024 * 1024) return String.format(Locale.ROOT, "%.1f KiB", bytes / 1024.0);
-    if (bytes < 1024L * 1024 * 1024) return String.format(Locale.ROOT, "%.1f MiB", bytes / (1024.0 * 1024));
+    if (bytes < 1024L * 1024 * 1024)
+      return String.format(Locale.ROOT, "%.1f MiB", bytes / (1024.0 * 1024));
     return String.format(Locale.ROOT, "%.2f GiB", bytes / (1024.0 * 1024 * 1024));
   }
 }

@@ -21,12 +21,17 @@ public final class LatteIndexReaderSupport {
     String json = commit.getUserData().get(IndexLayout.COMMIT_METADATA_KEY);
     if (json == null) {
       throw new IndexMismatchException(
-          "the Lucene index in " + commit.getDirectory() + " has no Latte metadata: it was not written by Latte");
+          "the Lucene index in "
+              + commit.getDirectory()
+              + " has no Latte metadata: it was not written by Latte");
     }
     IndexMetadata m = IndexMetadata.fromJson(json);
     if (m.layoutVersion() != IndexLayout.LAYOUT_VERSION) {
       throw new IndexMismatchException(
-          "index layout version " + m.layoutVersion() + " is not readable by this build (reads " + IndexLayout.LAYOUT_VERSION
+          "index layout version "
+              + m.layoutVersion()
+              + " is not readable by this build (reads "
+              + IndexLayout.LAYOUT_VERSION
               + "); rebuild the index");
     }
     return m;

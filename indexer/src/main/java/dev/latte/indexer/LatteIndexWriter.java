@@ -3,10 +3,10 @@ package dev.latte.indexer;
 import dev.latte.core.TokenMatrix;
 import dev.latte.core.codec.StoredTokenMatrix;
 import dev.latte.core.codec.TokenCodec;
-import dev.latte.indexer.pooling.TokenPooler;
 import dev.latte.datasets.Document;
 import dev.latte.encoders.EncodedText;
 import dev.latte.encoders.TokenEncoder;
+import dev.latte.indexer.pooling.TokenPooler;
 import java.io.Closeable;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -30,8 +30,7 @@ import org.apache.lucene.util.BytesRef;
  * Writes documents with their token matrices into a Lucene index (layout: {@link IndexLayout}),
  * pooled and coded as its {@link IndexOptions} say. Opening an existing index appends to it,
  * replacing documents by id, and only with the same model and options: an index never mixes token
- * spaces or codecs. Nothing is visible to searchers until {@link
- * #commit()}.
+ * spaces or codecs. Nothing is visible to searchers until {@link #commit()}.
  */
 public final class LatteIndexWriter implements Closeable {
   private final Path path;
@@ -42,7 +41,8 @@ public final class LatteIndexWriter implements Closeable {
   private final TokenCodec codec;
   private final TokenPooler pooler;
 
-  private LatteIndexWriter(Path path, ModelIdentity model, String source, String sourceFingerprint, IndexOptions options)
+  private LatteIndexWriter(
+      Path path, ModelIdentity model, String source, String sourceFingerprint, IndexOptions options)
       throws IOException {
     this.path = path;
     this.encoder = model.encoder();
@@ -57,19 +57,35 @@ public final class LatteIndexWriter implements Closeable {
     if (existing != null && !existing.modelFingerprint().equals(model.fingerprint())) {
       directory.close();
       throw new IndexMismatchException(
-          "index " + path + " was built with model " + existing.modelName() + " (fingerprint " + existing.modelFingerprint()
-              + "), not " + model.name() + " (" + model.fingerprint()
+          "index "
+              + path
+              + " was built with model "
+              + existing.modelName()
+              + " (fingerprint "
+              + existing.modelFingerprint()
+              + "), not "
+              + model.name()
+              + " ("
+              + model.fingerprint()
               + "); choose another --index folder or delete this one to rebuild");
     }
     if (existing != null && !existing.options().equals(options)) {
       directory.close();
       throw new IndexMismatchException(
-          "index " + path + " stores " + existing.options().label() + " token matrices, not " + options.label()
+          "index "
+              + path
+              + " stores "
+              + existing.options().label()
+              + " token matrices, not "
+              + options.label()
               + "; choose another --index folder or delete this one to rebuild");
     }
     this.codec = options.codec();
     // Row 0 is protected from pooling when it is a [CLS] or marker token (ColBERT models keep it).
-    this.pooler = options.poolFactor() > 1 ? new TokenPooler(options.poolFactor(), model.firstRowIsSpecial()) : null;
+    this.pooler =
+        options.poolFactor() > 1
+            ? new TokenPooler(options.poolFactor(), model.firstRowIsSpecial())
+            : null;
     IndexWriterConfig cfg =
         new IndexWriterConfig(IndexLayout.analyzer())
             .setSimilarity(IndexLayout.similarity())
@@ -95,16 +111,28 @@ public final class LatteIndexWriter implements Closeable {
    * Opens (creating if needed) the index at {@code path}. {@code source} names where the documents
    * come from; {@code sourceFingerprint} identifies its content (see {@link CorpusSource}).
    */
-  public static LatteIndexWriter open(Path path, TokenEncoder encoder, String source, String sourceFingerprint, IndexOptions options)
+  public static LatteIndexWriter open(
+      Path path,
+      TokenEncoder encoder,
+      String source,
+      String sourceFingerprint,
+      IndexOptions options)
       throws IOException {
-    return new LatteIndexWriter(path.toAbsolutePath().normalize(), ModelIdentity.of(encoder), source, sourceFingerprint, options);
+    return new LatteIndexWriter(
+        path.toAbsolutePath().normalize(),
+        ModelIdentity.of(encoder),
+        source,
+        sourceFingerprint,
+        options);
   }
 
-  public static LatteIndexWriter open(Path path, TokenEncoder encoder, String source, String sourceFingerprint) throws IOException {
+  public static LatteIndexWriter open(
+      Path path, TokenEncoder encoder, String source, String sourceFingerprint) throws IOException {
     return open(path, encoder, source, sourceFingerprint, IndexOptions.DEFAULT);
   }
 
-  public static LatteIndexWriter open(Path path, TokenEncoder encoder, String source) throws IOException {
+  public static LatteIndexWriter open(Path path, TokenEncoder encoder, String source)
+      throws IOException {
     return open(path, encoder, source, "");
   }
 
@@ -112,14 +140,18 @@ public final class LatteIndexWriter implements Closeable {
    * Opens an index for documents that are already encoded (no encoder at hand), e.g. when re-coding
    * the matrices of another index: {@code model} names the model that encoded them.
    */
-  public static LatteIndexWriter openForEncoded(Path path, ModelIdentity model, String source, String sourceFingerprint, IndexOptions options)
+  public static LatteIndexWriter openForEncoded(
+      Path path, ModelIdentity model, String source, String sourceFingerprint, IndexOptions options)
       throws IOException {
-    return new LatteIndexWriter(path.toAbsolutePath().normalize(), model, source, sourceFingerprint, options);
+    return new LatteIndexWriter(
+        path.toAbsolutePath().normalize(), model, source, sourceFingerprint, options);
   }
 
   /** Encodes and adds (or replaces, by id) every document; returns how many were added. */
-  public long addAll(Stream<Document> documents, int threads, int batchSize, IndexProgress progress) throws Exception {
-    if (encoder == null) throw new IllegalStateException("this writer was opened for encoded documents only");
+  public long addAll(Stream<Document> documents, int threads, int batchSize, IndexProgress progress)
+      throws Exception {
+    if (encoder == null)
+      throw new IllegalStateException("this writer was opened for encoded documents only");
     return new EncodingPipeline(encoder, threads, batchSize).run(documents, this::add, progress);
   }
 
@@ -135,7 +167,13 @@ public final class LatteIndexWriter implements Closeable {
   public void add(Document d, TokenMatrix matrix) throws IOException {
     if (matrix.dim() != metadata.dimension()) {
       throw new IllegalArgumentException(
-          "document " + d.id() + " has " + matrix.dim() + "-d tokens; this index holds " + metadata.dimension() + "-d");
+          "document "
+              + d.id()
+              + " has "
+              + matrix.dim()
+              + "-d tokens; this index holds "
+              + metadata.dimension()
+              + "-d");
     }
     TokenMatrix stored = pooler == null ? matrix : pooler.pool(matrix);
     String contents = d.contents();
@@ -144,7 +182,9 @@ public final class LatteIndexWriter implements Closeable {
     doc.add(new StoredField(IndexLayout.TITLE, d.title()));
     doc.add(new StoredField(IndexLayout.TEXT, d.text()));
     doc.add(new TextField(IndexLayout.BODY, contents, Field.Store.NO));
-    doc.add(new BinaryDocValuesField(IndexLayout.TOKENS, new BytesRef(StoredTokenMatrix.encode(stored, codec))));
+    doc.add(
+        new BinaryDocValuesField(
+            IndexLayout.TOKENS, new BytesRef(StoredTokenMatrix.encode(stored, codec))));
     doc.add(new NumericDocValuesField(IndexLayout.TOKEN_COUNT, stored.rows()));
     doc.add(new NumericDocValuesField(IndexLayout.CHAR_COUNT, contents.length()));
     writer.updateDocument(new Term(IndexLayout.ID, d.id()), doc);

@@ -1,12 +1,13 @@
 package dev.latte.searcher;
 
 /**
- * What a first stage hands to a rescorer: index-wide doc ids with the first stage's own scores, best
- * first. The arrays are owned by the candidate set.
+ * What a first stage hands to a rescorer: index-wide doc ids with the first stage's own scores,
+ * best first. The arrays are owned by the candidate set.
  */
 public record Candidates(int[] docs, float[] scores) {
   public Candidates {
-    if (docs.length != scores.length) throw new IllegalArgumentException("docs and scores differ in length");
+    if (docs.length != scores.length)
+      throw new IllegalArgumentException("docs and scores differ in length");
   }
 
   public int size() {

@@ -41,7 +41,8 @@ public final class ExactMaxSimMethod implements SearchMethod {
 
   @Override
   public MethodResult search(LatteIndex index, QueryContext query, int k) throws IOException {
-    MaxSimScorer scorer = new MaxSimScorer(query.kernel(), index.metadata().dimension(), bitScoring);
+    MaxSimScorer scorer =
+        new MaxSimScorer(query.kernel(), index.metadata().dimension(), bitScoring);
     MaxSimScorer.Prepared prepared = scorer.prepare(query);
     long t0 = System.nanoTime();
     List<ScoredDoc> docs = scorer.scoreAll(index, prepared, k);

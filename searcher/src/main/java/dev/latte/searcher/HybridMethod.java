@@ -7,9 +7,8 @@ import java.util.List;
 /**
  * Lexical and late-interaction evidence combined (CLEAR): BM25's top documents are rescored by
  * MaxSim and the two rankings fused, either by reciprocal rank fusion, sum of 1/(60 + rank), or
- * linearly after min-max normalising each score list over the candidates:
- * {@code w * maxsim' + (1 - w) * bm25'}. Documents BM25 does not retrieve within the depth are not
- * considered.
+ * linearly after min-max normalising each score list over the candidates: {@code w * maxsim' + (1 -
+ * w) * bm25'}. Documents BM25 does not retrieve within the depth are not considered.
  */
 public final class HybridMethod implements SearchMethod {
   public enum Fusion {
@@ -63,11 +62,13 @@ public final class HybridMethod implements SearchMethod {
       float fused =
           fusion == Fusion.RRF
               ? 1f / (RRF_K + r + 1) + 1f / (RRF_K + br + 1)
-              : maxSimWeight * normalise(d.score(), msMin, msMax) + (1 - maxSimWeight) * normalise(c.scores()[br], bmMin, bmMax);
+              : maxSimWeight * normalise(d.score(), msMin, msMax)
+                  + (1 - maxSimWeight) * normalise(c.scores()[br], bmMin, bmMax);
       top.offer(d.doc(), fused);
     }
     List<ScoredDoc> docs = new ArrayList<>(top.results());
-    return new MethodResult(docs, scorer.documentsScored(), (t1 - t0) / 1e6, (System.nanoTime() - t1) / 1e6);
+    return new MethodResult(
+        docs, scorer.documentsScored(), (t1 - t0) / 1e6, (System.nanoTime() - t1) / 1e6);
   }
 
   private static float normalise(float x, float min, float max) {

@@ -23,7 +23,8 @@ import org.apache.lucene.store.FSDirectory;
  * metadata it was written with, and its statistics.
  */
 public final class LatteIndex implements Closeable {
-  private static final Set<String> STORED = Set.of(IndexLayout.ID, IndexLayout.TITLE, IndexLayout.TEXT);
+  private static final Set<String> STORED =
+      Set.of(IndexLayout.ID, IndexLayout.TITLE, IndexLayout.TEXT);
 
   private final Path path;
   private final Directory directory;
@@ -38,7 +39,11 @@ public final class LatteIndex implements Closeable {
     try {
       IndexMetadata m = LatteIndexReaderSupport.metadataIfPresent(directory);
       if (m == null) {
-        throw new IndexMismatchException("no index in " + path + "; build one with: ./latte index --input CORPUS --index " + path);
+        throw new IndexMismatchException(
+            "no index in "
+                + path
+                + "; build one with: ./latte index --input CORPUS --index "
+                + path);
       }
       this.metadata = m;
       this.reader = DirectoryReader.open(directory);
@@ -54,7 +59,11 @@ public final class LatteIndex implements Closeable {
   public static LatteIndex open(Path path) throws IOException {
     Path p = path.toAbsolutePath().normalize();
     if (!Files.isDirectory(p)) {
-      throw new IndexMismatchException("index folder not found: " + p + "; build one with: ./latte index --input CORPUS --index " + p);
+      throw new IndexMismatchException(
+          "index folder not found: "
+              + p
+              + "; build one with: ./latte index --input CORPUS --index "
+              + p);
     }
     return new LatteIndex(p);
   }
@@ -63,8 +72,16 @@ public final class LatteIndex implements Closeable {
   public void requireSameModel(TokenEncoder encoder) {
     if (!metadata.modelFingerprint().equals(encoder.fingerprint())) {
       throw new IndexMismatchException(
-          "index " + path + " was built with model " + metadata.modelName() + " (fingerprint " + metadata.modelFingerprint()
-              + ") but queries would be encoded with " + encoder.config().name() + " (" + encoder.fingerprint()
+          "index "
+              + path
+              + " was built with model "
+              + metadata.modelName()
+              + " (fingerprint "
+              + metadata.modelFingerprint()
+              + ") but queries would be encoded with "
+              + encoder.config().name()
+              + " ("
+              + encoder.fingerprint()
               + "); pass the same --model that built the index");
     }
   }
@@ -93,7 +110,8 @@ public final class LatteIndex implements Closeable {
   public StoredDocument stored(int doc) throws IOException {
     StoredFields fields = reader.storedFields();
     Document d = fields.document(doc, STORED);
-    return new StoredDocument(d.get(IndexLayout.ID), d.get(IndexLayout.TITLE), d.get(IndexLayout.TEXT));
+    return new StoredDocument(
+        d.get(IndexLayout.ID), d.get(IndexLayout.TITLE), d.get(IndexLayout.TEXT));
   }
 
   /** Only the collection id, for run files. */

@@ -10,8 +10,8 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * The search facade used by the CLI, eval and the HTTP server: an open index, the encoder that built
- * it, and the methods by name. Thread-safe.
+ * The search facade used by the CLI, eval and the HTTP server: an open index, the encoder that
+ * built it, and the methods by name. Thread-safe.
  */
 public final class LatteSearcher implements AutoCloseable {
   public static final String DEFAULT_METHOD = ExactMaxSimMethod.NAME;
@@ -29,7 +29,8 @@ public final class LatteSearcher implements AutoCloseable {
     this(index, encoder, kernel, SearchSettings.DEFAULT);
   }
 
-  public LatteSearcher(LatteIndex index, TokenEncoder encoder, MaxSimKernel kernel, SearchSettings settings) {
+  public LatteSearcher(
+      LatteIndex index, TokenEncoder encoder, MaxSimKernel kernel, SearchSettings settings) {
     index.requireSameModel(encoder);
     this.index = index;
     this.encoder = encoder;
@@ -38,8 +39,11 @@ public final class LatteSearcher implements AutoCloseable {
     register(new ExactMaxSimMethod());
     register(new RescoredMethod(new Bm25Candidates(), settings.firstStageDepth()));
     register(new HybridMethod(HybridMethod.Fusion.RRF, 0, settings.firstStageDepth()));
-    register(new HybridMethod(HybridMethod.Fusion.LINEAR, settings.linearFusionWeight(), settings.firstStageDepth()));
-    if (index.metadata().options().codec() == dev.latte.core.codec.TokenCodec.BIT) register(ExactMaxSimMethod.hamming());
+    register(
+        new HybridMethod(
+            HybridMethod.Fusion.LINEAR, settings.linearFusionWeight(), settings.firstStageDepth()));
+    if (index.metadata().options().codec() == dev.latte.core.codec.TokenCodec.BIT)
+      register(ExactMaxSimMethod.hamming());
   }
 
   private void register(SearchMethod m) {
@@ -53,7 +57,8 @@ public final class LatteSearcher implements AutoCloseable {
   public SearchMethod method(String name) {
     SearchMethod m = methods.get(name);
     if (m == null) {
-      throw new IllegalArgumentException("unknown method '" + name + "'; available: " + String.join(", ", methods.keySet()));
+      throw new IllegalArgumentException(
+          "unknown method '" + name + "'; available: " + String.join(", ", methods.keySet()));
     }
     return m;
   }
@@ -87,7 +92,8 @@ public final class LatteSearcher implements AutoCloseable {
       LatteIndex.StoredDocument s = index.stored(d.doc());
       hits.add(new Hit(s.id(), d.score(), rank++, s.title(), s.text()));
     }
-    return new SearchResponse(method.name(), hits, q.encodeMillis(), r.searchMillis(), r.candidatesScored());
+    return new SearchResponse(
+        method.name(), hits, q.encodeMillis(), r.searchMillis(), r.candidatesScored());
   }
 
   @Override
@@ -97,7 +103,12 @@ public final class LatteSearcher implements AutoCloseable {
 
   public record Hit(String docid, float score, int rank, String title, String text) {}
 
-  public record SearchResponse(String method, List<Hit> hits, double encodeMillis, double searchMillis, long candidatesScored) {
+  public record SearchResponse(
+      String method,
+      List<Hit> hits,
+      double encodeMillis,
+      double searchMillis,
+      long candidatesScored) {
     public double tookMillis() {
       return encodeMillis + searchMillis;
     }

@@ -45,7 +45,8 @@ public final class MaxSimScorer {
   public record Prepared(PreparedQuery floats, PreparedBitQuery bits) {}
 
   public Prepared prepare(QueryContext query) {
-    return new Prepared(query.prepared(), bitScoring == BitScoring.HAMMING ? query.preparedBits() : null);
+    return new Prepared(
+        query.prepared(), bitScoring == BitScoring.HAMMING ? query.preparedBits() : null);
   }
 
   /** Scores every live document of the index and returns the top k, best first. */
@@ -55,7 +56,9 @@ public final class MaxSimScorer {
       BinaryDocValues values = leaf.reader().getBinaryDocValues(IndexLayout.TOKENS);
       if (values == null) continue;
       Bits live = leaf.reader().getLiveDocs();
-      for (int doc = values.nextDoc(); doc != DocIdSetIterator.NO_MORE_DOCS; doc = values.nextDoc()) {
+      for (int doc = values.nextDoc();
+          doc != DocIdSetIterator.NO_MORE_DOCS;
+          doc = values.nextDoc()) {
         if (live != null && !live.get(doc)) continue;
         top.offer(leaf.docBase + doc, score(query, values.binaryValue()));
       }
@@ -67,7 +70,8 @@ public final class MaxSimScorer {
    * Scores the given index-wide doc ids (any order) and returns the best k of them, best first;
    * documents without a token matrix score 0.
    */
-  public List<ScoredDoc> rescore(LatteIndex index, Prepared query, int[] docs, int k) throws IOException {
+  public List<ScoredDoc> rescore(LatteIndex index, Prepared query, int[] docs, int k)
+      throws IOException {
     if (docs.length == 0) return List.of();
     int[] sorted = docs.clone();
     java.util.Arrays.sort(sorted);
@@ -82,14 +86,16 @@ public final class MaxSimScorer {
         values = leaf.reader().getBinaryDocValues(IndexLayout.TOKENS);
       }
       int doc = global - leaf.docBase;
-      float s = values != null && values.advanceExact(doc) ? score(query, values.binaryValue()) : 0f;
+      float s =
+          values != null && values.advanceExact(doc) ? score(query, values.binaryValue()) : 0f;
       top.offer(global, s);
     }
     return top.results();
   }
 
   private float score(Prepared query, BytesRef value) {
-    StoredTokenMatrix.Header h = StoredTokenMatrix.header(value.bytes, value.offset, value.length, dimension);
+    StoredTokenMatrix.Header h =
+        StoredTokenMatrix.header(value.bytes, value.offset, value.length, dimension);
     int payload = StoredTokenMatrix.Header.payloadOffset(value.offset);
     documentsScored++;
     return switch (h.codec()) {

@@ -6,8 +6,8 @@ import dev.latte.encoders.EncodedText;
 import dev.latte.encoders.TokenEncoder;
 
 /**
- * One query as the methods see it: its text, and its token matrix encoded at most once (lazily, so a
- * BM25-only search never runs the model) with the encoding time recorded.
+ * One query as the methods see it: its text, and its token matrix encoded at most once (lazily, so
+ * a BM25-only search never runs the model) with the encoding time recorded.
  */
 public final class QueryContext {
   private final String text;

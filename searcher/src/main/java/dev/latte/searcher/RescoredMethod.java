@@ -11,7 +11,9 @@ public final class RescoredMethod implements SearchMethod {
   private final CandidateGenerator firstStage;
   private final int depth;
 
-  /** @param depth candidates taken from the first stage (at least k are always taken) */
+  /**
+   * @param depth candidates taken from the first stage (at least k are always taken)
+   */
   public RescoredMethod(CandidateGenerator firstStage, int depth) {
     this.firstStage = firstStage;
     this.depth = depth;
@@ -35,6 +37,7 @@ public final class RescoredMethod implements SearchMethod {
     Candidates c = firstStage.generate(index, query, Math.max(depth, k));
     long t1 = System.nanoTime();
     List<ScoredDoc> docs = scorer.rescore(index, prepared, c.docs(), k);
-    return new MethodResult(docs, scorer.documentsScored(), (t1 - t0) / 1e6, (System.nanoTime() - t1) / 1e6);
+    return new MethodResult(
+        docs, scorer.documentsScored(), (t1 - t0) / 1e6, (System.nanoTime() - t1) / 1e6);
   }
 }

@@ -16,9 +16,11 @@ public record SearchSettings(int firstStageDepth, float linearFusionWeight) {
   public static final SearchSettings DEFAULT = new SearchSettings(1000, 0.9f);
 
   public SearchSettings {
-    if (firstStageDepth < 1) throw new IllegalArgumentException("first-stage depth must be >= 1, got " + firstStageDepth);
+    if (firstStageDepth < 1)
+      throw new IllegalArgumentException("first-stage depth must be >= 1, got " + firstStageDepth);
     if (!(linearFusionWeight >= 0 && linearFusionWeight <= 1)) {
-      throw new IllegalArgumentException("fusion weight must be in [0, 1], got " + linearFusionWeight);
+      throw new IllegalArgumentException(
+          "fusion weight must be in [0, 1], got " + linearFusionWeight);
     }
   }
 

@@ -41,8 +41,8 @@ import org.junit.jupiter.params.provider.MethodSource;
 
 /**
  * Every codec x pool factor, re-coded from one float32 ADI index, is searched exactly as it claims:
- * its scores equal brute-force float MaxSim over the pooled-then-decoded matrices of the base index;
- * and its ranking stays close to exact float32 MaxSim without pooling.
+ * its scores equal brute-force float MaxSim over the pooled-then-decoded matrices of the base
+ * index; and its ranking stays close to exact float32 MaxSim without pooling.
  */
 class CodecAndPoolingIndexTest {
   @TempDir static Path tmp;
@@ -50,14 +50,19 @@ class CodecAndPoolingIndexTest {
   static Path base;
   static Map<String, TokenMatrix> baseMatrices = new HashMap<>();
   static final List<String> QUERIES =
-      List.of("computer indexing of documents", "information retrieval evaluation", "automatic abstracting", "citation analysis");
+      List.of(
+          "computer indexing of documents",
+          "information retrieval evaluation",
+          "automatic abstracting",
+          "citation analysis");
 
   @BeforeAll
   static void build() throws Exception {
     Path adi = IndexAndSearchTest.adi();
     encoder = OnnxTokenEncoder.load(BundledModel.folder(), 2, 1);
     base = tmp.resolve("base");
-    try (LatteIndexWriter w = LatteIndexWriter.open(base, encoder, adi.toString()); var docs = BeirDataset.open(adi).corpus()) {
+    try (LatteIndexWriter w = LatteIndexWriter.open(base, encoder, adi.toString());
+        var docs = BeirDataset.open(adi).corpus()) {
       w.addAll(docs, 2, 16, IndexProgress.NONE);
       w.commit();
     }
@@ -66,7 +71,9 @@ class CodecAndPoolingIndexTest {
         BinaryDocValues v = leaf.reader().getBinaryDocValues(IndexLayout.TOKENS);
         for (int d = v.nextDoc(); d != DocIdSetIterator.NO_MORE_DOCS; d = v.nextDoc()) {
           BytesRef b = v.binaryValue();
-          baseMatrices.put(index.id(leaf.docBase + d), StoredTokenMatrix.decode(b.bytes, b.offset, b.length, 384));
+          baseMatrices.put(
+              index.id(leaf.docBase + d),
+              StoredTokenMatrix.decode(b.bytes, b.offset, b.length, 384));
         }
       }
     }
@@ -79,7 +86,8 @@ class CodecAndPoolingIndexTest {
 
   static List<IndexOptions> options() {
     List<IndexOptions> out = new java.util.ArrayList<>();
-    for (TokenCodec c : TokenCodec.values()) for (int p : new int[] {1, 2, 3}) out.add(new IndexOptions(c, p));
+    for (TokenCodec c : TokenCodec.values())
+      for (int p : new int[] {1, 2, 3}) out.add(new IndexOptions(c, p));
     return out;
   }
 
@@ -99,10 +107,14 @@ class CodecAndPoolingIndexTest {
     }
     assertEquals(82, stats.documents());
     assertEquals(tokens, stats.tokens());
-    assertEquals(opt.codec().bytesPerToken(384) + (double) StoredTokenMatrix.HEADER_BYTES * 82 / tokens, stats.bytesPerToken(), 1e-6);
+    assertEquals(
+        opt.codec().bytesPerToken(384) + (double) StoredTokenMatrix.HEADER_BYTES * 82 / tokens,
+        stats.bytesPerToken(),
+        1e-6);
 
     MaxSimKernel scalar = MaxSimKernels.scalar();
-    try (LatteIndex index = LatteIndex.open(target); LatteIndex exactIndex = LatteIndex.open(base)) {
+    try (LatteIndex index = LatteIndex.open(target);
+        LatteIndex exactIndex = LatteIndex.open(base)) {
       assertEquals(opt, index.metadata().options());
       LatteSearcher searcher = new LatteSearcher(index, encoder);
       LatteSearcher exact = new LatteSearcher(exactIndex, encoder);
@@ -122,10 +134,11 @@ class CodecAndPoolingIndexTest {
       // 40 for float32/float16/int8 unpooled, 36 pooled at 2 and 3, 34/34/32 for 1-bit at 1/2/3.
       // The bounds leave a few slots of slack and fail for a broken codec or pooler (a random
       // ranking of 82 documents overlaps ~5 of 40).
-      int required = switch (opt.codec()) {
-        case FLOAT32, FLOAT16, INT8 -> opt.poolFactor() == 1 ? 39 : 32;
-        case BIT -> 28;
-      };
+      int required =
+          switch (opt.codec()) {
+            case FLOAT32, FLOAT16, INT8 -> opt.poolFactor() == 1 ? 39 : 32;
+            case BIT -> 28;
+          };
       assertTrue(overlap >= required, opt + ": top-10 overlap " + overlap + "/40 < " + required);
       assertEquals(opt.codec() == TokenCodec.BIT, searcher.methods().contains("maxsim-hamming"));
       if (opt.codec() == TokenCodec.BIT) {
@@ -140,21 +153,32 @@ class CodecAndPoolingIndexTest {
   void writerRefusesToMixCodecsOrPoolFactors() throws Exception {
     Path p = tmp.resolve("int8-p2-direct");
     Path adi = IndexAndSearchTest.adi();
-    try (LatteIndexWriter w = LatteIndexWriter.open(p, encoder, adi.toString(), "", new IndexOptions(TokenCodec.INT8, 2))) {
+    try (LatteIndexWriter w =
+        LatteIndexWriter.open(
+            p, encoder, adi.toString(), "", new IndexOptions(TokenCodec.INT8, 2))) {
       w.addAll(BeirDataset.open(adi).corpus().limit(5), 1, 8, IndexProgress.NONE);
       w.commit();
     }
-    var e = assertThrows(IndexMismatchException.class,
-        () -> LatteIndexWriter.open(p, encoder, adi.toString(), "", new IndexOptions(TokenCodec.INT8, 1)));
-    assertTrue(e.getMessage().contains("int8-p2") && e.getMessage().contains("int8-p1"), e.getMessage());
-    e = assertThrows(IndexMismatchException.class,
-        () -> IndexRecoder.recode(p, tmp.resolve("again"), IndexOptions.DEFAULT, IndexProgress.NONE));
+    var e =
+        assertThrows(
+            IndexMismatchException.class,
+            () ->
+                LatteIndexWriter.open(
+                    p, encoder, adi.toString(), "", new IndexOptions(TokenCodec.INT8, 1)));
+    assertTrue(
+        e.getMessage().contains("int8-p2") && e.getMessage().contains("int8-p1"), e.getMessage());
+    e =
+        assertThrows(
+            IndexMismatchException.class,
+            () ->
+                IndexRecoder.recode(
+                    p, tmp.resolve("again"), IndexOptions.DEFAULT, IndexProgress.NONE));
     assertTrue(e.getMessage().contains("needs a float32 index"), e.getMessage());
     try (LatteIndex index = LatteIndex.open(p)) {
       assertEquals(5, index.stats().documents());
-      assertFalse(new LatteSearcher(index, encoder).search("maxsim-exact", "indexing", 3).hits().isEmpty());
+      assertFalse(
+          new LatteSearcher(index, encoder).search("maxsim-exact", "indexing", 3).hits().isEmpty());
     }
     assertTrue(Files.isRegularFile(p.resolve(IndexLayout.STATS_FILE)));
   }
-
 }

@@ -42,7 +42,8 @@ class IndexAndSearchTest {
 
   static Path adi() {
     Path p = Path.of(System.getProperty("latte.shared.dir", "../../shared"), "datasets", "adi");
-    org.junit.jupiter.api.Assumptions.assumeTrue(Files.isDirectory(p), "no shared datasets at " + p);
+    org.junit.jupiter.api.Assumptions.assumeTrue(
+        Files.isDirectory(p), "no shared datasets at " + p);
     return p;
   }
 
@@ -61,7 +62,9 @@ class IndexAndSearchTest {
       w.addAll(docs.subList(40, docs.size()).stream(), 2, 8, IndexProgress.NONE);
       w.commit();
     }
-    Document replaced = new Document(docs.getFirst().id(), "Replaced", "information retrieval with late interaction");
+    Document replaced =
+        new Document(
+            docs.getFirst().id(), "Replaced", "information retrieval with late interaction");
     try (LatteIndexWriter w = LatteIndexWriter.open(indexDir, encoder, adi.dir().toString())) {
       w.addAll(java.util.stream.Stream.of(replaced), 1, 8, IndexProgress.NONE);
       w.commit();
@@ -99,7 +102,11 @@ class IndexAndSearchTest {
   void exactMaxSimEqualsBruteForceOverEncoderOutput() throws Exception {
     MaxSimKernel scalar = MaxSimKernels.scalar();
     List<String> queries =
-        List.of("computer indexing of documents", "information retrieval evaluation", "late interaction", "a");
+        List.of(
+            "computer indexing of documents",
+            "information retrieval evaluation",
+            "late interaction",
+            "a");
     try (LatteSearcher searcher = new LatteSearcher(LatteIndex.open(indexDir), encoder)) {
       for (String text : queries) {
         TokenMatrix q = encoder.encodeQuery(text).matrix();
@@ -148,7 +155,10 @@ class IndexAndSearchTest {
       var bm25 = searcher.search("bm25", "late interaction", 5);
       assertEquals(docs.getFirst().id(), bm25.hits().getFirst().docid());
       assertEquals("Replaced", bm25.hits().getFirst().title());
-      long withId = searcher.search("maxsim-exact", "anything", 82).hits().stream().filter(h -> h.docid().equals(docs.getFirst().id())).count();
+      long withId =
+          searcher.search("maxsim-exact", "anything", 82).hits().stream()
+              .filter(h -> h.docid().equals(docs.getFirst().id()))
+              .count();
       assertEquals(1, withId);
     }
   }
@@ -180,16 +190,25 @@ class IndexAndSearchTest {
 
   @Test
   void wrongModelOrMissingIndexFailsClearly() throws Exception {
-    var e = assertThrows(IndexMismatchException.class, () -> LatteIndex.open(tmp.resolve("nothing-here")));
+    var e =
+        assertThrows(
+            IndexMismatchException.class, () -> LatteIndex.open(tmp.resolve("nothing-here")));
     assertTrue(e.getMessage().contains("./latte index"), e.getMessage());
     Path other = tmp.resolve("other-model");
     Files.createDirectories(other);
-    for (String f : List.of("model.onnx", "tokenizer.json")) Files.createSymbolicLink(other.resolve(f), BundledModel.folder().resolve(f));
-    Files.writeString(other.resolve("latte-model.json"), "{\"name\": \"other\", \"dimension\": 384, \"document_max_length\": 64}");
-    try (OnnxTokenEncoder otherEncoder = OnnxTokenEncoder.load(other, 1, 1); LatteIndex index = LatteIndex.open(indexDir)) {
+    for (String f : List.of("model.onnx", "tokenizer.json"))
+      Files.createSymbolicLink(other.resolve(f), BundledModel.folder().resolve(f));
+    Files.writeString(
+        other.resolve("latte-model.json"),
+        "{\"name\": \"other\", \"dimension\": 384, \"document_max_length\": 64}");
+    try (OnnxTokenEncoder otherEncoder = OnnxTokenEncoder.load(other, 1, 1);
+        LatteIndex index = LatteIndex.open(indexDir)) {
       e = assertThrows(IndexMismatchException.class, () -> new LatteSearcher(index, otherEncoder));
       assertTrue(e.getMessage().contains("same --model"), e.getMessage());
-      e = assertThrows(IndexMismatchException.class, () -> LatteIndexWriter.open(indexDir, otherEncoder, "x"));
+      e =
+          assertThrows(
+              IndexMismatchException.class,
+              () -> LatteIndexWriter.open(indexDir, otherEncoder, "x"));
       assertTrue(e.getMessage().contains("was built with model"), e.getMessage());
     }
   }
@@ -224,14 +243,22 @@ class IndexAndSearchTest {
       var lexical = new LatteSearcher(index, encoder, kernel, new SearchSettings(1000, 0f));
       var bm25 = lexical.search("bm25", text, 82).hits();
       var rescored = semantic.search("bm25+maxsim", text, 82).hits();
-      assertEquals(rescored.stream().map(LatteSearcher.Hit::docid).toList(),
-          semantic.search("hybrid-linear", text, 82).hits().stream().map(LatteSearcher.Hit::docid).toList());
-      assertEquals(bm25.stream().map(LatteSearcher.Hit::docid).toList().subList(0, 5),
-          lexical.search("hybrid-linear", text, 5).hits().stream().map(LatteSearcher.Hit::docid).toList());
+      assertEquals(
+          rescored.stream().map(LatteSearcher.Hit::docid).toList(),
+          semantic.search("hybrid-linear", text, 82).hits().stream()
+              .map(LatteSearcher.Hit::docid)
+              .toList());
+      assertEquals(
+          bm25.stream().map(LatteSearcher.Hit::docid).toList().subList(0, 5),
+          lexical.search("hybrid-linear", text, 5).hits().stream()
+              .map(LatteSearcher.Hit::docid)
+              .toList());
       // RRF by hand: 1/(60 + bm25 rank) + 1/(60 + maxsim rank), ranks from 1.
       Map<String, Double> rrf = new LinkedHashMap<>();
-      for (int i = 0; i < bm25.size(); i++) rrf.merge(bm25.get(i).docid(), 1.0 / (60 + i + 1), Double::sum);
-      for (int i = 0; i < rescored.size(); i++) rrf.merge(rescored.get(i).docid(), 1.0 / (60 + i + 1), Double::sum);
+      for (int i = 0; i < bm25.size(); i++)
+        rrf.merge(bm25.get(i).docid(), 1.0 / (60 + i + 1), Double::sum);
+      for (int i = 0; i < rescored.size(); i++)
+        rrf.merge(rescored.get(i).docid(), 1.0 / (60 + i + 1), Double::sum);
       var best = rrf.entrySet().stream().max(Map.Entry.comparingByValue()).orElseThrow();
       var fused = semantic.search("hybrid-rrf", text, 3).hits();
       assertEquals(best.getValue(), fused.getFirst().score(), 1e-6);
@@ -243,7 +270,9 @@ class IndexAndSearchTest {
   void unknownMethodNamesTheAvailableOnes() throws Exception {
     try (LatteSearcher s = new LatteSearcher(LatteIndex.open(indexDir), encoder)) {
       var e = assertThrows(IllegalArgumentException.class, () -> s.search("colbert", "x", 3));
-      assertTrue(e.getMessage().contains("bm25, maxsim-exact, bm25+maxsim, hybrid-rrf, hybrid-linear"), e.getMessage());
+      assertTrue(
+          e.getMessage().contains("bm25, maxsim-exact, bm25+maxsim, hybrid-rrf, hybrid-linear"),
+          e.getMessage());
     }
   }
 }

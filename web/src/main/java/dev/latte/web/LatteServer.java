@@ -3,7 +3,6 @@ package dev.latte.web;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
 import dev.latte.searcher.LatteSearcher;
 import io.javalin.Javalin;
 import io.javalin.http.Context;
@@ -22,8 +21,8 @@ import java.util.Map;
  *   <li>{@code GET /v1/health} → {@code {"status": "ok", "documents": N, ...}}
  * </ul>
  *
- * Every error is {@code {"error": {"type": "...", "message": "..."}}} with a 4xx status, or 500 with a
- * generic message (details go to the log, never to the client).
+ * Every error is {@code {"error": {"type": "...", "message": "..."}}} with a 4xx status, or 500
+ * with a generic message (details go to the log, never to the client).
  */
 public final class LatteServer implements AutoCloseable {
   private static final System.Logger LOG = System.getLogger(LatteServer.class.getName());
@@ -46,14 +45,46 @@ public final class LatteServer implements AutoCloseable {
               cfg.startup.showJavalinBanner = false;
               cfg.routes.get("/v1/health", this::health);
               cfg.routes.post("/v1/search", this::search);
-              cfg.routes.exception(BadRequest.class, (e, ctx) -> error(ctx, HttpStatus.BAD_REQUEST, e.type, e.getMessage()));
-              cfg.routes.exception(Exception.class, (e, ctx) -> {
-                LOG.log(System.Logger.Level.ERROR, "request " + ctx.method() + " " + ctx.path() + " failed", e);
-                error(ctx, HttpStatus.INTERNAL_SERVER_ERROR, "internal_error", "the server failed to answer; see its log");
-              });
-              cfg.routes.error(404, ctx -> error(ctx, HttpStatus.NOT_FOUND, "not_found", "no route " + ctx.method() + " " + ctx.path()));
-              cfg.routes.error(405, ctx -> error(ctx, HttpStatus.METHOD_NOT_ALLOWED, "method_not_allowed", ctx.method() + " is not allowed on " + ctx.path()));
-              cfg.routes.error(413, ctx -> error(ctx, HttpStatus.CONTENT_TOO_LARGE, "body_too_large", "request body over " + MAX_BODY_BYTES + " bytes"));
+              cfg.routes.exception(
+                  BadRequest.class,
+                  (e, ctx) -> error(ctx, HttpStatus.BAD_REQUEST, e.type, e.getMessage()));
+              cfg.routes.exception(
+                  Exception.class,
+                  (e, ctx) -> {
+                    LOG.log(
+                        System.Logger.Level.ERROR,
+                        "request " + ctx.method() + " " + ctx.path() + " failed",
+                        e);
+                    error(
+                        ctx,
+                        HttpStatus.INTERNAL_SERVER_ERROR,
+                        "internal_error",
+                        "the server failed to answer; see its log");
+                  });
+              cfg.routes.error(
+                  404,
+                  ctx ->
+                      error(
+                          ctx,
+                          HttpStatus.NOT_FOUND,
+                          "not_found",
+                          "no route " + ctx.method() + " " + ctx.path()));
+              cfg.routes.error(
+                  405,
+                  ctx ->
+                      error(
+                          ctx,
+                          HttpStatus.METHOD_NOT_ALLOWED,
+                          "method_not_allowed",
+                          ctx.method() + " is not allowed on " + ctx.path()));
+              cfg.routes.error(
+                  413,
+                  ctx ->
+                      error(
+                          ctx,
+                          HttpStatus.CONTENT_TOO_LARGE,
+                          "body_too_large",
+                          "request body over " + MAX_BODY_BYTES + " bytes"));
             });
   }
 
@@ -84,21 +115,27 @@ public final class LatteServer implements AutoCloseable {
     try {
       body = mapper.readTree(ctx.bodyAsBytes());
     } catch (Exception e) {
-      throw new BadRequest("invalid_json", "request body is not valid JSON: " + firstLine(e.getMessage()));
+      throw new BadRequest(
+          "invalid_json", "request body is not valid JSON: " + firstLine(e.getMessage()));
     }
-    if (body == null || !body.isObject()) throw new BadRequest("invalid_request", "request body must be a JSON object");
+    if (body == null || !body.isObject())
+      throw new BadRequest("invalid_request", "request body must be a JSON object");
     for (var it = body.fieldNames(); it.hasNext(); ) {
       String f = it.next();
       if (!List.of("query", "k", "method").contains(f)) {
-        throw new BadRequest("invalid_request", "unknown field \"" + f + "\"; accepted: query, k, method");
+        throw new BadRequest(
+            "invalid_request", "unknown field \"" + f + "\"; accepted: query, k, method");
       }
     }
     JsonNode q = body.get("query");
-    if (q == null || !q.isTextual()) throw new BadRequest("invalid_request", "\"query\" must be a string");
+    if (q == null || !q.isTextual())
+      throw new BadRequest("invalid_request", "\"query\" must be a string");
     String query = q.asText();
     if (query.isBlank()) throw new BadRequest("invalid_request", "\"query\" must not be blank");
     if (query.length() > MAX_QUERY_CHARS) {
-      throw new BadRequest("invalid_request", "\"query\" has " + query.length() + " characters; the limit is " + MAX_QUERY_CHARS);
+      throw new BadRequest(
+          "invalid_request",
+          "\"query\" has " + query.length() + " characters; the limit is " + MAX_QUERY_CHARS);
     }
     int k = 10;
     JsonNode kn = body.get("k");

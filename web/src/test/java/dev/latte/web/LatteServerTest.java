@@ -38,7 +38,8 @@ class LatteServerTest {
   @BeforeAll
   static void start() throws Exception {
     Path adi = Path.of(System.getProperty("latte.shared.dir", "../../shared"), "datasets", "adi");
-    org.junit.jupiter.api.Assumptions.assumeTrue(Files.isDirectory(adi), "no shared datasets at " + adi);
+    org.junit.jupiter.api.Assumptions.assumeTrue(
+        Files.isDirectory(adi), "no shared datasets at " + adi);
     encoder = OnnxTokenEncoder.load(BundledModel.folder(), 2, 1);
     Path index = tmp.resolve("index");
     try (LatteIndexWriter w = LatteIndexWriter.open(index, encoder, adi.toString());
@@ -67,7 +68,11 @@ class LatteServerTest {
   }
 
   static HttpResponse<String> get(String path) throws Exception {
-    return http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + server.port() + path)).GET().build(), HttpResponse.BodyHandlers.ofString());
+    return http.send(
+        HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + server.port() + path))
+            .GET()
+            .build(),
+        HttpResponse.BodyHandlers.ofString());
   }
 
   @Test
@@ -128,18 +133,25 @@ class LatteServerTest {
         "unknown field | {\"query\": \"x\", \"top_k\": 3} | unknown field \"top_k\"",
         "empty body | '' | invalid",
       })
-  void badRequestsGetA400WithAJsonErrorAndTheServerKeepsServing(String name, String body, String expected) throws Exception {
+  void badRequestsGetA400WithAJsonErrorAndTheServerKeepsServing(
+      String name, String body, String expected) throws Exception {
     var r = post("/v1/search", body);
     assertEquals(400, r.statusCode(), name + ": " + r.body());
     JsonNode err = json.readTree(r.body()).get("error");
-    assertTrue(err.get("message").asText().contains(expected) || err.get("type").asText().contains(expected), name + ": " + r.body());
-    assertFalse(r.body().contains("Exception") || r.body().contains("at dev."), "no stack traces: " + r.body());
+    assertTrue(
+        err.get("message").asText().contains(expected)
+            || err.get("type").asText().contains(expected),
+        name + ": " + r.body());
+    assertFalse(
+        r.body().contains("Exception") || r.body().contains("at dev."),
+        "no stack traces: " + r.body());
     assertEquals(200, get("/v1/health").statusCode());
   }
 
   @Test
   void oversizedQueryUnknownRouteAndWrongVerb() throws Exception {
-    var r = post("/v1/search", "{\"query\": \"" + "a".repeat(LatteServer.MAX_QUERY_CHARS + 1) + "\"}");
+    var r =
+        post("/v1/search", "{\"query\": \"" + "a".repeat(LatteServer.MAX_QUERY_CHARS + 1) + "\"}");
     assertEquals(400, r.statusCode());
     assertTrue(r.body().contains("limit"), r.body());
     r = get("/v1/nope");
@@ -148,8 +160,13 @@ class LatteServerTest {
     r = get("/v1/search");
     assertTrue(r.statusCode() == 404 || r.statusCode() == 405, r.statusCode() + " " + r.body());
     assertTrue(json.readTree(r.body()).has("error"), r.body());
-    r = post("/v1/search", "{\"query\": \"" + "a".repeat((int) LatteServer.MAX_BODY_BYTES + 10) + "\"}");
-    assertTrue(r.statusCode() == 413 || r.statusCode() == 400, r.statusCode() + " " + r.body().substring(0, Math.min(200, r.body().length())));
+    r =
+        post(
+            "/v1/search",
+            "{\"query\": \"" + "a".repeat((int) LatteServer.MAX_BODY_BYTES + 10) + "\"}");
+    assertTrue(
+        r.statusCode() == 413 || r.statusCode() == 400,
+        r.statusCode() + " " + r.body().substring(0, Math.min(200, r.body().length())));
     assertEquals(200, get("/v1/health").statusCode());
   }
 }

@@ -6,8 +6,8 @@ import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
 
 /**
- * The byte layout of one document's token matrix, as stored in the Lucene segment (one
- * {@code BinaryDocValues} value per document, field {@code latte_tokens}).
+ * The byte layout of one document's token matrix, as stored in the Lucene segment (one {@code
+ * BinaryDocValues} value per document, field {@code latte_tokens}).
  *
  * <h2>Format version 1</h2>
  *
@@ -40,10 +40,10 @@ import java.nio.ByteOrder;
  * </table>
  *
  * <p>Scoring the bit codec: asymmetrically (float query × stored bits) the query is dotted with the
- * decoded b/√D, so each query token's similarity is on the same cosine scale as float32's. Symmetrically
- * (binarised query, "hamming") the similarity of two sign vectors with hamming distance h is
- * (D − 2h)/D, which is the cosine of the two ±1 vectors: 1 for equal signs, −1 for opposite, so MaxSim
- * sums values in [−1, 1] per query token as float MaxSim does.
+ * decoded b/√D, so each query token's similarity is on the same cosine scale as float32's.
+ * Symmetrically (binarised query, "hamming") the similarity of two sign vectors with hamming
+ * distance h is (D − 2h)/D, which is the cosine of the two ±1 vectors: 1 for equal signs, −1 for
+ * opposite, so MaxSim sums values in [−1, 1] per query token as float MaxSim does.
  *
  * <p>The header repeats per document what the index also records once, so that a value is
  * self-describing and a mismatch (a document written by another model or codec) is caught on read
@@ -95,12 +95,13 @@ public final class StoredTokenMatrix {
   }
 
   /**
-   * Reads and checks the header of the value at {@code bytes[offset, offset + length)}: known version
-   * and codec, the index's dimension, and a payload of exactly the size the header implies.
+   * Reads and checks the header of the value at {@code bytes[offset, offset + length)}: known
+   * version and codec, the index's dimension, and a payload of exactly the size the header implies.
    */
   public static Header header(byte[] bytes, int offset, int length, int expectedDim) {
     if (length < HEADER_BYTES) {
-      throw new CorruptTokenMatrixException("value of " + length + " bytes is shorter than the header");
+      throw new CorruptTokenMatrixException(
+          "value of " + length + " bytes is shorter than the header");
     }
     MemorySegment seg = MemorySegment.ofArray(bytes);
     int version = seg.get(ValueLayout.JAVA_BYTE, offset);
@@ -108,11 +109,17 @@ public final class StoredTokenMatrix {
     int dim = Short.toUnsignedInt(seg.get(SHORT_LE, offset + 2));
     int tokens = seg.get(INT_LE, offset + 4);
     if (version != FORMAT_VERSION) {
-      throw new CorruptTokenMatrixException("unknown token matrix format version " + version + " (this build reads " + FORMAT_VERSION + ")");
+      throw new CorruptTokenMatrixException(
+          "unknown token matrix format version "
+              + version
+              + " (this build reads "
+              + FORMAT_VERSION
+              + ")");
     }
     TokenCodec codec = TokenCodec.fromId(codecId);
     if (dim != expectedDim) {
-      throw new CorruptTokenMatrixException("stored dimension " + dim + " differs from the index dimension " + expectedDim);
+      throw new CorruptTokenMatrixException(
+          "stored dimension " + dim + " differs from the index dimension " + expectedDim);
     }
     if (tokens < 0 || codec.payloadBytes(tokens, dim) != length - HEADER_BYTES) {
       throw new CorruptTokenMatrixException(
@@ -137,7 +144,11 @@ public final class StoredTokenMatrix {
     Header h = header(bytes, offset, length, expectedDim);
     if (h.codec() != TokenCodec.FLOAT32) {
       throw new CorruptTokenMatrixException(
-          "token matrix codec id " + h.codec().id() + " (" + h.codec().cliName() + ") is not float32");
+          "token matrix codec id "
+              + h.codec().id()
+              + " ("
+              + h.codec().cliName()
+              + ") is not float32");
     }
     return h.tokens();
   }
@@ -146,14 +157,18 @@ public final class StoredTokenMatrix {
    * Decodes the float32 payload into {@code scratch} (grown when too small) and returns the buffer
    * holding it; the token count comes from {@link #tokens}.
    */
-  public static float[] decodeFloat32(byte[] bytes, int offset, int tokens, int dim, float[] scratch) {
+  public static float[] decodeFloat32(
+      byte[] bytes, int offset, int tokens, int dim, float[] scratch) {
     int n = tokens * dim;
     float[] dst = scratch.length >= n ? scratch : new float[Math.max(n, scratch.length * 2)];
     MemorySegment.copy(MemorySegment.ofArray(bytes), FLOAT_LE, offset + HEADER_BYTES, dst, 0, n);
     return dst;
   }
 
-  /** Decodes a value in any codec to floats (exact for float32, the codec's approximation otherwise). */
+  /**
+   * Decodes a value in any codec to floats (exact for float32, the codec's approximation
+   * otherwise).
+   */
   public static TokenMatrix decode(byte[] bytes, int offset, int length, int dim) {
     Header h = header(bytes, offset, length, dim);
     return h.codec().decodePayload(bytes, Header.payloadOffset(offset), h.tokens(), dim);

@@ -15,9 +15,9 @@ import java.util.stream.Collectors;
  * How the payload of a {@link StoredTokenMatrix} value encodes its token vectors. The id is written
  * into every value's header; the payload layouts are specified in {@link StoredTokenMatrix}.
  *
- * <p>Every codec encodes a float matrix of L2-normalised rows and decodes back to floats (for tests,
- * explanations and tools). Scoring does not decode: the {@code MaxSimKernel} codec methods read the
- * payload in place.
+ * <p>Every codec encodes a float matrix of L2-normalised rows and decodes back to floats (for
+ * tests, explanations and tools). Scoring does not decode: the {@code MaxSimKernel} codec methods
+ * read the payload in place.
  */
 public enum TokenCodec {
   /** IEEE-754 single precision: exact. */
@@ -29,12 +29,14 @@ public enum TokenCodec {
 
     @Override
     void encodePayload(TokenMatrix m, byte[] out, int offset) {
-      MemorySegment.copy(m.data(), 0, MemorySegment.ofArray(out), FLOAT_LE_LAYOUT, offset, m.data().length);
+      MemorySegment.copy(
+          m.data(), 0, MemorySegment.ofArray(out), FLOAT_LE_LAYOUT, offset, m.data().length);
     }
 
     @Override
     void decodePayload(byte[] bytes, int offset, int tokens, int dim, float[] dst) {
-      MemorySegment.copy(MemorySegment.ofArray(bytes), FLOAT_LE_LAYOUT, offset, dst, 0, tokens * dim);
+      MemorySegment.copy(
+          MemorySegment.ofArray(bytes), FLOAT_LE_LAYOUT, offset, dst, 0, tokens * dim);
     }
   },
 
@@ -176,7 +178,9 @@ public enum TokenCodec {
   /** Payload bytes of one token vector. */
   public abstract int bytesPerToken(int dim);
 
-  /** Payload bytes (header excluded) of a matrix; a long so that corrupt headers cannot overflow. */
+  /**
+   * Payload bytes (header excluded) of a matrix; a long so that corrupt headers cannot overflow.
+   */
   public long payloadBytes(int tokens, int dim) {
     return (long) tokens * bytesPerToken(dim);
   }
@@ -184,7 +188,8 @@ public enum TokenCodec {
   /** The complete stored value: header followed by this codec's payload. */
   public byte[] encode(TokenMatrix m) {
     if (m.dim() > 0xFFFF) {
-      throw new IllegalArgumentException("dimension " + m.dim() + " exceeds the format's 65535 limit");
+      throw new IllegalArgumentException(
+          "dimension " + m.dim() + " exceeds the format's 65535 limit");
     }
     long payload = payloadBytes(m.rows(), m.dim());
     if (payload > Integer.MAX_VALUE - StoredTokenMatrix.HEADER_BYTES) {
@@ -198,8 +203,8 @@ public enum TokenCodec {
   }
 
   /**
-   * Decodes the value at {@code bytes[offset, offset + length)} to floats, after checking its header
-   * (which must name this codec and {@code expectedDim}).
+   * Decodes the value at {@code bytes[offset, offset + length)} to floats, after checking its
+   * header (which must name this codec and {@code expectedDim}).
    */
   public TokenMatrix decode(byte[] bytes, int offset, int length, int expectedDim) {
     StoredTokenMatrix.Header h = StoredTokenMatrix.header(bytes, offset, length, expectedDim);
@@ -210,7 +215,9 @@ public enum TokenCodec {
     return decodePayload(bytes, offset + StoredTokenMatrix.HEADER_BYTES, h.tokens(), h.dim());
   }
 
-  /** Decodes a payload (no header) of {@code tokens} rows starting at {@code bytes[payloadOffset]}. */
+  /**
+   * Decodes a payload (no header) of {@code tokens} rows starting at {@code bytes[payloadOffset]}.
+   */
   public TokenMatrix decodePayload(byte[] bytes, int payloadOffset, int tokens, int dim) {
     float[] data = new float[tokens * dim];
     decodePayload(bytes, payloadOffset, tokens, dim, data);
@@ -221,14 +228,18 @@ public enum TokenCodec {
 
   abstract void decodePayload(byte[] bytes, int payloadOffset, int tokens, int dim, float[] dst);
 
-  /** The codec with this header id, or a {@link CorruptTokenMatrixException} naming the known ids. */
+  /**
+   * The codec with this header id, or a {@link CorruptTokenMatrixException} naming the known ids.
+   */
   public static TokenCodec fromId(int id) {
     if (id < 0 || id >= BY_ID.length || BY_ID[id] == null) {
       throw new CorruptTokenMatrixException(
           "unknown token codec id "
               + id
               + " (this build reads "
-              + Arrays.stream(values()).map(c -> c.id + "=" + c.cliName).collect(Collectors.joining(", "))
+              + Arrays.stream(values())
+                  .map(c -> c.id + "=" + c.cliName)
+                  .collect(Collectors.joining(", "))
               + ")");
     }
     return BY_ID[id];
@@ -255,7 +266,9 @@ public enum TokenCodec {
     return payloadOffset + tokens * Float.BYTES;
   }
 
-  /** bit: 64-bit words per token vector; the last word's bits at and above {@code dim % 64} are 0. */
+  /**
+   * bit: 64-bit words per token vector; the last word's bits at and above {@code dim % 64} are 0.
+   */
   public static int bitWordsPerToken(int dim) {
     return (dim + 63) >>> 6;
   }
@@ -266,9 +279,9 @@ public enum TokenCodec {
   }
 
   /**
-   * Writes the sign bits of {@code data[offset, offset + dim)} into {@code words[wordOffset...]}: bit
-   * {@code d % 64} of word {@code d / 64} is 1 when value d is {@code >= 0} (so +0.0 and -0.0 are 1,
-   * NaN is 0); padding bits are 0.
+   * Writes the sign bits of {@code data[offset, offset + dim)} into {@code words[wordOffset...]}:
+   * bit {@code d % 64} of word {@code d / 64} is 1 when value d is {@code >= 0} (so +0.0 and -0.0
+   * are 1, NaN is 0); padding bits are 0.
    */
   public static void signBits(float[] data, int offset, int dim, long[] words, int wordOffset) {
     int n = bitWordsPerToken(dim);

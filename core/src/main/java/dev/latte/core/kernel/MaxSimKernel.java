@@ -8,16 +8,16 @@ import dev.latte.core.codec.TokenCodec;
  * over document tokens j of sim(q_i, d_j).
  *
  * <p>A query is prepared once ({@link #prepare}) into whatever layout the kernel wants, then scored
- * against many documents. Float documents are row-major float rows inside a caller-owned array, so a
- * searcher can decode each stored matrix into one reused scratch buffer. Documents in a compressed
- * {@link TokenCodec} are scored in place on their stored payload ({@code bytes} from {@code
- * payloadOffset}, the layout documented in {@link dev.latte.core.codec.StoredTokenMatrix}): no decoding
- * and no allocation per document. Each codec method computes exactly the float MaxSim of the query
- * against {@link TokenCodec#decodePayload decoded} document vectors, up to float rounding. A document
- * with no tokens scores 0.
+ * against many documents. Float documents are row-major float rows inside a caller-owned array, so
+ * a searcher can decode each stored matrix into one reused scratch buffer. Documents in a
+ * compressed {@link TokenCodec} are scored in place on their stored payload ({@code bytes} from
+ * {@code payloadOffset}, the layout documented in {@link dev.latte.core.codec.StoredTokenMatrix}):
+ * no decoding and no allocation per document. Each codec method computes exactly the float MaxSim
+ * of the query against {@link TokenCodec#decodePayload decoded} document vectors, up to float
+ * rounding. A document with no tokens scores 0.
  *
- * <p>Implementations: {@link ScalarMaxSimKernel} (the reference) and a Vector API kernel, chosen once
- * by {@link MaxSimKernels#get()}.
+ * <p>Implementations: {@link ScalarMaxSimKernel} (the reference) and a Vector API kernel, chosen
+ * once by {@link MaxSimKernels#get()}.
  */
 public interface MaxSimKernel {
 
@@ -54,8 +54,8 @@ public interface MaxSimKernel {
   PreparedBitQuery prepareBits(TokenMatrix query);
 
   /**
-   * Symmetric MaxSim against a {@link TokenCodec#BIT} payload: per query token the best of (dim - 2 *
-   * hamming) / dim over the document tokens, i.e. the cosine of the two sign vectors.
+   * Symmetric MaxSim against a {@link TokenCodec#BIT} payload: per query token the best of (dim - 2
+   * * hamming) / dim over the document tokens, i.e. the cosine of the two sign vectors.
    */
   float maxSimHamming(PreparedBitQuery query, byte[] bytes, int payloadOffset, int docTokens);
 

@@ -2,11 +2,11 @@ package dev.latte.core.kernel;
 
 import dev.latte.core.TokenMatrix;
 import dev.latte.core.codec.TokenCodec;
+import java.lang.foreign.MemorySegment;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.nio.ByteOrder;
 import jdk.incubator.vector.ByteVector;
-import java.lang.foreign.MemorySegment;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.LongVector;
 import jdk.incubator.vector.VectorOperators;
@@ -18,10 +18,10 @@ import jdk.incubator.vector.VectorSpecies;
  *
  * <p>Layout: the query is transposed once into dimension-major chunks of {@code 2 * L} query tokens
  * (L = lanes of the preferred species, 16 floats with AVX-512), zero-padded. Document rows are
- * taken {@link #BLOCK} tokens at a time into a small per-thread buffer that stays in L1 (copied from
- * a float array or a float32 payload, widened from float16/int8); for every dimension the kernel
- * loads the query vectors once and issues FMAs against broadcast document values, so each lane
- * accumulates the dot product of one query token with one document token (a full block: 16
+ * taken {@link #BLOCK} tokens at a time into a small per-thread buffer that stays in L1 (copied
+ * from a float array or a float32 payload, widened from float16/int8); for every dimension the
+ * kernel loads the query vectors once and issues FMAs against broadcast document values, so each
+ * lane accumulates the dot product of one query token with one document token (a full block: 16
  * accumulators). No horizontal reduction happens per pair; the running per-lane max is summed once
  * per document, in lane order. Zero-padded query lanes score exactly 0 against every token, so they
  * add nothing to the sum; a last chunk of at most L real tokens uses one vector.
@@ -29,11 +29,11 @@ import jdk.incubator.vector.VectorSpecies;
  * <p>Stored codecs are read in place from the value's bytes:
  *
  * <ul>
- *   <li>float32, float16 and int8: through the block buffer above (decoding bit for bit what
- *       {@link TokenCodec#decodePayload} produces).
- *   <li>bit, asymmetric: the query is expanded once into byte lookup tables (per 8 dimensions and per
- *       byte value, the query chunk's partial dot products with that sign pattern), so a document
- *       token costs dim/8 vector adds instead of dim FMAs.
+ *   <li>float32, float16 and int8: through the block buffer above (decoding bit for bit what {@link
+ *       TokenCodec#decodePayload} produces).
+ *   <li>bit, asymmetric: the query is expanded once into byte lookup tables (per 8 dimensions and
+ *       per byte value, the query chunk's partial dot products with that sign pattern), so a
+ *       document token costs dim/8 vector adds instead of dim FMAs.
  *   <li>hamming: query sign bits transposed so that one LongVector holds one 64-bit word of {@link
  *       #LONG_LANES} query tokens; each document word is broadcast, XORed and popcounted, and the
  *       per-lane minimum distance is kept. Integer arithmetic, so exact.
@@ -48,7 +48,8 @@ final class PanamaMaxSimKernel implements MaxSimKernel {
   private static final int LONG_LANES = LONG_SPECIES.length();
 
   private static final java.lang.foreign.ValueLayout.OfFloat FLOAT32_LE =
-      java.lang.foreign.ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(java.nio.ByteOrder.LITTLE_ENDIAN);
+      java.lang.foreign.ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(
+          java.nio.ByteOrder.LITTLE_ENDIAN);
   private static final VarHandle SHORT_LE =
       MethodHandles.byteArrayViewVarHandle(short[].class, ByteOrder.LITTLE_ENDIAN);
   private static final VarHandle FLOAT_LE =
@@ -62,7 +63,10 @@ final class PanamaMaxSimKernel implements MaxSimKernel {
 
     final int chunks;
 
-    /** Byte lookup tables for {@link #maxSimBit}, built on first use (most queries never score bits). */
+    /**
+     * Byte lookup tables for {@link #maxSimBit}, built on first use (most queries never score
+     * bits).
+     */
     private volatile float[][] bitTables;
 
     Prepared(TokenMatrix m) {
@@ -107,11 +111,11 @@ final class PanamaMaxSimKernel implements MaxSimKernel {
 
     /**
      * For every byte group g (dimensions 8g..8g+7, one byte of a stored bit row) and every byte
-     * value v, the vector (one lane per query token of chunk c) of the query's dot product with that
-     * group's part of the decoded sign vector: sum over k < 8 of (bit k of v ? +1 : -1) * q[8g + k] /
-     * sqrt(dim), dimensions past dim counting 0. Layout [group][value][lane], lanes = {@link #width}:
-     * 32 x the query's float size (dim x width x 128 bytes), so a document token then costs dim/8
-     * table rows instead of dim multiply-adds.
+     * value v, the vector (one lane per query token of chunk c) of the query's dot product with
+     * that group's part of the decoded sign vector: sum over k < 8 of (bit k of v ? +1 : -1) * q[8g
+     * + k] / sqrt(dim), dimensions past dim counting 0. Layout [group][value][lane], lanes = {@link
+     * #width}: 32 x the query's float size (dim x width x 128 bytes), so a document token then
+     * costs dim/8 table rows instead of dim multiply-adds.
      */
     private float[] buildBitTable(int c) {
       int dim = dim();
@@ -143,7 +147,8 @@ final class PanamaMaxSimKernel implements MaxSimKernel {
       return table;
     }
 
-    private static float signedSum(float[] q, int row, int firstDim, int dim, int nibble, float unit) {
+    private static float signedSum(
+        float[] q, int row, int firstDim, int dim, int nibble, float unit) {
       float sum = 0f;
       for (int k = 0; k < 4 && firstDim + k < dim; k++) {
         float term = q[row + firstDim + k] * unit;
@@ -154,11 +159,13 @@ final class PanamaMaxSimKernel implements MaxSimKernel {
   }
 
   /**
-   * Sign bits of the query for hamming: groups of {@link #LONG_LANES} query tokens, word-major within
-   * a group (word w of the group's tokens is one LongVector), padded tokens all-zero and masked out.
+   * Sign bits of the query for hamming: groups of {@link #LONG_LANES} query tokens, word-major
+   * within a group (word w of the group's tokens is one LongVector), padded tokens all-zero and
+   * masked out.
    */
   private static final class PreparedBits extends PreparedBitQuery {
     final long[] transposed;
+
     /** Per group, -1 in the lanes of real tokens and 0 in padding lanes. */
     final long[] realLanes;
 
@@ -206,7 +213,8 @@ final class PanamaMaxSimKernel implements MaxSimKernel {
     return new PreparedBits(query);
   }
 
-  // ---- float16 and int8: decode a block of document tokens into a small per-thread buffer, then run
+  // ---- float16 and int8: decode a block of document tokens into a small per-thread buffer, then
+  // run
   // the float kernel's loops over it. Widening each element at its broadcast instead (a scalar
   // conversion per element and query chunk) measured 2x slower for float16 and 1.3x for int8. ----
 
@@ -214,9 +222,11 @@ final class PanamaMaxSimKernel implements MaxSimKernel {
   private static final int BLOCK = 8;
 
   /** LANES bytes, or null when that is narrower than the smallest vector shape (64 bits). */
-  private static final VectorSpecies<Byte> CODE_SPECIES = LANES * 8 >= 64 ? VectorSpecies.of(byte.class, VectorShape.forBitSize(LANES * 8)) : null;
+  private static final VectorSpecies<Byte> CODE_SPECIES =
+      LANES * 8 >= 64 ? VectorSpecies.of(byte.class, VectorShape.forBitSize(LANES * 8)) : null;
 
-  private static final ThreadLocal<float[]> DECODE_BUFFER = ThreadLocal.withInitial(() -> new float[0]);
+  private static final ThreadLocal<float[]> DECODE_BUFFER =
+      ThreadLocal.withInitial(() -> new float[0]);
 
   private static float[] decodeBuffer(int dim) {
     float[] buffer = DECODE_BUFFER.get();
@@ -246,12 +256,22 @@ final class PanamaMaxSimKernel implements MaxSimKernel {
     return maxSimDecoded(query, TokenCodec.INT8, bytes, payloadOffset, docTokens);
   }
 
-  private float maxSimDecoded(PreparedQuery query, TokenCodec codec, byte[] bytes, int payloadOffset, int docTokens) {
+  private float maxSimDecoded(
+      PreparedQuery query, TokenCodec codec, byte[] bytes, int payloadOffset, int docTokens) {
     return maxSimBlocks(query, codec, bytes, null, payloadOffset, docTokens);
   }
 
-  /** Document rows come from a stored payload of {@code codec}, or, when codec is null, from {@code floats}. */
-  private float maxSimBlocks(PreparedQuery query, TokenCodec codec, byte[] bytes, float[] floats, int offset, int docTokens) {
+  /**
+   * Document rows come from a stored payload of {@code codec}, or, when codec is null, from {@code
+   * floats}.
+   */
+  private float maxSimBlocks(
+      PreparedQuery query,
+      TokenCodec codec,
+      byte[] bytes,
+      float[] floats,
+      int offset,
+      int docTokens) {
     if (docTokens == 0) {
       return 0f;
     }
@@ -263,8 +283,10 @@ final class PanamaMaxSimKernel implements MaxSimKernel {
       int base = c * dim * CHUNK;
       total +=
           p.width(c) == LANES
-              ? halfChunkDecoded(codec, bytes, floats, p.transposed, base, dim, offset, docTokens, buffer)
-              : chunkDecoded(codec, bytes, floats, p.transposed, base, dim, offset, docTokens, buffer);
+              ? halfChunkDecoded(
+                  codec, bytes, floats, p.transposed, base, dim, offset, docTokens, buffer)
+              : chunkDecoded(
+                  codec, bytes, floats, p.transposed, base, dim, offset, docTokens, buffer);
     }
     return total;
   }
@@ -274,13 +296,27 @@ final class PanamaMaxSimKernel implements MaxSimKernel {
    * {@link TokenCodec#decodePayload} produces.
    */
   private static void decodeBlock(
-      TokenCodec codec, byte[] bytes, float[] floats, int payload, int docTokens, int from, int n, int dim, float[] dst) {
+      TokenCodec codec,
+      byte[] bytes,
+      float[] floats,
+      int payload,
+      int docTokens,
+      int from,
+      int n,
+      int dim,
+      float[] dst) {
     if (codec == null) {
       System.arraycopy(floats, payload + from * dim, dst, 0, n * dim);
       return;
     }
     if (codec == TokenCodec.FLOAT32) {
-      MemorySegment.copy(MemorySegment.ofArray(bytes), FLOAT32_LE, payload + (long) from * dim * Float.BYTES, dst, 0, n * dim);
+      MemorySegment.copy(
+          MemorySegment.ofArray(bytes),
+          FLOAT32_LE,
+          payload + (long) from * dim * Float.BYTES,
+          dst,
+          0,
+          n * dim);
     } else if (codec == TokenCodec.FLOAT16) {
       widenHalves(bytes, payload + from * dim * Short.BYTES, n * dim, dst);
     } else {
@@ -293,8 +329,8 @@ final class PanamaMaxSimKernel implements MaxSimKernel {
   }
 
   /**
-   * {@code count} little-endian halves from {@code bytes[from]} to floats. A plain loop: C2 turns it
-   * into vector half-to-float conversions (measured 0.02 ns per value; a hand-written Vector API
+   * {@code count} little-endian halves from {@code bytes[from]} to floats. A plain loop: C2 turns
+   * it into vector half-to-float conversions (measured 0.02 ns per value; a hand-written Vector API
    * rebias was 4x slower, and the Vector API has no half conversion).
    */
   static void widenHalves(byte[] bytes, int from, int count, float[] dst) {
@@ -311,7 +347,9 @@ final class PanamaMaxSimKernel implements MaxSimKernel {
     int i = 0;
     if (CODE_SPECIES != null) {
       for (; i + LANES <= count; i += LANES) {
-        ((FloatVector) ByteVector.fromArray(CODE_SPECIES, bytes, from + i).convertShape(VectorOperators.B2F, SPECIES, 0))
+        ((FloatVector)
+                ByteVector.fromArray(CODE_SPECIES, bytes, from + i)
+                    .convertShape(VectorOperators.B2F, SPECIES, 0))
             .mul(scale)
             .intoArray(dst, at + i);
       }
@@ -322,7 +360,15 @@ final class PanamaMaxSimKernel implements MaxSimKernel {
   }
 
   private static float halfChunkDecoded(
-      TokenCodec codec, byte[] bytes, float[] floats, float[] qt, int base, int dim, int payload, int docTokens, float[] doc) {
+      TokenCodec codec,
+      byte[] bytes,
+      float[] floats,
+      float[] qt,
+      int base,
+      int dim,
+      int payload,
+      int docTokens,
+      float[] doc) {
     FloatVector max = FloatVector.broadcast(SPECIES, Float.NEGATIVE_INFINITY);
     for (int from = 0; from < docTokens; from += BLOCK) {
       int n = Math.min(BLOCK, docTokens - from);
@@ -353,13 +399,21 @@ final class PanamaMaxSimKernel implements MaxSimKernel {
 
   /**
    * Two query vectors against the document, block by block. A full block of 8 tokens runs as one
-   * step with 16 independent accumulators: with two FMA pipes of 4-cycle latency, 8 accumulators
-   * (a 4-token step) only just keep the pipes busy and any stall idles one; 16 leave slack and still
+   * step with 16 independent accumulators: with two FMA pipes of 4-cycle latency, 8 accumulators (a
+   * 4-token step) only just keep the pipes busy and any stall idles one; 16 leave slack and still
    * fit AVX-512's 32 registers with the 2 query vectors and the broadcasts (measured +7 to +48% in
    * the JMH prototype, bit-identical scores).
    */
   private static float chunkDecoded(
-      TokenCodec codec, byte[] bytes, float[] floats, float[] qt, int base, int dim, int payload, int docTokens, float[] doc) {
+      TokenCodec codec,
+      byte[] bytes,
+      float[] floats,
+      float[] qt,
+      int base,
+      int dim,
+      int payload,
+      int docTokens,
+      float[] doc) {
     FloatVector max0 = FloatVector.broadcast(SPECIES, Float.NEGATIVE_INFINITY);
     FloatVector max1 = max0;
     for (int from = 0; from < docTokens; from += BLOCK) {
@@ -367,8 +421,22 @@ final class PanamaMaxSimKernel implements MaxSimKernel {
       decodeBlock(codec, bytes, floats, payload, docTokens, from, n, dim, doc);
       int t = 0;
       if (n == BLOCK) {
-        FloatVector a00 = FloatVector.zero(SPECIES), a01 = a00, a10 = a00, a11 = a00, a20 = a00, a21 = a00, a30 = a00, a31 = a00;
-        FloatVector a40 = a00, a41 = a00, a50 = a00, a51 = a00, a60 = a00, a61 = a00, a70 = a00, a71 = a00;
+        FloatVector a00 = FloatVector.zero(SPECIES),
+            a01 = a00,
+            a10 = a00,
+            a11 = a00,
+            a20 = a00,
+            a21 = a00,
+            a30 = a00,
+            a31 = a00;
+        FloatVector a40 = a00,
+            a41 = a00,
+            a50 = a00,
+            a51 = a00,
+            a60 = a00,
+            a61 = a00,
+            a70 = a00,
+            a71 = a00;
         for (int d = 0, qo = base; d < dim; d++, qo += CHUNK) {
           FloatVector q0 = FloatVector.fromArray(SPECIES, qt, qo);
           FloatVector q1 = FloatVector.fromArray(SPECIES, qt, qo + LANES);
@@ -517,7 +585,8 @@ final class PanamaMaxSimKernel implements MaxSimKernel {
   // ---- hamming: query tokens in long lanes, document words broadcast, XOR + popcount ----
 
   @Override
-  public float maxSimHamming(PreparedBitQuery query, byte[] bytes, int payloadOffset, int docTokens) {
+  public float maxSimHamming(
+      PreparedBitQuery query, byte[] bytes, int payloadOffset, int docTokens) {
     if (docTokens == 0) {
       return 0f;
     }
@@ -534,7 +603,8 @@ final class PanamaMaxSimKernel implements MaxSimKernel {
   }
 
   /** Sum over the real tokens of groups g..g+3 of (dim - 2 * min hamming); integers, so exact. */
-  private static long hammingFourGroups(PreparedBits p, int g, byte[] bytes, int off, int docTokens) {
+  private static long hammingFourGroups(
+      PreparedBits p, int g, byte[] bytes, int off, int docTokens) {
     long[] qt = p.transposed;
     int words = p.words;
     int row = words * Long.BYTES;
@@ -556,7 +626,10 @@ final class PanamaMaxSimKernel implements MaxSimKernel {
       min2 = min2.min(c2);
       min3 = min3.min(c3);
     }
-    return groupScore(p, g, min0) + groupScore(p, g + 1, min1) + groupScore(p, g + 2, min2) + groupScore(p, g + 3, min3);
+    return groupScore(p, g, min0)
+        + groupScore(p, g + 1, min1)
+        + groupScore(p, g + 2, min2)
+        + groupScore(p, g + 3, min3);
   }
 
   private static long hammingOneGroup(PreparedBits p, int g, byte[] bytes, int off, int docTokens) {
@@ -568,7 +641,12 @@ final class PanamaMaxSimKernel implements MaxSimKernel {
     for (int t = 0, o = off; t < docTokens; t++, o += row) {
       LongVector c = LongVector.zero(LONG_SPECIES);
       for (int w = 0, qo = q0; w < words; w++, qo += LONG_LANES) {
-        c = c.add(popXor(qt, qo, LongVector.broadcast(LONG_SPECIES, (long) LONG_LE.get(bytes, o + w * 8))));
+        c =
+            c.add(
+                popXor(
+                    qt,
+                    qo,
+                    LongVector.broadcast(LONG_SPECIES, (long) LONG_LE.get(bytes, o + w * 8))));
       }
       min = min.min(c);
     }
@@ -576,18 +654,27 @@ final class PanamaMaxSimKernel implements MaxSimKernel {
   }
 
   private static LongVector popXor(long[] qt, int at, LongVector docWord) {
-    return LongVector.fromArray(LONG_SPECIES, qt, at).lanewise(VectorOperators.XOR, docWord).lanewise(VectorOperators.BIT_COUNT);
-  }
-
-  /** Sum of (dim - 2 * min hamming) over the group's real lanes; an integer sum is order-independent. */
-  private static long groupScore(PreparedBits p, int g, LongVector minHamming) {
-    LongVector perToken = LongVector.broadcast(LONG_SPECIES, p.dim()).sub(minHamming.lanewise(VectorOperators.LSHL, 1));
-    return perToken.and(LongVector.fromArray(LONG_SPECIES, p.realLanes, g * LONG_LANES)).reduceLanes(VectorOperators.ADD);
+    return LongVector.fromArray(LONG_SPECIES, qt, at)
+        .lanewise(VectorOperators.XOR, docWord)
+        .lanewise(VectorOperators.BIT_COUNT);
   }
 
   /**
-   * Sums lanes in a fixed order: reduceLanes(ADD) may associate differently once intrinsified, and a
-   * score must not change in its last bit depending on JIT state.
+   * Sum of (dim - 2 * min hamming) over the group's real lanes; an integer sum is
+   * order-independent.
+   */
+  private static long groupScore(PreparedBits p, int g, LongVector minHamming) {
+    LongVector perToken =
+        LongVector.broadcast(LONG_SPECIES, p.dim())
+            .sub(minHamming.lanewise(VectorOperators.LSHL, 1));
+    return perToken
+        .and(LongVector.fromArray(LONG_SPECIES, p.realLanes, g * LONG_LANES))
+        .reduceLanes(VectorOperators.ADD);
+  }
+
+  /**
+   * Sums lanes in a fixed order: reduceLanes(ADD) may associate differently once intrinsified, and
+   * a score must not change in its last bit depending on JIT state.
    */
   private static float sumLanes(FloatVector v) {
     float total = 0f;

@@ -4,9 +4,9 @@ import dev.latte.core.TokenMatrix;
 import dev.latte.core.codec.TokenCodec;
 
 /**
- * A query binarised for symmetric (hamming) scoring against the {@link TokenCodec#BIT} codec; create
- * it with {@link MaxSimKernel#prepareBits}. Each query token becomes its sign bits, packed exactly as
- * the codec packs a document token.
+ * A query binarised for symmetric (hamming) scoring against the {@link TokenCodec#BIT} codec;
+ * create it with {@link MaxSimKernel#prepareBits}. Each query token becomes its sign bits, packed
+ * exactly as the codec packs a document token.
  */
 public abstract class PreparedBitQuery {
   private final TokenMatrix matrix;

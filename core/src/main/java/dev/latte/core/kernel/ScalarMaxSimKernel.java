@@ -5,8 +5,8 @@ import dev.latte.core.codec.TokenCodec;
 
 /**
  * The reference kernel: plain loops, the definition every other kernel is tested against. The codec
- * methods decode the document with {@link TokenCodec#decodePayload} and reuse the float dot product,
- * so they compute, by construction, the float MaxSim over the decoded document.
+ * methods decode the document with {@link TokenCodec#decodePayload} and reuse the float dot
+ * product, so they compute, by construction, the float MaxSim over the decoded document.
  */
 public final class ScalarMaxSimKernel implements MaxSimKernel {
 
@@ -78,7 +78,10 @@ public final class ScalarMaxSimKernel implements MaxSimKernel {
     return decodeThenDot(query, TokenCodec.BIT, bytes, payloadOffset, docTokens);
   }
 
-  /** Float MaxSim over the decoded document; allocates the decoded copy: a reference, not a hot path. */
+  /**
+   * Float MaxSim over the decoded document; allocates the decoded copy: a reference, not a hot
+   * path.
+   */
   private static float decodeThenDot(
       PreparedQuery query, TokenCodec codec, byte[] bytes, int payloadOffset, int docTokens) {
     if (docTokens == 0) {
@@ -99,7 +102,8 @@ public final class ScalarMaxSimKernel implements MaxSimKernel {
   }
 
   @Override
-  public float maxSimHamming(PreparedBitQuery query, byte[] bytes, int payloadOffset, int docTokens) {
+  public float maxSimHamming(
+      PreparedBitQuery query, byte[] bytes, int payloadOffset, int docTokens) {
     if (docTokens == 0) {
       return 0f;
     }

@@ -31,11 +31,20 @@ class StoredTokenMatrixTest {
   @Test
   void rejectsWrongDimensionAndTruncatedValues() {
     byte[] value = StoredTokenMatrix.encodeFloat32(TokenMatrix.of(new float[][] {{1, 2, 3}}));
-    var e = assertThrows(StoredTokenMatrix.CorruptTokenMatrixException.class, () -> StoredTokenMatrix.tokens(value, 0, value.length, 4));
+    var e =
+        assertThrows(
+            StoredTokenMatrix.CorruptTokenMatrixException.class,
+            () -> StoredTokenMatrix.tokens(value, 0, value.length, 4));
     assertTrue(e.getMessage().contains("dimension 3"), e.getMessage());
-    assertThrows(StoredTokenMatrix.CorruptTokenMatrixException.class, () -> StoredTokenMatrix.tokens(value, 0, value.length - 4, 3));
-    assertThrows(StoredTokenMatrix.CorruptTokenMatrixException.class, () -> StoredTokenMatrix.tokens(value, 0, 5, 3));
+    assertThrows(
+        StoredTokenMatrix.CorruptTokenMatrixException.class,
+        () -> StoredTokenMatrix.tokens(value, 0, value.length - 4, 3));
+    assertThrows(
+        StoredTokenMatrix.CorruptTokenMatrixException.class,
+        () -> StoredTokenMatrix.tokens(value, 0, 5, 3));
     value[0] = 9;
-    assertThrows(StoredTokenMatrix.CorruptTokenMatrixException.class, () -> StoredTokenMatrix.tokens(value, 0, value.length, 3));
+    assertThrows(
+        StoredTokenMatrix.CorruptTokenMatrixException.class,
+        () -> StoredTokenMatrix.tokens(value, 0, value.length, 3));
   }
 }

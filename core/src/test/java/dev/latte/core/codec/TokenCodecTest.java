@@ -20,8 +20,10 @@ class TokenCodecTest {
   static final int[] DIMS = {1, 3, 63, 64, 65, 96, 128, 384, 385};
   static final int[] TOKENS = {0, 1, 2, 7, 300};
 
-  private static final VarHandle FLOAT_LE = MethodHandles.byteArrayViewVarHandle(float[].class, ByteOrder.LITTLE_ENDIAN);
-  private static final VarHandle LONG_LE = MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
+  private static final VarHandle FLOAT_LE =
+      MethodHandles.byteArrayViewVarHandle(float[].class, ByteOrder.LITTLE_ENDIAN);
+  private static final VarHandle LONG_LE =
+      MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
 
   /** Unit rows; a few exact zeros, signed zeros and tiny values to reach the codecs' edge cases. */
   static TokenMatrix unitRows(Random rnd, int rows, int dim) {
@@ -42,8 +44,10 @@ class TokenCodecTest {
   /** Encodes, copies into a larger buffer at an odd offset, reads the header and decodes. */
   private static TokenMatrix roundTrip(TokenCodec codec, TokenMatrix m) {
     byte[] value = codec.encode(m);
-    assertEquals(StoredTokenMatrix.HEADER_BYTES + codec.payloadBytes(m.rows(), m.dim()), value.length);
-    assertEquals(codec.payloadBytes(m.rows(), m.dim()), (long) m.rows() * codec.bytesPerToken(m.dim()));
+    assertEquals(
+        StoredTokenMatrix.HEADER_BYTES + codec.payloadBytes(m.rows(), m.dim()), value.length);
+    assertEquals(
+        codec.payloadBytes(m.rows(), m.dim()), (long) m.rows() * codec.bytesPerToken(m.dim()));
     byte[] padded = new byte[value.length + 11];
     System.arraycopy(value, 0, padded, 5, value.length);
     Header h = StoredTokenMatrix.header(padded, 5, value.length, m.dim());
@@ -77,7 +81,9 @@ class TokenCodecTest {
           // Round to nearest with 11 significant bits: relative error <= 2^-11 for normal halves;
           // below 2^-14 halves are subnormal with absolute spacing 2^-24, so error <= 2^-25.
           float bound = Math.max(Math.abs(x) * 0x1p-11f, 0x1p-25f);
-          assertTrue(Math.abs(back.data()[i] - x) <= bound, "dim=" + dim + " value " + x + " -> " + back.data()[i]);
+          assertTrue(
+              Math.abs(back.data()[i] - x) <= bound,
+              "dim=" + dim + " value " + x + " -> " + back.data()[i]);
           assertEquals(Float.float16ToFloat(Float.floatToFloat16(x)), back.data()[i]);
         }
       }
@@ -95,14 +101,18 @@ class TokenCodecTest {
         for (int t = 0; t < tokens; t++) {
           float maxAbs = 0f;
           for (int d = 0; d < dim; d++) maxAbs = Math.max(maxAbs, Math.abs(m.get(t, d)));
-          float scale = (float) FLOAT_LE.get(value, StoredTokenMatrix.HEADER_BYTES + t * Float.BYTES);
+          float scale =
+              (float) FLOAT_LE.get(value, StoredTokenMatrix.HEADER_BYTES + t * Float.BYTES);
           assertEquals(maxAbs / 127f, scale, "scales come first, one per token");
           for (int d = 0; d < dim; d++) {
             float x = m.get(t, d);
-            // Rounding to the nearest code costs at most scale/2; the float arithmetic of x/scale and
+            // Rounding to the nearest code costs at most scale/2; the float arithmetic of x/scale
+            // and
             // code*scale adds a few ulps of x.
             float bound = scale / 2 * (1 + 0x1p-20f) + 2 * Math.ulp(x);
-            assertTrue(Math.abs(back.get(t, d) - x) <= bound, "dim=" + dim + " t=" + t + " d=" + d + ": " + x + " -> " + back.get(t, d));
+            assertTrue(
+                Math.abs(back.get(t, d) - x) <= bound,
+                "dim=" + dim + " t=" + t + " d=" + d + ": " + x + " -> " + back.get(t, d));
           }
           // The largest magnitude is representable exactly up to rounding: its code is +-127.
           assertTrue(maxAbs == 0f || hasCode127(value, tokens, dim, t));
@@ -139,7 +149,9 @@ class TokenCodecTest {
             norm += back.get(t, d) * back.get(t, d);
           }
           assertEquals(1.0, norm, 1e-5);
-          long last = (long) LONG_LE.get(value, StoredTokenMatrix.HEADER_BYTES + (t * words + words - 1) * 8);
+          long last =
+              (long)
+                  LONG_LE.get(value, StoredTokenMatrix.HEADER_BYTES + (t * words + words - 1) * 8);
           if (dim % 64 != 0) {
             assertEquals(0L, last >>> (dim % 64), "padding bits above dim are 0");
           }
@@ -154,7 +166,8 @@ class TokenCodecTest {
 
     byte[] f16 = TokenCodec.FLOAT16.encode(m);
     assertArrayEquals(
-        new byte[] {1, 1, 3, 0, 2, 0, 0, 0, 0x00, 0x3C, 0x00, (byte) 0xB8, 0, 0, 0, 0, 0, 0, 0, 0}, f16);
+        new byte[] {1, 1, 3, 0, 2, 0, 0, 0, 0x00, 0x3C, 0x00, (byte) 0xB8, 0, 0, 0, 0, 0, 0, 0, 0},
+        f16);
 
     byte[] i8 = TokenCodec.INT8.encode(m);
     assertEquals(StoredTokenMatrix.HEADER_BYTES + 2 * 4 + 2 * 3, i8.length);
@@ -174,7 +187,9 @@ class TokenCodecTest {
     assertEquals(3, bit[1]);
     assertEquals(65, bit[2]);
     // Word 0: bits 1 and 8, least significant first, little-endian; word 1: bit 0 (dimension 64).
-    assertArrayEquals(new byte[] {2, 1, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0}, java.util.Arrays.copyOfRange(bit, 8, 24));
+    assertArrayEquals(
+        new byte[] {2, 1, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0},
+        java.util.Arrays.copyOfRange(bit, 8, 24));
   }
 
   @Test
@@ -189,7 +204,9 @@ class TokenCodecTest {
     assertEquals(2, TokenCodec.INT8.id());
     assertEquals(3, TokenCodec.BIT.id());
     var e = assertThrows(IllegalArgumentException.class, () -> TokenCodec.fromName("int4"));
-    assertTrue(e.getMessage().contains("'int4'") && e.getMessage().contains("float32, float16, int8, bit"), e.getMessage());
+    assertTrue(
+        e.getMessage().contains("'int4'") && e.getMessage().contains("float32, float16, int8, bit"),
+        e.getMessage());
     var c = assertThrows(CorruptTokenMatrixException.class, () -> TokenCodec.fromId(9));
     assertTrue(c.getMessage().contains("9") && c.getMessage().contains("3=bit"), c.getMessage());
   }
@@ -199,31 +216,53 @@ class TokenCodecTest {
     TokenMatrix m = TokenMatrix.of(new float[][] {{0.6f, 0.8f, 0f}, {1f, 0f, 0f}});
     for (TokenCodec codec : TokenCodec.values()) {
       byte[] value = codec.encode(m);
-      var dim = assertThrows(CorruptTokenMatrixException.class, () -> StoredTokenMatrix.header(value, 0, value.length, 4));
+      var dim =
+          assertThrows(
+              CorruptTokenMatrixException.class,
+              () -> StoredTokenMatrix.header(value, 0, value.length, 4));
       assertTrue(dim.getMessage().contains("dimension 3"), dim.getMessage());
-      var truncated = assertThrows(CorruptTokenMatrixException.class, () -> StoredTokenMatrix.header(value, 0, value.length - 1, 3));
+      var truncated =
+          assertThrows(
+              CorruptTokenMatrixException.class,
+              () -> StoredTokenMatrix.header(value, 0, value.length - 1, 3));
       assertTrue(truncated.getMessage().contains(codec.cliName()), truncated.getMessage());
-      assertThrows(CorruptTokenMatrixException.class, () -> StoredTokenMatrix.header(value, 0, 7, 3));
+      assertThrows(
+          CorruptTokenMatrixException.class, () -> StoredTokenMatrix.header(value, 0, 7, 3));
 
       byte[] unknownCodec = value.clone();
       unknownCodec[1] = (byte) 200;
-      var id = assertThrows(CorruptTokenMatrixException.class, () -> StoredTokenMatrix.header(unknownCodec, 0, value.length, 3));
+      var id =
+          assertThrows(
+              CorruptTokenMatrixException.class,
+              () -> StoredTokenMatrix.header(unknownCodec, 0, value.length, 3));
       assertTrue(id.getMessage().contains("codec id 200"), id.getMessage());
 
       byte[] version = value.clone();
       version[0] = 2;
-      var v = assertThrows(CorruptTokenMatrixException.class, () -> StoredTokenMatrix.header(version, 0, value.length, 3));
+      var v =
+          assertThrows(
+              CorruptTokenMatrixException.class,
+              () -> StoredTokenMatrix.header(version, 0, value.length, 3));
       assertTrue(v.getMessage().contains("version 2"), v.getMessage());
 
       byte[] negative = value.clone();
       negative[7] = (byte) 0x80;
-      assertThrows(CorruptTokenMatrixException.class, () -> StoredTokenMatrix.header(negative, 0, value.length, 3));
+      assertThrows(
+          CorruptTokenMatrixException.class,
+          () -> StoredTokenMatrix.header(negative, 0, value.length, 3));
 
-      // The float32-only entry point keeps rejecting other codecs; a codec decodes only its own values.
+      // The float32-only entry point keeps rejecting other codecs; a codec decodes only its own
+      // values.
       if (codec != TokenCodec.FLOAT32) {
-        var notFloat = assertThrows(CorruptTokenMatrixException.class, () -> StoredTokenMatrix.tokens(value, 0, value.length, 3));
+        var notFloat =
+            assertThrows(
+                CorruptTokenMatrixException.class,
+                () -> StoredTokenMatrix.tokens(value, 0, value.length, 3));
         assertTrue(notFloat.getMessage().contains("not float32"), notFloat.getMessage());
-        var wrong = assertThrows(CorruptTokenMatrixException.class, () -> TokenCodec.FLOAT32.decode(value, 0, value.length, 3));
+        var wrong =
+            assertThrows(
+                CorruptTokenMatrixException.class,
+                () -> TokenCodec.FLOAT32.decode(value, 0, value.length, 3));
         assertTrue(wrong.getMessage().contains(codec.cliName()), wrong.getMessage());
       } else {
         assertEquals(2, StoredTokenMatrix.tokens(value, 0, value.length, 3));

@@ -47,7 +47,9 @@ class CodecKernelTest {
      */
     float reference(TokenMatrix query, TokenMatrix doc) {
       TokenMatrix q = this == HAMMING ? decodedSigns(query) : query;
-      TokenMatrix d = codec.decodePayload(codec.encode(doc), StoredTokenMatrix.HEADER_BYTES, doc.rows(), doc.dim());
+      TokenMatrix d =
+          codec.decodePayload(
+              codec.encode(doc), StoredTokenMatrix.HEADER_BYTES, doc.rows(), doc.dim());
       return MaxSimKernels.scalar().maxSim(q, d);
     }
   }
@@ -57,10 +59,13 @@ class CodecKernelTest {
   }
 
   static TokenMatrix decodedSigns(TokenMatrix m) {
-    return TokenCodec.BIT.decodePayload(TokenCodec.BIT.encode(m), StoredTokenMatrix.HEADER_BYTES, m.rows(), m.dim());
+    return TokenCodec.BIT.decodePayload(
+        TokenCodec.BIT.encode(m), StoredTokenMatrix.HEADER_BYTES, m.rows(), m.dim());
   }
 
-  /** A stored value placed at an offset inside a larger buffer, as a BytesRef from doc values is. */
+  /**
+   * A stored value placed at an offset inside a larger buffer, as a BytesRef from doc values is.
+   */
   record Placed(byte[] bytes, int payloadOffset) {
     static Placed of(Random rnd, byte[] value) {
       int offset = rnd.nextInt(13);
@@ -73,12 +78,12 @@ class CodecKernelTest {
 
   /**
    * Both sides sum the same dim products (the same decoded values times the same query values) in a
-   * different order (lane layout, FMA vs multiply-add, per-byte partial sums for bit). Recursive float
-   * summation of n terms errs by at most (n-1)·2^-24·sum|terms| per side, and sum|q_d·d_d| <= |q|·|d|
-   * = 1 for unit rows (<= 1.01 for int8's rounded rows), so one query token's best dot differs by at
-   * most dim·2^-23 (the max of values each within that bound is within it too); the sum over qt
-   * tokens adds qt·2^-24·qt. The factor 2 covers int8's norm slack. A lost dimension or token costs
-   * ~1/dim per query token, far above this.
+   * different order (lane layout, FMA vs multiply-add, per-byte partial sums for bit). Recursive
+   * float summation of n terms errs by at most (n-1)·2^-24·sum|terms| per side, and sum|q_d·d_d| <=
+   * |q|·|d| = 1 for unit rows (<= 1.01 for int8's rounded rows), so one query token's best dot
+   * differs by at most dim·2^-23 (the max of values each within that bound is within it too); the
+   * sum over qt tokens adds qt·2^-24·qt. The factor 2 covers int8's norm slack. A lost dimension or
+   * token costs ~1/dim per query token, far above this.
    */
   static float orderTolerance(int qt, int dim) {
     return 2f * qt * (dim + qt) * 0x1p-23f;
@@ -101,19 +106,45 @@ class CodecKernelTest {
             Placed p = Placed.of(rnd, m.codec.encode(d));
             String where = m + " dim=" + dim + " q=" + qt + " d=" + dt;
             switch (m) {
-              case FLOAT32 -> assertEquals(scalar.maxSimFloat32(ps, p.bytes, p.payloadOffset, dt), panama.maxSimFloat32(pp, p.bytes, p.payloadOffset, dt), orderTolerance(qt, dim), where);
-              case FLOAT16 -> assertEquals(scalar.maxSimFloat16(ps, p.bytes, p.payloadOffset, dt), panama.maxSimFloat16(pp, p.bytes, p.payloadOffset, dt), orderTolerance(qt, dim), where);
-              case INT8 -> assertEquals(scalar.maxSimInt8(ps, p.bytes, p.payloadOffset, dt), panama.maxSimInt8(pp, p.bytes, p.payloadOffset, dt), orderTolerance(qt, dim), where);
-              case BIT -> assertEquals(scalar.maxSimBit(ps, p.bytes, p.payloadOffset, dt), panama.maxSimBit(pp, p.bytes, p.payloadOffset, dt), orderTolerance(qt, dim), where);
-              // Hamming distances are integers and both kernels round their exact sum once: identical.
-              case HAMMING -> assertEquals(scalar.maxSimHamming(bs, p.bytes, p.payloadOffset, dt), panama.maxSimHamming(bp, p.bytes, p.payloadOffset, dt), where);
+              case FLOAT32 ->
+                  assertEquals(
+                      scalar.maxSimFloat32(ps, p.bytes, p.payloadOffset, dt),
+                      panama.maxSimFloat32(pp, p.bytes, p.payloadOffset, dt),
+                      orderTolerance(qt, dim),
+                      where);
+              case FLOAT16 ->
+                  assertEquals(
+                      scalar.maxSimFloat16(ps, p.bytes, p.payloadOffset, dt),
+                      panama.maxSimFloat16(pp, p.bytes, p.payloadOffset, dt),
+                      orderTolerance(qt, dim),
+                      where);
+              case INT8 ->
+                  assertEquals(
+                      scalar.maxSimInt8(ps, p.bytes, p.payloadOffset, dt),
+                      panama.maxSimInt8(pp, p.bytes, p.payloadOffset, dt),
+                      orderTolerance(qt, dim),
+                      where);
+              case BIT ->
+                  assertEquals(
+                      scalar.maxSimBit(ps, p.bytes, p.payloadOffset, dt),
+                      panama.maxSimBit(pp, p.bytes, p.payloadOffset, dt),
+                      orderTolerance(qt, dim),
+                      where);
+              // Hamming distances are integers and both kernels round their exact sum once:
+              // identical.
+              case HAMMING ->
+                  assertEquals(
+                      scalar.maxSimHamming(bs, p.bytes, p.payloadOffset, dt),
+                      panama.maxSimHamming(bp, p.bytes, p.payloadOffset, dt),
+                      where);
             }
             compared++;
           }
         }
       }
     }
-    assertEquals(DIMS.length * QUERY_TOKENS.length * DOC_TOKENS.length * Method.values().length, compared);
+    assertEquals(
+        DIMS.length * QUERY_TOKENS.length * DOC_TOKENS.length * Method.values().length, compared);
   }
 
   @Test
@@ -129,7 +160,11 @@ class CodecKernelTest {
               Placed p = Placed.of(rnd, m.codec.encode(d));
               // For hamming the reference multiplies decoded signs (±1/sqrt(dim) rounded to float),
               // so each product carries one more rounding: still within the order tolerance.
-              assertEquals(m.reference(q, d), m.score(k, q, p.bytes, p.payloadOffset, dt), orderTolerance(qt, dim), k.name() + " " + m + " dim=" + dim + " q=" + qt + " d=" + dt);
+              assertEquals(
+                  m.reference(q, d),
+                  m.score(k, q, p.bytes, p.payloadOffset, dt),
+                  orderTolerance(qt, dim),
+                  k.name() + " " + m + " dim=" + dim + " q=" + qt + " d=" + dt);
             }
           }
         }
@@ -145,21 +180,32 @@ class CodecKernelTest {
     TokenMatrix d = random(rnd, 31, 96);
     for (Method m : List.of(Method.FLOAT32, Method.FLOAT16, Method.INT8, Method.BIT)) {
       byte[] value = m.codec.encode(d);
-      assertEquals(m.reference(q, d), m.score(scalar, q, value, StoredTokenMatrix.HEADER_BYTES, 31), 0f, m.toString());
+      assertEquals(
+          m.reference(q, d),
+          m.score(scalar, q, value, StoredTokenMatrix.HEADER_BYTES, 31),
+          0f,
+          m.toString());
     }
   }
 
   @Test
   void hammingIsTheCosineOfTheSignVectors() {
     // dim 4: query signs (+,+,+,+); document tokens (+,+,-,-) and (-,-,-,-): hamming 2 and 4.
-    TokenMatrix q = TokenMatrix.of(new float[][] {{0.5f, 0.5f, 0.5f, 0.5f}, {-0.5f, -0.5f, -0.5f, -0.5f}});
-    TokenMatrix d = TokenMatrix.of(new float[][] {{0.5f, 0.5f, -0.5f, -0.5f}, {-0.5f, -0.5f, -0.5f, -0.5f}});
+    TokenMatrix q =
+        TokenMatrix.of(new float[][] {{0.5f, 0.5f, 0.5f, 0.5f}, {-0.5f, -0.5f, -0.5f, -0.5f}});
+    TokenMatrix d =
+        TokenMatrix.of(new float[][] {{0.5f, 0.5f, -0.5f, -0.5f}, {-0.5f, -0.5f, -0.5f, -0.5f}});
     byte[] value = TokenCodec.BIT.encode(d);
     for (MaxSimKernel k : kernels()) {
       // token 0: max((4-4)/4, (4-8)/4) = 0; token 1: max(0, (4-0)/4) = 1.
-      assertEquals(1f, k.maxSimHamming(k.prepareBits(q), value, StoredTokenMatrix.HEADER_BYTES, 2), k.name());
-      // asymmetric: token 0 · (1,1,-1,-1)/2 = 0, · (-1,-1,-1,-1)/2 = -1 -> 0; token 1: 0 and 1 -> 1.
-      assertEquals(1f, k.maxSimBit(k.prepare(q), value, StoredTokenMatrix.HEADER_BYTES, 2), 1e-6f, k.name());
+      assertEquals(
+          1f,
+          k.maxSimHamming(k.prepareBits(q), value, StoredTokenMatrix.HEADER_BYTES, 2),
+          k.name());
+      // asymmetric: token 0 · (1,1,-1,-1)/2 = 0, · (-1,-1,-1,-1)/2 = -1 -> 0; token 1: 0 and 1 ->
+      // 1.
+      assertEquals(
+          1f, k.maxSimBit(k.prepare(q), value, StoredTokenMatrix.HEADER_BYTES, 2), 1e-6f, k.name());
     }
   }
 
@@ -172,17 +218,19 @@ class CodecKernelTest {
         for (Method m : Method.values()) {
           byte[] value = m.codec.encode(TokenMatrix.empty(dim));
           assertEquals(StoredTokenMatrix.HEADER_BYTES, value.length);
-          assertEquals(0f, m.score(k, q, value, StoredTokenMatrix.HEADER_BYTES, 0), k.name() + " " + m);
+          assertEquals(
+              0f, m.score(k, q, value, StoredTokenMatrix.HEADER_BYTES, 0), k.name() + " " + m);
         }
       }
     }
   }
 
   /**
-   * float16 and int8 stay close to float32 MaxSim, with bounds from the codec errors: per query token
-   * the best dot moves by at most max over document tokens of sum_d |q_d|·|x_d - x'_d| (a max of
-   * values each within e of another max is within e of it). float16: |x - x'| <= 2^-11|x| + 2^-25,
-   * so <= 2^-11 + 2^-25·|q|_1 per token. int8: |x - x'| <= scale_j/2, so <= |q|_1 · max_j scale_j/2.
+   * float16 and int8 stay close to float32 MaxSim, with bounds from the codec errors: per query
+   * token the best dot moves by at most max over document tokens of sum_d |q_d|·|x_d - x'_d| (a max
+   * of values each within e of another max is within e of it). float16: |x - x'| <= 2^-11|x| +
+   * 2^-25, so <= 2^-11 + 2^-25·|q|_1 per token. int8: |x - x'| <= scale_j/2, so <= |q|_1 · max_j
+   * scale_j/2.
    */
   @Test
   void float16AndInt8MaxSimStayWithinTheirErrorBoundsOfFloat32() {
@@ -214,17 +262,20 @@ class CodecKernelTest {
         int8Error += Math.abs(exact - int8);
         int8Bound += sumL1 * maxHalfScale;
       }
-      // Rounding errors of random sign mostly cancel: the typical error is far below the worst case.
-      assertTrue(int8Error < 0.1 * int8Bound, "int8 dim=" + dim + " mean error " + int8Error / 20 + " bound " + int8Bound / 20);
+      // Rounding errors of random sign mostly cancel: the typical error is far below the worst
+      // case.
+      assertTrue(
+          int8Error < 0.1 * int8Bound,
+          "int8 dim=" + dim + " mean error " + int8Error / 20 + " bound " + int8Bound / 20);
     }
   }
 
   /**
-   * On clustered data (each document's tokens gathered around its own three topic centres, each query
-   * drawn around one document's centres) the bit codec ranks like float32. The noise (per-dimension
-   * sigma 0.25, cosine to the centre about 0.3) is chosen so that float still finds every query's
-   * document but the binary scores do not always: the test measures agreement rather than passing
-   * trivially, and asymmetric scoring must agree at least as often as hamming.
+   * On clustered data (each document's tokens gathered around its own three topic centres, each
+   * query drawn around one document's centres) the bit codec ranks like float32. The noise
+   * (per-dimension sigma 0.25, cosine to the centre about 0.3) is chosen so that float still finds
+   * every query's document but the binary scores do not always: the test measures agreement rather
+   * than passing trivially, and asymmetric scoring must agree at least as often as hamming.
    */
   @Test
   void bitScoringRanksClusteredDocumentsLikeFloat() {
@@ -234,7 +285,8 @@ class CodecKernelTest {
     TokenMatrix[] docMatrices = new TokenMatrix[docs];
     byte[][] bits = new byte[docs][];
     for (int i = 0; i < docs; i++) {
-      centres[i] = new TokenMatrix[] {random(rnd, 1, dim), random(rnd, 1, dim), random(rnd, 1, dim)};
+      centres[i] =
+          new TokenMatrix[] {random(rnd, 1, dim), random(rnd, 1, dim), random(rnd, 1, dim)};
       docMatrices[i] = around(rnd, centres[i], 40, 0.25f);
       bits[i] = TokenCodec.BIT.encode(docMatrices[i]);
     }
@@ -249,10 +301,20 @@ class CodecKernelTest {
       for (int i = 0; i < docs; i++) {
         float f = k.maxSim(pq, docMatrices[i].data(), 0, docMatrices[i].rows());
         float b = k.maxSimBit(pq, bits[i], StoredTokenMatrix.HEADER_BYTES, docMatrices[i].rows());
-        float h = k.maxSimHamming(pb, bits[i], StoredTokenMatrix.HEADER_BYTES, docMatrices[i].rows());
-        if (f > sf) { sf = f; bestFloat = i; }
-        if (b > sb) { sb = b; bestBit = i; }
-        if (h > sh) { sh = h; bestHamming = i; }
+        float h =
+            k.maxSimHamming(pb, bits[i], StoredTokenMatrix.HEADER_BYTES, docMatrices[i].rows());
+        if (f > sf) {
+          sf = f;
+          bestFloat = i;
+        }
+        if (b > sb) {
+          sb = b;
+          bestBit = i;
+        }
+        if (h > sh) {
+          sh = h;
+          bestHamming = i;
+        }
       }
       assertEquals(n % docs, bestFloat, "float finds the document the query was drawn from");
       if (bestBit == bestFloat) bitAgrees++;
@@ -264,13 +326,16 @@ class CodecKernelTest {
     assertTrue(bitAgrees >= hammingAgrees, "the float query keeps information hamming throws away");
   }
 
-  /** {@code rows} unit vectors, each a random centre plus Gaussian noise of the given per-dim sigma. */
+  /**
+   * {@code rows} unit vectors, each a random centre plus Gaussian noise of the given per-dim sigma.
+   */
   private static TokenMatrix around(Random rnd, TokenMatrix[] centres, int rows, float sigma) {
     int dim = centres[0].dim();
     float[] data = new float[rows * dim];
     for (int r = 0; r < rows; r++) {
       TokenMatrix c = centres[rnd.nextInt(centres.length)];
-      for (int x = 0; x < dim; x++) data[r * dim + x] = c.get(0, x) + sigma * (float) rnd.nextGaussian();
+      for (int x = 0; x < dim; x++)
+        data[r * dim + x] = c.get(0, x) + sigma * (float) rnd.nextGaussian();
     }
     TokenMatrix.normalizeRows(data, rows, dim);
     return new TokenMatrix(data, rows, dim);
@@ -301,7 +366,15 @@ class CodecKernelTest {
       for (int i = 0; i < 20_000; i++) {
         int again = score.getAsInt();
         if (again != first) {
-          throw new AssertionError(m + " changed from " + Float.intBitsToFloat(first) + " to " + Float.intBitsToFloat(again) + " after " + i + " calls");
+          throw new AssertionError(
+              m
+                  + " changed from "
+                  + Float.intBitsToFloat(first)
+                  + " to "
+                  + Float.intBitsToFloat(again)
+                  + " after "
+                  + i
+                  + " calls");
         }
       }
     }
@@ -317,7 +390,10 @@ class CodecKernelTest {
     float[] out = new float[65536];
     PanamaMaxSimKernel.widenHalves(bytes, 3, 65536, out);
     for (int h = 0; h < 65536; h++) {
-      assertEquals(Float.floatToRawIntBits(Float.float16ToFloat((short) h)), Float.floatToRawIntBits(out[h]), "half bits 0x" + Integer.toHexString(h));
+      assertEquals(
+          Float.floatToRawIntBits(Float.float16ToFloat((short) h)),
+          Float.floatToRawIntBits(out[h]),
+          "half bits 0x" + Integer.toHexString(h));
     }
   }
 
@@ -331,14 +407,18 @@ class CodecKernelTest {
         float[] out = new float[count + 3];
         PanamaMaxSimKernel.widenCodes(bytes, from, count, 0.0123f, out, 2);
         for (int i = 0; i < count; i++) {
-          assertEquals(bytes[from + i] * 0.0123f, out[2 + i], "count=" + count + " from=" + from + " i=" + i);
+          assertEquals(
+              bytes[from + i] * 0.0123f,
+              out[2 + i],
+              "count=" + count + " from=" + from + " i=" + i);
         }
       }
     }
   }
 
   private static MaxSimKernel panama() {
-    return MaxSimKernels.panama().orElseThrow(() -> new AssertionError("run tests with --add-modules jdk.incubator.vector"));
+    return MaxSimKernels.panama()
+        .orElseThrow(() -> new AssertionError("run tests with --add-modules jdk.incubator.vector"));
   }
 
   private static MaxSimKernel[] kernels() {

@@ -51,7 +51,9 @@ class MaxSimKernelTest {
   void vectorKernelAgreesWithScalarOnAwkwardSizes() {
     MaxSimKernel scalar = MaxSimKernels.scalar();
     MaxSimKernel panama =
-        MaxSimKernels.panama().orElseThrow(() -> new AssertionError("run tests with --add-modules jdk.incubator.vector"));
+        MaxSimKernels.panama()
+            .orElseThrow(
+                () -> new AssertionError("run tests with --add-modules jdk.incubator.vector"));
     Random rnd = new Random(42);
     int compared = 0;
     for (int dim : DIMS) {
@@ -68,7 +70,8 @@ class MaxSimKernelTest {
           System.arraycopy(d.data(), 0, buffer, offset, d.data().length);
           float expected = scalar.maxSim(ps, buffer, offset, dt);
           float actual = panama.maxSim(pp, buffer, offset, dt);
-          assertEquals(expected, actual, 1e-4f * Math.max(1, qt), "dim=" + dim + " q=" + qt + " d=" + dt);
+          assertEquals(
+              expected, actual, 1e-4f * Math.max(1, qt), "dim=" + dim + " q=" + qt + " d=" + dt);
           compared++;
         }
       }

@@ -12,8 +12,9 @@ import jdk.incubator.vector.VectorSpecies;
  * matrix; then, for four rows and {@code 2 L} columns at a time (L = lanes of the preferred double
  * species, 8 with AVX-512), eight vector accumulators stay in registers for the whole walk over the
  * dimensions, each step one broadcast per row and one FMA per accumulator. The columns left over at
- * the end of a block row go through a masked single-vector loop. The accumulation order per entry is
- * the contract's ascending {@code d}, so the result is bit-identical to {@link ScalarGramKernel}.
+ * the end of a block row go through a masked single-vector loop. The accumulation order per entry
+ * is the contract's ascending {@code d}, so the result is bit-identical to {@link
+ * ScalarGramKernel}.
  */
 final class PanamaGramKernel implements GramKernel {
 
@@ -26,7 +27,8 @@ final class PanamaGramKernel implements GramKernel {
   }
 
   @Override
-  public void upperGram(float[] data, int rowOffset, int m, int dim, double[] gram, TokenPooler.Workspace ws) {
+  public void upperGram(
+      float[] data, int rowOffset, int m, int dim, double[] gram, TokenPooler.Workspace ws) {
     double[] xt = ws.transposedDoubles(m * dim);
     for (int j = 0; j < m; j++) {
       int src = (rowOffset + j) * dim;

@@ -15,7 +15,8 @@ final class ScalarGramKernel implements GramKernel {
   }
 
   @Override
-  public void upperGram(float[] data, int rowOffset, int m, int dim, double[] gram, TokenPooler.Workspace ws) {
+  public void upperGram(
+      float[] data, int rowOffset, int m, int dim, double[] gram, TokenPooler.Workspace ws) {
     // float[], not double[]: the values are floats anyway (widening is exact), and C2 only
     // vectorises the loop below when it can prove the transposed matrix does not alias the double[]
     // accumulators, which a different element type guarantees (about 3x faster).

@@ -10,13 +10,13 @@ import java.util.Arrays;
  * <h2>What</h2>
  *
  * <p>The published method is "token pooling" (Clavié, Chaffin, Adams, <i>Reducing the Footprint of
- * Multi-Vector Retrieval with Minimal Performance Impact via Token Pooling</i>, 2024, arXiv:2409.14683;
- * shipped in RAGatouille, PyLate and colpali-engine): hierarchical agglomerative clustering with
- * Ward linkage of a document's token vectors, the number of clusters set from a pool factor, each
- * cluster mean-pooled and L2 re-normalised, the first token (ColBERT's marker / {@code [CLS]}-like
- * token) kept out of the clustering. Storage and MaxSim cost drop by about the pool factor while
- * retrieval quality barely moves, because late interaction only keeps each query token's best match
- * and near-duplicate document tokens are redundant for that.
+ * Multi-Vector Retrieval with Minimal Performance Impact via Token Pooling</i>, 2024,
+ * arXiv:2409.14683; shipped in RAGatouille, PyLate and colpali-engine): hierarchical agglomerative
+ * clustering with Ward linkage of a document's token vectors, the number of clusters set from a
+ * pool factor, each cluster mean-pooled and L2 re-normalised, the first token (ColBERT's marker /
+ * {@code [CLS]}-like token) kept out of the clustering. Storage and MaxSim cost drop by about the
+ * pool factor while retrieval quality barely moves, because late interaction only keeps each query
+ * token's best match and near-duplicate document tokens are redundant for that.
  *
  * <p>The exact rule implemented here, for a document of {@code n} rows and pool factor {@code p}:
  *
@@ -32,11 +32,11 @@ import java.util.Arrays;
  * </ul>
  *
  * <p>So {@code pooledRows(n) = kept + ceil((n - kept) / p)}; with the first row protected and
- * {@code n > 1} that is {@code 1 + ceil((n - 1) / p)}. Differences from the Python
- * implementations, on purpose: they use {@code max(floor(m / p), 1)} clusters (this class rounds up,
- * so it never pools harder than asked), and they hand scipy the square {@code 1 - cosine} matrix as
- * if it were observation vectors; this class runs Ward on the token vectors themselves, which is the
- * method as described.
+ * {@code n > 1} that is {@code 1 + ceil((n - 1) / p)}. Differences from the Python implementations,
+ * on purpose: they use {@code max(floor(m / p), 1)} clusters (this class rounds up, so it never
+ * pools harder than asked), and they hand scipy the square {@code 1 - cosine} matrix as if it were
+ * observation vectors; this class runs Ward on the token vectors themselves, which is the method as
+ * described.
  *
  * <h2>How</h2>
  *
@@ -44,8 +44,8 @@ import java.util.Arrays;
  *   <li>Squared Euclidean distances {@code ||a-b||² = |a|² + |b|² - 2 a·b} between all clusterable
  *       rows, from one Gram matrix in double precision (products of floats are exact in double, so
  *       the only rounding is the accumulation; norms are computed, not assumed to be 1). The Gram
- *       step is a {@link GramKernel}: Vector API when {@code jdk.incubator.vector} is present, plain
- *       Java otherwise, bit-identical either way.
+ *       step is a {@link GramKernel}: Vector API when {@code jdk.incubator.vector} is present,
+ *       plain Java otherwise, bit-identical either way.
  *   <li>The full Ward dendrogram by the nearest-neighbour-chain algorithm with Lance–Williams
  *       updates {@code D(i∪j,x) = ((ni+nx) D(i,x) + (nj+nx) D(j,x) - nx D(i,j)) / (ni+nj+nx)}. With
  *       singleton distances {@code D = ||a-b||²} this keeps {@code D(A,B) = 2 |A||B|/(|A|+|B|)
@@ -54,30 +54,32 @@ import java.util.Arrays;
  *       {@link #cutDendrogram}) with union-find.
  * </ol>
  *
- * <p>Why this equals the textbook algorithm (repeatedly merge the pair of clusters with the smallest
- * Ward cost, stop at {@code k} clusters), ties included:
+ * <p>Why this equals the textbook algorithm (repeatedly merge the pair of clusters with the
+ * smallest Ward cost, stop at {@code k} clusters), ties included:
  *
  * <ul>
- *   <li><b>Ties.</b> Pairs are ordered by the strict total order {@code (D(A,B), min(a,b), max(a,b))}
- *       where {@code a}, {@code b} are the clusters' smallest member indices (a cluster lives in the
- *       slot of its smallest member). The reference greedy algorithm breaks ties the same way: among
- *       pairs of equal cost, the lexicographically smallest pair of smallest members.
+ *   <li><b>Ties.</b> Pairs are ordered by the strict total order {@code (D(A,B), min(a,b),
+ *       max(a,b))} where {@code a}, {@code b} are the clusters' smallest member indices (a cluster
+ *       lives in the slot of its smallest member). The reference greedy algorithm breaks ties the
+ *       same way: among pairs of equal cost, the lexicographically smallest pair of smallest
+ *       members.
  *   <li><b>NN-chain finds the greedy dendrogram.</b> Ward is <i>reducible</i>: if {@code D(i,j) <=
  *       min(D(i,x), D(j,x))} then {@code D(i∪j,x) >= min(D(i,x), D(j,x))}, with equality only when
- *       {@code D(i,x) = D(j,x) = D(i,j)}; in that case the merged cluster inherits the smaller slot,
- *       so the tie-broken order is reducible as well. Under a reducible strict order, merging a
- *       pair of reciprocal nearest neighbours cannot bring the merged cluster closer to any third
- *       cluster than its parts were, so every other reciprocal pair stays reciprocal and every other
- *       chain link stays valid; the greedy algorithm merges every reciprocal pair eventually, and
- *       NN-chain yields exactly the greedy set of merges (Murtagh 1983; Müllner 2011, "Modern
+ *       {@code D(i,x) = D(j,x) = D(i,j)}; in that case the merged cluster inherits the smaller
+ *       slot, so the tie-broken order is reducible as well. Under a reducible strict order, merging
+ *       a pair of reciprocal nearest neighbours cannot bring the merged cluster closer to any third
+ *       cluster than its parts were, so every other reciprocal pair stays reciprocal and every
+ *       other chain link stays valid; the greedy algorithm merges every reciprocal pair eventually,
+ *       and NN-chain yields exactly the greedy set of merges (Murtagh 1983; Müllner 2011, "Modern
  *       hierarchical, agglomerative clustering algorithms", arXiv:1109.2378) — but in a different
  *       order, not sorted by height.
  *   <li><b>Heights are monotone, so stopping at k equals cutting at k.</b> Reducibility also makes
  *       the greedy merge sequence non-decreasing in that order (no inversions for Ward). Stopping
- *       the greedy agglomeration after {@code m - k} merges therefore keeps exactly the {@code m - k}
- *       lowest merges of the full dendrogram, which is what cutting the dendrogram into {@code k}
- *       clusters means. NN-chain cannot stop early (it may perform a high merge before a low one), so
- *       it records all {@code m - 1} merges and the cut replays the lowest {@code m - k} of them.
+ *       the greedy agglomeration after {@code m - k} merges therefore keeps exactly the {@code m -
+ *       k} lowest merges of the full dendrogram, which is what cutting the dendrogram into {@code
+ *       k} clusters means. NN-chain cannot stop early (it may perform a high merge before a low
+ *       one), so it records all {@code m - 1} merges and the cut replays the lowest {@code m - k}
+ *       of them.
  *   <li><b>Rounding.</b> In floating point the Lance–Williams values can, in principle, break
  *       reducibility by an ulp (e.g. a parent merge a hair below its child). Two guards keep the
  *       result a valid dendrogram cut whatever happens: merge heights are clamped to be at least
@@ -91,9 +93,9 @@ import java.util.Arrays;
  *
  * <p>Time {@code O(m² · dim)} for the Gram matrix (the dominant term, SIMD), plus {@code O(m²)} for
  * NN-chain (each nearest-neighbour search is {@code O(m)}, and there are {@code O(m)} of them: a
- * search either pushes a chain link or ends in a merge, and each merge pops two links), plus
- * {@code O(m log m)} for the cut. Memory {@code O(m² + m · dim)} doubles of scratch per thread, kept
- * in a thread-local workspace and reused across documents (a 512 × 768 document needs about 5 MB).
+ * search either pushes a chain link or ends in a merge, and each merge pops two links), plus {@code
+ * O(m log m)} for the cut. Memory {@code O(m² + m · dim)} doubles of scratch per thread, kept in a
+ * thread-local workspace and reused across documents (a 512 × 768 document needs about 5 MB).
  * Measured on one thread of a shared, heavily loaded 2-vCPU machine, 210 × 384 documents at factor
  * 2: about 0.9 ms of CPU per document with the Vector API Gram kernel, 1.3 ms with the scalar one.
  *
@@ -113,8 +115,8 @@ public final class TokenPooler {
   private final boolean protectFirst;
 
   /**
-   * @param poolFactor target reduction: {@code m} clusterable rows become {@code ceil(m / poolFactor)}
-   *     rows; 1 disables pooling
+   * @param poolFactor target reduction: {@code m} clusterable rows become {@code ceil(m /
+   *     poolFactor)} rows; 1 disables pooling
    * @param protectFirst keep row 0 out of the clustering and copy it unchanged to output row 0
    */
   public TokenPooler(int poolFactor, boolean protectFirst) {
@@ -244,7 +246,8 @@ public final class TokenPooler {
    * clusters ({@code 1 <= k < m}); writes {@code labels[0, m)} in {@code [0, k)}, clusters numbered
    * in order of their smallest member.
    */
-  static void cluster(float[] data, int rowOffset, int m, int dim, int k, Workspace ws, int[] labels) {
+  static void cluster(
+      float[] data, int rowOffset, int m, int dim, int k, Workspace ws, int[] labels) {
     if (k == 1) {
       checkFinite(data, rowOffset * dim, (rowOffset + m) * dim);
       Arrays.fill(labels, 0, m, 0);
@@ -376,7 +379,8 @@ public final class TokenPooler {
         }
         double nx = size[x];
         double v =
-            ((nLo + nx) * dist[loRow + x] + (nHi + nx) * dist[hiRow + x] - nx * h) / (nLo + nHi + nx);
+            ((nLo + nx) * dist[loRow + x] + (nHi + nx) * dist[hiRow + x] - nx * h)
+                / (nLo + nHi + nx);
         if (v < 0) {
           v = 0;
         }
@@ -401,7 +405,10 @@ public final class TokenPooler {
     }
   }
 
-  /** The active slot nearest to {@code a}; ties go to the smallest slot (strict {@code <}, slot order). */
+  /**
+   * The active slot nearest to {@code a}; ties go to the smallest slot (strict {@code <}, slot
+   * order).
+   */
   private static int nearest(double[] dist, int m, int a, int[] active, int nActive) {
     int row = a * m;
     int best = -1;
@@ -421,9 +428,10 @@ public final class TokenPooler {
   }
 
   /**
-   * Cuts the recorded dendrogram into {@code k} clusters: applies the {@code m - k} lowest merges in
-   * the order {@code (height, lo, hi)}, each only once both of its children are applied (which in
-   * exact arithmetic is automatic, heights being monotone), then labels clusters by smallest member.
+   * Cuts the recorded dendrogram into {@code k} clusters: applies the {@code m - k} lowest merges
+   * in the order {@code (height, lo, hi)}, each only once both of its children are applied (which
+   * in exact arithmetic is automatic, heights being monotone), then labels clusters by smallest
+   * member.
    */
   private static void cutDendrogram(int m, int k, Workspace ws, int[] labels) {
     int merges = m - 1;

@@ -26,7 +26,9 @@ class GramKernelTest {
           int n = m + rowOffset;
           float[] data = new float[n * dim];
           for (int i = 0; i < data.length; i++) data[i] = (float) rnd.nextGaussian();
-          if (m > 2) System.arraycopy(data, rowOffset * dim, data, (rowOffset + m - 1) * dim, dim); // a duplicate
+          if (m > 2)
+            System.arraycopy(
+                data, rowOffset * dim, data, (rowOffset + m - 1) * dim, dim); // a duplicate
           ws.ensure(m);
           double[] gram = new double[m * m];
           kernel.upperGram(data, rowOffset, m, dim, gram, ws);
@@ -36,7 +38,18 @@ class GramKernelTest {
               assertEquals(
                   Double.doubleToRawLongBits(expected),
                   Double.doubleToRawLongBits(gram[i * m + j]),
-                  kernel.name() + " m=" + m + " dim=" + dim + " off=" + rowOffset + " (" + i + "," + j + ")");
+                  kernel.name()
+                      + " m="
+                      + m
+                      + " dim="
+                      + dim
+                      + " off="
+                      + rowOffset
+                      + " ("
+                      + i
+                      + ","
+                      + j
+                      + ")");
             }
           }
         }

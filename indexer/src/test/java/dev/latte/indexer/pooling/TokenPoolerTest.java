@@ -82,7 +82,8 @@ class TokenPoolerTest {
       for (int p : new int[] {2, 4}) { // 2 clusters (full clustering) and 1 cluster (short cut)
         TokenMatrix doc = TokenMatrix.of(rows);
         assertThrows(IllegalArgumentException.class, () -> new TokenPooler(p, true).pool(doc));
-        assertThrows(IllegalArgumentException.class, () -> new TokenPooler(p, true).clusterAssignments(doc));
+        assertThrows(
+            IllegalArgumentException.class, () -> new TokenPooler(p, true).clusterAssignments(doc));
       }
     }
     // A non-finite protected row is not clustered, hence not rejected: it is copied as is.
@@ -112,7 +113,9 @@ class TokenPoolerTest {
         TokenMatrix out = pooler.pool(doc);
         for (int d = 0; d < dim; d++) {
           assertEquals(
-              Float.floatToRawIntBits(doc.get(0, d)), Float.floatToRawIntBits(out.get(0, d)), "d=" + d);
+              Float.floatToRawIntBits(doc.get(0, d)),
+              Float.floatToRawIntBits(out.get(0, d)),
+              "d=" + d);
         }
         int[] assign = pooler.clusterAssignments(doc);
         assertEquals(0, assign[0]);
@@ -146,8 +149,8 @@ class TokenPoolerTest {
   // 4. Agreement with a naive Ward agglomeration
 
   /**
-   * The textbook algorithm, deliberately naive and independent of the implementation: clusters
-   * kept as member lists sorted by smallest member, every step recomputes the Ward cost
+   * The textbook algorithm, deliberately naive and independent of the implementation: clusters kept
+   * as member lists sorted by smallest member, every step recomputes the Ward cost
    * |A||B|/(|A|+|B|)·||μA−μB||² of every pair from the cluster means (no Lance–Williams, no
    * nearest-neighbour chain, no dendrogram) and merges the cheapest pair; equal costs go to the
    * lexicographically smallest (min A, min B), the documented tie rule. Stops at k clusters.
@@ -221,7 +224,18 @@ class TokenPoolerTest {
           }
           List<List<Integer>> ref = naiveWard(x, k);
           int[] assign = pooler.clusterAssignments(doc);
-          String what = kind + " seed=" + seed + " n=" + n + " dim=" + dim + " p=" + p + " protect=" + protect;
+          String what =
+              kind
+                  + " seed="
+                  + seed
+                  + " n="
+                  + n
+                  + " dim="
+                  + dim
+                  + " p="
+                  + p
+                  + " protect="
+                  + protect;
 
           assertEquals(asPartition(ref, kept), partitionOf(assign, kept), what);
           assertClustersNumberedBySmallestMember(assign, kept, what);
@@ -234,10 +248,13 @@ class TokenPoolerTest {
     assertEquals(450, cases);
     // Make sure the duplicate inputs really exercise tie-breaking: some cuts must fall among the
     // zero-cost merges, where the partition depends on the tie rule alone.
-    assertTrue(withTiesAtTheCut >= 10, "only " + withTiesAtTheCut + " cases put the cut among ties");
+    assertTrue(
+        withTiesAtTheCut >= 10, "only " + withTiesAtTheCut + " cases put the cut among ties");
   }
 
-  /** Whether two identical rows ended in different clusters (the cut fell among zero-cost merges). */
+  /**
+   * Whether two identical rows ended in different clusters (the cut fell among zero-cost merges).
+   */
   private static boolean cutSplitsDuplicates(double[][] x, List<List<Integer>> partition) {
     int[] label = new int[x.length];
     for (int c = 0; c < partition.size(); c++) for (int r : partition.get(c)) label[r] = c;
@@ -251,7 +268,8 @@ class TokenPoolerTest {
 
   @Test
   void tiesFollowTheDocumentedRule() {
-    // Six identical clusterable rows, factor 2 -> 3 clusters. All merge costs are exactly 0; the rule
+    // Six identical clusterable rows, factor 2 -> 3 clusters. All merge costs are exactly 0; the
+    // rule
     // (cheapest, then lexicographically smallest pair of smallest members) merges (1,2), then
     // ({1,2},3), then ({1,2,3},4).
     float[] v = {0.6f, 0.8f, 0f};
@@ -293,10 +311,10 @@ class TokenPoolerTest {
    * every pooled vector is some v(j); hence max_j q·d_j and max_c q·v_c differ by at most τ, and
    * MaxSim (a sum over nq query tokens) by at most nq·τ. If pooling never mixes two generated
    * clusters, v(j) is the normalised mean μ_S/||μ_S|| of a subset S of j's generated cluster C, and
-   * with δ = diam(C): ||d_j − μ_S|| ≤ δ and 1 − ||μ_S|| ≤ 1 − μ_S·d_j ≤ δ²/2, so τ = δ + δ²/2. A 1e-4
-   * slack covers float rounding. Truncating to the first rows instead drops whole clusters, and the
-   * query tokens aimed at them lose about 1 − cos(centre, other centre) ≈ 0.6 each, far beyond nq·τ;
-   * the test checks that too, so the tolerance is shown to discriminate.
+   * with δ = diam(C): ||d_j − μ_S|| ≤ δ and 1 − ||μ_S|| ≤ 1 − μ_S·d_j ≤ δ²/2, so τ = δ + δ²/2. A
+   * 1e-4 slack covers float rounding. Truncating to the first rows instead drops whole clusters,
+   * and the query tokens aimed at them lose about 1 − cos(centre, other centre) ≈ 0.6 each, far
+   * beyond nq·τ; the test checks that too, so the tolerance is shown to discriminate.
    */
   @Test
   void pooledMaxSimStaysCloseOnClusteredDocuments() {
@@ -322,7 +340,8 @@ class TokenPoolerTest {
       double delta = 0;
       for (int i = 1; i < rows.size(); i++) {
         for (int j = i + 1; j < rows.size(); j++) {
-          if (truth.get(i).equals(truth.get(j))) delta = Math.max(delta, dist(rows.get(i), rows.get(j)));
+          if (truth.get(i).equals(truth.get(j)))
+            delta = Math.max(delta, dist(rows.get(i), rows.get(j)));
         }
       }
       double tau = delta + delta * delta / 2;
@@ -342,7 +361,17 @@ class TokenPoolerTest {
         TokenPooler pooler = new TokenPooler(p, true);
         TokenMatrix pooled = pooler.pool(doc);
         float approx = kernel.maxSim(query, pooled);
-        String what = "seed=" + seed + " p=" + p + " exact=" + exact + " pooled=" + approx + " tol=" + tolerance;
+        String what =
+            "seed="
+                + seed
+                + " p="
+                + p
+                + " exact="
+                + exact
+                + " pooled="
+                + approx
+                + " tol="
+                + tolerance;
         assertTrue(Math.abs(exact - approx) <= tolerance, what);
         assertTrue(pooled.rows() < doc.rows(), what);
 
@@ -353,14 +382,17 @@ class TokenPoolerTest {
         for (int r = 0; r < assign.length; r++) {
           int o = assign[r];
           if (clusterOfOutput[o] == Integer.MIN_VALUE) clusterOfOutput[o] = truth.get(r);
-          assertEquals(clusterOfOutput[o], truth.get(r), "output row " + o + " mixes clusters, " + what);
+          assertEquals(
+              clusterOfOutput[o], truth.get(r), "output row " + o + " mixes clusters, " + what);
         }
 
         // A same-size truncation must fail this tolerance, or the check proves nothing.
         boolean[] keep = new boolean[doc.rows()];
         for (int r = 0; r < pooled.rows(); r++) keep[r] = true;
         float truncated = kernel.maxSim(query, doc.selectRows(keep));
-        assertTrue(Math.abs(exact - truncated) > tolerance, "truncation passes too: " + truncated + ", " + what);
+        assertTrue(
+            Math.abs(exact - truncated) > tolerance,
+            "truncation passes too: " + truncated + ", " + what);
       }
     }
   }
@@ -372,7 +404,8 @@ class TokenPoolerTest {
   void deterministicThreadSafeAndInputUntouched() throws Exception {
     Random rnd = new Random(7);
     List<TokenMatrix> docs = new ArrayList<>();
-    for (int i = 0; i < 24; i++) docs.add(generate(Kind.values()[i % 3], rnd, 20 + rnd.nextInt(200), 32));
+    for (int i = 0; i < 24; i++)
+      docs.add(generate(Kind.values()[i % 3], rnd, 20 + rnd.nextInt(200), 32));
     List<float[]> before = docs.stream().map(d -> d.data().clone()).toList();
     TokenPooler pooler = new TokenPooler(3, true);
     List<TokenMatrix> serial = docs.stream().map(pooler::pool).toList();
@@ -449,7 +482,8 @@ class TokenPoolerTest {
         float[][] centres = new float[1 + rnd.nextInt(5)][];
         for (int c = 0; c < centres.length; c++) centres[c] = randomUnitRow(rnd, dim);
         double sigma = 0.02 + 0.3 * rnd.nextDouble();
-        for (int i = 0; i < n; i++) rows[i] = noisy(rnd, centres[rnd.nextInt(centres.length)], sigma);
+        for (int i = 0; i < n; i++)
+          rows[i] = noisy(rnd, centres[rnd.nextInt(centres.length)], sigma);
       }
       case DUPLICATES -> {
         float[][] pool = new float[1 + rnd.nextInt(6)][];
