@@ -2,6 +2,7 @@ package dev.latte.benchmarks;
 
 import dev.latte.core.TokenMatrix;
 import dev.latte.core.codec.StoredTokenMatrix;
+import dev.latte.core.codec.TokenCodec;
 import dev.latte.core.kernel.MaxSimKernel;
 import dev.latte.core.kernel.MaxSimKernels;
 import dev.latte.core.kernel.PreparedQuery;
@@ -139,9 +140,7 @@ public class LuceneLateInteractionBenchmark {
         TokenMatrix doc = BenchData.unitMatrix(rnd, tokens, dim);
         Document d = new Document();
         d.add(new LateInteractionField(LUCENE_FIELD, doc.toArray()));
-        d.add(
-            new BinaryDocValuesField(
-                LATTE_FIELD, new BytesRef(StoredTokenMatrix.encodeFloat32(doc))));
+        d.add(new BinaryDocValuesField(LATTE_FIELD, new BytesRef(TokenCodec.FLOAT32.encode(doc))));
         writer.addDocument(d);
       }
       writer.forceMerge(1);

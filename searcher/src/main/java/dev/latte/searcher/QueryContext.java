@@ -24,13 +24,6 @@ public final class QueryContext {
     this.kernel = kernel;
   }
 
-  /** A query whose matrix was computed elsewhere (e.g. supplied by a client). */
-  public static QueryContext ofEncoded(String text, EncodedText encoded, MaxSimKernel kernel) {
-    QueryContext q = new QueryContext(text, null, kernel);
-    q.encoded = encoded;
-    return q;
-  }
-
   public String text() {
     return text;
   }

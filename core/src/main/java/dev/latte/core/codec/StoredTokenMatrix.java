@@ -52,10 +52,6 @@ import java.nio.ByteOrder;
 public final class StoredTokenMatrix {
   public static final int FORMAT_VERSION = 1;
   public static final int HEADER_BYTES = 8;
-  public static final byte CODEC_FLOAT32 = 0;
-  public static final byte CODEC_FLOAT16 = 1;
-  public static final byte CODEC_INT8 = 2;
-  public static final byte CODEC_BIT = 3;
 
   private static final ValueLayout.OfFloat FLOAT_LE =
       ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
@@ -76,10 +72,6 @@ public final class StoredTokenMatrix {
     public long payloadBytes() {
       return codec.payloadBytes(tokens, dim);
     }
-  }
-
-  public static byte[] encodeFloat32(TokenMatrix m) {
-    return TokenCodec.FLOAT32.encode(m);
   }
 
   public static byte[] encode(TokenMatrix m, TokenCodec codec) {
@@ -137,25 +129,8 @@ public final class StoredTokenMatrix {
   }
 
   /**
-   * Token count of the float32 value at {@code bytes[offset, offset + length)}, after checking its
-   * header; a value in another codec is rejected (use {@link #header} to read any codec).
-   */
-  public static int tokens(byte[] bytes, int offset, int length, int expectedDim) {
-    Header h = header(bytes, offset, length, expectedDim);
-    if (h.codec() != TokenCodec.FLOAT32) {
-      throw new CorruptTokenMatrixException(
-          "token matrix codec id "
-              + h.codec().id()
-              + " ("
-              + h.codec().cliName()
-              + ") is not float32");
-    }
-    return h.tokens();
-  }
-
-  /**
    * Decodes the float32 payload into {@code scratch} (grown when too small) and returns the buffer
-   * holding it; the token count comes from {@link #tokens}.
+   * holding it; the token count comes from {@link #header}.
    */
   public static float[] decodeFloat32(
       byte[] bytes, int offset, int tokens, int dim, float[] scratch) {

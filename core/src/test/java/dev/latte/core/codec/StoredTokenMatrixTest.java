@@ -18,7 +18,7 @@ class StoredTokenMatrixTest {
       float[] data = new float[tokens * 17];
       for (int i = 0; i < data.length; i++) data[i] = (float) rnd.nextGaussian();
       TokenMatrix m = new TokenMatrix(data, tokens, 17);
-      byte[] value = StoredTokenMatrix.encodeFloat32(m);
+      byte[] value = TokenCodec.FLOAT32.encode(m);
       assertEquals(StoredTokenMatrix.HEADER_BYTES + tokens * 17 * 4, value.length);
       byte[] padded = new byte[value.length + 5];
       System.arraycopy(value, 0, padded, 3, value.length);
@@ -30,21 +30,21 @@ class StoredTokenMatrixTest {
 
   @Test
   void rejectsWrongDimensionAndTruncatedValues() {
-    byte[] value = StoredTokenMatrix.encodeFloat32(TokenMatrix.of(new float[][] {{1, 2, 3}}));
+    byte[] value = TokenCodec.FLOAT32.encode(TokenMatrix.of(new float[][] {{1, 2, 3}}));
     var e =
         assertThrows(
             StoredTokenMatrix.CorruptTokenMatrixException.class,
-            () -> StoredTokenMatrix.tokens(value, 0, value.length, 4));
+            () -> StoredTokenMatrix.header(value, 0, value.length, 4));
     assertTrue(e.getMessage().contains("dimension 3"), e.getMessage());
     assertThrows(
         StoredTokenMatrix.CorruptTokenMatrixException.class,
-        () -> StoredTokenMatrix.tokens(value, 0, value.length - 4, 3));
+        () -> StoredTokenMatrix.header(value, 0, value.length - 4, 3));
     assertThrows(
         StoredTokenMatrix.CorruptTokenMatrixException.class,
-        () -> StoredTokenMatrix.tokens(value, 0, 5, 3));
+        () -> StoredTokenMatrix.header(value, 0, 5, 3));
     value[0] = 9;
     assertThrows(
         StoredTokenMatrix.CorruptTokenMatrixException.class,
-        () -> StoredTokenMatrix.tokens(value, 0, value.length, 3));
+        () -> StoredTokenMatrix.header(value, 0, value.length, 3));
   }
 }
