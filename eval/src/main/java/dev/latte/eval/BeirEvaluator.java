@@ -163,6 +163,7 @@ public final class BeirEvaluator {
       }
     }
     if (existing != null
+        && existing.layoutVersion() == dev.latte.indexer.IndexLayout.LAYOUT_VERSION
         && existing.modelFingerprint().equals(encoder.fingerprint())
         && existing.sourceFingerprint().equals(source.fingerprint())
         && existing.options().equals(options)) {

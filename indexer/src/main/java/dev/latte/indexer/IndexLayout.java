@@ -6,7 +6,7 @@ import org.apache.lucene.search.similarities.BM25Similarity;
 import org.apache.lucene.search.similarities.Similarity;
 
 /**
- * How a Latte index lays documents out in a Lucene index (layout version 1).
+ * How a Latte index lays documents out in a Lucene index (layout version 2).
  *
  * <h2>Per document</h2>
  *
@@ -19,6 +19,8 @@ import org.apache.lucene.search.similarities.Similarity;
  *       {@link dev.latte.core.codec.StoredTokenMatrix} (versioned header + payload)</td></tr>
  *   <tr><td>{@code latte_token_count}</td><td>NumericDocValues</td><td>rows of the token matrix, for statistics without decoding</td></tr>
  *   <tr><td>{@code latte_char_count}</td><td>NumericDocValues</td><td>characters of title + " " + text</td></tr>
+ *   <tr><td>{@code latte_token_info}</td><td>BinaryDocValues</td><td>unpooled indexes only: per row the token
+ *       string and its character span, see {@link TokenAnnotations} (new in layout 2)</td></tr>
  * </table>
  *
  * <h2>Per index</h2>
@@ -33,7 +35,10 @@ import org.apache.lucene.search.similarities.Similarity;
  * codec ids in the same field.
  */
 public final class IndexLayout {
-  public static final int LAYOUT_VERSION = 1;
+  public static final int LAYOUT_VERSION = 2;
+
+  /** Layouts this build reads: 1 lacks only {@link #TOKEN_INFO} (no COIL, SLIM or spans). */
+  public static final int OLDEST_READABLE_LAYOUT = 1;
 
   public static final String ID = "id";
   public static final String TITLE = "title";
@@ -42,6 +47,7 @@ public final class IndexLayout {
   public static final String TOKENS = "latte_tokens";
   public static final String TOKEN_COUNT = "latte_token_count";
   public static final String CHAR_COUNT = "latte_char_count";
+  public static final String TOKEN_INFO = "latte_token_info";
 
   public static final String COMMIT_METADATA_KEY = "latte.index";
   public static final String STATS_FILE = "latte-stats.json";

@@ -48,6 +48,7 @@ public final class IndexRecoder {
           BinaryDocValues values = leaf.reader().getBinaryDocValues(IndexLayout.TOKENS);
           if (values == null) continue;
           StoredFields stored = leaf.reader().storedFields();
+          BinaryDocValues info = leaf.reader().getBinaryDocValues(IndexLayout.TOKEN_INFO);
           Bits live = leaf.reader().getLiveDocs();
           for (int doc = values.nextDoc();
               doc != DocIdSetIterator.NO_MORE_DOCS;
@@ -66,7 +67,10 @@ public final class IndexRecoder {
             w.add(
                 new Document(
                     d.get(IndexLayout.ID), d.get(IndexLayout.TITLE), d.get(IndexLayout.TEXT)),
-                matrix);
+                matrix,
+                info != null && info.advanceExact(doc)
+                    ? TokenAnnotations.decode(info.binaryValue())
+                    : null);
             progress.advance(1);
           }
         }

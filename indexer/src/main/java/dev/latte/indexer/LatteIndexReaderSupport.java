@@ -26,11 +26,14 @@ public final class LatteIndexReaderSupport {
               + " has no Latte metadata: it was not written by Latte");
     }
     IndexMetadata m = IndexMetadata.fromJson(json);
-    if (m.layoutVersion() != IndexLayout.LAYOUT_VERSION) {
+    if (m.layoutVersion() < IndexLayout.OLDEST_READABLE_LAYOUT
+        || m.layoutVersion() > IndexLayout.LAYOUT_VERSION) {
       throw new IndexMismatchException(
           "index layout version "
               + m.layoutVersion()
               + " is not readable by this build (reads "
+              + IndexLayout.OLDEST_READABLE_LAYOUT
+              + " to "
               + IndexLayout.LAYOUT_VERSION
               + "); rebuild the index");
     }

@@ -69,6 +69,17 @@ public final class LatteIndexWriter implements Closeable {
               + model.fingerprint()
               + "); choose another --index folder or delete this one to rebuild");
     }
+    if (existing != null && existing.layoutVersion() != IndexLayout.LAYOUT_VERSION) {
+      directory.close();
+      throw new IndexMismatchException(
+          "index "
+              + path
+              + " has layout version "
+              + existing.layoutVersion()
+              + "; this build appends only to layout "
+              + IndexLayout.LAYOUT_VERSION
+              + " (it can still search it); delete the folder and index again to append");
+    }
     if (existing != null && !existing.options().equals(options)) {
       directory.close();
       throw new IndexMismatchException(
@@ -157,14 +168,20 @@ public final class LatteIndexWriter implements Closeable {
 
   /** Adds or replaces one encoded document. Thread-safe. */
   public void add(Document d, EncodedText encoded) throws IOException {
-    add(d, encoded.matrix());
+    add(d, encoded.matrix(), TokenAnnotations.of(encoded));
+  }
+
+  /** Adds or replaces one document given its full-precision token matrix, without annotations. */
+  public void add(Document d, TokenMatrix matrix) throws IOException {
+    add(d, matrix, null);
   }
 
   /**
    * Adds or replaces one document given its full-precision token matrix; pooling and the index's
-   * codec are applied here. Thread-safe.
+   * codec are applied here; {@code annotations} (row tokens and spans, may be null) are kept only
+   * when rows are not pooled. Thread-safe.
    */
-  public void add(Document d, TokenMatrix matrix) throws IOException {
+  public void add(Document d, TokenMatrix matrix, TokenAnnotations annotations) throws IOException {
     if (matrix.dim() != metadata.dimension()) {
       throw new IllegalArgumentException(
           "document "
@@ -187,6 +204,12 @@ public final class LatteIndexWriter implements Closeable {
             IndexLayout.TOKENS, new BytesRef(StoredTokenMatrix.encode(stored, codec))));
     doc.add(new NumericDocValuesField(IndexLayout.TOKEN_COUNT, stored.rows()));
     doc.add(new NumericDocValuesField(IndexLayout.CHAR_COUNT, contents.length()));
+    if (annotations != null && pooler == null) {
+      if (annotations.rows() != matrix.rows())
+        throw new IllegalArgumentException(
+            "document " + d.id() + ": annotations do not match " + matrix.rows() + " rows");
+      doc.add(new BinaryDocValuesField(IndexLayout.TOKEN_INFO, new BytesRef(annotations.encode())));
+    }
     writer.updateDocument(new Term(IndexLayout.ID, d.id()), doc);
   }
 

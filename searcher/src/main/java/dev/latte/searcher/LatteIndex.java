@@ -32,6 +32,14 @@ public final class LatteIndex implements Closeable {
   private final IndexSearcher searcher;
   private final IndexMetadata metadata;
   private final IndexStats stats;
+  private final java.util.concurrent.ConcurrentHashMap<String, Object> derived =
+      new java.util.concurrent.ConcurrentHashMap<>();
+
+  /** Opens one derived first-stage structure of this index. */
+  @FunctionalInterface
+  public interface DerivedLoader<T> {
+    T load(LatteIndex index) throws IOException;
+  }
 
   private LatteIndex(Path path) throws IOException {
     this.path = path;
@@ -119,9 +127,30 @@ public final class LatteIndex implements Closeable {
     return reader.storedFields().document(doc, Set.of(IndexLayout.ID)).get(IndexLayout.ID);
   }
 
+  /**
+   * The derived structure named {@code name}, loaded once per open index and shared by all
+   * searching threads ({@code loader} must return a thread-safe object; a {@link Closeable} one is
+   * closed with the index).
+   */
+  @SuppressWarnings("unchecked")
+  public <T> T derived(String name, DerivedLoader<T> loader) throws IOException {
+    Object o = derived.get(name);
+    if (o != null) return (T) o;
+    synchronized (derived) {
+      o = derived.get(name);
+      if (o == null) {
+        o = loader.load(this);
+        derived.put(name, o);
+      }
+      return (T) o;
+    }
+  }
+
   @Override
   public void close() throws IOException {
     try {
+      for (Object o : derived.values()) if (o instanceof Closeable c) c.close();
+      derived.clear();
       reader.close();
     } finally {
       directory.close();

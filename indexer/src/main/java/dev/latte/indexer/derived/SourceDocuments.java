@@ -1,0 +1,57 @@
+package dev.latte.indexer.derived;
+
+import dev.latte.core.TokenMatrix;
+import dev.latte.core.codec.StoredTokenMatrix;
+import dev.latte.indexer.IndexLayout;
+import dev.latte.indexer.TokenAnnotations;
+import java.io.IOException;
+import org.apache.lucene.index.BinaryDocValues;
+import org.apache.lucene.index.DirectoryReader;
+import org.apache.lucene.index.LeafReaderContext;
+import org.apache.lucene.search.DocIdSetIterator;
+import org.apache.lucene.util.Bits;
+import org.apache.lucene.util.BytesRef;
+
+/** Walks the live documents of a main index with their token matrices decoded to float. */
+public final class SourceDocuments {
+  private SourceDocuments() {}
+
+  /** One live document: index-wide id, float matrix, and annotations (null if not stored). */
+  @FunctionalInterface
+  public interface Visitor {
+    void visit(int globalDoc, TokenMatrix matrix, TokenAnnotations annotations) throws IOException;
+  }
+
+  /**
+   * Visits every live document in doc-id order. With {@code needAnnotations}, fails on an index
+   * that has none (pooled, or written by layout 1) with a message saying what to do.
+   */
+  public static void forEach(
+      DirectoryReader reader, int dimension, boolean needAnnotations, Visitor visitor)
+      throws IOException {
+    for (LeafReaderContext leaf : reader.leaves()) {
+      BinaryDocValues values = leaf.reader().getBinaryDocValues(IndexLayout.TOKENS);
+      if (values == null) continue;
+      BinaryDocValues info = leaf.reader().getBinaryDocValues(IndexLayout.TOKEN_INFO);
+      Bits live = leaf.reader().getLiveDocs();
+      for (int doc = values.nextDoc();
+          doc != DocIdSetIterator.NO_MORE_DOCS;
+          doc = values.nextDoc()) {
+        if (live != null && !live.get(doc)) continue;
+        BytesRef v = values.binaryValue();
+        TokenMatrix m = StoredTokenMatrix.decode(v.bytes, v.offset, v.length, dimension);
+        TokenAnnotations a =
+            info != null && info.advanceExact(doc)
+                ? TokenAnnotations.decode(info.binaryValue())
+                : null;
+        if (needAnnotations && a == null && m.rows() > 0) {
+          throw new dev.latte.indexer.IndexMismatchException(
+              "this first stage needs the token strings of every row, which the index does not"
+                  + " store (it is pooled, or was written by layout 1); build it on an unpooled"
+                  + " index written by this version");
+        }
+        visitor.visit(leaf.docBase + doc, m, a);
+      }
+    }
+  }
+}
