@@ -59,6 +59,14 @@ public interface MaxSimKernel {
    */
   float maxSimHamming(PreparedBitQuery query, byte[] bytes, int payloadOffset, int docTokens);
 
+  /**
+   * All dot products of {@code rows} row-major vectors {@code a} (from {@code a[aOffset]}) with
+   * {@code cols} vectors stored dimension-major in {@code bt} ({@code bt[d * cols + j]} is element
+   * {@code d} of vector {@code j}): {@code out[i * cols + j] = a_i · b_j}. For scoring a query, or
+   * a batch of token vectors, against every centroid of an inverted file.
+   */
+  void dotMatrix(float[] a, int aOffset, int rows, float[] bt, int cols, int dim, float[] out);
+
   /** Convenience for tests and tools: prepares and scores one pair. */
   default float maxSim(TokenMatrix query, TokenMatrix doc) {
     if (query.dim() != doc.dim()) {

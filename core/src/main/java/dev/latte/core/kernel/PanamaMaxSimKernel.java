@@ -9,6 +9,7 @@ import java.nio.ByteOrder;
 import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.LongVector;
+import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorShape;
 import jdk.incubator.vector.VectorSpecies;
@@ -680,5 +681,72 @@ final class PanamaMaxSimKernel implements MaxSimKernel {
     float total = 0f;
     for (int i = 0; i < LANES; i++) total += v.lane(i);
     return total;
+  }
+
+  /**
+   * Register-blocked like the pooling Gram kernel: for a block of {@code 2 LANES} columns and four
+   * rows at a time, eight accumulators stay in registers for the walk over the dimensions (one
+   * broadcast per row, one FMA per accumulator); the column block (2 LANES x dim floats) stays in
+   * L1/L2 while every row block passes over it. Left-over columns go through a masked loop.
+   */
+  @Override
+  public void dotMatrix(
+      float[] a, int aOffset, int rows, float[] bt, int cols, int dim, float[] out) {
+    int t = 0;
+    for (; t + 2 * LANES <= cols; t += 2 * LANES) {
+      for (int i0 = 0; i0 < rows; i0 += 4) {
+        int n = Math.min(4, rows - i0);
+        int s0 = aOffset + i0 * dim;
+        int s1 = n > 1 ? s0 + dim : s0;
+        int s2 = n > 2 ? s0 + 2 * dim : s0;
+        int s3 = n > 3 ? s0 + 3 * dim : s0;
+        FloatVector c00 = FloatVector.zero(SPECIES), c01 = c00, c10 = c00, c11 = c00;
+        FloatVector c20 = c00, c21 = c00, c30 = c00, c31 = c00;
+        for (int d = 0, off = t; d < dim; d++, off += cols) {
+          FloatVector v0 = FloatVector.fromArray(SPECIES, bt, off);
+          FloatVector v1 = FloatVector.fromArray(SPECIES, bt, off + LANES);
+          FloatVector x = FloatVector.broadcast(SPECIES, a[s0 + d]);
+          c00 = x.fma(v0, c00);
+          c01 = x.fma(v1, c01);
+          x = FloatVector.broadcast(SPECIES, a[s1 + d]);
+          c10 = x.fma(v0, c10);
+          c11 = x.fma(v1, c11);
+          x = FloatVector.broadcast(SPECIES, a[s2 + d]);
+          c20 = x.fma(v0, c20);
+          c21 = x.fma(v1, c21);
+          x = FloatVector.broadcast(SPECIES, a[s3 + d]);
+          c30 = x.fma(v0, c30);
+          c31 = x.fma(v1, c31);
+        }
+        int o = i0 * cols + t;
+        c00.intoArray(out, o);
+        c01.intoArray(out, o + LANES);
+        if (n > 1) {
+          c10.intoArray(out, o + cols);
+          c11.intoArray(out, o + cols + LANES);
+        }
+        if (n > 2) {
+          c20.intoArray(out, o + 2 * cols);
+          c21.intoArray(out, o + 2 * cols + LANES);
+        }
+        if (n > 3) {
+          c30.intoArray(out, o + 3 * cols);
+          c31.intoArray(out, o + 3 * cols + LANES);
+        }
+      }
+    }
+    for (; t < cols; t += LANES) {
+      VectorMask<Float> mask = SPECIES.indexInRange(t, cols);
+      for (int i = 0; i < rows; i++) {
+        int s0 = aOffset + i * dim;
+        FloatVector c = FloatVector.zero(SPECIES);
+        for (int d = 0, off = t; d < dim; d++, off += cols) {
+          c =
+              FloatVector.broadcast(SPECIES, a[s0 + d])
+                  .fma(FloatVector.fromArray(SPECIES, bt, off, mask), c);
+        }
+        c.intoArray(out, i * cols + t, mask);
+      }
+    }
   }
 }

@@ -144,4 +144,16 @@ public final class ScalarMaxSimKernel implements MaxSimKernel {
     }
     return sum;
   }
+
+  @Override
+  public void dotMatrix(
+      float[] a, int aOffset, int rows, float[] bt, int cols, int dim, float[] out) {
+    for (int i = 0; i < rows; i++) {
+      for (int j = 0; j < cols; j++) {
+        float acc = 0f;
+        for (int d = 0; d < dim; d++) acc += a[aOffset + i * dim + d] * bt[d * cols + j];
+        out[i * cols + j] = acc;
+      }
+    }
+  }
 }

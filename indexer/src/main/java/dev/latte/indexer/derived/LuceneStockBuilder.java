@@ -1,0 +1,108 @@
+package dev.latte.indexer.derived;
+
+import dev.latte.core.TokenMatrix;
+import dev.latte.indexer.IndexMetadata;
+import dev.latte.indexer.IndexProgress;
+import java.io.IOException;
+import java.nio.file.Path;
+import org.apache.lucene.document.Document;
+import org.apache.lucene.document.KnnFloatVectorField;
+import org.apache.lucene.document.LateInteractionField;
+import org.apache.lucene.index.DirectoryReader;
+import org.apache.lucene.index.IndexWriter;
+import org.apache.lucene.index.IndexWriterConfig;
+import org.apache.lucene.index.VectorSimilarityFunction;
+import org.apache.lucene.store.Directory;
+import org.apache.lucene.store.FSDirectory;
+
+/**
+ * The {@code lucene-stock} first stage: what a Lucene (or OpenSearch) user would build today from
+ * token vectors with nothing but stock Lucene, kept as the baseline Latte's own first stages must
+ * beat.
+ *
+ * <p>One derived document per live main document, holding:
+ *
+ * <ul>
+ *   <li>{@value #POOLED}: a {@link KnnFloatVectorField} with {@link
+ *       VectorSimilarityFunction#DOT_PRODUCT}, the mean of the document's token vectors,
+ *       L2-normalised (left out for a document without tokens);
+ *   <li>{@value #TOKENS}: a {@link LateInteractionField} with the document's full float token
+ *       matrix (dequantised if the main index stores another codec; left out for a document without
+ *       tokens), for Lucene's {@code LateInteractionRescorer};
+ *   <li>{@link DerivedIndex#mainDoc(int)}.
+ * </ul>
+ *
+ * <p>Settings are Lucene's defaults, deliberately untuned: the default codec (Lucene104Codec in
+ * Lucene 10.5.1), whose vectors format is {@code Lucene99HnswVectorsFormat} with float32 vectors
+ * (no quantisation), {@code M} = 16 ({@code DEFAULT_MAX_CONN}) and {@code beamWidth} = 100 ({@code
+ * DEFAULT_BEAM_WIDTH}). The writer uses a 256 MB RAM buffer, and the index is force-merged to one
+ * segment so a search walks a single HNSW graph.
+ */
+public final class LuceneStockBuilder implements DerivedIndexBuilder {
+  public static final String NAME = "lucene-stock";
+  public static final String POOLED = "pooled";
+  public static final String TOKENS = "tokens";
+
+  @Override
+  public String name() {
+    return NAME;
+  }
+
+  @Override
+  public void build(
+      Path mainIndex, DirectoryReader main, IndexMetadata metadata, IndexProgress progress)
+      throws IOException {
+    DerivedIndex.delete(mainIndex, NAME);
+    IndexWriterConfig config =
+        new IndexWriterConfig()
+            .setOpenMode(IndexWriterConfig.OpenMode.CREATE)
+            .setRAMBufferSizeMB(256);
+    progress.start(main.numDocs());
+    try (Directory dir = FSDirectory.open(DerivedIndex.dir(mainIndex, NAME));
+        IndexWriter writer = new IndexWriter(dir, config)) {
+      SourceDocuments.forEach(
+          main,
+          metadata.dimension(),
+          false,
+          (globalDoc, matrix, annotations) -> {
+            Document doc = new Document();
+            if (matrix.rows() > 0) {
+              doc.add(
+                  new KnnFloatVectorField(
+                      POOLED, meanNormalized(matrix), VectorSimilarityFunction.DOT_PRODUCT));
+              doc.add(new LateInteractionField(TOKENS, matrix.toArray()));
+            }
+            doc.add(DerivedIndex.mainDoc(globalDoc));
+            writer.addDocument(doc);
+            progress.advance(1);
+          });
+      writer.forceMerge(1);
+      DerivedIndex.stampCommit(writer, main);
+      writer.commit();
+    } finally {
+      progress.close();
+    }
+  }
+
+  /**
+   * The mean of the rows of a non-empty matrix, L2-normalised (left as is if it is all zeros).
+   * Shared with the search side so queries are pooled exactly like documents.
+   */
+  public static float[] meanNormalized(TokenMatrix m) {
+    int rows = m.rows();
+    int dim = m.dim();
+    float[] data = m.data();
+    float[] v = new float[dim];
+    for (int r = 0; r < rows; r++) {
+      int off = r * dim;
+      for (int c = 0; c < dim; c++) v[c] += data[off + c];
+    }
+    double norm = 0;
+    for (float x : v) norm += (double) x * x;
+    if (norm > 0) {
+      float inv = (float) (1 / Math.sqrt(norm));
+      for (int c = 0; c < dim; c++) v[c] *= inv;
+    }
+    return v;
+  }
+}

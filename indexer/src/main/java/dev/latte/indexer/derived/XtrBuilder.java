@@ -1,0 +1,242 @@
+package dev.latte.indexer.derived;
+
+import dev.latte.core.TokenMatrix;
+import dev.latte.core.codec.TokenCodec;
+import dev.latte.core.kernel.MaxSimKernel;
+import dev.latte.core.kernel.MaxSimKernels;
+import dev.latte.indexer.IndexMetadata;
+import dev.latte.indexer.IndexProgress;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
+import org.apache.lucene.codecs.CodecUtil;
+import org.apache.lucene.document.Document;
+import org.apache.lucene.document.Field;
+import org.apache.lucene.document.FieldType;
+import org.apache.lucene.index.DirectoryReader;
+import org.apache.lucene.index.IndexOptions;
+import org.apache.lucene.index.IndexWriter;
+import org.apache.lucene.index.IndexWriterConfig;
+import org.apache.lucene.store.ChecksumIndexInput;
+import org.apache.lucene.store.Directory;
+import org.apache.lucene.store.FSDirectory;
+import org.apache.lucene.store.IOContext;
+import org.apache.lucene.store.IndexOutput;
+import org.apache.lucene.util.BytesRef;
+
+/**
+ * The XTR first stage's token index: an inverted file over every document token vector, inside
+ * Lucene.
+ *
+ * <ul>
+ *   <li>Centroids: spherical k-means ({@link SphericalKMeans}) on a uniform sample of the index's
+ *       token vectors ({@link Params#sampleFactor} points per centroid); stored in {@value
+ *       #CENTROIDS_FILE} (CodecUtil header and checksum footer).
+ *   <li>Lists: field {@value #FIELD}, one term per centroid (its number in base 36), postings with
+ *       positions: a document's occurrences of a centroid are its rows assigned to it (position =
+ *       row), and each position's payload is the row's int8 code ({@link TokenCodec#INT8} layout
+ *       for one token: float32 scale then {@code dim} codes), so the first stage scores tokens
+ *       without reading the main index's matrices.
+ * </ul>
+ *
+ * The number of centroids defaults to the power of two nearest {@code 4 sqrt(tokens)} (4,096 for
+ * SciFact's 1.08 M tokens), lists of about {@code sqrt(tokens) / 4} tokens.
+ */
+public final class XtrBuilder implements DerivedIndexBuilder {
+  public static final String NAME = "xtr";
+  public static final String FIELD = "xtr";
+  public static final String CENTROIDS_FILE = "latte_xtr_centroids.bin";
+  static final String CODEC_NAME = "LatteXtrCentroids";
+  static final int VERSION = 0;
+
+  /**
+   * @param centroids lists in the inverted file; 0 chooses from the token count
+   * @param sampleFactor k-means training points per centroid
+   * @param iterations Lloyd iterations
+   */
+  public record Params(int centroids, int sampleFactor, int iterations, long seed, int threads) {
+    public static final Params DEFAULT =
+        new Params(0, 32, 10, 42, Runtime.getRuntime().availableProcessors());
+  }
+
+  private final Params params;
+  private final MaxSimKernel kernel;
+
+  public XtrBuilder() {
+    this(Params.DEFAULT);
+  }
+
+  public XtrBuilder(Params params) {
+    this.params = params;
+    this.kernel = MaxSimKernels.get();
+  }
+
+  @Override
+  public String name() {
+    return NAME;
+  }
+
+  public static int defaultCentroids(long tokens) {
+    double target = 4 * Math.sqrt(Math.max(1, tokens));
+    int k = Integer.highestOneBit((int) Math.max(1, Math.min(1 << 20, target)));
+    if (target / k > Math.sqrt(2)) k <<= 1;
+    return Math.max(16, k);
+  }
+
+  @Override
+  public void build(
+      Path mainIndex, DirectoryReader main, IndexMetadata metadata, IndexProgress progress)
+      throws IOException {
+    int dim = metadata.dimension();
+    // Pass 1: count tokens and draw a uniform reservoir sample of them.
+    long[] total = {0};
+    SourceDocuments.forEach(main, dim, false, (doc, m, a) -> total[0] += m.rows());
+    int k = params.centroids() > 0 ? params.centroids() : defaultCentroids(total[0]);
+    if (total[0] < k) k = (int) Math.max(1, total[0]);
+    int sampleSize = (int) Math.min(total[0], (long) k * params.sampleFactor());
+    final float[] sample = new float[sampleSize * dim];
+    Random r = new Random(params.seed());
+    long[] seen = {0};
+    SourceDocuments.forEach(
+        main,
+        dim,
+        false,
+        (doc, m, a) -> {
+          for (int row = 0; row < m.rows(); row++, seen[0]++) {
+            long slot = seen[0] < sampleSize ? seen[0] : (long) (r.nextDouble() * (seen[0] + 1));
+            if (slot < sampleSize)
+              System.arraycopy(m.data(), row * dim, sample, (int) slot * dim, dim);
+          }
+        });
+    SphericalKMeans kmeans = new SphericalKMeans(kernel, params.threads());
+    float[] centroids =
+        sampleSize == 0
+            ? new float[0]
+            : kmeans.train(sample, sampleSize, dim, k, params.iterations(), params.seed());
+
+    DerivedIndex.delete(mainIndex, NAME);
+    try (Directory dir = FSDirectory.open(DerivedIndex.dir(mainIndex, NAME))) {
+      writeCentroids(dir, centroids, k, dim);
+      IndexWriterConfig cfg =
+          new IndexWriterConfig()
+              .setOpenMode(IndexWriterConfig.OpenMode.CREATE)
+              .setRAMBufferSizeMB(256);
+      try (IndexWriter w = new IndexWriter(dir, cfg)) {
+        progress.start(main.numDocs());
+        List<Integer> docs = new ArrayList<>();
+        List<TokenMatrix> mats = new ArrayList<>();
+        int[] rows = {0};
+        final int kk = k;
+        SourceDocuments.forEach(
+            main,
+            dim,
+            false,
+            (doc, m, a) -> {
+              docs.add(doc);
+              mats.add(m);
+              rows[0] += m.rows();
+              if (rows[0] >= 32_768) {
+                writeChunk(w, docs, mats, centroids, kk, dim, kmeans);
+                progress.advance(docs.size());
+                docs.clear();
+                mats.clear();
+                rows[0] = 0;
+              }
+            });
+        writeChunk(w, docs, mats, centroids, kk, dim, kmeans);
+        progress.advance(docs.size());
+        progress.close();
+        w.forceMerge(1);
+        DerivedIndex.stampCommit(w, main);
+        w.commit();
+      }
+    }
+  }
+
+  private static final FieldType LIST_FIELD = listFieldType();
+
+  private static FieldType listFieldType() {
+    FieldType t = new FieldType();
+    t.setIndexOptions(IndexOptions.DOCS_AND_FREQS_AND_POSITIONS);
+    t.setTokenized(true);
+    t.setOmitNorms(true);
+    t.freeze();
+    return t;
+  }
+
+  /** Assigns a chunk of documents' rows to centroids (in parallel) and writes their postings. */
+  private static void writeChunk(
+      IndexWriter w,
+      List<Integer> docs,
+      List<TokenMatrix> mats,
+      float[] centroids,
+      int k,
+      int dim,
+      SphericalKMeans kmeans)
+      throws IOException {
+    int n = 0;
+    for (TokenMatrix m : mats) n += m.rows();
+    float[] all = new float[n * dim];
+    int at = 0;
+    for (TokenMatrix m : mats) {
+      System.arraycopy(m.data(), 0, all, at, m.rows() * dim);
+      at += m.rows() * dim;
+    }
+    int[] assign = new int[n];
+    if (n > 0) kmeans.assign(all, n, dim, centroids, k, assign, new float[n]);
+    int row = 0;
+    for (int i = 0; i < docs.size(); i++) {
+      TokenMatrix m = mats.get(i);
+      String[] terms = new String[m.rows()];
+      BytesRef[] payloads = new BytesRef[m.rows()];
+      for (int j = 0; j < m.rows(); j++, row++) {
+        terms[j] = term(assign[row]);
+        payloads[j] = code(m.data(), j * dim, dim);
+      }
+      Document d = new Document();
+      d.add(new Field(FIELD, new PayloadTokenStream(terms, payloads), LIST_FIELD));
+      d.add(DerivedIndex.mainDoc(docs.get(i)));
+      w.addDocument(d);
+    }
+  }
+
+  public static String term(int centroid) {
+    return Integer.toString(centroid, 36);
+  }
+
+  /** One token's int8 code: the {@link TokenCodec#INT8} payload of a one-row matrix. */
+  static BytesRef code(float[] data, int offset, int dim) {
+    float[] row = new float[dim];
+    System.arraycopy(data, offset, row, 0, dim);
+    byte[] stored = TokenCodec.INT8.encode(new TokenMatrix(row, 1, dim));
+    return new BytesRef(
+        stored,
+        dev.latte.core.codec.StoredTokenMatrix.HEADER_BYTES,
+        stored.length - dev.latte.core.codec.StoredTokenMatrix.HEADER_BYTES);
+  }
+
+  static void writeCentroids(Directory dir, float[] centroids, int k, int dim) throws IOException {
+    try (IndexOutput out = dir.createOutput(CENTROIDS_FILE, IOContext.DEFAULT)) {
+      CodecUtil.writeHeader(out, CODEC_NAME, VERSION);
+      out.writeVInt(k);
+      out.writeVInt(dim);
+      for (float f : centroids) out.writeInt(Float.floatToIntBits(f));
+      CodecUtil.writeFooter(out);
+    }
+  }
+
+  /** Centroids as written by the builder, row-major {@code k x dim}; checksum verified. */
+  public static TokenMatrix readCentroids(Directory dir) throws IOException {
+    try (ChecksumIndexInput in = dir.openChecksumInput(CENTROIDS_FILE)) {
+      CodecUtil.checkHeader(in, CODEC_NAME, VERSION, VERSION);
+      int k = in.readVInt();
+      int dim = in.readVInt();
+      float[] c = new float[k * dim];
+      for (int i = 0; i < c.length; i++) c[i] = Float.intBitsToFloat(in.readInt());
+      CodecUtil.checkFooter(in);
+      return new TokenMatrix(c, k, dim);
+    }
+  }
+}
