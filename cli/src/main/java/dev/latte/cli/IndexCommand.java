@@ -24,8 +24,9 @@ import picocli.CommandLine.Option;
 final class IndexCommand implements Callable<Integer> {
   @Option(
       names = "--input",
-      required = true,
-      description = "BEIR folder (corpus.jsonl) or a JSONL file of {_id, title, text}.")
+      description =
+          "BEIR folder (corpus.jsonl) or a JSONL file of {_id, title, text}; may be left out with"
+              + " --first-stage to add first stages to an existing index.")
   Path input;
 
   @Option(
@@ -66,10 +67,38 @@ final class IndexCommand implements Callable<Integer> {
           "Encode only and report throughput; write nothing (the baseline for indexing throughput).")
   boolean encodeOnly;
 
+  @Option(
+      names = "--first-stage",
+      description =
+          "After indexing, build these first-stage structures from the stored token matrices:"
+              + " xtr, coil, slim, lucene-stock, or all (comma-separated).")
+  String firstStages;
+
   @Override
   public Integer call() throws Exception {
     if (index == null && !encodeOnly)
       throw new IllegalArgumentException("--index DIR is required (or --encode-only)");
+    if (input == null) {
+      if (firstStages == null)
+        throw new IllegalArgumentException("--input CORPUS is required (unless --first-stage)");
+      buildFirstStages();
+      return 0;
+    }
+    int code = indexInput();
+    if (firstStages != null) buildFirstStages();
+    return code;
+  }
+
+  private void buildFirstStages() throws Exception {
+    dev.latte.indexer.derived.FirstStages.build(
+        index,
+        dev.latte.indexer.derived.FirstStages.parse(firstStages),
+        false,
+        Common::progressBar,
+        System.out);
+  }
+
+  private int indexInput() throws Exception {
     int t = threads == null ? Common.CORES : threads;
     CorpusSource source = CorpusSource.of(input);
     long total = source.count();

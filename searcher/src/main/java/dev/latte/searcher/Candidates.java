@@ -14,6 +14,13 @@ public record Candidates(int[] docs, float[] scores) {
     return docs.length;
   }
 
+  /** The first n, best first. */
+  public Candidates truncate(int n) {
+    return new Candidates(
+        java.util.Arrays.copyOf(docs, Math.min(n, docs.length)),
+        java.util.Arrays.copyOf(scores, Math.min(n, scores.length)));
+  }
+
   static Candidates of(java.util.List<ScoredDoc> ranked) {
     int[] d = new int[ranked.size()];
     float[] s = new float[ranked.size()];

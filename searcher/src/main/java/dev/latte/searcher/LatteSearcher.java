@@ -44,6 +44,12 @@ public final class LatteSearcher implements AutoCloseable {
             HybridMethod.Fusion.LINEAR, settings.linearFusionWeight(), settings.firstStageDepth()));
     if (index.metadata().options().codec() == dev.latte.core.codec.TokenCodec.BIT)
       register(ExactMaxSimMethod.hamming());
+    // Methods over derived first-stage structures; each fails with a build hint when its
+    // structure is missing (./latte index --first-stage NAME).
+    XtrCandidates xtr = new XtrCandidates(settings.xtrProbes(), settings.xtrTokenDepth());
+    register(new FirstStageMethod(xtr));
+    register(new RescoredMethod(xtr, settings.rescoreDepth()));
+    register(new LuceneStockMethod(settings.rescoreDepth()));
   }
 
   private void register(SearchMethod m) {

@@ -12,7 +12,8 @@ public final class RescoredMethod implements SearchMethod {
   private final int depth;
 
   /**
-   * @param depth candidates taken from the first stage (at least k are always taken)
+   * @param depth candidates taken from the first stage and rescored; the method returns at most
+   *     that many documents (the rescored ones), however large k is
    */
   public RescoredMethod(CandidateGenerator firstStage, int depth) {
     this.firstStage = firstStage;
@@ -34,7 +35,7 @@ public final class RescoredMethod implements SearchMethod {
     MaxSimScorer scorer = new MaxSimScorer(query.kernel(), index.metadata().dimension());
     MaxSimScorer.Prepared prepared = scorer.prepare(query);
     long t0 = System.nanoTime();
-    Candidates c = firstStage.generate(index, query, Math.max(depth, k));
+    Candidates c = firstStage.generate(index, query, depth);
     long t1 = System.nanoTime();
     List<ScoredDoc> docs = scorer.rescore(index, prepared, c.docs(), k);
     return new MethodResult(

@@ -67,6 +67,22 @@ public interface MaxSimKernel {
    */
   void dotMatrix(float[] a, int aOffset, int rows, float[] bt, int cols, int dim, float[] out);
 
+  /**
+   * Dot products of selected query rows with every token of an {@link TokenCodec#INT8} payload:
+   * {@code out[t * nRows + r] = q_{rows[r]} · decoded(d_t)} for {@code t < docTokens}, {@code r <
+   * nRows}; {@code query} is row-major with {@code dim} columns. For token retrieval, where each
+   * inverted-list token meets only the few query tokens that probed its list.
+   */
+  void dotsInt8(
+      float[] query,
+      int dim,
+      int[] rows,
+      int nRows,
+      byte[] bytes,
+      int payloadOffset,
+      int docTokens,
+      float[] out);
+
   /** Convenience for tests and tools: prepares and scores one pair. */
   default float maxSim(TokenMatrix query, TokenMatrix doc) {
     if (query.dim() != doc.dim()) {

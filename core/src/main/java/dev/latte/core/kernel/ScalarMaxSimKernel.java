@@ -156,4 +156,22 @@ public final class ScalarMaxSimKernel implements MaxSimKernel {
       }
     }
   }
+
+  @Override
+  public void dotsInt8(
+      float[] query,
+      int dim,
+      int[] rows,
+      int nRows,
+      byte[] bytes,
+      int payloadOffset,
+      int docTokens,
+      float[] out) {
+    float[] doc = TokenCodec.INT8.decodePayload(bytes, payloadOffset, docTokens, dim).data();
+    for (int t = 0; t < docTokens; t++) {
+      for (int r = 0; r < nRows; r++) {
+        out[t * nRows + r] = dot(query, rows[r] * dim, doc, t * dim, dim);
+      }
+    }
+  }
 }

@@ -43,4 +43,44 @@ class DotMatrixTest {
       }
     }
   }
+
+  @Test
+  void int8DotsMatchScalarAndTheDecodedVectors() {
+    MaxSimKernel panama =
+        MaxSimKernels.panama().orElseThrow(() -> new AssertionError("no Vector API kernel"));
+    MaxSimKernel scalar = MaxSimKernels.scalar();
+    Random r = new Random(11);
+    for (int dim : new int[] {1, 7, 15, 16, 17, 63, 64, 65, 96, 128, 384, 385}) {
+      for (int docTokens : new int[] {0, 1, 2, 9, 33}) {
+        int nq = 1 + r.nextInt(5);
+        float[] q = new float[nq * dim];
+        for (int i = 0; i < q.length; i++) q[i] = (float) r.nextGaussian();
+        float[] d = new float[docTokens * dim];
+        for (int i = 0; i < d.length; i++) d[i] = (float) r.nextGaussian();
+        byte[] stored =
+            dev.latte.core.codec.TokenCodec.INT8.encode(
+                new dev.latte.core.TokenMatrix(d, docTokens, dim));
+        int payload = dev.latte.core.codec.StoredTokenMatrix.HEADER_BYTES;
+        float[] decoded =
+            dev.latte.core.codec.TokenCodec.INT8
+                .decodePayload(stored, payload, docTokens, dim)
+                .data();
+        int[] rows = {nq - 1, 0, nq / 2};
+        float[] p = new float[docTokens * 3];
+        float[] s = new float[docTokens * 3];
+        panama.dotsInt8(q, dim, rows, 3, stored, payload, docTokens, p);
+        scalar.dotsInt8(q, dim, rows, 3, stored, payload, docTokens, s);
+        for (int t = 0; t < docTokens; t++) {
+          for (int k = 0; k < 3; k++) {
+            double exact = 0;
+            for (int x = 0; x < dim; x++)
+              exact += (double) q[rows[k] * dim + x] * decoded[t * dim + x];
+            double tol = 1e-4 * Math.sqrt(dim);
+            assertEquals(exact, s[t * 3 + k], tol, "scalar dim " + dim);
+            assertEquals(exact, p[t * 3 + k], tol, "panama dim " + dim);
+          }
+        }
+      }
+    }
+  }
 }

@@ -1,0 +1,109 @@
+package dev.latte.indexer.derived;
+
+import dev.latte.indexer.IndexMetadata;
+import dev.latte.indexer.IndexProgress;
+import dev.latte.indexer.LatteIndexReaderSupport;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.function.Function;
+import org.apache.lucene.index.DirectoryReader;
+import org.apache.lucene.store.Directory;
+import org.apache.lucene.store.FSDirectory;
+
+/** The first-stage structures by name, and building them for a committed index. */
+public final class FirstStages {
+  private FirstStages() {}
+
+  /** Every builder, by the name {@code --first-stage} takes. */
+  public static Map<String, DerivedIndexBuilder> builders() {
+    Map<String, DerivedIndexBuilder> m = new LinkedHashMap<>();
+    for (DerivedIndexBuilder b : List.of(new XtrBuilder(), new LuceneStockBuilder()))
+      m.put(b.name(), b);
+    return m;
+  }
+
+  /** Parses "xtr,coil" or "all" into builder names, failing on an unknown one. */
+  public static List<String> parse(String list) {
+    Map<String, DerivedIndexBuilder> all = builders();
+    List<String> out = new ArrayList<>();
+    for (String s : list.split(",")) {
+      String n = s.trim();
+      if (n.isEmpty()) continue;
+      if (n.equals("all")) {
+        out.addAll(all.keySet());
+      } else if (all.containsKey(n)) {
+        out.add(n);
+      } else {
+        throw new IllegalArgumentException(
+            "unknown first stage '"
+                + n
+                + "'; available: "
+                + String.join(", ", all.keySet())
+                + ", all");
+      }
+    }
+    return out.stream().distinct().toList();
+  }
+
+  /**
+   * Builds the named structures for the index at {@code index} (all of them when {@code onlyStale}
+   * is false, else only those missing or stale). Prints one line per structure built.
+   */
+  public static void build(
+      Path index,
+      List<String> names,
+      boolean onlyStale,
+      Function<String, IndexProgress> progress,
+      PrintStream out)
+      throws IOException {
+    Path p = index.toAbsolutePath().normalize();
+    if (!Files.isDirectory(p))
+      throw new dev.latte.indexer.IndexMismatchException("index folder not found: " + p);
+    Map<String, DerivedIndexBuilder> all = builders();
+    try (Directory dir = FSDirectory.open(p);
+        DirectoryReader reader = DirectoryReader.open(dir)) {
+      IndexMetadata m = LatteIndexReaderSupport.metadataOf(reader.getIndexCommit());
+      for (String name : names) {
+        if (onlyStale && DerivedIndex.isFresh(p, name, reader)) continue;
+        long t0 = System.nanoTime();
+        all.get(name).build(p, reader, m, progress.apply("First stage " + name));
+        out.printf(
+            Locale.ROOT,
+            "Built first stage %s in %.1f s: %s on disk%n",
+            name,
+            (System.nanoTime() - t0) / 1e9,
+            human(bytes(p, name)));
+      }
+    }
+  }
+
+  /** Bytes on disk of a derived structure (0 if absent). */
+  public static long bytes(Path index, String name) throws IOException {
+    Path d = DerivedIndex.dir(index, name);
+    if (!Files.isDirectory(d)) return 0;
+    try (var s = Files.walk(d)) {
+      return s.filter(Files::isRegularFile)
+          .mapToLong(
+              f -> {
+                try {
+                  return Files.size(f);
+                } catch (IOException e) {
+                  return 0;
+                }
+              })
+          .sum();
+    }
+  }
+
+  static String human(long b) {
+    if (b >= 1L << 30) return String.format(Locale.ROOT, "%.2f GiB", b / (double) (1L << 30));
+    return String.format(Locale.ROOT, "%.1f MiB", b / (double) (1L << 20));
+  }
+}
