@@ -107,8 +107,27 @@ final class EvalCommand implements Callable<Integer> {
             : BundledSample.materialize(dev.latte.core.LatteHome.dir().resolve("datasets")).dir();
     int et = encodeThreads == null ? Common.CORES : encodeThreads;
     try (OnnxTokenEncoder encoder = Common.encoder(model, Math.max(et, threads))) {
-      List<EvalRow> rows = run(encoder, ds, et);
-      System.out.print(BeirEvaluator.table(rows));
+      BeirEvaluator evaluator = new BeirEvaluator(encoder, System.out);
+      List<EvalRow> rows = run(evaluator, ds, et);
+      List<IndexOptions> storage = indexOptions();
+      boolean tradeOff = methods.contains("all");
+      System.out.println();
+      if (tradeOff) {
+        System.out.print(BeirEvaluator.tradeOffTable(rows));
+        System.out.println(
+            "(/exact, R@100/ex and speedup against exact MaxSim; R@100/ex: share of exact MaxSim's"
+                + " top 100 in the method's top 100; latencies per query without query encoding, "
+                + threads
+                + " query thread(s); extra: derived first-stage structure on disk)");
+      }
+      if (!tradeOff || storage.size() > 1 || !storage.getFirst().equals(IndexOptions.DEFAULT)) {
+        if (tradeOff) System.out.println();
+        System.out.print(BeirEvaluator.table(rows));
+      }
+      if (!evaluator.skipped().isEmpty())
+        System.out.println(
+            "Skipped for want of a first-stage structure (see above): "
+                + String.join(", ", evaluator.skipped()));
       if (json != null) {
         BeirEvaluator.writeJson(rows, json);
         System.out.println("Wrote " + json.toAbsolutePath().normalize());
@@ -133,7 +152,7 @@ final class EvalCommand implements Callable<Integer> {
     return out;
   }
 
-  List<EvalRow> run(OnnxTokenEncoder encoder, Path ds, int et) throws Exception {
+  List<EvalRow> run(BeirEvaluator evaluator, Path ds, int et) throws Exception {
     var options =
         new BeirEvaluator.Options(
             ds,
@@ -149,6 +168,6 @@ final class EvalCommand implements Callable<Integer> {
             10,
             SearchSettings.DEFAULT.withLinearFusionWeight(
                 fusionWeight == null ? SearchSettings.DEFAULT.linearFusionWeight() : fusionWeight));
-    return new BeirEvaluator(encoder, System.out).evaluate(options, Common.progressBar("Indexing"));
+    return evaluator.evaluate(options, Common.progressBar("Indexing"), Common::progressBar);
   }
 }

@@ -19,6 +19,8 @@ import dev.latte.indexer.IndexRecoder;
 import dev.latte.indexer.IndexStats;
 import dev.latte.indexer.LatteIndexReaderSupport;
 import dev.latte.indexer.LatteIndexWriter;
+import dev.latte.indexer.derived.DerivedIndex;
+import dev.latte.indexer.derived.FirstStages;
 import dev.latte.searcher.ExactMaxSimMethod;
 import dev.latte.searcher.LatteIndex;
 import dev.latte.searcher.LatteSearcher;
@@ -34,13 +36,17 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;
+import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.function.Function;
 import java.util.stream.Stream;
 import org.apache.lucene.store.FSDirectory;
 
@@ -191,6 +197,28 @@ public final class BeirEvaluator {
   }
 
   public List<EvalRow> evaluate(Options o, IndexProgress progress) throws Exception {
+    return evaluate(o, progress, name -> IndexProgress.NONE);
+  }
+
+  /**
+   * Evaluates as {@link #evaluate(Options, IndexProgress)}; {@code stageProgress} reports the
+   * building of first-stage structures (by task name).
+   *
+   * <p>Methods that search a first-stage structure derived from the index (xtr, lucene-stock, ...)
+   * need it built. On Latte's cached index the missing or stale ones are built before searching,
+   * for the float32 index without pooling only; re-coded variants of a sweep run with {@code all}
+   * only the methods that need none and read no text ({@code maxsim-exact}, {@code
+   * maxsim-hamming}). With an explicit {@code --index} nothing is built: {@code all} skips (and
+   * reports) the methods whose structure is missing, and a method named explicitly fails with its
+   * own message.
+   *
+   * <p>Exact MaxSim runs first on each index, so that every row can be compared with it: {@code
+   * recall_100_vs_exact} and {@code speedup_vs_exact} (see {@link EvalRow}).
+   */
+  public List<EvalRow> evaluate(
+      Options o, IndexProgress progress, Function<String, IndexProgress> stageProgress)
+      throws Exception {
+    skipped.clear();
     BeirDataset ds = BeirDataset.open(o.dataset());
     if (!ds.splits().contains(o.split())) {
       throw new DatasetException(
@@ -211,15 +239,16 @@ public final class BeirEvaluator {
               + ds.dir().resolve("queries.jsonl"));
     }
     // Which (index, options) pairs to run: with an explicit --index, that one index as asked;
-    // otherwise the cached float32 index plus re-coded variants, and the float32 reference.
+    // otherwise the cached float32 index (first: the exact reference runs there) plus re-coded
+    // variants.
     Map<IndexOptions, Path> indexes = new LinkedHashMap<>();
     boolean cached = o.indexDir() == null;
     if (cached) {
       Path base = defaultIndexDir(ds);
       ensureIndex(ds, base, true, IndexOptions.DEFAULT, o.encodeThreads(), o.batchSize(), progress);
-      if (!o.indexOptions().contains(IndexOptions.DEFAULT))
-        indexes.put(IndexOptions.DEFAULT, base); // the reference
-      for (IndexOptions opt : o.indexOptions()) indexes.put(opt, ensureRecoded(ds, base, opt));
+      indexes.put(IndexOptions.DEFAULT, base);
+      for (IndexOptions opt : o.indexOptions())
+        if (!opt.equals(IndexOptions.DEFAULT)) indexes.put(opt, ensureRecoded(ds, base, opt));
     } else {
       if (o.indexOptions().size() != 1)
         throw new IllegalArgumentException(
@@ -236,6 +265,7 @@ public final class BeirEvaluator {
             : dev.latte.core.LatteHome.dir().resolve("runs").resolve(ds.name() + "-" + o.split());
     Files.createDirectories(runDir);
     boolean many = indexes.size() > 1;
+    boolean all = o.methods().contains("all");
     List<EvalRow> rows = new ArrayList<>();
     out.printf(
         Locale.ROOT,
@@ -246,18 +276,24 @@ public final class BeirEvaluator {
         o.k(),
         o.queryThreads());
     boolean bm25Done = false;
+    // Exact float32 MaxSim without pooling: each query's top ids and the median latency.
+    Map<String, Set<String>> exactTop = null;
+    Double exactP50 = null;
     for (var entry : indexes.entrySet()) {
       IndexOptions opt = entry.getKey();
+      Path path = entry.getValue();
       boolean referenceOnly = !o.indexOptions().contains(opt);
-      try (LatteIndex index = LatteIndex.open(entry.getValue())) {
+      boolean variant = cached && !opt.equals(IndexOptions.DEFAULT);
+      try (LatteIndex index = LatteIndex.open(path)) {
         LatteSearcher searcher =
             new LatteSearcher(
                 index, encoder, dev.latte.core.kernel.MaxSimKernels.get(), o.settings());
         List<String> methods;
         if (referenceOnly) {
           methods = List.of(ExactMaxSimMethod.NAME);
-        } else if (o.methods().contains("all")) {
+        } else if (all) {
           methods = searcher.methods();
+          if (variant) methods = methods.stream().filter(BeirEvaluator::exactScan).toList();
         } else {
           methods =
               o.methods().stream()
@@ -267,13 +303,46 @@ public final class BeirEvaluator {
           for (String name : methods)
             searcher.method(name); // fail before any work on an unknown name
         }
-        for (String name : methods) {
+        methods =
+            prepareFirstStages(
+                searcher, methods, opt, cached, variant, all, queries, stageProgress);
+
+        // Exact MaxSim first, so that the others can be compared with it.
+        List<String> order = new ArrayList<>(methods);
+        if (order.remove(ExactMaxSimMethod.NAME)) order.addFirst(ExactMaxSimMethod.NAME);
+        Map<String, Measured> measured = new HashMap<>();
+        Map<String, Set<String>> localTop = null;
+        Double localP50 = null;
+        for (String name : order) {
           SearchMethod method = searcher.method(name);
           boolean lateInteraction = method.needsQueryMatrix();
           if (!lateInteraction && bm25Done) continue; // text ranking does not depend on the codec
           String label = many && lateInteraction ? name + "@" + opt.label() : name;
-          rows.add(runMethod(searcher, method, label, opt, queries, qrels, o, runDir));
+          String structure = structureOf(name);
+          long extraBytes = structure == null ? 0 : FirstStages.bytes(path, structure);
+          Measured m =
+              runMethod(searcher, method, label, opt, queries, qrels, o, runDir, extraBytes);
+          measured.put(name, m);
           if (!lateInteraction) bm25Done = true;
+          if (name.equals(ExactMaxSimMethod.NAME)) {
+            localTop = topIds(m.run(), EXACT_DEPTH);
+            localP50 = m.row().latencyP50();
+            if (exactTop == null && opt.equals(IndexOptions.DEFAULT)) {
+              exactTop = localTop;
+              exactP50 = localP50;
+            }
+          }
+        }
+        Map<String, Set<String>> refTop = exactTop != null ? exactTop : localTop;
+        Double refP50 = exactTop != null ? exactP50 : localP50;
+        for (String name : methods) {
+          Measured m = measured.get(name);
+          if (m == null) continue;
+          EvalRow r = m.row();
+          rows.add(
+              r.withExactComparison(
+                  refTop == null ? null : recallVsExact(m.run(), refTop, EXACT_DEPTH),
+                  refP50 == null || r.latencyP50() <= 0 ? null : refP50 / r.latencyP50()));
         }
       }
     }
@@ -295,7 +364,154 @@ public final class BeirEvaluator {
         .toList();
   }
 
-  private EvalRow runMethod(
+  /** Depth of the exact top list that {@code recall_100_vs_exact} compares with. */
+  static final int EXACT_DEPTH = 100;
+
+  private final List<String> skipped = new ArrayList<>();
+
+  /**
+   * The methods the last {@code evaluate} left out for want of a first-stage structure (as {@code
+   * method} or {@code method@codec-pN}); why was printed when they were skipped.
+   */
+  public List<String> skipped() {
+    return List.copyOf(skipped);
+  }
+
+  /** Methods that scan the token matrices only: no text, no derived structure. */
+  private static boolean exactScan(String method) {
+    return method.equals(ExactMaxSimMethod.NAME) || method.equals(ExactMaxSimMethod.HAMMING);
+  }
+
+  /**
+   * The first-stage structure a method searches: the one named like it or like the part before its
+   * "+" ("xtr+maxsim" needs "xtr"); null for methods that need none.
+   */
+  static String structureOf(String method) {
+    for (String s : FirstStages.builders().keySet())
+      if (method.equals(s) || method.startsWith(s + "+")) return s;
+    return null;
+  }
+
+  /**
+   * Makes sure the structures the methods need are there, and returns the methods that can run: on
+   * the cached float32 index builds what is missing or stale; elsewhere leaves out (with a note)
+   * the methods whose structure is missing, except that a method named explicitly on an explicit
+   * index fails with its own message.
+   */
+  private List<String> prepareFirstStages(
+      LatteSearcher searcher,
+      List<String> methods,
+      IndexOptions opt,
+      boolean cached,
+      boolean variant,
+      boolean all,
+      List<Query> queries,
+      Function<String, IndexProgress> stageProgress)
+      throws IOException {
+    LatteIndex index = searcher.index();
+    Path path = index.path();
+    Map<String, Boolean> fresh = new LinkedHashMap<>();
+    for (String m : methods) {
+      String s = structureOf(m);
+      if (s != null && !fresh.containsKey(s))
+        fresh.put(s, DerivedIndex.isFresh(path, s, index.reader()));
+    }
+    List<String> stale =
+        fresh.entrySet().stream().filter(e -> !e.getValue()).map(Map.Entry::getKey).toList();
+    if (stale.isEmpty()) return methods;
+    if (cached && !variant) {
+      out.println(
+          "Building first stage(s) "
+              + String.join(", ", stale)
+              + " for "
+              + path
+              + " (needed by "
+              + String.join(
+                  ", ", methods.stream().filter(m -> stale.contains(structureOf(m))).toList())
+              + "; this can take minutes)");
+      FirstStages.build(path, stale, true, stageProgress, out);
+      return methods;
+    }
+    List<String> kept = new ArrayList<>();
+    Map<String, List<String>> skippedFor = new LinkedHashMap<>(); // reason -> methods
+    for (String m : methods) {
+      String s = structureOf(m);
+      if (s == null || fresh.get(s)) {
+        kept.add(m);
+      } else if (variant) {
+        skippedFor
+            .computeIfAbsent(
+                "first stages are built only for the float32 index without pooling",
+                r -> new ArrayList<>())
+            .add(m + "@" + opt.label());
+      } else if (all) {
+        skippedFor
+            .computeIfAbsent(
+                "index "
+                    + path
+                    + " has no up-to-date '"
+                    + s
+                    + "' first stage (build it with: ./latte index --index "
+                    + path
+                    + " --first-stage "
+                    + s
+                    + ")",
+                r -> new ArrayList<>())
+            .add(m);
+      } else {
+        // Named explicitly: let the method say what is missing, before any work.
+        searcher.method(m).search(index, searcher.query(queries.getFirst().text()), 1);
+        kept.add(m);
+      }
+    }
+    skippedFor.forEach(
+        (why, ms) -> {
+          skipped.addAll(ms);
+          out.println("Skipping " + String.join(", ", ms) + ": " + why);
+        });
+    return kept;
+  }
+
+  /** What one method returned (self hits removed, cut to k) and its row. */
+  record Measured(EvalRow row, TrecRun run) {}
+
+  /** Each query's top {@code depth} doc ids in {@code run} (in trec_eval order). */
+  static Map<String, Set<String>> topIds(TrecRun run, int depth) {
+    Map<String, Set<String>> top = new HashMap<>();
+    run.rankings()
+        .forEach(
+            (q, ranking) -> {
+              Set<String> ids = new HashSet<>();
+              for (RankedDoc d : ranking.subList(0, Math.min(depth, ranking.size())))
+                ids.add(d.docId());
+              top.put(q, ids);
+            });
+    return top;
+  }
+
+  /**
+   * Mean over the queries with a non-empty exact list of |top {@code depth} of {@code run} ∩ exact|
+   * / |exact|: how much of exact MaxSim's top list a method's own top list keeps. A query the run
+   * lacks counts 0; null when no query has an exact list. Both sides should be filtered the same
+   * way (self hits removed) before.
+   */
+  static Double recallVsExact(TrecRun run, Map<String, Set<String>> exactTop, int depth) {
+    double sum = 0;
+    int n = 0;
+    for (var e : exactTop.entrySet()) {
+      Set<String> exact = e.getValue();
+      if (exact.isEmpty()) continue;
+      List<RankedDoc> ranking = run.ranking(e.getKey());
+      int found = 0;
+      for (RankedDoc d : ranking.subList(0, Math.min(depth, ranking.size())))
+        if (exact.contains(d.docId())) found++;
+      sum += found / (double) exact.size();
+      n++;
+    }
+    return n == 0 ? null : sum / n;
+  }
+
+  private Measured runMethod(
       LatteSearcher searcher,
       SearchMethod method,
       String label,
@@ -303,7 +519,8 @@ public final class BeirEvaluator {
       List<Query> queries,
       Qrels qrels,
       Options o,
-      Path runDir)
+      Path runDir,
+      long extraBytes)
       throws Exception {
     LatteIndex index = searcher.index();
     // Warm the JIT on a few queries so the first timed ones do not pay for compilation.
@@ -364,31 +581,38 @@ public final class BeirEvaluator {
         label,
         eval.mean().ndcgCut10(),
         percentile(searchMs, 50));
-    return new EvalRow(
-        label,
-        method.name(),
-        li ? opt.codec().cliName() : "-",
-        li ? opt.poolFactor() : 0,
-        eval.mean().ndcgCut10(),
-        null,
-        eval.mean().recall100(),
-        eval.mean().recipRank10(),
-        eval.mean().map(),
-        percentile(searchMs, 50),
-        percentile(searchMs, 95),
-        percentile(totalMs, 50),
-        percentile(totalMs, 95),
-        percentile(firstStageMs, 50),
-        percentile(rescoreMs, 50),
-        n / wallSecs,
-        Arrays.stream(candidates).average().orElse(0),
-        stats.indexBytes(),
-        li ? stats.bytesPerToken() : null,
-        li ? stats.bytesPerDocument() : null,
-        li ? stats.tokensPerDocument() : null,
-        eval.mean().queries(),
-        o.queryThreads(),
-        runFile.toString());
+    EvalRow row =
+        new EvalRow(
+            label,
+            method.name(),
+            li ? opt.codec().cliName() : "-",
+            li ? opt.poolFactor() : 0,
+            eval.mean().ndcgCut10(),
+            null,
+            eval.mean().recall100(),
+            null,
+            eval.mean().recipRank10(),
+            eval.mean().map(),
+            percentile(searchMs, 50),
+            percentile(searchMs, 95),
+            percentile(totalMs, 50),
+            percentile(totalMs, 95),
+            percentile(firstStageMs, 50),
+            percentile(firstStageMs, 95),
+            percentile(rescoreMs, 50),
+            percentile(rescoreMs, 95),
+            null,
+            n / wallSecs,
+            Arrays.stream(candidates).average().orElse(0),
+            stats.indexBytes(),
+            extraBytes,
+            li ? stats.bytesPerToken() : null,
+            li ? stats.bytesPerDocument() : null,
+            li ? stats.tokensPerDocument() : null,
+            eval.mean().queries(),
+            o.queryThreads(),
+            runFile.toString());
+    return new Measured(row, run);
   }
 
   private static TrecRun truncate(TrecRun run, int k) {
@@ -455,6 +679,57 @@ public final class BeirEvaluator {
               IndexStats.human(r.indexBytes())));
     }
     return sb.toString();
+  }
+
+  /**
+   * The trade-off of each method against exact MaxSim, one line per method: quality (nDCG@10, its
+   * ratio to exact, trec recall@100, recall of exact's top 100), search latency per query without
+   * query encoding (median first stage, median rescoring, median and 95th percentile of the whole
+   * search), speedup over exact, candidates scored per query and the extra bytes of the derived
+   * structure searched.
+   */
+  public static String tradeOffTable(List<EvalRow> rows) {
+    StringBuilder sb = new StringBuilder();
+    String header =
+        String.format(
+            Locale.ROOT,
+            "%-28s %8s %7s %7s %9s %9s %9s %9s %9s %8s %9s %10s",
+            "method",
+            "nDCG@10",
+            "/exact",
+            "R@100",
+            "R@100/ex",
+            "p50 1st",
+            "p50 resc",
+            "p50 ms",
+            "p95 ms",
+            "speedup",
+            "cand/q",
+            "extra");
+    sb.append(header).append('\n').append("-".repeat(header.length())).append('\n');
+    for (EvalRow r : rows) {
+      sb.append(
+          String.format(
+              Locale.ROOT,
+              "%-28s %8.4f %7s %7.4f %9s %9.2f %9.2f %9.2f %9.2f %8s %9.0f %10s%n",
+              r.name(),
+              r.ndcgCut10(),
+              format("%.3f", r.ndcgRatioToExact()),
+              r.recall100(),
+              format("%.4f", r.recall100VsExact()),
+              r.firstStageP50(),
+              r.rescoreP50(),
+              r.latencyP50(),
+              r.latencyP95(),
+              r.speedupVsExact() == null ? "-" : format("%.1f", r.speedupVsExact()) + "x",
+              r.candidatesPerQuery(),
+              r.extraIndexBytes() == 0 ? "-" : IndexStats.human(r.extraIndexBytes())));
+    }
+    return sb.toString();
+  }
+
+  private static String format(String pattern, Double value) {
+    return value == null ? "-" : String.format(Locale.ROOT, pattern, value);
   }
 
   public static void writeJson(List<EvalRow> rows, Path file) throws IOException {

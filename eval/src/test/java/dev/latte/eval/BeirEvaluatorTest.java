@@ -2,6 +2,7 @@ package dev.latte.eval;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -13,9 +14,12 @@ import dev.latte.encoders.OnnxTokenEncoder;
 import dev.latte.eval.metrics.Qrels;
 import dev.latte.eval.metrics.TrecMetrics;
 import dev.latte.eval.metrics.TrecRun;
+import dev.latte.indexer.IndexMismatchException;
 import dev.latte.indexer.IndexOptions;
 import dev.latte.indexer.IndexProgress;
+import dev.latte.indexer.derived.FirstStages;
 import java.io.ByteArrayOutputStream;
+import java.io.OutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -24,7 +28,10 @@ import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** The BEIR runner end to end on ADI (82 documents, 35 queries) with the real bundled model. */
+/**
+ * The BEIR runner end to end on ADI (82 documents, 35 queries) with the real bundled model,
+ * including the methods over first-stage structures and the comparison with exact MaxSim.
+ */
 class BeirEvaluatorTest {
   @TempDir Path tmp;
 
@@ -52,11 +59,16 @@ class BeirEvaluatorTest {
               tmp.resolve("runs"),
               2,
               null);
+      // No first-stage structure on this index: the methods that need one are skipped.
       List<EvalRow> rows = evaluator.evaluate(options, IndexProgress.NONE);
-      assertEquals(
-          List.of("bm25", "maxsim-exact", "bm25+maxsim", "hybrid-rrf", "hybrid-linear"),
-          rows.stream().map(EvalRow::name).toList());
+      assertEquals(NO_STRUCTURE, rows.stream().map(EvalRow::name).toList());
       assertTrue(log.toString().contains("Indexing 82 documents"), log.toString());
+      List<String> skipped = evaluator.skipped();
+      assertTrue(skipped.containsAll(List.of("xtr", "xtr+maxsim", "lucene-stock")), "" + skipped);
+      for (String m : skipped) assertTrue(BeirEvaluator.structureOf(m) != null, m);
+      assertTrue(
+          log.toString().contains("Skipping xtr, xtr+maxsim: index " + index), log.toString());
+      assertTrue(log.toString().contains("--first-stage xtr)"), log.toString());
 
       Qrels qrels = Qrels.of(BeirDataset.open(adi).qrels("test"));
       for (EvalRow r : rows) {
@@ -67,20 +79,67 @@ class BeirEvaluatorTest {
         assertEquals(35, r.queries());
         assertTrue(r.ndcgCut10() > 0.2 && r.ndcgCut10() <= 1, r.name() + " " + r.ndcgCut10());
         assertTrue(r.latencyP50() > 0 && r.latencyP95() >= r.latencyP50(), r.name());
+        assertTrue(r.firstStageP95() >= r.firstStageP50() && r.rescoreP95() >= r.rescoreP50());
+        assertTrue(
+            r.recall100VsExact() > 0 && r.recall100VsExact() <= 1,
+            r.name() + " " + r.recall100VsExact());
+        assertTrue(r.speedupVsExact() > 0, r.name());
+        assertEquals(0, r.extraIndexBytes(), r.name());
       }
       EvalRow exact = rows.get(1);
       assertEquals(1.0, exact.ndcgRatioToExact(), 1e-12);
+      assertEquals(1.0, exact.recall100VsExact(), 1e-12);
+      assertEquals(1.0, exact.speedupVsExact(), 1e-12);
       assertEquals(82, exact.candidatesPerQuery(), 1e-9);
       assertTrue(exact.bytesPerToken() > 1536);
       assertNull(rows.getFirst().bytesPerToken());
+      // BM25 ranks the text, not the token vectors: it does not find all of exact MaxSim's top.
+      assertTrue(rows.getFirst().recall100VsExact() < 1);
 
-      // A second run reuses the index instead of encoding again.
+      // Named explicitly, a method whose structure is missing fails with its own message.
+      var xtrOnly =
+          new BeirEvaluator.Options(
+              adi,
+              index,
+              "test",
+              List.of("maxsim-exact", "xtr+maxsim"),
+              List.of(),
+              100,
+              1,
+              2,
+              16,
+              tmp.resolve("runs"),
+              2,
+              null);
+      var e =
+          assertThrows(
+              IndexMismatchException.class, () -> evaluator.evaluate(xtrOnly, IndexProgress.NONE));
+      assertTrue(e.getMessage().contains("has no 'xtr' first stage"), e.getMessage());
+
+      // With the structures built, they run too, and say what they add on disk. The second run
+      // reuses the index instead of encoding again.
+      FirstStages.build(
+          index,
+          List.of("xtr", "lucene-stock"),
+          true,
+          n -> IndexProgress.NONE,
+          new PrintStream(OutputStream.nullOutputStream()));
       log.reset();
-      evaluator.evaluate(options, IndexProgress.NONE);
+      List<EvalRow> more = evaluator.evaluate(options, IndexProgress.NONE);
       assertTrue(log.toString().contains("Reusing the index"), log.toString());
+      List<String> names = more.stream().map(EvalRow::name).toList();
+      assertTrue(names.containsAll(NO_STRUCTURE), "" + names);
+      for (String m : List.of("xtr", "xtr+maxsim", "lucene-stock")) {
+        EvalRow r = more.get(names.indexOf(m));
+        assertTrue(r.extraIndexBytes() > 0, m);
+        assertTrue(r.recall100VsExact() > 0 && r.recall100VsExact() <= 1, m);
+        assertTrue(r.ndcgCut10() > 0.2, m + " " + r.ndcgCut10());
+      }
+      assertTrue(!evaluator.skipped().toString().contains("xtr"), "" + evaluator.skipped());
+      assertTrue(BeirEvaluator.tradeOffTable(more).contains("xtr+maxsim"));
 
       Path json = tmp.resolve("out.json");
-      BeirEvaluator.writeJson(rows, json);
+      BeirEvaluator.writeJson(more, json);
       JsonNode first = new ObjectMapper().readTree(json.toFile()).get(0);
       for (String key :
           List.of(
@@ -97,11 +156,19 @@ class BeirEvaluatorTest {
               "codec",
               "pool_factor",
               "ndcg_ratio_to_exact",
-              "bytes_per_doc")) {
+              "bytes_per_doc",
+              "recall_100_vs_exact",
+              "first_stage_ms_p95",
+              "rescore_ms_p95",
+              "extra_index_bytes",
+              "speedup_vs_exact")) {
         assertTrue(first.has(key), "JSON row lacks " + key);
       }
     }
   }
+
+  private static final List<String> NO_STRUCTURE =
+      List.of("bm25", "maxsim-exact", "bm25+maxsim", "hybrid-rrf", "hybrid-linear");
 
   @Test
   void anotherCodecIsReCodedFromTheCachedIndexAndComparedWithExact() throws Exception {
@@ -120,8 +187,8 @@ class BeirEvaluatorTest {
               adi,
               null,
               "test",
-              List.of("maxsim-exact"),
-              List.of(new IndexOptions(TokenCodec.BIT, 2)),
+              List.of("maxsim-exact", "xtr+maxsim"),
+              List.of(IndexOptions.DEFAULT, new IndexOptions(TokenCodec.BIT, 2)),
               100,
               1,
               2,
@@ -130,17 +197,47 @@ class BeirEvaluatorTest {
               2,
               null);
       List<EvalRow> rows = evaluator.evaluate(options, IndexProgress.NONE);
+      // The structure is built for the float32 index only; the re-coded one skips the method.
       assertEquals(
-          List.of("maxsim-exact@float32-p1", "maxsim-exact@bit-p2"),
+          List.of("maxsim-exact@float32-p1", "xtr+maxsim@float32-p1", "maxsim-exact@bit-p2"),
           rows.stream().map(EvalRow::name).toList());
-      EvalRow bit = rows.get(1);
+      assertTrue(log.toString().contains("Built first stage xtr"), log.toString());
+      assertTrue(rows.get(1).extraIndexBytes() > 0);
+      assertEquals(List.of("xtr+maxsim@bit-p2"), evaluator.skipped());
+      assertTrue(
+          log.toString().contains("Skipping xtr+maxsim@bit-p2: first stages are built only"),
+          log.toString());
+      EvalRow bit = rows.get(2);
       assertEquals("bit", bit.codec());
       assertEquals(2, bit.poolFactor());
       assertEquals(bit.ndcgCut10() / rows.get(0).ndcgCut10(), bit.ndcgRatioToExact(), 1e-12);
+      assertEquals(rows.get(0).latencyP50() / bit.latencyP50(), bit.speedupVsExact(), 1e-12);
+      assertTrue(bit.recall100VsExact() > 0.5 && bit.recall100VsExact() <= 1);
       assertTrue(
           bit.bytesPerDoc() * 40 < rows.get(0).bytesPerDoc(),
           bit.bytesPerDoc() + " vs " + rows.get(0).bytesPerDoc());
       assertTrue(log.toString().contains("Re-coded"), log.toString());
+
+      // 'all' on a re-coded index runs only the exact scans; float32 is just the reference.
+      log.reset();
+      var all =
+          new BeirEvaluator.Options(
+              adi,
+              null,
+              "test",
+              List.of("all"),
+              List.of(new IndexOptions(TokenCodec.BIT, 2)),
+              100,
+              1,
+              2,
+              16,
+              tmp.resolve("runs"),
+              2,
+              null);
+      assertEquals(
+          List.of("maxsim-exact@float32-p1", "maxsim-exact@bit-p2", "maxsim-hamming@bit-p2"),
+          evaluator.evaluate(all, IndexProgress.NONE).stream().map(EvalRow::name).toList());
+      assertTrue(!log.toString().contains("first stage"), log.toString());
     } finally {
       if (home == null) System.clearProperty("latte.home");
       else System.setProperty("latte.home", home);

@@ -49,6 +49,11 @@ public final class LatteSearcher implements AutoCloseable {
     XtrCandidates xtr = new XtrCandidates(settings.xtrProbes(), settings.xtrTokenDepth());
     register(new FirstStageMethod(xtr));
     register(new RescoredMethod(xtr, settings.rescoreDepth()));
+    CoilCandidates coil = new CoilCandidates();
+    register(new FirstStageMethod(coil));
+    register(new RescoredMethod(coil, settings.rescoreDepth()));
+    register(new SlimMethod(settings.rescoreDepth()));
+    register(new RescoredMethod(new SlimCandidates(), settings.rescoreDepth()));
     register(new LuceneStockMethod(settings.rescoreDepth()));
   }
 

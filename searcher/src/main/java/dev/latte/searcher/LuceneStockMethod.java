@@ -25,7 +25,8 @@ import org.apache.lucene.search.TopDocs;
  *   <li>First stage: the query's token vectors are mean-pooled and L2-normalised into one vector,
  *       exactly as each document was at build time, and a {@link KnnFloatVectorQuery} over the HNSW
  *       graph of the pooled document vectors (dot product, Lucene's default HNSW settings) returns
- *       {@code max(depth, k)} candidates.
+ *       {@code depth} candidates (the method returns at most that many, like every Latte {@code
+ *       +maxsim} method).
  *   <li>Rescoring: Lucene's {@link LateInteractionRescorer} (built with {@code
  *       LateInteractionRescorer.create("tokens", queryRows, DOT_PRODUCT)}) scores every candidate
  *       by sum-of-max-similarity of the query rows against the document's {@code
@@ -95,9 +96,7 @@ public final class LuceneStockMethod implements SearchMethod {
     TopDocs candidates =
         stock
             .searcher()
-            .search(
-                new KnnFloatVectorQuery(LuceneStockBuilder.POOLED, pooled, Math.max(depth, k)),
-                Math.max(depth, k));
+            .search(new KnnFloatVectorQuery(LuceneStockBuilder.POOLED, pooled, depth), depth);
     long t1 = System.nanoTime();
     if (candidates.scoreDocs.length == 0) {
       // the rescorer takes the reader's first leaf unconditionally: an empty index has none
@@ -106,7 +105,7 @@ public final class LuceneStockMethod implements SearchMethod {
     TopDocs rescored =
         LateInteractionRescorer.create(
                 LuceneStockBuilder.TOKENS, q.toArray(), VectorSimilarityFunction.DOT_PRODUCT)
-            .rescore(stock.searcher(), candidates, k);
+            .rescore(stock.searcher(), candidates, Math.min(k, candidates.scoreDocs.length));
     List<ScoredDoc> docs = new ArrayList<>(rescored.scoreDocs.length);
     for (ScoreDoc sd : rescored.scoreDocs) {
       docs.add(new ScoredDoc(stock.mainDocs()[sd.doc], 2 * sd.score - q.rows()));

@@ -24,7 +24,8 @@ public final class FirstStages {
   /** Every builder, by the name {@code --first-stage} takes. */
   public static Map<String, DerivedIndexBuilder> builders() {
     Map<String, DerivedIndexBuilder> m = new LinkedHashMap<>();
-    for (DerivedIndexBuilder b : List.of(new XtrBuilder(), new LuceneStockBuilder()))
+    for (DerivedIndexBuilder b :
+        List.of(new XtrBuilder(), new CoilBuilder(), new SlimBuilder(), new LuceneStockBuilder()))
       m.put(b.name(), b);
     return m;
   }

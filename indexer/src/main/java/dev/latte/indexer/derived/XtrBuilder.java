@@ -11,7 +11,6 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
-import org.apache.lucene.codecs.CodecUtil;
 import org.apache.lucene.document.Document;
 import org.apache.lucene.document.Field;
 import org.apache.lucene.document.FieldType;
@@ -19,11 +18,8 @@ import org.apache.lucene.index.DirectoryReader;
 import org.apache.lucene.index.IndexOptions;
 import org.apache.lucene.index.IndexWriter;
 import org.apache.lucene.index.IndexWriterConfig;
-import org.apache.lucene.store.ChecksumIndexInput;
 import org.apache.lucene.store.Directory;
 import org.apache.lucene.store.FSDirectory;
-import org.apache.lucene.store.IOContext;
-import org.apache.lucene.store.IndexOutput;
 import org.apache.lucene.util.BytesRef;
 
 /**
@@ -218,25 +214,11 @@ public final class XtrBuilder implements DerivedIndexBuilder {
   }
 
   static void writeCentroids(Directory dir, float[] centroids, int k, int dim) throws IOException {
-    try (IndexOutput out = dir.createOutput(CENTROIDS_FILE, IOContext.DEFAULT)) {
-      CodecUtil.writeHeader(out, CODEC_NAME, VERSION);
-      out.writeVInt(k);
-      out.writeVInt(dim);
-      for (float f : centroids) out.writeInt(Float.floatToIntBits(f));
-      CodecUtil.writeFooter(out);
-    }
+    MatrixFile.write(dir, CENTROIDS_FILE, CODEC_NAME, new TokenMatrix(centroids, k, dim));
   }
 
   /** Centroids as written by the builder, row-major {@code k x dim}; checksum verified. */
   public static TokenMatrix readCentroids(Directory dir) throws IOException {
-    try (ChecksumIndexInput in = dir.openChecksumInput(CENTROIDS_FILE)) {
-      CodecUtil.checkHeader(in, CODEC_NAME, VERSION, VERSION);
-      int k = in.readVInt();
-      int dim = in.readVInt();
-      float[] c = new float[k * dim];
-      for (int i = 0; i < c.length; i++) c[i] = Float.intBitsToFloat(in.readInt());
-      CodecUtil.checkFooter(in);
-      return new TokenMatrix(c, k, dim);
-    }
+    return MatrixFile.read(dir, CENTROIDS_FILE, CODEC_NAME);
   }
 }

@@ -1,0 +1,327 @@
+package dev.latte.indexer.derived;
+
+import dev.latte.core.TokenMatrix;
+import dev.latte.core.kernel.MaxSimKernel;
+import dev.latte.core.kernel.MaxSimKernels;
+import dev.latte.indexer.IndexMetadata;
+import dev.latte.indexer.IndexProgress;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import org.apache.lucene.codecs.CodecUtil;
+import org.apache.lucene.document.BinaryDocValuesField;
+import org.apache.lucene.document.Document;
+import org.apache.lucene.document.FeatureField;
+import org.apache.lucene.index.DirectoryReader;
+import org.apache.lucene.index.IndexWriter;
+import org.apache.lucene.index.IndexWriterConfig;
+import org.apache.lucene.store.ByteArrayDataInput;
+import org.apache.lucene.store.ByteArrayDataOutput;
+import org.apache.lucene.store.ChecksumIndexInput;
+import org.apache.lucene.store.Directory;
+import org.apache.lucene.store.FSDirectory;
+import org.apache.lucene.store.IOContext;
+import org.apache.lucene.store.IndexOutput;
+import org.apache.lucene.util.BytesRef;
+
+/**
+ * SLIM's sparse token representations in an ordinary Lucene impact index.
+ *
+ * <p><b>Projection (training-free).</b> The bundled models have no SLIM head, and their input
+ * embedding table lives in another space than their last layer. Latte instead projects onto a
+ * <em>contextual vocabulary table</em> derived from the index itself: row v is the normalised mean
+ * of every stored contextual vector of vocabulary token v (a word piece seen in the corpus). A
+ * token vector x maps to the sparse vector ReLU(E x) restricted to its {@link Params#topK} largest
+ * entries. For a token whose own word piece is in the table, the entries are searched among the
+ * {@link Params#neighbours} table rows nearest to that word piece's row (cheap, and the top entries
+ * lie there in practice); other tokens (query words unseen in the corpus) are scored against the
+ * whole table.
+ *
+ * <p><b>Lucene layout.</b> Field {@value #FEATURES}: per document the max-pool over its tokens of
+ * their sparse vectors, as {@link FeatureField}s (term = word piece, impact = weight), so stage 1
+ * is a plain impact-scored disjunction (block-max WAND/MaxScore). Since weights are non-negative,
+ * (Σ_i q_i) · maxpool_j(d_j) bounds the sparse late interaction Σ_i max_j q_i · d_j from above.
+ * Field {@value #TOKENS} (binary doc values): every token's sparse vector (vInt count, then vInt
+ * vocabulary id and one byte weight x 255), for stage 2 refinement. The table, its word pieces and
+ * the neighbour lists are files of the derived folder.
+ */
+public final class SlimBuilder implements DerivedIndexBuilder {
+  public static final String NAME = "slim";
+  public static final String FEATURES = "slim";
+  public static final String TOKENS = "slim_tokens";
+  public static final String TABLE_FILE = "latte_slim_table.bin";
+  public static final String TABLE_CODEC = "LatteSlimTable";
+  public static final String VOCAB_FILE = "latte_slim_vocab.bin";
+  static final String VOCAB_CODEC = "LatteSlimVocab";
+
+  public record Params(int topK, int neighbours) {
+    public static final Params DEFAULT = new Params(20, 64);
+  }
+
+  private final Params params;
+
+  public SlimBuilder() {
+    this(Params.DEFAULT);
+  }
+
+  public SlimBuilder(Params params) {
+    this.params = params;
+  }
+
+  @Override
+  public String name() {
+    return NAME;
+  }
+
+  /** The table, its word pieces and each row's nearest rows (itself included). */
+  public record Vocabulary(TokenMatrix table, String[] terms, int[][] neighbours) {
+    public Map<String, Integer> ids() {
+      Map<String, Integer> m = new HashMap<>();
+      for (int i = 0; i < terms.length; i++) m.put(terms[i], i);
+      return m;
+    }
+  }
+
+  /** A sparse vector: vocabulary ids (ascending) and weights. */
+  public record Sparse(int[] ids, float[] weights) {}
+
+  @Override
+  public void build(
+      Path mainIndex, DirectoryReader main, IndexMetadata metadata, IndexProgress progress)
+      throws IOException {
+    int dim = metadata.dimension();
+    Map<String, Integer> ids = new HashMap<>();
+    List<String> terms = new ArrayList<>();
+    List<double[]> sums = new ArrayList<>();
+    SourceDocuments.forEach(
+        main,
+        dim,
+        true,
+        (doc, m, a) -> {
+          for (int j = 0; j < m.rows(); j++) {
+            Integer id = ids.get(a.tokens()[j]);
+            if (id == null) {
+              id = terms.size();
+              ids.put(a.tokens()[j], id);
+              terms.add(a.tokens()[j]);
+              sums.add(new double[dim]);
+            }
+            double[] s = sums.get(id);
+            for (int d = 0; d < dim; d++) s[d] += m.data()[j * dim + d];
+          }
+        });
+    int v = terms.size();
+    float[] table = new float[v * dim];
+    for (int i = 0; i < v; i++) {
+      double[] s = sums.get(i);
+      double norm = 0;
+      for (double x : s) norm += x * x;
+      norm = Math.sqrt(norm);
+      for (int d = 0; d < dim; d++) table[i * dim + d] = norm == 0 ? 0f : (float) (s[d] / norm);
+    }
+    Vocabulary vocab =
+        new Vocabulary(
+            new TokenMatrix(table, v, dim),
+            terms.toArray(String[]::new),
+            neighbours(table, v, dim, Math.min(params.neighbours(), v)));
+
+    DerivedIndex.delete(mainIndex, NAME);
+    try (Directory dir = FSDirectory.open(DerivedIndex.dir(mainIndex, NAME))) {
+      MatrixFile.write(dir, TABLE_FILE, TABLE_CODEC, vocab.table());
+      writeVocab(dir, vocab);
+      IndexWriterConfig cfg =
+          new IndexWriterConfig()
+              .setOpenMode(IndexWriterConfig.OpenMode.CREATE)
+              .setRAMBufferSizeMB(256);
+      try (IndexWriter w = new IndexWriter(dir, cfg)) {
+        progress.start(main.numDocs());
+        SourceDocuments.forEach(
+            main,
+            dim,
+            true,
+            (doc, m, a) -> {
+              Document d = new Document();
+              float[] pooled = new float[v];
+              List<Sparse> rows = new ArrayList<>(m.rows());
+              for (int j = 0; j < m.rows(); j++) {
+                Sparse s =
+                    sparse(vocab, m.data(), j * dim, ids.get(a.tokens()[j]), params.topK(), null);
+                rows.add(s);
+                for (int e = 0; e < s.ids().length; e++)
+                  pooled[s.ids()[e]] = Math.max(pooled[s.ids()[e]], s.weights()[e]);
+              }
+              for (int i = 0; i < v; i++) {
+                // FeatureField keeps 9 significant bits; weights below 2^-10 add nothing useful.
+                if (pooled[i] >= 1e-3f) d.add(new FeatureField(FEATURES, terms.get(i), pooled[i]));
+              }
+              d.add(new BinaryDocValuesField(TOKENS, new BytesRef(encodeTokens(rows))));
+              d.add(DerivedIndex.mainDoc(doc));
+              w.addDocument(d);
+              progress.advance(1);
+            });
+        progress.close();
+        w.forceMerge(1);
+        DerivedIndex.stampCommit(w, main);
+        w.commit();
+      }
+    }
+  }
+
+  /**
+   * The sparse vector of {@code x = data[offset, offset + dim)}: ReLU of its dot products with the
+   * table rows, top {@code topK}, searched among the neighbours of {@code ownId} when it is known,
+   * else over the whole table (with {@code fullScan}, a kernel, when given).
+   */
+  public static Sparse sparse(
+      Vocabulary vocab, float[] data, int offset, Integer ownId, int topK, MaxSimKernel fullScan) {
+    TokenMatrix t = vocab.table();
+    int dim = t.dim();
+    int[] cand;
+    float[] score;
+    if (ownId != null) {
+      cand = vocab.neighbours()[ownId];
+      score = new float[cand.length];
+      for (int c = 0; c < cand.length; c++) {
+        float acc = 0;
+        int o = cand[c] * dim;
+        for (int d = 0; d < dim; d++) acc += data[offset + d] * t.data()[o + d];
+        score[c] = acc;
+      }
+    } else {
+      cand = new int[t.rows()];
+      for (int c = 0; c < cand.length; c++) cand[c] = c;
+      score = new float[t.rows()];
+      for (int c = 0; c < cand.length; c++) {
+        float acc = 0;
+        int o = c * dim;
+        for (int d = 0; d < dim; d++) acc += data[offset + d] * t.data()[o + d];
+        score[c] = acc;
+      }
+    }
+    int[] top = topIndices(score, score.length, topK);
+    int n = 0;
+    while (n < top.length && score[top[n]] > 0) n++;
+    int[] byId = java.util.Arrays.copyOf(top, n);
+    for (int i = 0; i < n; i++) byId[i] = top[i];
+    // ascending vocabulary id, for the stored layout
+    long[] keyed = new long[n];
+    for (int i = 0; i < n; i++) keyed[i] = ((long) cand[byId[i]] << 32) | byId[i];
+    java.util.Arrays.sort(keyed);
+    int[] ids = new int[n];
+    float[] w = new float[n];
+    for (int i = 0; i < n; i++) {
+      int c = (int) keyed[i];
+      ids[i] = cand[c];
+      w[i] = Math.min(1f, score[c]);
+    }
+    return new Sparse(ids, w);
+  }
+
+  private static int[][] neighbours(float[] table, int v, int dim, int nb) {
+    MaxSimKernel kernel = MaxSimKernels.get();
+    float[] tt = SphericalKMeans.transpose(table, v, dim);
+    int[][] out = new int[v][];
+    int block = 64;
+    float[] sims = new float[block * v];
+    for (int from = 0; from < v; from += block) {
+      int rows = Math.min(block, v - from);
+      kernel.dotMatrix(table, from * dim, rows, tt, v, dim, sims);
+      for (int i = 0; i < rows; i++) {
+        float[] row = java.util.Arrays.copyOfRange(sims, i * v, (i + 1) * v);
+        out[from + i] = topIndices(row, v, nb);
+      }
+    }
+    return out;
+  }
+
+  /** Indices of the k largest of {@code v[0, n)}, largest first (ties: smaller index first). */
+  public static int[] topIndices(float[] v, int n, int k) {
+    k = Math.min(k, n);
+    int[] idx = new int[k];
+    float[] val = new float[k];
+    int size = 0;
+    for (int j = 0; j < n; j++) {
+      float x = v[j];
+      if (size == k && !(x > val[k - 1])) continue;
+      int at = size < k ? size++ : k - 1;
+      while (at > 0 && val[at - 1] < x) {
+        val[at] = val[at - 1];
+        idx[at] = idx[at - 1];
+        at--;
+      }
+      val[at] = x;
+      idx[at] = j;
+    }
+    return idx;
+  }
+
+  static byte[] encodeTokens(List<Sparse> rows) {
+    int bound = 5;
+    for (Sparse s : rows) bound += 5 + s.ids().length * 6;
+    byte[] buf = new byte[bound];
+    ByteArrayDataOutput out = new ByteArrayDataOutput(buf);
+    try {
+      out.writeVInt(rows.size());
+      for (Sparse s : rows) {
+        out.writeVInt(s.ids().length);
+        for (int e = 0; e < s.ids().length; e++) {
+          out.writeVInt(s.ids()[e]);
+          out.writeByte((byte) Math.round(s.weights()[e] * 255f));
+        }
+      }
+    } catch (IOException e) {
+      throw new AssertionError(e);
+    }
+    return java.util.Arrays.copyOf(buf, out.getPosition());
+  }
+
+  /** Token sparse vectors of one document as stored in {@value #TOKENS}. */
+  public static List<Sparse> decodeTokens(BytesRef value) {
+    ByteArrayDataInput in = new ByteArrayDataInput(value.bytes, value.offset, value.length);
+    int rows = in.readVInt();
+    List<Sparse> out = new ArrayList<>(rows);
+    for (int r = 0; r < rows; r++) {
+      int n = in.readVInt();
+      int[] ids = new int[n];
+      float[] w = new float[n];
+      for (int e = 0; e < n; e++) {
+        ids[e] = in.readVInt();
+        w[e] = (in.readByte() & 0xFF) / 255f;
+      }
+      out.add(new Sparse(ids, w));
+    }
+    return out;
+  }
+
+  static void writeVocab(Directory dir, Vocabulary v) throws IOException {
+    try (IndexOutput out = dir.createOutput(VOCAB_FILE, IOContext.DEFAULT)) {
+      CodecUtil.writeHeader(out, VOCAB_CODEC, 0);
+      out.writeVInt(v.terms().length);
+      for (String t : v.terms()) out.writeString(t);
+      int nb = v.terms().length == 0 ? 0 : v.neighbours()[0].length;
+      out.writeVInt(nb);
+      for (int[] n : v.neighbours()) for (int x : n) out.writeVInt(x);
+      CodecUtil.writeFooter(out);
+    }
+  }
+
+  public static Vocabulary readVocabulary(Directory dir) throws IOException {
+    TokenMatrix table = MatrixFile.read(dir, TABLE_FILE, TABLE_CODEC);
+    try (ChecksumIndexInput in = dir.openChecksumInput(VOCAB_FILE)) {
+      CodecUtil.checkHeader(in, VOCAB_CODEC, 0, 0);
+      int v = in.readVInt();
+      String[] terms = new String[v];
+      for (int i = 0; i < v; i++) terms[i] = in.readString();
+      int nb = in.readVInt();
+      int[][] n = new int[v][nb];
+      for (int i = 0; i < v; i++) for (int j = 0; j < nb; j++) n[i][j] = in.readVInt();
+      CodecUtil.checkFooter(in);
+      if (table.rows() != v)
+        throw new IOException("SLIM table has " + table.rows() + " rows for " + v + " word pieces");
+      return new Vocabulary(table, terms, n);
+    }
+  }
+}

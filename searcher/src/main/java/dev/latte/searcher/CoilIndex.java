@@ -1,0 +1,129 @@
+package dev.latte.searcher;
+
+import dev.latte.core.TokenMatrix;
+import dev.latte.core.kernel.MaxSimKernel;
+import dev.latte.indexer.derived.CoilBuilder;
+import dev.latte.indexer.derived.DerivedIndex;
+import dev.latte.indexer.derived.SphericalKMeans;
+import java.io.Closeable;
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.apache.lucene.index.DirectoryReader;
+import org.apache.lucene.index.LeafReaderContext;
+import org.apache.lucene.index.PostingsEnum;
+import org.apache.lucene.index.Terms;
+import org.apache.lucene.index.TermsEnum;
+import org.apache.lucene.search.DocIdSetIterator;
+import org.apache.lucene.util.Bits;
+import org.apache.lucene.util.BytesRef;
+
+/**
+ * COIL retrieval over the lists of {@link CoilBuilder}: each query token meets only the postings of
+ * its own vocabulary token; per document, the best dot product (reduced vectors) over that term's
+ * occurrences, summed over the query tokens the document shares (COIL-tok; the bundled model's
+ * documents keep no [CLS] vector, so there is no dense CLS term). Documents sharing no query token
+ * are not retrieved. Thread-safe.
+ */
+final class CoilIndex implements Closeable {
+  private final DirectoryReader reader;
+  private final int[] mainDocs;
+  private final float[] projectionT;
+  private final int reduced;
+  private final int dim;
+
+  private CoilIndex(DirectoryReader reader, TokenMatrix projection) throws IOException {
+    this.reader = reader;
+    this.mainDocs = DerivedIndex.mainDocs(reader);
+    this.reduced = projection.rows();
+    this.dim = projection.dim();
+    this.projectionT = SphericalKMeans.transpose(projection.data(), reduced, dim);
+  }
+
+  static CoilIndex load(LatteIndex index) throws IOException {
+    DirectoryReader r = DerivedIndex.open(index.path(), CoilBuilder.NAME, index.reader());
+    try (var dir =
+        org.apache.lucene.store.FSDirectory.open(
+            DerivedIndex.dir(index.path(), CoilBuilder.NAME))) {
+      return new CoilIndex(r, CoilBuilder.readProjection(dir));
+    } catch (IOException | RuntimeException e) {
+      r.close();
+      throw e;
+    }
+  }
+
+  /** Retrieved documents (main-index ids) with their COIL scores, best first. */
+  Candidates search(TokenMatrix query, String[] tokens, MaxSimKernel kernel) throws IOException {
+    int nq = query.rows();
+    if (nq == 0) return new Candidates(new int[0], new float[0]);
+    float[] q = new float[nq * reduced];
+    kernel.dotMatrix(query.data(), 0, nq, projectionT, reduced, dim, q);
+    Map<String, List<Integer>> rowsByToken = new LinkedHashMap<>();
+    for (int i = 0; i < nq; i++)
+      rowsByToken.computeIfAbsent(tokens[i], t -> new ArrayList<>()).add(i);
+    float[] acc = new float[reader.maxDoc()];
+    boolean[] hit = new boolean[reader.maxDoc()];
+    int[] touched = new int[reader.maxDoc()];
+    int nTouched = 0;
+    byte[] buf = new byte[64 * (reduced + 4)];
+    float[] dots = new float[64];
+    for (LeafReaderContext leaf : reader.leaves()) {
+      Terms terms = leaf.reader().terms(CoilBuilder.FIELD);
+      if (terms == null) continue;
+      TermsEnum te = terms.iterator();
+      Bits live = leaf.reader().getLiveDocs();
+      PostingsEnum pe = null;
+      for (var e : rowsByToken.entrySet()) {
+        if (!te.seekExact(new BytesRef(e.getKey()))) continue;
+        int[] rows = e.getValue().stream().mapToInt(Integer::intValue).toArray();
+        pe = te.postings(pe, PostingsEnum.PAYLOADS);
+        for (int doc = pe.nextDoc(); doc != DocIdSetIterator.NO_MORE_DOCS; doc = pe.nextDoc()) {
+          if (live != null && !live.get(doc)) continue;
+          int n = pe.freq();
+          if (buf.length < n * (reduced + 4)) buf = new byte[n * (reduced + 4)];
+          int codes = 4 * n;
+          for (int j = 0; j < n; j++) {
+            pe.nextPosition();
+            BytesRef pl = pe.getPayload();
+            System.arraycopy(pl.bytes, pl.offset, buf, 4 * j, 4);
+            System.arraycopy(pl.bytes, pl.offset + 4, buf, codes + j * reduced, reduced);
+          }
+          if (dots.length < n * rows.length) dots = new float[n * rows.length * 2];
+          kernel.dotsInt8(q, reduced, rows, rows.length, buf, 0, n, dots);
+          float sum = 0;
+          for (int k = 0; k < rows.length; k++) {
+            float best = Float.NEGATIVE_INFINITY;
+            for (int j = 0; j < n; j++) best = Math.max(best, dots[j * rows.length + k]);
+            sum += best;
+          }
+          int global = leaf.docBase + doc;
+          if (!hit[global]) {
+            hit[global] = true;
+            touched[nTouched++] = global;
+          }
+          acc[global] += sum;
+        }
+      }
+    }
+    int[] docs = new int[nTouched];
+    float[] scores = new float[nTouched];
+    for (int i = 0; i < nTouched; i++) {
+      docs[i] = mainDocs[touched[i]];
+      scores[i] = acc[touched[i]];
+    }
+    return XtrIndex.sortByScore(docs, scores);
+  }
+
+  long bytes() throws IOException {
+    long total = 0;
+    for (String f : reader.directory().listAll()) total += reader.directory().fileLength(f);
+    return total;
+  }
+
+  @Override
+  public void close() throws IOException {
+    reader.close();
+  }
+}

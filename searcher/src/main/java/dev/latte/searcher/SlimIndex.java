@@ -1,0 +1,136 @@
+package dev.latte.searcher;
+
+import dev.latte.core.TokenMatrix;
+import dev.latte.indexer.derived.DerivedIndex;
+import dev.latte.indexer.derived.SlimBuilder;
+import java.io.Closeable;
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import org.apache.lucene.document.FeatureField;
+import org.apache.lucene.index.BinaryDocValues;
+import org.apache.lucene.index.DirectoryReader;
+import org.apache.lucene.index.LeafReaderContext;
+import org.apache.lucene.index.ReaderUtil;
+import org.apache.lucene.search.BooleanClause;
+import org.apache.lucene.search.BooleanQuery;
+import org.apache.lucene.search.IndexSearcher;
+import org.apache.lucene.search.ScoreDoc;
+import org.apache.lucene.search.TopDocs;
+
+/**
+ * SLIM over the impact index of {@link SlimBuilder}: the query's token vectors are sparsified the
+ * same way as the documents'; stage 1 sums them into one sparse query and runs it as a disjunction
+ * of {@link FeatureField} linear queries (Lucene's impact-based top-k); stage 2 refines candidates
+ * with the exact sparse late interaction Σ_i max_j q_i · d_j over their stored token vectors.
+ * Thread-safe.
+ */
+final class SlimIndex implements Closeable {
+  /** Lucene's default clause limit; the largest query weights are kept. */
+  static final int MAX_CLAUSES = 1024;
+
+  private final DirectoryReader reader;
+  private final IndexSearcher searcher;
+  private final int[] mainDocs;
+  private final SlimBuilder.Vocabulary vocab;
+  private final Map<String, Integer> ids;
+  private final int topK;
+
+  private SlimIndex(DirectoryReader reader, SlimBuilder.Vocabulary vocab) throws IOException {
+    this.reader = reader;
+    this.searcher = new IndexSearcher(reader);
+    this.mainDocs = DerivedIndex.mainDocs(reader);
+    this.vocab = vocab;
+    this.ids = vocab.ids();
+    this.topK = SlimBuilder.Params.DEFAULT.topK();
+  }
+
+  static SlimIndex load(LatteIndex index) throws IOException {
+    DirectoryReader r = DerivedIndex.open(index.path(), SlimBuilder.NAME, index.reader());
+    try (var dir =
+        org.apache.lucene.store.FSDirectory.open(
+            DerivedIndex.dir(index.path(), SlimBuilder.NAME))) {
+      return new SlimIndex(r, SlimBuilder.readVocabulary(dir));
+    } catch (IOException | RuntimeException e) {
+      r.close();
+      throw e;
+    }
+  }
+
+  /** The query's sparse token vectors. */
+  List<SlimBuilder.Sparse> sparsify(TokenMatrix q, String[] tokens) {
+    List<SlimBuilder.Sparse> out = new ArrayList<>(q.rows());
+    for (int i = 0; i < q.rows(); i++)
+      out.add(SlimBuilder.sparse(vocab, q.data(), i * q.dim(), ids.get(tokens[i]), topK, null));
+    return out;
+  }
+
+  /** Stage 1: derived doc ids and upper-bound scores, best first. */
+  TopDocs firstStage(List<SlimBuilder.Sparse> query, int depth) throws IOException {
+    Map<Integer, Float> sum = new HashMap<>();
+    for (SlimBuilder.Sparse s : query)
+      for (int e = 0; e < s.ids().length; e++) sum.merge(s.ids()[e], s.weights()[e], Float::sum);
+    List<Map.Entry<Integer, Float>> entries = new ArrayList<>(sum.entrySet());
+    entries.sort((a, b) -> Float.compare(b.getValue(), a.getValue()));
+    BooleanQuery.Builder b = new BooleanQuery.Builder();
+    for (int i = 0; i < Math.min(MAX_CLAUSES, entries.size()); i++) {
+      var e = entries.get(i);
+      b.add(
+          FeatureField.newLinearQuery(
+              SlimBuilder.FEATURES, vocab.terms()[e.getKey()], e.getValue()),
+          BooleanClause.Occur.SHOULD);
+    }
+    return searcher.search(b.build(), depth);
+  }
+
+  /** Stage 2: exact sparse late interaction of the given derived docs; best first, main ids. */
+  Candidates refine(List<SlimBuilder.Sparse> query, ScoreDoc[] hits) throws IOException {
+    int nq = query.size();
+    Map<Integer, List<float[]>> byId = new HashMap<>(); // vocab id -> (row, weight) pairs
+    for (int i = 0; i < nq; i++) {
+      SlimBuilder.Sparse s = query.get(i);
+      for (int e = 0; e < s.ids().length; e++)
+        byId.computeIfAbsent(s.ids()[e], x -> new ArrayList<>())
+            .add(new float[] {i, s.weights()[e]});
+    }
+    int[] docs = new int[hits.length];
+    float[] scores = new float[hits.length];
+    float[] dot = new float[nq];
+    float[] best = new float[nq];
+    List<LeafReaderContext> leaves = reader.leaves();
+    for (int h = 0; h < hits.length; h++) {
+      int global = hits[h].doc;
+      LeafReaderContext leaf = leaves.get(ReaderUtil.subIndex(global, leaves));
+      BinaryDocValues v = leaf.reader().getBinaryDocValues(SlimBuilder.TOKENS);
+      Arrays.fill(best, 0f);
+      if (v != null && v.advanceExact(global - leaf.docBase)) {
+        for (SlimBuilder.Sparse d : SlimBuilder.decodeTokens(v.binaryValue())) {
+          Arrays.fill(dot, 0f);
+          for (int e = 0; e < d.ids().length; e++) {
+            List<float[]> qs = byId.get(d.ids()[e]);
+            if (qs == null) continue;
+            for (float[] p : qs) dot[(int) p[0]] += p[1] * d.weights()[e];
+          }
+          for (int i = 0; i < nq; i++) best[i] = Math.max(best[i], dot[i]);
+        }
+      }
+      float total = 0;
+      for (float x : best) total += x;
+      docs[h] = mainDocs[global];
+      scores[h] = total;
+    }
+    return XtrIndex.sortByScore(docs, scores);
+  }
+
+  int mainDoc(int derivedDoc) {
+    return mainDocs[derivedDoc];
+  }
+
+  @Override
+  public void close() throws IOException {
+    reader.close();
+  }
+}
