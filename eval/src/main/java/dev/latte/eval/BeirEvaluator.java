@@ -370,8 +370,9 @@ public final class BeirEvaluator {
   private final List<String> skipped = new ArrayList<>();
 
   /**
-   * The methods the last {@code evaluate} left out for want of a first-stage structure (as {@code
-   * method} or {@code method@codec-pN}); why was printed when they were skipped.
+   * The methods the last {@code evaluate} left out for want of a first-stage structure (missing, or
+   * failed to build), as {@code method} or {@code method@codec-pN}; why was printed when they were
+   * skipped.
    */
   public List<String> skipped() {
     return List.copyOf(skipped);
@@ -419,6 +420,7 @@ public final class BeirEvaluator {
     List<String> stale =
         fresh.entrySet().stream().filter(e -> !e.getValue()).map(Map.Entry::getKey).toList();
     if (stale.isEmpty()) return methods;
+    Map<String, String> failed = new LinkedHashMap<>();
     if (cached && !variant) {
       out.println(
           "Building first stage(s) "
@@ -429,8 +431,16 @@ public final class BeirEvaluator {
               + String.join(
                   ", ", methods.stream().filter(m -> stale.contains(structureOf(m))).toList())
               + "; this can take minutes)");
-      FirstStages.build(path, stale, true, stageProgress, out);
-      return methods;
+      // One at a time: with 'all', a structure that fails to build costs only its own methods.
+      for (String s : stale) {
+        try {
+          FirstStages.build(path, List.of(s), true, stageProgress, out);
+          fresh.put(s, true);
+        } catch (IOException | RuntimeException e) {
+          if (!all) throw e;
+          failed.put(s, e.toString());
+        }
+      }
     }
     List<String> kept = new ArrayList<>();
     Map<String, List<String>> skippedFor = new LinkedHashMap<>(); // reason -> methods
@@ -438,6 +448,12 @@ public final class BeirEvaluator {
       String s = structureOf(m);
       if (s == null || fresh.get(s)) {
         kept.add(m);
+      } else if (failed.containsKey(s)) {
+        skippedFor
+            .computeIfAbsent(
+                "building its '" + s + "' first stage failed: " + failed.get(s),
+                r -> new ArrayList<>())
+            .add(m);
       } else if (variant) {
         skippedFor
             .computeIfAbsent(

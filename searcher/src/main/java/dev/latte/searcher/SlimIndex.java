@@ -45,7 +45,7 @@ final class SlimIndex implements Closeable {
     this.mainDocs = DerivedIndex.mainDocs(reader);
     this.vocab = vocab;
     this.ids = vocab.ids();
-    this.topK = SlimBuilder.Params.DEFAULT.topK();
+    this.topK = vocab.topK();
   }
 
   static SlimIndex load(LatteIndex index) throws IOException {

@@ -77,7 +77,7 @@ public final class SlimBuilder implements DerivedIndexBuilder {
   }
 
   /** The table, its word pieces and each row's nearest rows (itself included). */
-  public record Vocabulary(TokenMatrix table, String[] terms, int[][] neighbours) {
+  public record Vocabulary(TokenMatrix table, String[] terms, int[][] neighbours, int topK) {
     public Map<String, Integer> ids() {
       Map<String, Integer> m = new HashMap<>();
       for (int i = 0; i < terms.length; i++) m.put(terms[i], i);
@@ -126,7 +126,8 @@ public final class SlimBuilder implements DerivedIndexBuilder {
         new Vocabulary(
             new TokenMatrix(table, v, dim),
             terms.toArray(String[]::new),
-            neighbours(table, v, dim, Math.min(params.neighbours(), v)));
+            neighbours(table, v, dim, Math.min(params.neighbours(), v)),
+            params.topK());
 
     DerivedIndex.delete(mainIndex, NAME);
     try (Directory dir = FSDirectory.open(DerivedIndex.dir(mainIndex, NAME))) {
@@ -301,6 +302,7 @@ public final class SlimBuilder implements DerivedIndexBuilder {
       CodecUtil.writeHeader(out, VOCAB_CODEC, 0);
       out.writeVInt(v.terms().length);
       for (String t : v.terms()) out.writeString(t);
+      out.writeVInt(v.topK());
       int nb = v.terms().length == 0 ? 0 : v.neighbours()[0].length;
       out.writeVInt(nb);
       for (int[] n : v.neighbours()) for (int x : n) out.writeVInt(x);
@@ -315,13 +317,14 @@ public final class SlimBuilder implements DerivedIndexBuilder {
       int v = in.readVInt();
       String[] terms = new String[v];
       for (int i = 0; i < v; i++) terms[i] = in.readString();
+      int topK = in.readVInt();
       int nb = in.readVInt();
       int[][] n = new int[v][nb];
       for (int i = 0; i < v; i++) for (int j = 0; j < nb; j++) n[i][j] = in.readVInt();
       CodecUtil.checkFooter(in);
       if (table.rows() != v)
         throw new IOException("SLIM table has " + table.rows() + " rows for " + v + " word pieces");
-      return new Vocabulary(table, terms, n);
+      return new Vocabulary(table, terms, n, topK);
     }
   }
 }

@@ -1,0 +1,339 @@
+package dev.latte.searcher;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.latte.core.TokenMatrix;
+import dev.latte.core.codec.StoredTokenMatrix;
+import dev.latte.core.codec.TokenCodec;
+import dev.latte.core.kernel.MaxSimKernels;
+import dev.latte.datasets.Document;
+import dev.latte.encoders.EncodedText;
+import dev.latte.encoders.ModelConfig;
+import dev.latte.encoders.TokenEncoder;
+import dev.latte.indexer.IndexOptions;
+import dev.latte.indexer.IndexProgress;
+import dev.latte.indexer.LatteIndexWriter;
+import dev.latte.indexer.ModelIdentity;
+import dev.latte.indexer.TokenAnnotations;
+import dev.latte.indexer.derived.CoilBuilder;
+import dev.latte.indexer.derived.DerivedIndex;
+import dev.latte.indexer.derived.SlimBuilder;
+import dev.latte.indexer.derived.XtrBuilder;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * XTR, COIL and SLIM against brute force on a synthetic collection whose token vectors cluster
+ * around their word (like contextual vectors): each method's scores are recomputed here from the
+ * raw matrices by the method's definition, with no index structure involved.
+ */
+class FirstStageApproximationTest {
+  static final int DIM = 24;
+  static final int DOCS = 200;
+  static final int WORDS = 40;
+  static final ModelIdentity MODEL = new ModelIdentity("fake", "fake-fp", DIM, false, null);
+
+  @TempDir static Path tmp;
+  static Path path;
+  static float[][] words = new float[WORDS][];
+  static List<TokenMatrix> matrices = new ArrayList<>();
+  static List<String[]> tokens = new ArrayList<>();
+  static Random rnd = new Random(5);
+
+  static float[] near(float[] centre, float noise) {
+    float[] v = new float[DIM];
+    for (int d = 0; d < DIM; d++) v[d] = centre[d] + noise * (float) rnd.nextGaussian();
+    TokenMatrix.normalizeRows(v, 1, DIM);
+    return v;
+  }
+
+  @BeforeAll
+  static void build() throws Exception {
+    for (int w = 0; w < WORDS; w++) words[w] = near(new float[DIM], 1f);
+    path = tmp.resolve("main");
+    try (LatteIndexWriter w =
+        LatteIndexWriter.openForEncoded(path, MODEL, "synthetic", "seeded", IndexOptions.DEFAULT)) {
+      for (int i = 0; i < DOCS; i++) {
+        int n = 1 + rnd.nextInt(30);
+        float[] data = new float[n * DIM];
+        String[] t = new String[n];
+        for (int j = 0; j < n; j++) {
+          int word = rnd.nextInt(WORDS);
+          t[j] = "w" + word;
+          System.arraycopy(near(words[word], 0.15f), 0, data, j * DIM, DIM);
+        }
+        TokenMatrix m = new TokenMatrix(data, n, DIM);
+        int[] none = new int[n];
+        Arrays.fill(none, -1);
+        w.add(
+            new Document("d" + i, "", "doc " + i), m, new TokenAnnotations(t, none, none.clone()));
+        matrices.add(m);
+        tokens.add(t);
+      }
+      w.commit();
+    }
+    try (LatteIndex index = LatteIndex.open(path)) {
+      for (var b :
+          List.of(
+              new XtrBuilder(new XtrBuilder.Params(16, 32, 5, 1, 2)),
+              new CoilBuilder(new CoilBuilder.Params(8, 5000, 1)),
+              new SlimBuilder(new SlimBuilder.Params(5, 12))))
+        b.build(index.path(), index.reader(), index.metadata(), IndexProgress.NONE);
+    }
+  }
+
+  record Query(TokenMatrix matrix, String[] tokens) {}
+
+  static Query query(int rows) {
+    float[] data = new float[rows * DIM];
+    String[] t = new String[rows];
+    for (int i = 0; i < rows; i++) {
+      int word = rnd.nextInt(WORDS + 3); // a few words no document has
+      t[i] = "w" + word;
+      float[] centre = word < WORDS ? words[word] : near(new float[DIM], 1f);
+      System.arraycopy(near(centre, 0.2f), 0, data, i * DIM, DIM);
+    }
+    return new Query(new TokenMatrix(data, rows, DIM), t);
+  }
+
+  static QueryContext context(Query q) {
+    TokenEncoder e =
+        new TokenEncoder() {
+          public ModelConfig config() {
+            throw new UnsupportedOperationException();
+          }
+
+          public String fingerprint() {
+            return MODEL.fingerprint();
+          }
+
+          public EncodedText encodeQuery(String text) {
+            int[] none = new int[q.tokens().length];
+            Arrays.fill(none, -1);
+            return new EncodedText(q.matrix(), q.tokens(), none, none.clone());
+          }
+
+          public List<EncodedText> encodeDocuments(List<String> documents) {
+            throw new UnsupportedOperationException();
+          }
+
+          public void close() {}
+        };
+    return new QueryContext("q", e, MaxSimKernels.get());
+  }
+
+  static float dot(float[] a, int ao, float[] b, int bo, int dim) {
+    float s = 0;
+    for (int d = 0; d < dim; d++) s += a[ao + d] * b[bo + d];
+    return s;
+  }
+
+  /** The vectors an int8 payload stands for. */
+  static float[] int8(float[] data, int rows, int dim) {
+    byte[] s = TokenCodec.INT8.encode(new TokenMatrix(data, rows, dim));
+    return TokenCodec.INT8.decodePayload(s, StoredTokenMatrix.HEADER_BYTES, rows, dim).data();
+  }
+
+  /** m[i][d] = max over the doc's tokens of q_i · int8(d_j); -inf for an empty doc. */
+  static float[][] tokenMaxima(TokenMatrix q) {
+    float[][] m = new float[q.rows()][DOCS];
+    for (int d = 0; d < DOCS; d++) {
+      TokenMatrix doc = matrices.get(d);
+      float[] dec = int8(doc.data(), doc.rows(), DIM);
+      for (int i = 0; i < q.rows(); i++) {
+        float best = Float.NEGATIVE_INFINITY;
+        for (int j = 0; j < doc.rows(); j++)
+          best = Math.max(best, dot(q.data(), i * DIM, dec, j * DIM, DIM));
+        m[i][d] = best;
+      }
+    }
+    return m;
+  }
+
+  static int docOf(LatteIndex index, int mainDoc) throws Exception {
+    return Integer.parseInt(index.id(mainDoc).substring(1));
+  }
+
+  @Test
+  void xtrWithEveryListProbedScoresEveryDocumentByItsTokenMaxima() throws Exception {
+    try (LatteIndex index = LatteIndex.open(path)) {
+      for (int t = 0; t < 5; t++) {
+        Query q = query(1 + rnd.nextInt(8));
+        float[][] m = tokenMaxima(q.matrix());
+        // Every list probed: XTR sees each document's true best token per query token; with k'
+        // >= documents nothing is imputed, so the XTR score is MaxSim over the int8 codes.
+        Candidates all = new XtrCandidates(16, DOCS).generate(index, context(q), Integer.MAX_VALUE);
+        assertEquals(DOCS, all.size());
+        for (int c = 0; c < all.size(); c++) {
+          int d = docOf(index, all.docs()[c]);
+          float exact = 0;
+          for (float[] row : m) exact += row[d];
+          assertEquals(exact, all.scores()[c], 1e-4f, "doc " + d);
+        }
+        // k' = 3: per query token the 3 best documents are retrieved, everything else imputed with
+        // the 3rd best score; only documents retrieved for some query token are candidates.
+        Candidates cut = new XtrCandidates(16, 3).generate(index, context(q), Integer.MAX_VALUE);
+        Map<Integer, Float> expected = new HashMap<>();
+        float[] kth = new float[m.length];
+        for (int i = 0; i < m.length; i++) {
+          float[] sorted = m[i].clone();
+          Arrays.sort(sorted);
+          kth[i] = sorted[DOCS - 3];
+        }
+        for (int d = 0; d < DOCS; d++) {
+          boolean retrieved = false;
+          float s = 0;
+          for (int i = 0; i < m.length; i++) {
+            if (m[i][d] >= kth[i]) {
+              retrieved = true;
+              s += m[i][d];
+            } else {
+              s += kth[i];
+            }
+          }
+          if (retrieved) expected.put(d, s);
+        }
+        assertEquals(expected.size(), cut.size());
+        for (int c = 0; c < cut.size(); c++) {
+          int d = docOf(index, cut.docs()[c]);
+          assertTrue(expected.containsKey(d), "doc " + d + " was not among the retrieved");
+          assertEquals(expected.get(d), cut.scores()[c], 1e-4f);
+        }
+      }
+    }
+  }
+
+  @Test
+  void xtrPlusMaxSimAtFullDepthIsExactMaxSim() throws Exception {
+    try (LatteIndex index = LatteIndex.open(path)) {
+      for (int t = 0; t < 5; t++) {
+        Query q = query(6);
+        var viaXtr =
+            new RescoredMethod(new XtrCandidates(16, DOCS), DOCS).search(index, context(q), 10);
+        var exact = new ExactMaxSimMethod().search(index, context(q), 10);
+        assertEquals(exact.docs(), viaXtr.docs());
+      }
+    }
+  }
+
+  @Test
+  void coilMatchesItsDefinition() throws Exception {
+    try (LatteIndex index = LatteIndex.open(path);
+        var dir =
+            org.apache.lucene.store.FSDirectory.open(DerivedIndex.dir(path, CoilBuilder.NAME))) {
+      TokenMatrix p = CoilBuilder.readProjection(dir);
+      int r = p.rows();
+      for (int t = 0; t < 5; t++) {
+        Query q = query(1 + rnd.nextInt(8));
+        float[] qr = project(q.matrix(), p);
+        Candidates got = new CoilCandidates().generate(index, context(q), Integer.MAX_VALUE);
+        Map<Integer, Float> expected = new HashMap<>();
+        for (int d = 0; d < DOCS; d++) {
+          TokenMatrix doc = matrices.get(d);
+          float[] dr = int8(project(doc, p), doc.rows(), r);
+          boolean shares = false;
+          float s = 0;
+          for (int i = 0; i < q.matrix().rows(); i++) {
+            float best = Float.NEGATIVE_INFINITY;
+            for (int j = 0; j < doc.rows(); j++) {
+              if (!tokens.get(d)[j].equals(q.tokens()[i])) continue;
+              best = Math.max(best, dot(qr, i * r, dr, j * r, r));
+            }
+            if (best != Float.NEGATIVE_INFINITY) {
+              shares = true;
+              s += best;
+            }
+          }
+          if (shares) expected.put(d, s);
+        }
+        assertEquals(expected.size(), got.size(), "documents sharing a query token");
+        for (int c = 0; c < got.size(); c++) {
+          int d = docOf(index, got.docs()[c]);
+          assertEquals(expected.get(d), got.scores()[c], 1e-4f, "doc " + d);
+        }
+        for (int c = 1; c < got.size(); c++) assertTrue(got.scores()[c - 1] >= got.scores()[c]);
+      }
+    }
+  }
+
+  static float[] project(TokenMatrix m, TokenMatrix p) {
+    float[] out = new float[m.rows() * p.rows()];
+    for (int j = 0; j < m.rows(); j++)
+      for (int k = 0; k < p.rows(); k++)
+        out[j * p.rows() + k] = dot(m.data(), j * DIM, p.data(), k * DIM, DIM);
+    return out;
+  }
+
+  @Test
+  void slimRefinementIsSparseLateInteractionAndStageOneBoundsIt() throws Exception {
+    try (LatteIndex index = LatteIndex.open(path);
+        var dir =
+            org.apache.lucene.store.FSDirectory.open(DerivedIndex.dir(path, SlimBuilder.NAME))) {
+      SlimBuilder.Vocabulary vocab = SlimBuilder.readVocabulary(dir);
+      Map<String, Integer> ids = vocab.ids();
+      for (int t = 0; t < 5; t++) {
+        Query q = query(1 + rnd.nextInt(8));
+        List<SlimBuilder.Sparse> qs = new ArrayList<>();
+        for (int i = 0; i < q.matrix().rows(); i++)
+          qs.add(
+              SlimBuilder.sparse(
+                  vocab, q.matrix().data(), i * DIM, ids.get(q.tokens()[i]), 5, null));
+        Map<Integer, Float> exact = new HashMap<>();
+        Map<Integer, Float> bound = new HashMap<>();
+        for (int d = 0; d < DOCS; d++) {
+          TokenMatrix doc = matrices.get(d);
+          List<SlimBuilder.Sparse> ds = new ArrayList<>();
+          for (int j = 0; j < doc.rows(); j++)
+            ds.add(
+                SlimBuilder.sparse(vocab, doc.data(), j * DIM, ids.get(tokens.get(d)[j]), 5, null));
+          float li = 0;
+          for (SlimBuilder.Sparse qi : qs) {
+            float best = 0;
+            for (SlimBuilder.Sparse dj : ds) best = Math.max(best, sparseDot(qi, dj));
+            li += best;
+          }
+          exact.put(d, li);
+          float[] pooled = new float[vocab.terms().length];
+          for (SlimBuilder.Sparse dj : ds)
+            for (int e = 0; e < dj.ids().length; e++)
+              pooled[dj.ids()[e]] = Math.max(pooled[dj.ids()[e]], dj.weights()[e]);
+          float ub = 0;
+          for (SlimBuilder.Sparse qi : qs)
+            for (int e = 0; e < qi.ids().length; e++) ub += qi.weights()[e] * pooled[qi.ids()[e]];
+          bound.put(d, ub);
+          assertTrue(ub >= li - 1e-5, "the pooled score bounds late interaction");
+        }
+        var r = new SlimMethod(DOCS).search(index, context(q), DOCS);
+        // Stored weights are bytes (1/255 steps), so refined scores carry a small error.
+        float tol = q.matrix().rows() * 5 * 2f / 255f;
+        for (ScoredDoc sd : r.docs()) {
+          int d = docOf(index, sd.doc());
+          assertEquals(exact.get(d), sd.score(), tol, "refined score of doc " + d);
+        }
+        // Stage 1 retrieves every document with a positive bound (depth covers them all).
+        long positive = bound.values().stream().filter(v -> v > 1e-3).count();
+        assertTrue(r.candidatesScored() >= positive - 2, r.candidatesScored() + " < " + positive);
+      }
+    }
+  }
+
+  static float sparseDot(SlimBuilder.Sparse a, SlimBuilder.Sparse b) {
+    float s = 0;
+    int i = 0, j = 0;
+    while (i < a.ids().length && j < b.ids().length) {
+      if (a.ids()[i] == b.ids()[j]) s += a.weights()[i++] * b.weights()[j++];
+      else if (a.ids()[i] < b.ids()[j]) i++;
+      else j++;
+    }
+    return s;
+  }
+}
