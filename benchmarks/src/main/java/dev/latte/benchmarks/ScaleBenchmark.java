@@ -109,9 +109,9 @@ public final class ScaleBenchmark {
         --sample-factor N     k-means training points per centroid (default 32)
         --iterations N        k-means iterations (default 10)
         --threads N           threads writing documents and building XTR (default 2)
-        --probes LIST         centroids probed per query token, e.g. 4,8,16 ("all" allowed)
-        --token-depth LIST    XTR k' per query token, e.g. 1000 ("all" = every document)
-        --depth LIST          candidates rescored by exact MaxSim, e.g. 100,200,400 ("all")
+        --probes LIST         centroids probed per query token (default 8,16,32; "all" allowed)
+        --token-depth LIST    XTR k' per query token (default 1000,4000; "all" = every document)
+        --depth LIST          candidates rescored by exact MaxSim (default 100,400,1000,2000; "all")
         --k N                 top k compared with brute force (default 100)
         --reuse               keep an index (and XTR) already built with the same parameters
         --json PATH           result file (default DIR/scale-<tokens>.json)
@@ -184,9 +184,9 @@ public final class ScaleBenchmark {
         Integer.parseInt(a.getOrDefault("sample-factor", "32")),
         Integer.parseInt(a.getOrDefault("iterations", "10")),
         Integer.parseInt(a.getOrDefault("threads", "2")),
-        list(a.getOrDefault("probes", "4,8,16")),
-        list(a.getOrDefault("token-depth", "1000")),
-        list(a.getOrDefault("depth", "100,200,400")),
+        list(a.getOrDefault("probes", "8,16,32")),
+        list(a.getOrDefault("token-depth", "1000,4000")),
+        list(a.getOrDefault("depth", "100,400,1000,2000")),
         Integer.parseInt(a.getOrDefault("k", "100")),
         reuse,
         a.containsKey("json") ? Path.of(a.get("json")).toAbsolutePath() : null);
@@ -446,7 +446,8 @@ public final class ScaleBenchmark {
 
     void search() throws IOException {
       MaxSimKernel kernel = MaxSimKernels.get();
-      log("Kernel: %s; searching on 1 thread", kernel.name());
+      String loadBefore = loadAverage();
+      log("Kernel: %s; searching on 1 thread; load average %s", kernel.name(), loadBefore);
       TokenMatrix[] queries = new TokenMatrix[o.queries()];
       for (int q = 0; q < queries.length; q++) queries[q] = g.query(q, o.queryTokens());
       TokenMatrix[] warm = new TokenMatrix[o.warmup()];
@@ -491,15 +492,17 @@ public final class ScaleBenchmark {
             "Exact MaxSim over %,d documents: %d warm-up + %d queries",
             docs, warm.length, queries.length);
         for (TokenMatrix w : warm) exact.search(idx, context(w, kernel), keep);
-        double[] exactMs = new double[queries.length];
+        double[] exactMs = new double[queries.length], exactCpu = new double[queries.length];
         List<int[]> truth = new ArrayList<>();
         int[] ranks = {1, 10, k, 1000};
         double[] scoreAt = new double[ranks.length];
         int[] scoreCount = new int[ranks.length];
         for (int q = 0; q < queries.length; q++) {
+          long c = THREADS.getCurrentThreadCpuTime();
           long t = System.nanoTime();
           MethodResult r = exact.search(idx, context(queries[q], kernel), keep);
           exactMs[q] = (System.nanoTime() - t) / 1e6;
+          exactCpu[q] = (THREADS.getCurrentThreadCpuTime() - c) / 1e6;
           truth.add(r.docs().stream().limit(k).mapToInt(ScoredDoc::doc).toArray());
           for (int i = 0; i < ranks.length; i++)
             if (r.docs().size() >= ranks[i]) {
@@ -512,6 +515,7 @@ public final class ScaleBenchmark {
         ex.put("p50_ms", round(pct(exactMs, 0.5)));
         ex.put("p95_ms", round(pct(exactMs, 0.95)));
         ex.put("mean_ms", round(Arrays.stream(exactMs).average().orElse(0)));
+        ex.put("cpu_p50_ms", round(pct(exactCpu, 0.5)));
         Map<String, Object> scores = new LinkedHashMap<>();
         for (int i = 0; i < ranks.length; i++)
           if (scoreCount[i] > 0)
@@ -535,6 +539,8 @@ public final class ScaleBenchmark {
         report.put("settings", rows);
 
         memory.put("heap_used_after_search_bytes", usedHeapAfterGc());
+        report.put("load_average_before_search", loadBefore);
+        report.put("load_average_after_search", loadAverage());
         memory.putAll(procStatus());
         report.put("memory", memory);
         report.put("target", target(rows));
@@ -558,12 +564,14 @@ public final class ScaleBenchmark {
       for (TokenMatrix w : warm) m.search(idx, context(w, kernel), k);
       int n = queries.length;
       double[] first = new double[n], rescore = new double[n], total = new double[n];
-      double[] recall = new double[n], recall10 = new double[n];
+      double[] recall = new double[n], recall10 = new double[n], cpu = new double[n];
       long candidates = 0;
       for (int q = 0; q < n; q++) {
+        long c = THREADS.getCurrentThreadCpuTime();
         long t = System.nanoTime();
         MethodResult r = m.search(idx, context(queries[q], kernel), k);
         total[q] = (System.nanoTime() - t) / 1e6;
+        cpu[q] = (THREADS.getCurrentThreadCpuTime() - c) / 1e6;
         first[q] = r.firstStageMillis();
         rescore[q] = r.rescoreMillis();
         candidates += r.candidatesScored();
@@ -585,6 +593,7 @@ public final class ScaleBenchmark {
       row.put("total_p50_ms", round(pct(total, 0.5)));
       row.put("total_p95_ms", round(pct(total, 0.95)));
       row.put("total_mean_ms", round(mean(total)));
+      row.put("cpu_p50_ms", round(pct(cpu, 0.5)));
       row.put("candidates_rescored_mean", round((double) candidates / n));
       row.put("speedup_p50", round(exactP50 / pct(total, 0.5)));
       log(
@@ -690,24 +699,34 @@ public final class ScaleBenchmark {
           human(((Number) memory.getOrDefault("rss_file_bytes", 0L)).longValue()));
       OUT.printf(
           Locale.ROOT,
-          "Exact MaxSim (brute force, ground truth): p50 %.1f ms, p95 %.1f ms, mean %.1f ms%n",
+          "Exact MaxSim (brute force, ground truth): p50 %.1f ms, p95 %.1f ms, mean %.1f ms, CPU"
+              + " p50 %.1f ms; mean MaxSim per query token at rank %s%n",
           ((Number) exact.get("p50_ms")).doubleValue(),
           ((Number) exact.get("p95_ms")).doubleValue(),
-          ((Number) exact.get("mean_ms")).doubleValue());
+          ((Number) exact.get("mean_ms")).doubleValue(),
+          ((Number) exact.get("cpu_p50_ms")).doubleValue(),
+          exact.get("mean_score_per_query_token_at_rank"));
+      OUT.printf(
+          Locale.ROOT,
+          "Load average (1/5/15 min) before / after searching: %s / %s (2 cores; wall times"
+              + " include waiting for a core, CPU times do not)%n",
+          report.get("load_average_before_search"),
+          report.get("load_average_after_search"));
       OUT.println();
       String head =
           String.format(
               Locale.ROOT,
               "| probes | k' | depth | recall@%d | (min) | recall@10 | first p50/p95 ms |"
-                  + " rescore p50/p95 ms | total p50/p95 ms | rescored | speedup |",
+                  + " rescore p50/p95 ms | total p50/p95 ms | total CPU p50 ms | rescored |"
+                  + " speedup |",
               o.k());
       OUT.println(head);
-      OUT.println("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+      OUT.println("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
       for (Map<String, Object> r : rows)
         OUT.printf(
             Locale.ROOT,
-            "| %d | %d | %d | %.4f | %.2f | %.4f | %.1f / %.1f | %.1f / %.1f | %.1f / %.1f | %.0f |"
-                + " %.1fx |%n",
+            "| %d | %d | %d | %.4f | %.2f | %.4f | %.1f / %.1f | %.1f / %.1f | %.1f / %.1f | %.1f |"
+                + " %.0f | %.1fx |%n",
             r.get("probes"),
             r.get("token_depth"),
             r.get("depth"),
@@ -720,6 +739,7 @@ public final class ScaleBenchmark {
             r.get("rescore_p95_ms"),
             r.get("total_p50_ms"),
             r.get("total_p95_ms"),
+            r.get("cpu_p50_ms"),
             r.get("candidates_rescored_mean"),
             r.get("speedup_p50"));
       @SuppressWarnings("unchecked")
@@ -883,6 +903,20 @@ public final class ScaleBenchmark {
 
     @Override
     public void close() {}
+  }
+
+  /** CPU time of the searching thread: on a busy machine, wall time minus waiting for a core. */
+  static final java.lang.management.ThreadMXBean THREADS =
+      java.lang.management.ManagementFactory.getThreadMXBean();
+
+  /** The 1, 5 and 15 minute load averages (Linux), to judge how busy the machine was. */
+  static String loadAverage() {
+    try {
+      String[] f = Files.readString(Path.of("/proc/loadavg")).trim().split("\\s+");
+      return f[0] + " " + f[1] + " " + f[2];
+    } catch (IOException | RuntimeException e) {
+      return "n/a";
+    }
   }
 
   static void log(String format, Object... args) {

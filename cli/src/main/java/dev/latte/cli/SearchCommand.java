@@ -56,12 +56,15 @@ final class SearchCommand implements Callable<Integer> {
       }
       System.out.printf(
           Locale.ROOT,
-          "%d hits by %s in %.1f ms (encode %.1f ms, search %.1f ms)%n",
+          "%d hits by %s in %.1f ms (encode %.1f ms, first stage %.1f ms, rescoring %.1f ms of %d"
+              + " candidates)%n",
           r.hits().size(),
           r.method(),
           r.tookMillis(),
           r.encodeMillis(),
-          r.searchMillis());
+          r.firstStageMillis(),
+          r.rescoreMillis(),
+          r.candidatesScored());
     }
     return 0;
   }

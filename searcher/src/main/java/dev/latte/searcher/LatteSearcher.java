@@ -104,7 +104,12 @@ public final class LatteSearcher implements AutoCloseable {
       hits.add(new Hit(s.id(), d.score(), rank++, s.title(), s.text()));
     }
     return new SearchResponse(
-        method.name(), hits, q.encodeMillis(), r.searchMillis(), r.candidatesScored());
+        method.name(),
+        hits,
+        q.encodeMillis(),
+        r.firstStageMillis(),
+        r.rescoreMillis(),
+        r.candidatesScored());
   }
 
   @Override
@@ -118,10 +123,15 @@ public final class LatteSearcher implements AutoCloseable {
       String method,
       List<Hit> hits,
       double encodeMillis,
-      double searchMillis,
+      double firstStageMillis,
+      double rescoreMillis,
       long candidatesScored) {
+    public double searchMillis() {
+      return firstStageMillis + rescoreMillis;
+    }
+
     public double tookMillis() {
-      return encodeMillis + searchMillis;
+      return encodeMillis + searchMillis();
     }
   }
 }

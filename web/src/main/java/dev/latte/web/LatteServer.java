@@ -17,7 +17,8 @@ import java.util.Map;
  *
  * <ul>
  *   <li>{@code POST /v1/search} {@code {"query": "...", "k": 10, "method": "maxsim-exact"}} →
- *       {@code {"hits": [{"docid", "score", "rank", "title", "text"}], "took_ms", ...}}
+ *       {@code {"hits": [{"docid", "score", "rank", "title", "text"}], "method", "took_ms",
+ *       "encode_ms", "search_ms", "first_stage_ms", "rescore_ms", "candidates_scored"}}
  *   <li>{@code GET /v1/health} → {@code {"status": "ok", "documents": N, ...}}
  * </ul>
  *
@@ -160,6 +161,9 @@ public final class LatteServer implements AutoCloseable {
     out.put("took_ms", round(r.tookMillis()));
     out.put("encode_ms", round(r.encodeMillis()));
     out.put("search_ms", round(r.searchMillis()));
+    out.put("first_stage_ms", round(r.firstStageMillis()));
+    out.put("rescore_ms", round(r.rescoreMillis()));
+    out.put("candidates_scored", r.candidatesScored());
     ctx.json(out);
   }
 
