@@ -255,7 +255,7 @@ public final class ScaleBenchmark {
       boolean reuseMain =
           o.reuse()
               && previous != null
-              && g.identity(o).equals(previous.get("data"))
+              && sameJson(g.identity(o), previous.get("data"))
               && previous.containsKey("write")
               && Files.isDirectory(index);
       Map<String, Object> build = new LinkedHashMap<>();
@@ -281,7 +281,7 @@ public final class ScaleBenchmark {
             o.reuse()
                 && previous != null
                 && previous.get("xtr") instanceof Map<?, ?> px
-                && xtrParams.equals(px.get("params"))
+                && sameJson(xtrParams, px.get("params"))
                 && DerivedIndex.isFresh(index, XtrBuilder.NAME, reader);
         if (reuseXtr) {
           log("Reusing the XTR first stage (same parameters, built from this commit)");
@@ -303,6 +303,11 @@ public final class ScaleBenchmark {
       Path out = o.json() != null ? o.json() : o.dir().resolve("scale-" + g.totalTokens + ".json");
       json.writeValue(out.toFile(), report);
       log("Wrote %s", out);
+    }
+
+    /** Equal once written as JSON (a number read back may be an Integer where a Long was). */
+    boolean sameJson(Object a, Object b) throws IOException {
+      return json.writeValueAsString(a).equals(json.writeValueAsString(b));
     }
 
     // ------------------------------------------------------------ writing

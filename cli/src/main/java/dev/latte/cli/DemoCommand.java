@@ -54,7 +54,7 @@ final class DemoCommand implements Callable<Integer> {
               null);
       List<EvalRow> rows = evaluator.evaluate(options, Common.progressBar("Indexing"));
       System.out.println();
-      System.out.print(BeirEvaluator.table(rows));
+      System.out.print(BeirEvaluator.tradeOffTable(rows));
       System.out.println(
           "(SciFact test, "
               + rows.getFirst().queries()

@@ -73,6 +73,24 @@ final class EvalCommand implements Callable<Integer> {
   Float fusionWeight;
 
   @Option(
+      names = "--rescore-depth",
+      description =
+          "Candidates the vector first stages (xtr, coil, slim, lucene-stock, hybrid-xtr) hand to"
+              + " rescoring (default: 100).")
+  Integer rescoreDepth;
+
+  @Option(
+      names = "--xtr-probes",
+      description = "Inverted lists XTR probes per query token (default: 8).")
+  Integer xtrProbes;
+
+  @Option(
+      names = "--xtr-token-depth",
+      description =
+          "XTR's k': documents retrieved per query token before imputation (default: 1000).")
+  Integer xtrTokenDepth;
+
+  @Option(
       names = "--k",
       defaultValue = "1000",
       description = "Depth of each run (default: ${DEFAULT-VALUE}).")
@@ -166,8 +184,18 @@ final class EvalCommand implements Callable<Integer> {
             32,
             runDir,
             10,
-            SearchSettings.DEFAULT.withLinearFusionWeight(
-                fusionWeight == null ? SearchSettings.DEFAULT.linearFusionWeight() : fusionWeight));
+            SearchSettings.DEFAULT
+                .withLinearFusionWeight(
+                    fusionWeight == null
+                        ? SearchSettings.DEFAULT.linearFusionWeight()
+                        : fusionWeight)
+                .withRescoreDepth(
+                    rescoreDepth == null ? SearchSettings.DEFAULT.rescoreDepth() : rescoreDepth)
+                .withXtr(
+                    xtrProbes == null ? SearchSettings.DEFAULT.xtrProbes() : xtrProbes,
+                    xtrTokenDepth == null
+                        ? SearchSettings.DEFAULT.xtrTokenDepth()
+                        : xtrTokenDepth));
     return evaluator.evaluate(options, Common.progressBar("Indexing"), Common::progressBar);
   }
 }

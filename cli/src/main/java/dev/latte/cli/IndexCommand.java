@@ -95,7 +95,8 @@ final class IndexCommand implements Callable<Integer> {
         dev.latte.indexer.derived.FirstStages.parse(firstStages),
         false,
         Common::progressBar,
-        System.out);
+        System.out,
+        dev.latte.encoders.BundledModel.resolve(model));
   }
 
   private int indexInput() throws Exception {

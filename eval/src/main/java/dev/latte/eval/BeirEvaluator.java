@@ -385,9 +385,11 @@ public final class BeirEvaluator {
 
   /**
    * The first-stage structure a method searches: the one named like it or like the part before its
-   * "+" ("xtr+maxsim" needs "xtr"); null for methods that need none.
+   * "+" ("xtr+maxsim" needs "xtr"), or after "hybrid-" ("hybrid-xtr"); null for methods that need
+   * none.
    */
   static String structureOf(String method) {
+    if (method.startsWith("hybrid-")) method = method.substring("hybrid-".length());
     for (String s : FirstStages.builders().keySet())
       if (method.equals(s) || method.startsWith(s + "+")) return s;
     return null;
@@ -434,7 +436,13 @@ public final class BeirEvaluator {
       // One at a time: with 'all', a structure that fails to build costs only its own methods.
       for (String s : stale) {
         try {
-          FirstStages.build(path, List.of(s), true, stageProgress, out);
+          FirstStages.build(
+              path,
+              List.of(s),
+              true,
+              stageProgress,
+              out,
+              encoder instanceof dev.latte.encoders.OnnxTokenEncoder o ? o.folder() : null);
           fresh.put(s, true);
         } catch (IOException | RuntimeException e) {
           if (!all) throw e;

@@ -9,6 +9,12 @@ import java.util.List;
  * MaxSim and the two rankings fused, either by reciprocal rank fusion, sum of 1/(60 + rank), or
  * linearly after min-max normalising each score list over the candidates: {@code w * maxsim' + (1 -
  * w) * bm25'}. Documents BM25 does not retrieve within the depth are not considered.
+ *
+ * <p>With a second, semantic first stage ({@code hybrid-xtr}: XTR token retrieval), the candidates
+ * are the union of BM25's top {@code depth} and that stage's top {@code semanticDepth}; a document
+ * BM25 did not retrieve gets the smallest normalised BM25 score (0) in linear fusion and no BM25
+ * term in RRF. This is the fast path: a small BM25 depth plus XTR candidates instead of a deep BM25
+ * list.
  */
 public final class HybridMethod implements SearchMethod {
   public enum Fusion {
@@ -23,16 +29,38 @@ public final class HybridMethod implements SearchMethod {
   private final float maxSimWeight;
   private final int depth;
   private final Bm25Candidates bm25 = new Bm25Candidates();
+  private final CandidateGenerator semantic;
+  private final int semanticDepth;
+  private final String name;
 
   public HybridMethod(Fusion fusion, float maxSimWeight, int depth) {
+    this(
+        fusion == Fusion.RRF ? "hybrid-rrf" : "hybrid-linear",
+        fusion,
+        maxSimWeight,
+        depth,
+        null,
+        0);
+  }
+
+  public HybridMethod(
+      String name,
+      Fusion fusion,
+      float maxSimWeight,
+      int depth,
+      CandidateGenerator semantic,
+      int semanticDepth) {
+    this.name = name;
     this.fusion = fusion;
     this.maxSimWeight = maxSimWeight;
     this.depth = depth;
+    this.semantic = semantic;
+    this.semanticDepth = semanticDepth;
   }
 
   @Override
   public String name() {
-    return fusion == Fusion.RRF ? "hybrid-rrf" : "hybrid-linear";
+    return name;
   }
 
   @Override
@@ -45,25 +73,39 @@ public final class HybridMethod implements SearchMethod {
     MaxSimScorer scorer = new MaxSimScorer(query.kernel(), index.metadata().dimension());
     MaxSimScorer.Prepared prepared = scorer.prepare(query);
     long t0 = System.nanoTime();
-    Candidates c = bm25.generate(index, query, Math.max(depth, k));
+    Candidates c = bm25.generate(index, query, semantic == null ? Math.max(depth, k) : depth);
+    int[] pool = c.docs();
+    if (semantic != null) {
+      Candidates s = semantic.generate(index, query, semanticDepth);
+      java.util.LinkedHashSet<Integer> union = new java.util.LinkedHashSet<>();
+      for (int d : c.docs()) union.add(d);
+      for (int d : s.docs()) union.add(d);
+      pool = union.stream().mapToInt(Integer::intValue).toArray();
+    }
     long t1 = System.nanoTime();
-    int n = c.size();
+    int n = pool.length;
     if (n == 0) return new MethodResult(List.of(), 0, (t1 - t0) / 1e6, 0);
     // MaxSim of every candidate, in MaxSim order (rescore returns best first).
-    List<ScoredDoc> semantic = scorer.rescore(index, prepared, c.docs(), n);
-    java.util.Map<Integer, Integer> bm25Rank = new java.util.HashMap<>(n * 2);
-    for (int i = 0; i < n; i++) bm25Rank.put(c.docs()[i], i);
-    float bmMin = c.scores()[n - 1], bmMax = c.scores()[0];
-    float msMax = semantic.getFirst().score(), msMin = semantic.getLast().score();
+    List<ScoredDoc> ranked = scorer.rescore(index, prepared, pool, n);
+    java.util.Map<Integer, Integer> bm25Rank = new java.util.HashMap<>(c.size() * 2);
+    for (int i = 0; i < c.size(); i++) bm25Rank.put(c.docs()[i], i);
+    float bmMin = c.size() == 0 ? 0 : c.scores()[c.size() - 1];
+    float bmMax = c.size() == 0 ? 0 : c.scores()[0];
+    float msMax = ranked.getFirst().score(), msMin = ranked.getLast().score();
     TopK top = new TopK(Math.min(k, n));
     for (int r = 0; r < n; r++) {
-      ScoredDoc d = semantic.get(r);
-      int br = bm25Rank.get(d.doc());
+      ScoredDoc d = ranked.get(r);
+      Integer br = bm25Rank.get(d.doc());
+      float lexical =
+          br == null
+              ? 0f
+              : fusion == Fusion.RRF
+                  ? 1f / (RRF_K + br + 1)
+                  : normalise(c.scores()[br], bmMin, bmMax);
       float fused =
           fusion == Fusion.RRF
-              ? 1f / (RRF_K + r + 1) + 1f / (RRF_K + br + 1)
-              : maxSimWeight * normalise(d.score(), msMin, msMax)
-                  + (1 - maxSimWeight) * normalise(c.scores()[br], bmMin, bmMax);
+              ? 1f / (RRF_K + r + 1) + lexical
+              : maxSimWeight * normalise(d.score(), msMin, msMax) + (1 - maxSimWeight) * lexical;
       top.offer(d.doc(), fused);
     }
     List<ScoredDoc> docs = new ArrayList<>(top.results());

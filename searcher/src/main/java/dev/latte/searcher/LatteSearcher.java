@@ -49,6 +49,14 @@ public final class LatteSearcher implements AutoCloseable {
     XtrCandidates xtr = new XtrCandidates(settings.xtrProbes(), settings.xtrTokenDepth());
     register(new FirstStageMethod(xtr));
     register(new RescoredMethod(xtr, settings.rescoreDepth()));
+    register(
+        new HybridMethod(
+            "hybrid-xtr",
+            HybridMethod.Fusion.LINEAR,
+            settings.linearFusionWeight(),
+            settings.rescoreDepth(),
+            xtr,
+            settings.rescoreDepth()));
     CoilCandidates coil = new CoilCandidates();
     register(new FirstStageMethod(coil));
     register(new RescoredMethod(coil, settings.rescoreDepth()));

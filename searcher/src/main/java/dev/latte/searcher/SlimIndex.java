@@ -38,6 +38,7 @@ final class SlimIndex implements Closeable {
   private final SlimBuilder.Vocabulary vocab;
   private final Map<String, Integer> ids;
   private final int topK;
+  private final float[] tableT;
 
   private SlimIndex(DirectoryReader reader, SlimBuilder.Vocabulary vocab) throws IOException {
     this.reader = reader;
@@ -46,6 +47,9 @@ final class SlimIndex implements Closeable {
     this.vocab = vocab;
     this.ids = vocab.ids();
     this.topK = vocab.topK();
+    this.tableT =
+        dev.latte.indexer.derived.SphericalKMeans.transpose(
+            vocab.table().data(), vocab.table().rows(), vocab.table().dim());
   }
 
   static SlimIndex load(LatteIndex index) throws IOException {
@@ -60,11 +64,20 @@ final class SlimIndex implements Closeable {
     }
   }
 
-  /** The query's sparse token vectors. */
-  List<SlimBuilder.Sparse> sparsify(TokenMatrix q, String[] tokens) {
+  /**
+   * The query's sparse token vectors: like the documents' (neighbour rows of the token's own word
+   * piece), against the whole table for a trained head or a word piece the corpus never had.
+   */
+  List<SlimBuilder.Sparse> sparsify(
+      TokenMatrix q, String[] tokens, dev.latte.core.kernel.MaxSimKernel kernel) {
     List<SlimBuilder.Sparse> out = new ArrayList<>(q.rows());
-    for (int i = 0; i < q.rows(); i++)
-      out.add(SlimBuilder.sparse(vocab, q.data(), i * q.dim(), ids.get(tokens[i]), topK, null));
+    for (int i = 0; i < q.rows(); i++) {
+      Integer id = vocab.trained() ? null : ids.get(tokens[i]);
+      out.add(
+          id == null
+              ? SlimBuilder.sparseFullScan(vocab, q.data(), i * q.dim(), kernel, tableT)
+              : SlimBuilder.sparse(vocab, q.data(), i * q.dim(), id, topK, null));
+    }
     return out;
   }
 

@@ -33,7 +33,7 @@ public final class SlimMethod implements SearchMethod {
     SlimIndex s = index.derived(SlimBuilder.NAME, SlimIndex::load);
     var e = query.encoded();
     long t0 = System.nanoTime();
-    var sparse = s.sparsify(e.matrix(), e.tokens());
+    var sparse = s.sparsify(e.matrix(), e.tokens(), query.kernel());
     TopDocs top = s.firstStage(sparse, depth);
     long t1 = System.nanoTime();
     Candidates refined = s.refine(sparse, top.scoreDocs);

@@ -60,9 +60,31 @@ class FirstStageApproximationTest {
   static void build() throws Exception {
     for (int w = 0; w < WORDS; w++) words[w] = near(new float[DIM], 1f);
     path = tmp.resolve("main");
+    writeMain(path, true);
+    try (LatteIndex index = LatteIndex.open(path)) {
+      for (var b :
+          List.of(
+              new XtrBuilder(new XtrBuilder.Params(16, 32, 5, 1, 2)),
+              new CoilBuilder(new CoilBuilder.Params(8, 5000, 1)),
+              new SlimBuilder(new SlimBuilder.Params(5, 12))))
+        b.build(index.path(), index.reader(), index.metadata(), IndexProgress.NONE);
+    }
+  }
+
+  /** Writes the synthetic collection (drawing it when {@code record}, else the recorded one). */
+  static void writeMain(Path path, boolean record) throws Exception {
     try (LatteIndexWriter w =
         LatteIndexWriter.openForEncoded(path, MODEL, "synthetic", "seeded", IndexOptions.DEFAULT)) {
       for (int i = 0; i < DOCS; i++) {
+        if (!record) {
+          int[] none = new int[matrices.get(i).rows()];
+          Arrays.fill(none, -1);
+          w.add(
+              new Document("d" + i, "", "doc " + i),
+              matrices.get(i),
+              new TokenAnnotations(tokens.get(i), none, none.clone()));
+          continue;
+        }
         int n = 1 + rnd.nextInt(30);
         float[] data = new float[n * DIM];
         String[] t = new String[n];
@@ -80,14 +102,6 @@ class FirstStageApproximationTest {
         tokens.add(t);
       }
       w.commit();
-    }
-    try (LatteIndex index = LatteIndex.open(path)) {
-      for (var b :
-          List.of(
-              new XtrBuilder(new XtrBuilder.Params(16, 32, 5, 1, 2)),
-              new CoilBuilder(new CoilBuilder.Params(8, 5000, 1)),
-              new SlimBuilder(new SlimBuilder.Params(5, 12))))
-        b.build(index.path(), index.reader(), index.metadata(), IndexProgress.NONE);
     }
   }
 
@@ -335,5 +349,71 @@ class FirstStageApproximationTest {
       else j++;
     }
     return s;
+  }
+
+  /** NumPy's .npy v1 layout for a float32 C-ordered matrix. */
+  static void writeNpy(Path file, float[] data, int rows, int cols) throws Exception {
+    String header =
+        "{'descr': '<f4', 'fortran_order': False, 'shape': (" + rows + ", " + cols + "), }";
+    int pad = 64 - (10 + header.length() + 1) % 64;
+    header = header + " ".repeat(pad % 64) + "\n";
+    var buf =
+        java.nio.ByteBuffer.allocate(10 + header.length() + data.length * 4)
+            .order(java.nio.ByteOrder.LITTLE_ENDIAN);
+    buf.put((byte) 0x93).put("NUMPY".getBytes()).put((byte) 1).put((byte) 0);
+    buf.putShort((short) header.length()).put(header.getBytes());
+    for (float f : data) buf.putFloat(f);
+    java.nio.file.Files.write(file, buf.array());
+  }
+
+  @Test
+  void slimUsesATrainedHeadFromTheModelFolder() throws Exception {
+    int v = 30;
+    float[] weight = new float[v * DIM];
+    for (int i = 0; i < weight.length; i++) weight[i] = (float) rnd.nextGaussian();
+    Path model = tmp.resolve("model-with-head");
+    java.nio.file.Files.createDirectories(model.resolve("slim"));
+    writeNpy(model.resolve("slim/projection.npy"), weight, v, DIM);
+    List<String> vocabLines = new ArrayList<>();
+    for (int i = 0; i < v; i++) vocabLines.add("p" + i);
+    java.nio.file.Files.write(model.resolve("slim/vocab.txt"), vocabLines);
+    Path main2 = tmp.resolve("main-trained");
+    writeMain(main2, false);
+    try (LatteIndex index = LatteIndex.open(main2)) {
+      new SlimBuilder(new SlimBuilder.Params(4, 12), model)
+          .build(index.path(), index.reader(), index.metadata(), IndexProgress.NONE);
+    }
+    try (LatteIndex index = LatteIndex.open(main2)) {
+      Query q = query(5);
+      // Brute force with the head: sparse(x) = top-4 of ReLU(W x).
+      java.util.function.BiFunction<float[], Integer, SlimBuilder.Sparse> head =
+          (x, off) -> {
+            float[] sc = new float[v];
+            for (int r = 0; r < v; r++) sc[r] = dot(x, off, weight, r * DIM, DIM);
+            int[] top = SlimBuilder.topIndices(sc, v, 4);
+            List<Integer> keep = new ArrayList<>();
+            for (int t : top) if (sc[t] > 0) keep.add(t);
+            keep.sort(null);
+            float[] w = new float[keep.size()];
+            for (int i = 0; i < w.length; i++) w[i] = sc[keep.get(i)];
+            return new SlimBuilder.Sparse(keep.stream().mapToInt(Integer::intValue).toArray(), w);
+          };
+      List<SlimBuilder.Sparse> qs = new ArrayList<>();
+      for (int i = 0; i < q.matrix().rows(); i++) qs.add(head.apply(q.matrix().data(), i * DIM));
+      var r = new SlimMethod(DOCS).search(index, context(q), DOCS);
+      assertTrue(r.docs().size() > 0, "a random head still matches some documents");
+      for (ScoredDoc sd : r.docs()) {
+        int d = docOf(index, sd.doc());
+        TokenMatrix doc = matrices.get(d);
+        float li = 0;
+        for (SlimBuilder.Sparse qi : qs) {
+          float best = 0;
+          for (int j = 0; j < doc.rows(); j++)
+            best = Math.max(best, sparseDot(qi, head.apply(doc.data(), j * DIM)));
+          li += best;
+        }
+        assertEquals(li, sd.score(), 0.01f * Math.max(1f, li), "doc " + d);
+      }
+    }
   }
 }

@@ -117,7 +117,7 @@ public final class CoilBuilder implements DerivedIndexBuilder {
             });
         progress.close();
         w.forceMerge(1);
-        DerivedIndex.stampCommit(w, main);
+        DerivedIndex.stampCommit(w, main, NAME);
         w.commit();
       }
     }

@@ -47,9 +47,24 @@ public final class DerivedIndex {
     return new NumericDocValuesField(MAIN_DOC, globalDoc);
   }
 
-  /** Records the source commit; call right before the derived index's final commit. */
-  public static void stampCommit(IndexWriter writer, DirectoryReader main) throws IOException {
-    writer.setLiveCommitData(Map.of(STAMP_KEY, stamp(main)).entrySet());
+  /**
+   * File-format versions of the derived structures: a structure written by another version is stale
+   * (rebuilt by eval, refused with a rebuild hint by searches). Bump on any layout change.
+   */
+  static final Map<String, Integer> FORMATS =
+      Map.of("xtr", 1, "coil", 1, "slim", 2, "lucene-stock", 1);
+
+  static String stamp(DirectoryReader main, String name) throws IOException {
+    return stamp(main) + ";format=" + name + "-" + FORMATS.getOrDefault(name, 0);
+  }
+
+  /**
+   * Records the source commit and the structure's format version; call right before the derived
+   * index's final commit.
+   */
+  public static void stampCommit(IndexWriter writer, DirectoryReader main, String name)
+      throws IOException {
+    writer.setLiveCommitData(Map.of(STAMP_KEY, stamp(main, name)).entrySet());
   }
 
   /** True if a derived index named {@code name} exists and was built from {@code main}. */
@@ -60,7 +75,7 @@ public final class DerivedIndex {
     try (Directory dir = FSDirectory.open(d)) {
       if (!DirectoryReader.indexExists(dir)) return false;
       var commits = DirectoryReader.listCommits(dir);
-      return stamp(main).equals(commits.getLast().getUserData().get(STAMP_KEY));
+      return stamp(main, name).equals(commits.getLast().getUserData().get(STAMP_KEY));
     }
   }
 
@@ -76,7 +91,10 @@ public final class DerivedIndex {
           "index "
               + mainIndex
               + (exists
-                  ? " changed since its '" + name + "' first stage was built"
+                  ? " changed since its '"
+                      + name
+                      + "' first stage was built (or that was built by"
+                      + " another version)"
                   : " has no '" + name + "' first stage")
               + "; build it with: ./latte index --index "
               + mainIndex

@@ -23,10 +23,21 @@ public final class FirstStages {
 
   /** Every builder, by the name {@code --first-stage} takes. */
   public static Map<String, DerivedIndexBuilder> builders() {
+    return builders(null);
+  }
+
+  /**
+   * Every builder; {@code modelFolder} (may be null) is where SLIM looks for a trained head ({@link
+   * SlimBuilder#trainedHead}).
+   */
+  public static Map<String, DerivedIndexBuilder> builders(Path modelFolder) {
     Map<String, DerivedIndexBuilder> m = new LinkedHashMap<>();
     for (DerivedIndexBuilder b :
-        List.of(new XtrBuilder(), new CoilBuilder(), new SlimBuilder(), new LuceneStockBuilder()))
-      m.put(b.name(), b);
+        List.of(
+            new XtrBuilder(),
+            new CoilBuilder(),
+            new SlimBuilder(SlimBuilder.Params.DEFAULT, modelFolder),
+            new LuceneStockBuilder())) m.put(b.name(), b);
     return m;
   }
 
@@ -64,10 +75,22 @@ public final class FirstStages {
       Function<String, IndexProgress> progress,
       PrintStream out)
       throws IOException {
+    build(index, names, onlyStale, progress, out, null);
+  }
+
+  /** As above, with the model folder where SLIM looks for a trained head. */
+  public static void build(
+      Path index,
+      List<String> names,
+      boolean onlyStale,
+      Function<String, IndexProgress> progress,
+      PrintStream out,
+      Path modelFolder)
+      throws IOException {
     Path p = index.toAbsolutePath().normalize();
     if (!Files.isDirectory(p))
       throw new dev.latte.indexer.IndexMismatchException("index folder not found: " + p);
-    Map<String, DerivedIndexBuilder> all = builders();
+    Map<String, DerivedIndexBuilder> all = builders(modelFolder);
     try (Directory dir = FSDirectory.open(p);
         DirectoryReader reader = DirectoryReader.open(dir)) {
       IndexMetadata m = LatteIndexReaderSupport.metadataOf(reader.getIndexCommit());

@@ -77,7 +77,7 @@ public final class LuceneStockBuilder implements DerivedIndexBuilder {
             progress.advance(1);
           });
       writer.forceMerge(1);
-      DerivedIndex.stampCommit(writer, main);
+      DerivedIndex.stampCommit(writer, main, NAME);
       writer.commit();
     } finally {
       progress.close();

@@ -45,8 +45,8 @@ import org.apache.lucene.util.BytesRef;
  * is a plain impact-scored disjunction (block-max WAND/MaxScore). Since weights are non-negative,
  * (Σ_i q_i) · maxpool_j(d_j) bounds the sparse late interaction Σ_i max_j q_i · d_j from above.
  * Field {@value #TOKENS} (binary doc values): every token's sparse vector (vInt count, then vInt
- * vocabulary id and one byte weight x 255), for stage 2 refinement. The table, its word pieces and
- * the neighbour lists are files of the derived folder.
+ * vocabulary id and the weight as a float16), for stage 2 refinement. The table, its word pieces
+ * and the neighbour lists are files of the derived folder.
  */
 public final class SlimBuilder implements DerivedIndexBuilder {
   public static final String NAME = "slim";
@@ -61,14 +61,49 @@ public final class SlimBuilder implements DerivedIndexBuilder {
     public static final Params DEFAULT = new Params(20, 64);
   }
 
+  /** Where a trained SLIM head lives inside a model folder. */
+  public static final String HEAD_DIR = "slim";
+
   private final Params params;
+  private final Path modelFolder;
 
   public SlimBuilder() {
-    this(Params.DEFAULT);
+    this(Params.DEFAULT, null);
   }
 
   public SlimBuilder(Params params) {
+    this(params, null);
+  }
+
+  /**
+   * @param modelFolder the model's folder; when it holds {@code slim/projection.npy} (float32,
+   *     vocabulary x dimension: the trained head's weight W of ReLU(W x)) and {@code
+   *     slim/vocab.txt} (one word piece per row, in order), that head is used instead of the
+   *     training-free table
+   */
+  public SlimBuilder(Params params, Path modelFolder) {
     this.params = params;
+    this.modelFolder = modelFolder;
+  }
+
+  /** The trained head in {@code modelFolder}, or null when it has none. */
+  public static Vocabulary trainedHead(Path modelFolder, int dim, int topK) throws IOException {
+    if (modelFolder == null) return null;
+    Path w = modelFolder.resolve(HEAD_DIR).resolve("projection.npy");
+    Path v = modelFolder.resolve(HEAD_DIR).resolve("vocab.txt");
+    if (!java.nio.file.Files.exists(w)) return null;
+    if (!java.nio.file.Files.exists(v))
+      throw new IOException(w + " has no " + v.getFileName() + " beside it naming its rows");
+    TokenMatrix table = NpyMatrix.read(w);
+    List<String> terms =
+        java.nio.file.Files.readAllLines(v, java.nio.charset.StandardCharsets.UTF_8);
+    if (!terms.isEmpty() && terms.getLast().isEmpty()) terms = terms.subList(0, terms.size() - 1);
+    if (table.dim() != dim)
+      throw new IOException(
+          w + " projects " + table.dim() + "-d vectors; the index holds " + dim + "-d");
+    if (terms.size() != table.rows())
+      throw new IOException(v + " names " + terms.size() + " rows; " + w + " has " + table.rows());
+    return new Vocabulary(table, terms.toArray(String[]::new), null, topK, true);
   }
 
   @Override
@@ -77,7 +112,8 @@ public final class SlimBuilder implements DerivedIndexBuilder {
   }
 
   /** The table, its word pieces and each row's nearest rows (itself included). */
-  public record Vocabulary(TokenMatrix table, String[] terms, int[][] neighbours, int topK) {
+  public record Vocabulary(
+      TokenMatrix table, String[] terms, int[][] neighbours, int topK, boolean trained) {
     public Map<String, Integer> ids() {
       Map<String, Integer> m = new HashMap<>();
       for (int i = 0; i < terms.length; i++) m.put(terms[i], i);
@@ -93,6 +129,11 @@ public final class SlimBuilder implements DerivedIndexBuilder {
       Path mainIndex, DirectoryReader main, IndexMetadata metadata, IndexProgress progress)
       throws IOException {
     int dim = metadata.dimension();
+    Vocabulary head = trainedHead(modelFolder, dim, params.topK());
+    if (head != null) {
+      write(mainIndex, main, head, head.ids(), progress);
+      return;
+    }
     Map<String, Integer> ids = new HashMap<>();
     List<String> terms = new ArrayList<>();
     List<double[]> sums = new ArrayList<>();
@@ -127,8 +168,24 @@ public final class SlimBuilder implements DerivedIndexBuilder {
             new TokenMatrix(table, v, dim),
             terms.toArray(String[]::new),
             neighbours(table, v, dim, Math.min(params.neighbours(), v)),
-            params.topK());
+            params.topK(),
+            false);
 
+    write(mainIndex, main, vocab, ids, progress);
+  }
+
+  private void write(
+      Path mainIndex,
+      DirectoryReader main,
+      Vocabulary vocab,
+      Map<String, Integer> ids,
+      IndexProgress progress)
+      throws IOException {
+    int dim = vocab.table().dim();
+    int v = vocab.terms().length;
+    float[] tableT =
+        vocab.trained() ? SphericalKMeans.transpose(vocab.table().data(), v, dim) : null;
+    MaxSimKernel kernel = MaxSimKernels.get();
     DerivedIndex.delete(mainIndex, NAME);
     try (Directory dir = FSDirectory.open(DerivedIndex.dir(mainIndex, NAME))) {
       MatrixFile.write(dir, TABLE_FILE, TABLE_CODEC, vocab.table());
@@ -149,14 +206,18 @@ public final class SlimBuilder implements DerivedIndexBuilder {
               List<Sparse> rows = new ArrayList<>(m.rows());
               for (int j = 0; j < m.rows(); j++) {
                 Sparse s =
-                    sparse(vocab, m.data(), j * dim, ids.get(a.tokens()[j]), params.topK(), null);
+                    vocab.trained()
+                        ? sparseFullScan(vocab, m.data(), j * dim, kernel, tableT)
+                        : sparse(
+                            vocab, m.data(), j * dim, ids.get(a.tokens()[j]), params.topK(), null);
                 rows.add(s);
                 for (int e = 0; e < s.ids().length; e++)
                   pooled[s.ids()[e]] = Math.max(pooled[s.ids()[e]], s.weights()[e]);
               }
               for (int i = 0; i < v; i++) {
                 // FeatureField keeps 9 significant bits; weights below 2^-10 add nothing useful.
-                if (pooled[i] >= 1e-3f) d.add(new FeatureField(FEATURES, terms.get(i), pooled[i]));
+                if (pooled[i] >= 1e-3f)
+                  d.add(new FeatureField(FEATURES, vocab.terms()[i], pooled[i]));
               }
               d.add(new BinaryDocValuesField(TOKENS, new BytesRef(encodeTokens(rows))));
               d.add(DerivedIndex.mainDoc(doc));
@@ -165,10 +226,27 @@ public final class SlimBuilder implements DerivedIndexBuilder {
             });
         progress.close();
         w.forceMerge(1);
-        DerivedIndex.stampCommit(w, main);
+        DerivedIndex.stampCommit(w, main, NAME);
         w.commit();
       }
     }
+  }
+
+  /** Sparse vector against every table row (a trained head), scores through the kernel. */
+  public static Sparse sparseFullScan(
+      Vocabulary vocab, float[] data, int offset, MaxSimKernel kernel, float[] tableT) {
+    int v = vocab.terms().length;
+    int dim = vocab.table().dim();
+    float[] scores = new float[v];
+    kernel.dotMatrix(data, offset, 1, tableT, v, dim, scores);
+    int[] top = topIndices(scores, v, vocab.topK());
+    int n = 0;
+    while (n < top.length && scores[top[n]] > 0) n++;
+    int[] ids = java.util.Arrays.copyOf(top, n);
+    java.util.Arrays.sort(ids);
+    float[] w = new float[n];
+    for (int i = 0; i < n; i++) w[i] = scores[ids[i]];
+    return new Sparse(ids, w);
   }
 
   /**
@@ -216,7 +294,7 @@ public final class SlimBuilder implements DerivedIndexBuilder {
     for (int i = 0; i < n; i++) {
       int c = (int) keyed[i];
       ids[i] = cand[c];
-      w[i] = Math.min(1f, score[c]);
+      w[i] = score[c];
     }
     return new Sparse(ids, w);
   }
@@ -270,7 +348,7 @@ public final class SlimBuilder implements DerivedIndexBuilder {
         out.writeVInt(s.ids().length);
         for (int e = 0; e < s.ids().length; e++) {
           out.writeVInt(s.ids()[e]);
-          out.writeByte((byte) Math.round(s.weights()[e] * 255f));
+          out.writeShort(Float.floatToFloat16(s.weights()[e]));
         }
       }
     } catch (IOException e) {
@@ -290,7 +368,7 @@ public final class SlimBuilder implements DerivedIndexBuilder {
       float[] w = new float[n];
       for (int e = 0; e < n; e++) {
         ids[e] = in.readVInt();
-        w[e] = (in.readByte() & 0xFF) / 255f;
+        w[e] = Float.float16ToFloat(in.readShort());
       }
       out.add(new Sparse(ids, w));
     }
@@ -303,9 +381,10 @@ public final class SlimBuilder implements DerivedIndexBuilder {
       out.writeVInt(v.terms().length);
       for (String t : v.terms()) out.writeString(t);
       out.writeVInt(v.topK());
-      int nb = v.terms().length == 0 ? 0 : v.neighbours()[0].length;
+      out.writeByte((byte) (v.trained() ? 1 : 0));
+      int nb = v.neighbours() == null || v.terms().length == 0 ? 0 : v.neighbours()[0].length;
       out.writeVInt(nb);
-      for (int[] n : v.neighbours()) for (int x : n) out.writeVInt(x);
+      if (nb > 0) for (int[] n : v.neighbours()) for (int x : n) out.writeVInt(x);
       CodecUtil.writeFooter(out);
     }
   }
@@ -318,13 +397,15 @@ public final class SlimBuilder implements DerivedIndexBuilder {
       String[] terms = new String[v];
       for (int i = 0; i < v; i++) terms[i] = in.readString();
       int topK = in.readVInt();
+      boolean trained = in.readByte() == 1;
       int nb = in.readVInt();
-      int[][] n = new int[v][nb];
-      for (int i = 0; i < v; i++) for (int j = 0; j < nb; j++) n[i][j] = in.readVInt();
+      int[][] n = nb == 0 ? null : new int[v][nb];
+      if (n != null)
+        for (int i = 0; i < v; i++) for (int j = 0; j < nb; j++) n[i][j] = in.readVInt();
       CodecUtil.checkFooter(in);
       if (table.rows() != v)
         throw new IOException("SLIM table has " + table.rows() + " rows for " + v + " word pieces");
-      return new Vocabulary(table, terms, n, topK);
+      return new Vocabulary(table, terms, n, topK, trained);
     }
   }
 }

@@ -145,7 +145,7 @@ public final class XtrBuilder implements DerivedIndexBuilder {
         progress.advance(docs.size());
         progress.close();
         w.forceMerge(1);
-        DerivedIndex.stampCommit(w, main);
+        DerivedIndex.stampCommit(w, main, NAME);
         w.commit();
       }
     }
