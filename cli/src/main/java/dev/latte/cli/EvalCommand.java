@@ -87,7 +87,7 @@ final class EvalCommand implements Callable<Integer> {
   @Option(
       names = "--xtr-token-depth",
       description =
-          "XTR's k': documents retrieved per query token before imputation (default: 1000).")
+          "XTR's k': documents retrieved per query token before imputation (default: 100).")
   Integer xtrTokenDepth;
 
   @Option(
