@@ -56,7 +56,7 @@ import org.apache.lucene.store.FSDirectory;
  *
  * <pre>
  * java --add-modules jdk.incubator.vector -Xmx8g -cp benchmarks/target/benchmarks.jar \
- *     dev.latte.benchmarks.ScaleBenchmark --tokens 10000000 --dir /tmp/latte-scale --reuse
+ *     dev.latte.benchmarks.ScaleBenchmark --tokens 10000000 --centroids 8192 --dir /tmp/latte-scale --reuse
  * </pre>
  */
 public final class ScaleBenchmark {
@@ -209,6 +209,13 @@ public final class ScaleBenchmark {
       System.exit(2);
       return;
     }
+    if (!MaxSimKernels.get().name().startsWith("panama")
+        && !"scalar".equals(System.getProperty("latte.kernel"))) {
+      System.err.println(
+          "jdk.incubator.vector is not available, so MaxSim would run the scalar kernel: start java"
+              + " with --add-modules jdk.incubator.vector (or -Dlatte.kernel=scalar to measure it)");
+      System.exit(2);
+    }
     new ScaleBenchmark.Run(o).run();
   }
 
@@ -262,6 +269,8 @@ public final class ScaleBenchmark {
       if (reuseMain) {
         log("Reusing the index %s (same data parameters)", index);
         params.put("write", previous.get("write"));
+        // kept until the XTR check below replaces it, so an interrupted run loses nothing
+        if (previous.containsKey("xtr")) params.put("xtr", previous.get("xtr"));
       } else {
         params.put("write", writeIndex());
         previous = null;
@@ -277,12 +286,21 @@ public final class ScaleBenchmark {
       boolean reuseXtr;
       try (Directory d = FSDirectory.open(index);
           DirectoryReader reader = DirectoryReader.open(d)) {
-        reuseXtr =
-            o.reuse()
-                && previous != null
-                && previous.get("xtr") instanceof Map<?, ?> px
-                && sameJson(xtrParams, px.get("params"))
-                && DerivedIndex.isFresh(index, XtrBuilder.NAME, reader);
+        String why =
+            !o.reuse()
+                ? null
+                : previous == null
+                    ? "the index was rebuilt"
+                    : !(previous.get("xtr") instanceof Map<?, ?> px)
+                        ? "no XTR build is recorded in " + paramsFile.getFileName()
+                        : !sameJson(xtrParams, px.get("params"))
+                            ? "its parameters differ: "
+                                + new ObjectMapper().writeValueAsString(px.get("params"))
+                            : !DerivedIndex.isFresh(index, XtrBuilder.NAME, reader)
+                                ? "it is missing or was built from another commit"
+                                : "";
+        reuseXtr = "".equals(why);
+        if (why != null && !reuseXtr) log("Rebuilding the XTR first stage: %s", why);
         if (reuseXtr) {
           log("Reusing the XTR first stage (same parameters, built from this commit)");
           params.put("xtr", previous.get("xtr"));
@@ -458,6 +476,9 @@ public final class ScaleBenchmark {
       TokenMatrix[] warm = new TokenMatrix[o.warmup()];
       for (int q = 0; q < warm.length; q++) warm[q] = g.query(o.queries() + q, o.queryTokens());
       int k = o.k();
+      // The generator's centres (~topics x subClusters x dim floats) and the queries stay on the
+      // heap; measured first, so that the index's own share can be told apart.
+      long heapBefore = usedHeapAfterGc();
       try (LatteIndex idx = LatteIndex.open(index)) {
         int docs = idx.reader().numDocs();
         long xtrBytes = XtrCandidates.bytes(idx); // loads the XTR structure before any timing
@@ -467,7 +488,11 @@ public final class ScaleBenchmark {
         }
         Map<String, Object> memory = new LinkedHashMap<>();
         memory.put("heap_max_bytes", Runtime.getRuntime().maxMemory());
+        memory.put("heap_used_before_open_bytes", heapBefore);
         memory.put("heap_used_after_open_bytes", usedHeapAfterGc());
+        memory.put(
+            "heap_used_by_index_bytes",
+            (long) memory.get("heap_used_after_open_bytes") - heapBefore);
         Map<String, Object> disk = new LinkedHashMap<>();
         disk.put("main_index", filesBySuffix(index));
         disk.put("xtr", filesBySuffix(DerivedIndex.dir(index, XtrBuilder.NAME)));
@@ -669,17 +694,22 @@ public final class ScaleBenchmark {
       Map<String, Object> x = (Map<String, Object>) build.get("xtr");
       OUT.printf(
           Locale.ROOT,
-          "Build%s: writing %.1f s (%d threads); XTR %.1f s = sampling + k-means %.1f s,"
-              + " assignment + postings %.1f s, force merge %.1f s%n",
-          Boolean.TRUE.equals(build.get("reused_index"))
-              ? " (reused; times of the original run)"
-              : "",
+          "Build: writing %.1f s (%d threads)%s; XTR (%d centroids, %d threads) %.1f s = sampling"
+              + " + k-means %.1f s, assignment + postings %.1f s, force merge %.1f s%s%n",
           ((Number) w.get("seconds")).doubleValue(),
           ((Number) w.get("threads")).intValue(),
+          Boolean.TRUE.equals(build.get("reused_index"))
+              ? " [reused: time of the run that built it]"
+              : "",
+          ((Number) x.get("centroids")).intValue(),
+          ((Number) x.get("threads")).intValue(),
           ((Number) x.get("seconds")).doubleValue(),
           ((Number) x.get("sample_and_kmeans_seconds")).doubleValue(),
           ((Number) x.get("assign_and_postings_seconds")).doubleValue(),
-          ((Number) x.get("force_merge_and_commit_seconds")).doubleValue());
+          ((Number) x.get("force_merge_and_commit_seconds")).doubleValue(),
+          Boolean.TRUE.equals(build.get("reused_xtr"))
+              ? " [reused: time of the run that built it]"
+              : "");
       @SuppressWarnings("unchecked")
       Map<String, Object> main = (Map<String, Object>) disk.get("main_index");
       @SuppressWarnings("unchecked")
@@ -694,9 +724,12 @@ public final class ScaleBenchmark {
           largest(xtr));
       OUT.printf(
           Locale.ROOT,
-          "Memory: heap used %s after opening, %s after searching (max heap %s); process RSS %s ="
-              + " anon %s + file-backed (mapped) %s%n",
+          "Memory: heap used %s before opening the index (generator centres + queries), %s after"
+              + " opening it and loading XTR (index share %s), %s after searching (max heap %s);"
+              + " process RSS %s = anon %s + file-backed (mapped index pages) %s%n",
+          human(((Number) memory.get("heap_used_before_open_bytes")).longValue()),
           human(((Number) memory.get("heap_used_after_open_bytes")).longValue()),
+          human(((Number) memory.get("heap_used_by_index_bytes")).longValue()),
           human(((Number) memory.get("heap_used_after_search_bytes")).longValue()),
           human(((Number) memory.get("heap_max_bytes")).longValue()),
           human(((Number) memory.getOrDefault("vm_rss_bytes", 0L)).longValue()),
