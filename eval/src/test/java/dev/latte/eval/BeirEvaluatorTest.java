@@ -67,7 +67,8 @@ class BeirEvaluatorTest {
       assertTrue(skipped.containsAll(List.of("xtr", "xtr+maxsim", "lucene-stock")), "" + skipped);
       for (String m : skipped) assertTrue(BeirEvaluator.structureOf(m) != null, m);
       assertTrue(
-          log.toString().contains("Skipping xtr, xtr+maxsim: index " + index), log.toString());
+          log.toString().contains("Skipping xtr, xtr+maxsim, hybrid-xtr: index " + index),
+          log.toString());
       assertTrue(log.toString().contains("--first-stage xtr)"), log.toString());
 
       Qrels qrels = Qrels.of(BeirDataset.open(adi).qrels("test"));

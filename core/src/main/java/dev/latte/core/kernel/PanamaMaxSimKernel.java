@@ -686,14 +686,20 @@ final class PanamaMaxSimKernel implements MaxSimKernel {
   /**
    * Register-blocked like the pooling Gram kernel: for a block of {@code 2 LANES} columns and four
    * rows at a time, eight accumulators stay in registers for the walk over the dimensions (one
-   * broadcast per row, one FMA per accumulator); the column block (2 LANES x dim floats) stays in
-   * L1/L2 while every row block passes over it. Left-over columns go through a masked loop.
+   * broadcast per row, one FMA per accumulator); the column block (2 LANES x dim floats) is packed
+   * into a contiguous panel that stays in L1 while every row block passes over it. Left-over
+   * columns go through a masked loop.
    */
   @Override
   public void dotMatrix(
       float[] a, int aOffset, int rows, float[] bt, int cols, int dim, float[] out) {
     int t = 0;
-    for (; t + 2 * LANES <= cols; t += 2 * LANES) {
+    int width = 2 * LANES;
+    float[] panel = new float[dim * width];
+    for (; t + width <= cols; t += width) {
+      // Pack the column block contiguously: the walk over d below then reads one cache line pair
+      // per step instead of striding cols floats (which left k-means assignment L1-bound).
+      for (int d = 0; d < dim; d++) System.arraycopy(bt, d * cols + t, panel, d * width, width);
       for (int i0 = 0; i0 < rows; i0 += 4) {
         int n = Math.min(4, rows - i0);
         int s0 = aOffset + i0 * dim;
@@ -702,9 +708,9 @@ final class PanamaMaxSimKernel implements MaxSimKernel {
         int s3 = n > 3 ? s0 + 3 * dim : s0;
         FloatVector c00 = FloatVector.zero(SPECIES), c01 = c00, c10 = c00, c11 = c00;
         FloatVector c20 = c00, c21 = c00, c30 = c00, c31 = c00;
-        for (int d = 0, off = t; d < dim; d++, off += cols) {
-          FloatVector v0 = FloatVector.fromArray(SPECIES, bt, off);
-          FloatVector v1 = FloatVector.fromArray(SPECIES, bt, off + LANES);
+        for (int d = 0, off = 0; d < dim; d++, off += width) {
+          FloatVector v0 = FloatVector.fromArray(SPECIES, panel, off);
+          FloatVector v1 = FloatVector.fromArray(SPECIES, panel, off + LANES);
           FloatVector x = FloatVector.broadcast(SPECIES, a[s0 + d]);
           c00 = x.fma(v0, c00);
           c01 = x.fma(v1, c01);
