@@ -22,6 +22,8 @@ import picocli.CommandLine.Option;
     mixinStandardHelpOptions = true,
     description = "Encode a collection and write its token matrices into a Lucene index.")
 final class IndexCommand implements Callable<Integer> {
+  @picocli.CommandLine.Spec picocli.CommandLine.Model.CommandSpec spec;
+
   @Option(
       names = "--input",
       description =
@@ -80,7 +82,10 @@ final class IndexCommand implements Callable<Integer> {
       throw new IllegalArgumentException("--index DIR is required (or --encode-only)");
     if (input == null) {
       if (firstStages == null)
-        throw new IllegalArgumentException("--input CORPUS is required (unless --first-stage)");
+        throw new picocli.CommandLine.ParameterException(
+            spec.commandLine(),
+            "Missing required option: '--input=<input>' (it may be left out only with"
+                + " --first-stage, to add first stages to an existing index)");
       buildFirstStages();
       return 0;
     }
