@@ -1,6 +1,7 @@
 package dev.latte.cli;
 
 import dev.latte.encoders.OnnxTokenEncoder;
+import dev.latte.searcher.Filters;
 import dev.latte.searcher.LatteIndex;
 import dev.latte.searcher.LatteSearcher;
 import java.nio.file.Path;
@@ -34,6 +35,16 @@ final class SearchCommand implements Callable<Integer> {
   String method;
 
   @Option(
+      names = "--filter",
+      paramLabel = "JSON",
+      description =
+          "Only documents whose metadata match this Elasticsearch-style filter, applied before"
+              + " scoring, e.g. '{\"bool\": {\"must\": [{\"term\": {\"lang\": \"en\"}},"
+              + " {\"range\": {\"year\": {\"gte\": 2020}}}]}}'. Clauses: term, terms, range,"
+              + " exists, bool (must, filter, should, must_not), match_all.")
+  String filter;
+
+  @Option(
       names = "--model",
       defaultValue = "default",
       description = "The model that built the index (default: ${DEFAULT-VALUE}).")
@@ -41,9 +52,14 @@ final class SearchCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
+    // Parsed before the model loads, so a malformed filter fails at once.
+    org.apache.lucene.search.Query parsedFilter = filter == null ? null : Filters.parse(filter);
     try (OnnxTokenEncoder encoder = Common.encoder(model, 1);
         LatteSearcher searcher = new LatteSearcher(LatteIndex.open(index), encoder)) {
-      var r = searcher.search(method, query, k);
+      var r =
+          parsedFilter == null
+              ? searcher.search(method, query, k)
+              : searcher.search(method, query, k, parsedFilter);
       for (var h : r.hits()) {
         String title = h.title().isEmpty() ? h.text() : h.title();
         System.out.printf(
@@ -53,6 +69,8 @@ final class SearchCommand implements Callable<Integer> {
             h.score(),
             h.docid(),
             abbreviate(title, 90));
+        String metadata = searcher.index().metadataById(h.docid());
+        if (metadata != null) System.out.println("                 " + abbreviate(metadata, 100));
       }
       System.out.printf(
           Locale.ROOT,

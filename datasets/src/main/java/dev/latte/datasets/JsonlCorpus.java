@@ -4,6 +4,7 @@ import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.BufferedInputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -31,13 +32,17 @@ public final class JsonlCorpus {
 
   /**
    * Documents of a JSONL file with {@code _id} (or {@code id}), optional {@code title}, {@code
-   * text}.
+   * text}, and optional {@code metadata} (a JSON object; null or absent means none).
    */
   public static Stream<Document> documents(Path file) {
     return objects(
         file,
         (node, line) ->
-            new Document(requiredId(node, file, line), text(node, "title"), text(node, "text")));
+            new Document(
+                requiredId(node, file, line),
+                text(node, "title"),
+                text(node, "text"),
+                metadata(node, file, line)));
   }
 
   public static Stream<Query> queries(Path file) {
@@ -157,6 +162,21 @@ public final class JsonlCorpus {
           file + " line " + line + ": object has no \"_id\" (or \"id\") field");
     }
     return id.asText();
+  }
+
+  private static ObjectNode metadata(JsonNode node, Path file, long line) {
+    JsonNode m = node.get("metadata");
+    if (m == null || m.isNull()) return null;
+    if (!(m instanceof ObjectNode o)) {
+      throw new DatasetException(
+          file
+              + " line "
+              + line
+              + ": \"metadata\" must be a JSON object (or null), found "
+              + m.getNodeType().name().toLowerCase(java.util.Locale.ROOT)
+              + "; wrap the value, e.g. {\"metadata\": {\"source\": ...}}");
+    }
+    return o;
   }
 
   private static String text(JsonNode node, String field) {

@@ -21,7 +21,20 @@ import org.apache.lucene.search.similarities.Similarity;
  *   <tr><td>{@code latte_char_count}</td><td>NumericDocValues</td><td>characters of title + " " + text</td></tr>
  *   <tr><td>{@code latte_token_info}</td><td>BinaryDocValues</td><td>unpooled indexes only: per row the token
  *       string and its character span, see {@link TokenAnnotations} (new in layout 2)</td></tr>
+ *   <tr><td>{@code metadata}</td><td>StoredField</td><td>the document's metadata object as compact JSON;
+ *       absent when it has none (so in every index written before metadata existed)</td></tr>
+ *   <tr><td>{@code m.<path>}</td><td>StringField, not stored</td><td>each string leaf of the metadata
+ *       under its dotted path (e.g. {@code m.a.b}), the exact value as one keyword; booleans as
+ *       "true" / "false"; array elements as further values of the same path</td></tr>
+ *   <tr><td>{@code m.<path>}</td><td>DoublePoint</td><td>each number leaf (integral or not) as a double:
+ *       exact for integers up to 2<sup>53</sup>, larger ones rounded (filter bounds round the same
+ *       way); -0.0 as 0.0</td></tr>
+ *   <tr><td>{@code m._exists}</td><td>StringField, not stored</td><td>every path, leaf or parent object,
+ *       under which some value was indexed (null, [] and {} index nothing), for {@code exists}</td></tr>
  * </table>
+ *
+ * <p>Metadata fields are optional and do not change the layout version: an index without them
+ * simply has no metadata to filter on. See {@link MetadataFields} for the details.
  *
  * <h2>Per index</h2>
  *
@@ -48,6 +61,20 @@ public final class IndexLayout {
   public static final String TOKEN_COUNT = "latte_token_count";
   public static final String CHAR_COUNT = "latte_char_count";
   public static final String TOKEN_INFO = "latte_token_info";
+
+  /** Stored JSON of the document's metadata. */
+  public static final String METADATA = "metadata";
+
+  /** Prefix of the indexed metadata fields: {@code m.<dotted path>}. */
+  public static final String METADATA_PREFIX = "m.";
+
+  /**
+   * The metadata path reserved for the exists field (a top-level key of this name is not indexed).
+   */
+  public static final String METADATA_EXISTS_PATH = "_exists";
+
+  /** Keyword field listing every present metadata path. */
+  public static final String METADATA_EXISTS = METADATA_PREFIX + METADATA_EXISTS_PATH;
 
   public static final String COMMIT_METADATA_KEY = "latte.index";
   public static final String STATS_FILE = "latte-stats.json";

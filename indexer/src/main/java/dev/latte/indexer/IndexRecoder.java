@@ -43,7 +43,8 @@ public final class IndexRecoder {
       try (LatteIndexWriter w =
           LatteIndexWriter.openForEncoded(
               target, ModelIdentity.of(m), m.source(), m.sourceFingerprint(), options)) {
-        Set<String> fields = Set.of(IndexLayout.ID, IndexLayout.TITLE, IndexLayout.TEXT);
+        Set<String> fields =
+            Set.of(IndexLayout.ID, IndexLayout.TITLE, IndexLayout.TEXT, IndexLayout.METADATA);
         for (LeafReaderContext leaf : reader.leaves()) {
           BinaryDocValues values = leaf.reader().getBinaryDocValues(IndexLayout.TOKENS);
           if (values == null) continue;
@@ -66,7 +67,10 @@ public final class IndexRecoder {
             var d = stored.document(doc, fields);
             w.add(
                 new Document(
-                    d.get(IndexLayout.ID), d.get(IndexLayout.TITLE), d.get(IndexLayout.TEXT)),
+                    d.get(IndexLayout.ID),
+                    d.get(IndexLayout.TITLE),
+                    d.get(IndexLayout.TEXT),
+                    parseMetadata(d.get(IndexLayout.METADATA))),
                 matrix,
                 info != null && info.advanceExact(doc)
                     ? TokenAnnotations.decode(info.binaryValue())
@@ -78,5 +82,16 @@ public final class IndexRecoder {
         return w.commit();
       }
     }
+  }
+
+  private static final com.fasterxml.jackson.databind.ObjectMapper JSON =
+      new com.fasterxml.jackson.databind.ObjectMapper();
+
+  /** The stored metadata JSON back as an object (null when the document has none). */
+  private static com.fasterxml.jackson.databind.node.ObjectNode parseMetadata(String json)
+      throws IOException {
+    return json == null
+        ? null
+        : (com.fasterxml.jackson.databind.node.ObjectNode) JSON.readTree(json);
   }
 }

@@ -179,7 +179,8 @@ public final class LatteIndexWriter implements Closeable {
   /**
    * Adds or replaces one document given its full-precision token matrix; pooling and the index's
    * codec are applied here; {@code annotations} (row tokens and spans, may be null) are kept only
-   * when rows are not pooled. Thread-safe.
+   * when rows are not pooled; the document's metadata, if any, is stored and indexed for filters
+   * ({@link MetadataFields}). Thread-safe.
    */
   public void add(Document d, TokenMatrix matrix, TokenAnnotations annotations) throws IOException {
     if (matrix.dim() != metadata.dimension()) {
@@ -210,6 +211,7 @@ public final class LatteIndexWriter implements Closeable {
             "document " + d.id() + ": annotations do not match " + matrix.rows() + " rows");
       doc.add(new BinaryDocValuesField(IndexLayout.TOKEN_INFO, new BytesRef(annotations.encode())));
     }
+    for (var f : MetadataFields.of(d.metadata())) doc.add(f);
     writer.updateDocument(new Term(IndexLayout.ID, d.id()), doc);
   }
 
@@ -226,6 +228,35 @@ public final class LatteIndexWriter implements Closeable {
 
   public IndexMetadata metadata() {
     return metadata;
+  }
+
+  /**
+   * Deletes the document with collection id {@code id}, if there is one (a no-op otherwise); like
+   * {@link #add}, visible to searchers after {@link #commit()} or in the next {@link
+   * #openNrtReader()}. Thread-safe.
+   */
+  public void delete(String id) throws IOException {
+    writer.deleteDocuments(new Term(IndexLayout.ID, id));
+  }
+
+  /**
+   * A near-real-time reader over everything added and deleted so far, committed or not ({@code
+   * DirectoryReader.open} on this writer; reopen it with {@code DirectoryReader.openIfChanged}).
+   * The caller closes it; it stays usable after this writer is closed. Its {@code getIndexCommit()}
+   * names the last commit, so first-stage structures built from that commit count as fresh only
+   * while nothing uncommitted is in it.
+   */
+  public DirectoryReader openNrtReader() throws IOException {
+    return DirectoryReader.open(writer);
+  }
+
+  /**
+   * Merges segments until at most {@code maxSegments} remain, which also drops deleted and replaced
+   * documents, whose postings still count in BM25's document frequencies and lengths until merged
+   * away. Expensive on a large index; visible after {@link #commit()}.
+   */
+  public void forceMerge(int maxSegments) throws IOException {
+    writer.forceMerge(maxSegments);
   }
 
   /** Closes without committing what was added since the last commit. */

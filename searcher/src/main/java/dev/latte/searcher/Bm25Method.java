@@ -42,6 +42,16 @@ public final class Bm25Method implements SearchMethod {
   public MethodResult search(LatteIndex index, QueryContext query, int k) throws IOException {
     long t0 = System.nanoTime();
     Query q = bagOfWords(query.text());
+    Query filter = query.filter();
+    if (filter != null) {
+      // The filter as a non-scoring FILTER clause beside the (required) bag of words: BM25 scores
+      // are unchanged and the top k is taken among matching documents only.
+      q =
+          new BooleanQuery.Builder()
+              .add(q, BooleanClause.Occur.MUST)
+              .add(filter, BooleanClause.Occur.FILTER)
+              .build();
+    }
     TopDocs top = index.searcher().search(q, k);
     List<ScoredDoc> docs = new ArrayList<>(top.scoreDocs.length);
     for (ScoreDoc sd : top.scoreDocs) docs.add(new ScoredDoc(sd.doc, sd.score));

@@ -19,6 +19,7 @@ import org.apache.lucene.index.TermsEnum;
 import org.apache.lucene.search.DocIdSetIterator;
 import org.apache.lucene.util.Bits;
 import org.apache.lucene.util.BytesRef;
+import org.apache.lucene.util.FixedBitSet;
 
 /**
  * COIL retrieval over the lists of {@link CoilBuilder}: each query token meets only the postings of
@@ -56,6 +57,15 @@ final class CoilIndex implements Closeable {
 
   /** Retrieved documents (main-index ids) with their COIL scores, best first. */
   Candidates search(TokenMatrix query, String[] tokens, MaxSimKernel kernel) throws IOException {
+    return search(query, tokens, kernel, null);
+  }
+
+  /**
+   * As {@link #search(TokenMatrix, String[], MaxSimKernel)}, over the main documents in {@code
+   * filter} only (null: all); postings of other documents are skipped before scoring.
+   */
+  Candidates search(TokenMatrix query, String[] tokens, MaxSimKernel kernel, FixedBitSet filter)
+      throws IOException {
     int nq = query.rows();
     if (nq == 0) return new Candidates(new int[0], new float[0]);
     float[] q = new float[nq * reduced];
@@ -81,6 +91,7 @@ final class CoilIndex implements Closeable {
         pe = te.postings(pe, PostingsEnum.PAYLOADS);
         for (int doc = pe.nextDoc(); doc != DocIdSetIterator.NO_MORE_DOCS; doc = pe.nextDoc()) {
           if (live != null && !live.get(doc)) continue;
+          if (filter != null && !filter.get(mainDocs[leaf.docBase + doc])) continue;
           int n = pe.freq();
           if (buf.length < n * (reduced + 4)) buf = new byte[n * (reduced + 4)];
           int codes = 4 * n;

@@ -7,7 +7,8 @@ import java.util.List;
  * Brute-force late interaction: MaxSim against every live document, with the kernel of the index's
  * codec. On a float32 index this is the quality reference every approximation is measured against.
  * Scores are raw MaxSim sums, not rescaled. On a binary index, {@code maxsim-hamming} scores sign
- * bits against sign bits instead of the float query against sign bits.
+ * bits against sign bits instead of the float query against sign bits. With a filter, only matching
+ * documents are scored: the result is the exact top k of the matching documents.
  */
 public final class ExactMaxSimMethod implements SearchMethod {
   public static final String NAME = "maxsim-exact";
@@ -45,7 +46,7 @@ public final class ExactMaxSimMethod implements SearchMethod {
         new MaxSimScorer(query.kernel(), index.metadata().dimension(), bitScoring);
     MaxSimScorer.Prepared prepared = scorer.prepare(query);
     long t0 = System.nanoTime();
-    List<ScoredDoc> docs = scorer.scoreAll(index, prepared, k);
+    List<ScoredDoc> docs = scorer.scoreAll(index, prepared, k, query.filterBits(index));
     return new MethodResult(docs, scorer.documentsScored(), 0, (System.nanoTime() - t0) / 1e6);
   }
 }

@@ -15,6 +15,9 @@ import java.util.List;
  * BM25 did not retrieve gets the smallest normalised BM25 score (0) in linear fusion and no BM25
  * term in RRF. This is the fast path: a small BM25 depth plus XTR candidates instead of a deep BM25
  * list.
+ *
+ * <p>A query's filter applies to both first stages (BM25 as a FILTER clause), so only matching
+ * documents are fused.
  */
 public final class HybridMethod implements SearchMethod {
   public enum Fusion {

@@ -76,6 +76,37 @@ public final class LatteIndex implements Closeable {
     return new LatteIndex(p);
   }
 
+  private LatteIndex(Path path, DirectoryReader reader, IndexMetadata metadata) throws IOException {
+    this.path = path;
+    this.directory = null; // the reader's owner keeps the directory
+    this.metadata = metadata;
+    this.reader = reader;
+    this.searcher = new IndexSearcher(reader);
+    this.searcher.setSimilarity(IndexLayout.similarity());
+    this.stats = IndexStats.compute(reader, metadata);
+  }
+
+  /**
+   * A snapshot of the index at {@code path} over a reader its caller opened, typically a
+   * near-real-time reader of a live writer ({@code LatteIndexWriter.openNrtReader()}, reopened with
+   * {@code DirectoryReader.openIfChanged}). It does not own the directory: the caller hands over
+   * one reference to {@code reader} (incRef it first to keep one), and {@link #close()} releases
+   * that reference and the derived structures loaded for this snapshot, nothing else. {@code
+   * metadata} is the index's (the writer's {@code metadata()}).
+   *
+   * <p>Known limit: derived first-stage structures (xtr, coil, slim, lucene-stock) are built from
+   * one commit and not maintained incrementally, so methods that need them work on a snapshot only
+   * while its commit is the one they were built from, and otherwise fail with their "build it with
+   * ./latte index --first-stage" error; {@code maxsim-exact}, {@code bm25}, {@code bm25+maxsim} and
+   * the hybrid-rrf/linear methods read only the main index and always work.
+   */
+  public static LatteIndex of(Path path, DirectoryReader reader, IndexMetadata metadata)
+      throws IOException {
+    if (reader == null || metadata == null)
+      throw new IllegalArgumentException("a reader and the index metadata are required");
+    return new LatteIndex(path.toAbsolutePath().normalize(), reader, metadata);
+  }
+
   /** Fails unless queries encoded by {@code encoder} live in this index's token space. */
   public void requireSameModel(TokenEncoder encoder) {
     if (!metadata.modelFingerprint().equals(encoder.fingerprint())) {
@@ -122,6 +153,27 @@ public final class LatteIndex implements Closeable {
         d.get(IndexLayout.ID), d.get(IndexLayout.TITLE), d.get(IndexLayout.TEXT));
   }
 
+  /**
+   * The stored metadata JSON object of a Lucene document (compact JSON text), or null when it has
+   * none; not to be confused with {@link #metadata()}, the index's own metadata.
+   */
+  public String metadata(int doc) throws IOException {
+    return reader
+        .storedFields()
+        .document(doc, Set.of(IndexLayout.METADATA))
+        .get(IndexLayout.METADATA);
+  }
+
+  /** The stored metadata JSON of the live document with collection id {@code id}, or null. */
+  public String metadataById(String id) throws IOException {
+    var top =
+        searcher.search(
+            new org.apache.lucene.search.TermQuery(
+                new org.apache.lucene.index.Term(IndexLayout.ID, id)),
+            1);
+    return top.scoreDocs.length == 0 ? null : metadata(top.scoreDocs[0].doc);
+  }
+
   /** Only the collection id, for run files. */
   public String id(int doc) throws IOException {
     return reader.storedFields().document(doc, Set.of(IndexLayout.ID)).get(IndexLayout.ID);
@@ -153,7 +205,7 @@ public final class LatteIndex implements Closeable {
       derived.clear();
       reader.close();
     } finally {
-      directory.close();
+      if (directory != null) directory.close();
     }
   }
 

@@ -1,5 +1,6 @@
 package dev.latte.searcher;
 
+import com.fasterxml.jackson.annotation.JsonInclude;
 import dev.latte.core.kernel.MaxSimKernel;
 import dev.latte.core.kernel.MaxSimKernels;
 import dev.latte.encoders.TokenEncoder;
@@ -100,9 +101,54 @@ public final class LatteSearcher implements AutoCloseable {
 
   /** Runs one method and resolves the hits' stored fields. */
   public SearchResponse search(String methodName, String text, int k) throws IOException {
+    return search(methodName, text, k, false);
+  }
+
+  /**
+   * Runs one method and resolves the hits' stored fields; with {@code explain}, each hit also
+   * carries its {@link Explanation}: the token-level late-interaction (MaxSim) match of the query
+   * with the document, whatever method ranked it. For BM25, hybrid, first-stage or hamming hits the
+   * explanation therefore still shows MaxSim token matches, and its score is the document's {@code
+   * maxsim-exact} score rather than the hit's score. Explaining encodes the query even for methods
+   * that do not need it (counted in {@link SearchResponse#encodeMillis()}).
+   */
+  public SearchResponse search(String methodName, String text, int k, boolean explain)
+      throws IOException {
     if (k < 1) throw new IllegalArgumentException("k must be >= 1, got " + k);
     SearchMethod method = method(methodName);
     QueryContext q = query(text);
+    if (method.needsQueryMatrix() || explain) q.encoded();
+    MethodResult r = method.search(index, q, k);
+    List<Hit> hits = new ArrayList<>(r.docs().size());
+    int rank = 1;
+    for (ScoredDoc d : r.docs()) {
+      LatteIndex.StoredDocument s = index.stored(d.doc());
+      Explanation e = explain ? Explainer.explain(index, q, d.doc(), s) : null;
+      hits.add(new Hit(s.id(), d.score(), rank++, s.title(), s.text(), e));
+    }
+    return new SearchResponse(
+        method.name(),
+        hits,
+        q.encodeMillis(),
+        r.firstStageMillis(),
+        r.rescoreMillis(),
+        r.candidatesScored());
+  }
+
+  /**
+   * Runs one method over the documents matching {@code filter} only (a query over the index's
+   * metadata fields, e.g. {@link Filters#parse(String)}; null: no filter) and resolves the hits'
+   * stored fields. Every method applies the filter before scoring, so the hits are the method's
+   * best matching documents, not a post-filtered remainder (fewer than k if fewer match). A hit's
+   * metadata is {@link LatteIndex#metadata(int)} of its document.
+   */
+  public SearchResponse search(
+      String methodName, String text, int k, org.apache.lucene.search.Query filter)
+      throws IOException {
+    if (filter == null) return search(methodName, text, k);
+    if (k < 1) throw new IllegalArgumentException("k must be >= 1, got " + k);
+    SearchMethod method = method(methodName);
+    QueryContext q = query(text).withFilter(filter);
     if (method.needsQueryMatrix()) q.encoded();
     MethodResult r = method.search(index, q, k);
     List<Hit> hits = new ArrayList<>(r.docs().size());
@@ -125,7 +171,21 @@ public final class LatteSearcher implements AutoCloseable {
     index.close();
   }
 
-  public record Hit(String docid, float score, int rank, String title, String text) {}
+  /**
+   * One ranked document. {@code explain} is its {@link Explanation} when the search asked for one,
+   * else null (and then left out of JSON, so hits serialise as before).
+   */
+  public record Hit(
+      String docid,
+      float score,
+      int rank,
+      String title,
+      String text,
+      @JsonInclude(JsonInclude.Include.NON_NULL) Explanation explain) {
+    public Hit(String docid, float score, int rank, String title, String text) {
+      this(docid, score, rank, title, text, null);
+    }
+  }
 
   public record SearchResponse(
       String method,

@@ -14,6 +14,7 @@ import org.apache.lucene.search.KnnFloatVectorQuery;
 import org.apache.lucene.search.LateInteractionRescorer;
 import org.apache.lucene.search.ScoreDoc;
 import org.apache.lucene.search.TopDocs;
+import org.apache.lucene.util.FixedBitSet;
 
 /**
  * The stock-Lucene baseline: late interaction the way a Lucene or OpenSearch user can do it today
@@ -93,10 +94,19 @@ public final class LuceneStockMethod implements SearchMethod {
 
     long t0 = System.nanoTime();
     float[] pooled = LuceneStockBuilder.meanNormalized(q);
-    TopDocs candidates =
-        stock
-            .searcher()
-            .search(new KnnFloatVectorQuery(LuceneStockBuilder.POOLED, pooled, depth), depth);
+    FixedBitSet filter = query.filterBits(index);
+    // A filter pre-filters the HNSW search (Lucene's filtered KNN: the graph walk accepts only
+    // matching documents, and falls back to exact search when few match), so depth candidates
+    // are the nearest matching documents.
+    KnnFloatVectorQuery knn =
+        filter == null
+            ? new KnnFloatVectorQuery(LuceneStockBuilder.POOLED, pooled, depth)
+            : new KnnFloatVectorQuery(
+                LuceneStockBuilder.POOLED,
+                pooled,
+                depth,
+                new DocSetQuery(DocSetQuery.derived(filter, stock.mainDocs())));
+    TopDocs candidates = stock.searcher().search(knn, depth);
     long t1 = System.nanoTime();
     if (candidates.scoreDocs.length == 0) {
       // the rescorer takes the reader's first leaf unconditionally: an empty index has none

@@ -12,6 +12,7 @@ import org.apache.lucene.index.LeafReaderContext;
 import org.apache.lucene.search.DocIdSetIterator;
 import org.apache.lucene.util.Bits;
 import org.apache.lucene.util.BytesRef;
+import org.apache.lucene.util.FixedBitSet;
 
 /**
  * Late-interaction scoring over the stored token matrices: reads each document's value from doc
@@ -61,6 +62,33 @@ public final class MaxSimScorer {
           doc = values.nextDoc()) {
         if (live != null && !live.get(doc)) continue;
         top.offer(leaf.docBase + doc, score(query, values.binaryValue()));
+      }
+    }
+    return top.results();
+  }
+
+  /**
+   * Scores the live documents in {@code filter} (index-wide doc ids; null means every live
+   * document) and returns the top k of them, best first: only matching documents are read.
+   */
+  public List<ScoredDoc> scoreAll(LatteIndex index, Prepared query, int k, FixedBitSet filter)
+      throws IOException {
+    if (filter == null) return scoreAll(index, query, k);
+    TopK top = new TopK(k);
+    for (LeafReaderContext leaf : index.reader().leaves()) {
+      int base = leaf.docBase, end = Math.min(base + leaf.reader().maxDoc(), filter.length());
+      if (base >= end) continue;
+      int first = filter.nextSetBit(base);
+      if (first >= end) continue;
+      BinaryDocValues values = leaf.reader().getBinaryDocValues(IndexLayout.TOKENS);
+      if (values == null) continue;
+      Bits live = leaf.reader().getLiveDocs();
+      for (int g = first;
+          g < end;
+          g = g + 1 < end ? filter.nextSetBit(g + 1) : DocIdSetIterator.NO_MORE_DOCS) {
+        int doc = g - base;
+        if (live != null && !live.get(doc)) continue;
+        if (values.advanceExact(doc)) top.offer(g, score(query, values.binaryValue()));
       }
     }
     return top.results();

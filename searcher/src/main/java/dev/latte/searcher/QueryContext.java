@@ -4,10 +4,21 @@ import dev.latte.core.kernel.MaxSimKernel;
 import dev.latte.core.kernel.PreparedQuery;
 import dev.latte.encoders.EncodedText;
 import dev.latte.encoders.TokenEncoder;
+import java.io.IOException;
+import org.apache.lucene.index.LeafReaderContext;
+import org.apache.lucene.search.DocIdSetIterator;
+import org.apache.lucene.search.IndexSearcher;
+import org.apache.lucene.search.Query;
+import org.apache.lucene.search.ScoreMode;
+import org.apache.lucene.search.Scorer;
+import org.apache.lucene.search.Weight;
+import org.apache.lucene.util.Bits;
+import org.apache.lucene.util.FixedBitSet;
 
 /**
- * One query as the methods see it: its text, and its token matrix encoded at most once (lazily, so
- * a BM25-only search never runs the model) with the encoding time recorded.
+ * One query as the methods see it: its text, its token matrix encoded at most once (lazily, so a
+ * BM25-only search never runs the model) with the encoding time recorded, and an optional metadata
+ * filter every method applies before scoring (resolved once to a bitset of matching documents).
  */
 public final class QueryContext {
   private final String text;
@@ -17,6 +28,9 @@ public final class QueryContext {
   private PreparedQuery prepared;
   private dev.latte.core.kernel.PreparedBitQuery preparedBits;
   private long encodeNanos;
+  private Query filter;
+  private LatteIndex filteredIndex;
+  private FixedBitSet filterBits;
 
   public QueryContext(String text, TokenEncoder encoder, MaxSimKernel kernel) {
     this.text = text;
@@ -47,6 +61,51 @@ public final class QueryContext {
   public synchronized dev.latte.core.kernel.PreparedBitQuery preparedBits() {
     if (preparedBits == null) preparedBits = kernel.prepareBits(encoded().matrix());
     return preparedBits;
+  }
+
+  /**
+   * Restricts every method to documents matching {@code filter} (a query over the main index, e.g.
+   * from {@link Filters#parse}), applied before scoring; null removes the filter. Returns this.
+   */
+  public synchronized QueryContext withFilter(Query filter) {
+    this.filter = filter;
+    this.filteredIndex = null;
+    this.filterBits = null;
+    return this;
+  }
+
+  /** The filter, or null. */
+  public synchronized Query filter() {
+    return filter;
+  }
+
+  /**
+   * The live documents of {@code index} matching the filter, as index-wide doc ids; computed once
+   * per index (on first use); null when there is no filter (so unfiltered searches allocate
+   * nothing).
+   */
+  public synchronized FixedBitSet filterBits(LatteIndex index) throws IOException {
+    if (filter == null) return null;
+    if (filterBits == null || filteredIndex != index) {
+      filterBits = matching(index, filter);
+      filteredIndex = index;
+    }
+    return filterBits;
+  }
+
+  static FixedBitSet matching(LatteIndex index, Query filter) throws IOException {
+    IndexSearcher searcher = index.searcher();
+    FixedBitSet bits = new FixedBitSet(Math.max(1, index.reader().maxDoc()));
+    Weight w = searcher.createWeight(searcher.rewrite(filter), ScoreMode.COMPLETE_NO_SCORES, 1f);
+    for (LeafReaderContext leaf : index.reader().leaves()) {
+      Scorer scorer = w.scorer(leaf);
+      if (scorer == null) continue;
+      Bits live = leaf.reader().getLiveDocs();
+      DocIdSetIterator it = scorer.iterator();
+      for (int d = it.nextDoc(); d != DocIdSetIterator.NO_MORE_DOCS; d = it.nextDoc())
+        if (live == null || live.get(d)) bits.set(leaf.docBase + d);
+    }
+    return bits;
   }
 
   public MaxSimKernel kernel() {

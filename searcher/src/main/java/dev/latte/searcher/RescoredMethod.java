@@ -5,7 +5,9 @@ import java.util.List;
 
 /**
  * First stage, then exact MaxSim over its candidates: {@code <stage>+maxsim}. The pipeline every
- * approximate method follows; its quality cost is that of candidates the first stage missed.
+ * approximate method follows; its quality cost is that of candidates the first stage missed. A
+ * query's filter is applied by the first stage (every generator skips non-matching documents), so
+ * the rescored candidates all match it.
  */
 public final class RescoredMethod implements SearchMethod {
   private final CandidateGenerator firstStage;

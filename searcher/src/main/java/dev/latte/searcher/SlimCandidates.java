@@ -16,7 +16,9 @@ public final class SlimCandidates implements CandidateGenerator {
   public Candidates generate(LatteIndex index, QueryContext query, int depth) throws IOException {
     SlimIndex s = index.derived(SlimBuilder.NAME, SlimIndex::load);
     var e = query.encoded();
-    TopDocs top = s.firstStage(s.sparsify(e.matrix(), e.tokens(), query.kernel()), depth);
+    TopDocs top =
+        s.firstStage(
+            s.sparsify(e.matrix(), e.tokens(), query.kernel()), depth, query.filterBits(index));
     int[] docs = new int[top.scoreDocs.length];
     float[] scores = new float[docs.length];
     for (int i = 0; i < docs.length; i++) {

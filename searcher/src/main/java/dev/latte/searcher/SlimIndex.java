@@ -18,8 +18,10 @@ import org.apache.lucene.index.ReaderUtil;
 import org.apache.lucene.search.BooleanClause;
 import org.apache.lucene.search.BooleanQuery;
 import org.apache.lucene.search.IndexSearcher;
+import org.apache.lucene.search.Query;
 import org.apache.lucene.search.ScoreDoc;
 import org.apache.lucene.search.TopDocs;
+import org.apache.lucene.util.FixedBitSet;
 
 /**
  * SLIM over the impact index of {@link SlimBuilder}: the query's token vectors are sparsified the
@@ -83,6 +85,16 @@ final class SlimIndex implements Closeable {
 
   /** Stage 1: derived doc ids and upper-bound scores, best first. */
   TopDocs firstStage(List<SlimBuilder.Sparse> query, int depth) throws IOException {
+    return firstStage(query, depth, null);
+  }
+
+  /**
+   * Stage 1 over the derived documents whose main document is in {@code filter} (null: all): the
+   * filter is a FILTER clause of the query, so the top {@code depth} are the best matching
+   * documents, not a post-filtered remainder.
+   */
+  TopDocs firstStage(List<SlimBuilder.Sparse> query, int depth, FixedBitSet filter)
+      throws IOException {
     Map<Integer, Float> sum = new HashMap<>();
     for (SlimBuilder.Sparse s : query)
       for (int e = 0; e < s.ids().length; e++) sum.merge(s.ids()[e], s.weights()[e], Float::sum);
@@ -96,7 +108,16 @@ final class SlimIndex implements Closeable {
               SlimBuilder.FEATURES, vocab.terms()[e.getKey()], e.getValue()),
           BooleanClause.Occur.SHOULD);
     }
-    return searcher.search(b.build(), depth);
+    Query q = b.build();
+    if (filter != null)
+      q =
+          new BooleanQuery.Builder()
+              .add(q, BooleanClause.Occur.MUST)
+              .add(
+                  new DocSetQuery(DocSetQuery.derived(filter, mainDocs)),
+                  BooleanClause.Occur.FILTER)
+              .build();
+    return searcher.search(q, depth);
   }
 
   /** Stage 2: exact sparse late interaction of the given derived docs; best first, main ids. */

@@ -34,7 +34,7 @@ public final class SlimMethod implements SearchMethod {
     var e = query.encoded();
     long t0 = System.nanoTime();
     var sparse = s.sparsify(e.matrix(), e.tokens(), query.kernel());
-    TopDocs top = s.firstStage(sparse, depth);
+    TopDocs top = s.firstStage(sparse, depth, query.filterBits(index));
     long t1 = System.nanoTime();
     Candidates refined = s.refine(sparse, top.scoreDocs);
     int n = Math.min(k, refined.size());

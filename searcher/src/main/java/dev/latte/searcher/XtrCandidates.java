@@ -25,7 +25,13 @@ public final class XtrCandidates implements CandidateGenerator {
   public Candidates generate(LatteIndex index, QueryContext query, int depth) throws IOException {
     XtrIndex x = index.derived(XtrBuilder.NAME, XtrIndex::load);
     Candidates all =
-        x.search(query.encoded().matrix(), query.kernel(), probes, tokenDepth).ranked();
+        x.search(
+                query.encoded().matrix(),
+                query.kernel(),
+                probes,
+                tokenDepth,
+                query.filterBits(index))
+            .ranked();
     return all.size() <= depth ? all : all.truncate(depth);
   }
 

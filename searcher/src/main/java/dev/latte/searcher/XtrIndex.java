@@ -17,6 +17,7 @@ import org.apache.lucene.internal.hppc.IntIntHashMap;
 import org.apache.lucene.search.DocIdSetIterator;
 import org.apache.lucene.util.Bits;
 import org.apache.lucene.util.BytesRef;
+import org.apache.lucene.util.FixedBitSet;
 
 /**
  * The XTR token index of one open Latte index (built by {@link XtrBuilder}), and XTR retrieval over
@@ -80,6 +81,17 @@ final class XtrIndex implements Closeable {
 
   Result search(TokenMatrix query, MaxSimKernel kernel, int probes, int tokenDepth)
       throws IOException {
+    return search(query, kernel, probes, tokenDepth, null);
+  }
+
+  /**
+   * As {@link #search(TokenMatrix, MaxSimKernel, int, int)}, over the main documents in {@code
+   * filter} only (null: all): postings of other documents are skipped before scoring, so the
+   * per-token top k' and the imputed values are those of the matching documents.
+   */
+  Result search(
+      TokenMatrix query, MaxSimKernel kernel, int probes, int tokenDepth, FixedBitSet filter)
+      throws IOException {
     int nq = query.rows();
     if (nq == 0 || centroids == 0) return new Result(new Candidates(new int[0], new float[0]), 0);
     if (query.dim() != dim)
@@ -118,6 +130,7 @@ final class XtrIndex implements Closeable {
         pe = te.postings(pe, PostingsEnum.PAYLOADS);
         for (int doc = pe.nextDoc(); doc != DocIdSetIterator.NO_MORE_DOCS; doc = pe.nextDoc()) {
           if (live != null && !live.get(doc)) continue;
+          if (filter != null && !filter.get(mainDocs[leaf.docBase + doc])) continue;
           int n = pe.freq();
           if (buf.length < n * (dim + 4)) buf = new byte[n * (dim + 4)];
           int codes = 4 * n;

@@ -16,9 +16,15 @@ import java.util.Map;
  * The HTTP search API over one index.
  *
  * <ul>
- *   <li>{@code POST /v1/search} {@code {"query": "...", "k": 10, "method": "maxsim-exact"}} →
- *       {@code {"hits": [{"docid", "score", "rank", "title", "text"}], "method", "took_ms",
- *       "encode_ms", "search_ms", "first_stage_ms", "rescore_ms", "candidates_scored"}}
+ *   <li>{@code POST /v1/search} {@code {"query": "...", "k": 10, "method": "maxsim-exact",
+ *       "explain": false}} → {@code {"hits": [{"docid", "score", "rank", "title", "text"}],
+ *       "method", "took_ms", "encode_ms", "search_ms", "first_stage_ms", "rescore_ms",
+ *       "candidates_scored"}}. With {@code "explain": true} each hit also carries {@code "explain":
+ *       {"score", "matches": [{"query_token", "doc_token", "field", "start", "end", "similarity",
+ *       "query_row", "doc_row"}]}}: per query token its best document token, the span of that token
+ *       in the hit's {@code field} ("title" or "text"; null with start/end -1 when unknown) and its
+ *       contribution to the MaxSim score (see {@link dev.latte.searcher.Explanation}; for
+ *       non-MaxSim methods it still explains MaxSim)
  *   <li>{@code GET /v1/health} → {@code {"status": "ok", "documents": N, ...}}
  * </ul>
  *
@@ -123,9 +129,9 @@ public final class LatteServer implements AutoCloseable {
       throw new BadRequest("invalid_request", "request body must be a JSON object");
     for (var it = body.fieldNames(); it.hasNext(); ) {
       String f = it.next();
-      if (!List.of("query", "k", "method").contains(f)) {
+      if (!List.of("query", "k", "method", "explain").contains(f)) {
         throw new BadRequest(
-            "invalid_request", "unknown field \"" + f + "\"; accepted: query, k, method");
+            "invalid_request", "unknown field \"" + f + "\"; accepted: query, k, method, explain");
       }
     }
     JsonNode q = body.get("query");
@@ -154,7 +160,14 @@ public final class LatteServer implements AutoCloseable {
       }
       method = mn.asText();
     }
-    LatteSearcher.SearchResponse r = searcher.search(method, query, k);
+    boolean explain = false;
+    JsonNode en = body.get("explain");
+    if (en != null) {
+      if (!en.isBoolean())
+        throw new BadRequest("invalid_request", "\"explain\" must be a boolean (true or false)");
+      explain = en.booleanValue();
+    }
+    LatteSearcher.SearchResponse r = searcher.search(method, query, k, explain);
     Map<String, Object> out = new LinkedHashMap<>();
     out.put("hits", r.hits());
     out.put("method", r.method());

@@ -88,6 +88,7 @@ class LatteServerTest {
       assertFalse(h.get("docid").asText().isEmpty());
       assertTrue(h.get("text").asText().length() > 0);
       assertTrue(h.has("title"));
+      assertFalse(h.has("explain"), "no explanation unless asked: " + h);
       if (i > 0) assertTrue(hits.get(i - 1).get("score").asDouble() >= h.get("score").asDouble());
     }
     assertTrue(body.get("took_ms").asDouble() > 0);
@@ -96,6 +97,59 @@ class LatteServerTest {
     var direct = searcher.search("maxsim-exact", "automatic indexing of documents", 3);
     assertEquals(direct.hits().getFirst().docid(), hits.get(0).get("docid").asText());
     assertEquals(direct.hits().getFirst().score(), hits.get(0).get("score").floatValue(), 1e-6);
+  }
+
+  @Test
+  void explainAttachesTokenMatchesToEveryHit() throws Exception {
+    var r =
+        post(
+            "/v1/search",
+            "{\"query\": \"automatic indexing of documents\", \"k\": 3, \"explain\": true}");
+    assertEquals(200, r.statusCode(), r.body());
+    JsonNode hits = json.readTree(r.body()).get("hits");
+    assertEquals(3, hits.size());
+    int spans = 0;
+    for (JsonNode h : hits) {
+      JsonNode e = h.get("explain");
+      assertTrue(e != null && e.isObject(), h.toString());
+      assertEquals(h.get("score").asDouble(), e.get("score").asDouble(), 1e-4);
+      JsonNode matches = e.get("matches");
+      assertTrue(matches.isArray() && !matches.isEmpty(), e.toString());
+      double sum = 0;
+      for (JsonNode m : matches) {
+        for (String f :
+            new String[] {
+              "query_token",
+              "doc_token",
+              "field",
+              "start",
+              "end",
+              "similarity",
+              "query_row",
+              "doc_row"
+            }) assertTrue(m.has(f), f + " in " + m);
+        sum += m.get("similarity").asDouble();
+        if (m.get("start").asInt() >= 0) {
+          spans++;
+          String field = h.get(m.get("field").asText()).asText();
+          String piece = field.substring(m.get("start").asInt(), m.get("end").asInt());
+          assertEquals(m.get("doc_token").asText().replaceFirst("^##", ""), piece.toLowerCase());
+        }
+      }
+      assertEquals(e.get("score").asDouble(), sum, 1e-3);
+    }
+    assertTrue(spans > 0, r.body());
+    // explain false is the default shape.
+    r = post("/v1/search", "{\"query\": \"citation\", \"k\": 2, \"explain\": false}");
+    assertEquals(200, r.statusCode(), r.body());
+    for (JsonNode h : json.readTree(r.body()).get("hits")) assertFalse(h.has("explain"));
+    // Any method can be explained; BM25 hits are explained by MaxSim.
+    r =
+        post(
+            "/v1/search",
+            "{\"query\": \"citation indexing\", \"k\": 2, \"method\": \"bm25\", \"explain\": true}");
+    assertEquals(200, r.statusCode(), r.body());
+    for (JsonNode h : json.readTree(r.body()).get("hits")) assertTrue(h.has("explain"));
   }
 
   @Test
@@ -131,6 +185,8 @@ class LatteServerTest {
         "k huge | {\"query\": \"x\", \"k\": 100000000000} | \"k\" must be an integer",
         "unknown method | {\"query\": \"x\", \"method\": \"plaid\"} | \"method\" must be one of",
         "unknown field | {\"query\": \"x\", \"top_k\": 3} | unknown field \"top_k\"",
+        "explain string | {\"query\": \"x\", \"explain\": \"yes\"} | \"explain\" must be a boolean",
+        "explain number | {\"query\": \"x\", \"explain\": 1} | \"explain\" must be a boolean",
         "empty body | '' | invalid",
       })
   void badRequestsGetA400WithAJsonErrorAndTheServerKeepsServing(
