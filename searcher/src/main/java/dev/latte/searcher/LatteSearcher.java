@@ -114,25 +114,7 @@ public final class LatteSearcher implements AutoCloseable {
    */
   public SearchResponse search(String methodName, String text, int k, boolean explain)
       throws IOException {
-    if (k < 1) throw new IllegalArgumentException("k must be >= 1, got " + k);
-    SearchMethod method = method(methodName);
-    QueryContext q = query(text);
-    if (method.needsQueryMatrix() || explain) q.encoded();
-    MethodResult r = method.search(index, q, k);
-    List<Hit> hits = new ArrayList<>(r.docs().size());
-    int rank = 1;
-    for (ScoredDoc d : r.docs()) {
-      LatteIndex.StoredDocument s = index.stored(d.doc());
-      Explanation e = explain ? Explainer.explain(index, q, d.doc(), s) : null;
-      hits.add(new Hit(s.id(), d.score(), rank++, s.title(), s.text(), e));
-    }
-    return new SearchResponse(
-        method.name(),
-        hits,
-        q.encodeMillis(),
-        r.firstStageMillis(),
-        r.rescoreMillis(),
-        r.candidatesScored());
+    return search(methodName, text, k, null, explain);
   }
 
   /**
@@ -145,17 +127,24 @@ public final class LatteSearcher implements AutoCloseable {
   public SearchResponse search(
       String methodName, String text, int k, org.apache.lucene.search.Query filter)
       throws IOException {
-    if (filter == null) return search(methodName, text, k);
+    return search(methodName, text, k, filter, false);
+  }
+
+  /** The general form: optional metadata filter (applied before scoring) and explanations. */
+  public SearchResponse search(
+      String methodName, String text, int k, org.apache.lucene.search.Query filter, boolean explain)
+      throws IOException {
     if (k < 1) throw new IllegalArgumentException("k must be >= 1, got " + k);
     SearchMethod method = method(methodName);
-    QueryContext q = query(text).withFilter(filter);
-    if (method.needsQueryMatrix()) q.encoded();
+    QueryContext q = filter == null ? query(text) : query(text).withFilter(filter);
+    if (method.needsQueryMatrix() || explain) q.encoded();
     MethodResult r = method.search(index, q, k);
     List<Hit> hits = new ArrayList<>(r.docs().size());
     int rank = 1;
     for (ScoredDoc d : r.docs()) {
       LatteIndex.StoredDocument s = index.stored(d.doc());
-      hits.add(new Hit(s.id(), d.score(), rank++, s.title(), s.text()));
+      Explanation e = explain ? Explainer.explain(index, q, d.doc(), s) : null;
+      hits.add(new Hit(s.id(), d.score(), rank++, s.title(), s.text(), e));
     }
     return new SearchResponse(
         method.name(),
