@@ -3,20 +3,50 @@ package dev.latte.cli;
 import dev.latte.encoders.OnnxTokenEncoder;
 import dev.latte.searcher.LatteIndex;
 import dev.latte.searcher.LatteSearcher;
+import dev.latte.web.IndexRegistry;
 import dev.latte.web.LatteServer;
+import dev.latte.web.LatteService;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
+import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Spec;
 
 @Command(
     name = "serve",
     mixinStandardHelpOptions = true,
-    description = "Serve an index over HTTP (POST /v1/search, GET /v1/health).")
+    description = {
+      "Serve over HTTP either one index, read-only (--index: POST /v1/search, GET /v1/health), or"
+          + " every index of a data folder, live (--data: create, list and delete indexes, add,"
+          + " replace and delete documents, search each; see dev.latte.web.LatteService).",
+      "With --data a write answers only after it is committed (durable) and refreshed (every"
+          + " search that starts afterwards sees it). Writes need 'Authorization: Bearer KEY'"
+          + " when a key is set ($LATTE_API_KEY or --api-key-file)."
+    })
 final class ServeCommand implements Callable<Integer> {
-  @Option(names = "--index", required = true, description = "Index folder.")
-  Path index;
+  @Spec CommandSpec spec;
+
+  static final class Target {
+    @Option(names = "--index", description = "One index folder, served read-only.")
+    Path index;
+
+    @Option(
+        names = "--data",
+        paramLabel = "DIR",
+        description =
+            "Data folder (created if missing): each sub-folder holding a Latte index is served"
+                + " live under its name, and indexes can be created over HTTP.")
+    Path data;
+  }
+
+  @ArgGroup(multiplicity = "1")
+  Target target;
 
   @Option(
       names = "--port",
@@ -33,22 +63,150 @@ final class ServeCommand implements Callable<Integer> {
   @Option(
       names = "--model",
       defaultValue = "default",
-      description = "The model that built the index (default: ${DEFAULT-VALUE}).")
+      description =
+          "The model of the index(es) (default: ${DEFAULT-VALUE}); with --data it also encodes"
+              + " every document written.")
   String model;
+
+  @Option(
+      names = "--refresh-ms",
+      defaultValue = "1000",
+      description =
+          "--data: period of the scheduled refresh that swaps in new snapshots, in ms; 0 turns it"
+              + " off (writes still refresh before they answer) (default: ${DEFAULT-VALUE}).")
+  long refreshMillis;
+
+  @Option(
+      names = "--api-key-file",
+      paramLabel = "FILE",
+      description =
+          "--data: file holding the key writes need (overrides $LATTE_API_KEY); without either,"
+              + " writes are open.")
+  Path apiKeyFile;
+
+  @Option(
+      names = "--api-key-required-for-reads",
+      description = "--data: listing, stats and search need the key too.")
+  boolean keyForReads;
+
+  @Option(
+      names = "--max-body-mb",
+      defaultValue = "10",
+      description = "--data: largest request body in MiB (default: ${DEFAULT-VALUE}).")
+  int maxBodyMb;
+
+  @Option(
+      names = "--batch-size",
+      defaultValue = "16",
+      description = "--data: documents per encoder batch when writing (default: ${DEFAULT-VALUE}).")
+  int batchSize;
 
   @Override
   public Integer call() throws Exception {
-    serve(index, model, host, port, null);
+    if (target.index != null) {
+      if (apiKeyFile != null || keyForReads) {
+        throw new ParameterException(
+            spec.commandLine(),
+            "--api-key-file and --api-key-required-for-reads apply to --data only (--index is"
+                + " read-only and open)");
+      }
+      serve(target.index, model, host, port, null);
+      return 0;
+    }
+    if (refreshMillis < 0 || maxBodyMb < 1 || batchSize < 1)
+      throw new ParameterException(
+          spec.commandLine(), "--refresh-ms must be >= 0, --max-body-mb and --batch-size >= 1");
+    String key = apiKey();
+    if (keyForReads && key == null)
+      throw new ParameterException(
+          spec.commandLine(),
+          "--api-key-required-for-reads needs a key: set $LATTE_API_KEY or --api-key-file");
+    serveData(target.data, key);
     return 0;
+  }
+
+  private String apiKey() throws Exception {
+    String key;
+    if (apiKeyFile != null) {
+      if (!Files.isRegularFile(apiKeyFile))
+        throw new ParameterException(
+            spec.commandLine(), "--api-key-file: no such file " + apiKeyFile);
+      key = Files.readString(apiKeyFile, StandardCharsets.UTF_8).strip();
+      if (key.isEmpty())
+        throw new ParameterException(
+            spec.commandLine(), "--api-key-file " + apiKeyFile + " is empty");
+    } else {
+      key = System.getenv("LATTE_API_KEY");
+      if (key != null) key = key.strip();
+      if (key != null && key.isEmpty()) key = null;
+    }
+    return key;
+  }
+
+  private void serveData(Path data, String key) throws Exception {
+    CountDownLatch closed = new CountDownLatch(1);
+    try (OnnxTokenEncoder encoder = Common.encoder(model, Common.CORES);
+        IndexRegistry registry =
+            new IndexRegistry(data, encoder, Common.CORES, batchSize, refreshMillis);
+        LatteService service =
+            new LatteService(
+                    registry, new LatteService.Options(key, keyForReads, (long) maxBodyMb << 20))
+                .start(host, port)) {
+      String url = url(host, service.port());
+      System.out.println(
+          "Serving "
+              + registry.names().size()
+              + " index(es) of "
+              + registry.data()
+              + " at "
+              + url
+              + (registry.names().isEmpty() ? "" : ": " + String.join(", ", registry.names())));
+      if (key == null) {
+        System.out.println(
+            "No API key ($LATTE_API_KEY or --api-key-file): writes are open to anyone who can"
+                + " reach "
+                + url);
+      } else {
+        System.out.println(
+            "Writes need the header 'Authorization: Bearer KEY'"
+                + (keyForReads ? "; so do reads" : "; reads are open"));
+      }
+      String keyRef =
+          apiKeyFile == null ? "$LATTE_API_KEY" : "$(cat " + apiKeyFile.toAbsolutePath() + ")";
+      String auth = key == null ? "" : " -H \"Authorization: Bearer " + keyRef + "\"";
+      System.out.println(
+          "Try:  curl -s -X POST "
+              + url
+              + "/v1/indexes -H 'Content-Type: application/json'"
+              + auth
+              + " -d '{\"name\": \"notes\"}'");
+      System.out.println(
+          "      curl -s -X POST "
+              + url
+              + "/v1/indexes/notes/documents -H 'Content-Type: application/json'"
+              + auth
+              + " -d '[{\"id\": \"1\", \"text\": \"Statins lower LDL cholesterol.\"}]'");
+      System.out.println(
+          "      curl -s -X POST "
+              + url
+              + "/v1/indexes/notes/search -H 'Content-Type: application/json'"
+              + (keyForReads ? auth : "")
+              + " -d '{\"query\": \"cholesterol drugs\", \"k\": 5}'");
+      System.out.println("Health: " + url + "/v1/health    (Ctrl-C to stop)");
+      awaitShutdown(closed);
+    } finally {
+      closed.countDown();
+    }
   }
 
   /** Starts the server, prints how to reach it and blocks until the JVM is asked to stop. */
   static void serve(Path index, String model, String host, int port, String exampleQuery)
       throws Exception {
+    CountDownLatch closed = new CountDownLatch(1);
     try (OnnxTokenEncoder encoder = Common.encoder(model, Common.CORES);
         LatteSearcher searcher = new LatteSearcher(LatteIndex.open(index), encoder);
         LatteServer server = new LatteServer(searcher).start(host, port)) {
-      String url = "http://" + (host.contains(":") ? "[" + host + "]" : host) + ":" + server.port();
+      String url = url(host, server.port());
       System.out.println(
           "Serving "
               + searcher.index().stats().documents()
@@ -64,9 +222,33 @@ final class ServeCommand implements Callable<Integer> {
               + q
               + "\", \"k\": 5}'");
       System.out.println("Health: " + url + "/v1/health    (Ctrl-C to stop)");
-      CountDownLatch stop = new CountDownLatch(1);
-      Runtime.getRuntime().addShutdownHook(new Thread(stop::countDown));
-      stop.await();
+      awaitShutdown(closed);
+    } finally {
+      closed.countDown();
     }
+  }
+
+  private static String url(String host, int port) {
+    return "http://" + (host.contains(":") ? "[" + host + "]" : host) + ":" + port;
+  }
+
+  /**
+   * Blocks until the JVM is asked to stop; the shutdown hook then waits (up to 10 s) for {@code
+   * closed}, counted down once the server and its indexes are closed.
+   */
+  private static void awaitShutdown(CountDownLatch closed) throws InterruptedException {
+    CountDownLatch stop = new CountDownLatch(1);
+    Runtime.getRuntime()
+        .addShutdownHook(
+            new Thread(
+                () -> {
+                  stop.countDown();
+                  try {
+                    closed.await(10, java.util.concurrent.TimeUnit.SECONDS);
+                  } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                  }
+                }));
+    stop.await();
   }
 }

@@ -1,0 +1,271 @@
+package dev.latte.web;
+
+import dev.latte.encoders.TokenEncoder;
+import dev.latte.indexer.IndexMetadata;
+import dev.latte.indexer.IndexOptions;
+import dev.latte.indexer.LatteIndexReaderSupport;
+import java.io.Closeable;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
+import org.apache.lucene.store.Directory;
+import org.apache.lucene.store.FSDirectory;
+
+/**
+ * The live indexes of a data folder ({@code ./latte serve --data DIR}): every sub-folder holding a
+ * Latte index built with the server's model is served under the folder's name, and indexes are
+ * created and deleted through the registry. All indexes use the server's encoder (one model per
+ * server).
+ *
+ * <p>Guarantees (see {@link LiveIndex}): a write is durable when it returns, because it ends with a
+ * Lucene commit; and it is visible to every search that starts after it returns, because the index
+ * is refreshed right after the commit. A scheduled refresh (every {@code refreshMillis}) also swaps
+ * in new snapshots, which is what makes commits of another process visible on an index served
+ * read-only; in-flight searches finish on the snapshot they started with.
+ *
+ * <p>Names follow {@value #NAME_RULE}: lowercase, no dots or slashes, so a name is always one
+ * folder right under the data folder. Sub-folders with other names, without an index, or built by
+ * another model are skipped (logged).
+ */
+public final class IndexRegistry implements Closeable {
+  private static final System.Logger LOG = System.getLogger(IndexRegistry.class.getName());
+  public static final String NAME_RULE = "[a-z0-9][a-z0-9_-]{0,63}";
+  private static final Pattern NAME = Pattern.compile(NAME_RULE);
+
+  private final Path data;
+  private final TokenEncoder encoder;
+  private final int encodeThreads;
+  private final int encodeBatch;
+  private final ConcurrentHashMap<String, LiveIndex> indexes = new ConcurrentHashMap<>();
+  private final Object lifecycle = new Object();
+  private final ScheduledExecutorService refresher;
+
+  /**
+   * Opens every index of {@code data} (created if missing). Documents are encoded by {@code
+   * encodeThreads} threads in batches of {@code encodeBatch}; {@code refreshMillis} is the period
+   * of the scheduled refresh (0: only the refresh after each write).
+   */
+  public IndexRegistry(
+      Path data, TokenEncoder encoder, int encodeThreads, int encodeBatch, long refreshMillis)
+      throws IOException {
+    if (encodeThreads < 1 || encodeBatch < 1 || refreshMillis < 0)
+      throw new IllegalArgumentException("threads and batch size must be >= 1, refresh >= 0");
+    this.data = data.toAbsolutePath().normalize();
+    this.encoder = encoder;
+    this.encodeThreads = encodeThreads;
+    this.encodeBatch = encodeBatch;
+    Files.createDirectories(this.data);
+    try {
+      openExisting();
+    } catch (IOException | RuntimeException e) {
+      closeAll();
+      throw e;
+    }
+    if (refreshMillis > 0) {
+      refresher =
+          Executors.newSingleThreadScheduledExecutor(
+              r -> {
+                Thread t = new Thread(r, "latte-refresh");
+                t.setDaemon(true);
+                return t;
+              });
+      refresher.scheduleWithFixedDelay(
+          this::refreshAll, refreshMillis, refreshMillis, TimeUnit.MILLISECONDS);
+    } else {
+      refresher = null;
+    }
+  }
+
+  private void openExisting() throws IOException {
+    List<Path> dirs;
+    try (Stream<Path> s = Files.list(data)) {
+      dirs = s.filter(Files::isDirectory).sorted(Comparator.comparing(Path::toString)).toList();
+    }
+    for (Path dir : dirs) {
+      String name = dir.getFileName().toString();
+      if (name.startsWith(".")) continue;
+      IndexMetadata m;
+      try (Directory d = FSDirectory.open(dir)) {
+        m = LatteIndexReaderSupport.metadataIfPresent(d);
+      } catch (IOException | RuntimeException e) {
+        LOG.log(System.Logger.Level.WARNING, "skipping " + dir + ": " + e.getMessage());
+        continue;
+      }
+      if (m == null) continue;
+      if (!NAME.matcher(name).matches()) {
+        LOG.log(
+            System.Logger.Level.WARNING,
+            "skipping index " + dir + ": its folder name does not match " + NAME_RULE);
+        continue;
+      }
+      if (!m.modelFingerprint().equals(encoder.fingerprint())) {
+        LOG.log(
+            System.Logger.Level.WARNING,
+            "skipping index "
+                + dir
+                + ": built with model "
+                + m.modelName()
+                + ", the server encodes with "
+                + encoder.config().name());
+        continue;
+      }
+      try {
+        indexes.put(name, LiveIndex.open(name, dir, encoder, encodeThreads, encodeBatch, m));
+      } catch (IOException | RuntimeException e) {
+        // One unreadable index must not keep the others from being served.
+        LOG.log(System.Logger.Level.ERROR, "skipping index " + dir + ": it cannot be opened", e);
+      }
+    }
+  }
+
+  private void refreshAll() {
+    for (LiveIndex li : indexes.values()) {
+      try {
+        li.refresh(false);
+      } catch (IOException | RuntimeException e) {
+        LOG.log(System.Logger.Level.WARNING, "refreshing index " + li.name + " failed", e);
+      }
+    }
+  }
+
+  /** True if {@code name} may name an index ({@value #NAME_RULE}). */
+  public static boolean isValidName(String name) {
+    return name != null && NAME.matcher(name).matches();
+  }
+
+  /** Fails with a 400 naming the rule unless {@code name} is a valid index name. */
+  static String validName(String name) {
+    if (!isValidName(name)) {
+      String shown =
+          name == null ? "null" : name.length() > 80 ? name.substring(0, 80) + "…" : name;
+      throw ApiException.badRequest(
+          "invalid_name",
+          "index name \""
+              + shown
+              + "\" is not valid: names match "
+              + NAME_RULE
+              + " (1 to 64 characters: lowercase letters, digits, '_' and '-', starting with a"
+              + " letter or digit)");
+    }
+    return name;
+  }
+
+  public Path data() {
+    return data;
+  }
+
+  public TokenEncoder encoder() {
+    return encoder;
+  }
+
+  /** The served index {@code name}; 400 for an invalid name, 404 for an unknown one. */
+  LiveIndex get(String name) {
+    LiveIndex li = indexes.get(validName(name));
+    if (li == null) throw ApiException.notFound("no index named \"" + name + "\"");
+    return li;
+  }
+
+  /** Served indexes by name. */
+  List<LiveIndex> list() {
+    List<LiveIndex> out = new ArrayList<>(indexes.values());
+    out.sort(Comparator.comparing(li -> li.name));
+    return out;
+  }
+
+  public List<String> names() {
+    return list().stream().map(li -> li.name).toList();
+  }
+
+  /** Creates an empty index; 409 if the name is taken (or its folder holds something else). */
+  LiveIndex create(String name, IndexOptions options) throws IOException {
+    validName(name);
+    synchronized (lifecycle) {
+      if (indexes.containsKey(name))
+        throw ApiException.conflict("index_exists", "index \"" + name + "\" already exists");
+      Path dir = data.resolve(name);
+      if (!dir.getParent().equals(data)) throw new IllegalStateException("bad index path " + dir);
+      if (Files.exists(dir) && !isEmptyDirectory(dir)) {
+        throw ApiException.conflict(
+            "index_exists",
+            "the data folder already holds a \""
+                + name
+                + "\" entry that is not a served index; remove it or choose another name");
+      }
+      LiveIndex li;
+      try {
+        li = LiveIndex.create(name, dir, encoder, encodeThreads, encodeBatch, options);
+      } catch (IOException | RuntimeException e) {
+        deleteTree(dir);
+        throw e;
+      }
+      indexes.put(name, li);
+      return li;
+    }
+  }
+
+  /**
+   * Stops serving {@code name} and deletes its folder; false if there is no such index. Searches in
+   * flight finish on their snapshot.
+   */
+  boolean delete(String name) throws IOException {
+    validName(name);
+    synchronized (lifecycle) {
+      LiveIndex li = indexes.remove(name);
+      if (li == null) return false;
+      li.close();
+      deleteTree(li.path);
+      return true;
+    }
+  }
+
+  private static boolean isEmptyDirectory(Path dir) throws IOException {
+    if (!Files.isDirectory(dir)) return false;
+    try (Stream<Path> s = Files.list(dir)) {
+      return s.findAny().isEmpty();
+    }
+  }
+
+  private static void deleteTree(Path dir) throws IOException {
+    if (!Files.exists(dir)) return;
+    try (Stream<Path> s = Files.walk(dir)) {
+      for (Path p : s.sorted(Comparator.reverseOrder()).toList()) Files.deleteIfExists(p);
+    }
+  }
+
+  private void closeAll() {
+    for (LiveIndex li : indexes.values()) {
+      try {
+        li.close();
+      } catch (IOException | RuntimeException e) {
+        LOG.log(System.Logger.Level.WARNING, "closing index " + li.name + " failed", e);
+      }
+    }
+    indexes.clear();
+  }
+
+  /** Stops the refresh and closes every index (everything written is already committed). */
+  @Override
+  public void close() {
+    if (refresher != null) {
+      // No interrupt: an interrupted refresh could hit the writer in the middle of a flush.
+      refresher.shutdown();
+      try {
+        refresher.awaitTermination(10, TimeUnit.SECONDS);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    }
+    synchronized (lifecycle) {
+      closeAll();
+    }
+  }
+}

@@ -1,0 +1,39 @@
+package dev.latte.web;
+
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import org.eclipse.jetty.http.HttpHeader;
+import org.eclipse.jetty.server.Request;
+import org.eclipse.jetty.server.Response;
+import org.eclipse.jetty.server.handler.ErrorHandler;
+import org.eclipse.jetty.util.Callback;
+
+/**
+ * Jetty's own error responses — requests its HTTP parser rejects before any route sees them, such
+ * as a URI with an encoded NUL — in the API's JSON error shape instead of Jetty's HTML page, with
+ * no stack trace.
+ */
+final class JsonErrorHandler extends ErrorHandler {
+  @Override
+  protected void generateResponse(
+      Request request,
+      Response response,
+      int code,
+      String message,
+      Throwable cause,
+      Callback callback) {
+    String type = code == 413 ? "body_too_large" : code >= 500 ? "internal_error" : "bad_request";
+    String text =
+        code >= 500
+            ? "the server failed to answer; see its log"
+            : "the HTTP layer rejected the request (" + (message == null ? code : message) + ")";
+    String body =
+        "{\"error\":{\"type\":\""
+            + type
+            + "\",\"message\":\""
+            + text.replace("\\", "\\\\").replace("\"", "\\\"").replaceAll("[\\x00-\\x1f]", " ")
+            + "\"}}";
+    response.getHeaders().put(HttpHeader.CONTENT_TYPE, "application/json");
+    response.write(true, ByteBuffer.wrap(body.getBytes(StandardCharsets.UTF_8)), callback);
+  }
+}

@@ -1,0 +1,493 @@
+package dev.latte.web;
+
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.latte.core.codec.TokenCodec;
+import dev.latte.core.kernel.MaxSimKernels;
+import dev.latte.datasets.Document;
+import dev.latte.indexer.IndexMismatchException;
+import dev.latte.indexer.IndexOptions;
+import dev.latte.searcher.LatteSearcher;
+import io.javalin.Javalin;
+import io.javalin.http.Context;
+import io.javalin.http.HttpResponseException;
+import io.javalin.json.JavalinJackson;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * The HTTP API over the live indexes of a data folder ({@link IndexRegistry}); JSON in and out,
+ * snake_case.
+ *
+ * <ul>
+ *   <li>{@code GET /v1/health} → {@code {"status": "ok", "indexes": N, "model", "kernel"}}
+ *   <li>{@code GET /v1/indexes} → {@code {"indexes": [STATS...]}}, where STATS is {@code {"name",
+ *       "model", "codec", "pool_factor", "dimension", "documents", "tokens", "token_bytes",
+ *       "bytes_on_disk", "segments", "read_only"}}
+ *   <li>{@code POST /v1/indexes} {@code {"name", "codec": "float32", "pool_factor": 1}} → 201
+ *       STATS; 409 if the name is taken. The model is always the server's (STATS says which).
+ *   <li>{@code GET /v1/indexes/{name}} → STATS; {@code DELETE /v1/indexes/{name}} → {@code
+ *       {"deleted": true}} (closes the index and deletes its folder) or 404
+ *   <li>{@code POST /v1/indexes/{name}/documents}: a JSON array, or NDJSON with {@code
+ *       Content-Type: application/x-ndjson}, of {@code {"id", "title"?, "text", "metadata"?}} →
+ *       {@code {"indexed": n, "took_ms"}}. Documents replace those with the same id. The whole
+ *       batch is validated first (400 naming the item and field; nothing written), then encoded
+ *       with the server's model, written and committed.
+ *   <li>{@code DELETE /v1/indexes/{name}/documents/{id}} → {@code {"deleted": true|false}}; {@code
+ *       POST /v1/indexes/{name}/documents/delete} {@code {"ids": [...]}} → {@code {"deleted": n}}
+ *       (ids that are awkward in a URL)
+ *   <li>{@code POST /v1/indexes/{name}/search} {@code {"query", "k", "method", "explain", "filter",
+ *       "from"}} → the response of {@code POST /v1/search} ({@link LatteServer})
+ *   <li>{@code POST /v1/indexes/{name}/merge} {@code {"max_segments": 1}} → {@code {"segments",
+ *       "took_ms"}}: merges away deleted and replaced documents, which still count in BM25's term
+ *       statistics until merged (so BM25 scores of a live index drift slightly from those of a
+ *       fresh build of the same documents until then)
+ * </ul>
+ *
+ * <p><b>Durability and visibility.</b> Every write answers only after a Lucene commit (the data is
+ * on disk; a crash afterwards loses nothing) and after the index was refreshed: once a client has
+ * its 200, every search that starts afterwards, its own or anyone's, sees the write. A write that
+ * fails answers an error and leaves the index at its previous commit. A scheduled refresh (default
+ * every second) additionally picks up commits made by another process to an index served read-only.
+ * Adds replace by id and deletes of absent ids are no-ops, so retrying a write whose answer was
+ * lost is safe.
+ *
+ * <p><b>Known limit.</b> First-stage structures (xtr, coil, slim, lucene-stock) are built per
+ * commit by {@code ./latte index --first-stage} and not maintained on a live index: after the first
+ * write their methods answer 409 {@code first_stage_unavailable}. {@code maxsim-exact}, {@code
+ * bm25}, {@code bm25+maxsim}, {@code hybrid-rrf} and {@code hybrid-linear} always work.
+ *
+ * <p><b>Access.</b> With an API key, writes need {@code Authorization: Bearer KEY} (else 401);
+ * reads too if so configured; health is always open. Bodies over the configured limit get 413.
+ * Errors are {@code {"error": {"type", "message"}}}; 500s carry a generic message only.
+ */
+public final class LatteService implements AutoCloseable {
+  private static final System.Logger LOG = System.getLogger(LatteService.class.getName());
+  public static final long DEFAULT_MAX_BODY_BYTES = 10L << 20;
+  private static final String ERROR_WRITTEN = "latte.error";
+
+  /**
+   * @param apiKey the key writes need (null: no key, everything is open)
+   * @param keyRequiredForReads reads (listing, stats, search) need the key too
+   * @param maxBodyBytes request bodies over this get 413
+   */
+  public record Options(String apiKey, boolean keyRequiredForReads, long maxBodyBytes) {
+    public Options {
+      if (apiKey != null && apiKey.isBlank()) throw new IllegalArgumentException("empty API key");
+      if (keyRequiredForReads && apiKey == null)
+        throw new IllegalArgumentException("reads cannot require a key when none is configured");
+      if (maxBodyBytes < 1) throw new IllegalArgumentException("body limit must be positive");
+    }
+
+    public static Options open() {
+      return new Options(null, false, DEFAULT_MAX_BODY_BYTES);
+    }
+  }
+
+  private final IndexRegistry registry;
+  private final Options options;
+  private final byte[] key;
+  private final ObjectMapper mapper =
+      new ObjectMapper()
+          .enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION)
+          .enable(com.fasterxml.jackson.databind.DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
+  private final Javalin app;
+  private final ServerMetrics metrics = new ServerMetrics();
+  private final List<String> routes = new ArrayList<>();
+
+  /** The API over {@code registry} (which the caller closes after this). */
+  public LatteService(IndexRegistry registry, Options options) {
+    this.registry = registry;
+    this.options = options;
+    this.key = options.apiKey() == null ? null : options.apiKey().getBytes(StandardCharsets.UTF_8);
+    this.app =
+        Javalin.create(
+            cfg -> {
+              cfg.jsonMapper(new JavalinJackson(mapper, false));
+              cfg.http.maxRequestSize = options.maxBodyBytes();
+              cfg.startup.showJavalinBanner = false;
+              cfg.jetty.modifyServer(server -> server.setErrorHandler(new JsonErrorHandler()));
+              metrics.install(cfg);
+              route(cfg, "GET", "/metrics", metrics::serve);
+              route(cfg, "GET", "/openapi.json", this::openApi);
+              for (String n : registry.names()) publish(n);
+              route(cfg, "GET", "/v1/health", this::health);
+              route(cfg, "GET", "/v1/indexes", this::listIndexes);
+              route(cfg, "POST", "/v1/indexes", this::createIndex);
+              route(cfg, "GET", "/v1/indexes/{name}", this::getIndex);
+              route(cfg, "DELETE", "/v1/indexes/{name}", this::deleteIndex);
+              route(cfg, "POST", "/v1/indexes/{name}/documents", this::addDocuments);
+              route(cfg, "POST", "/v1/indexes/{name}/documents/delete", this::deleteDocuments);
+              route(cfg, "DELETE", "/v1/indexes/{name}/documents/<id>", this::deleteDocument);
+              route(cfg, "POST", "/v1/indexes/{name}/search", this::search);
+              route(cfg, "POST", "/v1/indexes/{name}/merge", this::merge);
+              cfg.routes.exception(
+                  ApiException.class, (e, ctx) -> respond(ctx, e.status, e.body()));
+              cfg.routes.exception(
+                  HttpResponseException.class,
+                  (e, ctx) -> {
+                    switch (e.getStatus()) {
+                      case 413 -> error(ctx, 413, "body_too_large", bodyLimitMessage());
+                      case 404 ->
+                          error(
+                              ctx, 404, "not_found", "no route " + ctx.method() + " " + ctx.path());
+                      case 405 ->
+                          error(
+                              ctx,
+                              405,
+                              "method_not_allowed",
+                              ctx.method() + " is not allowed on " + ctx.path());
+                      default ->
+                          error(
+                              ctx,
+                              e.getStatus(),
+                              e.getStatus() < 500 ? "invalid_request" : "internal_error",
+                              e.getMessage());
+                    }
+                  });
+              cfg.routes.exception(
+                  Exception.class,
+                  (e, ctx) -> {
+                    LOG.log(
+                        System.Logger.Level.ERROR,
+                        "request " + ctx.method() + " " + ctx.path() + " failed",
+                        e);
+                    error(ctx, 500, "internal_error", "the server failed to answer; see its log");
+                  });
+              cfg.routes.error(
+                  404,
+                  ctx -> {
+                    if (ctx.attribute(ERROR_WRITTEN) == null)
+                      error(ctx, 404, "not_found", "no route " + ctx.method() + " " + ctx.path());
+                  });
+              cfg.routes.error(
+                  405,
+                  ctx -> {
+                    if (ctx.attribute(ERROR_WRITTEN) == null)
+                      error(
+                          ctx,
+                          405,
+                          "method_not_allowed",
+                          ctx.method() + " is not allowed on " + ctx.path());
+                  });
+              cfg.routes.error(
+                  413,
+                  ctx -> {
+                    if (ctx.attribute(ERROR_WRITTEN) == null)
+                      error(ctx, 413, "body_too_large", bodyLimitMessage());
+                  });
+            });
+  }
+
+  /** Starts listening; port 0 picks a free port. */
+  public LatteService start(String host, int port) {
+    app.start(host, port);
+    return this;
+  }
+
+  public int port() {
+    return app.port();
+  }
+
+  private String bodyLimitMessage() {
+    return "request body over " + options.maxBodyBytes() + " bytes";
+  }
+
+  // ---- routes
+
+  private void health(Context ctx) {
+    Map<String, Object> body = new LinkedHashMap<>();
+    body.put("status", "ok");
+    body.put("indexes", registry.names().size());
+    body.put("model", registry.encoder().config().name());
+    body.put("kernel", MaxSimKernels.get().name());
+    ctx.json(body);
+  }
+
+  private void listIndexes(Context ctx) throws Exception {
+    authorize(ctx, false);
+    List<Map<String, Object>> out = new ArrayList<>();
+    for (LiveIndex li : registry.list()) {
+      try {
+        out.add(li.describe());
+      } catch (ApiException e) {
+        // deleted meanwhile
+      }
+    }
+    ctx.json(Map.of("indexes", out));
+  }
+
+  private void getIndex(Context ctx) throws Exception {
+    authorize(ctx, false);
+    ctx.json(registry.get(ctx.pathParam("name")).describe());
+  }
+
+  private void createIndex(Context ctx) throws Exception {
+    authorize(ctx, true);
+    JsonNode body = object(ctx, Set.of("name", "codec", "pool_factor"));
+    JsonNode n = body.get("name");
+    if (n == null || !n.isTextual())
+      throw ApiException.badRequest("invalid_request", "\"name\" must be a string");
+    String name = IndexRegistry.validName(n.textValue());
+    TokenCodec codec = TokenCodec.FLOAT32;
+    JsonNode c = body.get("codec");
+    if (c != null && !c.isNull()) {
+      if (!c.isTextual())
+        throw ApiException.badRequest("invalid_request", "\"codec\" must be a string");
+      try {
+        codec = TokenCodec.fromName(c.textValue());
+      } catch (IllegalArgumentException e) {
+        throw ApiException.badRequest("invalid_request", e.getMessage());
+      }
+    }
+    int poolFactor = 1;
+    JsonNode p = body.get("pool_factor");
+    if (p != null && !p.isNull()) {
+      if (!p.isIntegralNumber() || p.asLong() < 1 || p.asLong() > 16)
+        throw ApiException.badRequest(
+            "invalid_request", "\"pool_factor\" must be an integer from 1 to 16");
+      poolFactor = p.asInt();
+    }
+    LiveIndex li = registry.create(name, new IndexOptions(codec, poolFactor));
+    publish(name);
+    ctx.status(201).header("Location", "/v1/indexes/" + name).json(li.describe());
+  }
+
+  private void deleteIndex(Context ctx) throws Exception {
+    authorize(ctx, true);
+    String name = ctx.pathParam("name");
+    if (!registry.delete(name)) throw ApiException.notFound("no index named \"" + name + "\"");
+    metrics.removeIndex(name);
+    ctx.json(Map.of("deleted", true));
+  }
+
+  private void addDocuments(Context ctx) throws Exception {
+    authorize(ctx, true);
+    LiveIndex li = registry.get(ctx.pathParam("name"));
+    long t0 = System.nanoTime();
+    List<Document> docs =
+        DocumentBatch.parse(mapper, ctx.bodyAsBytes(), DocumentBatch.isNdjson(ctx.contentType()));
+    int n = li.add(docs);
+    Map<String, Object> out = new LinkedHashMap<>();
+    out.put("indexed", n);
+    out.put("took_ms", millisSince(t0));
+    ctx.json(out);
+  }
+
+  private void deleteDocument(Context ctx) throws Exception {
+    authorize(ctx, true);
+    LiveIndex li = registry.get(ctx.pathParam("name"));
+    String id = ctx.pathParam("id");
+    if (id.isBlank()) throw ApiException.badRequest("invalid_request", "the id must not be empty");
+    ctx.json(Map.of("deleted", li.delete(List.of(id)) > 0));
+  }
+
+  private void deleteDocuments(Context ctx) throws Exception {
+    authorize(ctx, true);
+    LiveIndex li = registry.get(ctx.pathParam("name"));
+    JsonNode ids = object(ctx, Set.of("ids")).get("ids");
+    if (ids == null || !ids.isArray() || ids.isEmpty())
+      throw ApiException.badRequest("invalid_request", "\"ids\" must be a non-empty array");
+    List<String> list = new ArrayList<>();
+    for (int i = 0; i < ids.size(); i++) {
+      JsonNode id = ids.get(i);
+      if (!id.isTextual() || id.textValue().isBlank())
+        throw ApiException.badRequest(
+            "invalid_request", "ids[" + i + "] must be a non-empty string");
+      list.add(id.textValue());
+    }
+    long t0 = System.nanoTime();
+    int deleted = li.delete(list);
+    Map<String, Object> out = new LinkedHashMap<>();
+    out.put("deleted", deleted);
+    out.put("took_ms", millisSince(t0));
+    ctx.json(out);
+  }
+
+  private void merge(Context ctx) throws Exception {
+    authorize(ctx, true);
+    LiveIndex li = registry.get(ctx.pathParam("name"));
+    int maxSegments = 1;
+    byte[] bytes = ctx.bodyAsBytes();
+    if (bytes.length > 0) {
+      JsonNode m = object(bytes, Set.of("max_segments")).get("max_segments");
+      if (m != null) {
+        if (!m.isIntegralNumber() || m.asLong() < 1 || m.asLong() > 1000)
+          throw ApiException.badRequest(
+              "invalid_request", "\"max_segments\" must be an integer from 1 to 1000");
+        maxSegments = m.asInt();
+      }
+    }
+    long t0 = System.nanoTime();
+    li.merge(maxSegments);
+    Map<String, Object> out = new LinkedHashMap<>();
+    out.put("segments", li.describe().get("segments"));
+    out.put("took_ms", millisSince(t0));
+    ctx.json(out);
+  }
+
+  private void search(Context ctx) throws Exception {
+    authorize(ctx, false);
+    LiveIndex li = registry.get(ctx.pathParam("name"));
+    JsonNode body = object(ctx, Set.of("query", "k", "method", "explain", "filter", "from"));
+    LiveIndex.Snapshot s = li.acquire();
+    try {
+      LatteSearcher searcher = s.searcher;
+      SearchRequest q = SearchRequest.of(body, searcher.methods());
+      LatteSearcher.SearchResponse r;
+      try {
+        r = searcher.search(q.method(), q.query(), q.from() + q.k(), q.filter(), q.explain());
+        if (q.from() > 0) {
+          var page = r.hits().subList(Math.min(q.from(), r.hits().size()), r.hits().size());
+          r =
+              new LatteSearcher.SearchResponse(
+                  r.method(),
+                  List.copyOf(page),
+                  r.encodeMillis(),
+                  r.firstStageMillis(),
+                  r.rescoreMillis(),
+                  r.candidatesScored());
+        }
+        metrics.search(
+            r.method(),
+            r.encodeMillis(),
+            r.firstStageMillis(),
+            r.rescoreMillis(),
+            r.candidatesScored());
+      } catch (IndexMismatchException e) {
+        throw ApiException.conflict(
+            "first_stage_unavailable",
+            "method "
+                + q.method()
+                + " needs a first-stage structure that index \""
+                + li.name
+                + "\" lacks at its current commit: first stages are built per commit by ./latte"
+                + " index --first-stage and not maintained on a live index; use maxsim-exact,"
+                + " bm25, bm25+maxsim, hybrid-rrf or hybrid-linear");
+      }
+      ctx.json(SearchRequest.response(r));
+    } finally {
+      s.release();
+    }
+  }
+
+  private void route(
+      io.javalin.config.JavalinConfig cfg, String method, String path, io.javalin.http.Handler h) {
+    switch (method) {
+      case "GET" -> cfg.routes.get(path, h);
+      case "POST" -> cfg.routes.post(path, h);
+      case "DELETE" -> cfg.routes.delete(path, h);
+      default -> throw new IllegalArgumentException(method);
+    }
+    routes.add(method + " " + path.replace('<', '{').replace('>', '}'));
+  }
+
+  /** Every route as "METHOD /path/{param}", as registered (the OpenAPI test compares them). */
+  public List<String> routes() {
+    return List.copyOf(routes);
+  }
+
+  /** The OpenAPI description of this API (a resource checked against the routes by a test). */
+  private void openApi(Context ctx) throws java.io.IOException {
+    try (var in = LatteService.class.getResourceAsStream("openapi.json")) {
+      if (in == null) throw new IllegalStateException("openapi.json missing from the jar");
+      ctx.contentType("application/json").result(in.readAllBytes());
+    }
+  }
+
+  /** Index size gauges, read from the current snapshot at scrape time (NaN once it is gone). */
+  private void publish(String name) {
+    metrics.index(name, () -> describe(name, "documents"), () -> describe(name, "bytes_on_disk"));
+  }
+
+  private Number describe(String name, String key) {
+    try {
+      Object v = registry.get(name).describe().get(key);
+      return v instanceof Number n ? n : Double.NaN;
+    } catch (Exception e) {
+      return Double.NaN;
+    }
+  }
+
+  // ---- helpers
+
+  /** Fails with 401 unless the request carries the key (when one is configured and needed). */
+  private void authorize(Context ctx, boolean write) {
+    if (key == null || (!write && !options.keyRequiredForReads())) return;
+    String h = ctx.header("Authorization");
+    byte[] given = null;
+    if (h != null && h.regionMatches(true, 0, "Bearer ", 0, 7))
+      given = h.substring(7).strip().getBytes(StandardCharsets.UTF_8);
+    if (given == null || !MessageDigest.isEqual(given, key)) {
+      ctx.header("WWW-Authenticate", "Bearer realm=\"latte\"");
+      throw new ApiException(
+          401,
+          "unauthorized",
+          (write ? "writes" : "requests")
+              + " need the header Authorization: Bearer <key>"
+              + (h == null ? "" : "; the key given is not valid"));
+    }
+  }
+
+  /** The body as a JSON object with only {@code allowed} fields. */
+  private JsonNode object(Context ctx, Set<String> allowed) {
+    return object(ctx.bodyAsBytes(), allowed);
+  }
+
+  private JsonNode object(byte[] bytes, Set<String> allowed) {
+    JsonNode body;
+    try {
+      body = mapper.readTree(bytes);
+    } catch (Exception e) {
+      throw ApiException.badRequest(
+          "invalid_json",
+          "request body is not valid JSON: " + DocumentBatch.firstLine(e.getMessage()));
+    }
+    if (body == null || !body.isObject())
+      throw ApiException.badRequest("invalid_request", "request body must be a JSON object");
+    for (var it = body.fieldNames(); it.hasNext(); ) {
+      String f = it.next();
+      if (!allowed.contains(f)) {
+        String extra =
+            f.equals("model")
+                ? "; every index of this server uses its model, "
+                    + registry.encoder().config().name()
+                : "";
+        throw ApiException.badRequest(
+            "invalid_request",
+            "unknown field \"" + f + "\"; accepted: " + String.join(", ", sorted(allowed)) + extra);
+      }
+    }
+    return body;
+  }
+
+  private static List<String> sorted(Set<String> s) {
+    List<String> l = new ArrayList<>(s);
+    l.sort(null);
+    return l;
+  }
+
+  private static double millisSince(long t0) {
+    return Math.round((System.nanoTime() - t0) / 1000.0) / 1000.0;
+  }
+
+  private static void error(Context ctx, int status, String type, String message) {
+    respond(ctx, status, new ApiException(status, type, message).body());
+  }
+
+  private static void respond(Context ctx, int status, Map<String, Object> body) {
+    ctx.attribute(ERROR_WRITTEN, Boolean.TRUE);
+    ctx.status(status).json(body);
+  }
+
+  @Override
+  public void close() {
+    app.stop();
+  }
+}

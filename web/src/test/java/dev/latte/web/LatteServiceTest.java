@@ -1,0 +1,694 @@
+package dev.latte.web;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.latte.datasets.BeirDataset;
+import dev.latte.datasets.Document;
+import dev.latte.encoders.BundledModel;
+import dev.latte.encoders.OnnxTokenEncoder;
+import dev.latte.indexer.IndexOptions;
+import dev.latte.indexer.IndexProgress;
+import dev.latte.indexer.LatteIndexWriter;
+import dev.latte.searcher.LatteIndex;
+import dev.latte.searcher.LatteSearcher;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.Set;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/**
+ * Live indexes over HTTP ({@link LatteService}, {@link IndexRegistry}) with the bundled model and
+ * ADI documents, on loopback.
+ *
+ * <p>Documents are encoded one per batch here, on the server and for the reference index alike: the
+ * bundled int8 model quantizes activations with scales computed over the whole batch, so a
+ * document's vectors depend (by up to ~0.05 per component) on its batch companions, and only
+ * batch-independent encodings let scores of the two indexes agree to 1e-4.
+ */
+class LatteServiceTest {
+  static final String KEY = "test-key-7f3a";
+  static final long BODY_LIMIT = 256 * 1024;
+  @TempDir static Path tmp;
+  static OnnxTokenEncoder encoder;
+  static IndexRegistry registry;
+  static LatteService service;
+  static List<Document> corpus;
+  static List<String> queries;
+  static final HttpClient http = HttpClient.newHttpClient();
+  static final ObjectMapper json = new ObjectMapper();
+
+  @BeforeAll
+  static void start() throws Exception {
+    Path adi = Path.of(System.getProperty("latte.shared.dir", "../../shared"), "datasets", "adi");
+    org.junit.jupiter.api.Assumptions.assumeTrue(
+        Files.isDirectory(adi), "no shared datasets at " + adi);
+    BeirDataset ds = BeirDataset.open(adi);
+    try (var s = ds.corpus()) {
+      corpus = s.toList();
+    }
+    queries = ds.queries().values().stream().limit(6).map(q -> q.text()).toList();
+    encoder = OnnxTokenEncoder.load(BundledModel.folder(), 2, 1);
+    registry = new IndexRegistry(tmp.resolve("data"), encoder, 2, 1, 200);
+    service =
+        new LatteService(registry, new LatteService.Options(KEY, false, BODY_LIMIT))
+            .start("127.0.0.1", 0);
+  }
+
+  @AfterAll
+  static void stop() throws Exception {
+    if (service != null) service.close();
+    if (registry != null) registry.close();
+    if (encoder != null) encoder.close();
+  }
+
+  // ---- HTTP helpers
+
+  static HttpResponse<String> send(
+      String method, String path, String body, String contentType, String key) throws Exception {
+    return send(service.port(), method, path, body, contentType, key);
+  }
+
+  static HttpResponse<String> send(
+      int port, String method, String path, String body, String contentType, String key)
+      throws Exception {
+    var b = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path));
+    if (contentType != null) b.header("Content-Type", contentType);
+    if (key != null) b.header("Authorization", "Bearer " + key);
+    b.method(
+        method,
+        body == null
+            ? HttpRequest.BodyPublishers.noBody()
+            : HttpRequest.BodyPublishers.ofString(body));
+    return http.send(b.build(), HttpResponse.BodyHandlers.ofString());
+  }
+
+  static HttpResponse<String> post(String path, String body) throws Exception {
+    return send("POST", path, body, "application/json", KEY);
+  }
+
+  static HttpResponse<String> get(String path) throws Exception {
+    return send("GET", path, null, null, null);
+  }
+
+  static JsonNode ok(HttpResponse<String> r, int status) throws Exception {
+    assertEquals(status, r.statusCode(), r.body());
+    return json.readTree(r.body());
+  }
+
+  static JsonNode error(HttpResponse<String> r, int status, String type) throws Exception {
+    assertEquals(status, r.statusCode(), r.body());
+    JsonNode e = json.readTree(r.body()).get("error");
+    assertNotNull(e, r.body());
+    assertEquals(type, e.get("type").asText(), r.body());
+    assertFalse(
+        r.body().contains("Exception") || r.body().contains("at dev."),
+        "no stack traces: " + r.body());
+    return e;
+  }
+
+  static void create(String name) throws Exception {
+    ok(post("/v1/indexes", "{\"name\": \"" + name + "\"}"), 201);
+  }
+
+  static long documents(String name) throws Exception {
+    return ok(get("/v1/indexes/" + name), 200).get("documents").asLong();
+  }
+
+  static String docJson(Document d) {
+    ObjectNode o = json.createObjectNode().put("id", d.id()).put("text", d.text());
+    if (!d.title().isEmpty()) o.put("title", d.title());
+    if (d.metadata() != null) o.set("metadata", d.metadata());
+    return o.toString();
+  }
+
+  static String array(List<Document> docs) {
+    return "[" + String.join(",", docs.stream().map(LatteServiceTest::docJson).toList()) + "]";
+  }
+
+  record Ranked(String id, float score) {}
+
+  static List<Ranked> searchHttp(String index, String method, String query, int k)
+      throws Exception {
+    ObjectNode body = json.createObjectNode().put("query", query).put("k", k).put("method", method);
+    JsonNode r = ok(post("/v1/indexes/" + index + "/search", body.toString()), 200);
+    assertEquals(method, r.get("method").asText());
+    List<Ranked> scored = new ArrayList<>();
+    for (JsonNode h : r.get("hits"))
+      scored.add(new Ranked(h.get("docid").asText(), (float) h.get("score").asDouble()));
+    return scored;
+  }
+
+  static List<Ranked> searchDirect(LatteSearcher s, String method, String query, int k)
+      throws Exception {
+    return s.search(method, query, k).hits().stream()
+        .map(h -> new Ranked(h.docid(), h.score()))
+        .toList();
+  }
+
+  /**
+   * Same scores rank by rank, and every shared id with the same score; ids may differ only between
+   * documents whose scores tie within the tolerance (their order follows Lucene doc ids, which
+   * differ between the two indexes).
+   */
+  static void assertSameRanking(String label, List<Ranked> expected, List<Ranked> actual) {
+    assertEquals(expected.size(), actual.size(), label + " " + expected + " vs " + actual);
+    Map<String, Float> exp = new HashMap<>();
+    for (Ranked r : expected) exp.put(r.id(), r.score());
+    int sameId = 0;
+    for (int i = 0; i < expected.size(); i++) {
+      assertEquals(expected.get(i).score(), actual.get(i).score(), 1e-4, label + " rank " + i);
+      Ranked a = actual.get(i);
+      if (a.id().equals(expected.get(i).id())) sameId++;
+      Float e = exp.get(a.id());
+      if (e != null) {
+        assertEquals(e, a.score(), 1e-4, label + " " + a.id());
+      } else {
+        // Only a tie at the cut can swap a document in.
+        assertEquals(expected.getLast().score(), a.score(), 1e-4, label + " extra " + a.id());
+      }
+    }
+    assertTrue(sameId >= expected.size() - 2, label + " " + expected + " vs " + actual);
+  }
+
+  // ---- the live index against a fresh build
+
+  @Test
+  void randomWritesLeaveTheSameIndexAsAFreshBuild() throws Exception {
+    var created = ok(post("/v1/indexes", "{\"name\": \"live\", \"codec\": \"float32\"}"), 201);
+    assertEquals(encoder.config().name(), created.get("model").asText());
+    assertEquals("float32", created.get("codec").asText());
+    assertEquals(1, created.get("pool_factor").asInt());
+    assertEquals(0, created.get("documents").asLong());
+
+    Random rnd = new Random(20260811L);
+    Map<String, Document> expected = new LinkedHashMap<>();
+    int replacedText = 0, deletedPresent = 0, deletedAbsent = 0;
+    for (int op = 0; op < 60; op++) {
+      int kind = expected.size() < 10 ? 0 : rnd.nextInt(10);
+      if (kind < 4) {
+        // Add a batch (corpus documents, some maybe present already: replaced by id).
+        List<Document> batch = new ArrayList<>();
+        int n = 1 + rnd.nextInt(5);
+        for (int i = 0; i < n; i++) {
+          Document d = corpus.get(rnd.nextInt(corpus.size()));
+          if (rnd.nextInt(4) == 0) {
+            ObjectNode m = json.createObjectNode().put("op", op).put("lang", "en");
+            d = new Document(d.id(), d.title(), d.text(), m);
+          }
+          batch.add(d);
+        }
+        HttpResponse<String> r;
+        if (rnd.nextBoolean()) {
+          r = post("/v1/indexes/live/documents", array(batch));
+        } else {
+          String nd =
+              String.join("\n", batch.stream().map(LatteServiceTest::docJson).toList()) + "\n";
+          r = send("POST", "/v1/indexes/live/documents", nd, "application/x-ndjson", KEY);
+        }
+        Set<String> distinct = new LinkedHashSet<>();
+        for (Document d : batch) {
+          distinct.add(d.id());
+          expected.remove(d.id());
+          expected.put(d.id(), d);
+        }
+        JsonNode b = ok(r, 200);
+        assertEquals(distinct.size(), b.get("indexed").asInt(), r.body());
+        assertTrue(b.has("took_ms"), r.body());
+      } else if (kind < 6) {
+        // Replace a present document with changed text (and title).
+        List<String> ids = new ArrayList<>(expected.keySet());
+        String id = ids.get(rnd.nextInt(ids.size()));
+        Document other = corpus.get(rnd.nextInt(corpus.size()));
+        Document d =
+            new Document(id, "revised " + op, other.text() + " revision " + op + " of " + id);
+        ok(post("/v1/indexes/live/documents", array(List.of(d))), 200);
+        expected.put(id, d);
+        replacedText++;
+      } else if (kind < 8) {
+        List<String> ids = new ArrayList<>(expected.keySet());
+        String id = ids.get(rnd.nextInt(ids.size()));
+        JsonNode b = ok(send("DELETE", "/v1/indexes/live/documents/" + id, null, null, KEY), 200);
+        assertTrue(b.get("deleted").asBoolean(), id);
+        expected.remove(id);
+        deletedPresent++;
+      } else if (kind < 9) {
+        String id =
+            rnd.nextBoolean()
+                ? "absent-" + op
+                : corpus.stream()
+                    .map(Document::id)
+                    .filter(x -> !expected.containsKey(x))
+                    .findFirst()
+                    .orElse("absent-x");
+        JsonNode b = ok(send("DELETE", "/v1/indexes/live/documents/" + id, null, null, KEY), 200);
+        assertFalse(b.get("deleted").asBoolean(), id);
+        deletedAbsent++;
+      } else {
+        // Batch delete: two present ids and one absent.
+        List<String> ids = new ArrayList<>(expected.keySet());
+        String a = ids.get(rnd.nextInt(ids.size()));
+        String b2 = ids.get(rnd.nextInt(ids.size()));
+        var body = json.createObjectNode();
+        body.putArray("ids").add(a).add(b2).add("never-" + op);
+        JsonNode b = ok(post("/v1/indexes/live/documents/delete", body.toString()), 200);
+        int present = a.equals(b2) ? 1 : 2;
+        assertEquals(present, b.get("deleted").asInt(), b.toString());
+        expected.remove(a);
+        expected.remove(b2);
+        deletedPresent += present;
+      }
+      if (op % 10 == 9) {
+        // Read-your-writes: every answered write is visible, nothing deleted is.
+        assertEquals(expected.size(), documents("live"), "after op " + op);
+        Set<String> seen = new LinkedHashSet<>();
+        for (Ranked r : searchHttp("live", "maxsim-exact", "information retrieval", 1000))
+          seen.add(r.id());
+        assertEquals(expected.keySet(), seen, "after op " + op);
+      }
+    }
+    assertTrue(replacedText > 0 && deletedPresent > 0 && deletedAbsent > 0, "every kind ran");
+
+    // The reference: a fresh index of the final documents, written directly.
+    Path ref = tmp.resolve("reference");
+    try (LatteIndexWriter w =
+        LatteIndexWriter.open(ref, encoder, "reference", "", IndexOptions.DEFAULT)) {
+      w.addAll(expected.values().stream(), 1, 1, IndexProgress.NONE);
+      w.commit();
+    }
+    try (LatteSearcher refSearcher = new LatteSearcher(LatteIndex.open(ref), encoder)) {
+      assertEquals(expected.size(), refSearcher.index().stats().documents());
+      // MaxSim reads only the live documents' matrices: equal before any merge.
+      for (String q : queries)
+        assertSameRanking(
+            "maxsim-exact unmerged: " + q,
+            searchDirect(refSearcher, "maxsim-exact", q, 10),
+            searchHttp("live", "maxsim-exact", q, 10));
+      // BM25 statistics still count replaced and deleted documents until they are merged away.
+      JsonNode m = ok(post("/v1/indexes/live/merge", "{\"max_segments\": 1}"), 200);
+      assertEquals(1, m.get("segments").asInt(), m.toString());
+      for (String method : List.of("maxsim-exact", "bm25", "hybrid-linear", "bm25+maxsim"))
+        for (String q : queries)
+          assertSameRanking(
+              method + ": " + q,
+              searchDirect(refSearcher, method, q, 10),
+              searchHttp("live", method, q, 10));
+    }
+    JsonNode stats = ok(get("/v1/indexes/live"), 200);
+    assertEquals(expected.size(), stats.get("documents").asLong());
+    assertTrue(stats.get("tokens").asLong() > 0 && stats.get("bytes_on_disk").asLong() > 0);
+    assertEquals(1, stats.get("segments").asInt());
+    // First stages are per commit and not maintained live: a clear 409, not a 500.
+    var e =
+        error(
+            post("/v1/indexes/live/search", "{\"query\": \"indexing\", \"method\": \"xtr\"}"),
+            409,
+            "first_stage_unavailable");
+    assertTrue(e.get("message").asText().contains("maxsim-exact"), e.toString());
+    boolean listed = false;
+    for (JsonNode i : ok(get("/v1/indexes"), 200).get("indexes"))
+      listed |= i.get("name").asText().equals("live");
+    assertTrue(listed);
+  }
+
+  // ---- errors
+
+  @ParameterizedTest
+  @ValueSource(
+      strings = {
+        "",
+        "A",
+        "Upper",
+        "..",
+        ".hidden",
+        "a.b",
+        "a/b",
+        "../x",
+        "-a",
+        "_a",
+        "a b",
+        "é",
+        "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa" // 65
+      })
+  void invalidNamesAreRefusedWithTheRule(String name) throws Exception {
+    ObjectNode body = json.createObjectNode().put("name", name);
+    var e = error(post("/v1/indexes", body.toString()), 400, "invalid_name");
+    assertTrue(e.get("message").asText().contains(IndexRegistry.NAME_RULE), e.toString());
+    assertFalse(Files.exists(tmp.resolve("data").resolve("x")));
+    try (var s = Files.list(tmp.resolve("data"))) {
+      assertTrue(s.noneMatch(p -> p.getFileName().toString().equalsIgnoreCase(name)));
+    }
+    assertEquals(200, get("/v1/health").statusCode());
+  }
+
+  @Test
+  void namesInPathsAreValidatedAndTheLongestNameWorks() throws Exception {
+    error(get("/v1/indexes/Upper"), 400, "invalid_name");
+    error(get("/v1/indexes/a.b/search"), 404, "not_found"); // no such route shape
+    error(post("/v1/indexes/a.b/search", "{\"query\": \"x\"}"), 400, "invalid_name");
+    error(send("DELETE", "/v1/indexes/a.b", null, null, KEY), 400, "invalid_name");
+    String longest = "z".repeat(64);
+    create(longest);
+    assertEquals(0, documents(longest));
+    assertTrue(Files.isDirectory(tmp.resolve("data").resolve(longest)));
+    assertTrue(ok(send("DELETE", "/v1/indexes/" + longest, null, null, KEY), 200).has("deleted"));
+    assertFalse(Files.exists(tmp.resolve("data").resolve(longest)));
+    error(get("/v1/indexes/" + longest), 404, "not_found");
+  }
+
+  @Test
+  void writesNeedTheKeyAndReadsDoNot() throws Exception {
+    create("keyed");
+    String doc = "[{\"id\": \"k1\", \"text\": \"citation indexing\"}]";
+    error(
+        send("POST", "/v1/indexes", "{\"name\": \"nokey\"}", "application/json", null),
+        401,
+        "unauthorized");
+    error(
+        send("POST", "/v1/indexes", "{\"name\": \"nokey\"}", "application/json", "wrong"),
+        401,
+        "unauthorized");
+    error(
+        send("POST", "/v1/indexes/keyed/documents", doc, "application/json", null),
+        401,
+        "unauthorized");
+    error(
+        send("POST", "/v1/indexes/keyed/documents", doc, "application/json", "wrong"),
+        401,
+        "unauthorized");
+    error(send("DELETE", "/v1/indexes/keyed/documents/k1", null, null, null), 401, "unauthorized");
+    error(send("DELETE", "/v1/indexes/keyed", null, null, null), 401, "unauthorized");
+    error(
+        send("POST", "/v1/indexes/keyed/merge", "{}", "application/json", null),
+        401,
+        "unauthorized");
+    // Unauthorised requests learn nothing about which indexes exist.
+    error(send("DELETE", "/v1/indexes/nosuch", null, null, null), 401, "unauthorized");
+    var r = send("POST", "/v1/indexes", "{\"name\": \"nokey\"}", "application/json", null);
+    assertTrue(r.headers().firstValue("WWW-Authenticate").orElse("").startsWith("Bearer"));
+    error(get("/v1/indexes/nokey"), 404, "not_found");
+    assertEquals(0, documents("keyed"));
+    // Reads are open.
+    assertEquals(200, get("/v1/indexes").statusCode());
+    var s =
+        send("POST", "/v1/indexes/keyed/search", "{\"query\": \"x\"}", "application/json", null);
+    assertEquals(0, ok(s, 200).get("hits").size());
+    // With the key the same write works.
+    assertEquals(1, ok(post("/v1/indexes/keyed/documents", doc), 200).get("indexed").asInt());
+    assertEquals(1, documents("keyed"));
+  }
+
+  @Test
+  void readsCanRequireTheKeyToo() throws Exception {
+    try (LatteService closed =
+        new LatteService(registry, new LatteService.Options(KEY, true, BODY_LIMIT))
+            .start("127.0.0.1", 0)) {
+      int port = closed.port();
+      error(send(port, "GET", "/v1/indexes", null, null, null), 401, "unauthorized");
+      error(
+          send(
+              port, "POST", "/v1/indexes/x/search", "{\"query\": \"q\"}", "application/json", null),
+          401,
+          "unauthorized");
+      assertEquals(200, send(port, "GET", "/v1/indexes", null, null, KEY).statusCode());
+      assertEquals(200, send(port, "GET", "/v1/health", null, null, null).statusCode());
+    }
+  }
+
+  @Test
+  void unknownIndexesAre404AndDuplicatesAre409() throws Exception {
+    error(get("/v1/indexes/nope"), 404, "not_found");
+    error(post("/v1/indexes/nope/search", "{\"query\": \"x\"}"), 404, "not_found");
+    error(
+        post("/v1/indexes/nope/documents", "[{\"id\": \"a\", \"text\": \"b\"}]"), 404, "not_found");
+    error(send("DELETE", "/v1/indexes/nope", null, null, KEY), 404, "not_found");
+    error(send("DELETE", "/v1/indexes/nope/documents/a", null, null, KEY), 404, "not_found");
+    assertFalse(Files.exists(tmp.resolve("data").resolve("nope")));
+
+    create("twice");
+    var e = error(post("/v1/indexes", "{\"name\": \"twice\"}"), 409, "index_exists");
+    assertTrue(e.get("message").asText().contains("twice"), e.toString());
+    error(post("/v1/indexes", "{\"name\": \"other\", \"model\": \"x\"}"), 400, "invalid_request");
+    error(
+        post("/v1/indexes", "{\"name\": \"other\", \"codec\": \"float8\"}"),
+        400,
+        "invalid_request");
+    error(post("/v1/indexes", "{\"name\": \"other\", \"pool_factor\": 0}"), 400, "invalid_request");
+    error(get("/v1/indexes/other"), 404, "not_found");
+    var p =
+        ok(
+            post("/v1/indexes", "{\"name\": \"pooled\", \"codec\": \"int8\", \"pool_factor\": 2}"),
+            201);
+    assertEquals("int8", p.get("codec").asText());
+    assertEquals(2, p.get("pool_factor").asInt());
+    assertEquals(200, get("/v1/health").statusCode());
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @CsvSource(
+      delimiter = '|',
+      value = {
+        "broken json | [{\"id\": \"ok-0\", \"text\": | -1 | invalid_json",
+        "object not array | {\"id\": \"ok-0\", \"text\": \"x\"} | -1 | JSON array",
+        "empty array | [] | -1 | no documents",
+        "item not object | [{\"id\": \"ok-0\", \"text\": \"x\"}, 5] | 1 | must be a JSON object",
+        "missing id | [{\"id\": \"ok-0\", \"text\": \"x\"}, {\"text\": \"y\"}] | 1 | documents[1].id is required",
+        "empty id | [{\"id\": \"\", \"text\": \"x\"}] | 0 | documents[0].id must not be empty",
+        "numeric id | [{\"id\": \"ok-0\", \"text\": \"x\"}, {\"id\": 7, \"text\": \"y\"}] | 1 | documents[1].id must be a string",
+        "missing text | [{\"id\": \"ok-0\", \"text\": \"x\"}, {\"id\": \"b\"}] | 1 | documents[1].text is required",
+        "blank text | [{\"id\": \"ok-0\", \"text\": \"   \"}] | 0 | documents[0].text must not be empty",
+        "text number | [{\"id\": \"ok-0\", \"text\": 3}] | 0 | documents[0].text must be a string",
+        "title object | [{\"id\": \"ok-0\", \"text\": \"x\", \"title\": {}}] | 0 | documents[0].title must be a string",
+        "metadata string | [{\"id\": \"ok-0\", \"text\": \"x\", \"metadata\": \"en\"}] | 0 | documents[0].metadata must be a JSON object",
+        "unknown field | [{\"id\": \"ok-0\", \"text\": \"x\"}, {\"id\": \"b\", \"body\": \"x\"}] | 1 | unknown field \"body\"",
+        "duplicate key | [{\"id\": \"ok-0\", \"id\": \"ok-1\", \"text\": \"x\"}] | -1 | invalid_json",
+      })
+  void malformedBatchesAre400AndWriteNothing(String name, String body, int item, String expected)
+      throws Exception {
+    ensureBatchIndex();
+    var r = post("/v1/indexes/batches/documents", body);
+    assertEquals(400, r.statusCode(), name + ": " + r.body());
+    JsonNode e = json.readTree(r.body()).get("error");
+    assertTrue(
+        e.get("message").asText().contains(expected) || e.get("type").asText().equals(expected),
+        name + ": " + r.body());
+    if (item >= 0) assertEquals(item, e.get("item").asInt(), r.body());
+    assertBatchIndexUnchanged();
+  }
+
+  @Test
+  void malformedNdjsonNamesItemAndLine() throws Exception {
+    ensureBatchIndex();
+    String nd =
+        "{\"id\": \"ok-0\", \"text\": \"fine\"}\n\n{\"id\": \"ok-1\", \"text\": \n"
+            + "{\"id\": \"ok-2\", \"text\": \"fine\"}\n";
+    var r = send("POST", "/v1/indexes/batches/documents", nd, "application/x-ndjson", KEY);
+    var e = error(r, 400, "invalid_document");
+    assertEquals(1, e.get("item").asInt());
+    assertTrue(e.get("message").asText().contains("line 3"), e.toString());
+    nd = "{\"id\": \"ok-0\", \"text\": \"fine\"}\n{\"id\": \"ok-1\"}\n";
+    e =
+        error(
+            send("POST", "/v1/indexes/batches/documents", nd, "application/x-ndjson", KEY),
+            400,
+            "invalid_document");
+    assertEquals("text", e.get("field").asText());
+    assertBatchIndexUnchanged();
+    // A JSON array sent as NDJSON is one line that is not an object.
+    error(
+        send("POST", "/v1/indexes/batches/documents", "[1]", "application/x-ndjson", KEY),
+        400,
+        "invalid_document");
+    assertBatchIndexUnchanged();
+  }
+
+  @Test
+  void oversizedBodiesAre413AndTheServerKeepsServing() throws Exception {
+    ensureBatchIndex();
+    String big = "[{\"id\": \"ok-big\", \"text\": \"" + "a ".repeat((int) BODY_LIMIT) + "\"}]";
+    var r = post("/v1/indexes/batches/documents", big);
+    error(r, 413, "body_too_large");
+    assertBatchIndexUnchanged();
+    error(get("/v1/nowhere"), 404, "not_found");
+    assertEquals(200, get("/v1/health").statusCode());
+    // The search request rules of /v1/search apply.
+    error(
+        post("/v1/indexes/batches/search", "{\"query\": \"x\", \"k\": 0}"), 400, "invalid_request");
+    error(
+        post("/v1/indexes/batches/search", "{\"query\": \"x\", \"method\": \"plaid\"}"),
+        400,
+        "invalid_request");
+    error(
+        post("/v1/indexes/batches/search", "{\"query\": \"x\", \"top_k\": 3}"),
+        400,
+        "invalid_request");
+    error(post("/v1/indexes/batches/search", "{\"query\": "), 400, "invalid_json");
+    JsonNode hits =
+        ok(post("/v1/indexes/batches/search", "{\"query\": \"base\"}"), 200).get("hits");
+    assertEquals("base", hits.get(0).get("docid").asText());
+  }
+
+  @Test
+  void idsThatNeedEncodingInTheUrl() throws Exception {
+    create("odd-ids");
+    String id = "doc 1/α+b";
+    ObjectNode d = json.createObjectNode().put("id", id).put("text", "an odd identifier");
+    ok(post("/v1/indexes/odd-ids/documents", "[" + d + "]"), 200);
+    String encoded =
+        java.net.URLEncoder.encode(id, java.nio.charset.StandardCharsets.UTF_8)
+            .replace("+", "%20")
+            .replace("%2F", "/");
+    JsonNode b =
+        ok(send("DELETE", "/v1/indexes/odd-ids/documents/" + encoded, null, null, KEY), 200);
+    assertTrue(b.get("deleted").asBoolean(), b.toString());
+    assertEquals(0, documents("odd-ids"));
+  }
+
+  @Test
+  void indexesSurviveARestartOfTheRegistry() throws Exception {
+    Path data = tmp.resolve("restart");
+    try (IndexRegistry r = new IndexRegistry(data, encoder, 1, 1, 0);
+        LatteService s = new LatteService(r, LatteService.Options.open()).start("127.0.0.1", 0)) {
+      assertEquals(
+          201,
+          send(s.port(), "POST", "/v1/indexes", "{\"name\": \"kept\"}", "application/json", null)
+              .statusCode());
+      var w =
+          send(
+              s.port(),
+              "POST",
+              "/v1/indexes/kept/documents",
+              array(corpus.subList(0, 3)),
+              "application/json",
+              null);
+      assertEquals(200, w.statusCode(), w.body());
+    }
+    Files.createDirectories(data.resolve("not-an-index"));
+    try (IndexRegistry r = new IndexRegistry(data, encoder, 1, 1, 0)) {
+      assertEquals(List.of("kept"), r.names());
+      assertEquals(3L, r.get("kept").describe().get("documents"));
+    }
+  }
+
+  @Test
+  void inFlightSnapshotsOutliveARefreshAndReadOnlyIndexesPickUpOtherWriters() throws Exception {
+    Path data = tmp.resolve("snapshots");
+    try (IndexRegistry r = new IndexRegistry(data, encoder, 1, 1, 50)) {
+      LiveIndex li = r.create("snap", IndexOptions.DEFAULT);
+      li.add(List.of(corpus.get(0), corpus.get(1)));
+      LiveIndex.Snapshot old = li.acquire();
+      li.add(List.of(corpus.get(2)));
+      assertEquals(1, li.delete(List.of(corpus.get(0).id(), "absent")));
+      // The search that holds the old snapshot still sees, and can search, what it started with.
+      assertEquals(2, old.searcher.index().stats().documents());
+      assertEquals(2, old.searcher.search("maxsim-exact", "indexing", 10).hits().size());
+      LiveIndex.Snapshot now = li.acquire();
+      assertEquals(2, now.searcher.search("maxsim-exact", "indexing", 10).hits().size());
+      assertEquals(
+          Set.of(corpus.get(1).id(), corpus.get(2).id()),
+          Set.copyOf(
+              now.searcher.search("maxsim-exact", "indexing", 10).hits().stream()
+                  .map(LatteSearcher.Hit::docid)
+                  .toList()));
+      now.release();
+      var oldReader = old.reader();
+      old.release();
+      assertEquals(0, oldReader.getRefCount(), "the last release closes a swapped-out snapshot");
+
+      // Searches racing writes and refreshes never see a closed snapshot.
+      var failures = new java.util.concurrent.ConcurrentLinkedQueue<Throwable>();
+      var stop = new java.util.concurrent.atomic.AtomicBoolean();
+      List<Thread> searchers = new ArrayList<>();
+      for (int t = 0; t < 2; t++) {
+        Thread th =
+            new Thread(
+                () -> {
+                  while (!stop.get()) {
+                    LiveIndex.Snapshot s = li.acquire();
+                    try {
+                      s.searcher.search("bm25", "retrieval of documents", 5);
+                      s.searcher.search("maxsim-exact", "retrieval of documents", 5);
+                    } catch (Throwable e) {
+                      failures.add(e);
+                    } finally {
+                      s.release();
+                    }
+                  }
+                });
+        th.start();
+        searchers.add(th);
+      }
+      for (int i = 7; i < 12; i++) {
+        li.add(List.of(corpus.get(i)));
+        li.delete(List.of(corpus.get(i - 1).id()));
+      }
+      stop.set(true);
+      for (Thread th : searchers) th.join();
+      assertTrue(failures.isEmpty(), failures.toString());
+    }
+
+    // Another process holds the write lock: the index is served read-only, and the scheduled
+    // refresh makes that writer's commits searchable.
+    Path ext = data.resolve("ext");
+    try (LatteIndexWriter w =
+        LatteIndexWriter.open(ext, encoder, "ext", "", IndexOptions.DEFAULT)) {
+      w.addAll(corpus.subList(3, 5).stream(), 1, 1, IndexProgress.NONE);
+      w.commit();
+      try (IndexRegistry r = new IndexRegistry(data, encoder, 1, 1, 50)) {
+        LiveIndex li = r.get("ext");
+        assertEquals(true, li.describe().get("read_only"));
+        assertEquals(2L, li.describe().get("documents"));
+        ApiException e =
+            org.junit.jupiter.api.Assertions.assertThrows(
+                ApiException.class, () -> li.add(List.of(corpus.get(6))));
+        assertEquals(409, e.status);
+        w.addAll(corpus.subList(5, 6).stream(), 1, 1, IndexProgress.NONE);
+        w.commit();
+        long deadline = System.nanoTime() + 10_000_000_000L;
+        while ((long) li.describe().get("documents") != 3L && System.nanoTime() < deadline)
+          Thread.sleep(20);
+        assertEquals(3L, li.describe().get("documents"));
+        assertEquals(List.of("ext", "snap"), r.names());
+      }
+    }
+  }
+
+  static void ensureBatchIndex() throws Exception {
+    synchronized (LatteServiceTest.class) {
+      if (get("/v1/indexes/batches").statusCode() == 404) {
+        create("batches");
+        ok(post("/v1/indexes/batches/documents", "[{\"id\": \"base\", \"text\": \"base\"}]"), 200);
+      }
+    }
+  }
+
+  static void assertBatchIndexUnchanged() throws Exception {
+    assertEquals(1, documents("batches"));
+    Set<String> seen = new LinkedHashSet<>();
+    for (Ranked r : searchHttp("batches", "maxsim-exact", "fine x y", 100)) seen.add(r.id());
+    assertEquals(Set.of("base"), seen);
+    assertEquals(200, get("/v1/health").statusCode());
+  }
+}

@@ -1,0 +1,392 @@
+package dev.latte.web;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.latte.encoders.BundledModel;
+import dev.latte.encoders.OnnxTokenEncoder;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The live-index service's contract: the OpenAPI document matches the routes, filters and paging
+ * work over HTTP, metrics are exposed, and a battery of malformed and hostile requests each gets a
+ * 4xx JSON error naming the problem while the server keeps serving and its data stays unchanged.
+ */
+class ServiceContractTest {
+  static final String KEY = "contract-key";
+  @TempDir static Path tmp;
+  static OnnxTokenEncoder encoder;
+  static IndexRegistry registry;
+  static LatteService service;
+  static final HttpClient http = HttpClient.newHttpClient();
+  static final ObjectMapper json = new ObjectMapper();
+
+  @BeforeAll
+  static void start() throws Exception {
+    encoder = OnnxTokenEncoder.load(BundledModel.folder(), 1, 2);
+    registry = new IndexRegistry(tmp.resolve("data"), encoder, 1, 1, 200);
+    service =
+        new LatteService(registry, new LatteService.Options(KEY, false, 256 * 1024))
+            .start("127.0.0.1", 0);
+    ok(send("POST", "/v1/indexes", "{\"name\": \"docs\"}", KEY), 201);
+    StringBuilder docs = new StringBuilder("[");
+    String[] langs = {"en", "fr", "de"};
+    for (int i = 0; i < 12; i++) {
+      if (i > 0) docs.append(',');
+      docs.append(
+          String.format(
+              "{\"id\": \"d%d\", \"title\": \"Document %d\", \"text\": \"statins and heart"
+                  + " disease risk, study number %d about cholesterol\", \"metadata\": {\"year\":"
+                  + " %d, \"lang\": \"%s\"}}",
+              i, i, i, 2000 + i, langs[i % 3]));
+    }
+    docs.append(']');
+    ok(send("POST", "/v1/indexes/docs/documents", docs.toString(), KEY), 200);
+  }
+
+  @AfterAll
+  static void stop() throws Exception {
+    if (service != null) service.close();
+    if (registry != null) registry.close();
+    if (encoder != null) encoder.close();
+  }
+
+  static HttpResponse<String> send(String method, String path, String body, String key)
+      throws Exception {
+    var b = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + service.port() + path));
+    b.header("Content-Type", "application/json");
+    if (key != null) b.header("Authorization", "Bearer " + key);
+    b.method(
+        method,
+        body == null
+            ? HttpRequest.BodyPublishers.noBody()
+            : HttpRequest.BodyPublishers.ofString(body));
+    return http.send(b.build(), HttpResponse.BodyHandlers.ofString());
+  }
+
+  static JsonNode ok(HttpResponse<String> r, int status) throws Exception {
+    assertEquals(status, r.statusCode(), r.body());
+    return json.readTree(r.body());
+  }
+
+  static List<String> ids(JsonNode response) {
+    List<String> out = new ArrayList<>();
+    for (JsonNode h : response.get("hits")) out.add(h.get("docid").asText());
+    return out;
+  }
+
+  @Test
+  void openApiDescribesExactlyTheRoutesTheServerAnswers() throws Exception {
+    JsonNode spec = ok(send("GET", "/openapi.json", null, null), 200);
+    assertEquals("3.1.0", spec.get("openapi").asText());
+    Set<String> described = new HashSet<>();
+    spec.get("paths")
+        .properties()
+        .forEach(
+            p ->
+                p.getValue()
+                    .fieldNames()
+                    .forEachRemaining(
+                        m -> {
+                          if (!m.equals("parameters"))
+                            described.add(m.toUpperCase() + " " + p.getKey());
+                        }));
+    // Every described operation is routed (no "no route" 404) ...
+    for (String op : described) {
+      String[] parts = op.split(" ", 2);
+      String path = parts[1].replace("{name}", "docs").replace("{id}", "nope");
+      String body = parts[0].equals("POST") ? "{}" : null;
+      // Deleting the index would end the test: ask for one that does not exist.
+      if (op.equals("DELETE /v1/indexes/{name}")) path = "/v1/indexes/absent";
+      HttpResponse<String> r = send(parts[0], path, body, KEY);
+      assertFalse(
+          r.statusCode() == 404 && r.body().contains("no route"),
+          op + " is not routed: " + r.body());
+      assertFalse(r.statusCode() == 405, op + " answered 405");
+      assertTrue(r.statusCode() < 500, op + " failed: " + r.body());
+    }
+    // ... and nothing routed is left undescribed.
+    Set<String> routed = new HashSet<>(service.routes());
+    assertEquals(routed, described);
+  }
+
+  @Test
+  void filtersAndPagingOverHttp() throws Exception {
+    String q = "{\"query\": \"statins cholesterol\", \"k\": 12";
+    JsonNode all = ok(send("POST", "/v1/indexes/docs/search", q + "}", null), 200);
+    assertEquals(12, all.get("hits").size());
+    JsonNode fr =
+        ok(
+            send(
+                "POST",
+                "/v1/indexes/docs/search",
+                q + ", \"filter\": {\"term\": {\"lang\": \"fr\"}}}",
+                null),
+            200);
+    assertEquals(
+        List.of("d1", "d4", "d7", "d10"), ids(fr).stream().sorted(this::byNumber).toList());
+    JsonNode range =
+        ok(
+            send(
+                "POST",
+                "/v1/indexes/docs/search",
+                q
+                    + ", \"method\": \"bm25\", \"filter\": {\"bool\": {\"must\": [{\"range\":"
+                    + " {\"year\": {\"gte\": 2003, \"lt\": 2006}}}], \"must_not\": [{\"term\":"
+                    + " {\"lang\": \"en\"}}]}}}",
+                null),
+            200);
+    assertEquals(List.of("d4", "d5"), ids(range).stream().sorted(this::byNumber).toList());
+    JsonNode page =
+        ok(
+            send(
+                "POST",
+                "/v1/indexes/docs/search",
+                "{\"query\": \"statins cholesterol\", \"k\": 3, \"from\": 2}",
+                null),
+            200);
+    assertEquals(ids(all).subList(2, 5), ids(page));
+  }
+
+  private int byNumber(String a, String b) {
+    return Integer.compare(Integer.parseInt(a.substring(1)), Integer.parseInt(b.substring(1)));
+  }
+
+  @Test
+  void metricsCountRequestsAndSearchStages() throws Exception {
+    ok(send("POST", "/v1/indexes/docs/search", "{\"query\": \"heart\"}", null), 200);
+    HttpResponse<String> m = send("GET", "/metrics", null, null);
+    assertEquals(200, m.statusCode());
+    String text = m.body();
+    assertTrue(text.contains("latte_http_requests_seconds_count{"), text);
+    assertTrue(text.contains("route=\"/v1/indexes/{name}/search\""), text);
+    assertTrue(
+        text.contains("latte_search_first_stage_seconds_count{method=\"maxsim-exact\"}"), text);
+    assertTrue(text.contains("latte_search_candidates_count{method=\"maxsim-exact\"}"), text);
+    assertTrue(text.contains("latte_index_documents{index=\"docs\"} 12.0"), text);
+  }
+
+  @Test
+  void hostileRequestsGetJsonErrorsAndChangeNothing() throws Exception {
+    JsonNode before =
+        ok(send("POST", "/v1/indexes/docs/search", "{\"query\": \"heart\", \"k\": 12}", null), 200);
+    List<String[]> cases = new ArrayList<>(); // method, path, body, key
+    String search = "/v1/indexes/docs/search";
+    String add = "/v1/indexes/docs/documents";
+    String[] brokenJson = {
+      "",
+      "{",
+      "}",
+      "[",
+      "{\"query\": }",
+      "{\"query\": \"x\",}",
+      "nul",
+      "{'query': 'x'}",
+      "{\"query\": \"x\"} trailing",
+      "\u0000",
+      "{\"query\": \"\\ud800\"",
+      "[1,2",
+      "\"just a string\"",
+      "123",
+      "true",
+      "null",
+      "{\"query\": \"x\", \"query\": \"y\"}"
+    };
+    for (String b : brokenJson) cases.add(new String[] {"POST", search, b, null});
+    String[] badSearch = {
+      "{}",
+      "{\"query\": 5}",
+      "{\"query\": null}",
+      "{\"query\": \"\"}",
+      "{\"query\": \"   \"}",
+      "{\"query\": [\"a\"]}",
+      "{\"query\": {\"a\": 1}}",
+      "{\"query\": \"x\", \"k\": 0}",
+      "{\"query\": \"x\", \"k\": -1}",
+      "{\"query\": \"x\", \"k\": 1.5}",
+      "{\"query\": \"x\", \"k\": \"10\"}",
+      "{\"query\": \"x\", \"k\": 100000}",
+      "{\"query\": \"x\", \"k\": 1e400}",
+      "{\"query\": \"x\", \"k\": null}",
+      "{\"query\": \"x\", \"method\": \"nope\"}",
+      "{\"query\": \"x\", \"method\": 3}",
+      "{\"query\": \"x\", \"method\": \"../../etc\"}",
+      "{\"query\": \"x\", \"explain\": \"yes\"}",
+      "{\"query\": \"x\", \"explain\": 1}",
+      "{\"query\": \"x\", \"from\": -1}",
+      "{\"query\": \"x\", \"from\": 1000}",
+      "{\"query\": \"x\", \"from\": \"2\"}",
+      "{\"query\": \"x\", \"unknown\": 1}",
+      "{\"query\": \"x\", \"K\": 3}",
+      "{\"query\": \"" + "a".repeat(10_001) + "\"}",
+      "{\"query\": \"x\", \"filter\": 5}",
+      "{\"query\": \"x\", \"filter\": {}}",
+      "{\"query\": \"x\", \"filter\": []}",
+      "{\"query\": \"x\", \"filter\": {\"nope\": {}}}",
+      "{\"query\": \"x\", \"filter\": {\"term\": {}}}",
+      "{\"query\": \"x\", \"filter\": {\"term\": {\"a\": 1, \"b\": 2}}}",
+      "{\"query\": \"x\", \"filter\": {\"range\": {\"year\": {\"gte\": \"2000\"}}}}",
+      "{\"query\": \"x\", \"filter\": {\"range\": {\"year\": {\"between\": 1}}}}",
+      "{\"query\": \"x\", \"filter\": {\"range\": {\"year\": {\"gt\": 1, \"gte\": 2}}}}",
+      "{\"query\": \"x\", \"filter\": {\"exists\": {}}}",
+      "{\"query\": \"x\", \"filter\": {\"exists\": {\"field\": \"\"}}}",
+      "{\"query\": \"x\", \"filter\": {\"bool\": {}}}",
+      "{\"query\": \"x\", \"filter\": {\"bool\": {\"must\": 5}}}",
+      "{\"query\": \"x\", \"filter\": {\"bool\": {\"maybe\": []}}}",
+      "{\"query\": \"x\", \"filter\": {\"terms\": {\"a\": 5}}}",
+      "{\"query\": \"x\", \"filter\": {\"term\": {\"a\": null}}}",
+      "{\"query\": \"x\", \"filter\": {\"term\": {\"a\": [1]}}}",
+      "{\"query\": \"x\", \"filter\": {\"term\": {\"_exists\": \"a\"}}}",
+    };
+    for (String b : badSearch) cases.add(new String[] {"POST", search, b, null});
+    // Every search field with values of every wrong type.
+    String[] wrong = {"[]", "{}", "\"s\"", "-3", "1e999", "true", "[null]"};
+    for (String field : new String[] {"k", "method", "explain", "from", "filter"}) {
+      for (String v : wrong) {
+        boolean fine =
+            (field.equals("method") && v.equals("\"s\""))
+                || (field.equals("explain") && v.equals("true"));
+        if (fine) continue; // "s" is still an unknown method (kept below), true is valid
+        cases.add(
+            new String[] {
+              "POST", search, "{\"query\": \"x\", \"" + field + "\": " + v + "}", null
+            });
+      }
+    }
+    cases.add(new String[] {"POST", search, "{\"query\": \"x\", \"method\": \"s\"}", null});
+    String[] badDocs = {
+      "{}",
+      "5",
+      "[5]",
+      "[null]",
+      "[{}]",
+      "[{\"id\": \"x\"}]",
+      "[{\"text\": \"t\"}]",
+      "[{\"id\": \"\", \"text\": \"t\"}]",
+      "[{\"id\": 5, \"text\": \"t\"}]",
+      "[{\"id\": \"x\", \"text\": 5}]",
+      "[{\"id\": \"x\", \"text\": \"\"}]",
+      "[{\"id\": \"x\", \"text\": \"t\", \"title\": 3}]",
+      "[{\"id\": \"x\", \"text\": \"t\", \"extra\": 1}]",
+      "[{\"id\": \"x\", \"text\": \"t\", \"metadata\": 5}]",
+      "[{\"id\": \"x\", \"text\": \"t\", \"metadata\": [1]}]",
+      "[{\"id\": \"ok\", \"text\": \"fine\"}, {\"id\": \"bad\"}]",
+      "[{\"id\": [\"x\"], \"text\": \"t\"}]",
+      "[{\"id\": \"x\", \"text\": {\"a\": 1}}]",
+      "[{\"id\": null, \"text\": \"t\"}]",
+    };
+    for (String b : badDocs) cases.add(new String[] {"POST", add, b, KEY});
+    for (String b : brokenJson) cases.add(new String[] {"POST", add, b, KEY});
+    // Writes without or with a wrong key.
+    for (String k : new String[] {null, "", "wrong", KEY + "x", KEY.toUpperCase()}) {
+      cases.add(new String[] {"POST", add, "[{\"id\": \"x\", \"text\": \"t\"}]", k});
+      cases.add(new String[] {"DELETE", "/v1/indexes/docs/documents/d1", null, k});
+      cases.add(new String[] {"DELETE", "/v1/indexes/docs", null, k});
+      cases.add(new String[] {"POST", "/v1/indexes", "{\"name\": \"evil\"}", k});
+      cases.add(new String[] {"POST", "/v1/indexes/docs/merge", "{}", k});
+      cases.add(
+          new String[] {"POST", "/v1/indexes/docs/documents/delete", "{\"ids\": [\"d1\"]}", k});
+    }
+    // Names and paths.
+    for (String n :
+        new String[] {
+          "..",
+          "%2e%2e",
+          "Docs",
+          "a/b",
+          "-x",
+          "_x",
+          "a".repeat(65),
+          "é",
+          "a b",
+          "a%00b",
+          "..%2f..",
+          "CON"
+        }) {
+      cases.add(
+          new String[] {"POST", "/v1/indexes", "{\"name\": \"" + n.replace("\"", "") + "\"}", KEY});
+      cases.add(
+          new String[] {
+            "GET", "/v1/indexes/" + n.replace(" ", "%20").replace("é", "%C3%A9"), null, null
+          });
+    }
+    String[] badCreate = {
+      "{}",
+      "{\"name\": 5}",
+      "{\"name\": \"ok\", \"codec\": \"float8\"}",
+      "{\"name\": \"ok\", \"pool_factor\": 0}",
+      "{\"name\": \"ok\", \"pool_factor\": \"2\"}",
+      "{\"name\": \"ok\", \"other\": 1}",
+      "{\"name\": \"docs\"}",
+    };
+    for (String b : badCreate) cases.add(new String[] {"POST", "/v1/indexes", b, KEY});
+    // Unknown things.
+    cases.add(new String[] {"POST", "/v1/indexes/absent/search", "{\"query\": \"x\"}", null});
+    cases.add(new String[] {"POST", "/v1/indexes/absent/documents", "[]", KEY});
+    cases.add(new String[] {"GET", "/v1/nothing", null, null});
+    cases.add(new String[] {"PUT", "/v1/indexes/docs", "{}", KEY});
+    cases.add(new String[] {"POST", "/v1/indexes/docs/merge", "{\"max_segments\": 0}", KEY});
+    cases.add(new String[] {"POST", "/v1/indexes/docs/documents/delete", "{\"ids\": 5}", KEY});
+    cases.add(new String[] {"POST", "/v1/indexes/docs/documents/delete", "{\"ids\": [5]}", KEY});
+    // Oversized body.
+    cases.add(
+        new String[] {
+          "POST", add, "[" + "{\"id\": \"x\", \"text\": \"t\"},".repeat(20_000) + "]", KEY
+        });
+    // Unicode edge cases in otherwise valid-looking but wrong requests.
+    for (String u : new String[] {"\\u0000", "\\ud83d", "\\udc00", "\\uffff", "\\u202e"})
+      cases.add(
+          new String[] {"POST", search, "{\"query\": \"x\", \"method\": \"" + u + "\"}", null});
+
+    assertTrue(cases.size() >= 200, "only " + cases.size() + " hostile requests");
+    for (String[] c : cases) {
+      HttpResponse<String> r = send(c[0], c[1], c[2], c[3]);
+      String what =
+          c[0]
+              + " "
+              + c[1]
+              + " "
+              + (c[2] == null ? "" : c[2].substring(0, Math.min(80, c[2].length())));
+      assertTrue(
+          r.statusCode() >= 400 && r.statusCode() < 500,
+          what + " -> " + r.statusCode() + " " + r.body());
+      JsonNode e;
+      try {
+        e = json.readTree(r.body()).get("error");
+      } catch (com.fasterxml.jackson.core.JsonProcessingException notJson) {
+        throw new AssertionError(what + " -> not JSON: " + r.statusCode() + " " + r.body());
+      }
+      assertNotNull(e, what + " -> " + r.body());
+      assertFalse(e.get("message").asText().isBlank(), what);
+      assertFalse(
+          r.body().contains("Exception")
+              || r.body().contains("at dev.")
+              || r.body().contains(tmp.toString()),
+          what + " leaked internals: " + r.body());
+    }
+    // Still serving, with exactly the same data.
+    JsonNode after =
+        ok(send("POST", "/v1/indexes/docs/search", "{\"query\": \"heart\", \"k\": 12}", null), 200);
+    assertEquals(ids(before), ids(after));
+    assertEquals(12, ok(send("GET", "/v1/indexes/docs", null, null), 200).get("documents").asInt());
+    assertEquals(1, ok(send("GET", "/v1/indexes", null, null), 200).get("indexes").size());
+    assertNotEquals(0, before.get("hits").size());
+  }
+}
