@@ -30,6 +30,16 @@ import java.util.function.Supplier;
 public final class ServerMetrics {
   private static final String START = "latte.metrics.start";
 
+  /**
+   * Structured access log: one JSON object per request (time, HTTP method, route template, path,
+   * status, milliseconds, request bytes) on logger {@code dev.latte.web.access} at INFO, so it can
+   * be silenced or routed on its own.
+   */
+  private static final System.Logger ACCESS = System.getLogger("dev.latte.web.access");
+
+  private static final com.fasterxml.jackson.databind.ObjectMapper LOG_JSON =
+      new com.fasterxml.jackson.databind.ObjectMapper();
+
   private final PrometheusMeterRegistry registry =
       new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
 
@@ -62,6 +72,21 @@ public final class ServerMetrics {
         .publishPercentiles(0.5, 0.95, 0.99)
         .register(registry)
         .record(Duration.ofNanos(System.nanoTime() - t0));
+    if (ACCESS.isLoggable(System.Logger.Level.INFO)) {
+      var line = new java.util.LinkedHashMap<String, Object>();
+      line.put("ts", java.time.Instant.now().toString());
+      line.put("http_method", ctx.method().name());
+      line.put("route", route);
+      line.put("path", ctx.path());
+      line.put("status", ctx.statusCode());
+      line.put("ms", Math.round((System.nanoTime() - t0) / 1e4) / 100.0);
+      line.put("bytes_in", ctx.contentLength());
+      try {
+        ACCESS.log(System.Logger.Level.INFO, LOG_JSON.writeValueAsString(line));
+      } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+        // a map of strings and numbers always serialises
+      }
+    }
   }
 
   /** Records the stages of one search. */
