@@ -1,0 +1,154 @@
+package dev.latte.cli;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.Set;
+import org.junit.jupiter.api.Test;
+
+/** The report arithmetic of {@code bench-serve} on fixed numbers (no server). */
+class ServeBenchCommandTest {
+
+  @Test
+  void nearestRankPercentiles() {
+    double[] v = new double[100];
+    for (int i = 0; i < 100; i++) v[i] = 100 - i; // 100..1, unsorted on purpose
+    assertEquals(50, ServeBenchCommand.percentile(v, 50));
+    assertEquals(95, ServeBenchCommand.percentile(v, 95));
+    assertEquals(99, ServeBenchCommand.percentile(v, 99));
+    assertEquals(100, ServeBenchCommand.percentile(v, 100));
+    assertEquals(1, ServeBenchCommand.percentile(v, 0));
+    assertEquals(100, v[0], "the input is not sorted in place");
+
+    double[] five = {10, 40, 20, 50, 30};
+    assertEquals(30, ServeBenchCommand.percentile(five, 50)); // rank ceil(2.5) = 3
+    assertEquals(50, ServeBenchCommand.percentile(five, 95)); // rank ceil(4.75) = 5
+    assertEquals(20, ServeBenchCommand.percentile(five, 40)); // rank 2 exactly
+    assertEquals(7, ServeBenchCommand.percentile(new double[] {7}, 99));
+    assertTrue(Double.isNaN(ServeBenchCommand.percentile(new double[0], 50)));
+  }
+
+  @Test
+  void loadReportFromFixedNumbers() {
+    double[] search = {10, 20, 30, 40, 50, 60, 70, 80, 90, 100};
+    Map<String, double[]> byMethod = new LinkedHashMap<>();
+    byMethod.put("maxsim-exact", new double[] {60, 70, 80, 90, 100});
+    byMethod.put("bm25", new double[] {10, 20, 30, 40, 50});
+    var r =
+        new ServeBenchCommand.LoadResult(
+            "scifact",
+            32,
+            4.0,
+            10,
+            0,
+            search,
+            byMethod,
+            3,
+            0,
+            new double[] {300, 100, 200},
+            24,
+            324,
+            List.of());
+    Map<String, Object> m = ServeBenchCommand.loadReport(r);
+    assertEquals(10L, m.get("searches"));
+    assertEquals(2.5, m.get("throughput_per_s")); // 10 searches / 4 s
+    @SuppressWarnings("unchecked")
+    Map<String, Object> lat = (Map<String, Object>) m.get("search_latency");
+    assertEquals(10, lat.get("count"));
+    assertEquals(50.0, lat.get("p50_ms"));
+    assertEquals(100.0, lat.get("p95_ms"));
+    assertEquals(100.0, lat.get("p99_ms"));
+    assertEquals(55.0, lat.get("mean_ms"));
+    @SuppressWarnings("unchecked")
+    Map<String, Map<String, Object>> bm =
+        (Map<String, Map<String, Object>>) m.get("search_latency_by_method");
+    assertEquals(80.0, bm.get("maxsim-exact").get("p50_ms"));
+    assertEquals(30.0, bm.get("bm25").get("p50_ms"));
+    @SuppressWarnings("unchecked")
+    Map<String, Object> w = (Map<String, Object>) m.get("write_latency");
+    assertEquals(200.0, w.get("p50_ms"));
+    assertEquals(300.0, w.get("p95_ms"));
+    assertEquals(true, m.get("pass"));
+
+    String table = ServeBenchCommand.loadTable(r);
+    assertTrue(table.contains("| 32 | 4.0 | 10 | 0 | 2.5 | 50.0 | 100.0 | 100.0 |"), table);
+    assertTrue(table.contains("| 3 | 0 | 200.0 | 300.0 | 24 | 324 |"), table);
+    assertTrue(table.endsWith("PASS\n"), table);
+
+    var failed =
+        new ServeBenchCommand.LoadResult(
+            "scifact",
+            1,
+            1.0,
+            1,
+            1,
+            new double[] {5},
+            Map.of(),
+            0,
+            0,
+            new double[0],
+            0,
+            0,
+            List.of("search 500"));
+    assertEquals(false, ServeBenchCommand.loadReport(failed).get("pass"));
+    assertTrue(ServeBenchCommand.loadTable(failed).endsWith("FAIL\n"));
+  }
+
+  @Test
+  void crashReportPassesOnlyWhenEveryIterationAndTheFinalCheckDo() {
+    var ok1 =
+        new ServeBenchCommand.CrashIteration(
+            1, 2000, 3, 48, 16, 0, 48, 48, 48, 0, 0, 137, true, true, 3000, List.of());
+    var ok2 =
+        new ServeBenchCommand.CrashIteration(
+            2, 3000, 4, 112, 16, 16, 128, 50, 50, 0, 0, 137, true, true, 5000, List.of());
+    var fin = new ServeBenchCommand.FinalCheck(112, 112, 112, 0, 128);
+    Map<String, Object> m = ServeBenchCommand.crashReport(List.of(ok1, ok2), fin, 42);
+    assertEquals(true, m.get("pass"));
+    @SuppressWarnings("unchecked")
+    Map<String, Object> restart = (Map<String, Object>) m.get("restart");
+    assertEquals(3000.0, restart.get("p50_ms"));
+    assertEquals(4000.0, restart.get("mean_ms"));
+    assertEquals(5000.0, restart.get("max_ms"));
+    String table = ServeBenchCommand.crashTable(List.of(ok1, ok2), fin);
+    assertTrue(
+        table.contains(
+            "| 2 | 3000 | 137 | 4 | 112 | 16 (16) | 128 | 50/50 | 0 | 0 | 5000 | pass |"),
+        table);
+    assertTrue(table.endsWith("PASS\n"), table);
+
+    var dup =
+        new ServeBenchCommand.CrashIteration(
+            3, 2500, 1, 128, 16, 0, 129, 50, 50, 1, 0, 137, true, true, 3000, List.of("1 dup"));
+    assertEquals(false, ServeBenchCommand.crashReport(List.of(ok1, dup), fin, 42).get("pass"));
+    var lost = new ServeBenchCommand.FinalCheck(112, 112, 111, 0, 127);
+    assertFalse(lost.pass());
+    assertEquals(false, ServeBenchCommand.crashReport(List.of(ok1, ok2), lost, 42).get("pass"));
+    assertTrue(ServeBenchCommand.crashTable(List.of(ok1, ok2), lost).endsWith("FAIL\n"));
+  }
+
+  @Test
+  void sampleKeepsTheNewestBatchAndRangeParses() {
+    Set<String> acked = new LinkedHashSet<>();
+    for (int i = 0; i < 200; i++) acked.add("d" + i);
+    List<String> s = ServeBenchCommand.sampleAcked(acked, 50, new Random(1));
+    assertEquals(50, s.size());
+    assertEquals(50, new LinkedHashSet<>(s).size());
+    for (int i = 184; i < 200; i++) assertTrue(s.contains("d" + i), "newest batch: d" + i);
+    assertEquals(
+        List.of("a", "b"),
+        ServeBenchCommand.sampleAcked(Set.of("a", "b"), 50, new Random(1)).stream()
+            .sorted()
+            .toList());
+    assertArrayEquals(new long[] {1500, 5000}, ServeBenchCommand.parseRange("1500-5000"));
+    assertThrows(IllegalArgumentException.class, () -> ServeBenchCommand.parseRange("5-1"));
+  }
+}
