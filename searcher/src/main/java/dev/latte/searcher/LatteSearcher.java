@@ -16,6 +16,8 @@ import java.util.Map;
  */
 public final class LatteSearcher implements AutoCloseable {
   public static final String DEFAULT_METHOD = ExactMaxSimMethod.NAME;
+  private static final com.fasterxml.jackson.databind.ObjectMapper METADATA_JSON =
+      new com.fasterxml.jackson.databind.ObjectMapper();
 
   private final LatteIndex index;
   private final TokenEncoder encoder;
@@ -134,9 +136,43 @@ public final class LatteSearcher implements AutoCloseable {
   public SearchResponse search(
       String methodName, String text, int k, org.apache.lucene.search.Query filter, boolean explain)
       throws IOException {
+    return search(methodName, query(text), k, filter, explain);
+  }
+
+  /**
+   * A query given as token vectors instead of text ({@link QueryContext#ofVectors}); {@code text}
+   * may be empty (BM25 then finds nothing). The vectors must have the index's dimension.
+   */
+  public SearchResponse searchVectors(
+      String methodName,
+      String text,
+      dev.latte.core.TokenMatrix vectors,
+      int k,
+      org.apache.lucene.search.Query filter,
+      boolean explain)
+      throws IOException {
+    if (vectors.dim() != index.metadata().dimension()) {
+      throw new IllegalArgumentException(
+          "query vectors are "
+              + vectors.dim()
+              + "-d; this index holds "
+              + index.metadata().dimension()
+              + "-d vectors of model "
+              + index.metadata().modelName());
+    }
+    return search(methodName, QueryContext.ofVectors(text, vectors, kernel), k, filter, explain);
+  }
+
+  private SearchResponse search(
+      String methodName,
+      QueryContext base,
+      int k,
+      org.apache.lucene.search.Query filter,
+      boolean explain)
+      throws IOException {
     if (k < 1) throw new IllegalArgumentException("k must be >= 1, got " + k);
     SearchMethod method = method(methodName);
-    QueryContext q = filter == null ? query(text) : query(text).withFilter(filter);
+    QueryContext q = filter == null ? base : base.withFilter(filter);
     if (method.needsQueryMatrix() || explain) q.encoded();
     MethodResult r = method.search(index, q, k);
     List<Hit> hits = new ArrayList<>(r.docs().size());
@@ -144,7 +180,16 @@ public final class LatteSearcher implements AutoCloseable {
     for (ScoredDoc d : r.docs()) {
       LatteIndex.StoredDocument s = index.stored(d.doc());
       Explanation e = explain ? Explainer.explain(index, q, d.doc(), s) : null;
-      hits.add(new Hit(s.id(), d.score(), rank++, s.title(), s.text(), e));
+      String meta = index.metadata(d.doc());
+      hits.add(
+          new Hit(
+              s.id(),
+              d.score(),
+              rank++,
+              s.title(),
+              s.text(),
+              e,
+              meta == null ? null : METADATA_JSON.readTree(meta)));
     }
     return new SearchResponse(
         method.name(),
@@ -170,9 +215,15 @@ public final class LatteSearcher implements AutoCloseable {
       int rank,
       String title,
       String text,
-      @JsonInclude(JsonInclude.Include.NON_NULL) Explanation explain) {
+      @JsonInclude(JsonInclude.Include.NON_NULL) Explanation explain,
+      @JsonInclude(JsonInclude.Include.NON_NULL) com.fasterxml.jackson.databind.JsonNode metadata) {
     public Hit(String docid, float score, int rank, String title, String text) {
-      this(docid, score, rank, title, text, null);
+      this(docid, score, rank, title, text, null, null);
+    }
+
+    public Hit(
+        String docid, float score, int rank, String title, String text, Explanation explain) {
+      this(docid, score, rank, title, text, explain, null);
     }
   }
 

@@ -38,6 +38,23 @@ public final class QueryContext {
     this.kernel = kernel;
   }
 
+  /**
+   * A query given as pre-computed token vectors (a client's own encoder, same model space): no
+   * encoding. {@code text} (may be empty) is what BM25 sees; the rows have no token strings, so
+   * COIL's exact-match lists find nothing and SLIM scores each row against its whole table.
+   */
+  public static QueryContext ofVectors(
+      String text, dev.latte.core.TokenMatrix vectors, MaxSimKernel kernel) {
+    QueryContext q = new QueryContext(text, null, kernel);
+    int n = vectors.rows();
+    String[] tokens = new String[n];
+    int[] none = new int[n];
+    java.util.Arrays.fill(none, -1);
+    for (int i = 0; i < n; i++) tokens[i] = "[vector " + i + "]";
+    q.encoded = new EncodedText(vectors, tokens, none, none.clone());
+    return q;
+  }
+
   public String text() {
     return text;
   }

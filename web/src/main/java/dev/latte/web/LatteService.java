@@ -26,6 +26,9 @@ import java.util.Set;
  * snake_case.
  *
  * <ul>
+ *   <li>{@code GET /} → a search page (one self-contained HTML file, no external resources) over
+ *       this API: pick an index and method, search with explanations, see the matched spans
+ *       highlighted and a per-document query × document token alignment heatmap
  *   <li>{@code GET /v1/health} → {@code {"status": "ok", "indexes": N, "model", "kernel"}}
  *   <li>{@code GET /v1/indexes} → {@code {"indexes": [STATS...]}}, where STATS is {@code {"name",
  *       "model", "codec", "pool_factor", "dimension", "documents", "tokens", "token_bytes",
@@ -114,6 +117,7 @@ public final class LatteService implements AutoCloseable {
               cfg.startup.showJavalinBanner = false;
               cfg.jetty.modifyServer(server -> server.setErrorHandler(new JsonErrorHandler()));
               metrics.install(cfg);
+              route(cfg, "GET", "/", this::page);
               route(cfg, "GET", "/metrics", metrics::serve);
               route(cfg, "GET", "/openapi.json", this::openApi);
               for (String n : registry.names()) publish(n);
@@ -335,14 +339,28 @@ public final class LatteService implements AutoCloseable {
   private void search(Context ctx) throws Exception {
     authorize(ctx, false);
     LiveIndex li = registry.get(ctx.pathParam("name"));
-    JsonNode body = object(ctx, Set.of("query", "k", "method", "explain", "filter", "from"));
+    JsonNode body =
+        object(
+            ctx,
+            Set.of(
+                "query", "query_vectors", "k", "method", "explain", "filter", "from", "include"));
     LiveIndex.Snapshot s = li.acquire();
     try {
       LatteSearcher searcher = s.searcher;
       SearchRequest q = SearchRequest.of(body, searcher.methods());
       LatteSearcher.SearchResponse r;
       try {
-        r = searcher.search(q.method(), q.query(), q.from() + q.k(), q.filter(), q.explain());
+        if (q.vectors() != null) {
+          try {
+            r =
+                searcher.searchVectors(
+                    q.method(), q.query(), q.vectors(), q.from() + q.k(), q.filter(), q.explain());
+          } catch (IllegalArgumentException e) {
+            throw ApiException.badRequest("invalid_request", e.getMessage());
+          }
+        } else {
+          r = searcher.search(q.method(), q.query(), q.from() + q.k(), q.filter(), q.explain());
+        }
         if (q.from() > 0) {
           var page = r.hits().subList(Math.min(q.from(), r.hits().size()), r.hits().size());
           r =
@@ -371,7 +389,7 @@ public final class LatteService implements AutoCloseable {
                 + " index --first-stage and not maintained on a live index; use maxsim-exact,"
                 + " bm25, bm25+maxsim, hybrid-rrf or hybrid-linear");
       }
-      ctx.json(SearchRequest.response(r));
+      ctx.json(SearchRequest.response(r, q.include()));
     } finally {
       s.release();
     }
@@ -398,6 +416,14 @@ public final class LatteService implements AutoCloseable {
     try (var in = LatteService.class.getResourceAsStream("openapi.json")) {
       if (in == null) throw new IllegalStateException("openapi.json missing from the jar");
       ctx.contentType("application/json").result(in.readAllBytes());
+    }
+  }
+
+  /** The search page: a static resource, open like health (its API calls carry the key). */
+  private void page(Context ctx) throws java.io.IOException {
+    try (var in = LatteService.class.getResourceAsStream("index.html")) {
+      if (in == null) throw new IllegalStateException("index.html missing from the jar");
+      ctx.contentType("text/html; charset=utf-8").result(in.readAllBytes());
     }
   }
 

@@ -73,6 +73,10 @@ class ServiceContractTest {
     var b = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + service.port() + path));
     b.header("Content-Type", "application/json");
     if (key != null) b.header("Authorization", "Bearer " + key);
+    // A body over the limit is refused before it is read: let the server answer first
+    // (100-continue)
+    // rather than racing the upload against the connection close.
+    if (body != null && body.length() > 256 * 1024) b.expectContinue(true);
     b.method(
         method,
         body == null
@@ -163,6 +167,52 @@ class ServiceContractTest {
                 null),
             200);
     assertEquals(ids(all).subList(2, 5), ids(page));
+  }
+
+  @Test
+  void queryVectorsAndIncludedFields() throws Exception {
+    var m = encoder.encodeQuery("statins cholesterol").matrix();
+    StringBuilder v = new StringBuilder("[");
+    for (int r = 0; r < m.rows(); r++) {
+      if (r > 0) v.append(',');
+      v.append('[');
+      for (int c = 0; c < m.dim(); c++) {
+        if (c > 0) v.append(',');
+        v.append(m.get(r, c));
+      }
+      v.append(']');
+    }
+    v.append(']');
+    JsonNode byText =
+        ok(
+            send("POST", "/v1/indexes/docs/search", "{\"query\": \"statins cholesterol\"}", null),
+            200);
+    JsonNode byVectors =
+        ok(send("POST", "/v1/indexes/docs/search", "{\"query_vectors\": " + v + "}", null), 200);
+    assertEquals(ids(byText), ids(byVectors));
+    assertEquals(0.0, byVectors.get("encode_ms").asDouble(), "no encoding for given vectors");
+    for (int i = 0; i < ids(byText).size(); i++)
+      assertEquals(
+          byText.get("hits").get(i).get("score").asDouble(),
+          byVectors.get("hits").get(i).get("score").asDouble(),
+          1e-4);
+    JsonNode lean =
+        ok(
+            send(
+                "POST",
+                "/v1/indexes/docs/search",
+                "{\"query\": \"heart\", \"k\": 2, \"include\": [\"metadata\"]}",
+                null),
+            200);
+    JsonNode hit = lean.get("hits").get(0);
+    assertNotNull(hit.get("metadata"), hit.toString());
+    assertTrue(hit.get("metadata").get("year").isNumber(), hit.toString());
+    assertFalse(hit.has("title") || hit.has("text"), hit.toString());
+    JsonNode wrongDim =
+        json.readTree(
+            send("POST", "/v1/indexes/docs/search", "{\"query_vectors\": [[0.1, 0.2]]}", null)
+                .body());
+    assertTrue(wrongDim.get("error").get("message").asText().contains("384"), wrongDim.toString());
   }
 
   private int byNumber(String a, String b) {
@@ -271,6 +321,27 @@ class ServiceContractTest {
       }
     }
     cases.add(new String[] {"POST", search, "{\"query\": \"x\", \"method\": \"s\"}", null});
+    for (String qv :
+        new String[] {
+          "[]",
+          "[[]]",
+          "[1, 2]",
+          "[[1, 2], [3]]",
+          "[[\"a\"]]",
+          "[[1e5]]",
+          "[[-1e300]]",
+          "[[null]]",
+          "{}",
+          "\"v\"",
+          "[[0.1, 0.2]]",
+          "[[true]]",
+          "[" + "[0.1],".repeat(600) + "[0.1]]"
+        }) {
+      cases.add(new String[] {"POST", search, "{\"query_vectors\": " + qv + "}", null});
+    }
+    for (String inc : new String[] {"\"title\"", "[\"body\"]", "[1]", "{}", "[null]"})
+      cases.add(
+          new String[] {"POST", search, "{\"query\": \"x\", \"include\": " + inc + "}", null});
     String[] badDocs = {
       "{}",
       "5",
@@ -359,7 +430,10 @@ class ServiceContractTest {
     for (String[] c : cases) {
       HttpResponse<String> r = send(c[0], c[1], c[2], c[3]);
       String what =
-          c[0]
+          "[key "
+              + c[3]
+              + "] "
+              + c[0]
               + " "
               + c[1]
               + " "
