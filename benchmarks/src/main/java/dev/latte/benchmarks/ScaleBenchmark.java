@@ -8,9 +8,6 @@ import dev.latte.core.codec.TokenCodec;
 import dev.latte.core.kernel.MaxSimKernel;
 import dev.latte.core.kernel.MaxSimKernels;
 import dev.latte.datasets.Document;
-import dev.latte.encoders.EncodedText;
-import dev.latte.encoders.ModelConfig;
-import dev.latte.encoders.TokenEncoder;
 import dev.latte.indexer.IndexMetadata;
 import dev.latte.indexer.IndexOptions;
 import dev.latte.indexer.IndexProgress;
@@ -892,55 +889,9 @@ public final class ScaleBenchmark {
   // ---------------------------------------------------------------- helpers
 
   static QueryContext context(TokenMatrix q, MaxSimKernel kernel) {
-    return new QueryContext("synthetic query", new FixedEncoder(q), kernel);
-  }
-
-  /** A query "encoder" that returns one precomputed matrix. */
-  record FixedEncoder(TokenMatrix matrix) implements TokenEncoder {
-    @Override
-    public ModelConfig config() {
-      return new ModelConfig(
-          MODEL_NAME,
-          matrix.dim(),
-          null,
-          null,
-          null,
-          null,
-          null,
-          null,
-          null,
-          null,
-          null,
-          null,
-          null,
-          null,
-          null,
-          null,
-          null);
-    }
-
-    @Override
-    public String fingerprint() {
-      return MODEL_NAME;
-    }
-
-    @Override
-    public EncodedText encodeQuery(String query) {
-      int n = matrix.rows();
-      String[] tokens = new String[n];
-      Arrays.fill(tokens, "");
-      int[] none = new int[n];
-      Arrays.fill(none, -1);
-      return new EncodedText(matrix, tokens, none, none.clone());
-    }
-
-    @Override
-    public List<EncodedText> encodeDocuments(List<String> documents) {
-      throw new UnsupportedOperationException("queries only");
-    }
-
-    @Override
-    public void close() {}
+    String[] tokens = new String[q.rows()];
+    Arrays.fill(tokens, "");
+    return QueryContext.ofEncoded("synthetic query", q, tokens, kernel);
   }
 
   /** CPU time of the searching thread: on a busy machine, wall time minus waiting for a core. */

@@ -45,12 +45,20 @@ public final class QueryContext {
    */
   public static QueryContext ofVectors(
       String text, dev.latte.core.TokenMatrix vectors, MaxSimKernel kernel) {
+    String[] tokens = new String[vectors.rows()];
+    for (int i = 0; i < tokens.length; i++) tokens[i] = "[vector " + i + "]";
+    return ofEncoded(text, vectors, tokens, kernel);
+  }
+
+  /**
+   * A query already encoded elsewhere: its vectors and each row's token string (which COIL and SLIM
+   * key on); no spans. For clients and tools that hold the query matrix, and for tests.
+   */
+  public static QueryContext ofEncoded(
+      String text, dev.latte.core.TokenMatrix vectors, String[] tokens, MaxSimKernel kernel) {
     QueryContext q = new QueryContext(text, null, kernel);
-    int n = vectors.rows();
-    String[] tokens = new String[n];
-    int[] none = new int[n];
+    int[] none = new int[vectors.rows()];
     java.util.Arrays.fill(none, -1);
-    for (int i = 0; i < n; i++) tokens[i] = "[vector " + i + "]";
     q.encoded = new EncodedText(vectors, tokens, none, none.clone());
     return q;
   }

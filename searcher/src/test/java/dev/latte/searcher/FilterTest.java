@@ -202,7 +202,7 @@ class FilterTest {
         String.join(" ", t) + " q" + rnd.nextInt(1_000_000), new TokenMatrix(data, rows, DIM), t);
   }
 
-  /** An encoder answering each registered query text with its matrix. */
+  /** An encoder answering each registered query text with its matrix (LatteSearcher needs one). */
   static final class FakeEncoder implements TokenEncoder {
     final Map<String, Q> queries = new HashMap<>();
 
@@ -229,9 +229,8 @@ class FilterTest {
   }
 
   static QueryContext context(Q q, Query filter) {
-    FakeEncoder e = new FakeEncoder();
-    e.queries.put(q.text(), q);
-    return new QueryContext(q.text(), e, MaxSimKernels.get()).withFilter(filter);
+    return QueryContext.ofEncoded(q.text(), q.matrix(), q.tokens(), MaxSimKernels.get())
+        .withFilter(filter);
   }
 
   static float maxSim(TokenMatrix q, TokenMatrix d) {

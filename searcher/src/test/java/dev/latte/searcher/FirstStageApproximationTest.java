@@ -8,9 +8,6 @@ import dev.latte.core.codec.StoredTokenMatrix;
 import dev.latte.core.codec.TokenCodec;
 import dev.latte.core.kernel.MaxSimKernels;
 import dev.latte.datasets.Document;
-import dev.latte.encoders.EncodedText;
-import dev.latte.encoders.ModelConfig;
-import dev.latte.encoders.TokenEncoder;
 import dev.latte.indexer.IndexOptions;
 import dev.latte.indexer.IndexProgress;
 import dev.latte.indexer.LatteIndexWriter;
@@ -120,29 +117,7 @@ class FirstStageApproximationTest {
   }
 
   static QueryContext context(Query q) {
-    TokenEncoder e =
-        new TokenEncoder() {
-          public ModelConfig config() {
-            throw new UnsupportedOperationException();
-          }
-
-          public String fingerprint() {
-            return MODEL.fingerprint();
-          }
-
-          public EncodedText encodeQuery(String text) {
-            int[] none = new int[q.tokens().length];
-            Arrays.fill(none, -1);
-            return new EncodedText(q.matrix(), q.tokens(), none, none.clone());
-          }
-
-          public List<EncodedText> encodeDocuments(List<String> documents) {
-            throw new UnsupportedOperationException();
-          }
-
-          public void close() {}
-        };
-    return new QueryContext("q", e, MaxSimKernels.get());
+    return QueryContext.ofEncoded("q", q.matrix(), q.tokens(), MaxSimKernels.get());
   }
 
   static float dot(float[] a, int ao, float[] b, int bo, int dim) {

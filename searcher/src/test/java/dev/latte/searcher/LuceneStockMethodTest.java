@@ -7,9 +7,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.latte.core.TokenMatrix;
 import dev.latte.core.kernel.MaxSimKernels;
 import dev.latte.datasets.Document;
-import dev.latte.encoders.EncodedText;
-import dev.latte.encoders.ModelConfig;
-import dev.latte.encoders.TokenEncoder;
 import dev.latte.indexer.IndexMismatchException;
 import dev.latte.indexer.IndexOptions;
 import dev.latte.indexer.IndexProgress;
@@ -19,7 +16,6 @@ import dev.latte.indexer.derived.LuceneStockBuilder;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -39,54 +35,6 @@ class LuceneStockMethodTest {
   static final ModelIdentity MODEL = new ModelIdentity("fake-24", "fake-fp-24", DIM, false, null);
 
   @TempDir Path tmp;
-
-  /** A query encoder that returns one fixed matrix, whatever the text. */
-  record FixedEncoder(TokenMatrix matrix) implements TokenEncoder {
-    @Override
-    public ModelConfig config() {
-      return new ModelConfig(
-          MODEL.name(),
-          DIM,
-          null,
-          null,
-          null,
-          null,
-          null,
-          null,
-          null,
-          null,
-          null,
-          null,
-          null,
-          null,
-          null,
-          null,
-          null);
-    }
-
-    @Override
-    public String fingerprint() {
-      return MODEL.fingerprint();
-    }
-
-    @Override
-    public EncodedText encodeQuery(String query) {
-      int n = matrix.rows();
-      String[] tokens = new String[n];
-      for (int i = 0; i < n; i++) tokens[i] = "q" + i;
-      int[] none = new int[n];
-      Arrays.fill(none, -1);
-      return new EncodedText(matrix, tokens, none, none.clone());
-    }
-
-    @Override
-    public List<EncodedText> encodeDocuments(List<String> documents) {
-      throw new UnsupportedOperationException();
-    }
-
-    @Override
-    public void close() {}
-  }
 
   static TokenMatrix unitMatrix(Random rnd, int rows) {
     float[] data = new float[rows * DIM];
@@ -161,7 +109,7 @@ class LuceneStockMethodTest {
   }
 
   static QueryContext context(TokenMatrix q) {
-    return new QueryContext("query", new FixedEncoder(q), MaxSimKernels.scalar());
+    return QueryContext.ofVectors("query", q, MaxSimKernels.scalar());
   }
 
   @Test

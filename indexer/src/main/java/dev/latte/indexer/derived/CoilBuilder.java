@@ -7,12 +7,8 @@ import dev.latte.indexer.IndexMetadata;
 import dev.latte.indexer.IndexProgress;
 import java.io.IOException;
 import java.nio.file.Path;
-import java.util.Random;
 import org.apache.lucene.document.Document;
-import org.apache.lucene.document.Field;
-import org.apache.lucene.document.FieldType;
 import org.apache.lucene.index.DirectoryReader;
-import org.apache.lucene.index.IndexOptions;
 import org.apache.lucene.index.IndexWriter;
 import org.apache.lucene.index.IndexWriterConfig;
 import org.apache.lucene.store.Directory;
@@ -66,22 +62,8 @@ public final class CoilBuilder implements DerivedIndexBuilder {
       throws IOException {
     int dim = metadata.dimension();
     int r = Math.min(params.dimension(), dim);
-    long[] total = {0};
-    SourceDocuments.forEach(main, dim, true, (doc, m, a) -> total[0] += m.rows());
-    int n = (int) Math.min(total[0], params.sample());
-    float[] sample = new float[n * dim];
-    Random rnd = new Random(params.seed());
-    long[] seen = {0};
-    SourceDocuments.forEach(
-        main,
-        dim,
-        true,
-        (doc, m, a) -> {
-          for (int row = 0; row < m.rows(); row++, seen[0]++) {
-            long slot = seen[0] < n ? seen[0] : (long) (rnd.nextDouble() * (seen[0] + 1));
-            if (slot < n) System.arraycopy(m.data(), row * dim, sample, (int) slot * dim, dim);
-          }
-        });
+    float[] sample = SourceDocuments.sampleRows(main, dim, true, params.sample(), params.seed());
+    int n = sample.length / dim;
     float[] projection = Pca.topDirections(sample, n, dim, r, 30, params.seed());
     float[] projectionT = SphericalKMeans.transpose(projection, r, dim);
     MaxSimKernel kernel = MaxSimKernels.get();
@@ -109,29 +91,16 @@ public final class CoilBuilder implements DerivedIndexBuilder {
                 BytesRef[] payloads = new BytesRef[m.rows()];
                 for (int j = 0; j < m.rows(); j++)
                   payloads[j] = XtrBuilder.code(reduced[0], j * r, r);
-                d.add(new Field(FIELD, new PayloadTokenStream(a.tokens(), payloads), LIST_FIELD));
+                d.add(PayloadTokenStream.field(FIELD, a.tokens(), payloads));
               }
               d.add(DerivedIndex.mainDoc(doc));
               w.addDocument(d);
               progress.advance(1);
             });
         progress.close();
-        w.forceMerge(1);
-        DerivedIndex.stampCommit(w, main, NAME);
-        w.commit();
+        DerivedIndex.finish(w, main, NAME);
       }
     }
-  }
-
-  private static final FieldType LIST_FIELD = listFieldType();
-
-  private static FieldType listFieldType() {
-    FieldType t = new FieldType();
-    t.setIndexOptions(IndexOptions.DOCS_AND_FREQS_AND_POSITIONS);
-    t.setTokenized(true);
-    t.setOmitNorms(true);
-    t.freeze();
-    return t;
   }
 
   public static TokenMatrix readProjection(Directory dir) throws IOException {

@@ -67,6 +67,17 @@ public final class DerivedIndex {
     writer.setLiveCommitData(Map.of(STAMP_KEY, stamp(main, name)).entrySet());
   }
 
+  /**
+   * Ends a build: merges to one segment (searches walk one set of lists, and derived doc ids stay
+   * dense), stamps the source commit and format, and commits.
+   */
+  public static void finish(IndexWriter writer, DirectoryReader main, String name)
+      throws IOException {
+    writer.forceMerge(1);
+    stampCommit(writer, main, name);
+    writer.commit();
+  }
+
   /** True if a derived index named {@code name} exists and was built from {@code main}. */
   public static boolean isFresh(Path mainIndex, String name, DirectoryReader main)
       throws IOException {

@@ -76,9 +76,7 @@ public final class LuceneStockBuilder implements DerivedIndexBuilder {
             writer.addDocument(doc);
             progress.advance(1);
           });
-      writer.forceMerge(1);
-      DerivedIndex.stampCommit(writer, main, NAME);
-      writer.commit();
+      DerivedIndex.finish(writer, main, NAME);
     } finally {
       progress.close();
     }

@@ -20,6 +20,24 @@ final class PayloadTokenStream extends TokenStream {
   private final BytesRef[] payloads;
   private int next;
 
+  /** Postings with positions (payloads ride on positions), no norms: the lists' field type. */
+  private static final org.apache.lucene.document.FieldType LISTS = listsType();
+
+  private static org.apache.lucene.document.FieldType listsType() {
+    var t = new org.apache.lucene.document.FieldType();
+    t.setIndexOptions(org.apache.lucene.index.IndexOptions.DOCS_AND_FREQS_AND_POSITIONS);
+    t.setTokenized(true);
+    t.setOmitNorms(true);
+    t.freeze();
+    return t;
+  }
+
+  /** A field whose postings are {@code terms} in order, each position carrying its payload. */
+  static org.apache.lucene.document.Field field(String name, String[] terms, BytesRef[] payloads) {
+    return new org.apache.lucene.document.Field(
+        name, new PayloadTokenStream(terms, payloads), LISTS);
+  }
+
   PayloadTokenStream(String[] terms, BytesRef[] payloads) {
     this.terms = terms;
     this.payloads = payloads;

@@ -225,9 +225,7 @@ public final class SlimBuilder implements DerivedIndexBuilder {
               progress.advance(1);
             });
         progress.close();
-        w.forceMerge(1);
-        DerivedIndex.stampCommit(w, main, NAME);
-        w.commit();
+        DerivedIndex.finish(w, main, NAME);
       }
     }
   }

@@ -54,4 +54,43 @@ public final class SourceDocuments {
       }
     }
   }
+
+  /** Rows stored over the live documents, from the token-count doc values (no decoding). */
+  public static long tokens(DirectoryReader reader) throws IOException {
+    long total = 0;
+    for (LeafReaderContext leaf : reader.leaves()) {
+      var counts = leaf.reader().getNumericDocValues(IndexLayout.TOKEN_COUNT);
+      if (counts == null) continue;
+      Bits live = leaf.reader().getLiveDocs();
+      for (int d = counts.nextDoc(); d != DocIdSetIterator.NO_MORE_DOCS; d = counts.nextDoc())
+        if (live == null || live.get(d)) total += counts.longValue();
+    }
+    return total;
+  }
+
+  /**
+   * A uniform sample (reservoir, seeded) of {@code n} rows of the live documents' token vectors,
+   * row-major; fewer when the index holds fewer rows. Trains centroids and projections.
+   */
+  public static float[] sampleRows(
+      DirectoryReader reader, int dimension, boolean needAnnotations, int n, long seed)
+      throws IOException {
+    int size = (int) Math.min(n, tokens(reader));
+    float[] sample = new float[size * dimension];
+    java.util.Random r = new java.util.Random(seed);
+    long[] seen = {0};
+    forEach(
+        reader,
+        dimension,
+        needAnnotations,
+        (doc, m, a) -> {
+          for (int row = 0; row < m.rows(); row++, seen[0]++) {
+            long slot = seen[0] < size ? seen[0] : (long) (r.nextDouble() * (seen[0] + 1));
+            if (slot < size)
+              System.arraycopy(
+                  m.data(), row * dimension, sample, (int) slot * dimension, dimension);
+          }
+        });
+    return sample;
+  }
 }

@@ -10,12 +10,8 @@ import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Random;
 import org.apache.lucene.document.Document;
-import org.apache.lucene.document.Field;
-import org.apache.lucene.document.FieldType;
 import org.apache.lucene.index.DirectoryReader;
-import org.apache.lucene.index.IndexOptions;
 import org.apache.lucene.index.IndexWriter;
 import org.apache.lucene.index.IndexWriterConfig;
 import org.apache.lucene.store.Directory;
@@ -86,26 +82,17 @@ public final class XtrBuilder implements DerivedIndexBuilder {
       Path mainIndex, DirectoryReader main, IndexMetadata metadata, IndexProgress progress)
       throws IOException {
     int dim = metadata.dimension();
-    // Pass 1: count tokens and draw a uniform reservoir sample of them.
-    long[] total = {0};
-    SourceDocuments.forEach(main, dim, false, (doc, m, a) -> total[0] += m.rows());
-    int k = params.centroids() > 0 ? params.centroids() : defaultCentroids(total[0]);
-    if (total[0] < k) k = (int) Math.max(1, total[0]);
-    int sampleSize = (int) Math.min(total[0], (long) k * params.sampleFactor());
-    final float[] sample = new float[sampleSize * dim];
-    Random r = new Random(params.seed());
-    long[] seen = {0};
-    SourceDocuments.forEach(
-        main,
-        dim,
-        false,
-        (doc, m, a) -> {
-          for (int row = 0; row < m.rows(); row++, seen[0]++) {
-            long slot = seen[0] < sampleSize ? seen[0] : (long) (r.nextDouble() * (seen[0] + 1));
-            if (slot < sampleSize)
-              System.arraycopy(m.data(), row * dim, sample, (int) slot * dim, dim);
-          }
-        });
+    long total = SourceDocuments.tokens(main);
+    int k = params.centroids() > 0 ? params.centroids() : defaultCentroids(total);
+    if (total < k) k = (int) Math.max(1, total);
+    float[] sample =
+        SourceDocuments.sampleRows(
+            main,
+            dim,
+            false,
+            (int) Math.min(total, (long) k * params.sampleFactor()),
+            params.seed());
+    int sampleSize = sample.length / dim;
     SphericalKMeans kmeans = new SphericalKMeans(kernel, params.threads());
     float[] centroids =
         sampleSize == 0
@@ -144,22 +131,9 @@ public final class XtrBuilder implements DerivedIndexBuilder {
         writeChunk(w, docs, mats, centroids, kk, dim, kmeans);
         progress.advance(docs.size());
         progress.close();
-        w.forceMerge(1);
-        DerivedIndex.stampCommit(w, main, NAME);
-        w.commit();
+        DerivedIndex.finish(w, main, NAME);
       }
     }
-  }
-
-  private static final FieldType LIST_FIELD = listFieldType();
-
-  private static FieldType listFieldType() {
-    FieldType t = new FieldType();
-    t.setIndexOptions(IndexOptions.DOCS_AND_FREQS_AND_POSITIONS);
-    t.setTokenized(true);
-    t.setOmitNorms(true);
-    t.freeze();
-    return t;
   }
 
   /** Assigns a chunk of documents' rows to centroids (in parallel) and writes their postings. */
@@ -192,7 +166,7 @@ public final class XtrBuilder implements DerivedIndexBuilder {
         payloads[j] = code(m.data(), j * dim, dim);
       }
       Document d = new Document();
-      d.add(new Field(FIELD, new PayloadTokenStream(terms, payloads), LIST_FIELD));
+      d.add(PayloadTokenStream.field(FIELD, terms, payloads));
       d.add(DerivedIndex.mainDoc(docs.get(i)));
       w.addDocument(d);
     }
