@@ -93,14 +93,7 @@ final class CoilIndex implements Closeable {
           if (live != null && !live.get(doc)) continue;
           if (filter != null && !filter.get(mainDocs[leaf.docBase + doc])) continue;
           int n = pe.freq();
-          if (buf.length < n * (reduced + 4)) buf = new byte[n * (reduced + 4)];
-          int codes = 4 * n;
-          for (int j = 0; j < n; j++) {
-            pe.nextPosition();
-            BytesRef pl = pe.getPayload();
-            System.arraycopy(pl.bytes, pl.offset, buf, 4 * j, 4);
-            System.arraycopy(pl.bytes, pl.offset + 4, buf, codes + j * reduced, reduced);
-          }
+          buf = PayloadCodes.gather(pe, n, reduced, buf);
           if (dots.length < n * rows.length) dots = new float[n * rows.length * 2];
           kernel.dotsInt8(q, reduced, rows, rows.length, buf, 0, n, dots);
           float sum = 0;

@@ -132,14 +132,7 @@ final class XtrIndex implements Closeable {
           if (live != null && !live.get(doc)) continue;
           if (filter != null && !filter.get(mainDocs[leaf.docBase + doc])) continue;
           int n = pe.freq();
-          if (buf.length < n * (dim + 4)) buf = new byte[n * (dim + 4)];
-          int codes = 4 * n;
-          for (int j = 0; j < n; j++) {
-            pe.nextPosition();
-            BytesRef pl = pe.getPayload();
-            System.arraycopy(pl.bytes, pl.offset, buf, 4 * j, 4);
-            System.arraycopy(pl.bytes, pl.offset + 4, buf, codes + j * dim, dim);
-          }
+          buf = PayloadCodes.gather(pe, n, dim, buf);
           scored += n;
           int global = leaf.docBase + doc;
           int slot = slots.getOrDefault(global, -1);
