@@ -76,6 +76,17 @@ public final class IndexLayout {
   /** Keyword field listing every present metadata path. */
   public static final String METADATA_EXISTS = METADATA_PREFIX + METADATA_EXISTS_PATH;
 
+  /**
+   * Write sequence number of the document (NumericDocValues): unique per write of a document in
+   * this index, never reused, so it identifies one version of one document. First-stage structures
+   * derived from the index link their documents to it by this number ({@code
+   * dev.latte.indexer.derived.DerivedIndex}). Documents written before it existed have none.
+   */
+  public static final String SEQ = "latte_seq";
+
+  /** Commit user data: the next write sequence number ({@link #SEQ}). */
+  public static final String COMMIT_SEQ_KEY = "latte.seq";
+
   public static final String COMMIT_METADATA_KEY = "latte.index";
   public static final String STATS_FILE = "latte-stats.json";
 

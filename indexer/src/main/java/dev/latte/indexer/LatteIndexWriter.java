@@ -40,6 +40,7 @@ public final class LatteIndexWriter implements Closeable {
   private final IndexMetadata metadata;
   private final TokenCodec codec;
   private final TokenPooler pooler;
+  private final java.util.concurrent.atomic.AtomicLong nextSeq;
 
   private LatteIndexWriter(
       Path path, ModelIdentity model, String source, String sourceFingerprint, IndexOptions options)
@@ -103,6 +104,12 @@ public final class LatteIndexWriter implements Closeable {
             .setOpenMode(IndexWriterConfig.OpenMode.CREATE_OR_APPEND)
             .setRAMBufferSizeMB(256);
     this.writer = new IndexWriter(directory, cfg);
+    long seq = 1;
+    var live = writer.getLiveCommitData();
+    if (live != null)
+      for (var e : live)
+        if (e.getKey().equals(IndexLayout.COMMIT_SEQ_KEY)) seq = Long.parseLong(e.getValue());
+    this.nextSeq = new java.util.concurrent.atomic.AtomicLong(seq);
     this.metadata =
         new IndexMetadata(
             IndexLayout.LAYOUT_VERSION,
@@ -205,6 +212,7 @@ public final class LatteIndexWriter implements Closeable {
             IndexLayout.TOKENS, new BytesRef(StoredTokenMatrix.encode(stored, codec))));
     doc.add(new NumericDocValuesField(IndexLayout.TOKEN_COUNT, stored.rows()));
     doc.add(new NumericDocValuesField(IndexLayout.CHAR_COUNT, contents.length()));
+    doc.add(new NumericDocValuesField(IndexLayout.SEQ, nextSeq.getAndIncrement()));
     if (annotations != null && pooler == null) {
       if (annotations.rows() != matrix.rows())
         throw new IllegalArgumentException(
@@ -217,7 +225,13 @@ public final class LatteIndexWriter implements Closeable {
 
   /** Makes everything added so far durable and visible, and writes {@code latte-stats.json}. */
   public IndexStats commit() throws IOException {
-    writer.setLiveCommitData(Map.of(IndexLayout.COMMIT_METADATA_KEY, metadata.toJson()).entrySet());
+    writer.setLiveCommitData(
+        Map.of(
+                IndexLayout.COMMIT_METADATA_KEY,
+                metadata.toJson(),
+                IndexLayout.COMMIT_SEQ_KEY,
+                Long.toString(nextSeq.get()))
+            .entrySet());
     writer.commit();
     try (DirectoryReader reader = DirectoryReader.open(directory)) {
       IndexStats stats = IndexStats.compute(reader, metadata);

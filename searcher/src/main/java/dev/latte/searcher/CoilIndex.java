@@ -35,22 +35,22 @@ final class CoilIndex implements Closeable {
   private final int reduced;
   private final int dim;
 
-  private CoilIndex(DirectoryReader reader, TokenMatrix projection) throws IOException {
-    this.reader = reader;
-    this.mainDocs = DerivedIndex.mainDocs(reader);
+  private CoilIndex(DerivedIndex.Linked linked, TokenMatrix projection) throws IOException {
+    this.reader = linked.reader();
+    this.mainDocs = linked.mainDocs();
     this.reduced = projection.rows();
     this.dim = projection.dim();
     this.projectionT = SphericalKMeans.transpose(projection.data(), reduced, dim);
   }
 
   static CoilIndex load(LatteIndex index) throws IOException {
-    DirectoryReader r = DerivedIndex.open(index.path(), CoilBuilder.NAME, index.reader());
+    DerivedIndex.Linked r = index.openDerived(CoilBuilder.NAME);
     try (var dir =
         org.apache.lucene.store.FSDirectory.open(
             DerivedIndex.dir(index.path(), CoilBuilder.NAME))) {
       return new CoilIndex(r, CoilBuilder.readProjection(dir));
     } catch (IOException | RuntimeException e) {
-      r.close();
+      r.reader().close();
       throw e;
     }
   }

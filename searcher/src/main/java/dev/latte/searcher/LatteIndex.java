@@ -34,6 +34,9 @@ public final class LatteIndex implements Closeable {
   private final IndexStats stats;
   private final java.util.concurrent.ConcurrentHashMap<String, Object> derived =
       new java.util.concurrent.ConcurrentHashMap<>();
+  // First stages a live index keeps in step: their readers (owned), or why one is unavailable.
+  private final java.util.Map<String, DirectoryReader> liveDerived;
+  private final java.util.Map<String, String> unavailable;
 
   /** Opens one derived first-stage structure of this index. */
   @FunctionalInterface
@@ -54,6 +57,8 @@ public final class LatteIndex implements Closeable {
                 + path);
       }
       this.metadata = m;
+      this.liveDerived = java.util.Map.of();
+      this.unavailable = java.util.Map.of();
       this.reader = DirectoryReader.open(directory);
       this.searcher = new IndexSearcher(reader);
       this.searcher.setSimilarity(IndexLayout.similarity());
@@ -76,10 +81,18 @@ public final class LatteIndex implements Closeable {
     return new LatteIndex(p);
   }
 
-  private LatteIndex(Path path, DirectoryReader reader, IndexMetadata metadata) throws IOException {
+  private LatteIndex(
+      Path path,
+      DirectoryReader reader,
+      IndexMetadata metadata,
+      java.util.Map<String, DirectoryReader> liveDerived,
+      java.util.Map<String, String> unavailable)
+      throws IOException {
     this.path = path;
     this.directory = null; // the reader's owner keeps the directory
     this.metadata = metadata;
+    this.liveDerived = java.util.Map.copyOf(liveDerived);
+    this.unavailable = java.util.Map.copyOf(unavailable);
     this.reader = reader;
     this.searcher = new IndexSearcher(reader);
     this.searcher.setSimilarity(IndexLayout.similarity());
@@ -94,17 +107,55 @@ public final class LatteIndex implements Closeable {
    * that reference and the derived structures loaded for this snapshot, nothing else. {@code
    * metadata} is the index's (the writer's {@code metadata()}).
    *
-   * <p>Known limit: derived first-stage structures (xtr, coil, slim, lucene-stock) are built from
-   * one commit and not maintained incrementally, so methods that need them work on a snapshot only
-   * while its commit is the one they were built from, and otherwise fail with their "build it with
-   * ./latte index --first-stage" error; {@code maxsim-exact}, {@code bm25}, {@code bm25+maxsim} and
-   * the hybrid-rrf/linear methods read only the main index and always work.
+   * <p>First-stage structures are opened from their folders and used only while fresh for {@code
+   * reader} (see {@code DerivedIndex}); a live index that keeps them in step passes their readers
+   * with the other overload.
    */
   public static LatteIndex of(Path path, DirectoryReader reader, IndexMetadata metadata)
       throws IOException {
+    return of(path, reader, metadata, java.util.Map.of(), java.util.Map.of());
+  }
+
+  /**
+   * As above, with the readers of the first stages a live index keeps in step with {@code reader}
+   * (handed over like {@code reader}: {@link #close()} releases them), and for first stages it
+   * maintains but cannot serve yet, why (the message their methods fail with).
+   */
+  public static LatteIndex of(
+      Path path,
+      DirectoryReader reader,
+      IndexMetadata metadata,
+      java.util.Map<String, DirectoryReader> liveDerived,
+      java.util.Map<String, String> unavailable)
+      throws IOException {
     if (reader == null || metadata == null)
       throw new IllegalArgumentException("a reader and the index metadata are required");
-    return new LatteIndex(path.toAbsolutePath().normalize(), reader, metadata);
+    try {
+      return new LatteIndex(
+          path.toAbsolutePath().normalize(), reader, metadata, liveDerived, unavailable);
+    } catch (IOException | RuntimeException e) {
+      for (DirectoryReader r : liveDerived.values()) r.decRef();
+      throw e;
+    }
+  }
+
+  /**
+   * Opens the first stage {@code name} linked to this snapshot: the reader a live index passed (one
+   * more reference, which the caller closes), else the structure's folder; fails with {@link
+   * IndexMismatchException} saying why when it is missing, stale or unavailable.
+   */
+  public dev.latte.indexer.derived.DerivedIndex.Linked openDerived(String name) throws IOException {
+    String why = unavailable.get(name);
+    if (why != null) throw new IndexMismatchException(why);
+    DirectoryReader live = liveDerived.get(name);
+    if (live == null) return dev.latte.indexer.derived.DerivedIndex.open(path, name, reader);
+    live.incRef();
+    try {
+      return dev.latte.indexer.derived.DerivedIndex.linked(live, reader, name);
+    } catch (IOException | RuntimeException e) {
+      live.decRef();
+      throw e;
+    }
   }
 
   /** Fails unless queries encoded by {@code encoder} live in this index's token space. */
@@ -203,6 +254,7 @@ public final class LatteIndex implements Closeable {
     try {
       for (Object o : derived.values()) if (o instanceof Closeable c) c.close();
       derived.clear();
+      for (DirectoryReader r : liveDerived.values()) r.decRef();
       reader.close();
     } finally {
       if (directory != null) directory.close();

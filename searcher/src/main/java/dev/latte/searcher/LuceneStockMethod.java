@@ -71,13 +71,9 @@ public final class LuceneStockMethod implements SearchMethod {
   record Stock(DirectoryReader reader, IndexSearcher searcher, int[] mainDocs)
       implements Closeable {
     static Stock load(LatteIndex index) throws IOException {
-      DirectoryReader reader = DerivedIndex.open(index.path(), NAME, index.reader());
-      try {
-        return new Stock(reader, new IndexSearcher(reader), DerivedIndex.mainDocs(reader));
-      } catch (IOException | RuntimeException e) {
-        reader.close();
-        throw e;
-      }
+      DerivedIndex.Linked linked = index.openDerived(NAME);
+      DirectoryReader reader = linked.reader();
+      return new Stock(reader, new IndexSearcher(reader), linked.mainDocs());
     }
 
     @Override

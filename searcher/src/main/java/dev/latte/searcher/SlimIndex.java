@@ -42,10 +42,10 @@ final class SlimIndex implements Closeable {
   private final int topK;
   private final float[] tableT;
 
-  private SlimIndex(DirectoryReader reader, SlimBuilder.Vocabulary vocab) throws IOException {
-    this.reader = reader;
+  private SlimIndex(DerivedIndex.Linked linked, SlimBuilder.Vocabulary vocab) throws IOException {
+    this.reader = linked.reader();
     this.searcher = new IndexSearcher(reader);
-    this.mainDocs = DerivedIndex.mainDocs(reader);
+    this.mainDocs = linked.mainDocs();
     this.vocab = vocab;
     this.ids = vocab.ids();
     this.topK = vocab.topK();
@@ -55,13 +55,13 @@ final class SlimIndex implements Closeable {
   }
 
   static SlimIndex load(LatteIndex index) throws IOException {
-    DirectoryReader r = DerivedIndex.open(index.path(), SlimBuilder.NAME, index.reader());
+    DerivedIndex.Linked r = index.openDerived(SlimBuilder.NAME);
     try (var dir =
         org.apache.lucene.store.FSDirectory.open(
             DerivedIndex.dir(index.path(), SlimBuilder.NAME))) {
       return new SlimIndex(r, SlimBuilder.readVocabulary(dir));
     } catch (IOException | RuntimeException e) {
-      r.close();
+      r.reader().close();
       throw e;
     }
   }

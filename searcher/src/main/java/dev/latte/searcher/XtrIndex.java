@@ -40,9 +40,9 @@ final class XtrIndex implements Closeable {
   private final int dim;
   private final BytesRef[] terms;
 
-  private XtrIndex(DirectoryReader reader, TokenMatrix c) throws IOException {
-    this.reader = reader;
-    this.mainDocs = DerivedIndex.mainDocs(reader);
+  private XtrIndex(DerivedIndex.Linked linked, TokenMatrix c) throws IOException {
+    this.reader = linked.reader();
+    this.mainDocs = linked.mainDocs();
     this.centroids = c.rows();
     this.dim = c.dim();
     this.centroidsT = SphericalKMeans.transpose(c.data(), centroids, dim);
@@ -51,7 +51,7 @@ final class XtrIndex implements Closeable {
   }
 
   static XtrIndex load(LatteIndex index) throws IOException {
-    DirectoryReader r = DerivedIndex.open(index.path(), XtrBuilder.NAME, index.reader());
+    DerivedIndex.Linked r = index.openDerived(XtrBuilder.NAME);
     try (var dir =
         org.apache.lucene.store.FSDirectory.open(DerivedIndex.dir(index.path(), XtrBuilder.NAME))) {
       TokenMatrix c = XtrBuilder.readCentroids(dir);
@@ -64,7 +64,7 @@ final class XtrIndex implements Closeable {
                 + "-d");
       return new XtrIndex(r, c);
     } catch (IOException | RuntimeException e) {
-      r.close();
+      r.reader().close();
       throw e;
     }
   }

@@ -4,15 +4,13 @@ import dev.latte.core.TokenMatrix;
 import dev.latte.core.kernel.MaxSimKernel;
 import dev.latte.core.kernel.MaxSimKernels;
 import dev.latte.indexer.IndexMetadata;
-import dev.latte.indexer.IndexProgress;
+import dev.latte.indexer.TokenAnnotations;
 import java.io.IOException;
-import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import org.apache.lucene.document.Document;
 import org.apache.lucene.index.DirectoryReader;
-import org.apache.lucene.index.IndexWriter;
-import org.apache.lucene.index.IndexWriterConfig;
 import org.apache.lucene.store.Directory;
-import org.apache.lucene.store.FSDirectory;
 import org.apache.lucene.util.BytesRef;
 
 /**
@@ -57,50 +55,50 @@ public final class CoilBuilder implements DerivedIndexBuilder {
   }
 
   @Override
-  public void build(
-      Path mainIndex, DirectoryReader main, IndexMetadata metadata, IndexProgress progress)
+  public void train(Directory dir, DirectoryReader main, IndexMetadata metadata)
       throws IOException {
     int dim = metadata.dimension();
     int r = Math.min(params.dimension(), dim);
     float[] sample = SourceDocuments.sampleRows(main, dim, true, params.sample(), params.seed());
     int n = sample.length / dim;
     float[] projection = Pca.topDirections(sample, n, dim, r, 30, params.seed());
-    float[] projectionT = SphericalKMeans.transpose(projection, r, dim);
-    MaxSimKernel kernel = MaxSimKernels.get();
+    MatrixFile.write(dir, PROJECTION_FILE, PROJECTION_CODEC, new TokenMatrix(projection, r, dim));
+  }
 
-    DerivedIndex.delete(mainIndex, NAME);
-    try (Directory dir = FSDirectory.open(DerivedIndex.dir(mainIndex, NAME))) {
-      MatrixFile.write(dir, PROJECTION_FILE, PROJECTION_CODEC, new TokenMatrix(projection, r, dim));
-      IndexWriterConfig cfg =
-          new IndexWriterConfig()
-              .setOpenMode(IndexWriterConfig.OpenMode.CREATE)
-              .setRAMBufferSizeMB(256);
-      try (IndexWriter w = new IndexWriter(dir, cfg)) {
-        progress.start(main.numDocs());
-        float[][] reduced = {new float[0]};
-        SourceDocuments.forEach(
-            main,
-            dim,
-            true,
-            (doc, m, a) -> {
-              Document d = new Document();
-              if (m.rows() > 0) {
-                if (reduced[0].length < m.rows() * r) reduced[0] = new float[m.rows() * r * 2];
-                kernel.dotMatrix(
-                    m.data(), 0, m.rows(), projectionT, r, r == 0 ? 0 : dim, reduced[0]);
-                BytesRef[] payloads = new BytesRef[m.rows()];
-                for (int j = 0; j < m.rows(); j++)
-                  payloads[j] = XtrBuilder.code(reduced[0], j * r, r);
-                d.add(PayloadTokenStream.field(FIELD, a.tokens(), payloads));
-              }
-              d.add(DerivedIndex.mainDoc(doc));
-              w.addDocument(d);
-              progress.advance(1);
-            });
-        progress.close();
-        DerivedIndex.finish(w, main, NAME);
+  @Override
+  public Deriver deriver(Directory dir, IndexMetadata metadata) throws IOException {
+    TokenMatrix p = readProjection(dir);
+    int dim = metadata.dimension();
+    int r = p.rows();
+    if (p.dim() != dim)
+      throw new dev.latte.indexer.IndexMismatchException(
+          "the COIL projection takes " + p.dim() + "-d vectors, the index holds " + dim + "-d");
+    float[] projectionT = SphericalKMeans.transpose(p.data(), r, dim);
+    MaxSimKernel kernel = MaxSimKernels.get();
+    return new Deriver() {
+      @Override
+      public boolean needsAnnotations() {
+        return true;
       }
-    }
+
+      @Override
+      public List<Document> derive(List<TokenMatrix> mats, List<TokenAnnotations> anns) {
+        List<Document> out = new ArrayList<>(mats.size());
+        for (int i = 0; i < mats.size(); i++) {
+          TokenMatrix m = mats.get(i);
+          Document d = new Document();
+          if (m.rows() > 0) {
+            float[] reduced = new float[m.rows() * r];
+            kernel.dotMatrix(m.data(), 0, m.rows(), projectionT, r, r == 0 ? 0 : dim, reduced);
+            BytesRef[] payloads = new BytesRef[m.rows()];
+            for (int j = 0; j < m.rows(); j++) payloads[j] = XtrBuilder.code(reduced, j * r, r);
+            d.add(PayloadTokenStream.field(FIELD, anns.get(i).tokens(), payloads));
+          }
+          out.add(d);
+        }
+        return out;
+      }
+    };
   }
 
   public static TokenMatrix readProjection(Directory dir) throws IOException {

@@ -1,34 +1,57 @@
 package dev.latte.indexer.derived;
 
+import dev.latte.core.TokenMatrix;
+import dev.latte.indexer.IndexLayout;
+import dev.latte.indexer.IndexMetadata;
 import dev.latte.indexer.IndexMismatchException;
+import dev.latte.indexer.IndexProgress;
+import dev.latte.indexer.TokenAnnotations;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
+import org.apache.lucene.document.Document;
+import org.apache.lucene.document.LongPoint;
 import org.apache.lucene.document.NumericDocValuesField;
 import org.apache.lucene.index.DirectoryReader;
 import org.apache.lucene.index.IndexCommit;
 import org.apache.lucene.index.IndexWriter;
+import org.apache.lucene.index.IndexWriterConfig;
 import org.apache.lucene.index.LeafReaderContext;
 import org.apache.lucene.index.NumericDocValues;
+import org.apache.lucene.search.DocIdSetIterator;
 import org.apache.lucene.store.Directory;
 import org.apache.lucene.store.FSDirectory;
+import org.apache.lucene.util.Bits;
+import org.apache.lucene.util.InPlaceMergeSorter;
 
 /**
- * A first-stage structure derived from one commit of a Latte index: a Lucene index of its own in
- * the sub-folder {@code latte-<name>} of the main index (Lucene leaves folders it did not write
- * alone), built from the main index's stored token matrices, never by re-encoding.
+ * A first-stage structure derived from a Latte index: a Lucene index of its own in the sub-folder
+ * {@code latte-<name>} of the main index (Lucene leaves folders it did not write alone), built from
+ * the main index's stored token matrices, never by re-encoding. Trained parameters (centroids,
+ * projections) live in the derived folder as checksummed files and are frozen once trained.
  *
- * <p>Every derived document carries {@value #MAIN_DOC} (NumericDocValues), the index-wide doc id of
- * its source document in the main index, and the derived commit records the main commit it was
- * built from ({@value #STAMP_KEY}). A derived index whose stamp differs from the main index's
- * newest commit is stale: searches refuse it with a message saying how to rebuild. Trained
- * parameters (centroids, projections) live in the derived folder as checksummed files.
+ * <p><b>Links.</b> Every derived document carries the write sequence number ({@link
+ * IndexLayout#SEQ}, doc values and a point) of the main document version it was derived from.
+ * Sequence numbers are unique per write, so a derived structure is <em>fresh</em> exactly when the
+ * sequence numbers of its live documents are those of the main index's live documents: no commit
+ * stamp is needed, and a live index keeps the structure fresh by deriving what is missing and
+ * deleting what is gone ({@link #sync}), in step with its writes and after a crash alike. Searches
+ * map derived to main doc ids through the numbers ({@link #link}), so main-index merges do not
+ * matter. Structures built from a main index written before sequence numbers existed link by the
+ * main doc id ({@value #MAIN_DOC}) instead and are fresh only for the main commit they were built
+ * from ({@value #STAMP_KEY}).
  */
 public final class DerivedIndex {
   public static final String MAIN_DOC = "latte_main_doc";
   public static final String STAMP_KEY = "latte.derived.from";
+  public static final String FORMAT_KEY = "latte.derived.format";
   public static final String PREFIX = "latte-";
+  static final int BATCH_ROWS = 32_768;
 
   private DerivedIndex() {}
 
@@ -42,7 +65,7 @@ public final class DerivedIndex {
     return c.getSegmentsFileName() + ";maxDoc=" + main.maxDoc() + ";numDocs=" + main.numDocs();
   }
 
-  /** The doc-values field linking a derived document to its source document. */
+  /** The doc-values field linking a derived document to its source document's doc id. */
   public static NumericDocValuesField mainDoc(int globalDoc) {
     return new NumericDocValuesField(MAIN_DOC, globalDoc);
   }
@@ -54,86 +77,367 @@ public final class DerivedIndex {
   static final Map<String, Integer> FORMATS =
       Map.of("xtr", 1, "coil", 1, "slim", 2, "lucene-stock", 1);
 
+  /** The value of {@value #FORMAT_KEY} a structure written by this build carries. */
+  public static String format(String name) {
+    return name + "-" + FORMATS.getOrDefault(name, 0);
+  }
+
   static String stamp(DirectoryReader main, String name) throws IOException {
-    return stamp(main) + ";format=" + name + "-" + FORMATS.getOrDefault(name, 0);
+    return stamp(main) + ";format=" + format(name);
+  }
+
+  /** The commit user data of a structure written by this build, derived from {@code main}. */
+  static Map<String, String> commitData(DirectoryReader main, String name) throws IOException {
+    return Map.of(STAMP_KEY, stamp(main, name), FORMAT_KEY, format(name));
   }
 
   /**
-   * Records the source commit and the structure's format version; call right before the derived
-   * index's final commit.
-   */
-  public static void stampCommit(IndexWriter writer, DirectoryReader main, String name)
-      throws IOException {
-    writer.setLiveCommitData(Map.of(STAMP_KEY, stamp(main, name)).entrySet());
-  }
-
-  /**
-   * Ends a build: merges to one segment (searches walk one set of lists, and derived doc ids stay
-   * dense), stamps the source commit and format, and commits.
+   * Ends a build: merges to one segment (searches walk one set of lists), stamps the source commit
+   * and format, and commits.
    */
   public static void finish(IndexWriter writer, DirectoryReader main, String name)
       throws IOException {
     writer.forceMerge(1);
-    stampCommit(writer, main, name);
+    writer.setLiveCommitData(commitData(main, name).entrySet());
     writer.commit();
   }
 
-  /** True if a derived index named {@code name} exists and was built from {@code main}. */
+  /**
+   * Builds the structure of {@code builder} into {@code folder} (replaced if it exists): trains its
+   * parameters on {@code main}, then derives every live document of {@code main}.
+   */
+  public static void build(
+      DerivedIndexBuilder builder,
+      Path folder,
+      DirectoryReader main,
+      IndexMetadata metadata,
+      IndexProgress progress)
+      throws IOException {
+    deleteFolder(folder);
+    try (Directory dir = FSDirectory.open(folder)) {
+      builder.train(dir, main, metadata);
+      Deriver deriver = builder.deriver(dir, metadata);
+      IndexWriterConfig cfg =
+          new IndexWriterConfig()
+              .setOpenMode(IndexWriterConfig.OpenMode.CREATE)
+              .setRAMBufferSizeMB(256);
+      try (IndexWriter w = new IndexWriter(dir, cfg)) {
+        progress.start(main.numDocs());
+        sync(w, deriver, null, main, metadata.dimension(), progress);
+        progress.close();
+        finish(w, main, builder.name());
+      }
+    }
+  }
+
+  /** What a {@link #sync} changed. */
+  public record SyncResult(int added, int deleted) {}
+
+  /**
+   * Brings the structure written by {@code writer} (whose current state {@code derived} shows; null
+   * when it is empty) in step with the live documents of {@code main}: derives the main documents
+   * whose sequence number it lacks, deletes its documents whose sequence number is no longer live
+   * in {@code main}. Nothing is committed. A main index whose documents have no sequence numbers
+   * can only be derived into an empty structure (linked by doc id).
+   */
+  public static SyncResult sync(
+      IndexWriter writer,
+      Deriver deriver,
+      DirectoryReader derived,
+      DirectoryReader main,
+      int dimension,
+      IndexProgress progress)
+      throws IOException {
+    long[] have = derived == null ? new long[0] : liveSeqs(derived, SeqMissing.FAIL);
+    boolean derivedEmpty = derived == null || derived.numDocs() == 0;
+    long[] mainSeqs = liveSeqs(main, SeqMissing.MARK);
+    boolean unlinked = mainSeqs.length != main.numDocs();
+    if (unlinked && !derivedEmpty)
+      throw new IndexMismatchException(
+          "documents of this index have no write sequence numbers (written by an older version),"
+              + " so its first stages cannot be maintained; rebuild them with ./latte index --index"
+              + " DIR --first-stage NAMES");
+
+    List<Long> stale = new ArrayList<>();
+    for (long s : have) if (Arrays.binarySearch(mainSeqs, s) < 0) stale.add(s);
+    for (int from = 0; from < stale.size(); from += 1024) {
+      var chunk = stale.subList(from, Math.min(stale.size(), from + 1024));
+      writer.deleteDocuments(
+          LongPoint.newSetQuery(
+              IndexLayout.SEQ, chunk.stream().mapToLong(Long::longValue).toArray()));
+    }
+
+    List<TokenMatrix> mats = new ArrayList<>();
+    List<TokenAnnotations> anns = new ArrayList<>();
+    List<long[]> links = new ArrayList<>(); // {globalDoc, seq or -1}
+    int[] rows = {0};
+    int[] added = {0};
+    SourceDocuments.forEachLinked(
+        main,
+        dimension,
+        deriver.needsAnnotations(),
+        seq -> seq < 0 || Arrays.binarySearch(have, seq) < 0,
+        (doc, seq, m, a) -> {
+          mats.add(m);
+          anns.add(a);
+          links.add(new long[] {doc, seq});
+          rows[0] += m.rows();
+          if (rows[0] >= BATCH_ROWS) {
+            added[0] += write(writer, deriver, mats, anns, links);
+            progress.advance(mats.size());
+            mats.clear();
+            anns.clear();
+            links.clear();
+            rows[0] = 0;
+          }
+        });
+    added[0] += write(writer, deriver, mats, anns, links);
+    progress.advance(mats.size());
+    return new SyncResult(added[0], stale.size());
+  }
+
+  private static int write(
+      IndexWriter writer,
+      Deriver deriver,
+      List<TokenMatrix> mats,
+      List<TokenAnnotations> anns,
+      List<long[]> links)
+      throws IOException {
+    if (mats.isEmpty()) return 0;
+    List<Document> docs = deriver.derive(mats, anns);
+    for (int i = 0; i < docs.size(); i++) {
+      Document d = docs.get(i);
+      long[] link = links.get(i);
+      d.add(mainDoc((int) link[0]));
+      if (link[1] >= 0) {
+        d.add(new NumericDocValuesField(IndexLayout.SEQ, link[1]));
+        d.add(new LongPoint(IndexLayout.SEQ, link[1]));
+      }
+      writer.addDocument(d);
+    }
+    return docs.size();
+  }
+
+  private enum SeqMissing {
+    FAIL,
+    MARK
+  }
+
+  /** Sorted sequence numbers of the live documents (those without one are left out or fail). */
+  private static long[] liveSeqs(DirectoryReader reader, SeqMissing missing) throws IOException {
+    long[] out = new long[reader.numDocs()];
+    int n = 0;
+    for (LeafReaderContext leaf : reader.leaves()) {
+      NumericDocValues v = leaf.reader().getNumericDocValues(IndexLayout.SEQ);
+      Bits live = leaf.reader().getLiveDocs();
+      for (int d = 0; d < leaf.reader().maxDoc(); d++) {
+        if (live != null && !live.get(d)) continue;
+        if (v != null && v.advanceExact(d)) out[n++] = v.longValue();
+        else if (missing == SeqMissing.FAIL)
+          throw new IndexMismatchException(
+              "first-stage documents without sequence numbers: rebuild the structure with"
+                  + " ./latte index --index DIR --first-stage NAMES");
+      }
+    }
+    out = Arrays.copyOf(out, n);
+    Arrays.sort(out);
+    return out;
+  }
+
+  /**
+   * How a derived reader maps to a main reader: {@code mainDocs[d]} is the main doc id of derived
+   * doc d (-1 if it has none, e.g. deleted), and whether the structure is fresh for {@code main}
+   * (else {@code why} says how it differs).
+   */
+  public record Link(int[] mainDocs, boolean fresh, String why) {}
+
+  /** Maps {@code derived} to {@code main} (see the class comment for the two kinds of links). */
+  public static Link link(DirectoryReader derived, DirectoryReader main, String name)
+      throws IOException {
+    int[] out = new int[derived.maxDoc()];
+    Arrays.fill(out, -1);
+    if (!seqLinked(derived)) {
+      for (LeafReaderContext leaf : derived.leaves()) {
+        NumericDocValues v = leaf.reader().getNumericDocValues(MAIN_DOC);
+        if (v == null) continue;
+        for (int d = v.nextDoc(); d != NumericDocValues.NO_MORE_DOCS; d = v.nextDoc())
+          out[leaf.docBase + d] = (int) v.longValue();
+      }
+      String built = derived.getIndexCommit().getUserData().get(STAMP_KEY);
+      boolean fresh = stamp(main, name).equals(built);
+      return new Link(out, fresh, fresh ? null : "the index changed since it was built");
+    }
+    // main: sequence number -> doc id, sorted by sequence number
+    long[] seqs = new long[main.numDocs()];
+    int[] docs = new int[main.numDocs()];
+    int n = 0;
+    boolean complete = true;
+    for (LeafReaderContext leaf : main.leaves()) {
+      NumericDocValues v = leaf.reader().getNumericDocValues(IndexLayout.SEQ);
+      Bits live = leaf.reader().getLiveDocs();
+      for (int d = 0; d < leaf.reader().maxDoc(); d++) {
+        if (live != null && !live.get(d)) continue;
+        if (v != null && v.advanceExact(d)) {
+          seqs[n] = v.longValue();
+          docs[n++] = leaf.docBase + d;
+        } else {
+          complete = false;
+        }
+      }
+    }
+    sortPairs(seqs, docs, n);
+    int linked = 0;
+    for (LeafReaderContext leaf : derived.leaves()) {
+      NumericDocValues v = leaf.reader().getNumericDocValues(IndexLayout.SEQ);
+      if (v == null) continue;
+      Bits live = leaf.reader().getLiveDocs();
+      for (int d = v.nextDoc(); d != DocIdSetIterator.NO_MORE_DOCS; d = v.nextDoc()) {
+        if (live != null && !live.get(d)) continue;
+        int at = Arrays.binarySearch(seqs, 0, n, v.longValue());
+        if (at >= 0) {
+          out[leaf.docBase + d] = docs[at];
+          linked++;
+        }
+      }
+    }
+    boolean fresh = complete && linked == derived.numDocs() && linked == main.numDocs();
+    String why =
+        fresh
+            ? null
+            : "it covers "
+                + linked
+                + " of the index's "
+                + main.numDocs()
+                + " documents and "
+                + (derived.numDocs() - linked)
+                + " it no longer has";
+    return new Link(out, fresh, why);
+  }
+
+  /** Linked by sequence numbers: has the field, or has no documents at all. */
+  private static boolean seqLinked(DirectoryReader derived) {
+    if (derived.maxDoc() == 0) return true;
+    for (LeafReaderContext leaf : derived.leaves())
+      if (leaf.reader().getFieldInfos().fieldInfo(IndexLayout.SEQ) != null) return true;
+    return false;
+  }
+
+  private static void sortPairs(long[] keys, int[] values, int n) {
+    new InPlaceMergeSorter() {
+      @Override
+      protected int compare(int i, int j) {
+        return Long.compare(keys[i], keys[j]);
+      }
+
+      @Override
+      protected void swap(int i, int j) {
+        long k = keys[i];
+        keys[i] = keys[j];
+        keys[j] = k;
+        int v = values[i];
+        values[i] = values[j];
+        values[j] = v;
+      }
+    }.sort(0, n);
+  }
+
+  /** A derived reader with its links to the main reader it was checked against. */
+  public record Linked(DirectoryReader reader, int[] mainDocs) {}
+
+  /** True if a derived index named {@code name} exists, has this build's format and is fresh. */
   public static boolean isFresh(Path mainIndex, String name, DirectoryReader main)
       throws IOException {
     Path d = dir(mainIndex, name);
     if (!Files.isDirectory(d)) return false;
     try (Directory dir = FSDirectory.open(d)) {
       if (!DirectoryReader.indexExists(dir)) return false;
-      var commits = DirectoryReader.listCommits(dir);
-      return stamp(main, name).equals(commits.getLast().getUserData().get(STAMP_KEY));
+      try (DirectoryReader r = DirectoryReader.open(dir)) {
+        return format(name).equals(formatOf(r.getIndexCommit().getUserData()))
+            && link(r, main, name).fresh();
+      }
     }
   }
 
   /**
-   * Opens a derived index for reading, failing with a rebuild hint when it is missing or was built
-   * from another commit of the main index.
+   * Opens a derived index for reading, failing with a rebuild hint when it is missing, was written
+   * by another format version, or is not fresh for {@code main}.
    */
-  public static DirectoryReader open(Path mainIndex, String name, DirectoryReader main)
-      throws IOException {
-    if (!isFresh(mainIndex, name, main)) {
-      boolean exists = Files.isDirectory(dir(mainIndex, name));
-      throw new IndexMismatchException(
-          "index "
-              + mainIndex
-              + (exists
-                  ? " changed since its '"
-                      + name
-                      + "' first stage was built (or that was built by"
-                      + " another version)"
-                  : " has no '" + name + "' first stage")
-              + "; build it with: ./latte index --index "
-              + mainIndex
-              + " --first-stage "
-              + name);
+  public static Linked open(Path mainIndex, String name, DirectoryReader main) throws IOException {
+    Path d = dir(mainIndex, name);
+    Directory dir = null;
+    DirectoryReader r = null;
+    try {
+      if (Files.isDirectory(d)) {
+        dir = FSDirectory.open(d);
+        if (DirectoryReader.indexExists(dir)) r = DirectoryReader.open(dir);
+      }
+      if (r == null) throw missing(mainIndex, name, " has no '" + name + "' first stage");
+      if (!format(name).equals(formatOf(r.getIndexCommit().getUserData())))
+        throw missing(
+            mainIndex,
+            name,
+            "'s '" + name + "' first stage was written by another version of Latte");
+      Link link = link(r, main, name);
+      if (!link.fresh())
+        throw missing(
+            mainIndex, name, "'s '" + name + "' first stage is out of date: " + link.why());
+      return new Linked(r, link.mainDocs());
+    } catch (IOException | RuntimeException e) {
+      if (r != null) r.close();
+      if (dir != null) dir.close();
+      throw e;
     }
-    return DirectoryReader.open(FSDirectory.open(dir(mainIndex, name)));
   }
 
-  /** For each index-wide derived doc id, the main index doc id it stands for. */
-  public static int[] mainDocs(DirectoryReader derived) throws IOException {
-    int[] out = new int[derived.maxDoc()];
-    java.util.Arrays.fill(out, -1);
-    for (LeafReaderContext leaf : derived.leaves()) {
-      NumericDocValues v = leaf.reader().getNumericDocValues(MAIN_DOC);
-      if (v == null) continue;
-      for (int d = v.nextDoc(); d != NumericDocValues.NO_MORE_DOCS; d = v.nextDoc())
-        out[leaf.docBase + d] = (int) v.longValue();
-    }
-    return out;
+  /**
+   * Checks a derived reader that a live index keeps in step (it owns the writer) against {@code
+   * main}; fails if they are not in step (closing nothing).
+   */
+  public static Linked linked(DirectoryReader derived, DirectoryReader main, String name)
+      throws IOException {
+    Link link = link(derived, main, name);
+    if (!link.fresh())
+      throw new IndexMismatchException(
+          "the '" + name + "' first stage is not in step with this snapshot: " + link.why());
+    return new Linked(derived, link.mainDocs());
+  }
+
+  private static IndexMismatchException missing(Path mainIndex, String name, String what) {
+    return new IndexMismatchException(
+        "index "
+            + mainIndex
+            + what
+            + "; build it with: ./latte index --index "
+            + mainIndex
+            + " --first-stage "
+            + name);
   }
 
   /** Deletes a derived folder (before a rebuild). */
   public static void delete(Path mainIndex, String name) throws IOException {
-    Path d = dir(mainIndex, name);
+    deleteFolder(dir(mainIndex, name));
+  }
+
+  static void deleteFolder(Path d) throws IOException {
     if (!Files.isDirectory(d)) return;
     try (var s = Files.walk(d)) {
       for (Path p : s.sorted(java.util.Comparator.reverseOrder()).toList()) Files.delete(p);
     }
+  }
+
+  /** The format a derived commit records (before {@value #FORMAT_KEY}, the stamp's suffix). */
+  static String formatOf(Map<String, String> userData) {
+    String f = userData.get(FORMAT_KEY);
+    if (f != null) return f;
+    String stamp = userData.get(STAMP_KEY);
+    int at = stamp == null ? -1 : stamp.lastIndexOf(";format=");
+    return at < 0 ? null : stamp.substring(at + ";format=".length());
+  }
+
+  static Map<String, String> userData(IndexWriter w) {
+    Map<String, String> m = new HashMap<>();
+    var live = w.getLiveCommitData();
+    if (live != null) for (var e : live) m.put(e.getKey(), e.getValue());
+    return m;
   }
 }

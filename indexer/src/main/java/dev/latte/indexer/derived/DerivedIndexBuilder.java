@@ -5,16 +5,32 @@ import dev.latte.indexer.IndexProgress;
 import java.io.IOException;
 import java.nio.file.Path;
 import org.apache.lucene.index.DirectoryReader;
+import org.apache.lucene.store.Directory;
 
-/** Builds one named first-stage structure ({@link DerivedIndex}) from a committed main index. */
+/**
+ * One named first-stage structure ({@link DerivedIndex}): how its parameters are trained from a
+ * main index, and how documents are derived with them ({@link Deriver}).
+ */
 public interface DerivedIndexBuilder {
   /** The folder name after {@code latte-}, and what {@code --first-stage} calls it. */
   String name();
 
   /**
-   * Builds {@link DerivedIndex#dir(Path, String)} from scratch (replacing an existing one) from the
-   * documents of {@code main}, and stamps it with {@link DerivedIndex#stampCommit}.
+   * Trains the structure's parameters on the live documents of {@code main} and writes them as
+   * files into {@code dir} (an empty derived folder). Structures without parameters write nothing.
    */
-  void build(Path mainIndex, DirectoryReader main, IndexMetadata metadata, IndexProgress progress)
-      throws IOException;
+  void train(Directory dir, DirectoryReader main, IndexMetadata metadata) throws IOException;
+
+  /** A deriver with the parameters {@link #train} wrote into {@code dir}. */
+  Deriver deriver(Directory dir, IndexMetadata metadata) throws IOException;
+
+  /**
+   * Builds {@link DerivedIndex#dir(Path, String)} from scratch (replacing an existing one) from the
+   * documents of {@code main}: trains, then derives every live document.
+   */
+  default void build(
+      Path mainIndex, DirectoryReader main, IndexMetadata metadata, IndexProgress progress)
+      throws IOException {
+    DerivedIndex.build(this, DerivedIndex.dir(mainIndex, name()), main, metadata, progress);
+  }
 }

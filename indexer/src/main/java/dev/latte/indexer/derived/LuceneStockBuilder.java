@@ -2,18 +2,15 @@ package dev.latte.indexer.derived;
 
 import dev.latte.core.TokenMatrix;
 import dev.latte.indexer.IndexMetadata;
-import dev.latte.indexer.IndexProgress;
-import java.io.IOException;
-import java.nio.file.Path;
+import dev.latte.indexer.TokenAnnotations;
+import java.util.ArrayList;
+import java.util.List;
 import org.apache.lucene.document.Document;
 import org.apache.lucene.document.KnnFloatVectorField;
 import org.apache.lucene.document.LateInteractionField;
 import org.apache.lucene.index.DirectoryReader;
-import org.apache.lucene.index.IndexWriter;
-import org.apache.lucene.index.IndexWriterConfig;
 import org.apache.lucene.index.VectorSimilarityFunction;
 import org.apache.lucene.store.Directory;
-import org.apache.lucene.store.FSDirectory;
 
 /**
  * The {@code lucene-stock} first stage: what a Lucene (or OpenSearch) user would build today from
@@ -29,7 +26,7 @@ import org.apache.lucene.store.FSDirectory;
  *   <li>{@value #TOKENS}: a {@link LateInteractionField} with the document's full float token
  *       matrix (dequantised if the main index stores another codec; left out for a document without
  *       tokens), for Lucene's {@code LateInteractionRescorer};
- *   <li>{@link DerivedIndex#mainDoc(int)}.
+ *   <li>the links to the main document ({@link DerivedIndex}).
  * </ul>
  *
  * <p>Settings are Lucene's defaults, deliberately untuned: the default codec (Lucene104Codec in
@@ -49,37 +46,34 @@ public final class LuceneStockBuilder implements DerivedIndexBuilder {
   }
 
   @Override
-  public void build(
-      Path mainIndex, DirectoryReader main, IndexMetadata metadata, IndexProgress progress)
-      throws IOException {
-    DerivedIndex.delete(mainIndex, NAME);
-    IndexWriterConfig config =
-        new IndexWriterConfig()
-            .setOpenMode(IndexWriterConfig.OpenMode.CREATE)
-            .setRAMBufferSizeMB(256);
-    progress.start(main.numDocs());
-    try (Directory dir = FSDirectory.open(DerivedIndex.dir(mainIndex, NAME));
-        IndexWriter writer = new IndexWriter(dir, config)) {
-      SourceDocuments.forEach(
-          main,
-          metadata.dimension(),
-          false,
-          (globalDoc, matrix, annotations) -> {
-            Document doc = new Document();
-            if (matrix.rows() > 0) {
-              doc.add(
-                  new KnnFloatVectorField(
-                      POOLED, meanNormalized(matrix), VectorSimilarityFunction.DOT_PRODUCT));
-              doc.add(new LateInteractionField(TOKENS, matrix.toArray()));
-            }
-            doc.add(DerivedIndex.mainDoc(globalDoc));
-            writer.addDocument(doc);
-            progress.advance(1);
-          });
-      DerivedIndex.finish(writer, main, NAME);
-    } finally {
-      progress.close();
-    }
+  public void train(Directory dir, DirectoryReader main, IndexMetadata metadata) {
+    // nothing to train: stock Lucene has no parameters beyond its defaults
+  }
+
+  @Override
+  public Deriver deriver(Directory dir, IndexMetadata metadata) {
+    return new Deriver() {
+      @Override
+      public boolean needsAnnotations() {
+        return false;
+      }
+
+      @Override
+      public List<Document> derive(List<TokenMatrix> mats, List<TokenAnnotations> anns) {
+        List<Document> out = new ArrayList<>(mats.size());
+        for (TokenMatrix matrix : mats) {
+          Document doc = new Document();
+          if (matrix.rows() > 0) {
+            doc.add(
+                new KnnFloatVectorField(
+                    POOLED, meanNormalized(matrix), VectorSimilarityFunction.DOT_PRODUCT));
+            doc.add(new LateInteractionField(TOKENS, matrix.toArray()));
+          }
+          out.add(doc);
+        }
+        return out;
+      }
+    };
   }
 
   /**

@@ -4,7 +4,7 @@ import dev.latte.core.TokenMatrix;
 import dev.latte.core.kernel.MaxSimKernel;
 import dev.latte.core.kernel.MaxSimKernels;
 import dev.latte.indexer.IndexMetadata;
-import dev.latte.indexer.IndexProgress;
+import dev.latte.indexer.TokenAnnotations;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -16,13 +16,10 @@ import org.apache.lucene.document.BinaryDocValuesField;
 import org.apache.lucene.document.Document;
 import org.apache.lucene.document.FeatureField;
 import org.apache.lucene.index.DirectoryReader;
-import org.apache.lucene.index.IndexWriter;
-import org.apache.lucene.index.IndexWriterConfig;
 import org.apache.lucene.store.ByteArrayDataInput;
 import org.apache.lucene.store.ByteArrayDataOutput;
 import org.apache.lucene.store.ChecksumIndexInput;
 import org.apache.lucene.store.Directory;
-import org.apache.lucene.store.FSDirectory;
 import org.apache.lucene.store.IOContext;
 import org.apache.lucene.store.IndexOutput;
 import org.apache.lucene.util.BytesRef;
@@ -125,15 +122,17 @@ public final class SlimBuilder implements DerivedIndexBuilder {
   public record Sparse(int[] ids, float[] weights) {}
 
   @Override
-  public void build(
-      Path mainIndex, DirectoryReader main, IndexMetadata metadata, IndexProgress progress)
+  public void train(Directory dir, DirectoryReader main, IndexMetadata metadata)
       throws IOException {
     int dim = metadata.dimension();
     Vocabulary head = trainedHead(modelFolder, dim, params.topK());
-    if (head != null) {
-      write(mainIndex, main, head, head.ids(), progress);
-      return;
-    }
+    if (head == null) head = contextualTable(main, dim);
+    MatrixFile.write(dir, TABLE_FILE, TABLE_CODEC, head.table());
+    writeVocab(dir, head);
+  }
+
+  /** The training-free table: per word piece, the normalised mean of its stored vectors. */
+  private Vocabulary contextualTable(DirectoryReader main, int dim) throws IOException {
     Map<String, Integer> ids = new HashMap<>();
     List<String> terms = new ArrayList<>();
     List<double[]> sums = new ArrayList<>();
@@ -163,71 +162,60 @@ public final class SlimBuilder implements DerivedIndexBuilder {
       norm = Math.sqrt(norm);
       for (int d = 0; d < dim; d++) table[i * dim + d] = norm == 0 ? 0f : (float) (s[d] / norm);
     }
-    Vocabulary vocab =
-        new Vocabulary(
-            new TokenMatrix(table, v, dim),
-            terms.toArray(String[]::new),
-            neighbours(table, v, dim, Math.min(params.neighbours(), v)),
-            params.topK(),
-            false);
-
-    write(mainIndex, main, vocab, ids, progress);
+    return new Vocabulary(
+        new TokenMatrix(table, v, dim),
+        terms.toArray(String[]::new),
+        neighbours(table, v, dim, Math.min(params.neighbours(), v)),
+        params.topK(),
+        false);
   }
 
-  private void write(
-      Path mainIndex,
-      DirectoryReader main,
-      Vocabulary vocab,
-      Map<String, Integer> ids,
-      IndexProgress progress)
-      throws IOException {
+  @Override
+  public Deriver deriver(Directory dir, IndexMetadata metadata) throws IOException {
+    Vocabulary vocab = readVocabulary(dir);
     int dim = vocab.table().dim();
+    if (dim != metadata.dimension())
+      throw new dev.latte.indexer.IndexMismatchException(
+          "the SLIM table holds " + dim + "-d rows, the index " + metadata.dimension() + "-d");
     int v = vocab.terms().length;
+    Map<String, Integer> ids = vocab.ids();
     float[] tableT =
         vocab.trained() ? SphericalKMeans.transpose(vocab.table().data(), v, dim) : null;
     MaxSimKernel kernel = MaxSimKernels.get();
-    DerivedIndex.delete(mainIndex, NAME);
-    try (Directory dir = FSDirectory.open(DerivedIndex.dir(mainIndex, NAME))) {
-      MatrixFile.write(dir, TABLE_FILE, TABLE_CODEC, vocab.table());
-      writeVocab(dir, vocab);
-      IndexWriterConfig cfg =
-          new IndexWriterConfig()
-              .setOpenMode(IndexWriterConfig.OpenMode.CREATE)
-              .setRAMBufferSizeMB(256);
-      try (IndexWriter w = new IndexWriter(dir, cfg)) {
-        progress.start(main.numDocs());
-        SourceDocuments.forEach(
-            main,
-            dim,
-            true,
-            (doc, m, a) -> {
-              Document d = new Document();
-              float[] pooled = new float[v];
-              List<Sparse> rows = new ArrayList<>(m.rows());
-              for (int j = 0; j < m.rows(); j++) {
-                Sparse s =
-                    vocab.trained()
-                        ? sparseFullScan(vocab, m.data(), j * dim, kernel, tableT)
-                        : sparse(
-                            vocab, m.data(), j * dim, ids.get(a.tokens()[j]), params.topK(), null);
-                rows.add(s);
-                for (int e = 0; e < s.ids().length; e++)
-                  pooled[s.ids()[e]] = Math.max(pooled[s.ids()[e]], s.weights()[e]);
-              }
-              for (int i = 0; i < v; i++) {
-                // FeatureField keeps 9 significant bits; weights below 2^-10 add nothing useful.
-                if (pooled[i] >= 1e-3f)
-                  d.add(new FeatureField(FEATURES, vocab.terms()[i], pooled[i]));
-              }
-              d.add(new BinaryDocValuesField(TOKENS, new BytesRef(encodeTokens(rows))));
-              d.add(DerivedIndex.mainDoc(doc));
-              w.addDocument(d);
-              progress.advance(1);
-            });
-        progress.close();
-        DerivedIndex.finish(w, main, NAME);
+    return new Deriver() {
+      @Override
+      public boolean needsAnnotations() {
+        return !vocab.trained();
       }
-    }
+
+      @Override
+      public List<Document> derive(List<TokenMatrix> mats, List<TokenAnnotations> anns) {
+        List<Document> out = new ArrayList<>(mats.size());
+        for (int i = 0; i < mats.size(); i++) {
+          TokenMatrix m = mats.get(i);
+          TokenAnnotations a = anns.get(i);
+          Document d = new Document();
+          float[] pooled = new float[v];
+          List<Sparse> rows = new ArrayList<>(m.rows());
+          for (int j = 0; j < m.rows(); j++) {
+            Sparse s =
+                vocab.trained()
+                    ? sparseFullScan(vocab, m.data(), j * dim, kernel, tableT)
+                    : sparse(vocab, m.data(), j * dim, ids.get(a.tokens()[j]), vocab.topK(), null);
+            rows.add(s);
+            for (int e = 0; e < s.ids().length; e++)
+              pooled[s.ids()[e]] = Math.max(pooled[s.ids()[e]], s.weights()[e]);
+          }
+          for (int t = 0; t < v; t++) {
+            // FeatureField keeps 9 significant bits; weights below 2^-10 add nothing useful.
+            if (pooled[t] >= 1e-3f) d.add(new FeatureField(FEATURES, vocab.terms()[t], pooled[t]));
+          }
+          d.add(new BinaryDocValuesField(TOKENS, new BytesRef(encodeTokens(rows))));
+          out.add(d);
+        }
+        return out;
+      }
+    };
   }
 
   /** Sparse vector against every table row (a trained head), scores through the kernel. */

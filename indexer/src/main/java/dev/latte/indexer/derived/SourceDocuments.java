@@ -55,6 +55,58 @@ public final class SourceDocuments {
     }
   }
 
+  /** A live document with its write sequence number ({@code -1} if it has none). */
+  @FunctionalInterface
+  public interface LinkedVisitor {
+    void visit(int globalDoc, long seq, TokenMatrix matrix, TokenAnnotations annotations)
+        throws IOException;
+  }
+
+  /**
+   * Visits, in doc-id order, the live documents whose sequence number ({@code -1} for none) {@code
+   * wanted} accepts; only those are decoded.
+   */
+  public static void forEachLinked(
+      DirectoryReader reader,
+      int dimension,
+      boolean needAnnotations,
+      java.util.function.LongPredicate wanted,
+      LinkedVisitor visitor)
+      throws IOException {
+    for (LeafReaderContext leaf : reader.leaves()) {
+      var seqs = leaf.reader().getNumericDocValues(IndexLayout.SEQ);
+      BinaryDocValues values = leaf.reader().getBinaryDocValues(IndexLayout.TOKENS);
+      BinaryDocValues info = leaf.reader().getBinaryDocValues(IndexLayout.TOKEN_INFO);
+      Bits live = leaf.reader().getLiveDocs();
+      for (int doc = 0; doc < leaf.reader().maxDoc(); doc++) {
+        if (live != null && !live.get(doc)) continue;
+        long seq = seqs != null && seqs.advanceExact(doc) ? seqs.longValue() : -1;
+        if (!wanted.test(seq)) continue;
+        TokenMatrix m =
+            values != null && values.advanceExact(doc)
+                ? decode(values.binaryValue(), dimension)
+                : new TokenMatrix(new float[0], 0, dimension);
+        TokenAnnotations a =
+            info != null && info.advanceExact(doc)
+                ? TokenAnnotations.decode(info.binaryValue())
+                : null;
+        if (needAnnotations && a == null && m.rows() > 0) throw noAnnotations();
+        visitor.visit(leaf.docBase + doc, seq, m, a);
+      }
+    }
+  }
+
+  private static TokenMatrix decode(BytesRef v, int dimension) {
+    return StoredTokenMatrix.decode(v.bytes, v.offset, v.length, dimension);
+  }
+
+  private static RuntimeException noAnnotations() {
+    return new dev.latte.indexer.IndexMismatchException(
+        "this first stage needs the token strings of every row, which the index does not"
+            + " store (it is pooled, or was written by layout 1); build it on an unpooled"
+            + " index written by this version");
+  }
+
   /** Rows stored over the live documents, from the token-count doc values (no decoding). */
   public static long tokens(DirectoryReader reader) throws IOException {
     long total = 0;

@@ -5,17 +5,13 @@ import dev.latte.core.codec.TokenCodec;
 import dev.latte.core.kernel.MaxSimKernel;
 import dev.latte.core.kernel.MaxSimKernels;
 import dev.latte.indexer.IndexMetadata;
-import dev.latte.indexer.IndexProgress;
+import dev.latte.indexer.TokenAnnotations;
 import java.io.IOException;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import org.apache.lucene.document.Document;
 import org.apache.lucene.index.DirectoryReader;
-import org.apache.lucene.index.IndexWriter;
-import org.apache.lucene.index.IndexWriterConfig;
 import org.apache.lucene.store.Directory;
-import org.apache.lucene.store.FSDirectory;
 import org.apache.lucene.util.BytesRef;
 
 /**
@@ -78,8 +74,7 @@ public final class XtrBuilder implements DerivedIndexBuilder {
   }
 
   @Override
-  public void build(
-      Path mainIndex, DirectoryReader main, IndexMetadata metadata, IndexProgress progress)
+  public void train(Directory dir, DirectoryReader main, IndexMetadata metadata)
       throws IOException {
     int dim = metadata.dimension();
     long total = SourceDocuments.tokens(main);
@@ -93,59 +88,38 @@ public final class XtrBuilder implements DerivedIndexBuilder {
             (int) Math.min(total, (long) k * params.sampleFactor()),
             params.seed());
     int sampleSize = sample.length / dim;
+    if (sampleSize == 0)
+      throw new dev.latte.indexer.IndexMismatchException(
+          "the XTR first stage needs token vectors to train its centroids; the index has none");
     SphericalKMeans kmeans = new SphericalKMeans(kernel, params.threads());
     float[] centroids =
-        sampleSize == 0
-            ? new float[0]
-            : kmeans.train(sample, sampleSize, dim, k, params.iterations(), params.seed());
-
-    DerivedIndex.delete(mainIndex, NAME);
-    try (Directory dir = FSDirectory.open(DerivedIndex.dir(mainIndex, NAME))) {
-      writeCentroids(dir, centroids, k, dim);
-      IndexWriterConfig cfg =
-          new IndexWriterConfig()
-              .setOpenMode(IndexWriterConfig.OpenMode.CREATE)
-              .setRAMBufferSizeMB(256);
-      try (IndexWriter w = new IndexWriter(dir, cfg)) {
-        progress.start(main.numDocs());
-        List<Integer> docs = new ArrayList<>();
-        List<TokenMatrix> mats = new ArrayList<>();
-        int[] rows = {0};
-        final int kk = k;
-        SourceDocuments.forEach(
-            main,
-            dim,
-            false,
-            (doc, m, a) -> {
-              docs.add(doc);
-              mats.add(m);
-              rows[0] += m.rows();
-              if (rows[0] >= 32_768) {
-                writeChunk(w, docs, mats, centroids, kk, dim, kmeans);
-                progress.advance(docs.size());
-                docs.clear();
-                mats.clear();
-                rows[0] = 0;
-              }
-            });
-        writeChunk(w, docs, mats, centroids, kk, dim, kmeans);
-        progress.advance(docs.size());
-        progress.close();
-        DerivedIndex.finish(w, main, NAME);
-      }
-    }
+        kmeans.train(sample, sampleSize, dim, k, params.iterations(), params.seed());
+    writeCentroids(dir, centroids, k, dim);
   }
 
-  /** Assigns a chunk of documents' rows to centroids (in parallel) and writes their postings. */
-  private static void writeChunk(
-      IndexWriter w,
-      List<Integer> docs,
-      List<TokenMatrix> mats,
-      float[] centroids,
-      int k,
-      int dim,
-      SphericalKMeans kmeans)
-      throws IOException {
+  @Override
+  public Deriver deriver(Directory dir, IndexMetadata metadata) throws IOException {
+    TokenMatrix c = readCentroids(dir);
+    if (c.dim() != metadata.dimension())
+      throw new dev.latte.indexer.IndexMismatchException(
+          "XTR centroids are " + c.dim() + "-d, the index " + metadata.dimension() + "-d");
+    SphericalKMeans kmeans = new SphericalKMeans(kernel, params.threads());
+    return new Deriver() {
+      @Override
+      public boolean needsAnnotations() {
+        return false;
+      }
+
+      @Override
+      public List<Document> derive(List<TokenMatrix> mats, List<TokenAnnotations> anns) {
+        return deriveChunk(mats, c.data(), c.rows(), c.dim(), kmeans);
+      }
+    };
+  }
+
+  /** Assigns a chunk of documents' rows to centroids (in parallel) and makes their postings. */
+  private static List<Document> deriveChunk(
+      List<TokenMatrix> mats, float[] centroids, int k, int dim, SphericalKMeans kmeans) {
     int n = 0;
     for (TokenMatrix m : mats) n += m.rows();
     float[] all = new float[n * dim];
@@ -157,8 +131,8 @@ public final class XtrBuilder implements DerivedIndexBuilder {
     int[] assign = new int[n];
     if (n > 0) kmeans.assign(all, n, dim, centroids, k, assign, new float[n]);
     int row = 0;
-    for (int i = 0; i < docs.size(); i++) {
-      TokenMatrix m = mats.get(i);
+    List<Document> out = new ArrayList<>(mats.size());
+    for (TokenMatrix m : mats) {
       String[] terms = new String[m.rows()];
       BytesRef[] payloads = new BytesRef[m.rows()];
       for (int j = 0; j < m.rows(); j++, row++) {
@@ -167,9 +141,9 @@ public final class XtrBuilder implements DerivedIndexBuilder {
       }
       Document d = new Document();
       d.add(PayloadTokenStream.field(FIELD, terms, payloads));
-      d.add(DerivedIndex.mainDoc(docs.get(i)));
-      w.addDocument(d);
+      out.add(d);
     }
+    return out;
   }
 
   public static String term(int centroid) {
