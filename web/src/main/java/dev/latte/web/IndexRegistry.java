@@ -48,6 +48,15 @@ public final class IndexRegistry implements Closeable {
   private final ConcurrentHashMap<String, LiveIndex> indexes = new ConcurrentHashMap<>();
   private final Object lifecycle = new Object();
   private final ScheduledExecutorService refresher;
+  // Trains first stages in the background, one at a time (the machine's cores serve searches too).
+  private final java.util.concurrent.ExecutorService trainer =
+      Executors.newSingleThreadExecutor(
+          r -> {
+            Thread t = new Thread(r, "latte-first-stage-training");
+            t.setDaemon(true);
+            t.setPriority(Thread.MIN_PRIORITY);
+            return t;
+          });
 
   /**
    * Opens every index of {@code data} (created if missing). Documents are encoded by {@code
@@ -119,7 +128,8 @@ public final class IndexRegistry implements Closeable {
         continue;
       }
       try {
-        indexes.put(name, LiveIndex.open(name, dir, encoder, encodeThreads, encodeBatch, m));
+        indexes.put(
+            name, LiveIndex.open(name, dir, encoder, encodeThreads, encodeBatch, m, trainer));
       } catch (IOException | RuntimeException e) {
         // One unreadable index must not keep the others from being served.
         LOG.log(System.Logger.Level.ERROR, "skipping index " + dir + ": it cannot be opened", e);
@@ -185,8 +195,17 @@ public final class IndexRegistry implements Closeable {
     return list().stream().map(li -> li.name).toList();
   }
 
-  /** Creates an empty index; 409 if the name is taken (or its folder holds something else). */
+  /** Creates an empty index without first stages. */
   LiveIndex create(String name, IndexOptions options) throws IOException {
+    return create(name, options, FirstStageSettings.NONE);
+  }
+
+  /**
+   * Creates an empty index maintaining the first stages of {@code firstStages}; 409 if the name is
+   * taken (or its folder holds something else).
+   */
+  LiveIndex create(String name, IndexOptions options, FirstStageSettings firstStages)
+      throws IOException {
     validName(name);
     synchronized (lifecycle) {
       if (indexes.containsKey(name))
@@ -202,7 +221,9 @@ public final class IndexRegistry implements Closeable {
       }
       LiveIndex li;
       try {
-        li = LiveIndex.create(name, dir, encoder, encodeThreads, encodeBatch, options);
+        li =
+            LiveIndex.create(
+                name, dir, encoder, encodeThreads, encodeBatch, options, firstStages, trainer);
       } catch (IOException | RuntimeException e) {
         deleteTree(dir);
         throw e;
@@ -267,5 +288,6 @@ public final class IndexRegistry implements Closeable {
     synchronized (lifecycle) {
       closeAll();
     }
+    trainer.shutdown();
   }
 }

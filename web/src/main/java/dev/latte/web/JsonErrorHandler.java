@@ -11,7 +11,7 @@ import org.eclipse.jetty.util.Callback;
 /**
  * Jetty's own error responses — requests its HTTP parser rejects before any route sees them, such
  * as a URI with an encoded NUL — in the API's JSON error shape instead of Jetty's HTML page, with
- * no stack trace.
+ * no stack trace, and with {@code Connection: close} since Jetty drops such connections.
  */
 final class JsonErrorHandler extends ErrorHandler {
   @Override
@@ -34,6 +34,9 @@ final class JsonErrorHandler extends ErrorHandler {
             + text.replace("\\", "\\\\").replace("\"", "\\\"").replaceAll("[\\x00-\\x1f]", " ")
             + "\"}}";
     response.getHeaders().put(HttpHeader.CONTENT_TYPE, "application/json");
+    // Jetty closes the connection after a request its parser rejected; say so, or a client that
+    // keeps connections alive sends its next request into the closed socket.
+    response.getHeaders().put(HttpHeader.CONNECTION, "close");
     response.write(true, ByteBuffer.wrap(body.getBytes(StandardCharsets.UTF_8)), callback);
   }
 }

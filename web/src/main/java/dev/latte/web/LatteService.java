@@ -131,6 +131,9 @@ public final class LatteService implements AutoCloseable {
               route(cfg, "DELETE", "/v1/indexes/{name}/documents/<id>", this::deleteDocument);
               route(cfg, "POST", "/v1/indexes/{name}/search", this::search);
               route(cfg, "POST", "/v1/indexes/{name}/merge", this::merge);
+              route(cfg, "POST", "/v1/indexes/{name}/first-stages", this::configureFirstStages);
+              route(
+                  cfg, "DELETE", "/v1/indexes/{name}/first-stages/{stage}", this::removeFirstStage);
               cfg.routes.exception(
                   ApiException.class, (e, ctx) -> respond(ctx, e.status, e.body()));
               cfg.routes.exception(
@@ -234,7 +237,9 @@ public final class LatteService implements AutoCloseable {
 
   private void createIndex(Context ctx) throws Exception {
     authorize(ctx, true);
-    JsonNode body = object(ctx, Set.of("name", "codec", "pool_factor"));
+    JsonNode body =
+        object(
+            ctx, Set.of("name", "codec", "pool_factor", "first_stages", "train_after_documents"));
     JsonNode n = body.get("name");
     if (n == null || !n.isTextual())
       throw ApiException.badRequest("invalid_request", "\"name\" must be a string");
@@ -258,7 +263,8 @@ public final class LatteService implements AutoCloseable {
             "invalid_request", "\"pool_factor\" must be an integer from 1 to 16");
       poolFactor = p.asInt();
     }
-    LiveIndex li = registry.create(name, new IndexOptions(codec, poolFactor));
+    FirstStageSettings stages = FirstStageSettings.parse(body, FirstStageSettings.NONE);
+    LiveIndex li = registry.create(name, new IndexOptions(codec, poolFactor), stages);
     publish(name);
     ctx.status(201).header("Location", "/v1/indexes/" + name).json(li.describe());
   }
@@ -336,6 +342,40 @@ public final class LatteService implements AutoCloseable {
     ctx.json(out);
   }
 
+  private void configureFirstStages(Context ctx) throws Exception {
+    authorize(ctx, true);
+    LiveIndex li = registry.get(ctx.pathParam("name"));
+    JsonNode body = object(ctx, Set.of("first_stages", "train_after_documents", "retrain"));
+    FirstStageSettings base = li.firstStageSettings();
+    FirstStageSettings given =
+        FirstStageSettings.parse(
+            body, new FirstStageSettings(List.of(), base.trainAfterDocuments()));
+    JsonNode r = body.get("retrain");
+    if (r != null && !r.isNull() && !r.isBoolean())
+      throw ApiException.badRequest("invalid_request", "\"retrain\" must be true or false");
+    boolean now = r == null || r.isNull() || r.booleanValue();
+    FirstStageSettings next =
+        new FirstStageSettings(base.with(given.stages()).stages(), given.trainAfterDocuments());
+    List<String> retrain = now ? given.stages() : List.of();
+    ctx.status(202).json(Map.of("first_stages", li.configureFirstStages(next, retrain)));
+  }
+
+  private void removeFirstStage(Context ctx) throws Exception {
+    authorize(ctx, true);
+    LiveIndex li = registry.get(ctx.pathParam("name"));
+    String stage = ctx.pathParam("stage");
+    if (!dev.latte.indexer.derived.FirstStages.builders().containsKey(stage))
+      throw ApiException.notFound(
+          "no first stage named \""
+              + (stage.length() > 40 ? stage.substring(0, 40) + "…" : stage)
+              + "\"; first stages: "
+              + String.join(", ", dev.latte.indexer.derived.FirstStages.builders().keySet()));
+    if (!li.removeFirstStage(stage))
+      throw ApiException.notFound(
+          "index \"" + li.name + "\" does not maintain the '" + stage + "' first stage");
+    ctx.json(Map.of("deleted", true));
+  }
+
   private void search(Context ctx) throws Exception {
     authorize(ctx, false);
     LiveIndex li = registry.get(ctx.pathParam("name"));
@@ -383,11 +423,10 @@ public final class LatteService implements AutoCloseable {
             "first_stage_unavailable",
             "method "
                 + q.method()
-                + " needs a first-stage structure that index \""
-                + li.name
-                + "\" lacks at its current commit: first stages are built per commit by ./latte"
-                + " index --first-stage and not maintained on a live index; use maxsim-exact,"
-                + " bm25, bm25+maxsim, hybrid-rrf or hybrid-linear");
+                + " cannot answer: "
+                + DocumentBatch.firstLine(e.getMessage())
+                    .replace(li.path.toString(), "\"" + li.name + "\"")
+                + " (maxsim-exact, bm25, bm25+maxsim, hybrid-rrf and hybrid-linear always work)");
       }
       ctx.json(SearchRequest.response(r, q.include()));
     } finally {

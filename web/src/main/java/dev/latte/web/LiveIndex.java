@@ -10,6 +10,10 @@ import dev.latte.indexer.IndexOptions;
 import dev.latte.indexer.IndexProgress;
 import dev.latte.indexer.LatteIndexReaderSupport;
 import dev.latte.indexer.LatteIndexWriter;
+import dev.latte.indexer.derived.DerivedIndex;
+import dev.latte.indexer.derived.DerivedIndexBuilder;
+import dev.latte.indexer.derived.FirstStages;
+import dev.latte.indexer.derived.LiveDerived;
 import dev.latte.searcher.LatteIndex;
 import dev.latte.searcher.LatteSearcher;
 import java.io.Closeable;
@@ -19,6 +23,7 @@ import java.nio.file.Path;
 import java.util.Collection;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.stream.Stream;
@@ -54,11 +59,20 @@ final class LiveIndex implements Closeable {
   private final ReentrantLock lock = new ReentrantLock();
   private final String source;
 
+  private final java.util.concurrent.ExecutorService trainer;
+
   // Guarded by lock.
   private LatteIndexWriter writer;
   private Directory readOnlyDirectory;
   private volatile String readOnlyReason;
-  private boolean closed;
+  private volatile boolean closed;
+  private FirstStageSettings settings = FirstStageSettings.NONE;
+  private final Map<String, LiveDerived> derived = new LinkedHashMap<>();
+  private final java.util.Set<String> outOfStep = new java.util.HashSet<>();
+  // First stages that cannot answer, with the message their methods fail with; and states.
+  private final Map<String, String> unavailable = new ConcurrentHashMap<>();
+  private final Map<String, String> state = new ConcurrentHashMap<>();
+  private final Map<String, java.util.concurrent.Future<?>> training = new ConcurrentHashMap<>();
 
   private volatile Snapshot current;
 
@@ -68,7 +82,9 @@ final class LiveIndex implements Closeable {
       TokenEncoder encoder,
       int encodeThreads,
       int encodeBatch,
-      String src) {
+      String src,
+      java.util.concurrent.ExecutorService trainer) {
+    this.trainer = trainer;
     this.name = name;
     this.path = path;
     this.encoder = encoder;
@@ -77,19 +93,31 @@ final class LiveIndex implements Closeable {
     this.source = src;
   }
 
-  /** Creates a new, empty index at {@code path} (committed at once, so it exists on disk). */
+  /**
+   * Creates a new, empty index at {@code path} (committed at once, so it exists on disk) that
+   * maintains the first stages of {@code firstStages}, trained on {@code trainer}.
+   */
   static LiveIndex create(
       String name,
       Path path,
       TokenEncoder encoder,
       int encodeThreads,
       int encodeBatch,
-      IndexOptions options)
+      IndexOptions options,
+      FirstStageSettings firstStages,
+      java.util.concurrent.ExecutorService trainer)
       throws IOException {
-    LiveIndex li = new LiveIndex(name, path, encoder, encodeThreads, encodeBatch, "http");
+    LiveIndex li = new LiveIndex(name, path, encoder, encodeThreads, encodeBatch, "http", trainer);
     li.writer = LatteIndexWriter.open(path, encoder, li.source, "", options);
     try {
       li.writer.commit();
+      firstStages.write(path, JSON);
+      li.lock.lock();
+      try {
+        li.initFirstStages();
+      } finally {
+        li.lock.unlock();
+      }
       li.current = li.snapshot(li.writer.openNrtReader());
     } catch (IOException | RuntimeException e) {
       li.writer.close();
@@ -108,10 +136,11 @@ final class LiveIndex implements Closeable {
       TokenEncoder encoder,
       int encodeThreads,
       int encodeBatch,
-      IndexMetadata existing)
+      IndexMetadata existing,
+      java.util.concurrent.ExecutorService trainer)
       throws IOException {
     LiveIndex li =
-        new LiveIndex(name, path, encoder, encodeThreads, encodeBatch, existing.source());
+        new LiveIndex(name, path, encoder, encodeThreads, encodeBatch, existing.source(), trainer);
     try {
       // Content written over HTTP no longer matches the source's fingerprint: record none.
       li.writer = LatteIndexWriter.open(path, encoder, li.source, "", existing.options());
@@ -123,6 +152,12 @@ final class LiveIndex implements Closeable {
     }
     try {
       if (li.writer != null) {
+        li.lock.lock();
+        try {
+          li.initFirstStages();
+        } finally {
+          li.lock.unlock();
+        }
         li.current = li.snapshot(li.writer.openNrtReader());
       } else {
         li.readOnlyDirectory = FSDirectory.open(path);
@@ -143,7 +178,31 @@ final class LiveIndex implements Closeable {
           writer != null
               ? writer.metadata()
               : LatteIndexReaderSupport.metadataOf(reader.getIndexCommit());
-      index = LatteIndex.of(path, reader, m);
+      Map<String, DirectoryReader> readers = new LinkedHashMap<>();
+      try {
+        if (writer != null)
+          for (LiveDerived d : derived.values())
+            if (!outOfStep.contains(d.name())) readers.put(d.name(), d.openReader());
+      } catch (IOException | RuntimeException e) {
+        for (DirectoryReader r : readers.values()) r.close();
+        throw e;
+      }
+      Map<String, String> why = new LinkedHashMap<>(unavailable);
+      if (writer != null)
+        for (String n : FirstStages.builders().keySet())
+          if (!derived.containsKey(n) && !why.containsKey(n))
+            why.put(
+                n,
+                "index \""
+                    + name
+                    + "\" does not maintain the '"
+                    + n
+                    + "' first stage; add it with POST /v1/indexes/"
+                    + name
+                    + "/first-stages {\"first_stages\": [\""
+                    + n
+                    + "\"]}");
+      index = LatteIndex.of(path, reader, m, readers, why);
       return new Snapshot(new LatteSearcher(index, encoder), writer);
     } catch (IOException | RuntimeException e) {
       if (index != null) index.close();
@@ -188,6 +247,11 @@ final class LiveIndex implements Closeable {
     Snapshot old = current;
     DirectoryReader next;
     if (writer == null && old.writer != null) return false; // its writer failed: nothing to reopen
+    if (writer != null && !outOfStep.isEmpty()) {
+      syncFirstStagesLocked();
+      swap(snapshot(writer.openNrtReader()));
+      return true;
+    }
     if (writer != null && old.writer != writer) next = writer.openNrtReader();
     else next = DirectoryReader.openIfChanged(old.reader());
     if (next == null) return false;
@@ -217,7 +281,7 @@ final class LiveIndex implements Closeable {
         discardUncommitted(e);
         throw e;
       }
-      refreshLocked();
+      afterCommitLocked();
       return documents.size();
     } finally {
       lock.unlock();
@@ -249,7 +313,7 @@ final class LiveIndex implements Closeable {
         discardUncommitted(e);
         throw e;
       }
-      refreshLocked();
+      afterCommitLocked();
       return existing;
     } finally {
       lock.unlock();
@@ -271,9 +335,334 @@ final class LiveIndex implements Closeable {
         discardUncommitted(e);
         throw e;
       }
-      refreshLocked();
+      for (LiveDerived d : derived.values()) {
+        try {
+          d.forceMerge(maxSegments);
+          d.commit();
+        } catch (IOException | RuntimeException e) {
+          // The main index merged and committed; the first stage stays correct, just unmerged.
+          LOG.log(System.Logger.Level.WARNING, "merging first stage " + d.name() + " failed", e);
+        }
+      }
+      afterCommitLocked();
     } finally {
       lock.unlock();
+    }
+  }
+
+  // ---- first stages kept in step with writes
+
+  private static final com.fasterxml.jackson.databind.ObjectMapper JSON =
+      new com.fasterxml.jackson.databind.ObjectMapper();
+
+  /**
+   * Reads the settings, drops builds a crash interrupted, opens every maintained first stage (the
+   * configured ones and any built in the folder, e.g. by {@code ./latte index --first-stage}) and
+   * brings each in step with the last commit (after a crash between the main and a derived commit
+   * it lacks that write, or holds none of it), and starts training what is due.
+   */
+  private void initFirstStages() throws IOException {
+    settings = FirstStageSettings.read(path, JSON);
+    LiveDerived.deleteUnfinished(path);
+    var builders = FirstStages.builders();
+    java.util.List<String> names = new java.util.ArrayList<>(settings.stages());
+    for (String n : builders.keySet())
+      if (!names.contains(n) && Files.isDirectory(DerivedIndex.dir(path, n))) names.add(n);
+    try (DirectoryReader main = writer.openNrtReader()) {
+      for (String n : names) {
+        if (!Files.isDirectory(DerivedIndex.dir(path, n))) {
+          waiting(n, main.numDocs());
+          continue;
+        }
+        try {
+          LiveDerived d = LiveDerived.open(path, builders.get(n), writer.metadata());
+          try {
+            d.sync(main);
+            d.commit();
+          } catch (IOException | RuntimeException e) {
+            d.close();
+            throw e;
+          }
+          derived.put(n, d);
+          state.put(n, "ready");
+        } catch (IOException | RuntimeException e) {
+          String why = DocumentBatch.firstLine(e.getMessage());
+          LOG.log(System.Logger.Level.WARNING, "first stage " + n + " of " + name + ": " + why);
+          state.put(n, "failed");
+          unavailable.put(
+              n,
+              "the '"
+                  + n
+                  + "' first stage of index \""
+                  + name
+                  + "\" cannot be used: "
+                  + why
+                  + "; rebuild it with POST /v1/indexes/"
+                  + name
+                  + "/first-stages");
+        }
+      }
+      maybeTrainLocked(main.numDocs());
+    }
+  }
+
+  private void waiting(String stage, int documents) {
+    state.put(stage, "waiting");
+    unavailable.put(
+        stage,
+        "the '"
+            + stage
+            + "' first stage of index \""
+            + name
+            + "\" is not trained yet: it trains once the index holds "
+            + settings.trainAfterDocuments()
+            + " documents (it holds "
+            + documents
+            + "), or now with POST /v1/indexes/"
+            + name
+            + "/first-stages");
+  }
+
+  /**
+   * After a main-index commit: brings the maintained first stages in step with it (a stage that
+   * fails stays out of step, answers 409, and is retried at the next write or refresh; the main
+   * write stays acknowledged), swaps in a new snapshot, and starts training what is due.
+   */
+  private void afterCommitLocked() throws IOException {
+    syncFirstStagesLocked();
+    refreshLocked();
+    maybeTrainLocked(current.reader().numDocs());
+  }
+
+  private void syncFirstStagesLocked() throws IOException {
+    if (derived.isEmpty()) return;
+    try (DirectoryReader main = writer.openNrtReader()) {
+      for (LiveDerived d : derived.values()) {
+        try {
+          d.sync(main);
+          d.commit();
+          if (outOfStep.remove(d.name())) {
+            unavailable.remove(d.name());
+            state.put(d.name(), "ready");
+          }
+        } catch (IOException | RuntimeException e) {
+          try {
+            d.rollback();
+          } catch (IOException | RuntimeException r) {
+            e.addSuppressed(r);
+          }
+          LOG.log(System.Logger.Level.ERROR, "first stage " + d.name() + " of " + name, e);
+          outOfStep.add(d.name());
+          state.put(d.name(), "out_of_step");
+          unavailable.put(
+              d.name(),
+              "the '"
+                  + d.name()
+                  + "' first stage of index \""
+                  + name
+                  + "\" could not follow the last write ("
+                  + DocumentBatch.firstLine(e.getMessage())
+                  + "); it is retried at the next write or refresh");
+        }
+      }
+    }
+  }
+
+  private void maybeTrainLocked(int documents) {
+    for (String n : settings.stages()) {
+      if (derived.containsKey(n) || training.containsKey(n) || "failed".equals(state.get(n)))
+        continue;
+      if (documents >= settings.trainAfterDocuments() && documents > 0) startTrainingLocked(n);
+      else waiting(n, documents);
+    }
+  }
+
+  private void startTrainingLocked(String stage) {
+    state.put(stage, "training");
+    if (!derived.containsKey(stage))
+      unavailable.put(
+          stage,
+          "the '"
+              + stage
+              + "' first stage of index \""
+              + name
+              + "\" is being trained; until then use maxsim-exact, bm25 or a hybrid method");
+    training.put(stage, trainer.submit(() -> train(stage)));
+  }
+
+  /**
+   * Trains {@code stage} on the current snapshot and derives its documents, aside (searches and
+   * writes go on, a maintained version keeps answering); then, under the write lock, swaps it in
+   * and derives the writes made meanwhile.
+   */
+  private void train(String stage) {
+    Path aside = null;
+    try {
+      DerivedIndexBuilder builder = FirstStages.builders().get(stage);
+      Snapshot s = acquire();
+      long t0 = System.nanoTime();
+      try {
+        aside = LiveDerived.buildAside(path, builder, s.reader(), s.searcher.index().metadata());
+      } finally {
+        s.release();
+      }
+      lock.lock();
+      try {
+        if (closed || writer == null) return;
+        LiveDerived old = derived.remove(stage);
+        if (old != null) old.close();
+        outOfStep.remove(stage);
+        LiveDerived.install(path, stage, aside);
+        aside = null;
+        LiveDerived d = LiveDerived.open(path, builder, writer.metadata());
+        derived.put(stage, d);
+        unavailable.remove(stage);
+        state.put(stage, "ready");
+        syncFirstStagesLocked(); // the writes made while it was built
+        swap(snapshot(writer.openNrtReader()));
+        LOG.log(
+            System.Logger.Level.INFO,
+            String.format(
+                java.util.Locale.ROOT,
+                "first stage %s of %s trained and in step in %.1f s",
+                stage,
+                name,
+                (System.nanoTime() - t0) / 1e9));
+      } finally {
+        lock.unlock();
+      }
+    } catch (Throwable e) {
+      if (!closed) {
+        LOG.log(System.Logger.Level.ERROR, "training first stage " + stage + " of " + name, e);
+        state.put(stage, "failed");
+        if (!derived.containsKey(stage))
+          unavailable.put(
+              stage,
+              "training the '"
+                  + stage
+                  + "' first stage of index \""
+                  + name
+                  + "\" failed: "
+                  + DocumentBatch.firstLine(String.valueOf(e.getMessage()))
+                  + "; retry with POST /v1/indexes/"
+                  + name
+                  + "/first-stages");
+      }
+    } finally {
+      training.remove(stage);
+      if (aside != null) {
+        try {
+          DerivedIndex.deleteFolder(aside);
+        } catch (IOException | RuntimeException e) {
+          LOG.log(System.Logger.Level.WARNING, "could not delete " + aside, e);
+        }
+      }
+    }
+  }
+
+  /**
+   * Adds {@code settings}' stages to those maintained (and takes its training threshold), and
+   * (re)trains {@code retrain} now on the current documents; a maintained version of a stage keeps
+   * answering until the new one is in step. 409 while one is being trained or the index is empty.
+   */
+  Map<String, Object> configureFirstStages(FirstStageSettings next, java.util.List<String> retrain)
+      throws IOException {
+    lock.lock();
+    try {
+      requireWritable();
+      for (String n : retrain)
+        if (training.containsKey(n))
+          throw ApiException.conflict(
+              "training", "the '" + n + "' first stage of index \"" + name + "\" is training");
+      int documents = current.reader().numDocs();
+      if (!retrain.isEmpty() && documents == 0)
+        throw ApiException.conflict(
+            "empty_index",
+            "index \"" + name + "\" has no documents to train first stages on; add some first");
+      next.with(retrain).write(path, JSON);
+      settings = next.with(retrain);
+      for (String n : retrain) startTrainingLocked(n);
+      maybeTrainLocked(documents);
+      return firstStageStates();
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  /**
+   * Stops maintaining {@code stage} and deletes it; false if it was neither configured nor built.
+   */
+  boolean removeFirstStage(String stage) throws IOException {
+    java.util.concurrent.Future<?> running;
+    lock.lock();
+    try {
+      requireWritable();
+      running = training.get(stage);
+    } finally {
+      lock.unlock();
+    }
+    if (running != null) {
+      try {
+        running.get();
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new IOException("interrupted", e);
+      } catch (java.util.concurrent.ExecutionException e) {
+        // its failure is recorded; removing it anyway
+      }
+    }
+    lock.lock();
+    try {
+      requireWritable();
+      boolean known =
+          settings.stages().contains(stage) || Files.isDirectory(DerivedIndex.dir(path, stage));
+      if (!known) return false;
+      settings = settings.without(stage);
+      settings.write(path, JSON);
+      LiveDerived d = derived.remove(stage);
+      if (d != null) d.close();
+      outOfStep.remove(stage);
+      state.remove(stage);
+      unavailable.remove(stage);
+      DerivedIndex.delete(path, stage);
+      swap(snapshot(writer.openNrtReader()));
+      return true;
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  FirstStageSettings firstStageSettings() {
+    lock.lock();
+    try {
+      return settings;
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  /** Per first stage: its state (ready, training, waiting, out_of_step, failed) and message. */
+  Map<String, Object> firstStageStates() {
+    Map<String, Object> out = new LinkedHashMap<>();
+    for (var e : new java.util.TreeMap<>(state).entrySet()) {
+      Map<String, Object> one = new LinkedHashMap<>();
+      one.put("state", e.getValue());
+      String why = unavailable.get(e.getKey());
+      if (why != null) one.put("message", why);
+      out.put(e.getKey(), one);
+    }
+    return out;
+  }
+
+  /** Waits until no first stage is training (tests and orderly shutdown). */
+  void awaitTraining() throws InterruptedException {
+    for (var f : training.values()) {
+      try {
+        f.get();
+      } catch (java.util.concurrent.ExecutionException
+          | java.util.concurrent.CancellationException e) {
+        // recorded by the task
+      }
     }
   }
 
@@ -321,6 +710,8 @@ final class LiveIndex implements Closeable {
       out.put("bytes_on_disk", bytesOnDisk(path));
       out.put("segments", index.reader().leaves().size());
       out.put("read_only", readOnly());
+      out.put("first_stages", firstStageStates());
+      out.put("train_after_documents", settings.trainAfterDocuments());
       return out;
     } finally {
       s.release();
@@ -355,8 +746,22 @@ final class LiveIndex implements Closeable {
     try {
       if (closed) return;
       closed = true;
+    } finally {
+      lock.unlock();
+    }
+    // A training in progress notices the close when it ends and discards its work; waiting for it
+    // keeps it from writing into a folder that is deleted next.
+    try {
+      awaitTraining();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    lock.lock();
+    try {
       swap(null);
       try {
+        for (LiveDerived d : derived.values()) d.close();
+        derived.clear();
         if (writer != null) writer.close();
       } finally {
         writer = null;

@@ -14,7 +14,10 @@ import dev.latte.encoders.BundledModel;
 import dev.latte.encoders.OnnxTokenEncoder;
 import dev.latte.indexer.IndexOptions;
 import dev.latte.indexer.IndexProgress;
+import dev.latte.indexer.LatteIndexReaderSupport;
 import dev.latte.indexer.LatteIndexWriter;
+import dev.latte.indexer.derived.DerivedIndex;
+import dev.latte.indexer.derived.FirstStages;
 import dev.latte.searcher.LatteIndex;
 import dev.latte.searcher.LatteSearcher;
 import java.net.URI;
@@ -31,6 +34,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import java.util.Set;
+import org.apache.lucene.store.FSDirectory;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -197,7 +201,15 @@ class LatteServiceTest {
 
   @Test
   void randomWritesLeaveTheSameIndexAsAFreshBuild() throws Exception {
-    var created = ok(post("/v1/indexes", "{\"name\": \"live\", \"codec\": \"float32\"}"), 201);
+    // Every first stage, trained in the background once 12 documents are in, then kept in step.
+    var created =
+        ok(
+            post(
+                "/v1/indexes",
+                "{\"name\": \"live\", \"codec\": \"float32\", \"first_stages\": \"all\","
+                    + " \"train_after_documents\": 12}"),
+            201);
+    assertEquals("waiting", created.at("/first_stages/xtr/state").asText(), created.toString());
     assertEquals(encoder.config().name(), created.get("model").asText());
     assertEquals("float32", created.get("codec").asText());
     assertEquals(1, created.get("pool_factor").asInt());
@@ -290,6 +302,10 @@ class LatteServiceTest {
       }
     }
     assertTrue(replacedText > 0 && deletedPresent > 0 && deletedAbsent > 0, "every kind ran");
+    registry.get("live").awaitTraining();
+    JsonNode states = ok(get("/v1/indexes/live"), 200).get("first_stages");
+    for (String stage : FirstStages.builders().keySet())
+      assertEquals("ready", states.at("/" + stage + "/state").asText(), states.toString());
 
     // The reference: a fresh index of the final documents, written directly.
     Path ref = tmp.resolve("reference");
@@ -298,6 +314,11 @@ class LatteServiceTest {
       w.addAll(expected.values().stream(), 1, 1, IndexProgress.NONE);
       w.commit();
     }
+    // Its first stages derived with the live index's frozen parameters (centroids, projection,
+    // vocabulary table): what a rebuild that keeps the trained parameters writes.
+    deriveWithParametersOf(registry.get("live").path, ref, FirstStages.builders().keySet());
+    List<String> firstStageMethods =
+        List.of("xtr", "xtr+maxsim", "coil", "coil+maxsim", "slim", "slim+maxsim", "lucene-stock");
     try (LatteSearcher refSearcher = new LatteSearcher(LatteIndex.open(ref), encoder)) {
       assertEquals(expected.size(), refSearcher.index().stats().documents());
       // MaxSim reads only the live documents' matrices: equal before any merge.
@@ -306,10 +327,21 @@ class LatteServiceTest {
             "maxsim-exact unmerged: " + q,
             searchDirect(refSearcher, "maxsim-exact", q, 10),
             searchHttp("live", "maxsim-exact", q, 10));
+      // First stages kept in step through every write equal a rebuild with the same parameters.
+      for (String method : firstStageMethods)
+        for (String q : queries)
+          assertSameRanking(
+              method + " unmerged: " + q,
+              searchDirect(refSearcher, method, q, 10),
+              searchHttp("live", method, q, 10));
       // BM25 statistics still count replaced and deleted documents until they are merged away.
       JsonNode m = ok(post("/v1/indexes/live/merge", "{\"max_segments\": 1}"), 200);
       assertEquals(1, m.get("segments").asInt(), m.toString());
-      for (String method : List.of("maxsim-exact", "bm25", "hybrid-linear", "bm25+maxsim"))
+      List<String> methods =
+          new ArrayList<>(List.of("maxsim-exact", "bm25", "hybrid-linear", "bm25+maxsim"));
+      methods.addAll(firstStageMethods);
+      methods.add("hybrid-xtr");
+      for (String method : methods)
         for (String q : queries)
           assertSameRanking(
               method + ": " + q,
@@ -320,13 +352,16 @@ class LatteServiceTest {
     assertEquals(expected.size(), stats.get("documents").asLong());
     assertTrue(stats.get("tokens").asLong() > 0 && stats.get("bytes_on_disk").asLong() > 0);
     assertEquals(1, stats.get("segments").asInt());
-    // First stages are per commit and not maintained live: a clear 409, not a 500.
+    // An index that does not maintain a first stage: a clear 409 saying how to add it.
+    create("plain");
+    ok(post("/v1/indexes/plain/documents", array(corpus.subList(0, 3))), 200);
     var e =
         error(
-            post("/v1/indexes/live/search", "{\"query\": \"indexing\", \"method\": \"xtr\"}"),
+            post("/v1/indexes/plain/search", "{\"query\": \"indexing\", \"method\": \"xtr\"}"),
             409,
             "first_stage_unavailable");
-    assertTrue(e.get("message").asText().contains("maxsim-exact"), e.toString());
+    assertTrue(e.get("message").asText().contains("/v1/indexes/plain/first-stages"), e.toString());
+    assertFalse(e.get("message").asText().contains(tmp.toString()), "no paths: " + e);
     boolean listed = false;
     for (JsonNode i : ok(get("/v1/indexes"), 200).get("indexes"))
       listed |= i.get("name").asText().equals("live");
@@ -548,6 +583,151 @@ class LatteServiceTest {
     JsonNode hits =
         ok(post("/v1/indexes/batches/search", "{\"query\": \"base\"}"), 200).get("hits");
     assertEquals("base", hits.get(0).get("docid").asText());
+  }
+
+  /** Derives {@code stages} of the index at {@code ref} with the parameters of {@code live}'s. */
+  static void deriveWithParametersOf(Path live, Path ref, java.util.Collection<String> stages)
+      throws Exception {
+    try (var reader = org.apache.lucene.index.DirectoryReader.open(FSDirectory.open(ref))) {
+      var meta = LatteIndexReaderSupport.metadataOf(reader.getIndexCommit());
+      for (String stage : stages) {
+        var b = FirstStages.builders().get(stage);
+        Path from = DerivedIndex.dir(live, b.name());
+        Path to = DerivedIndex.dir(ref, b.name());
+        DerivedIndex.deleteFolder(to);
+        Files.createDirectories(to);
+        try (var files = Files.list(from)) {
+          for (Path f : files.toList())
+            if (f.getFileName().toString().startsWith("latte_"))
+              Files.copy(f, to.resolve(f.getFileName()));
+        }
+        DerivedIndex.derive(b, to, reader, meta, IndexProgress.NONE);
+      }
+    }
+  }
+
+  @Test
+  void firstStagesAreAddedTrainedFollowWritesAndRemovedOverHttp() throws Exception {
+    create("fs");
+    error(post("/v1/indexes/fs/first-stages", "{\"first_stages\": [\"xtr\"]}"), 409, "empty_index");
+    ok(post("/v1/indexes/fs/documents", array(corpus.subList(20, 30))), 200);
+    String xtr = "{\"query\": \"computer programs\", \"method\": \"xtr+maxsim\", \"k\": 50}";
+    var e = error(post("/v1/indexes/fs/search", xtr), 409, "first_stage_unavailable");
+    assertTrue(e.get("message").asText().contains("does not maintain"), e.toString());
+    error(
+        post("/v1/indexes/fs/first-stages", "{\"first_stages\": [\"plaid\"]}"),
+        400,
+        "invalid_request");
+    error(
+        post("/v1/indexes/fs/first-stages", "{\"first_stages\": \"xtr\"}"), 400, "invalid_request");
+    error(
+        post("/v1/indexes/fs/first-stages", "{\"first_stages\": [\"xtr\"], \"retrain\": \"yes\"}"),
+        400,
+        "invalid_request");
+    error(
+        post("/v1/indexes/fs/first-stages", "{\"train_after_documents\": 0}"),
+        400,
+        "invalid_request");
+    error(
+        send(
+            "POST",
+            "/v1/indexes/fs/first-stages",
+            "{\"first_stages\": [\"xtr\"]}",
+            "application/json",
+            null),
+        401,
+        "unauthorized");
+
+    JsonNode accepted =
+        ok(post("/v1/indexes/fs/first-stages", "{\"first_stages\": [\"xtr\"]}"), 202);
+    assertTrue(accepted.has("first_stages"), accepted.toString());
+    registry.get("fs").awaitTraining();
+    assertEquals("ready", ok(get("/v1/indexes/fs"), 200).at("/first_stages/xtr/state").asText());
+    JsonNode before = ok(post("/v1/indexes/fs/search", xtr), 200);
+    assertTrue(before.get("hits").size() > 0, before.toString());
+    // A write is visible to the first stage as soon as it is answered.
+    Document fresh = new Document("fs-new", "", "zebra zebra computer programs for zebras");
+    ok(post("/v1/indexes/fs/documents", array(List.of(fresh))), 200);
+    Set<String> found = new LinkedHashSet<>();
+    for (JsonNode h : ok(post("/v1/indexes/fs/search", xtr), 200).get("hits"))
+      found.add(h.get("docid").asText());
+    assertTrue(found.contains("fs-new"), found.toString());
+    ok(send("DELETE", "/v1/indexes/fs/documents/fs-new", null, null, KEY), 200);
+    found.clear();
+    for (JsonNode h : ok(post("/v1/indexes/fs/search", xtr), 200).get("hits"))
+      found.add(h.get("docid").asText());
+    assertFalse(found.contains("fs-new"), found.toString());
+
+    error(send("DELETE", "/v1/indexes/fs/first-stages/plaid", null, null, KEY), 404, "not_found");
+    error(send("DELETE", "/v1/indexes/fs/first-stages/coil", null, null, KEY), 404, "not_found");
+    ok(send("DELETE", "/v1/indexes/fs/first-stages/xtr", null, null, KEY), 200);
+    error(post("/v1/indexes/fs/search", xtr), 409, "first_stage_unavailable");
+    assertFalse(Files.exists(DerivedIndex.dir(registry.get("fs").path, "xtr")));
+  }
+
+  @Test
+  void firstStagesCatchUpOnOpenWithWritesTheyMissed() throws Exception {
+    // A registry of its own, so the "crash" does not disturb the shared server.
+    Path data = tmp.resolve("catch-up");
+    List<String> stages = List.of("xtr", "coil");
+    try (IndexRegistry reg = new IndexRegistry(data, encoder, 2, 1, 0)) {
+      reg.create("cu", IndexOptions.DEFAULT, new FirstStageSettings(stages, 6));
+      reg.get("cu").add(corpus.subList(0, 10));
+      reg.get("cu").awaitTraining();
+      for (String st : stages)
+        assertEquals(
+            "ready", ((Map<?, ?>) reg.get("cu").firstStageStates().get(st)).get("state"), st);
+    }
+    // What a crash right after a main-index commit leaves: writes the first stages never saw.
+    Path main = data.resolve("cu");
+    try (LatteIndexWriter w =
+        LatteIndexWriter.open(main, encoder, "http", "", IndexOptions.DEFAULT)) {
+      w.addAll(corpus.subList(10, 14).stream(), 1, 1, IndexProgress.NONE);
+      Document replaced =
+          new Document(corpus.get(2).id(), "replaced", "a replaced text about retrieval");
+      w.add(replaced, encoder.encodeDocuments(List.of(replaced.contents())).getFirst());
+      w.delete(corpus.get(3).id());
+      w.commit();
+    }
+    try (LatteIndex stale = LatteIndex.open(main)) {
+      assertFalse(DerivedIndex.isFresh(main, "xtr", stale.reader()), "behind before the restart");
+    }
+    try (IndexRegistry reg = new IndexRegistry(data, encoder, 2, 1, 0)) {
+      LiveIndex li = reg.get("cu");
+      for (String st : stages)
+        assertEquals("ready", ((Map<?, ?>) li.firstStageStates().get(st)).get("state"), st);
+      // The reference: the same documents, first stages derived afresh with the same parameters.
+      Path ref = tmp.resolve("catch-up-ref");
+      try (LatteIndexWriter w =
+          LatteIndexWriter.open(ref, encoder, "reference", "", IndexOptions.DEFAULT)) {
+        LiveIndex.Snapshot s = li.acquire();
+        try {
+          var idx = s.searcher.index();
+          for (int d = 0; d < idx.reader().maxDoc(); d++) {
+            var live = org.apache.lucene.index.MultiBits.getLiveDocs(idx.reader());
+            if (live != null && !live.get(d)) continue;
+            var st = idx.stored(d);
+            Document doc = new Document(st.id(), st.title(), st.text());
+            w.add(doc, encoder.encodeDocuments(List.of(doc.contents())).getFirst());
+          }
+        } finally {
+          s.release();
+        }
+        w.commit();
+      }
+      deriveWithParametersOf(main, ref, stages);
+      LiveIndex.Snapshot s = li.acquire();
+      try (LatteSearcher refSearcher = new LatteSearcher(LatteIndex.open(ref), encoder)) {
+        for (String method : List.of("xtr", "xtr+maxsim", "coil", "coil+maxsim"))
+          for (String q : queries)
+            assertSameRanking(
+                method + " after catch-up: " + q,
+                searchDirect(refSearcher, method, q, 10),
+                searchDirect(s.searcher, method, q, 10));
+      } finally {
+        s.release();
+      }
+    }
   }
 
   @Test

@@ -115,7 +115,8 @@ class ServiceContractTest {
     // Every described operation is routed (no "no route" 404) ...
     for (String op : described) {
       String[] parts = op.split(" ", 2);
-      String path = parts[1].replace("{name}", "docs").replace("{id}", "nope");
+      String path =
+          parts[1].replace("{name}", "docs").replace("{id}", "nope").replace("{stage}", "slim");
       String body = parts[0].equals("POST") ? "{}" : null;
       // Deleting the index would end the test: ask for one that does not exist.
       if (op.equals("DELETE /v1/indexes/{name}")) path = "/v1/indexes/absent";
@@ -427,8 +428,30 @@ class ServiceContractTest {
           new String[] {"POST", search, "{\"query\": \"x\", \"method\": \"" + u + "\"}", null});
 
     assertTrue(cases.size() >= 200, "only " + cases.size() + " hostile requests");
+    String previous = "none";
     for (String[] c : cases) {
-      HttpResponse<String> r = send(c[0], c[1], c[2], c[3]);
+      HttpResponse<String> r;
+      try {
+        r = send(c[0], c[1], c[2], c[3]);
+      } catch (java.io.IOException e) {
+        throw new AssertionError(
+            "no answer to "
+                + c[0]
+                + " "
+                + c[1]
+                + " "
+                + (c[2] == null ? "" : c[2].substring(0, Math.min(200, c[2].length())))
+                + " (after "
+                + previous
+                + ")",
+            e);
+      }
+      previous =
+          c[0]
+              + " "
+              + c[1]
+              + " "
+              + (c[2] == null ? "" : c[2].substring(0, Math.min(80, c[2].length())));
       String what =
           "[key "
               + c[3]

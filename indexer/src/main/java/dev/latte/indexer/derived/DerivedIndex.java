@@ -116,6 +116,23 @@ public final class DerivedIndex {
     deleteFolder(folder);
     try (Directory dir = FSDirectory.open(folder)) {
       builder.train(dir, main, metadata);
+    }
+    derive(builder, folder, main, metadata, progress);
+  }
+
+  /**
+   * Writes the documents of the structure of {@code builder} in {@code folder} from every live
+   * document of {@code main}, with the parameters already in {@code folder} (trained there, or
+   * copied from another index so that both derive alike); replaces documents it holds.
+   */
+  public static void derive(
+      DerivedIndexBuilder builder,
+      Path folder,
+      DirectoryReader main,
+      IndexMetadata metadata,
+      IndexProgress progress)
+      throws IOException {
+    try (Directory dir = FSDirectory.open(folder)) {
       Deriver deriver = builder.deriver(dir, metadata);
       IndexWriterConfig cfg =
           new IndexWriterConfig()
@@ -418,7 +435,8 @@ public final class DerivedIndex {
     deleteFolder(dir(mainIndex, name));
   }
 
-  static void deleteFolder(Path d) throws IOException {
+  /** Deletes a folder and everything in it (absent: nothing to do). */
+  public static void deleteFolder(Path d) throws IOException {
     if (!Files.isDirectory(d)) return;
     try (var s = Files.walk(d)) {
       for (Path p : s.sorted(java.util.Comparator.reverseOrder()).toList()) Files.delete(p);
