@@ -263,7 +263,8 @@ public final class LatteService implements AutoCloseable {
             "invalid_request", "\"pool_factor\" must be an integer from 1 to 16");
       poolFactor = p.asInt();
     }
-    FirstStageSettings stages = FirstStageSettings.parse(body, FirstStageSettings.NONE);
+    FirstStageSettings stages =
+        applicable(FirstStageSettings.parse(body, FirstStageSettings.NONE), body, poolFactor);
     LiveIndex li = registry.create(name, new IndexOptions(codec, poolFactor), stages);
     publish(name);
     ctx.status(201).header("Location", "/v1/indexes/" + name).json(li.describe());
@@ -348,8 +349,11 @@ public final class LatteService implements AutoCloseable {
     JsonNode body = object(ctx, Set.of("first_stages", "train_after_documents", "retrain"));
     FirstStageSettings base = li.firstStageSettings();
     FirstStageSettings given =
-        FirstStageSettings.parse(
-            body, new FirstStageSettings(List.of(), base.trainAfterDocuments()));
+        applicable(
+            FirstStageSettings.parse(
+                body, new FirstStageSettings(List.of(), base.trainAfterDocuments())),
+            body,
+            li.poolFactor());
     JsonNode r = body.get("retrain");
     if (r != null && !r.isNull() && !r.isBoolean())
       throw ApiException.badRequest("invalid_request", "\"retrain\" must be true or false");
@@ -358,6 +362,27 @@ public final class LatteService implements AutoCloseable {
         new FirstStageSettings(base.with(given.stages()).stages(), given.trainAfterDocuments());
     List<String> retrain = now ? given.stages() : List.of();
     ctx.status(202).json(Map.of("first_stages", li.configureFirstStages(next, retrain)));
+  }
+
+  /** COIL and SLIM need every row's word piece: on a pooled index "all" leaves them out. */
+  private static FirstStageSettings applicable(
+      FirstStageSettings s, JsonNode body, int poolFactor) {
+    if (poolFactor == 1) return s;
+    List<String> needRows = List.of("coil", "slim");
+    if (body.path("first_stages").isTextual())
+      return new FirstStageSettings(
+          s.stages().stream().filter(n -> !needRows.contains(n)).toList(), s.trainAfterDocuments());
+    for (String n : s.stages())
+      if (needRows.contains(n))
+        throw ApiException.badRequest(
+            "invalid_request",
+            "the '"
+                + n
+                + "' first stage needs the word piece of every token row, which an index with"
+                + " pool_factor "
+                + poolFactor
+                + " does not keep; use pool_factor 1, or the xtr and lucene-stock first stages");
+    return s;
   }
 
   private void removeFirstStage(Context ctx) throws Exception {

@@ -632,6 +632,15 @@ final class LiveIndex implements Closeable {
     }
   }
 
+  int poolFactor() {
+    Snapshot s = acquire();
+    try {
+      return s.searcher.index().metadata().poolFactor();
+    } finally {
+      s.release();
+    }
+  }
+
   FirstStageSettings firstStageSettings() {
     lock.lock();
     try {

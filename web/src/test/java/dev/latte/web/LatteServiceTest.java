@@ -202,23 +202,92 @@ class LatteServiceTest {
   @Test
   void randomWritesLeaveTheSameIndexAsAFreshBuild() throws Exception {
     // Every first stage, trained in the background once 12 documents are in, then kept in step.
-    var created =
+    randomWritesAgainstAFreshBuild(
+        "live", IndexOptions.DEFAULT, FirstStages.builders().keySet(), 60, 20260811L);
+    // An index that does not maintain a first stage: a clear 409 saying how to add it.
+    create("plain");
+    ok(post("/v1/indexes/plain/documents", array(corpus.subList(0, 3))), 200);
+    var e =
+        error(
+            post("/v1/indexes/plain/search", "{\"query\": \"indexing\", \"method\": \"xtr\"}"),
+            409,
+            "first_stage_unavailable");
+    assertTrue(e.get("message").asText().contains("/v1/indexes/plain/first-stages"), e.toString());
+    assertFalse(e.get("message").asText().contains(tmp.toString()), "no paths: " + e);
+  }
+
+  @Test
+  void randomWritesOnAPooledInt8IndexLeaveTheSameIndexAsAFreshBuild() throws Exception {
+    // COIL and SLIM need every row's word piece, which pooled indexes do not keep.
+    randomWritesAgainstAFreshBuild(
+        "live-int8-pooled",
+        new IndexOptions(dev.latte.core.codec.TokenCodec.INT8, 2),
+        List.of("xtr", "lucene-stock"),
+        30,
+        20261129L);
+  }
+
+  @Test
+  void pooledIndexesRefuseFirstStagesThatNeedEveryRow() throws Exception {
+    var e =
+        error(
+            post(
+                "/v1/indexes",
+                "{\"name\": \"pooled-coil\", \"pool_factor\": 2, \"first_stages\": [\"coil\"]}"),
+            400,
+            "invalid_request");
+    assertTrue(e.get("message").asText().contains("pool_factor 2"), e.toString());
+    var all =
         ok(
             post(
                 "/v1/indexes",
-                "{\"name\": \"live\", \"codec\": \"float32\", \"first_stages\": \"all\","
-                    + " \"train_after_documents\": 12}"),
+                "{\"name\": \"pooled-all\", \"pool_factor\": 2, \"first_stages\": \"all\"}"),
             201);
-    assertEquals("waiting", created.at("/first_stages/xtr/state").asText(), created.toString());
-    assertEquals(encoder.config().name(), created.get("model").asText());
-    assertEquals("float32", created.get("codec").asText());
-    assertEquals(1, created.get("pool_factor").asInt());
-    assertEquals(0, created.get("documents").asLong());
+    Set<String> listed = new java.util.TreeSet<>();
+    all.get("first_stages").fieldNames().forEachRemaining(listed::add);
+    assertEquals(Set.of("lucene-stock", "xtr"), listed, all.toString());
+  }
 
-    Random rnd = new Random(20260811L);
+  @Test
+  void randomWritesOnABinaryIndexLeaveTheSameIndexAsAFreshBuild() throws Exception {
+    randomWritesAgainstAFreshBuild(
+        "live-bit",
+        new IndexOptions(dev.latte.core.codec.TokenCodec.BIT, 1),
+        List.of("xtr"),
+        30,
+        20261130L);
+  }
+
+  /**
+   * Creates index {@code name} with {@code options} maintaining {@code stages} (trained in the
+   * background once 12 documents are in), runs {@code ops} random adds, replaces and deletes over
+   * HTTP, and checks every method of the index against a fresh build of the final documents whose
+   * first stages are derived with the live index's trained parameters.
+   */
+  void randomWritesAgainstAFreshBuild(
+      String name, IndexOptions options, java.util.Collection<String> stages, int ops, long seed)
+      throws Exception {
+    ObjectNode settings =
+        json.createObjectNode()
+            .put("name", name)
+            .put("codec", options.codec().cliName())
+            .put("pool_factor", options.poolFactor())
+            .put("train_after_documents", 12);
+    stages.forEach(settings.putArray("first_stages")::add);
+    var created = ok(post("/v1/indexes", settings.toString()), 201);
+    for (String stage : stages)
+      assertEquals(
+          "waiting", created.at("/first_stages/" + stage + "/state").asText(), created.toString());
+    assertEquals(encoder.config().name(), created.get("model").asText());
+    assertEquals(options.codec().cliName(), created.get("codec").asText());
+    assertEquals(options.poolFactor(), created.get("pool_factor").asInt());
+    assertEquals(0, created.get("documents").asLong());
+    String docs = "/v1/indexes/" + name + "/documents";
+
+    Random rnd = new Random(seed);
     Map<String, Document> expected = new LinkedHashMap<>();
     int replacedText = 0, deletedPresent = 0, deletedAbsent = 0;
-    for (int op = 0; op < 60; op++) {
+    for (int op = 0; op < ops; op++) {
       int kind = expected.size() < 10 ? 0 : rnd.nextInt(10);
       if (kind < 4) {
         // Add a batch (corpus documents, some maybe present already: replaced by id).
@@ -234,11 +303,11 @@ class LatteServiceTest {
         }
         HttpResponse<String> r;
         if (rnd.nextBoolean()) {
-          r = post("/v1/indexes/live/documents", array(batch));
+          r = post(docs, array(batch));
         } else {
           String nd =
               String.join("\n", batch.stream().map(LatteServiceTest::docJson).toList()) + "\n";
-          r = send("POST", "/v1/indexes/live/documents", nd, "application/x-ndjson", KEY);
+          r = send("POST", docs, nd, "application/x-ndjson", KEY);
         }
         Set<String> distinct = new LinkedHashSet<>();
         for (Document d : batch) {
@@ -256,13 +325,13 @@ class LatteServiceTest {
         Document other = corpus.get(rnd.nextInt(corpus.size()));
         Document d =
             new Document(id, "revised " + op, other.text() + " revision " + op + " of " + id);
-        ok(post("/v1/indexes/live/documents", array(List.of(d))), 200);
+        ok(post(docs, array(List.of(d))), 200);
         expected.put(id, d);
         replacedText++;
       } else if (kind < 8) {
         List<String> ids = new ArrayList<>(expected.keySet());
         String id = ids.get(rnd.nextInt(ids.size()));
-        JsonNode b = ok(send("DELETE", "/v1/indexes/live/documents/" + id, null, null, KEY), 200);
+        JsonNode b = ok(send("DELETE", docs + "/" + id, null, null, KEY), 200);
         assertTrue(b.get("deleted").asBoolean(), id);
         expected.remove(id);
         deletedPresent++;
@@ -275,7 +344,7 @@ class LatteServiceTest {
                     .filter(x -> !expected.containsKey(x))
                     .findFirst()
                     .orElse("absent-x");
-        JsonNode b = ok(send("DELETE", "/v1/indexes/live/documents/" + id, null, null, KEY), 200);
+        JsonNode b = ok(send("DELETE", docs + "/" + id, null, null, KEY), 200);
         assertFalse(b.get("deleted").asBoolean(), id);
         deletedAbsent++;
       } else {
@@ -285,7 +354,7 @@ class LatteServiceTest {
         String b2 = ids.get(rnd.nextInt(ids.size()));
         var body = json.createObjectNode();
         body.putArray("ids").add(a).add(b2).add("never-" + op);
-        JsonNode b = ok(post("/v1/indexes/live/documents/delete", body.toString()), 200);
+        JsonNode b = ok(post(docs + "/delete", body.toString()), 200);
         int present = a.equals(b2) ? 1 : 2;
         assertEquals(present, b.get("deleted").asInt(), b.toString());
         expected.remove(a);
@@ -294,31 +363,34 @@ class LatteServiceTest {
       }
       if (op % 10 == 9) {
         // Read-your-writes: every answered write is visible, nothing deleted is.
-        assertEquals(expected.size(), documents("live"), "after op " + op);
+        assertEquals(expected.size(), documents(name), "after op " + op);
         Set<String> seen = new LinkedHashSet<>();
-        for (Ranked r : searchHttp("live", "maxsim-exact", "information retrieval", 1000))
+        for (Ranked r : searchHttp(name, "maxsim-exact", "information retrieval", 1000))
           seen.add(r.id());
         assertEquals(expected.keySet(), seen, "after op " + op);
       }
     }
     assertTrue(replacedText > 0 && deletedPresent > 0 && deletedAbsent > 0, "every kind ran");
-    registry.get("live").awaitTraining();
-    JsonNode states = ok(get("/v1/indexes/live"), 200).get("first_stages");
-    for (String stage : FirstStages.builders().keySet())
+    registry.get(name).awaitTraining();
+    JsonNode states = ok(get("/v1/indexes/" + name), 200).get("first_stages");
+    for (String stage : stages)
       assertEquals("ready", states.at("/" + stage + "/state").asText(), states.toString());
 
     // The reference: a fresh index of the final documents, written directly.
-    Path ref = tmp.resolve("reference");
-    try (LatteIndexWriter w =
-        LatteIndexWriter.open(ref, encoder, "reference", "", IndexOptions.DEFAULT)) {
+    Path ref = tmp.resolve("reference-" + name);
+    try (LatteIndexWriter w = LatteIndexWriter.open(ref, encoder, "reference", "", options)) {
       w.addAll(expected.values().stream(), 1, 1, IndexProgress.NONE);
       w.commit();
     }
     // Its first stages derived with the live index's frozen parameters (centroids, projection,
     // vocabulary table): what a rebuild that keeps the trained parameters writes.
-    deriveWithParametersOf(registry.get("live").path, ref, FirstStages.builders().keySet());
-    List<String> firstStageMethods =
-        List.of("xtr", "xtr+maxsim", "coil", "coil+maxsim", "slim", "slim+maxsim", "lucene-stock");
+    deriveWithParametersOf(registry.get(name).path, ref, stages);
+    List<String> firstStageMethods = new ArrayList<>();
+    for (String stage : stages)
+      firstStageMethods.addAll(
+          stage.equals("lucene-stock") ? List.of(stage) : List.of(stage, stage + "+maxsim"));
+    if (options.codec() == dev.latte.core.codec.TokenCodec.BIT)
+      firstStageMethods.add("maxsim-hamming");
     try (LatteSearcher refSearcher = new LatteSearcher(LatteIndex.open(ref), encoder)) {
       assertEquals(expected.size(), refSearcher.index().stats().documents());
       // MaxSim reads only the live documents' matrices: equal before any merge.
@@ -326,45 +398,35 @@ class LatteServiceTest {
         assertSameRanking(
             "maxsim-exact unmerged: " + q,
             searchDirect(refSearcher, "maxsim-exact", q, 10),
-            searchHttp("live", "maxsim-exact", q, 10));
+            searchHttp(name, "maxsim-exact", q, 10));
       // First stages kept in step through every write equal a rebuild with the same parameters.
       for (String method : firstStageMethods)
         for (String q : queries)
           assertSameRanking(
               method + " unmerged: " + q,
               searchDirect(refSearcher, method, q, 10),
-              searchHttp("live", method, q, 10));
+              searchHttp(name, method, q, 10));
       // BM25 statistics still count replaced and deleted documents until they are merged away.
-      JsonNode m = ok(post("/v1/indexes/live/merge", "{\"max_segments\": 1}"), 200);
+      JsonNode m = ok(post("/v1/indexes/" + name + "/merge", "{\"max_segments\": 1}"), 200);
       assertEquals(1, m.get("segments").asInt(), m.toString());
       List<String> methods =
           new ArrayList<>(List.of("maxsim-exact", "bm25", "hybrid-linear", "bm25+maxsim"));
       methods.addAll(firstStageMethods);
-      methods.add("hybrid-xtr");
+      if (stages.contains("xtr")) methods.add("hybrid-xtr");
       for (String method : methods)
         for (String q : queries)
           assertSameRanking(
               method + ": " + q,
               searchDirect(refSearcher, method, q, 10),
-              searchHttp("live", method, q, 10));
+              searchHttp(name, method, q, 10));
     }
-    JsonNode stats = ok(get("/v1/indexes/live"), 200);
+    JsonNode stats = ok(get("/v1/indexes/" + name), 200);
     assertEquals(expected.size(), stats.get("documents").asLong());
     assertTrue(stats.get("tokens").asLong() > 0 && stats.get("bytes_on_disk").asLong() > 0);
     assertEquals(1, stats.get("segments").asInt());
-    // An index that does not maintain a first stage: a clear 409 saying how to add it.
-    create("plain");
-    ok(post("/v1/indexes/plain/documents", array(corpus.subList(0, 3))), 200);
-    var e =
-        error(
-            post("/v1/indexes/plain/search", "{\"query\": \"indexing\", \"method\": \"xtr\"}"),
-            409,
-            "first_stage_unavailable");
-    assertTrue(e.get("message").asText().contains("/v1/indexes/plain/first-stages"), e.toString());
-    assertFalse(e.get("message").asText().contains(tmp.toString()), "no paths: " + e);
     boolean listed = false;
     for (JsonNode i : ok(get("/v1/indexes"), 200).get("indexes"))
-      listed |= i.get("name").asText().equals("live");
+      listed |= i.get("name").asText().equals(name);
     assertTrue(listed);
   }
 
