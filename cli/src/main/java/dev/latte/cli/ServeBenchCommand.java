@@ -142,6 +142,22 @@ final class ServeBenchCommand implements Callable<Integer> {
   @Option(names = "--keep-data", description = "Keep the temporary data folder and server logs.")
   boolean keepData;
 
+  @Option(
+      names = "--first-stages",
+      paramLabel = "LIST",
+      split = ",",
+      description =
+          "First stages the index maintains (xtr, coil, slim, lucene-stock). Load: trained after"
+              + " the preload (waited for), their methods join the search mix, and each write"
+              + " reports the time spent keeping them in step. Crash: trained after 32 documents;"
+              + " after every restart a trained stage must answer (in step with every commit).")
+  List<String> firstStages = List.of();
+
+  /** The method that exercises a first stage in the search mix. */
+  static String methodOf(String stage) {
+    return stage.equals("lucene-stock") ? stage : stage + "+maxsim";
+  }
+
   @Override
   public Integer call() throws Exception {
     if (duration < 1 || clients < 1 || iterations < 1 || preload < 0 || sample < 0)
@@ -208,6 +224,7 @@ final class ServeBenchCommand implements Callable<Integer> {
       long writeBatches,
       long writeErrors,
       double[] writeMillis,
+      double[] firstStageMillis,
       long documentsIndexed,
       long documentsAtEnd,
       List<String> errorSamples) {}
@@ -216,8 +233,8 @@ final class ServeBenchCommand implements Callable<Integer> {
       throws Exception {
     server.start();
     Client c = server.client;
-    c.createIndex(INDEX);
     int pre = Math.min(preload, docs.size());
+    c.createIndex(INDEX, firstStages, Math.max(1, pre));
     long t0 = System.nanoTime();
     for (int i = 0; i < pre; i += 32) {
       HttpResponse<String> r = c.addDocuments(INDEX, docs.subList(i, Math.min(pre, i + 32)));
@@ -232,6 +249,15 @@ final class ServeBenchCommand implements Callable<Integer> {
         (System.nanoTime() - t0) / 1e9,
         clients,
         duration);
+    if (!firstStages.isEmpty()) {
+      long t1 = System.nanoTime();
+      c.awaitFirstStages(INDEX, firstStages, Duration.ofMinutes(30));
+      System.out.printf(
+          Locale.ROOT,
+          "First stages %s trained and in step %.1f s after the preload%n",
+          String.join(",", firstStages),
+          (System.nanoTime() - t1) / 1e9);
+    }
 
     // Warm-up, not measured: the server's first searches of each method pay for JIT compilation.
     for (int i = 0; i < 20; i++)
@@ -243,7 +269,9 @@ final class ServeBenchCommand implements Callable<Integer> {
     List<String> errorSamples = Collections.synchronizedList(new ArrayList<>());
     List<List<double[]>> perClient = new ArrayList<>(); // {method index, millis}
     List<Thread> threads = new ArrayList<>();
-    String[] methods = {"maxsim-exact", "bm25"};
+    List<String> mix = new ArrayList<>(List.of("maxsim-exact", "bm25"));
+    for (String stage : firstStages) mix.add(methodOf(stage));
+    String[] methods = mix.toArray(String[]::new);
     for (int t = 0; t < clients; t++) {
       List<double[]> mine = new ArrayList<>();
       perClient.add(mine);
@@ -255,7 +283,7 @@ final class ServeBenchCommand implements Callable<Integer> {
                   () -> {
                     int n = 0;
                     while (!stop.get()) {
-                      int m = (id + n) % 2;
+                      int m = (id + n) % methods.length;
                       String q = queries.get((id * 7919 + n * 31) % queries.size());
                       n++;
                       long s = System.nanoTime();
@@ -278,6 +306,7 @@ final class ServeBenchCommand implements Callable<Integer> {
                   }));
     }
     List<Double> writeMillis = Collections.synchronizedList(new ArrayList<>());
+    List<Double> syncMillis = Collections.synchronizedList(new ArrayList<>());
     AtomicLong indexed = new AtomicLong();
     Thread writer =
         Thread.ofPlatform()
@@ -293,8 +322,11 @@ final class ServeBenchCommand implements Callable<Integer> {
                     try {
                       HttpResponse<String> r = c.addDocuments(INDEX, batch);
                       writeMillis.add((System.nanoTime() - s) / 1e6);
-                      if (r.statusCode() == 200) indexed.addAndGet(batch.size());
-                      else {
+                      if (r.statusCode() == 200) {
+                        indexed.addAndGet(batch.size());
+                        JsonNode fs = JSON.readTree(r.body()).get("first_stages_ms");
+                        if (fs != null) syncMillis.add(fs.asDouble());
+                      } else {
                         writeErrors.incrementAndGet();
                         sampleError(errorSamples, "write " + r.statusCode() + " " + r.body());
                       }
@@ -329,6 +361,10 @@ final class ServeBenchCommand implements Callable<Integer> {
     synchronized (writeMillis) {
       wl = writeMillis.stream().mapToDouble(Double::doubleValue).toArray();
     }
+    double[] sl;
+    synchronized (syncMillis) {
+      sl = syncMillis.stream().mapToDouble(Double::doubleValue).toArray();
+    }
     return new LoadResult(
         dataset == null ? BundledSample.NAME + " (bundled sample)" : dataset.toString(),
         clients,
@@ -340,6 +376,7 @@ final class ServeBenchCommand implements Callable<Integer> {
         wl.length,
         writeErrors.get(),
         wl,
+        sl,
         indexed.get(),
         atEnd,
         List.copyOf(errorSamples));
@@ -373,9 +410,19 @@ final class ServeBenchCommand implements Callable<Integer> {
     }
   }
 
-  record FinalCheck(int acknowledged, int checked, int found, int duplicates, long documents) {
+  record FinalCheck(
+      int acknowledged,
+      int checked,
+      int found,
+      int duplicates,
+      long documents,
+      int firstStageChecks,
+      List<String> firstStageProblems) {
     boolean pass() {
-      return checked == acknowledged && found == acknowledged && duplicates == 0;
+      return checked == acknowledged
+          && found == acknowledged
+          && duplicates == 0
+          && firstStageProblems.isEmpty();
     }
   }
 
@@ -388,6 +435,8 @@ final class ServeBenchCommand implements Callable<Integer> {
 
   private LoadState crashState;
 
+  private int firstStageChecks;
+
   private List<CrashIteration> runCrash(Server server, List<Document> docs, List<String> queries)
       throws Exception {
     long[] window = parseRange(killAfter);
@@ -395,7 +444,8 @@ final class ServeBenchCommand implements Callable<Integer> {
     LoadState st = new LoadState();
     crashState = st;
     server.start();
-    if (server.client.documentsOrMissing(INDEX) < 0) server.client.createIndex(INDEX);
+    if (server.client.documentsOrMissing(INDEX) < 0)
+      server.client.createIndex(INDEX, firstStages, 32);
     List<CrashIteration> out = new ArrayList<>();
     System.out.printf(
         Locale.ROOT,
@@ -490,6 +540,20 @@ final class ServeBenchCommand implements Callable<Integer> {
         if (duplicates > 0) problems.add(duplicates + " duplicate(s)");
         searchable = c.searchable(INDEX, queries.get(it % queries.size()));
         if (!searchable) problems.add("searches failed after the restart");
+        // A trained first stage must be in step with the commit the server reopened (its
+        // methods refuse with 409 otherwise); one still training answers later.
+        for (String stage : firstStages) {
+          String state = c.firstStageState(INDEX, stage);
+          if (state.equals("ready")) {
+            HttpResponse<String> r =
+                c.search(INDEX, queries.get(it % queries.size()), methodOf(stage), 10, null);
+            if (r.statusCode() != 200)
+              problems.add(stage + " ready but answered " + r.statusCode() + ": " + r.body());
+            else firstStageChecks++;
+          } else if (!state.equals("training") && !state.equals("waiting")) {
+            problems.add("first stage " + stage + " is " + state + " after the restart");
+          }
+        }
       }
       CrashIteration ci =
           new CrashIteration(
@@ -548,8 +612,26 @@ final class ServeBenchCommand implements Callable<Integer> {
       if (n > 1) dup += n - 1;
     }
     long documents = server.client.documentsOrMissing(INDEX);
+    List<String> stageProblems = new ArrayList<>();
+    if (!firstStages.isEmpty()) {
+      server.client.awaitFirstStages(INDEX, firstStages, Duration.ofMinutes(30));
+      for (String stage : firstStages) {
+        HttpResponse<String> r =
+            server.client.search(INDEX, docs.get(0).contents(), methodOf(stage), 10, null);
+        if (r.statusCode() != 200)
+          stageProblems.add(stage + ": " + r.statusCode() + " " + r.body());
+      }
+      System.out.printf(
+          Locale.ROOT,
+          "First stages %s: answered after %d restarts where trained, and in step at the end:"
+              + " %s%n",
+          String.join(",", firstStages),
+          firstStageChecks,
+          stageProblems.isEmpty() ? "yes" : stageProblems);
+    }
     server.stop();
-    return new FinalCheck(st.acked.size(), checked, found, dup, documents);
+    return new FinalCheck(
+        st.acked.size(), checked, found, dup, documents, firstStageChecks, stageProblems);
   }
 
   /** Up to {@code n} acknowledged ids: the newest batch's always, the rest drawn at random. */
@@ -613,6 +695,8 @@ final class ServeBenchCommand implements Callable<Integer> {
     m.put("write_batches", r.writeBatches());
     m.put("write_errors", r.writeErrors());
     m.put("write_latency", summary(r.writeMillis()));
+    if (r.firstStageMillis().length > 0)
+      m.put("write_first_stage_sync", summary(r.firstStageMillis()));
     m.put("documents_indexed_during_load", r.documentsIndexed());
     m.put("documents_at_end", r.documentsAtEnd());
     m.put("error_samples", r.errorSamples());
@@ -662,6 +746,14 @@ final class ServeBenchCommand implements Callable<Integer> {
             percentile(r.writeMillis(), 95),
             r.documentsIndexed(),
             r.documentsAtEnd()));
+    if (r.firstStageMillis().length > 0)
+      b.append(
+          String.format(
+              Locale.ROOT,
+              "%nKeeping the first stages in step, per write batch: p50 %.1f ms, p95 %.1f ms (part"
+                  + " of the write latency)%n",
+              percentile(r.firstStageMillis(), 50),
+              percentile(r.firstStageMillis(), 95)));
     for (String e : r.errorSamples()) b.append("error: ").append(e).append('\n');
     b.append(r.searchErrors() == 0 && r.writeErrors() == 0 ? "PASS\n" : "FAIL\n");
     return b.toString();
@@ -701,6 +793,8 @@ final class ServeBenchCommand implements Callable<Integer> {
       f.put("found", fin.found());
       f.put("duplicates", fin.duplicates());
       f.put("documents", fin.documents());
+      f.put("first_stage_answers_after_restarts", fin.firstStageChecks());
+      f.put("first_stage_problems", fin.firstStageProblems());
       f.put("pass", fin.pass());
     }
     m.put("final_check", f);
@@ -916,10 +1010,44 @@ final class ServeBenchCommand implements Callable<Integer> {
       }
     }
 
-    void createIndex(String name) throws IOException, InterruptedException {
-      HttpResponse<String> r = post("/v1/indexes", Map.of("name", name), Duration.ofSeconds(60));
+    void createIndex(String name, List<String> firstStages, int trainAfter)
+        throws IOException, InterruptedException {
+      HttpResponse<String> r =
+          post(
+              "/v1/indexes",
+              Map.of(
+                  "name", name, "first_stages", firstStages, "train_after_documents", trainAfter),
+              Duration.ofSeconds(60));
       if (r.statusCode() != 201)
         throw new IllegalStateException("creating the index: " + r.statusCode() + " " + r.body());
+    }
+
+    /** The state of a first stage of the index (ready, training, waiting, ...). */
+    String firstStageState(String name, String stage) throws IOException, InterruptedException {
+      HttpResponse<String> r =
+          http.send(
+              req("/v1/indexes/" + name, Duration.ofSeconds(30)).GET().build(),
+              HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
+      if (r.statusCode() != 200)
+        throw new IllegalStateException("index stats: " + r.statusCode() + " " + r.body());
+      return JSON.readTree(r.body()).path("first_stages").path(stage).path("state").asText("none");
+    }
+
+    /** Waits until every stage is ready; fails if one fails or the time runs out. */
+    void awaitFirstStages(String name, List<String> stages, Duration timeout)
+        throws IOException, InterruptedException {
+      long end = System.nanoTime() + timeout.toNanos();
+      for (String stage : stages) {
+        while (true) {
+          String state = firstStageState(name, stage);
+          if (state.equals("ready")) break;
+          if (!state.equals("training") && !state.equals("waiting"))
+            throw new IllegalStateException("first stage " + stage + " is " + state);
+          if (System.nanoTime() > end)
+            throw new IllegalStateException("first stage " + stage + " not ready in " + timeout);
+          Thread.sleep(500);
+        }
+      }
     }
 
     /** Live documents of the index, or -1 if it is not served. */

@@ -54,6 +54,7 @@ class ServeBenchCommandTest {
             3,
             0,
             new double[] {300, 100, 200},
+            new double[] {12, 10, 11},
             24,
             324,
             List.of());
@@ -76,11 +77,15 @@ class ServeBenchCommandTest {
     Map<String, Object> w = (Map<String, Object>) m.get("write_latency");
     assertEquals(200.0, w.get("p50_ms"));
     assertEquals(300.0, w.get("p95_ms"));
+    @SuppressWarnings("unchecked")
+    Map<String, Object> fs = (Map<String, Object>) m.get("write_first_stage_sync");
+    assertEquals(11.0, fs.get("p50_ms"));
     assertEquals(true, m.get("pass"));
 
     String table = ServeBenchCommand.loadTable(r);
     assertTrue(table.contains("| 32 | 4.0 | 10 | 0 | 2.5 | 50.0 | 100.0 | 100.0 |"), table);
     assertTrue(table.contains("| 3 | 0 | 200.0 | 300.0 | 24 | 324 |"), table);
+    assertTrue(table.contains("p50 11.0 ms, p95 12.0 ms"), table);
     assertTrue(table.endsWith("PASS\n"), table);
 
     var failed =
@@ -95,9 +100,11 @@ class ServeBenchCommandTest {
             0,
             0,
             new double[0],
+            new double[0],
             0,
             0,
             List.of("search 500"));
+    assertFalse(ServeBenchCommand.loadReport(failed).containsKey("write_first_stage_sync"));
     assertEquals(false, ServeBenchCommand.loadReport(failed).get("pass"));
     assertTrue(ServeBenchCommand.loadTable(failed).endsWith("FAIL\n"));
   }
@@ -110,7 +117,7 @@ class ServeBenchCommandTest {
     var ok2 =
         new ServeBenchCommand.CrashIteration(
             2, 3000, 4, 112, 16, 16, 128, 50, 50, 0, 0, 137, true, true, 5000, List.of());
-    var fin = new ServeBenchCommand.FinalCheck(112, 112, 112, 0, 128);
+    var fin = new ServeBenchCommand.FinalCheck(112, 112, 112, 0, 128, 2, List.of());
     Map<String, Object> m = ServeBenchCommand.crashReport(List.of(ok1, ok2), fin, 42);
     assertEquals(true, m.get("pass"));
     @SuppressWarnings("unchecked")
@@ -129,8 +136,12 @@ class ServeBenchCommandTest {
         new ServeBenchCommand.CrashIteration(
             3, 2500, 1, 128, 16, 0, 129, 50, 50, 1, 0, 137, true, true, 3000, List.of("1 dup"));
     assertEquals(false, ServeBenchCommand.crashReport(List.of(ok1, dup), fin, 42).get("pass"));
-    var lost = new ServeBenchCommand.FinalCheck(112, 112, 111, 0, 127);
+    var lost = new ServeBenchCommand.FinalCheck(112, 112, 111, 0, 127, 2, List.of());
     assertFalse(lost.pass());
+    var behind =
+        new ServeBenchCommand.FinalCheck(112, 112, 112, 0, 128, 2, List.of("xtr: 409 behind"));
+    assertFalse(behind.pass());
+    assertEquals(false, ServeBenchCommand.crashReport(List.of(ok1, ok2), behind, 42).get("pass"));
     assertEquals(false, ServeBenchCommand.crashReport(List.of(ok1, ok2), lost, 42).get("pass"));
     assertTrue(ServeBenchCommand.crashTable(List.of(ok1, ok2), lost).endsWith("FAIL\n"));
   }

@@ -288,6 +288,8 @@ public final class LatteService implements AutoCloseable {
     Map<String, Object> out = new LinkedHashMap<>();
     out.put("indexed", n);
     out.put("took_ms", millisSince(t0));
+    Double fs = li.takeFirstStageMillis();
+    if (fs != null) out.put("first_stages_ms", Math.round(fs * 10) / 10.0);
     ctx.json(out);
   }
 

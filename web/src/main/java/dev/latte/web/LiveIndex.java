@@ -123,6 +123,7 @@ final class LiveIndex implements Closeable {
       li.writer.close();
       throw e;
     }
+    li.startDueTraining();
     return li;
   }
 
@@ -159,6 +160,7 @@ final class LiveIndex implements Closeable {
           li.lock.unlock();
         }
         li.current = li.snapshot(li.writer.openNrtReader());
+        li.startDueTraining();
       } else {
         li.readOnlyDirectory = FSDirectory.open(path);
         li.current = li.snapshot(DirectoryReader.open(li.readOnlyDirectory));
@@ -402,7 +404,18 @@ final class LiveIndex implements Closeable {
                   + "/first-stages");
         }
       }
-      maybeTrainLocked(main.numDocs());
+      for (String n : settings.stages())
+        if (!derived.containsKey(n) && !state.containsKey(n)) waiting(n, main.numDocs());
+    }
+  }
+
+  /** Starts training what is due, once the first snapshot is in place (training reads it). */
+  private void startDueTraining() {
+    lock.lock();
+    try {
+      maybeTrainLocked(current.reader().numDocs());
+    } finally {
+      lock.unlock();
     }
   }
 
@@ -429,9 +442,23 @@ final class LiveIndex implements Closeable {
    * write stays acknowledged), swaps in a new snapshot, and starts training what is due.
    */
   private void afterCommitLocked() throws IOException {
+    long t0 = System.nanoTime();
     syncFirstStagesLocked();
+    lastSyncMillis.set(derived.isEmpty() ? null : (System.nanoTime() - t0) / 1e6);
     refreshLocked();
     maybeTrainLocked(current.reader().numDocs());
+  }
+
+  private final ThreadLocal<Double> lastSyncMillis = new ThreadLocal<>();
+
+  /**
+   * Milliseconds the calling thread's last write spent keeping the first stages in step (derive,
+   * delete, commit), or null when the index maintains none; cleared by the call.
+   */
+  Double takeFirstStageMillis() {
+    Double v = lastSyncMillis.get();
+    lastSyncMillis.remove();
+    return v;
   }
 
   private void syncFirstStagesLocked() throws IOException {

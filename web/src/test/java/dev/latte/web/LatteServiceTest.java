@@ -728,6 +728,31 @@ class LatteServiceTest {
   }
 
   @Test
+  void firstStagesDueWhenAnIndexOpensTrainThen() throws Exception {
+    Path data = tmp.resolve("due-on-open");
+    try (IndexRegistry reg = new IndexRegistry(data, encoder, 2, 1, 0)) {
+      reg.create("due", IndexOptions.DEFAULT, new FirstStageSettings(List.of("xtr"), 50));
+      reg.get("due").add(corpus.subList(0, 8));
+      assertEquals(
+          "waiting", ((Map<?, ?>) reg.get("due").firstStageStates().get("xtr")).get("state"));
+    }
+    // Lowered while the server was down (or the process died before training began).
+    new FirstStageSettings(List.of("xtr"), 5)
+        .write(data.resolve("due"), new com.fasterxml.jackson.databind.ObjectMapper());
+    try (IndexRegistry reg = new IndexRegistry(data, encoder, 2, 1, 0)) {
+      reg.get("due").awaitTraining();
+      assertEquals(
+          "ready", ((Map<?, ?>) reg.get("due").firstStageStates().get("xtr")).get("state"));
+      LiveIndex.Snapshot s = reg.get("due").acquire();
+      try {
+        assertFalse(searchDirect(s.searcher, "xtr+maxsim", queries.getFirst(), 5).isEmpty());
+      } finally {
+        s.release();
+      }
+    }
+  }
+
+  @Test
   void firstStagesCatchUpOnOpenWithWritesTheyMissed() throws Exception {
     // A registry of its own, so the "crash" does not disturb the shared server.
     Path data = tmp.resolve("catch-up");
