@@ -212,12 +212,11 @@ final class LiveIndex implements Closeable {
       try {
         new EncodingPipeline(encoder, encodeThreads, encodeBatch)
             .run(documents.stream(), writer::add, IndexProgress.NONE);
-        writer.commit();
       } catch (Exception e) {
         discardUncommitted(e);
         throw e;
       }
-      refreshLocked();
+      commitAndRefreshLocked();
       return documents.size();
     } finally {
       lock.unlock();
@@ -244,12 +243,11 @@ final class LiveIndex implements Closeable {
           }
         }
         if (existing == 0) return 0;
-        writer.commit();
       } catch (IOException | RuntimeException e) {
         discardUncommitted(e);
         throw e;
       }
-      refreshLocked();
+      commitAndRefreshLocked();
       return existing;
     } finally {
       lock.unlock();
@@ -266,15 +264,30 @@ final class LiveIndex implements Closeable {
       requireWritable();
       try {
         writer.forceMerge(maxSegments);
-        writer.commit();
       } catch (IOException | RuntimeException e) {
         discardUncommitted(e);
         throw e;
       }
-      refreshLocked();
+      commitAndRefreshLocked();
     } finally {
       lock.unlock();
     }
+  }
+
+  /**
+   * Ends every write, with the lock held: commits what the write changed (durable; if the commit
+   * fails the writer is rolled back to the last commit and the failure rethrown), then refreshes
+   * (visible to every search that starts afterwards). The one place where writes become durable and
+   * visible: every write method ends here.
+   */
+  private void commitAndRefreshLocked() throws IOException {
+    try {
+      writer.commit();
+    } catch (IOException | RuntimeException e) {
+      discardUncommitted(e);
+      throw e;
+    }
+    refreshLocked();
   }
 
   private void requireWritable() {
