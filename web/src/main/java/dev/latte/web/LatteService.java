@@ -3,6 +3,7 @@ package dev.latte.web;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.latte.core.codec.TokenCodec;
 import dev.latte.core.kernel.MaxSimKernels;
 import dev.latte.datasets.Document;
@@ -20,6 +21,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.UnaryOperator;
 
 /**
  * The HTTP API over the live indexes of a data folder ({@link IndexRegistry}); JSON in and out,
@@ -42,6 +44,18 @@ import java.util.Set;
  *       {@code {"indexed": n, "took_ms"}}. Documents replace those with the same id. The whole
  *       batch is validated first (400 naming the item and field; nothing written), then encoded
  *       with the server's model, written and committed.
+ *   <li>{@code PATCH /v1/indexes/{name}/documents/{id}} {@code {"metadata": PATCH}} → {@code {"id",
+ *       "metadata", "took_ms"}} (the new metadata; null when none is left), 404 for an unknown id;
+ *       {@code POST /v1/indexes/{name}/documents/update} {@code [{"id", "metadata": PATCH}...]} →
+ *       {@code {"updated": n, "not_found": [ids], "took_ms"}}: unknown ids are listed, not failed,
+ *       and the others are updated. PATCH is a JSON Merge Patch (RFC 7386) of the metadata object:
+ *       objects merge recursively, {@code null} removes a key, anything else replaces; a PATCH of
+ *       {@code null} removes all metadata. The document is re-added from its stored title, text and
+ *       token matrix bytes (bit-identical, never re-encoded) with the new metadata indexed for
+ *       filters; title and text cannot be patched (they are encoded: add the document again). A
+ *       batch is validated whole first (400 naming the item and field; nothing written); updates of
+ *       one id apply in order. Like any replacement, an update counts in BM25's statistics until
+ *       merged.
  *   <li>{@code DELETE /v1/indexes/{name}/documents/{id}} → {@code {"deleted": true|false}}; {@code
  *       POST /v1/indexes/{name}/documents/delete} {@code {"ids": [...]}} → {@code {"deleted": n}}
  *       (ids that are awkward in a URL)
@@ -128,7 +142,9 @@ public final class LatteService implements AutoCloseable {
               route(cfg, "DELETE", "/v1/indexes/{name}", this::deleteIndex);
               route(cfg, "POST", "/v1/indexes/{name}/documents", this::addDocuments);
               route(cfg, "POST", "/v1/indexes/{name}/documents/delete", this::deleteDocuments);
+              route(cfg, "POST", "/v1/indexes/{name}/documents/update", this::updateDocuments);
               route(cfg, "DELETE", "/v1/indexes/{name}/documents/<id>", this::deleteDocument);
+              route(cfg, "PATCH", "/v1/indexes/{name}/documents/<id>", this::patchDocument);
               route(cfg, "POST", "/v1/indexes/{name}/search", this::search);
               route(cfg, "POST", "/v1/indexes/{name}/merge", this::merge);
               cfg.routes.exception(
@@ -314,6 +330,48 @@ public final class LatteService implements AutoCloseable {
     ctx.json(out);
   }
 
+  private void patchDocument(Context ctx) throws Exception {
+    authorize(ctx, true);
+    LiveIndex li = registry.get(ctx.pathParam("name"));
+    String id = ctx.pathParam("id");
+    if (id.isBlank()) throw ApiException.badRequest("invalid_request", "the id must not be empty");
+    JsonNode patch = MetadataUpdates.single(mapper, ctx.bodyAsBytes());
+    long t0 = System.nanoTime();
+    Map<String, ObjectNode> updated =
+        li.updateMetadata(Map.of(id, MetadataUpdates.change(List.of(patch))));
+    if (!updated.containsKey(id))
+      throw ApiException.notFound(
+          "no document \""
+              + DocumentBatch.firstLine(id)
+              + "\" in index \""
+              + li.name
+              + "\"; add it with POST /v1/indexes/"
+              + li.name
+              + "/documents");
+    Map<String, Object> out = new LinkedHashMap<>();
+    out.put("id", id);
+    out.put("metadata", updated.get(id));
+    out.put("took_ms", millisSince(t0));
+    ctx.json(out);
+  }
+
+  private void updateDocuments(Context ctx) throws Exception {
+    authorize(ctx, true);
+    LiveIndex li = registry.get(ctx.pathParam("name"));
+    Map<String, List<JsonNode>> patches = MetadataUpdates.batch(mapper, ctx.bodyAsBytes());
+    long t0 = System.nanoTime();
+    Map<String, UnaryOperator<ObjectNode>> changes = new LinkedHashMap<>();
+    patches.forEach((id, p) -> changes.put(id, MetadataUpdates.change(p)));
+    Map<String, ObjectNode> updated = li.updateMetadata(changes);
+    List<String> notFound = new ArrayList<>();
+    for (String id : patches.keySet()) if (!updated.containsKey(id)) notFound.add(id);
+    Map<String, Object> out = new LinkedHashMap<>();
+    out.put("updated", updated.size());
+    out.put("not_found", notFound);
+    out.put("took_ms", millisSince(t0));
+    ctx.json(out);
+  }
+
   private void merge(Context ctx) throws Exception {
     authorize(ctx, true);
     LiveIndex li = registry.get(ctx.pathParam("name"));
@@ -401,6 +459,7 @@ public final class LatteService implements AutoCloseable {
       case "GET" -> cfg.routes.get(path, h);
       case "POST" -> cfg.routes.post(path, h);
       case "DELETE" -> cfg.routes.delete(path, h);
+      case "PATCH" -> cfg.routes.patch(path, h);
       default -> throw new IllegalArgumentException(method);
     }
     routes.add(method + " " + path.replace('<', '{').replace('>', '}'));
@@ -467,14 +526,7 @@ public final class LatteService implements AutoCloseable {
   }
 
   private JsonNode object(byte[] bytes, Set<String> allowed) {
-    JsonNode body;
-    try {
-      body = mapper.readTree(bytes);
-    } catch (Exception e) {
-      throw ApiException.badRequest(
-          "invalid_json",
-          "request body is not valid JSON: " + DocumentBatch.firstLine(e.getMessage()));
-    }
+    JsonNode body = DocumentBatch.readTree(mapper, bytes);
     if (body == null || !body.isObject())
       throw ApiException.badRequest("invalid_request", "request body must be a JSON object");
     for (var it = body.fieldNames(); it.hasNext(); ) {

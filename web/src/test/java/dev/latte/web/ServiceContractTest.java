@@ -116,7 +116,7 @@ class ServiceContractTest {
     for (String op : described) {
       String[] parts = op.split(" ", 2);
       String path = parts[1].replace("{name}", "docs").replace("{id}", "nope");
-      String body = parts[0].equals("POST") ? "{}" : null;
+      String body = parts[0].equals("POST") || parts[0].equals("PATCH") ? "{}" : null;
       // Deleting the index would end the test: ask for one that does not exist.
       if (op.equals("DELETE /v1/indexes/{name}")) path = "/v1/indexes/absent";
       HttpResponse<String> r = send(parts[0], path, body, KEY);
