@@ -34,6 +34,7 @@ import org.apache.lucene.index.Term;
 import org.apache.lucene.index.Terms;
 import org.apache.lucene.index.TermsEnum;
 import org.apache.lucene.search.DocIdSetIterator;
+import org.apache.lucene.search.Query;
 import org.apache.lucene.store.Directory;
 import org.apache.lucene.store.FSDirectory;
 import org.apache.lucene.util.Bits;
@@ -348,6 +349,15 @@ public final class LatteIndexWriter implements Closeable {
    */
   public void delete(String id) throws IOException {
     writer.deleteDocuments(new Term(IndexLayout.ID, id));
+  }
+
+  /**
+   * Deletes every document {@code query} matches (e.g. a metadata filter); like {@link
+   * #delete(String)}, visible after {@link #commit()} or in the next {@link #openNrtReader()}.
+   * Thread-safe.
+   */
+  public void delete(Query query) throws IOException {
+    writer.deleteDocuments(query);
   }
 
   /**

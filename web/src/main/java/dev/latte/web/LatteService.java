@@ -22,6 +22,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.function.UnaryOperator;
+import org.apache.lucene.search.Query;
 
 /**
  * The HTTP API over the live indexes of a data folder ({@link IndexRegistry}); JSON in and out,
@@ -57,8 +58,10 @@ import java.util.function.UnaryOperator;
  *       one id apply in order. Like any replacement, an update counts in BM25's statistics until
  *       merged.
  *   <li>{@code DELETE /v1/indexes/{name}/documents/{id}} → {@code {"deleted": true|false}}; {@code
- *       POST /v1/indexes/{name}/documents/delete} {@code {"ids": [...]}} → {@code {"deleted": n}}
- *       (ids that are awkward in a URL)
+ *       POST /v1/indexes/{name}/documents/delete} {@code {"ids": [...]}} (ids that are awkward in a
+ *       URL) or {@code {"filter": {...}}} (every document a metadata filter matches, in the filter
+ *       shapes of search; {@code {"match_all": {}}} deletes all), exactly one of them → {@code
+ *       {"deleted": n, "took_ms"}}; an invalid filter is 400 {@code invalid_filter}
  *   <li>{@code POST /v1/indexes/{name}/search} {@code {"query", "k", "method", "explain", "filter",
  *       "from"}} → the response of {@code POST /v1/search} ({@link LatteServer})
  *   <li>{@code POST /v1/indexes/{name}/merge} {@code {"max_segments": 1}} → {@code {"segments",
@@ -311,7 +314,25 @@ public final class LatteService implements AutoCloseable {
   private void deleteDocuments(Context ctx) throws Exception {
     authorize(ctx, true);
     LiveIndex li = registry.get(ctx.pathParam("name"));
-    JsonNode ids = object(ctx, Set.of("ids")).get("ids");
+    JsonNode body = object(ctx, Set.of("ids", "filter"));
+    boolean byIds = body.has("ids");
+    if (byIds == body.has("filter"))
+      throw ApiException.badRequest(
+          "invalid_request",
+          (byIds ? "give \"ids\" or \"filter\", not both" : "say which documents to delete")
+              + ": {\"ids\": [...]} deletes by id, {\"filter\": {...}} every document a metadata"
+              + " filter matches (the filter shapes of search; {\"match_all\": {}} deletes all)");
+    List<String> ids = byIds ? ids(body.get("ids")) : null;
+    Query filter = byIds ? null : SearchRequest.filter(body.get("filter"));
+    long t0 = System.nanoTime();
+    int deleted = byIds ? li.delete(ids) : li.deleteMatching(filter);
+    Map<String, Object> out = new LinkedHashMap<>();
+    out.put("deleted", deleted);
+    out.put("took_ms", millisSince(t0));
+    ctx.json(out);
+  }
+
+  private static List<String> ids(JsonNode ids) {
     if (ids == null || !ids.isArray() || ids.isEmpty())
       throw ApiException.badRequest("invalid_request", "\"ids\" must be a non-empty array");
     List<String> list = new ArrayList<>();
@@ -322,12 +343,7 @@ public final class LatteService implements AutoCloseable {
             "invalid_request", "ids[" + i + "] must be a non-empty string");
       list.add(id.textValue());
     }
-    long t0 = System.nanoTime();
-    int deleted = li.delete(list);
-    Map<String, Object> out = new LinkedHashMap<>();
-    out.put("deleted", deleted);
-    out.put("took_ms", millisSince(t0));
-    ctx.json(out);
+    return list;
   }
 
   private void patchDocument(Context ctx) throws Exception {

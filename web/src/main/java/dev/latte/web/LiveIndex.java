@@ -26,6 +26,7 @@ import java.util.function.UnaryOperator;
 import java.util.stream.Stream;
 import org.apache.lucene.index.DirectoryReader;
 import org.apache.lucene.index.Term;
+import org.apache.lucene.search.Query;
 import org.apache.lucene.search.TermQuery;
 import org.apache.lucene.store.Directory;
 import org.apache.lucene.store.FSDirectory;
@@ -34,12 +35,13 @@ import org.apache.lucene.store.FSDirectory;
  * One index of the data folder while it is served: its writer, its current searchable {@link
  * Snapshot}, and the lock that serialises writes and refreshes.
  *
- * <p>Writes (add/replace, delete, metadata updates, merge) run one at a time per index and end with
- * a Lucene commit (durability) followed by a refresh (visibility): when a write method returns, the
- * change is on disk and every search that starts afterwards sees it. A write that fails before its
- * commit is rolled back entirely (the writer is reopened at the last commit). Searches never take
- * the lock: they {@link #acquire()} the current snapshot, which stays open, reference-counted,
- * until the last search using it releases it, even after a refresh has swapped in a newer one.
+ * <p>Writes (add/replace, delete by id or filter, metadata updates, merge) run one at a time per
+ * index and end with a Lucene commit (durability) followed by a refresh (visibility): when a write
+ * method returns, the change is on disk and every search that starts afterwards sees it. A write
+ * that fails before its commit is rolled back entirely (the writer is reopened at the last commit).
+ * Searches never take the lock: they {@link #acquire()} the current snapshot, which stays open,
+ * reference-counted, until the last search using it releases it, even after a refresh has swapped
+ * in a newer one.
  *
  * <p>An index whose writer cannot be opened (another process holds its write lock, or its layout is
  * older than this build appends to) is served read-only: writes answer 409 and the refresh picks up
@@ -251,6 +253,31 @@ final class LiveIndex implements Closeable {
       }
       commitAndRefreshLocked();
       return existing;
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  /**
+   * Deletes every document {@code filter} matches (a metadata filter, {@link
+   * dev.latte.searcher.Filters}), commits and refreshes; returns how many matched (nothing is
+   * committed when none did).
+   */
+  int deleteMatching(Query filter) throws IOException {
+    lock.lock();
+    try {
+      requireWritable();
+      refreshLocked(); // normally a no-op: every write refreshes before it unlocks
+      int matching = current.searcher.index().searcher().count(filter);
+      if (matching == 0) return 0;
+      try {
+        writer.delete(filter);
+      } catch (IOException | RuntimeException e) {
+        discardUncommitted(e);
+        throw e;
+      }
+      commitAndRefreshLocked();
+      return matching;
     } finally {
       lock.unlock();
     }

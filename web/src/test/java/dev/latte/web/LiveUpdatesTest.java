@@ -295,4 +295,81 @@ class LiveUpdatesTest {
     assertEquals(List.of(), matching("bulk", "{\"term\": {\"tag\": \"b\"}}"));
     assertEquals(6, ok(send("GET", "/v1/indexes/bulk", null)).get("documents").asInt());
   }
+
+  // ---- delete by filter
+
+  static int deleteWhere(String index, String filter) throws Exception {
+    JsonNode r =
+        ok(
+            send(
+                "POST",
+                "/v1/indexes/" + index + "/documents/delete",
+                "{\"filter\": " + filter + "}"));
+    assertTrue(r.has("took_ms"), r.toString());
+    return r.get("deleted").asInt();
+  }
+
+  static List<String> all(String index) throws Exception {
+    return matching(index, "{\"match_all\": {}}");
+  }
+
+  @Test
+  void deleteByFilterDeletesExactlyTheMatchingDocuments() throws Exception {
+    createIndex("purge", 9);
+    String path = "/v1/indexes/purge/documents/delete";
+    assertEquals(0, deleteWhere("purge", "{\"term\": {\"lang\": \"es\"}}"), "matches none");
+    assertEquals(9, all("purge").size());
+
+    // Some: French documents before 2007 (d1, d4; not d7).
+    assertEquals(
+        2,
+        deleteWhere(
+            "purge",
+            "{\"bool\": {\"must\": [{\"term\": {\"lang\": \"fr\"}}], \"must_not\":"
+                + " [{\"range\": {\"year\": {\"gte\": 2007}}}]}}"));
+    assertEquals(List.of("d0", "d2", "d3", "d5", "d6", "d7", "d8"), all("purge"));
+    assertEquals(7, ok(send("GET", "/v1/indexes/purge", null)).get("documents").asInt());
+    // A nested path, then the id form still works beside it.
+    assertEquals(3, deleteWhere("purge", "{\"term\": {\"info.source\": \"s1\"}}")); // d3, d5, d7
+    assertEquals(1, ok(send("POST", path, "{\"ids\": [\"d0\", \"gone\"]}")).get("deleted").asInt());
+    assertEquals(List.of("d2", "d6", "d8"), all("purge"));
+
+    // Invalid requests are 400 and delete nothing.
+    for (String bad :
+        new String[] {
+          "{\"filter\": {\"nope\": {}}}",
+          "{\"filter\": 5}",
+          "{\"filter\": null}",
+          "{\"filter\": {}}",
+          "{\"filter\": {\"range\": {\"year\": {\"gte\": \"2003\"}}}}"
+        }) {
+      var e = error(send("POST", path, bad), 400, "invalid_filter");
+      assertTrue(e.get("message").asText().startsWith("filter"), bad + " -> " + e);
+    }
+    var e =
+        error(
+            send("POST", path, "{\"ids\": [\"d2\"], \"filter\": {\"match_all\": {}}}"),
+            400,
+            "invalid_request");
+    assertTrue(e.get("message").asText().contains("not both"), e.toString());
+    e = error(send("POST", path, "{}"), 400, "invalid_request");
+    assertTrue(e.get("message").asText().contains("\"filter\""), e.toString());
+    assertEquals(List.of("d2", "d6", "d8"), all("purge"));
+
+    // All: match_all, and the index keeps working afterwards.
+    assertEquals(3, deleteWhere("purge", "{\"match_all\": {}}"));
+    assertEquals(0, ok(send("GET", "/v1/indexes/purge", null)).get("documents").asInt());
+    assertEquals(0, search("purge", "{\"query\": \"statins\"}").get("hits").size());
+    ok(
+        send(
+            "POST",
+            "/v1/indexes/purge/documents",
+            "[{\"id\": \"n1\", \"text\": \"statins again\", \"metadata\": {\"lang\": \"en\"}},"
+                + " {\"id\": \"n2\", \"text\": \"statins anew\", \"metadata\": {\"lang\": \"fr\"}}]"));
+    assertEquals(List.of("n2"), matching("purge", "{\"term\": {\"lang\": \"fr\"}}"));
+    // Only must_not: everything not excluded, here all.
+    assertEquals(
+        2, deleteWhere("purge", "{\"bool\": {\"must_not\": [{\"term\": {\"lang\": \"zz\"}}]}}"));
+    assertEquals(List.of(), all("purge"));
+  }
 }
