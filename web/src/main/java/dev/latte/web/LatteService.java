@@ -64,6 +64,14 @@ import org.apache.lucene.search.Query;
  *       {"deleted": n, "took_ms"}}; an invalid filter is 400 {@code invalid_filter}
  *   <li>{@code POST /v1/indexes/{name}/search} {@code {"query", "k", "method", "explain", "filter",
  *       "from"}} → the response of {@code POST /v1/search} ({@link LatteServer})
+ *   <li>{@code POST /v1/indexes/{name}/search/batch} {@code {"searches": [SEARCH...]}}, each SEARCH
+ *       what {@code /search} takes, at most {@value #MAX_BATCH_SEARCHES} → {@code {"responses":
+ *       [RESPONSE...], "took_ms"}}, each RESPONSE what {@code /search} answers for that SEARCH. All
+ *       are validated before any runs (400 naming {@code searches[i]} and the problem, with {@code
+ *       "item": i}) and all are answered from one snapshot of the index (a consistent view, even
+ *       while writes land). Queries are encoded one by one, as {@code /search} does, so each
+ *       response equals that of {@code /search}: the encoders have no query batch API, and the
+ *       bundled int8 model quantizes activations per encoder batch, so batching could shift scores.
  *   <li>{@code POST /v1/indexes/{name}/merge} {@code {"max_segments": 1}} → {@code {"segments",
  *       "took_ms"}}: merges away deleted and replaced documents, which still count in BM25's term
  *       statistics until merged (so BM25 scores of a live index drift slightly from those of a
@@ -91,6 +99,12 @@ public final class LatteService implements AutoCloseable {
   private static final System.Logger LOG = System.getLogger(LatteService.class.getName());
   public static final long DEFAULT_MAX_BODY_BYTES = 10L << 20;
   private static final String ERROR_WRITTEN = "latte.error";
+
+  /** Most searches one {@code POST /v1/indexes/{name}/search/batch} may hold. */
+  public static final int MAX_BATCH_SEARCHES = 64;
+
+  private static final Set<String> SEARCH_FIELDS =
+      Set.of("query", "query_vectors", "k", "method", "explain", "filter", "from", "include");
 
   /**
    * @param apiKey the key writes need (null: no key, everything is open)
@@ -149,6 +163,7 @@ public final class LatteService implements AutoCloseable {
               route(cfg, "DELETE", "/v1/indexes/{name}/documents/<id>", this::deleteDocument);
               route(cfg, "PATCH", "/v1/indexes/{name}/documents/<id>", this::patchDocument);
               route(cfg, "POST", "/v1/indexes/{name}/search", this::search);
+              route(cfg, "POST", "/v1/indexes/{name}/search/batch", this::searchBatch);
               route(cfg, "POST", "/v1/indexes/{name}/merge", this::merge);
               cfg.routes.exception(
                   ApiException.class, (e, ctx) -> respond(ctx, e.status, e.body()));
@@ -413,60 +428,134 @@ public final class LatteService implements AutoCloseable {
   private void search(Context ctx) throws Exception {
     authorize(ctx, false);
     LiveIndex li = registry.get(ctx.pathParam("name"));
-    JsonNode body =
-        object(
-            ctx,
-            Set.of(
-                "query", "query_vectors", "k", "method", "explain", "filter", "from", "include"));
+    JsonNode body = object(ctx, SEARCH_FIELDS);
     LiveIndex.Snapshot s = li.acquire();
     try {
-      LatteSearcher searcher = s.searcher;
-      SearchRequest q = SearchRequest.of(body, searcher.methods());
-      LatteSearcher.SearchResponse r;
-      try {
-        if (q.vectors() != null) {
-          try {
-            r =
-                searcher.searchVectors(
-                    q.method(), q.query(), q.vectors(), q.from() + q.k(), q.filter(), q.explain());
-          } catch (IllegalArgumentException e) {
-            throw ApiException.badRequest("invalid_request", e.getMessage());
-          }
-        } else {
-          r = searcher.search(q.method(), q.query(), q.from() + q.k(), q.filter(), q.explain());
-        }
-        if (q.from() > 0) {
-          var page = r.hits().subList(Math.min(q.from(), r.hits().size()), r.hits().size());
-          r =
-              new LatteSearcher.SearchResponse(
-                  r.method(),
-                  List.copyOf(page),
-                  r.encodeMillis(),
-                  r.firstStageMillis(),
-                  r.rescoreMillis(),
-                  r.candidatesScored());
-        }
-        metrics.search(
-            r.method(),
-            r.encodeMillis(),
-            r.firstStageMillis(),
-            r.rescoreMillis(),
-            r.candidatesScored());
-      } catch (IndexMismatchException e) {
-        throw ApiException.conflict(
-            "first_stage_unavailable",
-            "method "
-                + q.method()
-                + " needs a first-stage structure that index \""
-                + li.name
-                + "\" lacks at its current commit: first stages are built per commit by ./latte"
-                + " index --first-stage and not maintained on a live index; use maxsim-exact,"
-                + " bm25, bm25+maxsim, hybrid-rrf or hybrid-linear");
-      }
-      ctx.json(SearchRequest.response(r, q.include()));
+      ctx.json(run(li, s.searcher, request(li, s.searcher, body)));
     } finally {
       s.release();
     }
+  }
+
+  /**
+   * Up to {@value #MAX_BATCH_SEARCHES} search bodies, all validated before any runs, then answered
+   * from one snapshot (so every response sees the same documents).
+   */
+  private void searchBatch(Context ctx) throws Exception {
+    authorize(ctx, false);
+    LiveIndex li = registry.get(ctx.pathParam("name"));
+    JsonNode searches = object(ctx, Set.of("searches")).get("searches");
+    if (searches == null || !searches.isArray() || searches.isEmpty())
+      throw ApiException.badRequest(
+          "invalid_request",
+          "\"searches\" must be a non-empty array of search bodies, each what POST"
+              + " /v1/indexes/{name}/search takes");
+    if (searches.size() > MAX_BATCH_SEARCHES)
+      throw ApiException.badRequest(
+          "invalid_request",
+          "\"searches\" holds "
+              + searches.size()
+              + " searches; the limit is "
+              + MAX_BATCH_SEARCHES
+              + ": split the batch");
+    long t0 = System.nanoTime();
+    LiveIndex.Snapshot s = li.acquire();
+    try {
+      List<SearchRequest> requests = new ArrayList<>();
+      for (int i = 0; i < searches.size(); i++) {
+        try {
+          JsonNode item = searches.get(i);
+          if (!item.isObject())
+            throw ApiException.badRequest(
+                "invalid_request",
+                "must be a JSON object (a search body), not "
+                    + DocumentBatch.firstLine(item.toString()));
+          checkFields(item, SEARCH_FIELDS);
+          requests.add(request(li, s.searcher, item));
+        } catch (ApiException e) {
+          throw e.inItem("searches[" + i + "]", i);
+        }
+      }
+      List<Map<String, Object>> responses = new ArrayList<>();
+      for (int i = 0; i < requests.size(); i++) {
+        try {
+          responses.add(run(li, s.searcher, requests.get(i)));
+        } catch (ApiException e) {
+          throw e.inItem("searches[" + i + "]", i);
+        }
+      }
+      Map<String, Object> out = new LinkedHashMap<>();
+      out.put("responses", responses);
+      out.put("took_ms", millisSince(t0));
+      ctx.json(out);
+    } finally {
+      s.release();
+    }
+  }
+
+  /** A validated search body, checked against the snapshot's methods and dimension. */
+  private static SearchRequest request(LiveIndex li, LatteSearcher searcher, JsonNode body) {
+    SearchRequest q = SearchRequest.of(body, searcher.methods());
+    int dim = searcher.index().metadata().dimension();
+    if (q.vectors() != null && q.vectors().dim() != dim)
+      throw ApiException.badRequest(
+          "invalid_request",
+          "\"query_vectors\" are "
+              + q.vectors().dim()
+              + "-d; index \""
+              + li.name
+              + "\" holds "
+              + dim
+              + "-d vectors of model "
+              + searcher.index().metadata().modelName());
+    return q;
+  }
+
+  /** Runs one validated search on {@code searcher}; the response body of {@code /search}. */
+  private Map<String, Object> run(LiveIndex li, LatteSearcher searcher, SearchRequest q)
+      throws java.io.IOException {
+    LatteSearcher.SearchResponse r;
+    try {
+      if (q.vectors() != null) {
+        try {
+          r =
+              searcher.searchVectors(
+                  q.method(), q.query(), q.vectors(), q.from() + q.k(), q.filter(), q.explain());
+        } catch (IllegalArgumentException e) {
+          throw ApiException.badRequest("invalid_request", e.getMessage());
+        }
+      } else {
+        r = searcher.search(q.method(), q.query(), q.from() + q.k(), q.filter(), q.explain());
+      }
+      if (q.from() > 0) {
+        var page = r.hits().subList(Math.min(q.from(), r.hits().size()), r.hits().size());
+        r =
+            new LatteSearcher.SearchResponse(
+                r.method(),
+                List.copyOf(page),
+                r.encodeMillis(),
+                r.firstStageMillis(),
+                r.rescoreMillis(),
+                r.candidatesScored());
+      }
+      metrics.search(
+          r.method(),
+          r.encodeMillis(),
+          r.firstStageMillis(),
+          r.rescoreMillis(),
+          r.candidatesScored());
+    } catch (IndexMismatchException e) {
+      throw ApiException.conflict(
+          "first_stage_unavailable",
+          "method "
+              + q.method()
+              + " needs a first-stage structure that index \""
+              + li.name
+              + "\" lacks at its current commit: first stages are built per commit by ./latte"
+              + " index --first-stage and not maintained on a live index; use maxsim-exact,"
+              + " bm25, bm25+maxsim, hybrid-rrf or hybrid-linear");
+    }
+    return SearchRequest.response(r, q.include());
   }
 
   private void route(
@@ -545,6 +634,12 @@ public final class LatteService implements AutoCloseable {
     JsonNode body = DocumentBatch.readTree(mapper, bytes);
     if (body == null || !body.isObject())
       throw ApiException.badRequest("invalid_request", "request body must be a JSON object");
+    checkFields(body, allowed);
+    return body;
+  }
+
+  /** Fails with a 400 naming the first field of {@code body} that is not {@code allowed}. */
+  private void checkFields(JsonNode body, Set<String> allowed) {
     for (var it = body.fieldNames(); it.hasNext(); ) {
       String f = it.next();
       if (!allowed.contains(f)) {
@@ -558,7 +653,6 @@ public final class LatteService implements AutoCloseable {
             "unknown field \"" + f + "\"; accepted: " + String.join(", ", sorted(allowed)) + extra);
       }
     }
-    return body;
   }
 
   private static List<String> sorted(Set<String> s) {

@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.latte.encoders.BundledModel;
 import dev.latte.encoders.OnnxTokenEncoder;
 import dev.latte.indexer.IndexLayout;
@@ -371,5 +372,139 @@ class LiveUpdatesTest {
     assertEquals(
         2, deleteWhere("purge", "{\"bool\": {\"must_not\": [{\"term\": {\"lang\": \"zz\"}}]}}"));
     assertEquals(List.of(), all("purge"));
+  }
+
+  // ---- batched search
+
+  static String vectors(String query) {
+    var m = model.encodeQuery(query).matrix();
+    StringBuilder v = new StringBuilder("[");
+    for (int r = 0; r < m.rows(); r++) {
+      v.append(r > 0 ? ",[" : "[");
+      for (int c = 0; c < m.dim(); c++) v.append(c > 0 ? "," : "").append(m.get(r, c));
+      v.append(']');
+    }
+    return v.append(']').toString();
+  }
+
+  /** A search response without its timings, which differ from run to run. */
+  static JsonNode untimed(JsonNode response) {
+    ObjectNode o = response.deepCopy();
+    for (String f : List.of("took_ms", "encode_ms", "search_ms", "first_stage_ms", "rescore_ms"))
+      assertNotNull(o.remove(f), f + " in " + response);
+    return o;
+  }
+
+  @Test
+  void batchedSearchAnswersEachBodyExactlyAsSearchDoes() throws Exception {
+    createIndex("multi", 10);
+    List<String> bodies =
+        List.of(
+            "{\"query\": \"statins heart\"}",
+            "{\"query\": \"cholesterol trial\", \"k\": 3, \"method\": \"bm25\"}",
+            "{\"query\": \"patients\", \"method\": \"hybrid-rrf\", \"filter\": {\"term\":"
+                + " {\"lang\": \"fr\"}}}",
+            "{\"query\": \"heart disease\", \"method\": \"bm25+maxsim\", \"k\": 4, \"from\": 2}",
+            "{\"query\": \"risk\", \"method\": \"hybrid-linear\", \"include\": [\"metadata\"]}",
+            "{\"query\": \"trial number\", \"explain\": true, \"k\": 2}",
+            "{\"query_vectors\": " + vectors("statins risk") + ", \"k\": 5}",
+            "{\"query\": \"statins\", \"filter\": {\"range\": {\"year\": {\"gte\": 2005}}},"
+                + " \"k\": 20}",
+            "{\"query\": \"statins heart\"}");
+    List<JsonNode> single = new ArrayList<>();
+    for (String b : bodies) single.add(search("multi", b));
+    JsonNode batch =
+        ok(
+            send(
+                "POST",
+                "/v1/indexes/multi/search/batch",
+                "{\"searches\": [" + String.join(",", bodies) + "]}"));
+    assertTrue(batch.get("took_ms").isNumber(), batch.toString());
+    JsonNode responses = batch.get("responses");
+    assertEquals(bodies.size(), responses.size());
+    for (int i = 0; i < bodies.size(); i++) {
+      assertTrue(single.get(i).get("hits").size() > 0, bodies.get(i));
+      assertEquals(untimed(single.get(i)), untimed(responses.get(i)), "searches[" + i + "]");
+    }
+
+    // An invalid item fails the whole batch before any search runs (none is encoded).
+    int queries = encoder.queries.get();
+    var e =
+        error(
+            send(
+                "POST",
+                "/v1/indexes/multi/search/batch",
+                "{\"searches\": [{\"query\": \"first\"}, {\"query\": \"x\", \"k\": 0}]}"),
+            400,
+            "invalid_request");
+    assertEquals(1, e.get("item").asInt(), e.toString());
+    assertTrue(e.get("message").asText().startsWith("searches[1]: \"k\""), e.toString());
+    e =
+        error(
+            send(
+                "POST",
+                "/v1/indexes/multi/search/batch",
+                "{\"searches\": [{\"query\": \"first\"}, {\"query_vectors\": [[0.5, 0.5]]}]}"),
+            400,
+            "invalid_request");
+    assertTrue(e.get("message").asText().startsWith("searches[1]: "), e.toString());
+    assertTrue(e.get("message").asText().contains("384"), e.toString());
+    assertEquals(queries, encoder.queries.get(), "no search ran");
+
+    // The limit, and just under it.
+    String one = "{\"query\": \"statins\", \"method\": \"bm25\", \"k\": 1}";
+    String full =
+        "{\"searches\": [" + String.join(",", java.util.Collections.nCopies(64, one)) + "]}";
+    assertEquals(
+        64, ok(send("POST", "/v1/indexes/multi/search/batch", full)).get("responses").size());
+    String over =
+        "{\"searches\": [" + String.join(",", java.util.Collections.nCopies(65, one)) + "]}";
+    e = error(send("POST", "/v1/indexes/multi/search/batch", over), 400, "invalid_request");
+    assertTrue(e.get("message").asText().contains("limit is 64"), e.toString());
+  }
+
+  @Test
+  void everySearchOfABatchSeesTheSameSnapshotWhileWritesLand() throws Exception {
+    createIndex("snap", 4);
+    var stop = new java.util.concurrent.atomic.AtomicBoolean();
+    var writerFailure = new java.util.concurrent.atomic.AtomicReference<Throwable>();
+    Thread writer =
+        new Thread(
+            () -> {
+              try {
+                for (int i = 0; i < 200 && !stop.get(); i++) {
+                  String doc =
+                      "[{\"id\": \"w" + i + "\", \"text\": \"statins written " + i + "\"}]";
+                  ok(send("POST", "/v1/indexes/snap/documents", doc));
+                  if (i % 2 == 1)
+                    ok(
+                        send(
+                            "POST",
+                            "/v1/indexes/snap/documents/delete",
+                            "{\"ids\": [\"w" + (i - 1) + "\"]}"));
+                }
+              } catch (Throwable t) {
+                writerFailure.set(t);
+              }
+            });
+    writer.start();
+    String one = "{\"query\": \"statins\", \"method\": \"bm25\", \"k\": 1000}";
+    String body =
+        "{\"searches\": [" + String.join(",", java.util.Collections.nCopies(16, one)) + "]}";
+    java.util.Set<Integer> sizes = new java.util.TreeSet<>();
+    try {
+      for (int round = 0; round < 40; round++) {
+        JsonNode responses =
+            ok(send("POST", "/v1/indexes/snap/search/batch", body)).get("responses");
+        JsonNode first = responses.get(0).get("hits");
+        sizes.add(first.size());
+        for (JsonNode r : responses) assertEquals(first, r.get("hits"), "round " + round);
+      }
+    } finally {
+      stop.set(true);
+      writer.join();
+    }
+    assertEquals(null, writerFailure.get());
+    assertTrue(sizes.size() > 1, "writes landed between batches: " + sizes);
   }
 }
