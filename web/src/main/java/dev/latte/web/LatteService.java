@@ -23,6 +23,10 @@ import java.util.Map;
 import java.util.Set;
 import java.util.function.UnaryOperator;
 import org.apache.lucene.search.Query;
+import org.eclipse.jetty.server.AbstractConnector;
+import org.eclipse.jetty.server.Connector;
+import org.eclipse.jetty.server.Server;
+import org.eclipse.jetty.server.handler.GracefulHandler;
 
 /**
  * The HTTP API over the live indexes of a data folder ({@link IndexRegistry}); JSON in and out,
@@ -91,6 +95,15 @@ import org.apache.lucene.search.Query;
  * write their methods answer 409 {@code first_stage_unavailable}. {@code maxsim-exact}, {@code
  * bm25}, {@code bm25+maxsim}, {@code hybrid-rrf} and {@code hybrid-linear} always work.
  *
+ * <p><b>Timeouts and shutdown.</b> A connection that sends or reads nothing for the idle timeout
+ * (default 30 s; a client stalled mid-request included) is closed; a request whose handler is busy
+ * (encoding a large batch, say) is not cut off by it. {@link #close()} stops gracefully: the server
+ * stops accepting connections at once, requests already in flight run to completion and get their
+ * answer (a write in flight commits), new requests on open connections get 503 {@code
+ * shutting_down}, and after the stop timeout (default 30 s) the connections still open are closed
+ * and their handlers interrupted (an unfinished write rolls back to the last commit). Both timeouts
+ * are {@link Options}.
+ *
  * <p><b>Access.</b> With an API key, writes need {@code Authorization: Bearer KEY} (else 401);
  * reads too if so configured; health is always open. Bodies over the configured limit get 413.
  * Errors are {@code {"error": {"type", "message"}}}; 500s carry a generic message only.
@@ -106,21 +119,52 @@ public final class LatteService implements AutoCloseable {
   private static final Set<String> SEARCH_FIELDS =
       Set.of("query", "query_vectors", "k", "method", "explain", "filter", "from", "include");
 
+  public static final long DEFAULT_IDLE_TIMEOUT_MILLIS = 30_000;
+  public static final long DEFAULT_STOP_TIMEOUT_MILLIS = 30_000;
+
   /**
    * @param apiKey the key writes need (null: no key, everything is open)
    * @param keyRequiredForReads reads (listing, stats, search) need the key too
    * @param maxBodyBytes request bodies over this get 413
+   * @param idleTimeoutMillis a connection idle this long (no bytes either way, also while the
+   *     client is stalled mid-request) is closed
+   * @param stopTimeoutMillis how long {@link #close()} lets requests in flight finish (0: none,
+   *     connections are closed at once)
    */
-  public record Options(String apiKey, boolean keyRequiredForReads, long maxBodyBytes) {
+  public record Options(
+      String apiKey,
+      boolean keyRequiredForReads,
+      long maxBodyBytes,
+      long idleTimeoutMillis,
+      long stopTimeoutMillis) {
     public Options {
       if (apiKey != null && apiKey.isBlank()) throw new IllegalArgumentException("empty API key");
       if (keyRequiredForReads && apiKey == null)
         throw new IllegalArgumentException("reads cannot require a key when none is configured");
       if (maxBodyBytes < 1) throw new IllegalArgumentException("body limit must be positive");
+      if (idleTimeoutMillis < 1)
+        throw new IllegalArgumentException("idle timeout must be positive");
+      if (stopTimeoutMillis < 0) throw new IllegalArgumentException("stop timeout must be >= 0");
+    }
+
+    /** With the default idle and stop timeouts. */
+    public Options(String apiKey, boolean keyRequiredForReads, long maxBodyBytes) {
+      this(
+          apiKey,
+          keyRequiredForReads,
+          maxBodyBytes,
+          DEFAULT_IDLE_TIMEOUT_MILLIS,
+          DEFAULT_STOP_TIMEOUT_MILLIS);
     }
 
     public static Options open() {
       return new Options(null, false, DEFAULT_MAX_BODY_BYTES);
+    }
+
+    /** These options with other timeouts. */
+    public Options withTimeouts(long idleTimeoutMillis, long stopTimeoutMillis) {
+      return new Options(
+          apiKey, keyRequiredForReads, maxBodyBytes, idleTimeoutMillis, stopTimeoutMillis);
     }
   }
 
@@ -134,6 +178,7 @@ public final class LatteService implements AutoCloseable {
   private final Javalin app;
   private final ServerMetrics metrics = new ServerMetrics();
   private final List<String> routes = new ArrayList<>();
+  private Server jetty; // set when Javalin builds its server, at start
 
   /** The API over {@code registry} (which the caller closes after this). */
   public LatteService(IndexRegistry registry, Options options) {
@@ -146,7 +191,8 @@ public final class LatteService implements AutoCloseable {
               cfg.jsonMapper(new JavalinJackson(mapper, false));
               cfg.http.maxRequestSize = options.maxBodyBytes();
               cfg.startup.showJavalinBanner = false;
-              cfg.jetty.modifyServer(server -> server.setErrorHandler(new JsonErrorHandler()));
+              cfg.jetty.modifyServer(this::configure);
+              cfg.events.serverStarting(this::setIdleTimeouts);
               metrics.install(cfg);
               route(cfg, "GET", "/", this::page);
               route(cfg, "GET", "/metrics", metrics::serve);
@@ -221,6 +267,27 @@ public final class LatteService implements AutoCloseable {
                       error(ctx, 413, "body_too_large", bodyLimitMessage());
                   });
             });
+  }
+
+  /**
+   * Jetty settings, applied when Javalin builds its server: JSON error pages, and a graceful stop.
+   * Jetty 12 stops gracefully only with a {@link GracefulHandler} in the handler tree (it tracks
+   * the requests in flight and refuses new ones with 503 once shutting down) and a stop timeout:
+   * then {@code Server.stop()} first closes the connectors to new connections, waits up to the
+   * timeout for the tracked requests, and only then closes the connections. Javalin wraps its own
+   * handler inside whatever is inserted here.
+   */
+  private void configure(Server server) {
+    jetty = server;
+    server.setErrorHandler(new JsonErrorHandler());
+    server.setStopTimeout(options.stopTimeoutMillis());
+    server.insertHandler(new GracefulHandler());
+  }
+
+  /** Once Javalin has made its connectors (just before they open): their idle timeout. */
+  private void setIdleTimeouts() {
+    for (Connector c : jetty.getConnectors())
+      if (c instanceof AbstractConnector a) a.setIdleTimeout(options.idleTimeoutMillis());
   }
 
   /** Starts listening; port 0 picks a free port. */
@@ -674,8 +741,23 @@ public final class LatteService implements AutoCloseable {
     ctx.status(status).json(body);
   }
 
+  /**
+   * Stops gracefully (see the class notes): no new connections, requests in flight finish and are
+   * answered, for at most the stop timeout. Returns once the server has stopped; the registry stays
+   * open (the caller closes it after this).
+   */
   @Override
   public void close() {
-    app.stop();
+    try {
+      app.stop();
+    } catch (RuntimeException e) {
+      // Jetty reports the requests it abandoned after the stop timeout; it has stopped anyway.
+      LOG.log(
+          System.Logger.Level.WARNING,
+          "stopped with requests still running after the stop timeout of "
+              + options.stopTimeoutMillis()
+              + " ms: "
+              + DocumentBatch.firstLine(String.valueOf(e.getMessage())));
+    }
   }
 }
