@@ -24,7 +24,8 @@ import picocli.CommandLine.Spec;
     description = {
       "Serve over HTTP either one index, read-only (--index: POST /v1/search, GET /v1/health), or"
           + " every index of a data folder, live (--data: create, list and delete indexes, add,"
-          + " replace and delete documents, search each; see dev.latte.web.LatteService).",
+          + " replace and delete documents (by id or filter), update their metadata without"
+          + " re-encoding, search each, one query or a batch; see dev.latte.web.LatteService).",
       "With --data a write answers only after it is committed (durable) and refreshed (every"
           + " search that starts afterwards sees it). Writes need 'Authorization: Bearer KEY'"
           + " when a key is set ($LATTE_API_KEY or --api-key-file)."
