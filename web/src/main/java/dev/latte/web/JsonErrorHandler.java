@@ -41,6 +41,9 @@ final class JsonErrorHandler extends ErrorHandler {
             + text.replace("\\", "\\\\").replace("\"", "\\\"").replaceAll("[\\x00-\\x1f]", " ")
             + "\"}}";
     response.getHeaders().put(HttpHeader.CONTENT_TYPE, "application/json");
+    // Jetty may close the connection after such an error without saying so; a client that reuses
+    // it for its next request would then get no answer at all. Say it, so clients open a new one.
+    response.getHeaders().put(HttpHeader.CONNECTION, "close");
     response.write(true, ByteBuffer.wrap(body.getBytes(StandardCharsets.UTF_8)), callback);
   }
 }

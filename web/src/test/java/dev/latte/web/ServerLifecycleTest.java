@@ -245,4 +245,21 @@ class ServerLifecycleTest {
       assertEquals(4L, registry.get("i").describe().get("documents"));
     }
   }
+
+  @Test
+  void errorsOfTheHttpLayerSayTheyCloseTheConnection() throws Exception {
+    // Jetty rejects this URI before any route; it then may close the connection, and a client that
+    // reused it for its next request got no answer at all: the error must say Connection: close.
+    try (IndexRegistry registry = new IndexRegistry(tmp.resolve("http-errors"), model, 1, 1, 0);
+        LatteService service =
+            new LatteService(registry, LatteService.Options.open()).start("127.0.0.1", 0);
+        Socket s = new Socket("127.0.0.1", service.port())) {
+      s.setSoTimeout(10_000);
+      String answer = exchange(s, "/v1/indexes/a%00b");
+      assertTrue(answer.startsWith("HTTP/1.1 400"), answer);
+      assertTrue(answer.contains("\"bad_request\""), answer);
+      assertTrue(answer.toLowerCase(java.util.Locale.ROOT).contains("connection: close"), answer);
+      assertEquals(-1, s.getInputStream().read(), "the server closed the connection");
+    }
+  }
 }
