@@ -492,8 +492,12 @@ class LiveUpdatesTest {
     String body =
         "{\"searches\": [" + String.join(",", java.util.Collections.nCopies(16, one)) + "]}";
     java.util.Set<Integer> sizes = new java.util.TreeSet<>();
+    long deadline = System.nanoTime() + 60_000_000_000L;
     try {
-      for (int round = 0; round < 40; round++) {
+      // At least 40 batches, and on until writes have landed between batches (or a minute passed).
+      for (int round = 0;
+          (round < 40 || sizes.size() < 3) && writer.isAlive() && System.nanoTime() < deadline;
+          round++) {
         JsonNode responses =
             ok(send("POST", "/v1/indexes/snap/search/batch", body)).get("responses");
         JsonNode first = responses.get(0).get("hits");
