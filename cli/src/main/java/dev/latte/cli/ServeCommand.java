@@ -24,7 +24,8 @@ import picocli.CommandLine.Spec;
     description = {
       "Serve over HTTP either one index, read-only (--index: POST /v1/search, GET /v1/health), or"
           + " every index of a data folder, live (--data: create, list and delete indexes, add,"
-          + " replace and delete documents, search each; see dev.latte.web.LatteService).",
+          + " replace and delete documents (by id or filter), update their metadata without"
+          + " re-encoding, search each, one query or a batch; see dev.latte.web.LatteService).",
       "With --data a write answers only after it is committed (durable) and refreshed (every"
           + " search that starts afterwards sees it). Writes need 'Authorization: Bearer KEY'"
           + " when a key is set ($LATTE_API_KEY or --api-key-file)."
@@ -96,6 +97,22 @@ final class ServeCommand implements Callable<Integer> {
   int maxBodyMb;
 
   @Option(
+      names = "--idle-timeout-s",
+      defaultValue = "30",
+      description =
+          "--data: close a connection idle this many seconds, also a client stalled mid-request;"
+              + " a busy request is not cut off (default: ${DEFAULT-VALUE}).")
+  int idleTimeoutSeconds;
+
+  @Option(
+      names = "--stop-timeout-s",
+      defaultValue = "30",
+      description =
+          "--data: on stop (Ctrl-C, SIGTERM) refuse new requests and let those in flight finish"
+              + " for at most this many seconds; 0 stops at once (default: ${DEFAULT-VALUE}).")
+  int stopTimeoutSeconds;
+
+  @Option(
       names = "--batch-size",
       defaultValue = "16",
       description = "--data: documents per encoder batch when writing (default: ${DEFAULT-VALUE}).")
@@ -116,6 +133,9 @@ final class ServeCommand implements Callable<Integer> {
     if (refreshMillis < 0 || maxBodyMb < 1 || batchSize < 1)
       throw new ParameterException(
           spec.commandLine(), "--refresh-ms must be >= 0, --max-body-mb and --batch-size >= 1");
+    if (idleTimeoutSeconds < 1 || stopTimeoutSeconds < 0)
+      throw new ParameterException(
+          spec.commandLine(), "--idle-timeout-s must be >= 1 and --stop-timeout-s >= 0");
     String key = apiKey();
     if (keyForReads && key == null)
       throw new ParameterException(
@@ -150,7 +170,9 @@ final class ServeCommand implements Callable<Integer> {
             new IndexRegistry(data, encoder, Common.CORES, batchSize, refreshMillis);
         LatteService service =
             new LatteService(
-                    registry, new LatteService.Options(key, keyForReads, (long) maxBodyMb << 20))
+                    registry,
+                    new LatteService.Options(key, keyForReads, (long) maxBodyMb << 20)
+                        .withTimeouts(idleTimeoutSeconds * 1000L, stopTimeoutSeconds * 1000L))
                 .start(host, port)) {
       String url = url(host, service.port());
       System.out.println(
@@ -193,7 +215,7 @@ final class ServeCommand implements Callable<Integer> {
               + (keyForReads ? auth : "")
               + " -d '{\"query\": \"cholesterol drugs\", \"k\": 5}'");
       System.out.println("Health: " + url + "/v1/health    (Ctrl-C to stop)");
-      awaitShutdown(closed);
+      awaitShutdown(closed, stopTimeoutSeconds);
     } finally {
       closed.countDown();
     }
@@ -222,7 +244,7 @@ final class ServeCommand implements Callable<Integer> {
               + q
               + "\", \"k\": 5}'");
       System.out.println("Health: " + url + "/v1/health    (Ctrl-C to stop)");
-      awaitShutdown(closed);
+      awaitShutdown(closed, 0);
     } finally {
       closed.countDown();
     }
@@ -233,10 +255,12 @@ final class ServeCommand implements Callable<Integer> {
   }
 
   /**
-   * Blocks until the JVM is asked to stop; the shutdown hook then waits (up to 10 s) for {@code
-   * closed}, counted down once the server and its indexes are closed.
+   * Blocks until the JVM is asked to stop; the shutdown hook then waits for {@code closed}, counted
+   * down once the server and its indexes are closed: up to the server's graceful stop timeout
+   * ({@code stopSeconds}) plus 10 s to close the indexes.
    */
-  private static void awaitShutdown(CountDownLatch closed) throws InterruptedException {
+  private static void awaitShutdown(CountDownLatch closed, int stopSeconds)
+      throws InterruptedException {
     CountDownLatch stop = new CountDownLatch(1);
     Runtime.getRuntime()
         .addShutdownHook(
@@ -244,7 +268,7 @@ final class ServeCommand implements Callable<Integer> {
                 () -> {
                   stop.countDown();
                   try {
-                    closed.await(10, java.util.concurrent.TimeUnit.SECONDS);
+                    closed.await(stopSeconds + 10L, java.util.concurrent.TimeUnit.SECONDS);
                   } catch (InterruptedException e) {
                     Thread.currentThread().interrupt();
                   }

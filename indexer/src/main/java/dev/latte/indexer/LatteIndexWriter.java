@@ -1,5 +1,7 @@
 package dev.latte.indexer;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.latte.core.TokenMatrix;
 import dev.latte.core.codec.StoredTokenMatrix;
 import dev.latte.core.codec.TokenCodec;
@@ -11,6 +13,8 @@ import java.io.Closeable;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.Map;
+import java.util.Set;
+import java.util.function.UnaryOperator;
 import java.util.stream.Stream;
 import org.apache.lucene.document.BinaryDocValuesField;
 import org.apache.lucene.document.Field;
@@ -18,12 +22,22 @@ import org.apache.lucene.document.NumericDocValuesField;
 import org.apache.lucene.document.StoredField;
 import org.apache.lucene.document.StringField;
 import org.apache.lucene.document.TextField;
+import org.apache.lucene.index.BinaryDocValues;
 import org.apache.lucene.index.DirectoryReader;
+import org.apache.lucene.index.IndexReader;
 import org.apache.lucene.index.IndexWriter;
 import org.apache.lucene.index.IndexWriterConfig;
+import org.apache.lucene.index.LeafReader;
+import org.apache.lucene.index.LeafReaderContext;
+import org.apache.lucene.index.PostingsEnum;
 import org.apache.lucene.index.Term;
+import org.apache.lucene.index.Terms;
+import org.apache.lucene.index.TermsEnum;
+import org.apache.lucene.search.DocIdSetIterator;
+import org.apache.lucene.search.Query;
 import org.apache.lucene.store.Directory;
 import org.apache.lucene.store.FSDirectory;
+import org.apache.lucene.util.Bits;
 import org.apache.lucene.util.BytesRef;
 
 /**
@@ -33,6 +47,7 @@ import org.apache.lucene.util.BytesRef;
  * spaces or codecs. Nothing is visible to searchers until {@link #commit()}.
  */
 public final class LatteIndexWriter implements Closeable {
+  private static final ObjectMapper JSON = new ObjectMapper();
   private final Path path;
   private final Directory directory;
   private final IndexWriter writer;
@@ -201,24 +216,121 @@ public final class LatteIndexWriter implements Closeable {
               + "-d");
     }
     TokenMatrix stored = pooler == null ? matrix : pooler.pool(matrix);
+    BytesRef info = null;
+    if (annotations != null && pooler == null) {
+      if (annotations.rows() != matrix.rows())
+        throw new IllegalArgumentException(
+            "document " + d.id() + ": annotations do not match " + matrix.rows() + " rows");
+      info = new BytesRef(annotations.encode());
+    }
+    write(d, new BytesRef(StoredTokenMatrix.encode(stored, codec)), stored.rows(), info);
+  }
+
+  /**
+   * Adds or replaces one document whose token matrix is already in this index's stored form: {@code
+   * matrix} is a value of {@link IndexLayout#TOKENS} (header and payload, in this index's codec and
+   * dimension, pooled if the index pools) and {@code tokenInfo} one of {@link
+   * IndexLayout#TOKEN_INFO} (null: none). Both are written byte for byte, never decoded or
+   * re-encoded; title, text and metadata come from {@code d} as in {@link #add}. Thread-safe.
+   */
+  public void addStored(Document d, BytesRef matrix, BytesRef tokenInfo) throws IOException {
+    StoredTokenMatrix.Header h =
+        StoredTokenMatrix.header(matrix.bytes, matrix.offset, matrix.length, metadata.dimension());
+    if (h.codec() != codec)
+      throw new IllegalArgumentException(
+          "document "
+              + d.id()
+              + ": its matrix is stored as "
+              + h.codec().cliName()
+              + ", this index stores "
+              + codec.cliName());
+    if (tokenInfo != null) {
+      if (pooler != null)
+        throw new IllegalArgumentException(
+            "document " + d.id() + ": a pooled index keeps no token annotations");
+      int rows = TokenAnnotations.decode(tokenInfo).rows();
+      if (rows != h.tokens())
+        throw new IllegalArgumentException(
+            "document " + d.id() + ": annotations of " + rows + " rows, matrix of " + h.tokens());
+    }
+    write(
+        d,
+        BytesRef.deepCopyOf(matrix),
+        h.tokens(),
+        tokenInfo == null ? null : BytesRef.deepCopyOf(tokenInfo));
+  }
+
+  /**
+   * Replaces the metadata of document {@code id} without re-encoding it: the document is re-added
+   * (replaced by id) as {@code reader} holds it — stored title and text, token matrix bytes and
+   * token annotations copied unchanged ({@link #addStored}) — with the metadata {@code change}
+   * returns for its stored metadata (null when it has none; returning null or an empty object
+   * removes it). The new metadata is indexed for filters ({@link MetadataFields}). {@code reader}
+   * must be a reader of this index, e.g. from {@link #openNrtReader()}; like {@link #add}, the
+   * change is visible after {@link #commit()}. Returns false, calling nothing, when {@code reader}
+   * holds no live document with that id.
+   *
+   * <p>In Lucene terms this is a replacement, so like any replaced document the old version counts
+   * in BM25's statistics until merged away; MaxSim scores of the document stay bit-identical.
+   */
+  public boolean replaceMetadata(IndexReader reader, String id, UnaryOperator<ObjectNode> change)
+      throws IOException {
+    BytesRef term = new BytesRef(id);
+    for (LeafReaderContext leaf : reader.leaves()) {
+      Terms terms = leaf.reader().terms(IndexLayout.ID);
+      if (terms == null) continue;
+      TermsEnum te = terms.iterator();
+      if (!te.seekExact(term)) continue;
+      PostingsEnum postings = te.postings(null, PostingsEnum.NONE);
+      Bits live = leaf.reader().getLiveDocs();
+      for (int doc = postings.nextDoc();
+          doc != DocIdSetIterator.NO_MORE_DOCS;
+          doc = postings.nextDoc()) {
+        if (live != null && !live.get(doc)) continue;
+        rewrite(leaf.reader(), doc, id, change);
+        return true;
+      }
+    }
+    return false;
+  }
+
+  private static final Set<String> REWRITE_FIELDS =
+      Set.of(IndexLayout.TITLE, IndexLayout.TEXT, IndexLayout.METADATA);
+
+  private void rewrite(LeafReader leaf, int doc, String id, UnaryOperator<ObjectNode> change)
+      throws IOException {
+    var stored = leaf.storedFields().document(doc, REWRITE_FIELDS);
+    BytesRef matrix = valueOf(leaf.getBinaryDocValues(IndexLayout.TOKENS), doc);
+    if (matrix == null)
+      throw new IllegalStateException("document " + id + " has no stored token matrix");
+    BytesRef info = valueOf(leaf.getBinaryDocValues(IndexLayout.TOKEN_INFO), doc);
+    String json = stored.get(IndexLayout.METADATA);
+    ObjectNode old = json == null ? null : (ObjectNode) JSON.readTree(json);
+    ObjectNode next = change.apply(old);
+    addStored(
+        new Document(id, stored.get(IndexLayout.TITLE), stored.get(IndexLayout.TEXT), next),
+        matrix,
+        info);
+  }
+
+  /** The value of {@code doc}, or null when it has none (or the field does not exist). */
+  private static BytesRef valueOf(BinaryDocValues values, int doc) throws IOException {
+    return values != null && values.advanceExact(doc) ? values.binaryValue() : null;
+  }
+
+  /** The Lucene document of {@link IndexLayout}, replacing any with the same id. */
+  private void write(Document d, BytesRef matrix, int rows, BytesRef tokenInfo) throws IOException {
     String contents = d.contents();
     org.apache.lucene.document.Document doc = new org.apache.lucene.document.Document();
     doc.add(new StringField(IndexLayout.ID, d.id(), Field.Store.YES));
     doc.add(new StoredField(IndexLayout.TITLE, d.title()));
     doc.add(new StoredField(IndexLayout.TEXT, d.text()));
     doc.add(new TextField(IndexLayout.BODY, contents, Field.Store.NO));
-    doc.add(
-        new BinaryDocValuesField(
-            IndexLayout.TOKENS, new BytesRef(StoredTokenMatrix.encode(stored, codec))));
-    doc.add(new NumericDocValuesField(IndexLayout.TOKEN_COUNT, stored.rows()));
+    doc.add(new BinaryDocValuesField(IndexLayout.TOKENS, matrix));
+    doc.add(new NumericDocValuesField(IndexLayout.TOKEN_COUNT, rows));
     doc.add(new NumericDocValuesField(IndexLayout.CHAR_COUNT, contents.length()));
     doc.add(new NumericDocValuesField(IndexLayout.SEQ, nextSeq.getAndIncrement()));
-    if (annotations != null && pooler == null) {
-      if (annotations.rows() != matrix.rows())
-        throw new IllegalArgumentException(
-            "document " + d.id() + ": annotations do not match " + matrix.rows() + " rows");
-      doc.add(new BinaryDocValuesField(IndexLayout.TOKEN_INFO, new BytesRef(annotations.encode())));
-    }
+    if (tokenInfo != null) doc.add(new BinaryDocValuesField(IndexLayout.TOKEN_INFO, tokenInfo));
     for (var f : MetadataFields.of(d.metadata())) doc.add(f);
     writer.updateDocument(new Term(IndexLayout.ID, d.id()), doc);
   }
@@ -251,6 +363,15 @@ public final class LatteIndexWriter implements Closeable {
    */
   public void delete(String id) throws IOException {
     writer.deleteDocuments(new Term(IndexLayout.ID, id));
+  }
+
+  /**
+   * Deletes every document {@code query} matches (e.g. a metadata filter); like {@link
+   * #delete(String)}, visible after {@link #commit()} or in the next {@link #openNrtReader()}.
+   * Thread-safe.
+   */
+  public void delete(Query query) throws IOException {
+    writer.deleteDocuments(query);
   }
 
   /**

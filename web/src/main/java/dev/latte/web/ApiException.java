@@ -36,6 +36,16 @@ final class ApiException extends RuntimeException {
     return new ApiException(409, type, message);
   }
 
+  /**
+   * This error as the error of item {@code item} of a batch: the message starts with {@code where}
+   * (e.g. {@code searches[2]}) and the details name the item.
+   */
+  ApiException inItem(String where, int item) {
+    Map<String, Object> d = new LinkedHashMap<>(details);
+    d.put("item", item);
+    return new ApiException(status, type, where + ": " + getMessage(), d);
+  }
+
   /** The JSON body of this error. */
   Map<String, Object> body() {
     Map<String, Object> error = new LinkedHashMap<>();

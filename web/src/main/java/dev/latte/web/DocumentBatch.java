@@ -55,14 +55,18 @@ final class DocumentBatch {
     return new ArrayList<>(byId.values());
   }
 
-  private static List<JsonNode> arrayItems(ObjectMapper mapper, byte[] body) {
-    JsonNode root;
+  /** The body as JSON (null when empty); 400 {@code invalid_json} naming the parse error. */
+  static JsonNode readTree(ObjectMapper mapper, byte[] body) {
     try {
-      root = mapper.readTree(body);
+      return mapper.readTree(body);
     } catch (Exception e) {
       throw ApiException.badRequest(
           "invalid_json", "request body is not valid JSON: " + firstLine(e.getMessage()));
     }
+  }
+
+  private static List<JsonNode> arrayItems(ObjectMapper mapper, byte[] body) {
+    JsonNode root = readTree(mapper, body);
     if (root == null || !root.isArray()) {
       throw ApiException.badRequest(
           "invalid_request",

@@ -10,8 +10,8 @@ import org.eclipse.jetty.util.Callback;
 
 /**
  * Jetty's own error responses — requests its HTTP parser rejects before any route sees them, such
- * as a URI with an encoded NUL — in the API's JSON error shape instead of Jetty's HTML page, with
- * no stack trace, and with {@code Connection: close} since Jetty drops such connections.
+ * as a URI with an encoded NUL, and the 503 for requests arriving while the server stops gracefully
+ * — in the API's JSON error shape instead of Jetty's HTML page, with no stack trace.
  */
 final class JsonErrorHandler extends ErrorHandler {
   @Override
@@ -22,11 +22,18 @@ final class JsonErrorHandler extends ErrorHandler {
       String message,
       Throwable cause,
       Callback callback) {
-    String type = code == 413 ? "body_too_large" : code >= 500 ? "internal_error" : "bad_request";
+    String type =
+        code == 413
+            ? "body_too_large"
+            : code == 503 ? "shutting_down" : code >= 500 ? "internal_error" : "bad_request";
     String text =
-        code >= 500
-            ? "the server failed to answer; see its log"
-            : "the HTTP layer rejected the request (" + (message == null ? code : message) + ")";
+        code == 503
+            ? "the server is shutting down and takes no new requests; retry on a new connection"
+            : code >= 500
+                ? "the server failed to answer; see its log"
+                : "the HTTP layer rejected the request ("
+                    + (message == null ? code : message)
+                    + ")";
     String body =
         "{\"error\":{\"type\":\""
             + type
@@ -34,8 +41,8 @@ final class JsonErrorHandler extends ErrorHandler {
             + text.replace("\\", "\\\\").replace("\"", "\\\"").replaceAll("[\\x00-\\x1f]", " ")
             + "\"}}";
     response.getHeaders().put(HttpHeader.CONTENT_TYPE, "application/json");
-    // Jetty closes the connection after a request its parser rejected; say so, or a client that
-    // keeps connections alive sends its next request into the closed socket.
+    // Jetty may close the connection after such an error without saying so; a client that reuses
+    // it for its next request would then get no answer at all. Say it, so clients open a new one.
     response.getHeaders().put(HttpHeader.CONNECTION, "close");
     response.write(true, ByteBuffer.wrap(body.getBytes(StandardCharsets.UTF_8)), callback);
   }

@@ -3,6 +3,7 @@ package dev.latte.web;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.latte.core.codec.TokenCodec;
 import dev.latte.core.kernel.MaxSimKernels;
 import dev.latte.datasets.Document;
@@ -20,6 +21,12 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.UnaryOperator;
+import org.apache.lucene.search.Query;
+import org.eclipse.jetty.server.AbstractConnector;
+import org.eclipse.jetty.server.Connector;
+import org.eclipse.jetty.server.Server;
+import org.eclipse.jetty.server.handler.GracefulHandler;
 
 /**
  * The HTTP API over the live indexes of a data folder ({@link IndexRegistry}); JSON in and out,
@@ -42,11 +49,33 @@ import java.util.Set;
  *       {@code {"indexed": n, "took_ms"}}. Documents replace those with the same id. The whole
  *       batch is validated first (400 naming the item and field; nothing written), then encoded
  *       with the server's model, written and committed.
+ *   <li>{@code PATCH /v1/indexes/{name}/documents/{id}} {@code {"metadata": PATCH}} → {@code {"id",
+ *       "metadata", "took_ms"}} (the new metadata; null when none is left), 404 for an unknown id;
+ *       {@code POST /v1/indexes/{name}/documents/update} {@code [{"id", "metadata": PATCH}...]} →
+ *       {@code {"updated": n, "not_found": [ids], "took_ms"}}: unknown ids are listed, not failed,
+ *       and the others are updated. PATCH is a JSON Merge Patch (RFC 7386) of the metadata object:
+ *       objects merge recursively, {@code null} removes a key, anything else replaces; a PATCH of
+ *       {@code null} removes all metadata. The document is re-added from its stored title, text and
+ *       token matrix bytes (bit-identical, never re-encoded) with the new metadata indexed for
+ *       filters; title and text cannot be patched (they are encoded: add the document again). A
+ *       batch is validated whole first (400 naming the item and field; nothing written); updates of
+ *       one id apply in order. Like any replacement, an update counts in BM25's statistics until
+ *       merged.
  *   <li>{@code DELETE /v1/indexes/{name}/documents/{id}} → {@code {"deleted": true|false}}; {@code
- *       POST /v1/indexes/{name}/documents/delete} {@code {"ids": [...]}} → {@code {"deleted": n}}
- *       (ids that are awkward in a URL)
+ *       POST /v1/indexes/{name}/documents/delete} {@code {"ids": [...]}} (ids that are awkward in a
+ *       URL) or {@code {"filter": {...}}} (every document a metadata filter matches, in the filter
+ *       shapes of search; {@code {"match_all": {}}} deletes all), exactly one of them → {@code
+ *       {"deleted": n, "took_ms"}}; an invalid filter is 400 {@code invalid_filter}
  *   <li>{@code POST /v1/indexes/{name}/search} {@code {"query", "k", "method", "explain", "filter",
  *       "from"}} → the response of {@code POST /v1/search} ({@link LatteServer})
+ *   <li>{@code POST /v1/indexes/{name}/search/batch} {@code {"searches": [SEARCH...]}}, each SEARCH
+ *       what {@code /search} takes, at most {@value #MAX_BATCH_SEARCHES} → {@code {"responses":
+ *       [RESPONSE...], "took_ms"}}, each RESPONSE what {@code /search} answers for that SEARCH. All
+ *       are validated before any runs (400 naming {@code searches[i]} and the problem, with {@code
+ *       "item": i}) and all are answered from one snapshot of the index (a consistent view, even
+ *       while writes land). Queries are encoded one by one, as {@code /search} does, so each
+ *       response equals that of {@code /search}: the encoders have no query batch API, and the
+ *       bundled int8 model quantizes activations per encoder batch, so batching could shift scores.
  *   <li>{@code POST /v1/indexes/{name}/merge} {@code {"max_segments": 1}} → {@code {"segments",
  *       "took_ms"}}: merges away deleted and replaced documents, which still count in BM25's term
  *       statistics until merged (so BM25 scores of a live index drift slightly from those of a
@@ -61,10 +90,26 @@ import java.util.Set;
  * Adds replace by id and deletes of absent ids are no-ops, so retrying a write whose answer was
  * lost is safe.
  *
- * <p><b>Known limit.</b> First-stage structures (xtr, coil, slim, lucene-stock) are built per
- * commit by {@code ./latte index --first-stage} and not maintained on a live index: after the first
- * write their methods answer 409 {@code first_stage_unavailable}. {@code maxsim-exact}, {@code
- * bm25}, {@code bm25+maxsim}, {@code hybrid-rrf} and {@code hybrid-linear} always work.
+ * <p><b>First stages.</b> An index maintains the first stages it was created with ({@code
+ * "first_stages": ["xtr", ...] | "all"}) or that {@code POST /v1/indexes/{name}/first-stages} adds
+ * (which also retrains them now); {@code DELETE /v1/indexes/{name}/first-stages/{stage}} drops one.
+ * Their parameters (centroids, projections) are trained in the background once the index holds
+ * {@code train_after_documents} documents (default 1000); from then on every write brings them in
+ * step before it is answered (see {@link LiveIndex}). Until a stage is trained, and for stages an
+ * index does not maintain, its methods answer 409 {@code first_stage_unavailable} saying why;
+ * {@code maxsim-exact}, {@code bm25}, {@code bm25+maxsim}, {@code hybrid-rrf} and {@code
+ * hybrid-linear} always work. STATS carries {@code first_stages}: per stage its {@code state}
+ * (waiting, training, ready, out_of_step, failed) and, when it cannot answer, the message. Write
+ * answers carry {@code first_stages_ms}, the time the write spent keeping them in step.
+ *
+ * <p><b>Timeouts and shutdown.</b> A connection that sends or reads nothing for the idle timeout
+ * (default 30 s; a client stalled mid-request included) is closed; a request whose handler is busy
+ * (encoding a large batch, say) is not cut off by it. {@link #close()} stops gracefully: the server
+ * stops accepting connections at once, requests already in flight run to completion and get their
+ * answer (a write in flight commits), new requests on open connections get 503 {@code
+ * shutting_down}, and after the stop timeout (default 30 s) the connections still open are closed
+ * and their handlers interrupted (an unfinished write rolls back to the last commit). Both timeouts
+ * are {@link Options}.
  *
  * <p><b>Access.</b> With an API key, writes need {@code Authorization: Bearer KEY} (else 401);
  * reads too if so configured; health is always open. Bodies over the configured limit get 413.
@@ -75,21 +120,58 @@ public final class LatteService implements AutoCloseable {
   public static final long DEFAULT_MAX_BODY_BYTES = 10L << 20;
   private static final String ERROR_WRITTEN = "latte.error";
 
+  /** Most searches one {@code POST /v1/indexes/{name}/search/batch} may hold. */
+  public static final int MAX_BATCH_SEARCHES = 64;
+
+  private static final Set<String> SEARCH_FIELDS =
+      Set.of("query", "query_vectors", "k", "method", "explain", "filter", "from", "include");
+
+  public static final long DEFAULT_IDLE_TIMEOUT_MILLIS = 30_000;
+  public static final long DEFAULT_STOP_TIMEOUT_MILLIS = 30_000;
+
   /**
    * @param apiKey the key writes need (null: no key, everything is open)
    * @param keyRequiredForReads reads (listing, stats, search) need the key too
    * @param maxBodyBytes request bodies over this get 413
+   * @param idleTimeoutMillis a connection idle this long (no bytes either way, also while the
+   *     client is stalled mid-request) is closed
+   * @param stopTimeoutMillis how long {@link #close()} lets requests in flight finish (0: none,
+   *     connections are closed at once)
    */
-  public record Options(String apiKey, boolean keyRequiredForReads, long maxBodyBytes) {
+  public record Options(
+      String apiKey,
+      boolean keyRequiredForReads,
+      long maxBodyBytes,
+      long idleTimeoutMillis,
+      long stopTimeoutMillis) {
     public Options {
       if (apiKey != null && apiKey.isBlank()) throw new IllegalArgumentException("empty API key");
       if (keyRequiredForReads && apiKey == null)
         throw new IllegalArgumentException("reads cannot require a key when none is configured");
       if (maxBodyBytes < 1) throw new IllegalArgumentException("body limit must be positive");
+      if (idleTimeoutMillis < 1)
+        throw new IllegalArgumentException("idle timeout must be positive");
+      if (stopTimeoutMillis < 0) throw new IllegalArgumentException("stop timeout must be >= 0");
+    }
+
+    /** With the default idle and stop timeouts. */
+    public Options(String apiKey, boolean keyRequiredForReads, long maxBodyBytes) {
+      this(
+          apiKey,
+          keyRequiredForReads,
+          maxBodyBytes,
+          DEFAULT_IDLE_TIMEOUT_MILLIS,
+          DEFAULT_STOP_TIMEOUT_MILLIS);
     }
 
     public static Options open() {
       return new Options(null, false, DEFAULT_MAX_BODY_BYTES);
+    }
+
+    /** These options with other timeouts. */
+    public Options withTimeouts(long idleTimeoutMillis, long stopTimeoutMillis) {
+      return new Options(
+          apiKey, keyRequiredForReads, maxBodyBytes, idleTimeoutMillis, stopTimeoutMillis);
     }
   }
 
@@ -103,6 +185,7 @@ public final class LatteService implements AutoCloseable {
   private final Javalin app;
   private final ServerMetrics metrics = new ServerMetrics();
   private final List<String> routes = new ArrayList<>();
+  private Server jetty; // set when Javalin builds its server, at start
 
   /** The API over {@code registry} (which the caller closes after this). */
   public LatteService(IndexRegistry registry, Options options) {
@@ -115,7 +198,8 @@ public final class LatteService implements AutoCloseable {
               cfg.jsonMapper(new JavalinJackson(mapper, false));
               cfg.http.maxRequestSize = options.maxBodyBytes();
               cfg.startup.showJavalinBanner = false;
-              cfg.jetty.modifyServer(server -> server.setErrorHandler(new JsonErrorHandler()));
+              cfg.jetty.modifyServer(this::configure);
+              cfg.events.serverStarting(this::setIdleTimeouts);
               metrics.install(cfg);
               route(cfg, "GET", "/", this::page);
               route(cfg, "GET", "/metrics", metrics::serve);
@@ -128,8 +212,11 @@ public final class LatteService implements AutoCloseable {
               route(cfg, "DELETE", "/v1/indexes/{name}", this::deleteIndex);
               route(cfg, "POST", "/v1/indexes/{name}/documents", this::addDocuments);
               route(cfg, "POST", "/v1/indexes/{name}/documents/delete", this::deleteDocuments);
+              route(cfg, "POST", "/v1/indexes/{name}/documents/update", this::updateDocuments);
               route(cfg, "DELETE", "/v1/indexes/{name}/documents/<id>", this::deleteDocument);
+              route(cfg, "PATCH", "/v1/indexes/{name}/documents/<id>", this::patchDocument);
               route(cfg, "POST", "/v1/indexes/{name}/search", this::search);
+              route(cfg, "POST", "/v1/indexes/{name}/search/batch", this::searchBatch);
               route(cfg, "POST", "/v1/indexes/{name}/merge", this::merge);
               route(cfg, "POST", "/v1/indexes/{name}/first-stages", this::configureFirstStages);
               route(
@@ -190,6 +277,27 @@ public final class LatteService implements AutoCloseable {
                       error(ctx, 413, "body_too_large", bodyLimitMessage());
                   });
             });
+  }
+
+  /**
+   * Jetty settings, applied when Javalin builds its server: JSON error pages, and a graceful stop.
+   * Jetty 12 stops gracefully only with a {@link GracefulHandler} in the handler tree (it tracks
+   * the requests in flight and refuses new ones with 503 once shutting down) and a stop timeout:
+   * then {@code Server.stop()} first closes the connectors to new connections, waits up to the
+   * timeout for the tracked requests, and only then closes the connections. Javalin wraps its own
+   * handler inside whatever is inserted here.
+   */
+  private void configure(Server server) {
+    jetty = server;
+    server.setErrorHandler(new JsonErrorHandler());
+    server.setStopTimeout(options.stopTimeoutMillis());
+    server.insertHandler(new GracefulHandler());
+  }
+
+  /** Once Javalin has made its connectors (just before they open): their idle timeout. */
+  private void setIdleTimeouts() {
+    for (Connector c : jetty.getConnectors())
+      if (c instanceof AbstractConnector a) a.setIdleTimeout(options.idleTimeoutMillis());
   }
 
   /** Starts listening; port 0 picks a free port. */
@@ -304,7 +412,25 @@ public final class LatteService implements AutoCloseable {
   private void deleteDocuments(Context ctx) throws Exception {
     authorize(ctx, true);
     LiveIndex li = registry.get(ctx.pathParam("name"));
-    JsonNode ids = object(ctx, Set.of("ids")).get("ids");
+    JsonNode body = object(ctx, Set.of("ids", "filter"));
+    boolean byIds = body.has("ids");
+    if (byIds == body.has("filter"))
+      throw ApiException.badRequest(
+          "invalid_request",
+          (byIds ? "give \"ids\" or \"filter\", not both" : "say which documents to delete")
+              + ": {\"ids\": [...]} deletes by id, {\"filter\": {...}} every document a metadata"
+              + " filter matches (the filter shapes of search; {\"match_all\": {}} deletes all)");
+    List<String> ids = byIds ? ids(body.get("ids")) : null;
+    Query filter = byIds ? null : SearchRequest.filter(body.get("filter"));
+    long t0 = System.nanoTime();
+    int deleted = byIds ? li.delete(ids) : li.deleteMatching(filter);
+    Map<String, Object> out = new LinkedHashMap<>();
+    out.put("deleted", deleted);
+    out.put("took_ms", millisSince(t0));
+    ctx.json(out);
+  }
+
+  private static List<String> ids(JsonNode ids) {
     if (ids == null || !ids.isArray() || ids.isEmpty())
       throw ApiException.badRequest("invalid_request", "\"ids\" must be a non-empty array");
     List<String> list = new ArrayList<>();
@@ -315,10 +441,47 @@ public final class LatteService implements AutoCloseable {
             "invalid_request", "ids[" + i + "] must be a non-empty string");
       list.add(id.textValue());
     }
+    return list;
+  }
+
+  private void patchDocument(Context ctx) throws Exception {
+    authorize(ctx, true);
+    LiveIndex li = registry.get(ctx.pathParam("name"));
+    String id = ctx.pathParam("id");
+    if (id.isBlank()) throw ApiException.badRequest("invalid_request", "the id must not be empty");
+    JsonNode patch = MetadataUpdates.single(mapper, ctx.bodyAsBytes());
     long t0 = System.nanoTime();
-    int deleted = li.delete(list);
+    Map<String, ObjectNode> updated =
+        li.updateMetadata(Map.of(id, MetadataUpdates.change(List.of(patch))));
+    if (!updated.containsKey(id))
+      throw ApiException.notFound(
+          "no document \""
+              + DocumentBatch.firstLine(id)
+              + "\" in index \""
+              + li.name
+              + "\"; add it with POST /v1/indexes/"
+              + li.name
+              + "/documents");
     Map<String, Object> out = new LinkedHashMap<>();
-    out.put("deleted", deleted);
+    out.put("id", id);
+    out.put("metadata", updated.get(id));
+    out.put("took_ms", millisSince(t0));
+    ctx.json(out);
+  }
+
+  private void updateDocuments(Context ctx) throws Exception {
+    authorize(ctx, true);
+    LiveIndex li = registry.get(ctx.pathParam("name"));
+    Map<String, List<JsonNode>> patches = MetadataUpdates.batch(mapper, ctx.bodyAsBytes());
+    long t0 = System.nanoTime();
+    Map<String, UnaryOperator<ObjectNode>> changes = new LinkedHashMap<>();
+    patches.forEach((id, p) -> changes.put(id, MetadataUpdates.change(p)));
+    Map<String, ObjectNode> updated = li.updateMetadata(changes);
+    List<String> notFound = new ArrayList<>();
+    for (String id : patches.keySet()) if (!updated.containsKey(id)) notFound.add(id);
+    Map<String, Object> out = new LinkedHashMap<>();
+    out.put("updated", updated.size());
+    out.put("not_found", notFound);
     out.put("took_ms", millisSince(t0));
     ctx.json(out);
   }
@@ -406,59 +569,133 @@ public final class LatteService implements AutoCloseable {
   private void search(Context ctx) throws Exception {
     authorize(ctx, false);
     LiveIndex li = registry.get(ctx.pathParam("name"));
-    JsonNode body =
-        object(
-            ctx,
-            Set.of(
-                "query", "query_vectors", "k", "method", "explain", "filter", "from", "include"));
+    JsonNode body = object(ctx, SEARCH_FIELDS);
     LiveIndex.Snapshot s = li.acquire();
     try {
-      LatteSearcher searcher = s.searcher;
-      SearchRequest q = SearchRequest.of(body, searcher.methods());
-      LatteSearcher.SearchResponse r;
-      try {
-        if (q.vectors() != null) {
-          try {
-            r =
-                searcher.searchVectors(
-                    q.method(), q.query(), q.vectors(), q.from() + q.k(), q.filter(), q.explain());
-          } catch (IllegalArgumentException e) {
-            throw ApiException.badRequest("invalid_request", e.getMessage());
-          }
-        } else {
-          r = searcher.search(q.method(), q.query(), q.from() + q.k(), q.filter(), q.explain());
-        }
-        if (q.from() > 0) {
-          var page = r.hits().subList(Math.min(q.from(), r.hits().size()), r.hits().size());
-          r =
-              new LatteSearcher.SearchResponse(
-                  r.method(),
-                  List.copyOf(page),
-                  r.encodeMillis(),
-                  r.firstStageMillis(),
-                  r.rescoreMillis(),
-                  r.candidatesScored());
-        }
-        metrics.search(
-            r.method(),
-            r.encodeMillis(),
-            r.firstStageMillis(),
-            r.rescoreMillis(),
-            r.candidatesScored());
-      } catch (IndexMismatchException e) {
-        throw ApiException.conflict(
-            "first_stage_unavailable",
-            "method "
-                + q.method()
-                + " cannot answer: "
-                + DocumentBatch.firstLine(e.getMessage())
-                    .replace(li.path.toString(), "\"" + li.name + "\"")
-                + " (maxsim-exact, bm25, bm25+maxsim, hybrid-rrf and hybrid-linear always work)");
-      }
-      ctx.json(SearchRequest.response(r, q.include()));
+      ctx.json(run(li, s.searcher, request(li, s.searcher, body)));
     } finally {
       s.release();
     }
+  }
+
+  /**
+   * Up to {@value #MAX_BATCH_SEARCHES} search bodies, all validated before any runs, then answered
+   * from one snapshot (so every response sees the same documents).
+   */
+  private void searchBatch(Context ctx) throws Exception {
+    authorize(ctx, false);
+    LiveIndex li = registry.get(ctx.pathParam("name"));
+    JsonNode searches = object(ctx, Set.of("searches")).get("searches");
+    if (searches == null || !searches.isArray() || searches.isEmpty())
+      throw ApiException.badRequest(
+          "invalid_request",
+          "\"searches\" must be a non-empty array of search bodies, each what POST"
+              + " /v1/indexes/{name}/search takes");
+    if (searches.size() > MAX_BATCH_SEARCHES)
+      throw ApiException.badRequest(
+          "invalid_request",
+          "\"searches\" holds "
+              + searches.size()
+              + " searches; the limit is "
+              + MAX_BATCH_SEARCHES
+              + ": split the batch");
+    long t0 = System.nanoTime();
+    LiveIndex.Snapshot s = li.acquire();
+    try {
+      List<SearchRequest> requests = new ArrayList<>();
+      for (int i = 0; i < searches.size(); i++) {
+        try {
+          JsonNode item = searches.get(i);
+          if (!item.isObject())
+            throw ApiException.badRequest(
+                "invalid_request",
+                "must be a JSON object (a search body), not "
+                    + DocumentBatch.firstLine(item.toString()));
+          checkFields(item, SEARCH_FIELDS);
+          requests.add(request(li, s.searcher, item));
+        } catch (ApiException e) {
+          throw e.inItem("searches[" + i + "]", i);
+        }
+      }
+      List<Map<String, Object>> responses = new ArrayList<>();
+      for (int i = 0; i < requests.size(); i++) {
+        try {
+          responses.add(run(li, s.searcher, requests.get(i)));
+        } catch (ApiException e) {
+          throw e.inItem("searches[" + i + "]", i);
+        }
+      }
+      Map<String, Object> out = new LinkedHashMap<>();
+      out.put("responses", responses);
+      out.put("took_ms", millisSince(t0));
+      ctx.json(out);
+    } finally {
+      s.release();
+    }
+  }
+
+  /** A validated search body, checked against the snapshot's methods and dimension. */
+  private static SearchRequest request(LiveIndex li, LatteSearcher searcher, JsonNode body) {
+    SearchRequest q = SearchRequest.of(body, searcher.methods());
+    int dim = searcher.index().metadata().dimension();
+    if (q.vectors() != null && q.vectors().dim() != dim)
+      throw ApiException.badRequest(
+          "invalid_request",
+          "\"query_vectors\" are "
+              + q.vectors().dim()
+              + "-d; index \""
+              + li.name
+              + "\" holds "
+              + dim
+              + "-d vectors of model "
+              + searcher.index().metadata().modelName());
+    return q;
+  }
+
+  /** Runs one validated search on {@code searcher}; the response body of {@code /search}. */
+  private Map<String, Object> run(LiveIndex li, LatteSearcher searcher, SearchRequest q)
+      throws java.io.IOException {
+    LatteSearcher.SearchResponse r;
+    try {
+      if (q.vectors() != null) {
+        try {
+          r =
+              searcher.searchVectors(
+                  q.method(), q.query(), q.vectors(), q.from() + q.k(), q.filter(), q.explain());
+        } catch (IllegalArgumentException e) {
+          throw ApiException.badRequest("invalid_request", e.getMessage());
+        }
+      } else {
+        r = searcher.search(q.method(), q.query(), q.from() + q.k(), q.filter(), q.explain());
+      }
+      if (q.from() > 0) {
+        var page = r.hits().subList(Math.min(q.from(), r.hits().size()), r.hits().size());
+        r =
+            new LatteSearcher.SearchResponse(
+                r.method(),
+                List.copyOf(page),
+                r.encodeMillis(),
+                r.firstStageMillis(),
+                r.rescoreMillis(),
+                r.candidatesScored());
+      }
+      metrics.search(
+          r.method(),
+          r.encodeMillis(),
+          r.firstStageMillis(),
+          r.rescoreMillis(),
+          r.candidatesScored());
+    } catch (IndexMismatchException e) {
+      throw ApiException.conflict(
+          "first_stage_unavailable",
+          "method "
+              + q.method()
+              + " cannot answer: "
+              + DocumentBatch.firstLine(e.getMessage())
+                  .replace(li.path.toString(), "\"" + li.name + "\"")
+              + " (maxsim-exact, bm25, bm25+maxsim, hybrid-rrf and hybrid-linear always work)");
+    }
+    return SearchRequest.response(r, q.include());
   }
 
   private void route(
@@ -467,6 +704,7 @@ public final class LatteService implements AutoCloseable {
       case "GET" -> cfg.routes.get(path, h);
       case "POST" -> cfg.routes.post(path, h);
       case "DELETE" -> cfg.routes.delete(path, h);
+      case "PATCH" -> cfg.routes.patch(path, h);
       default -> throw new IllegalArgumentException(method);
     }
     routes.add(method + " " + path.replace('<', '{').replace('>', '}'));
@@ -533,16 +771,15 @@ public final class LatteService implements AutoCloseable {
   }
 
   private JsonNode object(byte[] bytes, Set<String> allowed) {
-    JsonNode body;
-    try {
-      body = mapper.readTree(bytes);
-    } catch (Exception e) {
-      throw ApiException.badRequest(
-          "invalid_json",
-          "request body is not valid JSON: " + DocumentBatch.firstLine(e.getMessage()));
-    }
+    JsonNode body = DocumentBatch.readTree(mapper, bytes);
     if (body == null || !body.isObject())
       throw ApiException.badRequest("invalid_request", "request body must be a JSON object");
+    checkFields(body, allowed);
+    return body;
+  }
+
+  /** Fails with a 400 naming the first field of {@code body} that is not {@code allowed}. */
+  private void checkFields(JsonNode body, Set<String> allowed) {
     for (var it = body.fieldNames(); it.hasNext(); ) {
       String f = it.next();
       if (!allowed.contains(f)) {
@@ -556,7 +793,6 @@ public final class LatteService implements AutoCloseable {
             "unknown field \"" + f + "\"; accepted: " + String.join(", ", sorted(allowed)) + extra);
       }
     }
-    return body;
   }
 
   private static List<String> sorted(Set<String> s) {
@@ -578,8 +814,23 @@ public final class LatteService implements AutoCloseable {
     ctx.status(status).json(body);
   }
 
+  /**
+   * Stops gracefully (see the class notes): no new connections, requests in flight finish and are
+   * answered, for at most the stop timeout. Returns once the server has stopped; the registry stays
+   * open (the caller closes it after this).
+   */
   @Override
   public void close() {
-    app.stop();
+    try {
+      app.stop();
+    } catch (RuntimeException e) {
+      // Jetty reports the requests it abandoned after the stop timeout; it has stopped anyway.
+      LOG.log(
+          System.Logger.Level.WARNING,
+          "stopped with requests still running after the stop timeout of "
+              + options.stopTimeoutMillis()
+              + " ms: "
+              + DocumentBatch.firstLine(String.valueOf(e.getMessage())));
+    }
   }
 }

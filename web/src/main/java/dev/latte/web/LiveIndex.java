@@ -1,5 +1,6 @@
 package dev.latte.web;
 
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.latte.datasets.Document;
 import dev.latte.encoders.TokenEncoder;
 import dev.latte.indexer.EncodingPipeline;
@@ -26,9 +27,11 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.UnaryOperator;
 import java.util.stream.Stream;
 import org.apache.lucene.index.DirectoryReader;
 import org.apache.lucene.index.Term;
+import org.apache.lucene.search.Query;
 import org.apache.lucene.search.TermQuery;
 import org.apache.lucene.store.Directory;
 import org.apache.lucene.store.FSDirectory;
@@ -37,12 +40,13 @@ import org.apache.lucene.store.FSDirectory;
  * One index of the data folder while it is served: its writer, its current searchable {@link
  * Snapshot}, and the lock that serialises writes and refreshes.
  *
- * <p>Writes (add/replace, delete, merge) run one at a time per index and end with a Lucene commit
- * (durability) followed by a refresh (visibility): when a write method returns, the change is on
- * disk and every search that starts afterwards sees it. A write that fails before its commit is
- * rolled back entirely (the writer is reopened at the last commit). Searches never take the lock:
- * they {@link #acquire()} the current snapshot, which stays open, reference-counted, until the last
- * search using it releases it, even after a refresh has swapped in a newer one.
+ * <p>Writes (add/replace, delete by id or filter, metadata updates, merge) run one at a time per
+ * index and end with a Lucene commit (durability) followed by a refresh (visibility): when a write
+ * method returns, the change is on disk and every search that starts afterwards sees it. A write
+ * that fails before its commit is rolled back entirely (the writer is reopened at the last commit).
+ * Searches never take the lock: they {@link #acquire()} the current snapshot, which stays open,
+ * reference-counted, until the last search using it releases it, even after a refresh has swapped
+ * in a newer one.
  *
  * <p>An index whose writer cannot be opened (another process holds its write lock, or its layout is
  * older than this build appends to) is served read-only: writes answer 409 and the refresh picks up
@@ -278,12 +282,11 @@ final class LiveIndex implements Closeable {
       try {
         new EncodingPipeline(encoder, encodeThreads, encodeBatch)
             .run(documents.stream(), writer::add, IndexProgress.NONE);
-        writer.commit();
       } catch (Exception e) {
         discardUncommitted(e);
         throw e;
       }
-      afterCommitLocked();
+      commitAndRefreshLocked();
       return documents.size();
     } finally {
       lock.unlock();
@@ -310,13 +313,71 @@ final class LiveIndex implements Closeable {
           }
         }
         if (existing == 0) return 0;
-        writer.commit();
       } catch (IOException | RuntimeException e) {
         discardUncommitted(e);
         throw e;
       }
-      afterCommitLocked();
+      commitAndRefreshLocked();
       return existing;
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  /**
+   * Deletes every document {@code filter} matches (a metadata filter, {@link
+   * dev.latte.searcher.Filters}), commits and refreshes; returns how many matched (nothing is
+   * committed when none did).
+   */
+  int deleteMatching(Query filter) throws IOException {
+    lock.lock();
+    try {
+      requireWritable();
+      refreshLocked(); // normally a no-op: every write refreshes before it unlocks
+      int matching = current.searcher.index().searcher().count(filter);
+      if (matching == 0) return 0;
+      try {
+        writer.delete(filter);
+      } catch (IOException | RuntimeException e) {
+        discardUncommitted(e);
+        throw e;
+      }
+      commitAndRefreshLocked();
+      return matching;
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  /**
+   * Changes the metadata of the documents with these ids without re-encoding them: each found
+   * document is re-added from its stored title, text, token matrix bytes and annotations (byte for
+   * byte, {@link LatteIndexWriter#replaceMetadata}) with the metadata its change returns for the
+   * stored one (null: none); then commits and refreshes. Returns the new metadata of every document
+   * found (null values for none), in the order of {@code changes}; absent ids are left out, and
+   * nothing is committed when none exists.
+   */
+  Map<String, ObjectNode> updateMetadata(Map<String, UnaryOperator<ObjectNode>> changes)
+      throws IOException {
+    lock.lock();
+    try {
+      requireWritable();
+      refreshLocked(); // normally a no-op: every write refreshes before it unlocks
+      DirectoryReader reader = current.reader();
+      Map<String, ObjectNode> updated = new LinkedHashMap<>();
+      try {
+        for (Map.Entry<String, UnaryOperator<ObjectNode>> e : changes.entrySet()) {
+          ObjectNode[] next = new ObjectNode[1];
+          UnaryOperator<ObjectNode> change = old -> next[0] = e.getValue().apply(old);
+          if (writer.replaceMetadata(reader, e.getKey(), change)) updated.put(e.getKey(), next[0]);
+        }
+        if (updated.isEmpty()) return updated;
+      } catch (IOException | RuntimeException e) {
+        discardUncommitted(e);
+        throw e;
+      }
+      commitAndRefreshLocked();
+      return updated;
     } finally {
       lock.unlock();
     }
@@ -332,7 +393,6 @@ final class LiveIndex implements Closeable {
       requireWritable();
       try {
         writer.forceMerge(maxSegments);
-        writer.commit();
       } catch (IOException | RuntimeException e) {
         discardUncommitted(e);
         throw e;
@@ -342,11 +402,11 @@ final class LiveIndex implements Closeable {
           d.forceMerge(maxSegments);
           d.commit();
         } catch (IOException | RuntimeException e) {
-          // The main index merged and committed; the first stage stays correct, just unmerged.
+          // The first stage stays correct, just unmerged.
           LOG.log(System.Logger.Level.WARNING, "merging first stage " + d.name() + " failed", e);
         }
       }
-      afterCommitLocked();
+      commitAndRefreshLocked();
     } finally {
       lock.unlock();
     }
@@ -700,6 +760,23 @@ final class LiveIndex implements Closeable {
         // recorded by the task
       }
     }
+  }
+
+  /**
+   * Ends every write, with the lock held: commits what the write changed (durable; if the commit
+   * fails the writer is rolled back to the last commit and the failure rethrown), brings the
+   * maintained first stages in step with it ({@link #afterCommitLocked}), then refreshes (visible
+   * to every search that starts afterwards, first stages included). The one place where writes
+   * become durable and visible: every write method ends here.
+   */
+  private void commitAndRefreshLocked() throws IOException {
+    try {
+      writer.commit();
+    } catch (IOException | RuntimeException e) {
+      discardUncommitted(e);
+      throw e;
+    }
+    afterCommitLocked();
   }
 
   private void requireWritable() {

@@ -85,15 +85,8 @@ record SearchRequest(
       }
       from = fn.asInt();
     }
-    org.apache.lucene.search.Query filter = null;
     JsonNode filterNode = body.get("filter");
-    if (filterNode != null) {
-      try {
-        filter = dev.latte.searcher.Filters.parse(filterNode);
-      } catch (IllegalArgumentException e) {
-        throw ApiException.badRequest("invalid_filter", e.getMessage());
-      }
-    }
+    org.apache.lucene.search.Query filter = filterNode == null ? null : filter(filterNode);
     java.util.Set<String> include = java.util.Set.of("title", "text", "metadata");
     JsonNode in = body.get("include");
     if (in != null) {
@@ -115,6 +108,18 @@ record SearchRequest(
       include.add("explain");
     }
     return new SearchRequest(query, k, method, explain, from, filter, vectors, include);
+  }
+
+  /**
+   * A metadata filter in the Elasticsearch shapes of {@link dev.latte.searcher.Filters}; 400 {@code
+   * invalid_filter} naming the offending part otherwise.
+   */
+  static org.apache.lucene.search.Query filter(JsonNode node) {
+    try {
+      return dev.latte.searcher.Filters.parse(node);
+    } catch (IllegalArgumentException e) {
+      throw ApiException.badRequest("invalid_filter", e.getMessage());
+    }
   }
 
   /** {@code [[float]]}: 1 to 512 rows of equal length, finite components of at most 1e4. */

@@ -286,9 +286,12 @@ class LatteServiceTest {
 
     Random rnd = new Random(seed);
     Map<String, Document> expected = new LinkedHashMap<>();
-    int replacedText = 0, deletedPresent = 0, deletedAbsent = 0;
+    int replacedText = 0, deletedPresent = 0, deletedAbsent = 0, patched = 0, deletedByFilter = 0;
     for (int op = 0; op < ops; op++) {
-      int kind = expected.size() < 10 ? 0 : rnd.nextInt(10);
+      // Kinds: 0-3 add, 4-5 replace, 6-7 delete, 8 delete absent, 9 batch delete, 10 metadata
+      // patch, 11 delete by filter (each of the last two also forced once).
+      int kind =
+          expected.size() < 10 ? 0 : op == ops / 3 ? 10 : op == ops / 2 ? 11 : rnd.nextInt(12);
       if (kind < 4) {
         // Add a batch (corpus documents, some maybe present already: replaced by id).
         List<Document> batch = new ArrayList<>();
@@ -347,6 +350,26 @@ class LatteServiceTest {
         JsonNode b = ok(send("DELETE", docs + "/" + id, null, null, KEY), 200);
         assertFalse(b.get("deleted").asBoolean(), id);
         deletedAbsent++;
+      } else if (kind == 10) {
+        // Metadata change without re-encoding (the document is re-added from its stored bytes).
+        List<String> ids = new ArrayList<>(expected.keySet());
+        String id = ids.get(rnd.nextInt(ids.size()));
+        ObjectNode patch = json.createObjectNode();
+        patch.putObject("metadata").put("lang", "fr").put("patched", op);
+        ok(send("PATCH", docs + "/" + id, patch.toString(), "application/json", KEY), 200);
+        Document d = expected.get(id);
+        ObjectNode m = d.metadata() == null ? json.createObjectNode() : d.metadata().deepCopy();
+        m.put("lang", "fr").put("patched", op);
+        expected.put(id, new Document(d.id(), d.title(), d.text(), m));
+        patched++;
+      } else if (kind == 11) {
+        // Delete by filter: every document whose metadata says lang "en" (maybe none).
+        JsonNode b =
+            ok(post(docs + "/delete", "{\"filter\": {\"term\": {\"lang\": \"en\"}}}"), 200);
+        int matching = (int) expected.values().stream().filter(LatteServiceTest::isEnglish).count();
+        assertEquals(matching, b.get("deleted").asInt(), b.toString());
+        expected.values().removeIf(LatteServiceTest::isEnglish);
+        deletedByFilter++;
       } else {
         // Batch delete: two present ids and one absent.
         List<String> ids = new ArrayList<>(expected.keySet());
@@ -370,7 +393,13 @@ class LatteServiceTest {
         assertEquals(expected.keySet(), seen, "after op " + op);
       }
     }
-    assertTrue(replacedText > 0 && deletedPresent > 0 && deletedAbsent > 0, "every kind ran");
+    assertTrue(
+        replacedText > 0
+            && deletedPresent > 0
+            && deletedAbsent > 0
+            && patched > 0
+            && deletedByFilter > 0,
+        "every kind ran");
     registry.get(name).awaitTraining();
     JsonNode states = ok(get("/v1/indexes/" + name), 200).get("first_stages");
     for (String stage : stages)
@@ -645,6 +674,10 @@ class LatteServiceTest {
     JsonNode hits =
         ok(post("/v1/indexes/batches/search", "{\"query\": \"base\"}"), 200).get("hits");
     assertEquals("base", hits.get(0).get("docid").asText());
+  }
+
+  static boolean isEnglish(Document d) {
+    return d.metadata() != null && "en".equals(d.metadata().path("lang").asText(null));
   }
 
   /** Derives {@code stages} of the index at {@code ref} with the parameters of {@code live}'s. */

@@ -117,7 +117,7 @@ class ServiceContractTest {
       String[] parts = op.split(" ", 2);
       String path =
           parts[1].replace("{name}", "docs").replace("{id}", "nope").replace("{stage}", "slim");
-      String body = parts[0].equals("POST") ? "{}" : null;
+      String body = parts[0].equals("POST") || parts[0].equals("PATCH") ? "{}" : null;
       // Deleting the index would end the test: ask for one that does not exist.
       if (op.equals("DELETE /v1/indexes/{name}")) path = "/v1/indexes/absent";
       HttpResponse<String> r = send(parts[0], path, body, KEY);
@@ -375,6 +375,21 @@ class ServiceContractTest {
       cases.add(new String[] {"POST", "/v1/indexes/docs/merge", "{}", k});
       cases.add(
           new String[] {"POST", "/v1/indexes/docs/documents/delete", "{\"ids\": [\"d1\"]}", k});
+      cases.add(
+          new String[] {
+            "POST", "/v1/indexes/docs/documents/delete", "{\"filter\": {\"match_all\": {}}}", k
+          });
+      cases.add(
+          new String[] {
+            "PATCH", "/v1/indexes/docs/documents/d1", "{\"metadata\": {\"lang\": \"xx\"}}", k
+          });
+      cases.add(
+          new String[] {
+            "POST",
+            "/v1/indexes/docs/documents/update",
+            "[{\"id\": \"d1\", \"metadata\": {\"lang\": \"xx\"}}]",
+            k
+          });
     }
     // Names and paths.
     for (String n :
@@ -417,6 +432,118 @@ class ServiceContractTest {
     cases.add(new String[] {"POST", "/v1/indexes/docs/merge", "{\"max_segments\": 0}", KEY});
     cases.add(new String[] {"POST", "/v1/indexes/docs/documents/delete", "{\"ids\": 5}", KEY});
     cases.add(new String[] {"POST", "/v1/indexes/docs/documents/delete", "{\"ids\": [5]}", KEY});
+    // Metadata updates: bad merge patches, wrong types, fields that are not patchable, unknown
+    // documents and indexes; each leaves every document's metadata as it was.
+    String patch = "/v1/indexes/docs/documents/d1";
+    String setLang = "{\"metadata\": {\"lang\": \"xx\"}}";
+    String[] badPatches = {
+      "",
+      "{",
+      "[]",
+      "5",
+      "null",
+      "{}",
+      "{\"metadata\": 5}",
+      "{\"metadata\": \"en\"}",
+      "{\"metadata\": [1]}",
+      "{\"metadata\": true}",
+      "{\"metadata\": {\"lang\": \"xx\"}, \"text\": \"new text\"}",
+      "{\"metadata\": {\"lang\": \"xx\"}, \"title\": \"new title\"}",
+      "{\"metadata\": {\"lang\": \"xx\"}, \"id\": \"d2\"}",
+      "{\"metadata\": {\"lang\": \"xx\"}, \"metadata\": {\"lang\": \"yy\"}}",
+      "{\"metadata\": {\"lang\": \"xx\"}} trailing",
+      "[" + setLang + "]",
+      "{\"metadata\": " + "{\"a\": ".repeat(3000) + "1" + "}".repeat(3000) + "}",
+      "{\"metadata\": {\"x\": \"" + "a".repeat(300_000) + "\"}}"
+    };
+    for (String b : badPatches) cases.add(new String[] {"PATCH", patch, b, KEY});
+    cases.add(new String[] {"PATCH", "/v1/indexes/docs/documents/absent", setLang, KEY});
+    cases.add(new String[] {"PATCH", "/v1/indexes/absent/documents/d1", setLang, KEY});
+    cases.add(new String[] {"PATCH", "/v1/indexes/Docs/documents/d1", setLang, KEY});
+    cases.add(new String[] {"PATCH", "/v1/indexes/docs", setLang, KEY});
+    cases.add(new String[] {"PUT", patch, setLang, KEY});
+    String update = "/v1/indexes/docs/documents/update";
+    String[] badUpdates = {
+      "{}",
+      "[]",
+      "5",
+      "[5]",
+      "[null]",
+      "[{}]",
+      "[{\"id\": \"d1\"}]",
+      "[{\"metadata\": {\"lang\": \"xx\"}}]",
+      "[{\"id\": 5, \"metadata\": {}}]",
+      "[{\"id\": null, \"metadata\": {}}]",
+      "[{\"id\": \"\", \"metadata\": {}}]",
+      "[{\"id\": \"" + "x".repeat(513) + "\", \"metadata\": {}}]",
+      "[{\"id\": \"d1\", \"metadata\": 3}]",
+      "[{\"id\": \"d1\", \"metadata\": {\"lang\": \"xx\"}}, {\"id\": \"d2\", \"metadata\": [1]}]",
+      "[{\"id\": \"d1\", \"metadata\": {\"lang\": \"xx\"}}, {\"id\": \"d2\"}]",
+      "[{\"id\": \"d1\", \"metadata\": {\"lang\": \"xx\"}, \"text\": \"t\"}]",
+      "{\"updates\": [{\"id\": \"d1\", \"metadata\": {}}]}",
+      "[{\"id\": \"d1\", \"metadata\": {\"lang\": \"xx\"}}",
+    };
+    for (String b : badUpdates) cases.add(new String[] {"POST", update, b, KEY});
+    cases.add(
+        new String[] {
+          "POST",
+          "/v1/indexes/absent/documents/update",
+          "[" + "{\"id\": \"d1\"," + " \"metadata\": {}}]",
+          KEY
+        });
+    // Delete by filter: both or neither of ids and filter, and every kind of bad filter.
+    String delete = "/v1/indexes/docs/documents/delete";
+    String[] badDeletes = {
+      "{}",
+      "{\"ids\": [\"d1\"], \"filter\": {\"match_all\": {}}}",
+      "{\"ids\": null, \"filter\": null}",
+      "{\"ids\": []}",
+      "{\"filter\": 5}",
+      "{\"filter\": null}",
+      "{\"filter\": {}}",
+      "{\"filter\": []}",
+      "{\"filter\": \"match_all\"}",
+      "{\"filter\": {\"nope\": {}}}",
+      "{\"filter\": {\"term\": {\"lang\": null}}}",
+      "{\"filter\": {\"range\": {\"year\": {\"gte\": \"2000\"}}}}",
+      "{\"filter\": {\"bool\": {}}}",
+      "{\"filter\": {\"match_all\": {\"x\": 1}}}",
+      "{\"filter\": {\"term\": {\"_exists\": \"lang\"}}}",
+      "{\"query\": {\"match_all\": {}}}",
+      "{\"filter\": {\"match_all\": {}}, \"filter\": {\"term\": {\"lang\": \"en\"}}}",
+    };
+    for (String b : badDeletes) cases.add(new String[] {"POST", delete, b, KEY});
+    // Batched search: bad envelopes, bad items (the whole batch fails), too many searches.
+    String batch = "/v1/indexes/docs/search/batch";
+    String one = "{\"query\": \"heart\"}";
+    String[] badBatches = {
+      "{}",
+      "[]",
+      "[" + one + "]",
+      one,
+      "{\"searches\": null}",
+      "{\"searches\": 5}",
+      "{\"searches\": {}}",
+      "{\"searches\": []}",
+      "{\"searches\": [5]}",
+      "{\"searches\": [null]}",
+      "{\"searches\": [{}]}",
+      "{\"searches\": [[" + one + "]]}",
+      "{\"searches\": [" + one + ", {\"query\": \"x\", \"k\": 0}]}",
+      "{\"searches\": [" + one + ", {\"query\": \"x\", \"unknown\": 1}]}",
+      "{\"searches\": [" + one + ", {\"query\": \"x\", \"method\": \"nope\"}]}",
+      "{\"searches\": [" + one + ", {\"query\": \"x\", \"filter\": {\"nope\": {}}}]}",
+      "{\"searches\": [{\"query_vectors\": [[0.1, 0.2]]}]}",
+      "{\"searches\": [" + one + "], \"k\": 3}",
+      "{\"searches\": [" + one + "], \"searches\": [" + one + "]}",
+      "{\"searches\": [" + String.join(",", java.util.Collections.nCopies(65, one)) + "]}",
+    };
+    for (String b : badBatches) cases.add(new String[] {"POST", batch, b, null});
+    cases.add(new String[] {"GET", batch, null, null});
+    cases.add(
+        new String[] {
+          "POST", "/v1/indexes/absent/search/batch", "{\"searches\": [" + one + "]}", null
+        });
     // Oversized body.
     cases.add(
         new String[] {
@@ -482,6 +609,7 @@ class ServiceContractTest {
     JsonNode after =
         ok(send("POST", "/v1/indexes/docs/search", "{\"query\": \"heart\", \"k\": 12}", null), 200);
     assertEquals(ids(before), ids(after));
+    assertEquals(before.get("hits"), after.get("hits"), "same titles, texts, metadata and scores");
     assertEquals(12, ok(send("GET", "/v1/indexes/docs", null, null), 200).get("documents").asInt());
     assertEquals(1, ok(send("GET", "/v1/indexes", null, null), 200).get("indexes").size());
     assertNotEquals(0, before.get("hits").size());
