@@ -8,6 +8,7 @@ import dev.latte.indexer.TokenAnnotations;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -179,8 +180,9 @@ public final class SlimBuilder implements DerivedIndexBuilder {
           "the SLIM table holds " + dim + "-d rows, the index " + metadata.dimension() + "-d");
     int v = vocab.terms().length;
     Map<String, Integer> ids = vocab.ids();
-    float[] tableT =
-        vocab.trained() ? SphericalKMeans.transpose(vocab.table().data(), v, dim) : null;
+    // Rows without a table row of their own (all rows, for a trained head) are scored against the
+    // whole table, many rows per kernel call.
+    float[] tableT = SphericalKMeans.transpose(vocab.table().data(), v, dim);
     MaxSimKernel kernel = MaxSimKernels.get();
     return new Deriver() {
       @Override
@@ -196,12 +198,17 @@ public final class SlimBuilder implements DerivedIndexBuilder {
           TokenAnnotations a = anns.get(i);
           Document d = new Document();
           float[] pooled = new float[v];
-          List<Sparse> rows = new ArrayList<>(m.rows());
+          Sparse[] sparse = new Sparse[m.rows()];
+          int[] unknown = new int[m.rows()];
+          int u = 0;
           for (int j = 0; j < m.rows(); j++) {
-            Sparse s =
-                vocab.trained()
-                    ? sparseFullScan(vocab, m.data(), j * dim, kernel, tableT)
-                    : sparse(vocab, m.data(), j * dim, ids.get(a.tokens()[j]), vocab.topK(), null);
+            Integer own = vocab.trained() ? null : ids.get(a.tokens()[j]);
+            if (own == null) unknown[u++] = j;
+            else sparse[j] = sparse(vocab, m.data(), j * dim, own, vocab.topK(), null);
+          }
+          fullScan(vocab, m, unknown, u, kernel, tableT, sparse);
+          List<Sparse> rows = new ArrayList<>(m.rows());
+          for (Sparse s : sparse) {
             rows.add(s);
             for (int e = 0; e < s.ids().length; e++)
               pooled[s.ids()[e]] = Math.max(pooled[s.ids()[e]], s.weights()[e]);
@@ -216,6 +223,46 @@ public final class SlimBuilder implements DerivedIndexBuilder {
         return out;
       }
     };
+  }
+
+  /**
+   * Sparse vectors of rows {@code which[0, n)} of {@code m} against every table row, through the
+   * kernel in blocks of rows (one matrix product per block), into {@code out}.
+   */
+  static void fullScan(
+      Vocabulary vocab,
+      TokenMatrix m,
+      int[] which,
+      int n,
+      MaxSimKernel kernel,
+      float[] tableT,
+      Sparse[] out) {
+    int v = vocab.terms().length;
+    int dim = m.dim();
+    int block = Math.max(1, Math.min(64, (1 << 22) / Math.max(1, v)));
+    float[] rows = new float[block * dim];
+    float[] scores = new float[block * v];
+    for (int from = 0; from < n; from += block) {
+      int b = Math.min(block, n - from);
+      for (int i = 0; i < b; i++)
+        System.arraycopy(m.data(), which[from + i] * dim, rows, i * dim, dim);
+      kernel.dotMatrix(rows, 0, b, tableT, v, dim, scores);
+      for (int i = 0; i < b; i++) out[which[from + i]] = fromScores(scores, i * v, v, vocab.topK());
+    }
+  }
+
+  /** ReLU and top {@code topK} of {@code scores[off, off + v)}, as a sparse vector by id. */
+  private static Sparse fromScores(float[] scores, int off, int v, int topK) {
+    float[] row =
+        off == 0 && scores.length == v ? scores : Arrays.copyOfRange(scores, off, off + v);
+    int[] top = topIndices(row, v, topK);
+    int n = 0;
+    while (n < top.length && row[top[n]] > 0) n++;
+    int[] ids = Arrays.copyOf(top, n);
+    Arrays.sort(ids);
+    float[] w = new float[n];
+    for (int i = 0; i < n; i++) w[i] = row[ids[i]];
+    return new Sparse(ids, w);
   }
 
   /** Sparse vector against every table row (a trained head), scores through the kernel. */
