@@ -111,6 +111,10 @@ import org.eclipse.jetty.server.handler.GracefulHandler;
  * and their handlers interrupted (an unfinished write rolls back to the last commit). Both timeouts
  * are {@link Options}.
  *
+ * <p><b>Limits.</b> A write request holds at most {@value DocumentBatch#MAX_ITEMS} documents,
+ * metadata updates or ids (413 {@code batch_too_large}); bodies over the configured limit get 413
+ * {@code body_too_large}.
+ *
  * <p><b>Access.</b> With an API key, writes need {@code Authorization: Bearer KEY} (else 401);
  * reads too if so configured; health is always open. Bodies over the configured limit get 413.
  * Errors are {@code {"error": {"type", "message"}}}; 500s carry a generic message only.
@@ -433,6 +437,7 @@ public final class LatteService implements AutoCloseable {
   private static List<String> ids(JsonNode ids) {
     if (ids == null || !ids.isArray() || ids.isEmpty())
       throw ApiException.badRequest("invalid_request", "\"ids\" must be a non-empty array");
+    DocumentBatch.checkSize(ids.size(), "ids");
     List<String> list = new ArrayList<>();
     for (int i = 0; i < ids.size(); i++) {
       JsonNode id = ids.get(i);

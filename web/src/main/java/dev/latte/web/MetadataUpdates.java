@@ -60,6 +60,7 @@ final class MetadataUpdates {
           "request body must be a JSON array of updates {\"id\", \"metadata\": PATCH}");
     if (root.isEmpty())
       throw ApiException.badRequest("invalid_request", "the batch holds no updates");
+    DocumentBatch.checkSize(root.size(), "updates");
     Map<String, List<JsonNode>> byId = new LinkedHashMap<>();
     for (int i = 0; i < root.size(); i++) {
       JsonNode item = root.get(i);

@@ -653,6 +653,11 @@ class LatteServiceTest {
   @Test
   void oversizedBodiesAre413AndTheServerKeepsServing() throws Exception {
     ensureBatchIndex();
+    List<Document> many = new ArrayList<>();
+    for (int i = 0; i < DocumentBatch.MAX_ITEMS + 1; i++) many.add(new Document("m" + i, "", "t"));
+    var tooMany = error(post("/v1/indexes/batches/documents", array(many)), 413, "batch_too_large");
+    assertTrue(tooMany.get("message").asText().contains("1001 documents"), tooMany.toString());
+    assertBatchIndexUnchanged();
     String big = "[{\"id\": \"ok-big\", \"text\": \"" + "a ".repeat((int) BODY_LIMIT) + "\"}]";
     var r = post("/v1/indexes/batches/documents", big);
     error(r, 413, "body_too_large");

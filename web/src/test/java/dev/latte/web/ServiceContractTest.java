@@ -544,6 +544,34 @@ class ServiceContractTest {
         new String[] {
           "POST", "/v1/indexes/absent/search/batch", "{\"searches\": [" + one + "]}", null
         });
+    // Over the item limit of one write request (small enough bodies).
+    cases.add(
+        new String[] {
+          "POST",
+          add,
+          "["
+              + String.join(
+                  ",", java.util.Collections.nCopies(1001, "{\"id\": \"x\", \"text\": \"t\"}"))
+              + "]",
+          KEY
+        });
+    cases.add(
+        new String[] {
+          "POST",
+          "/v1/indexes/docs/documents/update",
+          "["
+              + String.join(
+                  ",", java.util.Collections.nCopies(1001, "{\"id\": \"d1\", \"metadata\": {}}"))
+              + "]",
+          KEY
+        });
+    cases.add(
+        new String[] {
+          "POST",
+          "/v1/indexes/docs/documents/delete",
+          "{\"ids\": [" + String.join(",", java.util.Collections.nCopies(1001, "\"d1\"")) + "]}",
+          KEY
+        });
     // Oversized body.
     cases.add(
         new String[] {
