@@ -544,7 +544,7 @@ final class ServeBenchCommand implements Callable<Integer> {
         // methods refuse with 409 otherwise); one still training answers later.
         for (String stage : firstStages) {
           String state = c.firstStageState(INDEX, stage);
-          if (state.equals("ready")) {
+          if (state.equals("ready") || state.equals("retraining")) {
             HttpResponse<String> r =
                 c.search(INDEX, queries.get(it % queries.size()), methodOf(stage), 10, null);
             if (r.statusCode() != 200)
@@ -1040,7 +1040,7 @@ final class ServeBenchCommand implements Callable<Integer> {
       for (String stage : stages) {
         while (true) {
           String state = firstStageState(name, stage);
-          if (state.equals("ready")) break;
+          if (state.equals("ready") || state.equals("retraining")) break;
           if (!state.equals("training") && !state.equals("waiting"))
             throw new IllegalStateException("first stage " + stage + " is " + state);
           if (System.nanoTime() > end)

@@ -99,8 +99,9 @@ import org.eclipse.jetty.server.handler.GracefulHandler;
  * index does not maintain, its methods answer 409 {@code first_stage_unavailable} saying why;
  * {@code maxsim-exact}, {@code bm25}, {@code bm25+maxsim}, {@code hybrid-rrf} and {@code
  * hybrid-linear} always work. STATS carries {@code first_stages}: per stage its {@code state}
- * (waiting, training, ready, out_of_step, failed) and, when it cannot answer, the message. Write
- * answers carry {@code first_stages_ms}, the time the write spent keeping them in step.
+ * (waiting, training, ready, retraining, out_of_step, failed), {@code trained_on_documents} and,
+ * when it cannot answer, the message. Write answers carry {@code first_stages_ms}, the time the
+ * write spent keeping them in step.
  *
  * <p><b>Timeouts and shutdown.</b> A connection that sends or reads nothing for the idle timeout
  * (default 30 s; a client stalled mid-request included) is closed; a request whose handler is busy

@@ -555,8 +555,34 @@ final class LiveIndex implements Closeable {
     }
   }
 
+  /**
+   * A stage whose parameters were trained on fewer than 1 / {@value} of the documents the index now
+   * holds is retrained (aside; the current version answers meanwhile): the number of XTR centroids
+   * follows the token count, and every parameter should see the documents it indexes.
+   */
+  static final int RETRAIN_GROWTH = 4;
+
   private void maybeTrainLocked(int documents) {
     for (String n : settings.stages()) {
+      LiveDerived d = derived.get(n);
+      if (d != null
+          && !training.containsKey(n)
+          && d.trainedOn() > 0
+          && documents >= (long) RETRAIN_GROWTH * d.trainedOn()
+          && FirstStages.builders().get(n).trainsParameters()) {
+        LOG.log(
+            System.Logger.Level.INFO,
+            "retraining first stage "
+                + n
+                + " of "
+                + name
+                + ": trained on "
+                + d.trainedOn()
+                + " documents, the index holds "
+                + documents);
+        startTrainingLocked(n);
+        continue;
+      }
       if (derived.containsKey(n) || training.containsKey(n) || "failed".equals(state.get(n)))
         continue;
       if (documents >= settings.trainAfterDocuments() && documents > 0) startTrainingLocked(n);
@@ -565,7 +591,7 @@ final class LiveIndex implements Closeable {
   }
 
   private void startTrainingLocked(String stage) {
-    state.put(stage, "training");
+    state.put(stage, derived.containsKey(stage) ? "retraining" : "training");
     if (!derived.containsKey(stage))
       unavailable.put(
           stage,
@@ -743,6 +769,8 @@ final class LiveIndex implements Closeable {
     for (var e : new java.util.TreeMap<>(state).entrySet()) {
       Map<String, Object> one = new LinkedHashMap<>();
       one.put("state", e.getValue());
+      LiveDerived d = derived.get(e.getKey());
+      if (d != null && d.trainedOn() >= 0) one.put("trained_on_documents", d.trainedOn());
       String why = unavailable.get(e.getKey());
       if (why != null) one.put("message", why);
       out.put(e.getKey(), one);

@@ -791,6 +791,34 @@ class LatteServiceTest {
   }
 
   @Test
+  void firstStagesAreRetrainedOnceTheIndexHasGrownFourfold() throws Exception {
+    Path data = tmp.resolve("growth");
+    try (IndexRegistry reg = new IndexRegistry(data, encoder, 2, 1, 0)) {
+      reg.create("grow", IndexOptions.DEFAULT, new FirstStageSettings(List.of("xtr"), 5));
+      LiveIndex li = reg.get("grow");
+      li.add(corpus.subList(0, 5));
+      li.awaitTraining();
+      Map<?, ?> xtr = (Map<?, ?>) li.firstStageStates().get("xtr");
+      assertEquals("ready", xtr.get("state"));
+      assertEquals(5, xtr.get("trained_on_documents"));
+      li.add(corpus.subList(5, 12)); // 12 < 4 x 5: kept
+      li.awaitTraining();
+      assertEquals(5, ((Map<?, ?>) li.firstStageStates().get("xtr")).get("trained_on_documents"));
+      li.add(corpus.subList(12, 20)); // 20 = 4 x 5: retrained on all of them
+      li.awaitTraining();
+      xtr = (Map<?, ?>) li.firstStageStates().get("xtr");
+      assertEquals("ready", xtr.get("state"), xtr.toString());
+      assertEquals(20, xtr.get("trained_on_documents"));
+      LiveIndex.Snapshot s = li.acquire();
+      try {
+        assertFalse(searchDirect(s.searcher, "xtr+maxsim", queries.getFirst(), 5).isEmpty());
+      } finally {
+        s.release();
+      }
+    }
+  }
+
+  @Test
   void firstStagesCatchUpOnOpenWithWritesTheyMissed() throws Exception {
     // A registry of its own, so the "crash" does not disturb the shared server.
     Path data = tmp.resolve("catch-up");

@@ -50,6 +50,10 @@ public final class DerivedIndex {
   public static final String MAIN_DOC = "latte_main_doc";
   public static final String STAMP_KEY = "latte.derived.from";
   public static final String FORMAT_KEY = "latte.derived.format";
+
+  /** Commit user data: live main documents the structure's parameters were trained on. */
+  public static final String TRAINED_ON_KEY = "latte.derived.trained_on";
+
   public static final String PREFIX = "latte-";
   static final int BATCH_ROWS = 32_768;
 
@@ -117,7 +121,13 @@ public final class DerivedIndex {
     try (Directory dir = FSDirectory.open(folder)) {
       builder.train(dir, main, metadata);
     }
-    derive(builder, folder, main, metadata, progress);
+    derive(
+        builder,
+        folder,
+        main,
+        metadata,
+        progress,
+        Map.of(TRAINED_ON_KEY, Integer.toString(main.numDocs())));
   }
 
   /**
@@ -132,6 +142,17 @@ public final class DerivedIndex {
       IndexMetadata metadata,
       IndexProgress progress)
       throws IOException {
+    derive(builder, folder, main, metadata, progress, Map.of());
+  }
+
+  private static void derive(
+      DerivedIndexBuilder builder,
+      Path folder,
+      DirectoryReader main,
+      IndexMetadata metadata,
+      IndexProgress progress,
+      Map<String, String> extraCommitData)
+      throws IOException {
     try (Directory dir = FSDirectory.open(folder)) {
       Deriver deriver = builder.deriver(dir, metadata);
       IndexWriterConfig cfg =
@@ -142,7 +163,11 @@ public final class DerivedIndex {
         progress.start(main.numDocs());
         sync(w, deriver, null, main, metadata.dimension(), progress);
         progress.close();
-        finish(w, main, builder.name());
+        w.forceMerge(1);
+        Map<String, String> data = new HashMap<>(commitData(main, builder.name()));
+        data.putAll(extraCommitData);
+        w.setLiveCommitData(data.entrySet());
+        w.commit();
       }
     }
   }

@@ -21,6 +21,11 @@ public interface DerivedIndexBuilder {
    */
   void train(Directory dir, DirectoryReader main, IndexMetadata metadata) throws IOException;
 
+  /** False for a structure without trained parameters (retraining it changes nothing). */
+  default boolean trainsParameters() {
+    return true;
+  }
+
   /** A deriver with the parameters {@link #train} wrote into {@code dir}. */
   Deriver deriver(Directory dir, IndexMetadata metadata) throws IOException;
 

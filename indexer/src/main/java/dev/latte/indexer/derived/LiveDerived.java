@@ -33,10 +33,13 @@ public final class LiveDerived implements Closeable {
   private final Directory directory;
   private final Deriver deriver;
   private final int dimension;
+  private final int trainedOn;
   private IndexWriter writer;
 
-  private LiveDerived(String name, Path folder, Directory directory, Deriver deriver, int dim)
+  private LiveDerived(
+      String name, Path folder, Directory directory, Deriver deriver, int dim, int trainedOn)
       throws IOException {
+    this.trainedOn = trainedOn;
     this.name = name;
     this.folder = folder;
     this.directory = directory;
@@ -71,8 +74,14 @@ public final class LiveDerived implements Closeable {
                 + ", this version maintains "
                 + DerivedIndex.format(name)
                 + "; rebuild it");
+      String trained = commits.getLast().getUserData().get(DerivedIndex.TRAINED_ON_KEY);
       return new LiveDerived(
-          name, folder, dir, builder.deriver(dir, metadata), metadata.dimension());
+          name,
+          folder,
+          dir,
+          builder.deriver(dir, metadata),
+          metadata.dimension(),
+          trained == null ? -1 : Integer.parseInt(trained));
     } catch (IOException | RuntimeException e) {
       dir.close();
       throw e;
@@ -91,6 +100,11 @@ public final class LiveDerived implements Closeable {
     return name;
   }
 
+  /** Live main documents its parameters were trained on (-1: not recorded). */
+  public int trainedOn() {
+    return trainedOn;
+  }
+
   /**
    * Derives the documents of {@code main} this structure lacks and deletes those {@code main} no
    * longer has (uncommitted until {@link #commit}).
@@ -103,7 +117,10 @@ public final class LiveDerived implements Closeable {
 
   /** Makes the synced state durable. */
   public void commit() throws IOException {
-    writer.setLiveCommitData(Map.of(DerivedIndex.FORMAT_KEY, DerivedIndex.format(name)).entrySet());
+    Map<String, String> data = new java.util.HashMap<>();
+    data.put(DerivedIndex.FORMAT_KEY, DerivedIndex.format(name));
+    if (trainedOn >= 0) data.put(DerivedIndex.TRAINED_ON_KEY, Integer.toString(trainedOn));
+    writer.setLiveCommitData(data.entrySet());
     writer.commit();
   }
 

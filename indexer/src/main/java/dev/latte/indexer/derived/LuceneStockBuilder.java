@@ -46,6 +46,11 @@ public final class LuceneStockBuilder implements DerivedIndexBuilder {
   }
 
   @Override
+  public boolean trainsParameters() {
+    return false;
+  }
+
+  @Override
   public void train(Directory dir, DirectoryReader main, IndexMetadata metadata) {
     // nothing to train: stock Lucene has no parameters beyond its defaults
   }
