@@ -583,6 +583,7 @@ class ServiceContractTest {
           new String[] {"POST", search, "{\"query\": \"x\", \"method\": \"" + u + "\"}", null});
 
     assertTrue(cases.size() >= 200, "only " + cases.size() + " hostile requests");
+    System.out.println("ServiceContractTest: " + cases.size() + " hostile requests");
     String previous = "none";
     for (String[] c : cases) {
       HttpResponse<String> r;
