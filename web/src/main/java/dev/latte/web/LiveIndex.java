@@ -622,6 +622,8 @@ final class LiveIndex implements Closeable {
       lock.lock();
       try {
         if (closed || writer == null) return;
+        if (!settings.stages().contains(stage) && !derived.containsKey(stage))
+          return; // removed while it was being trained
         LiveDerived old = derived.remove(stage);
         if (old != null) old.close();
         outOfStep.remove(stage);
