@@ -92,6 +92,7 @@ public final class FirstStages {
       throw new dev.latte.indexer.IndexMismatchException("index folder not found: " + p);
     Map<String, DerivedIndexBuilder> all = builders(modelFolder);
     try (Directory dir = FSDirectory.open(p);
+        var lock = writeLock(dir, p);
         DirectoryReader reader = DirectoryReader.open(dir)) {
       IndexMetadata m = LatteIndexReaderSupport.metadataOf(reader.getIndexCommit());
       for (String name : names) {
@@ -105,6 +106,23 @@ public final class FirstStages {
             (System.nanoTime() - t0) / 1e9,
             human(bytes(p, name)));
       }
+    }
+  }
+
+  /**
+   * The main index's write lock, held while its first stages are rebuilt: nobody writes the index
+   * meanwhile, and a live server that maintains them (it holds the lock) is not pulled from under.
+   */
+  private static org.apache.lucene.store.Lock writeLock(Directory dir, Path p) throws IOException {
+    try {
+      return dir.obtainLock(org.apache.lucene.index.IndexWriter.WRITE_LOCK_NAME);
+    } catch (org.apache.lucene.store.LockObtainFailedException e) {
+      throw new dev.latte.indexer.IndexMismatchException(
+          "index "
+              + p
+              + " is being written by another process (a ./latte serve --data server, or an"
+              + " indexing job): stop it first, or have the server build its first stages with"
+              + " POST /v1/indexes/NAME/first-stages");
     }
   }
 

@@ -182,6 +182,33 @@ class DerivedLinkTest {
   }
 
   @Test
+  void anOfflineRebuildRefusesAnIndexSomeoneIsWriting() throws Exception {
+    Path main = tmp.resolve("busy");
+    try (LatteIndexWriter w =
+        LatteIndexWriter.openForEncoded(main, MODEL, "t", "", IndexOptions.DEFAULT)) {
+      add(w, "a");
+      w.commit();
+      var e =
+          assertThrows(
+              IndexMismatchException.class,
+              () ->
+                  FirstStages.build(
+                      main,
+                      java.util.List.of("lucene-stock"),
+                      false,
+                      n -> IndexProgress.NONE,
+                      System.out));
+      assertTrue(e.getMessage().contains("another process"), e.getMessage());
+      assertFalse(java.nio.file.Files.exists(DerivedIndex.dir(main, "lucene-stock")));
+    }
+    FirstStages.build(
+        main, java.util.List.of("lucene-stock"), false, n -> IndexProgress.NONE, System.out);
+    try (DirectoryReader r = DirectoryReader.open(FSDirectory.open(main))) {
+      assertTrue(DerivedIndex.isFresh(main, "lucene-stock", r));
+    }
+  }
+
+  @Test
   void sequenceNumbersSurviveReopeningAndAreNeverReused() throws Exception {
     Path main = tmp.resolve("seq");
     try (LatteIndexWriter w =
