@@ -35,20 +35,36 @@ final class CoilIndex implements Closeable {
   private final int reduced;
   private final int dim;
 
-  private CoilIndex(DerivedIndex.Linked linked, TokenMatrix projection) throws IOException {
+  /** The projection as searches use it: transposed. */
+  record Projection(int reduced, int dim, float[] transposed) {
+    static Projection of(TokenMatrix p) {
+      return new Projection(
+          p.rows(), p.dim(), SphericalKMeans.transpose(p.data(), p.rows(), p.dim()));
+    }
+  }
+
+  private CoilIndex(DerivedIndex.Linked linked, Projection projection) {
     this.reader = linked.reader();
     this.mainDocs = linked.mainDocs();
-    this.reduced = projection.rows();
+    this.reduced = projection.reduced();
     this.dim = projection.dim();
-    this.projectionT = SphericalKMeans.transpose(projection.data(), reduced, dim);
+    this.projectionT = projection.transposed();
   }
 
   static CoilIndex load(LatteIndex index) throws IOException {
     DerivedIndex.Linked r = index.openDerived(CoilBuilder.NAME);
-    try (var dir =
-        org.apache.lucene.store.FSDirectory.open(
-            DerivedIndex.dir(index.path(), CoilBuilder.NAME))) {
-      return new CoilIndex(r, CoilBuilder.readProjection(dir));
+    try {
+      java.nio.file.Path folder = DerivedIndex.dir(index.path(), CoilBuilder.NAME);
+      return new CoilIndex(
+          r,
+          DerivedParams.get(
+              folder.resolve(CoilBuilder.PROJECTION_FILE),
+              Projection.class,
+              () -> {
+                try (var dir = org.apache.lucene.store.FSDirectory.open(folder)) {
+                  return Projection.of(CoilBuilder.readProjection(dir));
+                }
+              }));
     } catch (IOException | RuntimeException e) {
       r.reader().close();
       throw e;

@@ -42,24 +42,41 @@ final class SlimIndex implements Closeable {
   private final int topK;
   private final float[] tableT;
 
-  private SlimIndex(DerivedIndex.Linked linked, SlimBuilder.Vocabulary vocab) throws IOException {
+  /** The vocabulary as searches use it: word piece ids, and the table transposed. */
+  record Table(SlimBuilder.Vocabulary vocab, Map<String, Integer> ids, float[] transposed) {
+    static Table of(SlimBuilder.Vocabulary v) {
+      return new Table(
+          v,
+          v.ids(),
+          dev.latte.indexer.derived.SphericalKMeans.transpose(
+              v.table().data(), v.table().rows(), v.table().dim()));
+    }
+  }
+
+  private SlimIndex(DerivedIndex.Linked linked, Table table) {
     this.reader = linked.reader();
     this.searcher = new IndexSearcher(reader);
     this.mainDocs = linked.mainDocs();
-    this.vocab = vocab;
-    this.ids = vocab.ids();
+    this.vocab = table.vocab();
+    this.ids = table.ids();
     this.topK = vocab.topK();
-    this.tableT =
-        dev.latte.indexer.derived.SphericalKMeans.transpose(
-            vocab.table().data(), vocab.table().rows(), vocab.table().dim());
+    this.tableT = table.transposed();
   }
 
   static SlimIndex load(LatteIndex index) throws IOException {
     DerivedIndex.Linked r = index.openDerived(SlimBuilder.NAME);
-    try (var dir =
-        org.apache.lucene.store.FSDirectory.open(
-            DerivedIndex.dir(index.path(), SlimBuilder.NAME))) {
-      return new SlimIndex(r, SlimBuilder.readVocabulary(dir));
+    try {
+      java.nio.file.Path folder = DerivedIndex.dir(index.path(), SlimBuilder.NAME);
+      return new SlimIndex(
+          r,
+          DerivedParams.get(
+              folder.resolve(SlimBuilder.VOCAB_FILE),
+              Table.class,
+              () -> {
+                try (var dir = org.apache.lucene.store.FSDirectory.open(folder)) {
+                  return Table.of(SlimBuilder.readVocabulary(dir));
+                }
+              }));
     } catch (IOException | RuntimeException e) {
       r.reader().close();
       throw e;

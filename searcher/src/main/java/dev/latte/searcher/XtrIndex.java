@@ -7,6 +7,7 @@ import dev.latte.indexer.derived.SphericalKMeans;
 import dev.latte.indexer.derived.XtrBuilder;
 import java.io.Closeable;
 import java.io.IOException;
+import java.nio.file.Path;
 import java.util.Arrays;
 import org.apache.lucene.index.DirectoryReader;
 import org.apache.lucene.index.LeafReaderContext;
@@ -40,21 +41,38 @@ final class XtrIndex implements Closeable {
   private final int dim;
   private final BytesRef[] terms;
 
-  private XtrIndex(DerivedIndex.Linked linked, TokenMatrix c) throws IOException {
+  /** The centroids as searches use them: transposed, and their terms. */
+  record Centroids(int count, int dim, float[] transposed, BytesRef[] terms) {
+    static Centroids of(TokenMatrix c) {
+      BytesRef[] terms = new BytesRef[c.rows()];
+      for (int i = 0; i < c.rows(); i++) terms[i] = new BytesRef(XtrBuilder.term(i));
+      return new Centroids(
+          c.rows(), c.dim(), SphericalKMeans.transpose(c.data(), c.rows(), c.dim()), terms);
+    }
+  }
+
+  private XtrIndex(DerivedIndex.Linked linked, Centroids c) {
     this.reader = linked.reader();
     this.mainDocs = linked.mainDocs();
-    this.centroids = c.rows();
+    this.centroids = c.count();
     this.dim = c.dim();
-    this.centroidsT = SphericalKMeans.transpose(c.data(), centroids, dim);
-    this.terms = new BytesRef[centroids];
-    for (int i = 0; i < centroids; i++) terms[i] = new BytesRef(XtrBuilder.term(i));
+    this.centroidsT = c.transposed();
+    this.terms = c.terms();
   }
 
   static XtrIndex load(LatteIndex index) throws IOException {
     DerivedIndex.Linked r = index.openDerived(XtrBuilder.NAME);
-    try (var dir =
-        org.apache.lucene.store.FSDirectory.open(DerivedIndex.dir(index.path(), XtrBuilder.NAME))) {
-      TokenMatrix c = XtrBuilder.readCentroids(dir);
+    try {
+      Path folder = DerivedIndex.dir(index.path(), XtrBuilder.NAME);
+      Centroids c =
+          DerivedParams.get(
+              folder.resolve(XtrBuilder.CENTROIDS_FILE),
+              Centroids.class,
+              () -> {
+                try (var dir = org.apache.lucene.store.FSDirectory.open(folder)) {
+                  return Centroids.of(XtrBuilder.readCentroids(dir));
+                }
+              });
       if (c.dim() != index.metadata().dimension())
         throw new dev.latte.indexer.IndexMismatchException(
             "XTR centroids are "
