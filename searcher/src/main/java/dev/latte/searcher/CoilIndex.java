@@ -52,23 +52,18 @@ final class CoilIndex implements Closeable {
   }
 
   static CoilIndex load(LatteIndex index) throws IOException {
-    DerivedIndex.Linked r = index.openDerived(CoilBuilder.NAME);
-    try {
-      java.nio.file.Path folder = DerivedIndex.dir(index.path(), CoilBuilder.NAME);
-      return new CoilIndex(
-          r,
-          DerivedParams.get(
-              folder.resolve(CoilBuilder.PROJECTION_FILE),
-              Projection.class,
-              () -> {
-                try (var dir = org.apache.lucene.store.FSDirectory.open(folder)) {
-                  return Projection.of(CoilBuilder.readProjection(dir));
-                }
-              }));
-    } catch (IOException | RuntimeException e) {
-      r.reader().close();
-      throw e;
-    }
+    return DerivedParams.open(
+        index,
+        CoilBuilder.NAME,
+        linked ->
+            new CoilIndex(
+                linked,
+                DerivedParams.of(
+                    index,
+                    CoilBuilder.NAME,
+                    CoilBuilder.PROJECTION_FILE,
+                    Projection.class,
+                    dir -> Projection.of(CoilBuilder.readProjection(dir)))));
   }
 
   /** Retrieved documents (main-index ids) with their COIL scores, best first. */

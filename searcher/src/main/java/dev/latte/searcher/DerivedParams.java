@@ -40,6 +40,46 @@ final class DerivedParams {
     return loaded;
   }
 
+  /** Reads parameters from a structure's folder. */
+  @FunctionalInterface
+  interface Reader<T> {
+    T read(org.apache.lucene.store.Directory dir) throws IOException;
+  }
+
+  /** The parameters in file {@code file} of {@code index}'s first stage {@code stage}, shared. */
+  static <T> T of(LatteIndex index, String stage, String file, Class<T> type, Reader<T> reader)
+      throws IOException {
+    Path folder = dev.latte.indexer.derived.DerivedIndex.dir(index.path(), stage);
+    return get(
+        folder.resolve(file),
+        type,
+        () -> {
+          try (var dir = org.apache.lucene.store.FSDirectory.open(folder)) {
+            return reader.read(dir);
+          }
+        });
+  }
+
+  /** Builds a searchable structure over a linked reader. */
+  @FunctionalInterface
+  interface Opener<T> {
+    T open(dev.latte.indexer.derived.DerivedIndex.Linked linked) throws IOException;
+  }
+
+  /**
+   * Opens first stage {@code stage} of {@code index} linked to its snapshot and builds the
+   * structure searches use over it, releasing the reader if that fails.
+   */
+  static <T> T open(LatteIndex index, String stage, Opener<T> opener) throws IOException {
+    var linked = index.openDerived(stage);
+    try {
+      return opener.open(linked);
+    } catch (IOException | RuntimeException e) {
+      linked.reader().close();
+      throw e;
+    }
+  }
+
   /** Entries held (tests). */
   static int size() {
     return CACHE.size();

@@ -64,23 +64,18 @@ final class SlimIndex implements Closeable {
   }
 
   static SlimIndex load(LatteIndex index) throws IOException {
-    DerivedIndex.Linked r = index.openDerived(SlimBuilder.NAME);
-    try {
-      java.nio.file.Path folder = DerivedIndex.dir(index.path(), SlimBuilder.NAME);
-      return new SlimIndex(
-          r,
-          DerivedParams.get(
-              folder.resolve(SlimBuilder.VOCAB_FILE),
-              Table.class,
-              () -> {
-                try (var dir = org.apache.lucene.store.FSDirectory.open(folder)) {
-                  return Table.of(SlimBuilder.readVocabulary(dir));
-                }
-              }));
-    } catch (IOException | RuntimeException e) {
-      r.reader().close();
-      throw e;
-    }
+    return DerivedParams.open(
+        index,
+        SlimBuilder.NAME,
+        linked ->
+            new SlimIndex(
+                linked,
+                DerivedParams.of(
+                    index,
+                    SlimBuilder.NAME,
+                    SlimBuilder.VOCAB_FILE,
+                    Table.class,
+                    dir -> Table.of(SlimBuilder.readVocabulary(dir)))));
   }
 
   /**

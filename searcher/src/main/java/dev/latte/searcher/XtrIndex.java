@@ -7,7 +7,6 @@ import dev.latte.indexer.derived.SphericalKMeans;
 import dev.latte.indexer.derived.XtrBuilder;
 import java.io.Closeable;
 import java.io.IOException;
-import java.nio.file.Path;
 import java.util.Arrays;
 import org.apache.lucene.index.DirectoryReader;
 import org.apache.lucene.index.LeafReaderContext;
@@ -61,30 +60,26 @@ final class XtrIndex implements Closeable {
   }
 
   static XtrIndex load(LatteIndex index) throws IOException {
-    DerivedIndex.Linked r = index.openDerived(XtrBuilder.NAME);
-    try {
-      Path folder = DerivedIndex.dir(index.path(), XtrBuilder.NAME);
-      Centroids c =
-          DerivedParams.get(
-              folder.resolve(XtrBuilder.CENTROIDS_FILE),
-              Centroids.class,
-              () -> {
-                try (var dir = org.apache.lucene.store.FSDirectory.open(folder)) {
-                  return Centroids.of(XtrBuilder.readCentroids(dir));
-                }
-              });
-      if (c.dim() != index.metadata().dimension())
-        throw new dev.latte.indexer.IndexMismatchException(
-            "XTR centroids are "
-                + c.dim()
-                + "-d, the index "
-                + index.metadata().dimension()
-                + "-d");
-      return new XtrIndex(r, c);
-    } catch (IOException | RuntimeException e) {
-      r.reader().close();
-      throw e;
-    }
+    return DerivedParams.open(
+        index,
+        XtrBuilder.NAME,
+        linked -> {
+          Centroids c =
+              DerivedParams.of(
+                  index,
+                  XtrBuilder.NAME,
+                  XtrBuilder.CENTROIDS_FILE,
+                  Centroids.class,
+                  dir -> Centroids.of(XtrBuilder.readCentroids(dir)));
+          if (c.dim() != index.metadata().dimension())
+            throw new dev.latte.indexer.IndexMismatchException(
+                "XTR centroids are "
+                    + c.dim()
+                    + "-d, the index "
+                    + index.metadata().dimension()
+                    + "-d");
+          return new XtrIndex(linked, c);
+        });
   }
 
   long bytes() throws IOException {

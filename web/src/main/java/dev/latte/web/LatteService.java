@@ -397,12 +397,12 @@ public final class LatteService implements AutoCloseable {
     long t0 = System.nanoTime();
     List<Document> docs =
         DocumentBatch.parse(mapper, ctx.bodyAsBytes(), DocumentBatch.isNdjson(ctx.contentType()));
-    int n = li.add(docs);
+    LiveIndex.Written<Integer> w = li.add(docs);
     Map<String, Object> out = new LinkedHashMap<>();
-    out.put("indexed", n);
+    out.put("indexed", w.value());
     out.put("took_ms", millisSince(t0));
-    Double fs = li.takeFirstStageMillis();
-    if (fs != null) out.put("first_stages_ms", Math.round(fs * 10) / 10.0);
+    if (w.firstStageMillis() != null)
+      out.put("first_stages_ms", Math.round(w.firstStageMillis() * 10) / 10.0);
     ctx.json(out);
   }
 

@@ -271,57 +271,74 @@ final class LiveIndex implements Closeable {
     if (old != null) old.release();
   }
 
+  /** What a write returned, and the milliseconds it spent keeping the first stages in step. */
+  record Written<T>(T value, Double firstStageMillis) {}
+
+  @FunctionalInterface
+  private interface Change<T> {
+    T apply() throws Exception;
+  }
+
   /**
-   * Encodes and adds (or replaces, by id) {@code documents}, commits and refreshes; returns how
-   * many were written. Nothing is kept if any step before the commit fails.
+   * Every write: under the write lock, on an index refreshed to its last commit, applies {@code
+   * change} to the writer; if it fails, rolls back to the last commit and rethrows; if {@code
+   * nothing} says it changed nothing, commits nothing; else ends in {@link
+   * #commitAndRefreshLocked}.
    */
-  int add(Collection<Document> documents) throws Exception {
+  private <T> Written<T> write(Change<T> change, java.util.function.Predicate<T> nothing)
+      throws Exception {
     lock.lock();
     try {
       requireWritable();
+      refreshLocked(); // normally a no-op: every write refreshes before it unlocks
+      T value;
       try {
-        new EncodingPipeline(encoder, encodeThreads, encodeBatch)
-            .run(documents.stream(), writer::add, IndexProgress.NONE);
+        value = change.apply();
       } catch (Exception e) {
         discardUncommitted(e);
         throw e;
       }
-      commitAndRefreshLocked();
-      return documents.size();
+      if (nothing.test(value)) return new Written<>(value, null);
+      return new Written<>(value, commitAndRefreshLocked());
     } finally {
       lock.unlock();
     }
   }
 
   /**
+   * Encodes and adds (or replaces, by id) {@code documents}, commits and refreshes; returns how
+   * many were written. Nothing is kept if any step before the commit fails.
+   */
+  Written<Integer> add(Collection<Document> documents) throws Exception {
+    return write(
+        () -> {
+          new EncodingPipeline(encoder, encodeThreads, encodeBatch)
+              .run(documents.stream(), writer::add, IndexProgress.NONE);
+          return documents.size();
+        },
+        n -> false);
+  }
+
+  /**
    * Deletes the documents with these ids, commits and refreshes; returns how many existed (absent
    * ids are no-ops; nothing is committed when none existed).
    */
-  int delete(Collection<String> ids) throws IOException {
-    ids = new java.util.LinkedHashSet<>(ids);
-    lock.lock();
-    try {
-      requireWritable();
-      refreshLocked(); // normally a no-op: every write refreshes before it unlocks
-      int existing = 0;
-      var searcher = current.searcher.index().searcher();
-      try {
-        for (String id : ids) {
-          if (searcher.count(new TermQuery(new Term(IndexLayout.ID, id))) > 0) {
-            existing++;
-            writer.delete(id);
-          }
-        }
-        if (existing == 0) return 0;
-      } catch (IOException | RuntimeException e) {
-        discardUncommitted(e);
-        throw e;
-      }
-      commitAndRefreshLocked();
-      return existing;
-    } finally {
-      lock.unlock();
-    }
+  int delete(Collection<String> ids) throws Exception {
+    Collection<String> distinct = new java.util.LinkedHashSet<>(ids);
+    return write(
+            () -> {
+              var searcher = current.searcher.index().searcher();
+              int existing = 0;
+              for (String id : distinct) {
+                if (searcher.count(new TermQuery(new Term(IndexLayout.ID, id))) > 0) {
+                  existing++;
+                  writer.delete(id);
+                }
+              }
+              return existing;
+            },
+            n -> n == 0)
+        .value();
   }
 
   /**
@@ -329,24 +346,15 @@ final class LiveIndex implements Closeable {
    * dev.latte.searcher.Filters}), commits and refreshes; returns how many matched (nothing is
    * committed when none did).
    */
-  int deleteMatching(Query filter) throws IOException {
-    lock.lock();
-    try {
-      requireWritable();
-      refreshLocked(); // normally a no-op: every write refreshes before it unlocks
-      int matching = current.searcher.index().searcher().count(filter);
-      if (matching == 0) return 0;
-      try {
-        writer.delete(filter);
-      } catch (IOException | RuntimeException e) {
-        discardUncommitted(e);
-        throw e;
-      }
-      commitAndRefreshLocked();
-      return matching;
-    } finally {
-      lock.unlock();
-    }
+  int deleteMatching(Query filter) throws Exception {
+    return write(
+            () -> {
+              int matching = current.searcher.index().searcher().count(filter);
+              if (matching > 0) writer.delete(filter);
+              return matching;
+            },
+            n -> n == 0)
+        .value();
   }
 
   /**
@@ -358,58 +366,44 @@ final class LiveIndex implements Closeable {
    * nothing is committed when none exists.
    */
   Map<String, ObjectNode> updateMetadata(Map<String, UnaryOperator<ObjectNode>> changes)
-      throws IOException {
-    lock.lock();
-    try {
-      requireWritable();
-      refreshLocked(); // normally a no-op: every write refreshes before it unlocks
-      DirectoryReader reader = current.reader();
-      Map<String, ObjectNode> updated = new LinkedHashMap<>();
-      try {
-        for (Map.Entry<String, UnaryOperator<ObjectNode>> e : changes.entrySet()) {
-          ObjectNode[] next = new ObjectNode[1];
-          UnaryOperator<ObjectNode> change = old -> next[0] = e.getValue().apply(old);
-          if (writer.replaceMetadata(reader, e.getKey(), change)) updated.put(e.getKey(), next[0]);
-        }
-        if (updated.isEmpty()) return updated;
-      } catch (IOException | RuntimeException e) {
-        discardUncommitted(e);
-        throw e;
-      }
-      commitAndRefreshLocked();
-      return updated;
-    } finally {
-      lock.unlock();
-    }
+      throws Exception {
+    return write(
+            () -> {
+              DirectoryReader reader = current.reader();
+              Map<String, ObjectNode> updated = new LinkedHashMap<>();
+              for (Map.Entry<String, UnaryOperator<ObjectNode>> e : changes.entrySet()) {
+                ObjectNode[] next = new ObjectNode[1];
+                UnaryOperator<ObjectNode> change = old -> next[0] = e.getValue().apply(old);
+                if (writer.replaceMetadata(reader, e.getKey(), change))
+                  updated.put(e.getKey(), next[0]);
+              }
+              return updated;
+            },
+            Map::isEmpty)
+        .value();
   }
 
   /**
    * Merges down to at most {@code maxSegments} segments, which drops deleted and replaced documents
    * (they count in BM25's statistics until merged away), then commits and refreshes.
    */
-  void merge(int maxSegments) throws IOException {
-    lock.lock();
-    try {
-      requireWritable();
-      try {
-        writer.forceMerge(maxSegments);
-      } catch (IOException | RuntimeException e) {
-        discardUncommitted(e);
-        throw e;
-      }
-      for (LiveDerived d : derived.values()) {
-        try {
-          d.forceMerge(maxSegments);
-          d.commit();
-        } catch (IOException | RuntimeException e) {
-          // The first stage stays correct, just unmerged.
-          LOG.log(System.Logger.Level.WARNING, "merging first stage " + d.name() + " failed", e);
-        }
-      }
-      commitAndRefreshLocked();
-    } finally {
-      lock.unlock();
-    }
+  void merge(int maxSegments) throws Exception {
+    write(
+        () -> {
+          writer.forceMerge(maxSegments);
+          for (LiveDerived d : derived.values()) {
+            try {
+              d.forceMerge(maxSegments);
+              d.commit();
+            } catch (IOException | RuntimeException e) {
+              // The first stage stays correct, just unmerged.
+              LOG.log(
+                  System.Logger.Level.WARNING, "merging first stage " + d.name() + " failed", e);
+            }
+          }
+          return maxSegments;
+        },
+        n -> false);
   }
 
   // ---- first stages kept in step with writes
@@ -499,26 +493,16 @@ final class LiveIndex implements Closeable {
   /**
    * After a main-index commit: brings the maintained first stages in step with it (a stage that
    * fails stays out of step, answers 409, and is retried at the next write or refresh; the main
-   * write stays acknowledged), swaps in a new snapshot, and starts training what is due.
+   * write stays acknowledged), swaps in a new snapshot, and starts training what is due. Returns
+   * the milliseconds spent keeping the first stages in step (null when there are none).
    */
-  private void afterCommitLocked() throws IOException {
+  private Double afterCommitLocked() throws IOException {
     long t0 = System.nanoTime();
     syncFirstStagesLocked();
-    lastSyncMillis.set(derived.isEmpty() ? null : (System.nanoTime() - t0) / 1e6);
+    Double millis = derived.isEmpty() ? null : (System.nanoTime() - t0) / 1e6;
     refreshLocked();
     maybeTrainLocked(current.reader().numDocs());
-  }
-
-  private final ThreadLocal<Double> lastSyncMillis = new ThreadLocal<>();
-
-  /**
-   * Milliseconds the calling thread's last write spent keeping the first stages in step (derive,
-   * delete, commit), or null when the index maintains none; cleared by the call.
-   */
-  Double takeFirstStageMillis() {
-    Double v = lastSyncMillis.get();
-    lastSyncMillis.remove();
-    return v;
+    return millis;
   }
 
   private void syncFirstStagesLocked() throws IOException {
@@ -799,14 +783,14 @@ final class LiveIndex implements Closeable {
    * to every search that starts afterwards, first stages included). The one place where writes
    * become durable and visible: every write method ends here.
    */
-  private void commitAndRefreshLocked() throws IOException {
+  private Double commitAndRefreshLocked() throws IOException {
     try {
       writer.commit();
     } catch (IOException | RuntimeException e) {
       discardUncommitted(e);
       throw e;
     }
-    afterCommitLocked();
+    return afterCommitLocked();
   }
 
   private void requireWritable() {

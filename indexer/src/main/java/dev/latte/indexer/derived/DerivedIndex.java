@@ -190,18 +190,21 @@ public final class DerivedIndex {
       int dimension,
       IndexProgress progress)
       throws IOException {
-    long[] have = derived == null ? new long[0] : liveSeqs(derived, SeqMissing.FAIL);
-    boolean derivedEmpty = derived == null || derived.numDocs() == 0;
-    long[] mainSeqs = liveSeqs(main, SeqMissing.MARK);
-    boolean unlinked = mainSeqs.length != main.numDocs();
-    if (unlinked && !derivedEmpty)
+    Seqs have = derived == null ? Seqs.NONE : Seqs.of(derived);
+    if (derived != null && !have.complete(derived))
+      throw new IndexMismatchException(
+          "first-stage documents without sequence numbers: rebuild the structure with"
+              + " ./latte index --index DIR --first-stage NAMES");
+    Seqs mainSeqs = Seqs.of(main);
+    if (!mainSeqs.complete(main) && have.n() > 0)
       throw new IndexMismatchException(
           "documents of this index have no write sequence numbers (written by an older version),"
               + " so its first stages cannot be maintained; rebuild them with ./latte index --index"
               + " DIR --first-stage NAMES");
 
     List<Long> stale = new ArrayList<>();
-    for (long s : have) if (Arrays.binarySearch(mainSeqs, s) < 0) stale.add(s);
+    for (int i = 0; i < have.n(); i++)
+      if (mainSeqs.indexOf(have.seqs()[i]) < 0) stale.add(have.seqs()[i]);
     for (int from = 0; from < stale.size(); from += 1024) {
       var chunk = stale.subList(from, Math.min(stale.size(), from + 1024));
       writer.deleteDocuments(
@@ -218,7 +221,7 @@ public final class DerivedIndex {
         main,
         dimension,
         deriver.needsAnnotations(),
-        seq -> seq < 0 || Arrays.binarySearch(have, seq) < 0,
+        seq -> seq < 0 || have.indexOf(seq) < 0,
         (doc, seq, m, a) -> {
           mats.add(m);
           anns.add(a);
@@ -260,30 +263,40 @@ public final class DerivedIndex {
     return docs.size();
   }
 
-  private enum SeqMissing {
-    FAIL,
-    MARK
-  }
+  /**
+   * The sequence numbers of a reader's live documents with their doc ids, sorted by number; {@code
+   * n} of its live documents have one.
+   */
+  private record Seqs(long[] seqs, int[] docs, int n) {
+    static final Seqs NONE = new Seqs(new long[0], new int[0], 0);
 
-  /** Sorted sequence numbers of the live documents (those without one are left out or fail). */
-  private static long[] liveSeqs(DirectoryReader reader, SeqMissing missing) throws IOException {
-    long[] out = new long[reader.numDocs()];
-    int n = 0;
-    for (LeafReaderContext leaf : reader.leaves()) {
-      NumericDocValues v = leaf.reader().getNumericDocValues(IndexLayout.SEQ);
-      Bits live = leaf.reader().getLiveDocs();
-      for (int d = 0; d < leaf.reader().maxDoc(); d++) {
-        if (live != null && !live.get(d)) continue;
-        if (v != null && v.advanceExact(d)) out[n++] = v.longValue();
-        else if (missing == SeqMissing.FAIL)
-          throw new IndexMismatchException(
-              "first-stage documents without sequence numbers: rebuild the structure with"
-                  + " ./latte index --index DIR --first-stage NAMES");
+    static Seqs of(DirectoryReader reader) throws IOException {
+      long[] seqs = new long[reader.numDocs()];
+      int[] docs = new int[reader.numDocs()];
+      int n = 0;
+      for (LeafReaderContext leaf : reader.leaves()) {
+        NumericDocValues v = leaf.reader().getNumericDocValues(IndexLayout.SEQ);
+        if (v == null) continue;
+        Bits live = leaf.reader().getLiveDocs();
+        for (int d = v.nextDoc(); d != DocIdSetIterator.NO_MORE_DOCS; d = v.nextDoc()) {
+          if (live != null && !live.get(d)) continue;
+          seqs[n] = v.longValue();
+          docs[n++] = leaf.docBase + d;
+        }
       }
+      sortPairs(seqs, docs, n);
+      return new Seqs(seqs, docs, n);
     }
-    out = Arrays.copyOf(out, n);
-    Arrays.sort(out);
-    return out;
+
+    /** Every live document of {@code reader} has a number. */
+    boolean complete(DirectoryReader reader) {
+      return n == reader.numDocs();
+    }
+
+    /** Position of {@code seq} (negative if absent). */
+    int indexOf(long seq) {
+      return Arrays.binarySearch(seqs, 0, n, seq);
+    }
   }
 
   /**
@@ -309,39 +322,17 @@ public final class DerivedIndex {
       boolean fresh = stamp(main, name).equals(built);
       return new Link(out, fresh, fresh ? null : "the index changed since it was built");
     }
-    // main: sequence number -> doc id, sorted by sequence number
-    long[] seqs = new long[main.numDocs()];
-    int[] docs = new int[main.numDocs()];
-    int n = 0;
-    boolean complete = true;
-    for (LeafReaderContext leaf : main.leaves()) {
-      NumericDocValues v = leaf.reader().getNumericDocValues(IndexLayout.SEQ);
-      Bits live = leaf.reader().getLiveDocs();
-      for (int d = 0; d < leaf.reader().maxDoc(); d++) {
-        if (live != null && !live.get(d)) continue;
-        if (v != null && v.advanceExact(d)) {
-          seqs[n] = v.longValue();
-          docs[n++] = leaf.docBase + d;
-        } else {
-          complete = false;
-        }
-      }
-    }
-    sortPairs(seqs, docs, n);
+    Seqs m = Seqs.of(main);
+    Seqs d = Seqs.of(derived);
     int linked = 0;
-    for (LeafReaderContext leaf : derived.leaves()) {
-      NumericDocValues v = leaf.reader().getNumericDocValues(IndexLayout.SEQ);
-      if (v == null) continue;
-      Bits live = leaf.reader().getLiveDocs();
-      for (int d = v.nextDoc(); d != DocIdSetIterator.NO_MORE_DOCS; d = v.nextDoc()) {
-        if (live != null && !live.get(d)) continue;
-        int at = Arrays.binarySearch(seqs, 0, n, v.longValue());
-        if (at >= 0) {
-          out[leaf.docBase + d] = docs[at];
-          linked++;
-        }
+    for (int i = 0; i < d.n(); i++) {
+      int at = m.indexOf(d.seqs()[i]);
+      if (at >= 0) {
+        out[d.docs()[i]] = m.docs()[at];
+        linked++;
       }
     }
+    boolean complete = m.complete(main);
     boolean fresh = complete && linked == derived.numDocs() && linked == main.numDocs();
     String why =
         fresh
