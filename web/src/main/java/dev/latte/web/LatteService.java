@@ -204,6 +204,10 @@ public final class LatteService implements AutoCloseable {
               cfg.http.maxRequestSize = options.maxBodyBytes();
               cfg.startup.showJavalinBanner = false;
               cfg.jetty.modifyServer(this::configure);
+              // Jetty caches the header fields a connection repeats and by default matches a
+              // cached value ignoring case, so "Bearer KEY" in capitals could come back as the
+              // key itself from an earlier request on the connection: keys must match exactly.
+              cfg.jetty.modifyHttpConfiguration(h -> h.setHeaderCacheCaseSensitive(true));
               cfg.events.serverStarting(this::setIdleTimeouts);
               metrics.install(cfg);
               route(cfg, "GET", "/", this::page);

@@ -643,4 +643,71 @@ class ServiceContractTest {
     assertEquals(1, ok(send("GET", "/v1/indexes", null, null), 200).get("indexes").size());
     assertNotEquals(0, before.get("hits").size());
   }
+
+  /**
+   * Jetty caches the header fields a connection repeats and, by default, matches a cached value
+   * case-insensitively: after one request with the key, {@code Bearer CONTRACT-KEY} on the same
+   * connection came back from the cache as the cached, valid {@code Bearer contract-key}. Keys are
+   * compared exactly, whatever the connection has carried before.
+   */
+  @Test
+  void keysAreComparedExactlyOnAReusedConnection() throws Exception {
+    String[] variants = {KEY.toUpperCase(), "Contract-Key", "contract-KEY", KEY + " x"};
+    // One connection per variant: the server may close a connection after refusing a request
+    // whose body it did not read.
+    for (String variant : variants) {
+      try (var socket = new java.net.Socket("127.0.0.1", service.port())) {
+        socket.setSoTimeout(30_000);
+        var in =
+            new java.io.DataInputStream(new java.io.BufferedInputStream(socket.getInputStream()));
+        var out = socket.getOutputStream();
+        for (String key : new String[] {KEY, KEY, variant}) {
+          // With the key: refused for its body (an empty batch); with a variant: must be 401.
+          String body = key.equals(KEY) ? "{}" : "[{\"id\": \"intruder\", \"text\": \"t\"}]";
+          byte[] bytes = body.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+          String head =
+              "POST /v1/indexes/docs/documents HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                  + "Content-Type: application/json\r\nAuthorization: Bearer "
+                  + key
+                  + "\r\nContent-Length: "
+                  + bytes.length
+                  + "\r\n\r\n";
+          out.write(head.getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+          out.write(bytes);
+          out.flush();
+          int status = readResponse(in);
+          if (key.equals(KEY)) assertEquals(400, status, "the key itself on " + body);
+          else assertEquals(401, status, "Bearer " + key + " after the key on one connection");
+        }
+      }
+    }
+    assertEquals(
+        0,
+        ok(send("POST", "/v1/indexes/docs/search", "{\"query\": \"t\", \"k\": 20}", null), 200)
+            .get("hits")
+            .findValuesAsText("docid")
+            .stream()
+            .filter("intruder"::equals)
+            .count());
+  }
+
+  /** Reads one HTTP/1.1 response with a Content-Length body; returns its status. */
+  private static int readResponse(java.io.DataInputStream in) throws java.io.IOException {
+    String status = line(in);
+    int length = 0;
+    for (String h = line(in); !h.isEmpty(); h = line(in))
+      if (h.regionMatches(true, 0, "Content-Length:", 0, 15))
+        length = Integer.parseInt(h.substring(15).strip());
+    in.readFully(new byte[length]);
+    return Integer.parseInt(status.split(" ")[1]);
+  }
+
+  private static String line(java.io.DataInputStream in) throws java.io.IOException {
+    StringBuilder b = new StringBuilder();
+    for (int c = in.read(); c != '\n'; c = in.read()) {
+      if (c < 0) throw new java.io.EOFException("connection closed after: " + b);
+      if (c != '\r') b.append((char) c);
+    }
+    return b.toString();
+  }
 }
