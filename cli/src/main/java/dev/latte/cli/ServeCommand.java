@@ -1,6 +1,7 @@
 package dev.latte.cli;
 
 import dev.latte.encoders.OnnxTokenEncoder;
+import dev.latte.encoders.TokenEncoder;
 import dev.latte.searcher.LatteIndex;
 import dev.latte.searcher.LatteSearcher;
 import dev.latte.web.IndexRegistry;
@@ -9,6 +10,8 @@ import dev.latte.web.LatteService;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import picocli.CommandLine.ArgGroup;
@@ -63,11 +66,13 @@ final class ServeCommand implements Callable<Integer> {
 
   @Option(
       names = "--model",
-      defaultValue = "default",
+      paramLabel = "FOLDER|default",
       description =
-          "The model of the index(es) (default: ${DEFAULT-VALUE}); with --data it also encodes"
-              + " every document written.")
-  String model;
+          "The model: 'default' (the bundled one) or a folder with model.onnx, tokenizer.json and"
+              + " latte-model.json. With --data it may be repeated: the server loads every model"
+              + " given, serves each index with the model it was built with, and new indexes take"
+              + " the first unless they name another (default: default).")
+  List<String> models = new ArrayList<>();
 
   @Option(
       names = "--refresh-ms",
@@ -127,7 +132,10 @@ final class ServeCommand implements Callable<Integer> {
             "--api-key-file and --api-key-required-for-reads apply to --data only (--index is"
                 + " read-only and open)");
       }
-      serve(target.index, model, host, port, null);
+      if (models.size() > 1)
+        throw new ParameterException(
+            spec.commandLine(), "--index serves one index: give at most one --model");
+      serve(target.index, models.isEmpty() ? "default" : models.getFirst(), host, port, null);
       return 0;
     }
     if (refreshMillis < 0 || maxBodyMb < 1 || batchSize < 1)
@@ -165,9 +173,20 @@ final class ServeCommand implements Callable<Integer> {
 
   private void serveData(Path data, String key) throws Exception {
     CountDownLatch closed = new CountDownLatch(1);
-    try (OnnxTokenEncoder encoder = Common.encoder(model, Common.CORES);
-        IndexRegistry registry =
-            new IndexRegistry(data, encoder, Common.CORES, batchSize, refreshMillis);
+    List<String> wanted = models.isEmpty() ? List.of("default") : models;
+    List<TokenEncoder> encoders = new ArrayList<>();
+    try (AutoCloseable closeModels = () -> encoders.forEach(TokenEncoder::close)) {
+      for (String m : wanted) encoders.add(Common.encoder(m, Common.CORES));
+      serveData(data, key, encoders, closed);
+    } finally {
+      closed.countDown();
+    }
+  }
+
+  private void serveData(Path data, String key, List<TokenEncoder> encoders, CountDownLatch closed)
+      throws Exception {
+    try (IndexRegistry registry =
+            new IndexRegistry(data, encoders, Common.CORES, batchSize, refreshMillis);
         LatteService service =
             new LatteService(
                     registry,
@@ -183,6 +202,10 @@ final class ServeCommand implements Callable<Integer> {
               + " at "
               + url
               + (registry.names().isEmpty() ? "" : ": " + String.join(", ", registry.names())));
+      System.out.println(
+          "Models: "
+              + String.join(", ", registry.modelNames())
+              + (registry.encoders().size() > 1 ? " (new indexes take the first)" : ""));
       if (key == null) {
         System.out.println(
             "No API key ($LATTE_API_KEY or --api-key-file): writes are open to anyone who can"

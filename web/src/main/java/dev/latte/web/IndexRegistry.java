@@ -1,5 +1,6 @@
 package dev.latte.web;
 
+import dev.latte.encoders.ModelConfig;
 import dev.latte.encoders.TokenEncoder;
 import dev.latte.indexer.IndexMetadata;
 import dev.latte.indexer.IndexOptions;
@@ -10,7 +11,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -22,9 +25,10 @@ import org.apache.lucene.store.FSDirectory;
 
 /**
  * The live indexes of a data folder ({@code ./latte serve --data DIR}): every sub-folder holding a
- * Latte index built with the server's model is served under the folder's name, and indexes are
- * created and deleted through the registry. All indexes use the server's encoder (one model per
- * server).
+ * Latte index built with one of the server's models is served under the folder's name, and indexes
+ * are created and deleted through the registry. The server may load several models; each index
+ * encodes its documents and queries with the model it was built with (recognised by the model's
+ * fingerprint), and a new index takes the first model unless it names another.
  *
  * <p>Guarantees (see {@link LiveIndex}): a write is durable when it returns, because it ends with a
  * Lucene commit; and it is visible to every search that starts after it returns, because the index
@@ -33,8 +37,8 @@ import org.apache.lucene.store.FSDirectory;
  * read-only; in-flight searches finish on the snapshot they started with.
  *
  * <p>Names follow {@value #NAME_RULE}: lowercase, no dots or slashes, so a name is always one
- * folder right under the data folder. Sub-folders with other names, without an index, or built by
- * another model are skipped (logged).
+ * folder right under the data folder. Sub-folders with other names, without an index, or built by a
+ * model the server has not loaded are skipped (logged, with the model they need).
  */
 public final class IndexRegistry implements Closeable {
   private static final System.Logger LOG = System.getLogger(IndexRegistry.class.getName());
@@ -42,7 +46,7 @@ public final class IndexRegistry implements Closeable {
   private static final Pattern NAME = Pattern.compile(NAME_RULE);
 
   private final Path data;
-  private final TokenEncoder encoder;
+  private final List<TokenEncoder> encoders; // the first one is the default
   private final int encodeThreads;
   private final int encodeBatch;
   private final ConcurrentHashMap<String, LiveIndex> indexes = new ConcurrentHashMap<>();
@@ -66,10 +70,37 @@ public final class IndexRegistry implements Closeable {
   public IndexRegistry(
       Path data, TokenEncoder encoder, int encodeThreads, int encodeBatch, long refreshMillis)
       throws IOException {
+    this(data, List.of(encoder), encodeThreads, encodeBatch, refreshMillis);
+  }
+
+  /**
+   * As {@link #IndexRegistry(Path, TokenEncoder, int, int, long)} with several models: {@code
+   * encoders} have distinct names (their {@code latte-model.json} names); the first is the default
+   * for new indexes.
+   */
+  public IndexRegistry(
+      Path data,
+      List<TokenEncoder> encoders,
+      int encodeThreads,
+      int encodeBatch,
+      long refreshMillis)
+      throws IOException {
     if (encodeThreads < 1 || encodeBatch < 1 || refreshMillis < 0)
       throw new IllegalArgumentException("threads and batch size must be >= 1, refresh >= 0");
+    if (encoders.isEmpty()) throw new IllegalArgumentException("a server needs a model");
+    Map<String, TokenEncoder> byName = new LinkedHashMap<>();
+    for (TokenEncoder e : encoders) {
+      TokenEncoder same = byName.putIfAbsent(e.config().name(), e);
+      if (same != null)
+        throw new IllegalArgumentException(
+            "two models are named \""
+                + e.config().name()
+                + "\": give each model folder's "
+                + ModelConfig.FILE_NAME
+                + " its own \"name\"");
+    }
     this.data = data.toAbsolutePath().normalize();
-    this.encoder = encoder;
+    this.encoders = List.copyOf(encoders);
     this.encodeThreads = encodeThreads;
     this.encodeBatch = encodeBatch;
     Files.createDirectories(this.data);
@@ -116,15 +147,22 @@ public final class IndexRegistry implements Closeable {
             "skipping index " + dir + ": its folder name does not match " + NAME_RULE);
         continue;
       }
-      if (!m.modelFingerprint().equals(encoder.fingerprint())) {
+      String fingerprint = m.modelFingerprint();
+      TokenEncoder encoder =
+          encoders.stream()
+              .filter(e -> e.fingerprint().equals(fingerprint))
+              .findFirst()
+              .orElse(null);
+      if (encoder == null) {
         LOG.log(
             System.Logger.Level.WARNING,
             "skipping index "
                 + dir
                 + ": built with model "
                 + m.modelName()
-                + ", the server encodes with "
-                + encoder.config().name());
+                + ", which this server has not loaded (it serves "
+                + String.join(", ", modelNames())
+                + "); start it with --model FOLDER of that model to serve the index");
         continue;
       }
       try {
@@ -173,8 +211,31 @@ public final class IndexRegistry implements Closeable {
     return data;
   }
 
+  /** The default model: new indexes encode with it unless they name another. */
   public TokenEncoder encoder() {
-    return encoder;
+    return encoders.getFirst();
+  }
+
+  /** The models this server loaded, the default first. */
+  public List<TokenEncoder> encoders() {
+    return encoders;
+  }
+
+  public List<String> modelNames() {
+    return encoders.stream().map(e -> e.config().name()).toList();
+  }
+
+  /** The loaded model named {@code name}; 400 naming the served models if there is none. */
+  TokenEncoder model(String name) {
+    for (TokenEncoder e : encoders) if (e.config().name().equals(name)) return e;
+    String shown = name.length() > 80 ? name.substring(0, 80) + "…" : name;
+    throw ApiException.badRequest(
+        "unknown_model",
+        "no model named \""
+            + shown
+            + "\" is loaded; this server serves "
+            + String.join(", ", modelNames())
+            + " (start it with another --model FOLDER to add one)");
   }
 
   /** The served index {@code name}; 400 for an invalid name, 404 for an unknown one. */
@@ -195,17 +256,27 @@ public final class IndexRegistry implements Closeable {
     return list().stream().map(li -> li.name).toList();
   }
 
-  /** Creates an empty index without first stages. */
+  /** Creates an empty index of the default model without first stages. */
   LiveIndex create(String name, IndexOptions options) throws IOException {
     return create(name, options, FirstStageSettings.NONE);
   }
 
-  /**
-   * Creates an empty index maintaining the first stages of {@code firstStages}; 409 if the name is
-   * taken (or its folder holds something else).
-   */
+  /** Creates an empty index of the default model. */
   LiveIndex create(String name, IndexOptions options, FirstStageSettings firstStages)
       throws IOException {
+    return create(name, encoder(), options, firstStages);
+  }
+
+  /**
+   * Creates an empty index encoding with {@code encoder} (one of {@link #encoders()}) and
+   * maintaining the first stages of {@code firstStages}; 409 if the name is taken (or its folder
+   * holds something else).
+   */
+  LiveIndex create(
+      String name, TokenEncoder encoder, IndexOptions options, FirstStageSettings firstStages)
+      throws IOException {
+    if (!encoders.contains(encoder))
+      throw new IllegalArgumentException("model " + encoder.config().name() + " is not loaded");
     validName(name);
     synchronized (lifecycle) {
       if (indexes.containsKey(name))

@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.latte.core.codec.TokenCodec;
 import dev.latte.core.kernel.MaxSimKernels;
 import dev.latte.datasets.Document;
+import dev.latte.encoders.TokenEncoder;
 import dev.latte.indexer.IndexMismatchException;
 import dev.latte.indexer.IndexOptions;
 import dev.latte.searcher.LatteSearcher;
@@ -36,19 +37,21 @@ import org.eclipse.jetty.server.handler.GracefulHandler;
  *   <li>{@code GET /} → a search page (one self-contained HTML file, no external resources) over
  *       this API: pick an index and method, search with explanations, see the matched spans
  *       highlighted and a per-document query × document token alignment heatmap
- *   <li>{@code GET /v1/health} → {@code {"status": "ok", "indexes": N, "model", "kernel"}}
+ *   <li>{@code GET /v1/health} → {@code {"status": "ok", "indexes": N, "model", "models",
+ *       "kernel"}}: {@code model} is the default model of new indexes, {@code models} all loaded
  *   <li>{@code GET /v1/indexes} → {@code {"indexes": [STATS...]}}, where STATS is {@code {"name",
  *       "model", "codec", "pool_factor", "dimension", "documents", "tokens", "token_bytes",
  *       "bytes_on_disk", "segments", "read_only"}}
- *   <li>{@code POST /v1/indexes} {@code {"name", "codec": "float32", "pool_factor": 1}} → 201
- *       STATS; 409 if the name is taken. The model is always the server's (STATS says which).
+ *   <li>{@code POST /v1/indexes} {@code {"name", "model"?, "codec": "float32", "pool_factor": 1}} →
+ *       201 STATS; 409 if the name is taken. {@code model} names one of the server's models
+ *       (default: the first); the index encodes its documents and queries with it for good.
  *   <li>{@code GET /v1/indexes/{name}} → STATS; {@code DELETE /v1/indexes/{name}} → {@code
  *       {"deleted": true}} (closes the index and deletes its folder) or 404
  *   <li>{@code POST /v1/indexes/{name}/documents}: a JSON array, or NDJSON with {@code
  *       Content-Type: application/x-ndjson}, of {@code {"id", "title"?, "text", "metadata"?}} →
  *       {@code {"indexed": n, "took_ms"}}. Documents replace those with the same id. The whole
  *       batch is validated first (400 naming the item and field; nothing written), then encoded
- *       with the server's model, written and committed.
+ *       with the index's model, written and committed.
  *   <li>{@code PATCH /v1/indexes/{name}/documents/{id}} {@code {"metadata": PATCH}} → {@code {"id",
  *       "metadata", "took_ms"}} (the new metadata; null when none is left), 404 for an unknown id;
  *       {@code POST /v1/indexes/{name}/documents/update} {@code [{"id", "metadata": PATCH}...]} →
@@ -330,6 +333,7 @@ public final class LatteService implements AutoCloseable {
     body.put("status", "ok");
     body.put("indexes", registry.names().size());
     body.put("model", registry.encoder().config().name());
+    body.put("models", registry.modelNames());
     body.put("kernel", MaxSimKernels.get().name());
     ctx.json(body);
   }
@@ -356,11 +360,22 @@ public final class LatteService implements AutoCloseable {
     authorize(ctx, true);
     JsonNode body =
         object(
-            ctx, Set.of("name", "codec", "pool_factor", "first_stages", "train_after_documents"));
+            ctx,
+            Set.of(
+                "name", "model", "codec", "pool_factor", "first_stages", "train_after_documents"));
     JsonNode n = body.get("name");
     if (n == null || !n.isTextual())
       throw ApiException.badRequest("invalid_request", "\"name\" must be a string");
     String name = IndexRegistry.validName(n.textValue());
+    TokenEncoder model = registry.encoder();
+    JsonNode mo = body.get("model");
+    if (mo != null && !mo.isNull()) {
+      if (!mo.isTextual())
+        throw ApiException.badRequest(
+            "invalid_request",
+            "\"model\" must be a string, one of: " + String.join(", ", registry.modelNames()));
+      model = registry.model(mo.textValue());
+    }
     TokenCodec codec = TokenCodec.FLOAT32;
     JsonNode c = body.get("codec");
     if (c != null && !c.isNull()) {
@@ -382,7 +397,7 @@ public final class LatteService implements AutoCloseable {
     }
     FirstStageSettings stages =
         applicable(FirstStageSettings.parse(body, FirstStageSettings.NONE), body, poolFactor);
-    LiveIndex li = registry.create(name, new IndexOptions(codec, poolFactor), stages);
+    LiveIndex li = registry.create(name, model, new IndexOptions(codec, poolFactor), stages);
     publish(name);
     ctx.status(201).header("Location", "/v1/indexes/" + name).json(li.describe());
   }
@@ -793,14 +808,9 @@ public final class LatteService implements AutoCloseable {
     for (var it = body.fieldNames(); it.hasNext(); ) {
       String f = it.next();
       if (!allowed.contains(f)) {
-        String extra =
-            f.equals("model")
-                ? "; every index of this server uses its model, "
-                    + registry.encoder().config().name()
-                : "";
         throw ApiException.badRequest(
             "invalid_request",
-            "unknown field \"" + f + "\"; accepted: " + String.join(", ", sorted(allowed)) + extra);
+            "unknown field \"" + f + "\"; accepted: " + String.join(", ", sorted(allowed)));
       }
     }
   }

@@ -576,7 +576,9 @@ class LatteServiceTest {
     create("twice");
     var e = error(post("/v1/indexes", "{\"name\": \"twice\"}"), 409, "index_exists");
     assertTrue(e.get("message").asText().contains("twice"), e.toString());
-    error(post("/v1/indexes", "{\"name\": \"other\", \"model\": \"x\"}"), 400, "invalid_request");
+    var m =
+        error(post("/v1/indexes", "{\"name\": \"other\", \"model\": \"x\"}"), 400, "unknown_model");
+    assertTrue(m.get("message").asText().contains(encoder.config().name()), m.toString());
     error(
         post("/v1/indexes", "{\"name\": \"other\", \"codec\": \"float8\"}"),
         400,
