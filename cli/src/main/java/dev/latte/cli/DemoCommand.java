@@ -6,6 +6,7 @@ import dev.latte.datasets.BundledSample;
 import dev.latte.encoders.OnnxTokenEncoder;
 import dev.latte.eval.BeirEvaluator;
 import dev.latte.eval.EvalRow;
+import dev.latte.web.LatteService;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.Callable;
@@ -62,8 +63,15 @@ final class DemoCommand implements Callable<Integer> {
       System.out.println();
     }
     if (!noServe) {
-      ServeCommand.serve(
-          indexDir, "default", "127.0.0.1", port, "do statins reduce cardiovascular risk");
+      ServeCommand.serveIndex(
+          indexDir,
+          "scifact",
+          "default",
+          "127.0.0.1",
+          port,
+          "do statins reduce cardiovascular risk",
+          new LatteService.Options(null, false, 10L << 20),
+          1000);
     }
     return 0;
   }

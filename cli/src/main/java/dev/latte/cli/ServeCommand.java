@@ -2,10 +2,7 @@ package dev.latte.cli;
 
 import dev.latte.encoders.OnnxTokenEncoder;
 import dev.latte.encoders.TokenEncoder;
-import dev.latte.searcher.LatteIndex;
-import dev.latte.searcher.LatteSearcher;
 import dev.latte.web.IndexRegistry;
-import dev.latte.web.LatteServer;
 import dev.latte.web.LatteService;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -37,7 +34,11 @@ final class ServeCommand implements Callable<Integer> {
   @Spec CommandSpec spec;
 
   static final class Target {
-    @Option(names = "--index", description = "One index folder, served read-only.")
+    @Option(
+        names = "--index",
+        description =
+            "One index folder, served read-only with the whole search API and the page (also at"
+                + " POST /v1/search).")
     Path index;
 
     @Option(
@@ -51,6 +52,13 @@ final class ServeCommand implements Callable<Integer> {
 
   @ArgGroup(multiplicity = "1")
   Target target;
+
+  @Option(
+      names = "--name",
+      description =
+          "--index: the name the index is served under, /v1/indexes/NAME (default: its folder's"
+              + " name, made valid).")
+  String name;
 
   @Option(
       names = "--port",
@@ -126,17 +134,16 @@ final class ServeCommand implements Callable<Integer> {
   @Override
   public Integer call() throws Exception {
     if (target.index != null) {
-      if (apiKeyFile != null || keyForReads) {
-        throw new ParameterException(
-            spec.commandLine(),
-            "--api-key-file and --api-key-required-for-reads apply to --data only (--index is"
-                + " read-only and open)");
-      }
       if (models.size() > 1)
         throw new ParameterException(
             spec.commandLine(), "--index serves one index: give at most one --model");
-      serve(target.index, models.isEmpty() ? "default" : models.getFirst(), host, port, null);
-      return 0;
+      if (name != null && !IndexRegistry.isValidName(name))
+        throw new ParameterException(
+            spec.commandLine(),
+            "--name " + name + " is not valid: names match " + IndexRegistry.NAME_RULE);
+    } else if (name != null) {
+      throw new ParameterException(
+          spec.commandLine(), "--name applies to --index (with --data, folders are the names)");
     }
     if (refreshMillis < 0 || maxBodyMb < 1 || batchSize < 1)
       throw new ParameterException(
@@ -149,7 +156,22 @@ final class ServeCommand implements Callable<Integer> {
       throw new ParameterException(
           spec.commandLine(),
           "--api-key-required-for-reads needs a key: set $LATTE_API_KEY or --api-key-file");
-    serveData(target.data, key);
+    LatteService.Options options =
+        new LatteService.Options(key, keyForReads, (long) maxBodyMb << 20)
+            .withTimeouts(idleTimeoutSeconds * 1000L, stopTimeoutSeconds * 1000L);
+    if (target.index != null) {
+      serveIndex(
+          target.index,
+          name != null ? name : nameOf(target.index),
+          models.isEmpty() ? "default" : models.getFirst(),
+          host,
+          port,
+          null,
+          options,
+          refreshMillis);
+    } else {
+      serveData(target.data, options);
+    }
     return 0;
   }
 
@@ -171,28 +193,25 @@ final class ServeCommand implements Callable<Integer> {
     return key;
   }
 
-  private void serveData(Path data, String key) throws Exception {
+  private void serveData(Path data, LatteService.Options options) throws Exception {
     CountDownLatch closed = new CountDownLatch(1);
     List<String> wanted = models.isEmpty() ? List.of("default") : models;
     List<TokenEncoder> encoders = new ArrayList<>();
     try (AutoCloseable closeModels = () -> encoders.forEach(TokenEncoder::close)) {
       for (String m : wanted) encoders.add(Common.encoder(m, Common.CORES));
-      serveData(data, key, encoders, closed);
+      serveData(data, options, encoders, closed);
     } finally {
       closed.countDown();
     }
   }
 
-  private void serveData(Path data, String key, List<TokenEncoder> encoders, CountDownLatch closed)
+  private void serveData(
+      Path data, LatteService.Options options, List<TokenEncoder> encoders, CountDownLatch closed)
       throws Exception {
+    String key = options.apiKey();
     try (IndexRegistry registry =
             new IndexRegistry(data, encoders, Common.CORES, batchSize, refreshMillis);
-        LatteService service =
-            new LatteService(
-                    registry,
-                    new LatteService.Options(key, keyForReads, (long) maxBodyMb << 20)
-                        .withTimeouts(idleTimeoutSeconds * 1000L, stopTimeoutSeconds * 1000L))
-                .start(host, port)) {
+        LatteService service = new LatteService(registry, options).start(host, port)) {
       String url = url(host, service.port());
       System.out.println(
           "Serving "
@@ -244,33 +263,65 @@ final class ServeCommand implements Callable<Integer> {
     }
   }
 
-  /** Starts the server, prints how to reach it and blocks until the JVM is asked to stop. */
-  static void serve(Path index, String model, String host, int port, String exampleQuery)
+  /**
+   * Serves one index read-only ({@code --index}, and {@code ./latte demo}): prints how to reach it
+   * and blocks until the JVM is asked to stop.
+   */
+  static void serveIndex(
+      Path index,
+      String name,
+      String model,
+      String host,
+      int port,
+      String exampleQuery,
+      LatteService.Options options,
+      long refreshMillis)
       throws Exception {
     CountDownLatch closed = new CountDownLatch(1);
     try (OnnxTokenEncoder encoder = Common.encoder(model, Common.CORES);
-        LatteSearcher searcher = new LatteSearcher(LatteIndex.open(index), encoder);
-        LatteServer server = new LatteServer(searcher).start(host, port)) {
-      String url = url(host, server.port());
+        IndexRegistry registry =
+            IndexRegistry.serving(index, name, List.of(encoder), refreshMillis);
+        LatteService service = new LatteService(registry, options).start(host, port)) {
+      String url = url(host, service.port());
       System.out.println(
           "Serving "
-              + searcher.index().stats().documents()
-              + " documents of "
               + index.toAbsolutePath().normalize()
-              + " at "
-              + url);
+              + " read-only as index \""
+              + name
+              + "\" at "
+              + url
+              + "  (model "
+              + encoder.config().name()
+              + ")");
       String q = exampleQuery == null ? "what does this collection say about cancer" : exampleQuery;
+      String auth =
+          options.keyRequiredForReads() ? " -H \"Authorization: Bearer $LATTE_API_KEY\"" : "";
+      System.out.println("Search page: " + url + "/");
       System.out.println(
           "Try:  curl -s -X POST "
               + url
-              + "/v1/search -H 'Content-Type: application/json' -d '{\"query\": \""
+              + "/v1/indexes/"
+              + name
+              + "/search -H 'Content-Type: application/json'"
+              + auth
+              + " -d '{\"query\": \""
               + q
-              + "\", \"k\": 5}'");
-      System.out.println("Health: " + url + "/v1/health    (Ctrl-C to stop)");
-      awaitShutdown(closed, 0);
+              + "\", \"k\": 5, \"method\": \"maxsim-exact\"}'");
+      System.out.println(
+          "API: " + url + "/openapi.json    Health: " + url + "/v1/health    (Ctrl-C to stop)");
+      awaitShutdown(closed, (int) (options.stopTimeoutMillis() / 1000));
     } finally {
       closed.countDown();
     }
+  }
+
+  /** A valid index name from a folder's name: lowercase, other characters turned into '-'. */
+  static String nameOf(Path index) {
+    Path f = index.toAbsolutePath().normalize().getFileName();
+    String n = f == null ? "" : f.toString().toLowerCase(java.util.Locale.ROOT);
+    n = n.replaceAll("[^a-z0-9_-]", "-").replaceAll("^[^a-z0-9]+", "");
+    if (n.length() > 64) n = n.substring(0, 64);
+    return IndexRegistry.isValidName(n) ? n : "index";
   }
 
   private static String url(String host, int port) {

@@ -3,6 +3,7 @@ package dev.latte.web;
 import dev.latte.encoders.ModelConfig;
 import dev.latte.encoders.TokenEncoder;
 import dev.latte.indexer.IndexMetadata;
+import dev.latte.indexer.IndexMismatchException;
 import dev.latte.indexer.IndexOptions;
 import dev.latte.indexer.LatteIndexReaderSupport;
 import java.io.Closeable;
@@ -46,6 +47,9 @@ public final class IndexRegistry implements Closeable {
   private static final Pattern NAME = Pattern.compile(NAME_RULE);
 
   private final Path data;
+  // Set when the registry serves one given index read-only (serve --index): no creating or
+  // deleting.
+  private final String fixedName;
   private final List<TokenEncoder> encoders; // the first one is the default
   private final int encodeThreads;
   private final int encodeBatch;
@@ -85,6 +89,29 @@ public final class IndexRegistry implements Closeable {
       int encodeBatch,
       long refreshMillis)
       throws IOException {
+    this(data, null, encoders, encodeThreads, encodeBatch, refreshMillis);
+  }
+
+  /**
+   * Serves the one index at {@code index}, read-only, under {@code name} ({@code ./latte serve
+   * --index DIR}): the whole search API, the page and the metrics over an index built offline, with
+   * the first stages built for it; writes answer 409 {@code read_only}, and indexes cannot be
+   * created or deleted. The scheduled refresh picks up commits of an offline writer.
+   */
+  public static IndexRegistry serving(
+      Path index, String name, List<TokenEncoder> encoders, long refreshMillis) throws IOException {
+    validName(name);
+    return new IndexRegistry(index, name, encoders, 1, 1, refreshMillis);
+  }
+
+  private IndexRegistry(
+      Path data,
+      String fixedName,
+      List<TokenEncoder> encoders,
+      int encodeThreads,
+      int encodeBatch,
+      long refreshMillis)
+      throws IOException {
     if (encodeThreads < 1 || encodeBatch < 1 || refreshMillis < 0)
       throw new IllegalArgumentException("threads and batch size must be >= 1, refresh >= 0");
     if (encoders.isEmpty()) throw new IllegalArgumentException("a server needs a model");
@@ -100,12 +127,14 @@ public final class IndexRegistry implements Closeable {
                 + " its own \"name\"");
     }
     this.data = data.toAbsolutePath().normalize();
+    this.fixedName = fixedName;
     this.encoders = List.copyOf(encoders);
     this.encodeThreads = encodeThreads;
     this.encodeBatch = encodeBatch;
-    Files.createDirectories(this.data);
+    if (fixedName == null) Files.createDirectories(this.data);
     try {
-      openExisting();
+      if (fixedName == null) openExisting();
+      else openFixed();
     } catch (IOException | RuntimeException e) {
       closeAll();
       throw e;
@@ -123,6 +152,59 @@ public final class IndexRegistry implements Closeable {
     } else {
       refresher = null;
     }
+  }
+
+  private void openFixed() throws IOException {
+    IndexMetadata m;
+    if (!Files.isDirectory(data))
+      throw new IndexMismatchException(
+          "index folder not found: "
+              + data
+              + "; build one with: ./latte index --input CORPUS --index "
+              + data);
+    try (Directory d = FSDirectory.open(data)) {
+      m = LatteIndexReaderSupport.metadataIfPresent(d);
+    }
+    if (m == null)
+      throw new IndexMismatchException(
+          "no Latte index in "
+              + data
+              + "; build one with: ./latte index --input CORPUS --index "
+              + data
+              + " (to serve a folder of indexes use --data)");
+    String fingerprint = m.modelFingerprint();
+    TokenEncoder encoder =
+        encoders.stream().filter(e -> e.fingerprint().equals(fingerprint)).findFirst().orElse(null);
+    if (encoder == null)
+      throw new IndexMismatchException(
+          "the index in "
+              + data
+              + " was built with model "
+              + m.modelName()
+              + ", not with "
+              + String.join(", ", modelNames())
+              + "; serve it with --model FOLDER of that model");
+    indexes.put(
+        fixedName,
+        LiveIndex.open(
+            fixedName,
+            data,
+            encoder,
+            encodeThreads,
+            encodeBatch,
+            m,
+            trainer,
+            "served with --index (read-only); to write, serve its parent folder with --data"));
+  }
+
+  private void requireDataFolder() {
+    if (fixedName != null)
+      throw ApiException.conflict(
+          "fixed_index",
+          "this server serves the index \""
+              + fixedName
+              + "\" only, read-only (./latte serve --index); to create, delete and write indexes"
+              + " serve a data folder: ./latte serve --data DIR");
   }
 
   private void openExisting() throws IOException {
@@ -275,6 +357,7 @@ public final class IndexRegistry implements Closeable {
   LiveIndex create(
       String name, TokenEncoder encoder, IndexOptions options, FirstStageSettings firstStages)
       throws IOException {
+    requireDataFolder();
     if (!encoders.contains(encoder))
       throw new IllegalArgumentException("model " + encoder.config().name() + " is not loaded");
     validName(name);
@@ -310,6 +393,7 @@ public final class IndexRegistry implements Closeable {
    */
   boolean delete(String name) throws IOException {
     validName(name);
+    requireDataFolder();
     synchronized (lifecycle) {
       LiveIndex li = indexes.remove(name);
       if (li == null) return false;

@@ -69,8 +69,17 @@ import org.eclipse.jetty.server.handler.GracefulHandler;
  *       URL) or {@code {"filter": {...}}} (every document a metadata filter matches, in the filter
  *       shapes of search; {@code {"match_all": {}}} deletes all), exactly one of them → {@code
  *       {"deleted": n, "took_ms"}}; an invalid filter is 400 {@code invalid_filter}
- *   <li>{@code POST /v1/indexes/{name}/search} {@code {"query", "k", "method", "explain", "filter",
- *       "from"}} → the response of {@code POST /v1/search} ({@link LatteServer})
+ *   <li>{@code POST /v1/indexes/{name}/search} {@code {"query" | "query_vectors", "k": 10,
+ *       "method": "maxsim-exact", "explain": false, "filter", "from": 0, "include"}} → {@code
+ *       {"hits": [{"docid", "score", "rank", "title", "text", "metadata", "explain"?}], "method",
+ *       "took_ms", "encode_ms", "search_ms", "first_stage_ms", "rescore_ms", "candidates_scored"}}.
+ *       With {@code "explain": true} each hit carries {@code {"score", "matches": [{"query_token",
+ *       "doc_token", "field", "start", "end", "similarity", "query_row", "doc_row"}]}}: per query
+ *       token its best document token, that token's span in the hit's {@code field} ("title" or
+ *       "text"; -1 when unknown) and its contribution to the MaxSim score (see {@link
+ *       dev.latte.searcher.Explanation}; non-MaxSim methods are explained by MaxSim too)
+ *   <li>{@code POST /v1/search}: the same, on the server's only index (the first slice's route,
+ *       kept for {@code serve --index}); 400 when the server holds none or several
  *   <li>{@code POST /v1/indexes/{name}/search/batch} {@code {"searches": [SEARCH...]}}, each SEARCH
  *       what {@code /search} takes, at most {@value #MAX_BATCH_SEARCHES} → {@code {"responses":
  *       [RESPONSE...], "took_ms"}}, each RESPONSE what {@code /search} answers for that SEARCH. All
@@ -227,6 +236,7 @@ public final class LatteService implements AutoCloseable {
               route(cfg, "POST", "/v1/indexes/{name}/documents/update", this::updateDocuments);
               route(cfg, "DELETE", "/v1/indexes/{name}/documents/<id>", this::deleteDocument);
               route(cfg, "PATCH", "/v1/indexes/{name}/documents/<id>", this::patchDocument);
+              route(cfg, "POST", "/v1/search", this::searchOnlyIndex);
               route(cfg, "POST", "/v1/indexes/{name}/search", this::search);
               route(cfg, "POST", "/v1/indexes/{name}/search/batch", this::searchBatch);
               route(cfg, "POST", "/v1/indexes/{name}/merge", this::merge);
@@ -593,7 +603,27 @@ public final class LatteService implements AutoCloseable {
 
   private void search(Context ctx) throws Exception {
     authorize(ctx, false);
-    LiveIndex li = registry.get(ctx.pathParam("name"));
+    search(ctx, registry.get(ctx.pathParam("name")));
+  }
+
+  /**
+   * {@code POST /v1/search}, the first slice's route, kept for its clients: a search of the one
+   * index the server holds ({@code serve --index}, or a data folder with one index).
+   */
+  private void searchOnlyIndex(Context ctx) throws Exception {
+    authorize(ctx, false);
+    List<String> names = registry.names();
+    if (names.size() != 1)
+      throw ApiException.badRequest(
+          "invalid_request",
+          "POST /v1/search searches the server's only index, but it serves "
+              + names.size()
+              + (names.isEmpty() ? "" : " (" + String.join(", ", names) + ")")
+              + "; use POST /v1/indexes/{name}/search");
+    search(ctx, registry.get(names.getFirst()));
+  }
+
+  private void search(Context ctx, LiveIndex li) throws Exception {
     JsonNode body = object(ctx, SEARCH_FIELDS);
     LiveIndex.Snapshot s = li.acquire();
     try {

@@ -144,16 +144,37 @@ final class LiveIndex implements Closeable {
       IndexMetadata existing,
       java.util.concurrent.ExecutorService trainer)
       throws IOException {
+    return open(name, path, encoder, encodeThreads, encodeBatch, existing, trainer, null);
+  }
+
+  /**
+   * As above; with a {@code readOnly} reason the index is served read-only without trying its
+   * writer (writes answer 409 with that reason), and its first stages are the ones built offline.
+   */
+  static LiveIndex open(
+      String name,
+      Path path,
+      TokenEncoder encoder,
+      int encodeThreads,
+      int encodeBatch,
+      IndexMetadata existing,
+      java.util.concurrent.ExecutorService trainer,
+      String readOnly)
+      throws IOException {
     LiveIndex li =
         new LiveIndex(name, path, encoder, encodeThreads, encodeBatch, existing.source(), trainer);
-    try {
-      // Content written over HTTP no longer matches the source's fingerprint: record none.
-      li.writer = LatteIndexWriter.open(path, encoder, li.source, "", existing.options());
-    } catch (IOException | IndexMismatchException e) {
-      li.readOnlyReason = DocumentBatch.firstLine(e.getMessage());
-      LOG.log(
-          System.Logger.Level.WARNING,
-          "serving index " + name + " read-only: " + li.readOnlyReason);
+    if (readOnly != null) {
+      li.readOnlyReason = readOnly;
+    } else {
+      try {
+        // Content written over HTTP no longer matches the source's fingerprint: record none.
+        li.writer = LatteIndexWriter.open(path, encoder, li.source, "", existing.options());
+      } catch (IOException | IndexMismatchException e) {
+        li.readOnlyReason = DocumentBatch.firstLine(e.getMessage());
+        LOG.log(
+            System.Logger.Level.WARNING,
+            "serving index " + name + " read-only: " + li.readOnlyReason);
+      }
     }
     try {
       if (li.writer != null) {
@@ -837,12 +858,30 @@ final class LiveIndex implements Closeable {
       out.put("bytes_on_disk", bytesOnDisk(path));
       out.put("segments", index.reader().leaves().size());
       out.put("read_only", readOnly());
-      out.put("first_stages", firstStageStates());
-      out.put("train_after_documents", settings.trainAfterDocuments());
+      if (writer != null) {
+        out.put("first_stages", firstStageStates());
+        out.put("train_after_documents", settings.trainAfterDocuments());
+      } else {
+        out.put("first_stages", offlineFirstStages(index.reader()));
+      }
       return out;
     } finally {
       s.release();
     }
+  }
+
+  /**
+   * A read-only index's first stages: those built offline ({@code ./latte index --first-stage}),
+   * "ready" when in step with {@code reader}, else "stale" (their methods answer 409 naming the
+   * rebuild command).
+   */
+  private Map<String, Object> offlineFirstStages(DirectoryReader reader) throws IOException {
+    Map<String, Object> out = new LinkedHashMap<>();
+    for (String n : new java.util.TreeSet<>(FirstStages.builders().keySet())) {
+      if (!Files.isDirectory(DerivedIndex.dir(path, n))) continue;
+      out.put(n, Map.of("state", DerivedIndex.isFresh(path, n, reader) ? "ready" : "stale"));
+    }
+    return out;
   }
 
   private static long bytesOnDisk(Path dir) {

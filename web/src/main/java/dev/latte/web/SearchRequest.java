@@ -8,8 +8,7 @@ import java.util.Map;
 
 /**
  * A search request body, {@code {"query" | "query_vectors", "k"?, "method"?, "explain"?, "filter"?,
- * "from"?, "include"?}}, validated with the same rules and messages as {@code POST /v1/search}
- * ({@link LatteServer}), and the response shape both share.
+ * "from"?, "include"?}}, validated (every problem a 400 naming the field), and the response shape.
  */
 record SearchRequest(
     String query,
@@ -29,8 +28,13 @@ record SearchRequest(
   static final java.util.Set<String> FIELDS =
       java.util.Set.of("title", "text", "metadata", "explain");
 
-  /** Deepest page a request may reach: {@code from + k}. */
-  static final int MAX_DEPTH = LatteServer.MAX_K;
+  /** Largest {@code k}, and the deepest page a request may reach: {@code from + k}. */
+  static final int MAX_K = 1000;
+
+  static final int MAX_DEPTH = MAX_K;
+
+  /** Longest query text, in characters. */
+  static final int MAX_QUERY_CHARS = 10_000;
 
   /** Validates a body already known to be an object with no unknown fields. */
   static SearchRequest of(JsonNode body, List<String> methods) {
@@ -44,20 +48,17 @@ record SearchRequest(
     String query = q == null ? "" : q.asText();
     if (vectors == null && query.isBlank())
       throw ApiException.badRequest("invalid_request", "\"query\" must not be blank");
-    if (query.length() > LatteServer.MAX_QUERY_CHARS) {
+    if (query.length() > MAX_QUERY_CHARS) {
       throw ApiException.badRequest(
           "invalid_request",
-          "\"query\" has "
-              + query.length()
-              + " characters; the limit is "
-              + LatteServer.MAX_QUERY_CHARS);
+          "\"query\" has " + query.length() + " characters; the limit is " + MAX_QUERY_CHARS);
     }
     int k = 10;
     JsonNode kn = body.get("k");
     if (kn != null) {
-      if (!kn.isIntegralNumber() || kn.asLong() < 1 || kn.asLong() > LatteServer.MAX_K) {
+      if (!kn.isIntegralNumber() || kn.asLong() < 1 || kn.asLong() > MAX_K) {
         throw ApiException.badRequest(
-            "invalid_request", "\"k\" must be an integer from 1 to " + LatteServer.MAX_K);
+            "invalid_request", "\"k\" must be an integer from 1 to " + MAX_K);
       }
       k = kn.asInt();
     }

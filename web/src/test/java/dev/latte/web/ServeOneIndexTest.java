@@ -11,6 +11,7 @@ import dev.latte.encoders.BundledModel;
 import dev.latte.encoders.OnnxTokenEncoder;
 import dev.latte.indexer.IndexProgress;
 import dev.latte.indexer.LatteIndexWriter;
+import dev.latte.indexer.derived.FirstStages;
 import dev.latte.searcher.LatteIndex;
 import dev.latte.searcher.LatteSearcher;
 import java.net.URI;
@@ -19,6 +20,7 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -26,12 +28,17 @@ import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
-/** The HTTP API over a real ADI index, on loopback. */
-class LatteServerTest {
+/**
+ * {@code ./latte serve --index DIR}: the whole HTTP API, read-only, over one index built offline (a
+ * real ADI index with an offline-built XTR first stage), on loopback; and the first slice's {@code
+ * POST /v1/search} route on it.
+ */
+class ServeOneIndexTest {
   @TempDir static Path tmp;
   static OnnxTokenEncoder encoder;
   static LatteSearcher searcher;
-  static LatteServer server;
+  static IndexRegistry registry;
+  static LatteService server;
   static final HttpClient http = HttpClient.newHttpClient();
   static final ObjectMapper json = new ObjectMapper();
 
@@ -47,15 +54,33 @@ class LatteServerTest {
       w.addAll(docs, 2, 16, IndexProgress.NONE);
       w.commit();
     }
+    FirstStages.build(index, List.of("xtr"), false, n -> IndexProgress.NONE, System.out);
     searcher = new LatteSearcher(LatteIndex.open(index), encoder);
-    server = new LatteServer(searcher).start("127.0.0.1", 0);
+    registry = IndexRegistry.serving(index, "adi", List.of(encoder), 0);
+    server =
+        new LatteService(registry, new LatteService.Options(null, false, 1 << 20))
+            .start("127.0.0.1", 0);
   }
 
   @AfterAll
   static void stop() throws Exception {
     if (server != null) server.close();
+    if (registry != null) registry.close();
     if (searcher != null) searcher.close();
     if (encoder != null) encoder.close();
+  }
+
+  static HttpResponse<String> send(String method, String path, String body) throws Exception {
+    return http.send(
+        HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + server.port() + path))
+            .header("Content-Type", "application/json")
+            .method(
+                method,
+                body == null
+                    ? HttpRequest.BodyPublishers.noBody()
+                    : HttpRequest.BodyPublishers.ofString(body))
+            .build(),
+        HttpResponse.BodyHandlers.ofString());
   }
 
   static HttpResponse<String> post(String path, String body) throws Exception {
@@ -162,12 +187,88 @@ class LatteServerTest {
   }
 
   @Test
-  void healthReportsTheIndex() throws Exception {
+  void healthAndStatsReportTheIndex() throws Exception {
     var r = get("/v1/health");
     assertEquals(200, r.statusCode());
     JsonNode body = json.readTree(r.body());
     assertEquals("ok", body.get("status").asText());
-    assertEquals(82, body.get("documents").asInt());
+    assertEquals(1, body.get("indexes").asInt());
+    JsonNode stats = json.readTree(get("/v1/indexes/adi").body());
+    assertEquals(82, stats.get("documents").asInt());
+    assertTrue(stats.get("read_only").asBoolean(), stats.toString());
+    assertEquals(
+        "ready", stats.get("first_stages").get("xtr").get("state").asText(), stats.toString());
+    assertEquals(1, stats.get("first_stages").size(), stats.toString());
+  }
+
+  @Test
+  void theWholeSearchApiAndThePageServeTheIndex() throws Exception {
+    String q = "automatic indexing of documents";
+    // The first slice's route and the per-index route give the same answer.
+    JsonNode legacy =
+        json.readTree(post("/v1/search", "{\"query\": \"" + q + "\", \"k\": 5}").body());
+    JsonNode named =
+        json.readTree(
+            post("/v1/indexes/adi/search", "{\"query\": \"" + q + "\", \"k\": 5}").body());
+    assertEquals(legacy.get("hits"), named.get("hits"));
+    // The first stage built offline is served, and xtr+maxsim rescoring gives exact scores.
+    var r =
+        post(
+            "/v1/indexes/adi/search",
+            "{\"query\": \"" + q + "\", \"k\": 5, \"method\": \"xtr+maxsim\"}");
+    assertEquals(200, r.statusCode(), r.body());
+    JsonNode xtr = json.readTree(r.body());
+    var exact = searcher.search("maxsim-exact", q, 5);
+    assertEquals(exact.hits().getFirst().docid(), xtr.get("hits").get(0).get("docid").asText());
+    assertEquals(
+        exact.hits().getFirst().score(), xtr.get("hits").get(0).get("score").floatValue(), 1e-4);
+    // Paging and batches.
+    JsonNode page2 =
+        json.readTree(
+            post("/v1/indexes/adi/search", "{\"query\": \"" + q + "\", \"k\": 2, \"from\": 2}")
+                .body());
+    assertEquals(named.get("hits").get(2).get("docid"), page2.get("hits").get(0).get("docid"));
+    r =
+        post(
+            "/v1/indexes/adi/search/batch",
+            "{\"searches\": [{\"query\": \"" + q + "\", \"k\": 5}]}");
+    assertEquals(200, r.statusCode(), r.body());
+    // The page.
+    r = get("/");
+    assertEquals(200, r.statusCode());
+    assertTrue(r.body().contains("<html"), r.body().substring(0, Math.min(200, r.body().length())));
+  }
+
+  @Test
+  void writesAndIndexChangesAreRefusedAndChangeNothing() throws Exception {
+    var r = post("/v1/indexes/adi/documents", "[{\"id\": \"x\", \"text\": \"t\"}]");
+    assertEquals(409, r.statusCode(), r.body());
+    assertEquals("read_only", json.readTree(r.body()).get("error").get("type").asText());
+    assertTrue(r.body().contains("--data"), r.body());
+    r = send("DELETE", "/v1/indexes/adi/documents/1", null);
+    assertEquals(409, r.statusCode(), r.body());
+    r = post("/v1/indexes", "{\"name\": \"other\"}");
+    assertEquals(409, r.statusCode(), r.body());
+    assertEquals("fixed_index", json.readTree(r.body()).get("error").get("type").asText());
+    r = send("DELETE", "/v1/indexes/adi", null);
+    assertEquals(409, r.statusCode(), r.body());
+    assertEquals(82, json.readTree(get("/v1/indexes/adi").body()).get("documents").asInt());
+    assertEquals(List.of("adi"), registry.names());
+  }
+
+  @Test
+  void anythingButAnIndexIsAClearError() throws Exception {
+    var e =
+        org.junit.jupiter.api.Assertions.assertThrows(
+            dev.latte.indexer.IndexMismatchException.class,
+            () -> IndexRegistry.serving(tmp.resolve("nothing"), "x", List.of(encoder), 0));
+    assertTrue(e.getMessage().contains("./latte index"), e.getMessage());
+    Files.createDirectories(tmp.resolve("empty"));
+    e =
+        org.junit.jupiter.api.Assertions.assertThrows(
+            dev.latte.indexer.IndexMismatchException.class,
+            () -> IndexRegistry.serving(tmp.resolve("empty"), "x", List.of(encoder), 0));
+    assertTrue(e.getMessage().contains("no Latte index"), e.getMessage());
   }
 
   @ParameterizedTest(name = "{0}")
@@ -207,7 +308,8 @@ class LatteServerTest {
   @Test
   void oversizedQueryUnknownRouteAndWrongVerb() throws Exception {
     var r =
-        post("/v1/search", "{\"query\": \"" + "a".repeat(LatteServer.MAX_QUERY_CHARS + 1) + "\"}");
+        post(
+            "/v1/search", "{\"query\": \"" + "a".repeat(SearchRequest.MAX_QUERY_CHARS + 1) + "\"}");
     assertEquals(400, r.statusCode());
     assertTrue(r.body().contains("limit"), r.body());
     r = get("/v1/nope");
@@ -216,10 +318,7 @@ class LatteServerTest {
     r = get("/v1/search");
     assertTrue(r.statusCode() == 404 || r.statusCode() == 405, r.statusCode() + " " + r.body());
     assertTrue(json.readTree(r.body()).has("error"), r.body());
-    r =
-        post(
-            "/v1/search",
-            "{\"query\": \"" + "a".repeat((int) LatteServer.MAX_BODY_BYTES + 10) + "\"}");
+    r = post("/v1/search", "{\"query\": \"" + "a".repeat((1 << 20) + 10) + "\"}");
     assertTrue(
         r.statusCode() == 413 || r.statusCode() == 400,
         r.statusCode() + " " + r.body().substring(0, Math.min(200, r.body().length())));
