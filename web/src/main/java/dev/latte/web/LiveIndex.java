@@ -77,6 +77,10 @@ final class LiveIndex implements Closeable {
   private final Map<String, String> unavailable = new ConcurrentHashMap<>();
   private final Map<String, String> state = new ConcurrentHashMap<>();
   private final Map<String, java.util.concurrent.Future<?>> training = new ConcurrentHashMap<>();
+  // The threads training a stage right now; guarded by itself, so an interrupt only ever reaches a
+  // thread while it trains a stage of this index.
+  private final Map<String, Thread> trainingThreads = new java.util.HashMap<>();
+  private final java.util.Set<String> cancelled = ConcurrentHashMap.newKeySet();
 
   private volatile Snapshot current;
 
@@ -620,7 +624,19 @@ final class LiveIndex implements Closeable {
       Snapshot s = acquire();
       long t0 = System.nanoTime();
       try {
-        aside = LiveDerived.buildAside(path, builder, s.reader(), s.searcher.index().metadata());
+        // Only this part (long, and aside) may be interrupted by a close or a removal.
+        synchronized (trainingThreads) {
+          if (closed) return;
+          trainingThreads.put(stage, Thread.currentThread());
+        }
+        try {
+          aside = LiveDerived.buildAside(path, builder, s.reader(), s.searcher.index().metadata());
+        } finally {
+          synchronized (trainingThreads) {
+            trainingThreads.remove(stage);
+            Thread.interrupted(); // an interrupt meant for this training ends with it
+          }
+        }
       } finally {
         s.release();
       }
@@ -652,7 +668,15 @@ final class LiveIndex implements Closeable {
         lock.unlock();
       }
     } catch (Throwable e) {
-      if (!closed) {
+      if (closed || cancelled.contains(stage)) {
+        LOG.log(
+            System.Logger.Level.INFO,
+            "training first stage "
+                + stage
+                + " of "
+                + name
+                + " stopped: the index was closed or the stage removed");
+      } else {
         LOG.log(System.Logger.Level.ERROR, "training first stage " + stage + " of " + name, e);
         state.put(stage, "failed");
         if (!derived.containsKey(stage))
@@ -669,6 +693,7 @@ final class LiveIndex implements Closeable {
                   + "/first-stages");
       }
     } finally {
+      cancelled.remove(stage);
       training.remove(stage);
       if (aside != null) {
         try {
@@ -722,6 +747,7 @@ final class LiveIndex implements Closeable {
       lock.unlock();
     }
     if (running != null) {
+      cancelTraining(stage);
       try {
         running.get();
       } catch (InterruptedException e) {
@@ -783,6 +809,18 @@ final class LiveIndex implements Closeable {
       out.put(e.getKey(), one);
     }
     return out;
+  }
+
+  /** Interrupts the training of {@code stage} (all stages if null); it stops at its next check. */
+  private void cancelTraining(String stage) {
+    synchronized (trainingThreads) {
+      for (var e : trainingThreads.entrySet()) {
+        if (stage == null || stage.equals(e.getKey())) {
+          cancelled.add(e.getKey());
+          e.getValue().interrupt();
+        }
+      }
+    }
   }
 
   /** Waits until no first stage is training (tests and orderly shutdown). */
@@ -915,8 +953,10 @@ final class LiveIndex implements Closeable {
     } finally {
       lock.unlock();
     }
-    // A training in progress notices the close when it ends and discards its work; waiting for it
-    // keeps it from writing into a folder that is deleted next.
+    // A training in progress is interrupted (it stops at its next check: a k-means iteration, a few
+    // hundred documents) and discards its work; waiting for it keeps it from writing into a folder
+    // that is deleted next.
+    cancelTraining(null);
     try {
       awaitTraining();
     } catch (InterruptedException e) {

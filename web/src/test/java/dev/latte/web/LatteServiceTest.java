@@ -767,6 +767,40 @@ class LatteServiceTest {
     assertFalse(Files.exists(DerivedIndex.dir(registry.get("fs").path, "xtr")));
   }
 
+  /**
+   * Deleting an index interrupts the training of its first stages (the stage being trained stops at
+   * its next check, the queued ones do not start) instead of waiting for it: the index and its
+   * folder are gone when the delete answers, and the shared trainer goes on training other indexes.
+   */
+  @Test
+  void deletingAnIndexStopsItsTrainingAndTheTrainerGoesOn() throws Exception {
+    ok(
+        post(
+            "/v1/indexes",
+            "{\"name\": \"doomed\", \"first_stages\": [\"xtr\", \"coil\", \"slim\"],"
+                + " \"train_after_documents\": 20}"),
+        201);
+    Path folder = registry.get("doomed").path;
+    ok(post("/v1/indexes/doomed/documents", array(corpus.subList(0, 60))), 200);
+    ok(send("DELETE", "/v1/indexes/doomed", null, null, KEY), 200);
+    assertFalse(Files.exists(folder), "the index folder is deleted");
+    error(get("/v1/indexes/doomed"), 404, "not_found");
+
+    create("after-doomed");
+    ok(post("/v1/indexes/after-doomed/documents", array(corpus.subList(0, 20))), 200);
+    ok(post("/v1/indexes/after-doomed/first-stages", "{\"first_stages\": [\"xtr\"]}"), 202);
+    registry.get("after-doomed").awaitTraining();
+    assertEquals(
+        "ready", ok(get("/v1/indexes/after-doomed"), 200).at("/first_stages/xtr/state").asText());
+    JsonNode hits =
+        ok(
+            post(
+                "/v1/indexes/after-doomed/search",
+                "{\"query\": \"computer programs\", \"method\": \"xtr+maxsim\"}"),
+            200);
+    assertTrue(hits.get("hits").size() > 0, hits.toString());
+  }
+
   @Test
   void firstStagesDueWhenAnIndexOpensTrainThen() throws Exception {
     Path data = tmp.resolve("due-on-open");

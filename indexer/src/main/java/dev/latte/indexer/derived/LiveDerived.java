@@ -151,7 +151,16 @@ public final class LiveDerived implements Closeable {
       Path mainIndex, DerivedIndexBuilder builder, DirectoryReader main, IndexMetadata metadata)
       throws IOException {
     Path aside = mainIndex.resolve(DerivedIndex.PREFIX + builder.name() + BUILDING);
-    DerivedIndex.build(builder, aside, main, metadata, IndexProgress.NONE);
+    try {
+      DerivedIndex.build(builder, aside, main, metadata, IndexProgress.NONE);
+    } catch (IOException | RuntimeException e) {
+      try {
+        DerivedIndex.deleteFolder(aside); // a failed or cancelled build leaves nothing behind
+      } catch (IOException | RuntimeException cleanup) {
+        e.addSuppressed(cleanup);
+      }
+      throw e;
+    }
     return aside;
   }
 

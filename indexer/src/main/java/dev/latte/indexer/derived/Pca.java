@@ -33,6 +33,7 @@ public final class Pca {
     orthonormalise(q, r, dim);
     double[] z = new double[r * dim];
     for (int it = 0; it < iterations; it++) {
+      Cancellation.check();
       for (int k = 0; k < r; k++) {
         for (int a = 0; a < dim; a++) {
           double acc = 0;

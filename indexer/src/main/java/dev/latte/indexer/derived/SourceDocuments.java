@@ -38,6 +38,7 @@ public final class SourceDocuments {
           doc != DocIdSetIterator.NO_MORE_DOCS;
           doc = values.nextDoc()) {
         if (live != null && !live.get(doc)) continue;
+        if ((doc & 255) == 0) Cancellation.check();
         BytesRef v = values.binaryValue();
         TokenMatrix m = StoredTokenMatrix.decode(v.bytes, v.offset, v.length, dimension);
         TokenAnnotations a =
@@ -80,6 +81,7 @@ public final class SourceDocuments {
       Bits live = leaf.reader().getLiveDocs();
       for (int doc = 0; doc < leaf.reader().maxDoc(); doc++) {
         if (live != null && !live.get(doc)) continue;
+        if ((doc & 255) == 0) Cancellation.check();
         long seq = seqs != null && seqs.advanceExact(doc) ? seqs.longValue() : -1;
         if (!wanted.test(seq)) continue;
         TokenMatrix m =

@@ -43,6 +43,7 @@ public final class SphericalKMeans {
     int[] assign = new int[n];
     float[] best = new float[n];
     for (int it = 0; it < iterations; it++) {
+      Cancellation.check();
       assign(sample, n, dim, centroids, k, assign, best);
       double[] sums = new double[k * dim];
       int[] counts = new int[k];

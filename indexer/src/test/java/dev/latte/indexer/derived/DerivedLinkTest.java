@@ -232,4 +232,67 @@ class DerivedLinkTest {
       assertEquals("5", r.getIndexCommit().getUserData().get(IndexLayout.COMMIT_SEQ_KEY));
     }
   }
+
+  /**
+   * A first-stage build on an interrupted thread (a live index closing or dropping the stage) stops
+   * at its first check and leaves no side folder; k-means and PCA stop between iterations. The
+   * interrupt flag stays set for the caller.
+   */
+  @Test
+  void interruptedBuildsStopAndLeaveNothingBehind() throws Exception {
+    Path main = tmp.resolve("main");
+    try (LatteIndexWriter w =
+        LatteIndexWriter.openForEncoded(main, MODEL, "t", "", IndexOptions.DEFAULT)) {
+      for (int i = 0; i < 600; i++) add(w, "d" + i);
+      w.commit();
+    }
+    try (DirectoryReader r = DirectoryReader.open(FSDirectory.open(main))) {
+      IndexMetadata meta = LatteIndexReaderSupport.metadataOf(r.getIndexCommit());
+      for (DerivedIndexBuilder b :
+          new DerivedIndexBuilder[] {
+            new XtrBuilder(new XtrBuilder.Params(8, 16, 4, 1, 1)),
+            new CoilBuilder(new CoilBuilder.Params(4, 1000, 1))
+          }) {
+        Thread.currentThread().interrupt();
+        try {
+          assertThrows(
+              java.util.concurrent.CancellationException.class,
+              () -> LiveDerived.buildAside(main, b, r, meta),
+              b.name());
+          assertTrue(Thread.currentThread().isInterrupted(), "the flag stays set");
+        } finally {
+          Thread.interrupted();
+        }
+        try (var files = java.nio.file.Files.list(main)) {
+          assertEquals(
+              java.util.List.of(),
+              files
+                  .filter(java.nio.file.Files::isDirectory)
+                  .map(f -> f.getFileName().toString())
+                  .filter(f -> f.startsWith(DerivedIndex.PREFIX))
+                  .toList(),
+              b.name() + " left a folder");
+        }
+        // Not interrupted, the same build completes.
+        Path aside = LiveDerived.buildAside(main, b, r, meta);
+        assertTrue(java.nio.file.Files.isDirectory(aside));
+        DerivedIndex.deleteFolder(aside);
+      }
+    }
+    float[] sample = new float[200 * DIM];
+    for (int i = 0; i < sample.length; i++) sample[i] = (float) rnd.nextGaussian();
+    Thread.currentThread().interrupt();
+    try {
+      assertThrows(
+          java.util.concurrent.CancellationException.class,
+          () ->
+              new SphericalKMeans(dev.latte.core.kernel.MaxSimKernels.get(), 1)
+                  .train(sample, 200, DIM, 8, 5, 1));
+      assertThrows(
+          java.util.concurrent.CancellationException.class,
+          () -> Pca.topDirections(sample, 200, DIM, 4, 5, 1));
+    } finally {
+      Thread.interrupted();
+    }
+  }
 }
