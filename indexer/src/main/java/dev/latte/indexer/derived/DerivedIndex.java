@@ -202,9 +202,23 @@ public final class DerivedIndex {
               + " so its first stages cannot be maintained; rebuild them with ./latte index --index"
               + " DIR --first-stage NAMES");
 
+    // One pass over both sorted lists: numbers the structure has that the index no longer has are
+    // stale; numbers the index has that the structure lacks are to derive.
     List<Long> stale = new ArrayList<>();
-    for (int i = 0; i < have.n(); i++)
-      if (mainSeqs.indexOf(have.seqs()[i]) < 0) stale.add(have.seqs()[i]);
+    int[] missingDocs = new int[mainSeqs.n()];
+    long[] missingSeqs = new long[mainSeqs.n()];
+    int missing = 0;
+    for (int i = 0, j = 0; i < have.n() || j < mainSeqs.n(); ) {
+      if (j == mainSeqs.n() || (i < have.n() && have.seqs()[i] < mainSeqs.seqs()[j])) {
+        stale.add(have.seqs()[i++]);
+      } else if (i == have.n() || mainSeqs.seqs()[j] < have.seqs()[i]) {
+        missingDocs[missing] = mainSeqs.docs()[j];
+        missingSeqs[missing++] = mainSeqs.seqs()[j++];
+      } else {
+        i++;
+        j++;
+      }
+    }
     for (int from = 0; from < stale.size(); from += 1024) {
       var chunk = stale.subList(from, Math.min(stale.size(), from + 1024));
       writer.deleteDocuments(
@@ -217,11 +231,7 @@ public final class DerivedIndex {
     List<long[]> links = new ArrayList<>(); // {globalDoc, seq or -1}
     int[] rows = {0};
     int[] added = {0};
-    SourceDocuments.forEachLinked(
-        main,
-        dimension,
-        deriver.needsAnnotations(),
-        seq -> seq < 0 || have.indexOf(seq) < 0,
+    SourceDocuments.LinkedVisitor collect =
         (doc, seq, m, a) -> {
           mats.add(m);
           anns.add(a);
@@ -235,7 +245,21 @@ public final class DerivedIndex {
             links.clear();
             rows[0] = 0;
           }
-        });
+        };
+    if (mainSeqs.complete(main)) {
+      // Only the documents it lacks are read, in doc-id order.
+      sortPairsByDoc(missingDocs, missingSeqs, missing);
+      SourceDocuments.forDocs(
+          main, missingDocs, missingSeqs, missing, dimension, deriver.needsAnnotations(), collect);
+    } else {
+      // Documents written before sequence numbers (a full derivation of an older index): all.
+      SourceDocuments.forEachLinked(
+          main,
+          dimension,
+          deriver.needsAnnotations(),
+          seq -> seq < 0 || have.indexOf(seq) < 0,
+          collect);
+    }
     added[0] += write(writer, deriver, mats, anns, links);
     progress.advance(mats.size());
     return new SyncResult(added[0], stale.size());
@@ -271,21 +295,49 @@ public final class DerivedIndex {
     static final Seqs NONE = new Seqs(new long[0], new int[0], 0);
 
     static Seqs of(DirectoryReader reader) throws IOException {
-      long[] seqs = new long[reader.numDocs()];
-      int[] docs = new int[reader.numDocs()];
-      int n = 0;
-      for (LeafReaderContext leaf : reader.leaves()) {
-        NumericDocValues v = leaf.reader().getNumericDocValues(IndexLayout.SEQ);
-        if (v == null) continue;
+      List<LeafReaderContext> leaves = reader.leaves();
+      long[][] ls = new long[leaves.size()][];
+      int[][] ld = new int[leaves.size()][];
+      int[] ln = new int[leaves.size()];
+      int total = 0;
+      for (int l = 0; l < leaves.size(); l++) {
+        LeafReaderContext leaf = leaves.get(l);
+        SegmentSeqs all = SegmentSeqs.of(leaf.reader());
         Bits live = leaf.reader().getLiveDocs();
-        for (int d = v.nextDoc(); d != DocIdSetIterator.NO_MORE_DOCS; d = v.nextDoc()) {
+        long[] seqs = new long[all.seqs.length];
+        int[] docs = new int[all.seqs.length];
+        int n = 0;
+        for (int i = 0; i < all.seqs.length; i++) {
+          int d = all.docs[i];
           if (live != null && !live.get(d)) continue;
-          seqs[n] = v.longValue();
+          seqs[n] = all.seqs[i];
           docs[n++] = leaf.docBase + d;
         }
+        ls[l] = seqs;
+        ld[l] = docs;
+        ln[l] = n;
+        total += n;
       }
-      sortPairs(seqs, docs, n);
-      return new Seqs(seqs, docs, n);
+      // k-way merge of the per-segment sorted runs (numbers are unique across the index).
+      long[] seqs = new long[total];
+      int[] docs = new int[total];
+      int[] at = new int[leaves.size()];
+      org.apache.lucene.util.PriorityQueue<Integer> heap =
+          new org.apache.lucene.util.PriorityQueue<>(Math.max(1, leaves.size())) {
+            @Override
+            protected boolean lessThan(Integer a, Integer b) {
+              return ls[a][at[a]] < ls[b][at[b]];
+            }
+          };
+      for (int l = 0; l < leaves.size(); l++) if (ln[l] > 0) heap.add(l);
+      for (int k = 0; k < total; k++) {
+        int l = heap.top();
+        seqs[k] = ls[l][at[l]];
+        docs[k] = ld[l][at[l]];
+        if (++at[l] < ln[l]) heap.updateTop();
+        else heap.pop();
+      }
+      return new Seqs(seqs, docs, total);
     }
 
     /** Every live document of {@code reader} has a number. */
@@ -296,6 +348,42 @@ public final class DerivedIndex {
     /** Position of {@code seq} (negative if absent). */
     int indexOf(long seq) {
       return Arrays.binarySearch(seqs, 0, n, seq);
+    }
+  }
+
+  /**
+   * Every sequence number a segment holds, sorted, with the segment's doc ids, deleted documents
+   * included: immutable for the life of the segment's core (sequence numbers are written once and
+   * never updated in place), so computed once per segment and shared by every reader over it until
+   * the segment is closed. Live documents are filtered per reader.
+   */
+  private record SegmentSeqs(long[] seqs, int[] docs) {
+    private static final java.util.concurrent.ConcurrentHashMap<Object, SegmentSeqs> CACHE =
+        new java.util.concurrent.ConcurrentHashMap<>();
+
+    static SegmentSeqs of(org.apache.lucene.index.LeafReader reader) throws IOException {
+      var helper = reader.getCoreCacheHelper();
+      if (helper == null) return read(reader);
+      var key = helper.getKey();
+      SegmentSeqs s = CACHE.get(key);
+      if (s != null) return s;
+      s = read(reader);
+      if (CACHE.putIfAbsent(key, s) == null) helper.addClosedListener(CACHE::remove);
+      return s;
+    }
+
+    private static SegmentSeqs read(org.apache.lucene.index.LeafReader reader) throws IOException {
+      NumericDocValues v = reader.getNumericDocValues(IndexLayout.SEQ);
+      if (v == null) return new SegmentSeqs(new long[0], new int[0]);
+      long[] seqs = new long[reader.maxDoc()];
+      int[] docs = new int[reader.maxDoc()];
+      int n = 0;
+      for (int d = v.nextDoc(); d != DocIdSetIterator.NO_MORE_DOCS; d = v.nextDoc()) {
+        seqs[n] = v.longValue();
+        docs[n++] = d;
+      }
+      sortPairs(seqs, docs, n);
+      return new SegmentSeqs(Arrays.copyOf(seqs, n), Arrays.copyOf(docs, n));
     }
   }
 
@@ -325,10 +413,13 @@ public final class DerivedIndex {
     Seqs m = Seqs.of(main);
     Seqs d = Seqs.of(derived);
     int linked = 0;
-    for (int i = 0; i < d.n(); i++) {
-      int at = m.indexOf(d.seqs()[i]);
-      if (at >= 0) {
-        out[d.docs()[i]] = m.docs()[at];
+    for (int i = 0, j = 0; i < d.n() && j < m.n(); ) {
+      long a = d.seqs()[i];
+      long b = m.seqs()[j];
+      if (a < b) i++;
+      else if (b < a) j++;
+      else {
+        out[d.docs()[i++]] = m.docs()[j++];
         linked++;
       }
     }
@@ -353,6 +444,26 @@ public final class DerivedIndex {
     for (LeafReaderContext leaf : derived.leaves())
       if (leaf.reader().getFieldInfos().fieldInfo(IndexLayout.SEQ) != null) return true;
     return false;
+  }
+
+  /** Sorts {@code docs[0..n)} ascending, carrying {@code seqs} along. */
+  private static void sortPairsByDoc(int[] docs, long[] seqs, int n) {
+    new InPlaceMergeSorter() {
+      @Override
+      protected int compare(int i, int j) {
+        return Integer.compare(docs[i], docs[j]);
+      }
+
+      @Override
+      protected void swap(int i, int j) {
+        int d = docs[i];
+        docs[i] = docs[j];
+        docs[j] = d;
+        long k = seqs[i];
+        seqs[i] = seqs[j];
+        seqs[j] = k;
+      }
+    }.sort(0, n);
   }
 
   private static void sortPairs(long[] keys, int[] values, int n) {

@@ -98,6 +98,45 @@ public final class SourceDocuments {
     }
   }
 
+  /**
+   * Visits the documents {@code docs[0..n)} (global doc ids, ascending) with their sequence numbers
+   * {@code seqs[i]}: random access to just those documents, for a sync that knows what it lacks.
+   */
+  public static void forDocs(
+      DirectoryReader reader,
+      int[] docs,
+      long[] seqs,
+      int n,
+      int dimension,
+      boolean needAnnotations,
+      LinkedVisitor visitor)
+      throws IOException {
+    java.util.List<LeafReaderContext> leaves = reader.leaves();
+    int i = 0;
+    for (int l = 0; l < leaves.size() && i < n; l++) {
+      LeafReaderContext leaf = leaves.get(l);
+      int end = leaf.docBase + leaf.reader().maxDoc();
+      if (docs[i] >= end) continue;
+      BinaryDocValues values = leaf.reader().getBinaryDocValues(IndexLayout.TOKENS);
+      BinaryDocValues info = leaf.reader().getBinaryDocValues(IndexLayout.TOKEN_INFO);
+      for (; i < n && docs[i] < end; i++) {
+        if ((i & 255) == 0) Cancellation.check();
+        int doc = docs[i] - leaf.docBase;
+        TokenMatrix m =
+            values != null && values.advanceExact(doc)
+                ? decode(values.binaryValue(), dimension)
+                : new TokenMatrix(new float[0], 0, dimension);
+        TokenAnnotations a =
+            info != null && info.advanceExact(doc)
+                ? TokenAnnotations.decode(info.binaryValue())
+                : null;
+        if (needAnnotations && a == null && m.rows() > 0) throw noAnnotations();
+        visitor.visit(docs[i], seqs[i], m, a);
+      }
+    }
+    if (i < n) throw new IllegalArgumentException("doc " + docs[i] + " is not in the reader");
+  }
+
   private static TokenMatrix decode(BytesRef v, int dimension) {
     return StoredTokenMatrix.decode(v.bytes, v.offset, v.length, dimension);
   }
