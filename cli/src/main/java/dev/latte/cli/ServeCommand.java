@@ -86,7 +86,7 @@ final class ServeCommand implements Callable<Integer> {
       names = "--refresh-ms",
       defaultValue = "1000",
       description =
-          "--data: period of the scheduled refresh that swaps in new snapshots, in ms; 0 turns it"
+          "Period of the scheduled refresh that swaps in new snapshots, in ms; 0 turns it"
               + " off (writes still refresh before they answer) (default: ${DEFAULT-VALUE}).")
   long refreshMillis;
 
@@ -94,26 +94,26 @@ final class ServeCommand implements Callable<Integer> {
       names = "--api-key-file",
       paramLabel = "FILE",
       description =
-          "--data: file holding the key writes need (overrides $LATTE_API_KEY); without either,"
+          "File holding the key writes need (overrides $LATTE_API_KEY); without either,"
               + " writes are open.")
   Path apiKeyFile;
 
   @Option(
       names = "--api-key-required-for-reads",
-      description = "--data: listing, stats and search need the key too.")
+      description = "Listing, stats and search need the key too.")
   boolean keyForReads;
 
   @Option(
       names = "--max-body-mb",
       defaultValue = "10",
-      description = "--data: largest request body in MiB (default: ${DEFAULT-VALUE}).")
+      description = "Largest request body in MiB (default: ${DEFAULT-VALUE}).")
   int maxBodyMb;
 
   @Option(
       names = "--idle-timeout-s",
       defaultValue = "30",
       description =
-          "--data: close a connection idle this many seconds, also a client stalled mid-request;"
+          "Close a connection idle this many seconds, also a client stalled mid-request;"
               + " a busy request is not cut off (default: ${DEFAULT-VALUE}).")
   int idleTimeoutSeconds;
 
@@ -121,7 +121,7 @@ final class ServeCommand implements Callable<Integer> {
       names = "--stop-timeout-s",
       defaultValue = "30",
       description =
-          "--data: on stop (Ctrl-C, SIGTERM) refuse new requests and let those in flight finish"
+          "On stop (Ctrl-C, SIGTERM) refuse new requests and let those in flight finish"
               + " for at most this many seconds; 0 stops at once (default: ${DEFAULT-VALUE}).")
   int stopTimeoutSeconds;
 
