@@ -84,16 +84,7 @@ public final class SourceDocuments {
         if ((doc & 255) == 0) Cancellation.check();
         long seq = seqs != null && seqs.advanceExact(doc) ? seqs.longValue() : -1;
         if (!wanted.test(seq)) continue;
-        TokenMatrix m =
-            values != null && values.advanceExact(doc)
-                ? decode(values.binaryValue(), dimension)
-                : new TokenMatrix(new float[0], 0, dimension);
-        TokenAnnotations a =
-            info != null && info.advanceExact(doc)
-                ? TokenAnnotations.decode(info.binaryValue())
-                : null;
-        if (needAnnotations && a == null && m.rows() > 0) throw noAnnotations();
-        visitor.visit(leaf.docBase + doc, seq, m, a);
+        visit(values, info, doc, dimension, needAnnotations, leaf.docBase + doc, seq, visitor);
       }
     }
   }
@@ -122,19 +113,31 @@ public final class SourceDocuments {
       for (; i < n && docs[i] < end; i++) {
         if ((i & 255) == 0) Cancellation.check();
         int doc = docs[i] - leaf.docBase;
-        TokenMatrix m =
-            values != null && values.advanceExact(doc)
-                ? decode(values.binaryValue(), dimension)
-                : new TokenMatrix(new float[0], 0, dimension);
-        TokenAnnotations a =
-            info != null && info.advanceExact(doc)
-                ? TokenAnnotations.decode(info.binaryValue())
-                : null;
-        if (needAnnotations && a == null && m.rows() > 0) throw noAnnotations();
-        visitor.visit(docs[i], seqs[i], m, a);
+        visit(values, info, doc, dimension, needAnnotations, docs[i], seqs[i], visitor);
       }
     }
     if (i < n) throw new IllegalArgumentException("doc " + docs[i] + " is not in the reader");
+  }
+
+  /** Decodes document {@code doc} of a segment (its matrix and annotations) and visits it. */
+  private static void visit(
+      BinaryDocValues values,
+      BinaryDocValues info,
+      int doc,
+      int dimension,
+      boolean needAnnotations,
+      int globalDoc,
+      long seq,
+      LinkedVisitor visitor)
+      throws IOException {
+    TokenMatrix m =
+        values != null && values.advanceExact(doc)
+            ? decode(values.binaryValue(), dimension)
+            : new TokenMatrix(new float[0], 0, dimension);
+    TokenAnnotations a =
+        info != null && info.advanceExact(doc) ? TokenAnnotations.decode(info.binaryValue()) : null;
+    if (needAnnotations && a == null && m.rows() > 0) throw noAnnotations();
+    visitor.visit(globalDoc, seq, m, a);
   }
 
   private static TokenMatrix decode(BytesRef v, int dimension) {
