@@ -73,6 +73,36 @@ class LatteCommandLineTest {
   }
 
   @Test
+  void serveOptionsAreCheckedBeforeAnythingStarts() {
+    String index = tmp.resolve("i").toString();
+    Run r = run("serve", "--index", index, "--name", "Bad Name");
+    assertEquals(2, r.exit());
+    assertTrue(r.err().contains("--name Bad Name is not valid"), r.err());
+    r = run("serve", "--data", index, "--name", "x");
+    assertEquals(2, r.exit());
+    assertTrue(r.err().contains("--name applies to --index"), r.err());
+    r = run("serve", "--index", index, "--model", "default", "--model", "other");
+    assertEquals(2, r.exit());
+    assertTrue(r.err().contains("at most one --model"), r.err());
+    r = run("serve", "--index", tmp.resolve("missing").toString(), "--port", "0");
+    assertEquals(1, r.exit());
+    assertTrue(r.err().contains("index folder not found"), r.err());
+  }
+
+  @Test
+  void servedIndexNamesComeFromTheFolderAndAreAlwaysValid() {
+    assertEquals("scifact", ServeCommand.nameOf(Path.of("/x/scifact")));
+    assertEquals(
+        "scifact-bge-small-en-v1-5-int8-19ef",
+        ServeCommand.nameOf(Path.of("/x/SciFact-bge-small-en-v1.5-int8-19ef")));
+    assertEquals("index", ServeCommand.nameOf(Path.of("/x/...")));
+    assertEquals("a-b", ServeCommand.nameOf(Path.of("/x/_a b")));
+    assertEquals(64, ServeCommand.nameOf(Path.of("/x/" + "a".repeat(100))).length());
+    for (String f : new String[] {"x@float16-p2", "Ünïcode", "-lead", "CON", "a.b.c"})
+      assertTrue(dev.latte.web.IndexRegistry.isValidName(ServeCommand.nameOf(Path.of("/x", f))), f);
+  }
+
+  @Test
   void indexThenSearchTheAdiCollection() throws Exception {
     Path adi = Path.of(System.getProperty("latte.shared.dir", "../../shared"), "datasets", "adi");
     org.junit.jupiter.api.Assumptions.assumeTrue(
