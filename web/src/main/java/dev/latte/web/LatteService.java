@@ -314,6 +314,7 @@ public final class LatteService implements AutoCloseable {
     server.setErrorHandler(new JsonErrorHandler());
     server.setStopTimeout(options.stopTimeoutMillis());
     server.insertHandler(new GracefulHandler());
+    server.insertHandler(new BodyLimitHandler(options.maxBodyBytes()));
   }
 
   /** Once Javalin has made its connectors (just before they open): their idle timeout. */
