@@ -350,20 +350,16 @@ final class ServeBenchCommand implements Callable<Integer> {
 
     List<double[]> all = new ArrayList<>();
     perClient.forEach(all::addAll);
-    double[] lat = all.stream().mapToDouble(a -> a[1]).toArray();
+    double[] lat = latencies(all, -1);
     Map<String, double[]> byMethod = new LinkedHashMap<>();
-    for (int m = 0; m < methods.length; m++) {
-      int mm = m;
-      byMethod.put(
-          methods[m], all.stream().filter(a -> a[0] == mm).mapToDouble(a -> a[1]).toArray());
-    }
+    for (int m = 0; m < methods.length; m++) byMethod.put(methods[m], latencies(all, m));
     double[] wl;
     synchronized (writeMillis) {
-      wl = writeMillis.stream().mapToDouble(Double::doubleValue).toArray();
+      wl = millis(writeMillis);
     }
     double[] sl;
     synchronized (syncMillis) {
-      sl = syncMillis.stream().mapToDouble(Double::doubleValue).toArray();
+      sl = millis(syncMillis);
     }
     return new LoadResult(
         dataset == null ? BundledSample.NAME + " (bundled sample)" : dataset.toString(),
@@ -798,14 +794,32 @@ final class ServeBenchCommand implements Callable<Integer> {
       f.put("pass", fin.pass());
     }
     m.put("final_check", f);
-    double[] restarts = its.stream().mapToDouble(CrashIteration::restartMs).toArray();
-    m.put("restart", summary(restarts));
-    m.put(
-        "pass",
-        !its.isEmpty()
-            && its.stream().allMatch(CrashIteration::pass)
-            && (fin == null || fin.pass()));
+    m.put("restart", summary(restartMillis(its)));
+    m.put("pass", crashPassed(its, fin));
     return m;
+  }
+
+  /** Latencies in ms of the {@code {method index, ms}} samples of one method (-1: all). */
+  static double[] latencies(List<double[]> samples, int method) {
+    return samples.stream()
+        .filter(a -> method < 0 || a[0] == method)
+        .mapToDouble(a -> a[1])
+        .toArray();
+  }
+
+  static double[] millis(List<Double> values) {
+    return values.stream().mapToDouble(Double::doubleValue).toArray();
+  }
+
+  static double[] restartMillis(List<CrashIteration> its) {
+    return its.stream().mapToDouble(CrashIteration::restartMs).toArray();
+  }
+
+  /** Every iteration passed and so did the final check (if there was one). */
+  static boolean crashPassed(List<CrashIteration> its, FinalCheck fin) {
+    return !its.isEmpty()
+        && its.stream().allMatch(CrashIteration::pass)
+        && (fin == null || fin.pass());
   }
 
   static String crashTable(List<CrashIteration> its, FinalCheck fin) {
@@ -844,18 +858,14 @@ final class ServeBenchCommand implements Callable<Integer> {
               fin.acknowledged(),
               fin.duplicates(),
               fin.documents()));
-    double[] restarts = its.stream().mapToDouble(CrashIteration::restartMs).toArray();
+    double[] restarts = restartMillis(its);
     b.append(
         String.format(
             Locale.ROOT,
             "Restart to healthy: p50 %.0f ms, max %.0f ms%n",
             percentile(restarts, 50),
             Arrays.stream(restarts).max().orElse(Double.NaN)));
-    boolean pass =
-        !its.isEmpty()
-            && its.stream().allMatch(CrashIteration::pass)
-            && (fin == null || fin.pass());
-    b.append(pass ? "PASS\n" : "FAIL\n");
+    b.append(crashPassed(its, fin) ? "PASS\n" : "FAIL\n");
     return b.toString();
   }
 

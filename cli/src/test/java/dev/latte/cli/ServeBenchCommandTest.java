@@ -37,6 +37,20 @@ class ServeBenchCommandTest {
   }
 
   @Test
+  void latenciesAreSplitByMethod() {
+    List<double[]> samples =
+        List.of(new double[] {0, 5}, new double[] {1, 7}, new double[] {0, 9}, new double[] {2, 1});
+    org.junit.jupiter.api.Assertions.assertArrayEquals(
+        new double[] {5, 7, 9, 1}, ServeBenchCommand.latencies(samples, -1));
+    org.junit.jupiter.api.Assertions.assertArrayEquals(
+        new double[] {5, 9}, ServeBenchCommand.latencies(samples, 0));
+    org.junit.jupiter.api.Assertions.assertArrayEquals(
+        new double[0], ServeBenchCommand.latencies(samples, 3));
+    org.junit.jupiter.api.Assertions.assertArrayEquals(
+        new double[] {2.5, 1}, ServeBenchCommand.millis(List.of(2.5, 1.0)));
+  }
+
+  @Test
   void loadReportFromFixedNumbers() {
     double[] search = {10, 20, 30, 40, 50, 60, 70, 80, 90, 100};
     Map<String, double[]> byMethod = new LinkedHashMap<>();

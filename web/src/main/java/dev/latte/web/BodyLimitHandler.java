@@ -1,7 +1,5 @@
 package dev.latte.web;
 
-import java.nio.ByteBuffer;
-import java.nio.charset.StandardCharsets;
 import org.eclipse.jetty.http.HttpHeader;
 import org.eclipse.jetty.http.HttpHeaderValue;
 import org.eclipse.jetty.io.Content;
@@ -52,13 +50,12 @@ final class BodyLimitHandler extends Handler.Wrapper {
   }
 
   private void refuse(Response response, Callback callback) {
-    String body =
-        "{\"error\":{\"type\":\"body_too_large\",\"message\":\"request body over "
-            + maxBytes
-            + " bytes\"}}";
     response.setStatus(413);
-    response.getHeaders().put(HttpHeader.CONTENT_TYPE, "application/json");
-    response.getHeaders().put(HttpHeader.CONNECTION, "close");
-    response.write(true, ByteBuffer.wrap(body.getBytes(StandardCharsets.UTF_8)), callback);
+    JsonErrorHandler.writeClosing(response, "body_too_large", message(maxBytes), callback);
+  }
+
+  /** The 413's message, the same wherever the limit is enforced. */
+  static String message(long maxBytes) {
+    return "request body over " + maxBytes + " bytes";
   }
 }

@@ -34,6 +34,15 @@ final class JsonErrorHandler extends ErrorHandler {
                 : "the HTTP layer rejected the request ("
                     + (message == null ? code : message)
                     + ")";
+    writeClosing(response, type, text, callback);
+  }
+
+  /**
+   * Writes {@code {"error": {"type", "message"}}} as the whole response and says the connection
+   * closes: Jetty may close it after such an error without saying so, and a client that reused it
+   * for its next request would then get no answer at all.
+   */
+  static void writeClosing(Response response, String type, String text, Callback callback) {
     String body =
         "{\"error\":{\"type\":\""
             + type
@@ -41,8 +50,6 @@ final class JsonErrorHandler extends ErrorHandler {
             + text.replace("\\", "\\\\").replace("\"", "\\\"").replaceAll("[\\x00-\\x1f]", " ")
             + "\"}}";
     response.getHeaders().put(HttpHeader.CONTENT_TYPE, "application/json");
-    // Jetty may close the connection after such an error without saying so; a client that reuses
-    // it for its next request would then get no answer at all. Say it, so clients open a new one.
     response.getHeaders().put(HttpHeader.CONNECTION, "close");
     response.write(true, ByteBuffer.wrap(body.getBytes(StandardCharsets.UTF_8)), callback);
   }

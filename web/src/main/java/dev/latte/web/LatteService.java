@@ -334,7 +334,7 @@ public final class LatteService implements AutoCloseable {
   }
 
   private String bodyLimitMessage() {
-    return "request body over " + options.maxBodyBytes() + " bytes";
+    return BodyLimitHandler.message(options.maxBodyBytes());
   }
 
   // ---- routes

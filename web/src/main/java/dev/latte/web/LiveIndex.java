@@ -120,18 +120,11 @@ final class LiveIndex implements Closeable {
     try {
       li.writer.commit();
       firstStages.write(path, JSON);
-      li.lock.lock();
-      try {
-        li.initFirstStages();
-      } finally {
-        li.lock.unlock();
-      }
-      li.current = li.snapshot(li.writer.openNrtReader());
+      li.startWritable();
     } catch (IOException | RuntimeException e) {
       li.writer.close();
       throw e;
     }
-    li.startDueTraining();
     return li;
   }
 
@@ -182,14 +175,7 @@ final class LiveIndex implements Closeable {
     }
     try {
       if (li.writer != null) {
-        li.lock.lock();
-        try {
-          li.initFirstStages();
-        } finally {
-          li.lock.unlock();
-        }
-        li.current = li.snapshot(li.writer.openNrtReader());
-        li.startDueTraining();
+        li.startWritable();
       } else {
         li.readOnlyDirectory = FSDirectory.open(path);
         li.current = li.snapshot(DirectoryReader.open(li.readOnlyDirectory));
@@ -199,6 +185,21 @@ final class LiveIndex implements Closeable {
       throw e;
     }
     return li;
+  }
+
+  /**
+   * With the writer open: loads the maintained first stages, opens the first snapshot, and starts
+   * the trainings that are due.
+   */
+  private void startWritable() throws IOException {
+    lock.lock();
+    try {
+      initFirstStages();
+    } finally {
+      lock.unlock();
+    }
+    current = snapshot(writer.openNrtReader());
+    startDueTraining();
   }
 
   /** Opens a snapshot over {@code reader}, taking over its reference (released on failure). */
@@ -914,13 +915,20 @@ final class LiveIndex implements Closeable {
    * rebuild command).
    */
   private Map<String, Object> offlineFirstStages(DirectoryReader reader) throws IOException {
+    OfflineStates known = offlineStates;
+    if (known != null && known.reader() == reader) return known.states();
     Map<String, Object> out = new LinkedHashMap<>();
     for (String n : new java.util.TreeSet<>(FirstStages.builders().keySet())) {
       if (!Files.isDirectory(DerivedIndex.dir(path, n))) continue;
       out.put(n, Map.of("state", DerivedIndex.isFresh(path, n, reader) ? "ready" : "stale"));
     }
+    offlineStates = new OfflineStates(reader, out); // checked once per snapshot, not per request
     return out;
   }
+
+  private record OfflineStates(DirectoryReader reader, Map<String, Object> states) {}
+
+  private volatile OfflineStates offlineStates;
 
   private static long bytesOnDisk(Path dir) {
     try (Stream<Path> files = Files.walk(dir)) {

@@ -205,15 +205,15 @@ public final class DerivedIndex {
     // One pass over both sorted lists: numbers the structure has that the index no longer has are
     // stale; numbers the index has that the structure lacks are to derive.
     List<Long> stale = new ArrayList<>();
-    int[] missingDocs = new int[mainSeqs.n()];
-    long[] missingSeqs = new long[mainSeqs.n()];
+    long[] missingDocs = new long[mainSeqs.n()]; // doc ids, with their positions in mainSeqs
+    int[] missingAt = new int[mainSeqs.n()];
     int missing = 0;
     for (int i = 0, j = 0; i < have.n() || j < mainSeqs.n(); ) {
       if (j == mainSeqs.n() || (i < have.n() && have.seqs()[i] < mainSeqs.seqs()[j])) {
         stale.add(have.seqs()[i++]);
       } else if (i == have.n() || mainSeqs.seqs()[j] < have.seqs()[i]) {
         missingDocs[missing] = mainSeqs.docs()[j];
-        missingSeqs[missing++] = mainSeqs.seqs()[j++];
+        missingAt[missing++] = j++;
       } else {
         i++;
         j++;
@@ -248,9 +248,15 @@ public final class DerivedIndex {
         };
     if (mainSeqs.complete(main)) {
       // Only the documents it lacks are read, in doc-id order.
-      sortPairsByDoc(missingDocs, missingSeqs, missing);
+      sortPairs(missingDocs, missingAt, missing);
+      int[] docs = new int[missing];
+      long[] seqs = new long[missing];
+      for (int k = 0; k < missing; k++) {
+        docs[k] = (int) missingDocs[k];
+        seqs[k] = mainSeqs.seqs()[missingAt[k]];
+      }
       SourceDocuments.forDocs(
-          main, missingDocs, missingSeqs, missing, dimension, deriver.needsAnnotations(), collect);
+          main, docs, seqs, missing, dimension, deriver.needsAnnotations(), collect);
     } else {
       // Documents written before sequence numbers (a full derivation of an older index): all.
       SourceDocuments.forEachLinked(
@@ -444,26 +450,6 @@ public final class DerivedIndex {
     for (LeafReaderContext leaf : derived.leaves())
       if (leaf.reader().getFieldInfos().fieldInfo(IndexLayout.SEQ) != null) return true;
     return false;
-  }
-
-  /** Sorts {@code docs[0..n)} ascending, carrying {@code seqs} along. */
-  private static void sortPairsByDoc(int[] docs, long[] seqs, int n) {
-    new InPlaceMergeSorter() {
-      @Override
-      protected int compare(int i, int j) {
-        return Integer.compare(docs[i], docs[j]);
-      }
-
-      @Override
-      protected void swap(int i, int j) {
-        int d = docs[i];
-        docs[i] = docs[j];
-        docs[j] = d;
-        long k = seqs[i];
-        seqs[i] = seqs[j];
-        seqs[j] = k;
-      }
-    }.sort(0, n);
   }
 
   private static void sortPairs(long[] keys, int[] values, int n) {
