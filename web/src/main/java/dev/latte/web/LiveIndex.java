@@ -15,6 +15,7 @@ import dev.latte.indexer.derived.DerivedIndex;
 import dev.latte.indexer.derived.DerivedIndexBuilder;
 import dev.latte.indexer.derived.FirstStages;
 import dev.latte.indexer.derived.LiveDerived;
+import dev.latte.searcher.DefaultMethod;
 import dev.latte.searcher.LatteIndex;
 import dev.latte.searcher.LatteSearcher;
 import java.io.Closeable;
@@ -897,16 +898,26 @@ final class LiveIndex implements Closeable {
       out.put("bytes_on_disk", bytesOnDisk(path));
       out.put("segments", index.reader().leaves().size());
       out.put("read_only", readOnly());
-      if (writer != null) {
-        out.put("first_stages", firstStageStates());
-        out.put("train_after_documents", settings.trainAfterDocuments());
-      } else {
-        out.put("first_stages", offlineFirstStages(index.reader()));
-      }
+      Map<String, Object> stages =
+          writer != null ? firstStageStates() : offlineFirstStages(index.reader());
+      out.put("first_stages", stages);
+      if (writer != null) out.put("train_after_documents", settings.trainAfterDocuments());
+      out.put("default_method", defaultMethod(stages));
       return out;
     } finally {
       s.release();
     }
+  }
+
+  /** {@link DefaultMethod} over the first stages that answer now ("retraining" ones still do). */
+  private static String defaultMethod(Map<String, Object> stages) {
+    java.util.Set<String> answering = new java.util.HashSet<>();
+    stages.forEach(
+        (stage, about) -> {
+          Object state = about instanceof Map<?, ?> m ? m.get("state") : null;
+          if ("ready".equals(state) || "retraining".equals(state)) answering.add(stage);
+        });
+    return DefaultMethod.forReadyFirstStages(answering);
   }
 
   /**
