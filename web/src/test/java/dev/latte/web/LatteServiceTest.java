@@ -404,6 +404,11 @@ class LatteServiceTest {
     JsonNode states = ok(get("/v1/indexes/" + name), 200).get("first_stages");
     for (String stage : stages)
       assertEquals("ready", states.at("/" + stage + "/state").asText(), states.toString());
+    // The page's default: XTR rescored once XTR answers; before training, a method needing none.
+    assertEquals("hybrid-rrf", created.get("default_method").asText(), created.toString());
+    assertEquals(
+        stages.contains("xtr") ? "xtr+maxsim" : "lucene-stock",
+        ok(get("/v1/indexes/" + name), 200).get("default_method").asText());
 
     // The reference: a fresh index of the final documents, written directly.
     Path ref = tmp.resolve("reference-" + name);
