@@ -5,7 +5,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.latte.core.codec.TokenCodec;
-import dev.latte.core.kernel.MaxSimKernels;
+import dev.latte.core.kernel.VectorKernel;
 import dev.latte.datasets.Document;
 import dev.latte.encoders.TokenEncoder;
 import dev.latte.indexer.IndexMismatchException;
@@ -345,7 +345,7 @@ public final class LatteService implements AutoCloseable {
     body.put("indexes", registry.names().size());
     body.put("model", registry.encoder().config().name());
     body.put("models", registry.modelNames());
-    body.put("kernel", MaxSimKernels.get().name());
+    body.put("kernel", VectorKernel.get().name());
     ctx.json(body);
   }
 
