@@ -1,6 +1,6 @@
 package dev.latte.web;
 
-import dev.latte.core.kernel.MaxSimKernels;
+import dev.latte.core.kernel.VectorKernel;
 import io.javalin.http.Context;
 import java.io.IOException;
 import java.util.LinkedHashMap;
@@ -30,7 +30,7 @@ final class ServiceRoutes {
     body.put("indexes", registry.names().size());
     body.put("model", registry.encoder().config().name());
     body.put("models", registry.modelNames());
-    body.put("kernel", MaxSimKernels.get().name());
+    body.put("kernel", VectorKernel.get().name());
     ctx.json(body);
   }
 
