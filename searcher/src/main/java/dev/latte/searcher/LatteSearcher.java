@@ -1,8 +1,7 @@
 package dev.latte.searcher;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
-import dev.latte.core.kernel.MaxSimKernel;
-import dev.latte.core.kernel.MaxSimKernels;
+import dev.latte.core.kernel.VectorKernel;
 import dev.latte.encoders.TokenEncoder;
 import java.io.IOException;
 import java.util.ArrayList;
@@ -21,19 +20,19 @@ public final class LatteSearcher implements AutoCloseable {
 
   private final LatteIndex index;
   private final TokenEncoder encoder;
-  private final MaxSimKernel kernel;
+  private final VectorKernel kernel;
   private final Map<String, SearchMethod> methods = new LinkedHashMap<>();
 
   public LatteSearcher(LatteIndex index, TokenEncoder encoder) {
-    this(index, encoder, MaxSimKernels.get());
+    this(index, encoder, VectorKernel.get());
   }
 
-  public LatteSearcher(LatteIndex index, TokenEncoder encoder, MaxSimKernel kernel) {
+  public LatteSearcher(LatteIndex index, TokenEncoder encoder, VectorKernel kernel) {
     this(index, encoder, kernel, SearchSettings.DEFAULT);
   }
 
   public LatteSearcher(
-      LatteIndex index, TokenEncoder encoder, MaxSimKernel kernel, SearchSettings settings) {
+      LatteIndex index, TokenEncoder encoder, VectorKernel kernel, SearchSettings settings) {
     index.requireSameModel(encoder);
     this.index = index;
     this.encoder = encoder;
@@ -108,7 +107,7 @@ public final class LatteSearcher implements AutoCloseable {
     return encoder;
   }
 
-  public MaxSimKernel kernel() {
+  public VectorKernel kernel() {
     return kernel;
   }
 

@@ -8,8 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.latte.core.TokenMatrix;
 import dev.latte.core.codec.StoredTokenMatrix;
 import dev.latte.core.codec.TokenCodec;
-import dev.latte.core.kernel.MaxSimKernel;
-import dev.latte.core.kernel.MaxSimKernels;
+import dev.latte.core.kernel.VectorKernel;
 import dev.latte.datasets.BeirDataset;
 import dev.latte.encoders.BundledModel;
 import dev.latte.encoders.OnnxTokenEncoder;
@@ -112,7 +111,7 @@ class CodecAndPoolingIndexTest {
         stats.bytesPerToken(),
         1e-6);
 
-    MaxSimKernel scalar = MaxSimKernels.scalar();
+    VectorKernel scalar = VectorKernel.scalar();
     try (LatteIndex index = LatteIndex.open(target);
         LatteIndex exactIndex = LatteIndex.open(base)) {
       assertEquals(opt, index.metadata().options());

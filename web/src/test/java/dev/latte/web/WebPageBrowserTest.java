@@ -10,9 +10,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.latte.encoders.BundledModel;
 import dev.latte.encoders.OnnxTokenEncoder;
 import java.io.File;
-import java.net.URI;
 import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -149,19 +147,11 @@ class WebPageBrowserTest {
   }
 
   static HttpResponse<String> send(String method, String path, String body) throws Exception {
-    var b = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + service.port() + path));
-    b.header("Content-Type", "application/json");
-    b.method(
-        method,
-        body == null
-            ? HttpRequest.BodyPublishers.noBody()
-            : HttpRequest.BodyPublishers.ofString(body));
-    return http.send(b.build(), HttpResponse.BodyHandlers.ofString());
+    return TestHttp.send(service.port(), method, path, body, "application/json", null);
   }
 
   static JsonNode ok(HttpResponse<String> r, int status) throws Exception {
-    assertEquals(status, r.statusCode(), r.body());
-    return json.readTree(r.body());
+    return TestHttp.ok(r, status);
   }
 
   @Test
