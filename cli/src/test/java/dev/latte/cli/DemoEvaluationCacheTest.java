@@ -25,7 +25,7 @@ class DemoEvaluationCacheTest {
     Files.writeString(dataset.resolve("queries.jsonl"), "q1");
     Path classes = Files.createDirectories(tmp.resolve("classes/dev/latte"));
     Files.writeString(classes.resolve("A.class"), "v1");
-    Path latteJar = Files.writeString(tmp.resolve("latte-core-0.1.jar"), "core v1");
+    Path latteJar = jar(tmp.resolve("latte-core-0.1.jar"), "core v1", 1_000L);
     Path otherJar = Files.writeString(tmp.resolve("lucene-core-10.5.1.jar"), "lucene");
     List<Path> cp = List.of(tmp.resolve("classes"), latteJar, otherJar);
 
@@ -53,12 +53,27 @@ class DemoEvaluationCacheTest {
     key = DemoEvaluationCache.key(index, dataset, cp, "k=1000");
     assertNotEquals(before, key, "other queries of the same size");
     before = key;
-    Files.writeString(latteJar, "core v2");
+    // A rebuild of the same classes writes other timestamps into the jar: same key.
+    jar(latteJar, "core v1", 9_000_000L);
+    assertEquals(before, DemoEvaluationCache.key(index, dataset, cp, "k=1000"), "same classes");
+    jar(latteJar, "core v2", 1_000L);
     key = DemoEvaluationCache.key(index, dataset, cp, "k=1000");
     assertNotEquals(before, key, "a Latte jar of the same size, rebuilt from other sources");
     before = key;
     Files.writeString(classes.resolve("A.class"), "v2");
     assertNotEquals(before, DemoEvaluationCache.key(index, dataset, cp, "k=1000"), "a class");
+  }
+
+  /** A jar holding one class entry with {@code content}, stamped {@code millis}. */
+  static Path jar(Path file, String content, long millis) throws Exception {
+    try (var out = new java.util.zip.ZipOutputStream(Files.newOutputStream(file))) {
+      var e = new java.util.zip.ZipEntry("dev/latte/A.class");
+      e.setTime(millis);
+      out.putNextEntry(e);
+      out.write(content.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+      out.closeEntry();
+    }
+    return file;
   }
 
   @Test

@@ -350,6 +350,15 @@ class WebPageBrowserTest {
     String plain = ok(send("GET", "/v1/indexes/cafe", null), 200).get("default_method").asText();
     assertEquals("hybrid-rrf", plain, "no first stage");
     assertEquals(plain, value("method"));
+    // The picker offers every method the searcher has.
+    waiting()
+        .until(
+            d ->
+                new java.util.HashSet<>(
+                        new Select(d.findElement(By.id("method")))
+                            .getOptions().stream().map(o -> o.getAttribute("value")).toList())
+                    .equals(
+                        new java.util.HashSet<>(dev.latte.searcher.LatteSearcher.methodNames())));
     // With XTR trained, the page starts on xtr+maxsim, and a search runs it.
     open("/?index=cafe-xtr&q=" + param("espresso crema"));
     assertEquals("xtr+maxsim", value("method"));
