@@ -1,11 +1,14 @@
-package dev.latte.cli;
+package dev.latte.benchmarks.serve;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertDoesNotThrow;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.latte.core.Percentiles;
+import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -14,26 +17,26 @@ import java.util.Random;
 import java.util.Set;
 import org.junit.jupiter.api.Test;
 
-/** The report arithmetic of {@code bench-serve} on fixed numbers (no server). */
-class ServeBenchCommandTest {
+/** The report arithmetic of the serve benchmark on fixed numbers (no server). */
+class ServeBenchmarkTest {
 
   @Test
   void nearestRankPercentiles() {
     double[] v = new double[100];
     for (int i = 0; i < 100; i++) v[i] = 100 - i; // 100..1, unsorted on purpose
-    assertEquals(50, ServeBenchCommand.percentile(v, 50));
-    assertEquals(95, ServeBenchCommand.percentile(v, 95));
-    assertEquals(99, ServeBenchCommand.percentile(v, 99));
-    assertEquals(100, ServeBenchCommand.percentile(v, 100));
-    assertEquals(1, ServeBenchCommand.percentile(v, 0));
+    assertEquals(50, Percentiles.nearestRank(v, 50));
+    assertEquals(95, Percentiles.nearestRank(v, 95));
+    assertEquals(99, Percentiles.nearestRank(v, 99));
+    assertEquals(100, Percentiles.nearestRank(v, 100));
+    assertEquals(1, Percentiles.nearestRank(v, 0));
     assertEquals(100, v[0], "the input is not sorted in place");
 
     double[] five = {10, 40, 20, 50, 30};
-    assertEquals(30, ServeBenchCommand.percentile(five, 50)); // rank ceil(2.5) = 3
-    assertEquals(50, ServeBenchCommand.percentile(five, 95)); // rank ceil(4.75) = 5
-    assertEquals(20, ServeBenchCommand.percentile(five, 40)); // rank 2 exactly
-    assertEquals(7, ServeBenchCommand.percentile(new double[] {7}, 99));
-    assertTrue(Double.isNaN(ServeBenchCommand.percentile(new double[0], 50)));
+    assertEquals(30, Percentiles.nearestRank(five, 50)); // rank ceil(2.5) = 3
+    assertEquals(50, Percentiles.nearestRank(five, 95)); // rank ceil(4.75) = 5
+    assertEquals(20, Percentiles.nearestRank(five, 40)); // rank 2 exactly
+    assertEquals(7, Percentiles.nearestRank(new double[] {7}, 99));
+    assertTrue(Double.isNaN(Percentiles.nearestRank(new double[0], 50)));
   }
 
   @Test
@@ -41,13 +44,13 @@ class ServeBenchCommandTest {
     List<double[]> samples =
         List.of(new double[] {0, 5}, new double[] {1, 7}, new double[] {0, 9}, new double[] {2, 1});
     org.junit.jupiter.api.Assertions.assertArrayEquals(
-        new double[] {5, 7, 9, 1}, ServeBenchCommand.latencies(samples, -1));
+        new double[] {5, 7, 9, 1}, ServeReport.latencies(samples, -1));
     org.junit.jupiter.api.Assertions.assertArrayEquals(
-        new double[] {5, 9}, ServeBenchCommand.latencies(samples, 0));
+        new double[] {5, 9}, ServeReport.latencies(samples, 0));
     org.junit.jupiter.api.Assertions.assertArrayEquals(
-        new double[0], ServeBenchCommand.latencies(samples, 3));
+        new double[0], ServeReport.latencies(samples, 3));
     org.junit.jupiter.api.Assertions.assertArrayEquals(
-        new double[] {2.5, 1}, ServeBenchCommand.millis(List.of(2.5, 1.0)));
+        new double[] {2.5, 1}, ServeReport.millis(List.of(2.5, 1.0)));
   }
 
   @Test
@@ -57,7 +60,7 @@ class ServeBenchCommandTest {
     byMethod.put("maxsim-exact", new double[] {60, 70, 80, 90, 100});
     byMethod.put("bm25", new double[] {10, 20, 30, 40, 50});
     var r =
-        new ServeBenchCommand.LoadResult(
+        new LoadRun.LoadResult(
             "scifact",
             32,
             4.0,
@@ -72,7 +75,7 @@ class ServeBenchCommandTest {
             24,
             324,
             List.of());
-    Map<String, Object> m = ServeBenchCommand.loadReport(r);
+    Map<String, Object> m = ServeReport.loadReport(r);
     assertEquals(10L, m.get("searches"));
     assertEquals(2.5, m.get("throughput_per_s")); // 10 searches / 4 s
     @SuppressWarnings("unchecked")
@@ -96,14 +99,14 @@ class ServeBenchCommandTest {
     assertEquals(11.0, fs.get("p50_ms"));
     assertEquals(true, m.get("pass"));
 
-    String table = ServeBenchCommand.loadTable(r);
+    String table = ServeReport.loadTable(r);
     assertTrue(table.contains("| 32 | 4.0 | 10 | 0 | 2.5 | 50.0 | 100.0 | 100.0 |"), table);
     assertTrue(table.contains("| 3 | 0 | 200.0 | 300.0 | 24 | 324 |"), table);
     assertTrue(table.contains("p50 11.0 ms, p95 12.0 ms"), table);
     assertTrue(table.endsWith("PASS\n"), table);
 
     var failed =
-        new ServeBenchCommand.LoadResult(
+        new LoadRun.LoadResult(
             "scifact",
             1,
             1.0,
@@ -118,28 +121,28 @@ class ServeBenchCommandTest {
             0,
             0,
             List.of("search 500"));
-    assertFalse(ServeBenchCommand.loadReport(failed).containsKey("write_first_stage_sync"));
-    assertEquals(false, ServeBenchCommand.loadReport(failed).get("pass"));
-    assertTrue(ServeBenchCommand.loadTable(failed).endsWith("FAIL\n"));
+    assertFalse(ServeReport.loadReport(failed).containsKey("write_first_stage_sync"));
+    assertEquals(false, ServeReport.loadReport(failed).get("pass"));
+    assertTrue(ServeReport.loadTable(failed).endsWith("FAIL\n"));
   }
 
   @Test
   void crashReportPassesOnlyWhenEveryIterationAndTheFinalCheckDo() {
     var ok1 =
-        new ServeBenchCommand.CrashIteration(
+        new CrashRun.CrashIteration(
             1, 2000, 3, 48, 16, 0, 48, 48, 48, 0, 0, 137, true, true, 3000, List.of());
     var ok2 =
-        new ServeBenchCommand.CrashIteration(
+        new CrashRun.CrashIteration(
             2, 3000, 4, 112, 16, 16, 128, 50, 50, 0, 0, 137, true, true, 5000, List.of());
-    var fin = new ServeBenchCommand.FinalCheck(112, 112, 112, 0, 128, 2, List.of());
-    Map<String, Object> m = ServeBenchCommand.crashReport(List.of(ok1, ok2), fin, 42);
+    var fin = new CrashRun.FinalCheck(112, 112, 112, 0, 128, 2, List.of());
+    Map<String, Object> m = ServeReport.crashReport(List.of(ok1, ok2), fin, 42);
     assertEquals(true, m.get("pass"));
     @SuppressWarnings("unchecked")
     Map<String, Object> restart = (Map<String, Object>) m.get("restart");
     assertEquals(3000.0, restart.get("p50_ms"));
     assertEquals(4000.0, restart.get("mean_ms"));
     assertEquals(5000.0, restart.get("max_ms"));
-    String table = ServeBenchCommand.crashTable(List.of(ok1, ok2), fin);
+    String table = ServeReport.crashTable(List.of(ok1, ok2), fin);
     assertTrue(
         table.contains(
             "| 2 | 3000 | 137 | 4 | 112 | 16 (16) | 128 | 50/50 | 0 | 0 | 5000 | pass |"),
@@ -147,33 +150,72 @@ class ServeBenchCommandTest {
     assertTrue(table.endsWith("PASS\n"), table);
 
     var dup =
-        new ServeBenchCommand.CrashIteration(
+        new CrashRun.CrashIteration(
             3, 2500, 1, 128, 16, 0, 129, 50, 50, 1, 0, 137, true, true, 3000, List.of("1 dup"));
-    assertEquals(false, ServeBenchCommand.crashReport(List.of(ok1, dup), fin, 42).get("pass"));
-    var lost = new ServeBenchCommand.FinalCheck(112, 112, 111, 0, 127, 2, List.of());
+    assertEquals(false, ServeReport.crashReport(List.of(ok1, dup), fin, 42).get("pass"));
+    var lost = new CrashRun.FinalCheck(112, 112, 111, 0, 127, 2, List.of());
     assertFalse(lost.pass());
-    var behind =
-        new ServeBenchCommand.FinalCheck(112, 112, 112, 0, 128, 2, List.of("xtr: 409 behind"));
+    var behind = new CrashRun.FinalCheck(112, 112, 112, 0, 128, 2, List.of("xtr: 409 behind"));
     assertFalse(behind.pass());
-    assertEquals(false, ServeBenchCommand.crashReport(List.of(ok1, ok2), behind, 42).get("pass"));
-    assertEquals(false, ServeBenchCommand.crashReport(List.of(ok1, ok2), lost, 42).get("pass"));
-    assertTrue(ServeBenchCommand.crashTable(List.of(ok1, ok2), lost).endsWith("FAIL\n"));
+    assertEquals(false, ServeReport.crashReport(List.of(ok1, ok2), behind, 42).get("pass"));
+    assertEquals(false, ServeReport.crashReport(List.of(ok1, ok2), lost, 42).get("pass"));
+    assertTrue(ServeReport.crashTable(List.of(ok1, ok2), lost).endsWith("FAIL\n"));
   }
 
   @Test
   void sampleKeepsTheNewestBatchAndRangeParses() {
     Set<String> acked = new LinkedHashSet<>();
     for (int i = 0; i < 200; i++) acked.add("d" + i);
-    List<String> s = ServeBenchCommand.sampleAcked(acked, 50, new Random(1));
+    List<String> s = CrashRun.sampleAcked(acked, 50, new Random(1));
     assertEquals(50, s.size());
     assertEquals(50, new LinkedHashSet<>(s).size());
     for (int i = 184; i < 200; i++) assertTrue(s.contains("d" + i), "newest batch: d" + i);
     assertEquals(
         List.of("a", "b"),
-        ServeBenchCommand.sampleAcked(Set.of("a", "b"), 50, new Random(1)).stream()
-            .sorted()
-            .toList());
-    assertArrayEquals(new long[] {1500, 5000}, ServeBenchCommand.parseRange("1500-5000"));
-    assertThrows(IllegalArgumentException.class, () -> ServeBenchCommand.parseRange("5-1"));
+        CrashRun.sampleAcked(Set.of("a", "b"), 50, new Random(1)).stream().sorted().toList());
+    assertArrayEquals(new long[] {1500, 5000}, CrashRun.parseRange("1500-5000"));
+    assertThrows(IllegalArgumentException.class, () -> CrashRun.parseRange("5-1"));
+  }
+
+  @Test
+  void theServerIsTheProjectsLauncherOnLoopback() {
+    ServerProcess server =
+        new ServerProcess(Path.of("/tmp/work"), Path.of("/repo/latte"), "default");
+    try {
+      assertEquals(
+          List.of(
+              "/repo/latte",
+              "serve",
+              "--data",
+              "/tmp/work/data",
+              "--host",
+              "127.0.0.1",
+              "--port",
+              "8123",
+              "--model",
+              "default"),
+          server.command(8123));
+    } finally {
+      assertDoesNotThrow(server::close);
+    }
+    var e =
+        assertThrows(
+            IllegalArgumentException.class,
+            () -> ServerProcess.launcher(Path.of("/nonexistent/latte")));
+    assertTrue(e.getMessage().contains("--latte"), e.getMessage());
+  }
+
+  @Test
+  void optionsParseWithPicocli() {
+    ServeBenchmark o = new ServeBenchmark();
+    new picocli.CommandLine(o)
+        .parseArgs("--mode", "crash", "--iterations", "3", "--first-stages", "xtr,coil");
+    assertEquals(ServeBenchmark.Mode.crash, o.mode);
+    assertEquals(3, o.iterations);
+    assertEquals(List.of("xtr", "coil"), o.firstStages);
+    assertEquals(Path.of("./latte"), o.latte);
+    assertThrows(
+        picocli.CommandLine.ParameterException.class,
+        () -> new picocli.CommandLine(new ServeBenchmark()).parseArgs("--mode", "soak"));
   }
 }
