@@ -30,8 +30,10 @@ final class SearchCommand implements Callable<Integer> {
   @Option(
       names = "--method",
       defaultValue = LatteSearcher.DEFAULT_METHOD,
+      completionCandidates = RegistryNames.Methods.class,
       description =
-          "bm25, maxsim-exact, bm25+maxsim, hybrid-rrf, hybrid-linear, or maxsim-hamming on a bit index (default: ${DEFAULT-VALUE}).")
+          "One of ${COMPLETION-CANDIDATES}; a first stage is built with ./latte index"
+              + " --first-stage (default: ${DEFAULT-VALUE}).")
   String method;
 
   @Option(

@@ -11,6 +11,8 @@ import dev.latte.encoders.TokenEncoder;
 import dev.latte.indexer.IndexMismatchException;
 import dev.latte.indexer.IndexOptions;
 import dev.latte.searcher.LatteSearcher;
+import dev.latte.searcher.firststage.FirstStage;
+import dev.latte.searcher.firststage.FirstStages;
 import io.javalin.Javalin;
 import io.javalin.http.Context;
 import io.javalin.http.HttpResponseException;
@@ -108,12 +110,12 @@ import org.eclipse.jetty.server.handler.GracefulHandler;
  * Their parameters (centroids, projections) are trained in the background once the index holds
  * {@code train_after_documents} documents (default 1000); from then on every write brings them in
  * step before it is answered (see {@link LiveIndex}). Until a stage is trained, and for stages an
- * index does not maintain, its methods answer 409 {@code first_stage_unavailable} saying why;
- * {@code maxsim-exact}, {@code bm25}, {@code bm25+maxsim}, {@code hybrid-rrf} and {@code
- * hybrid-linear} always work. STATS carries {@code first_stages}: per stage its {@code state}
- * (waiting, training, ready, retraining, out_of_step, failed), {@code trained_on_documents} and,
- * when it cannot answer, the message. Write answers carry {@code first_stages_ms}, the time the
- * write spent keeping them in step.
+ * index does not maintain, its methods answer 409 {@code first_stage_unavailable} saying why; the
+ * methods that need no first stage ({@link LatteSearcher#methodsWithoutFirstStage()}) always work.
+ * STATS carries {@code first_stages}: per stage its {@code state} (waiting, training, ready,
+ * retraining, out_of_step, failed), {@code trained_on_documents} and, when it cannot answer, the
+ * message. Write answers carry {@code first_stages_ms}, the time the write spent keeping them in
+ * step.
  *
  * <p><b>Timeouts and shutdown.</b> A connection that sends or reads nothing for the idle timeout
  * (default 30 s; a client stalled mid-request included) is closed; a request whose handler is busy
@@ -565,11 +567,24 @@ public final class LatteService implements AutoCloseable {
     ctx.status(202).json(Map.of("first_stages", li.configureFirstStages(next, retrain)));
   }
 
-  /** COIL and SLIM need every row's word piece: on a pooled index "all" leaves them out. */
+  /**
+   * The stages that need every row's word piece ({@link
+   * dev.latte.searcher.firststage.FirstStage#needsAnnotations()}, COIL and SLIM): on a pooled index
+   * "all" leaves them out and naming one is a 400.
+   */
   private static FirstStageSettings applicable(
       FirstStageSettings s, JsonNode body, int poolFactor) {
     if (poolFactor == 1) return s;
-    List<String> needRows = List.of("coil", "slim");
+    List<String> needRows =
+        FirstStages.DEFAULT.all().stream()
+            .filter(FirstStage::needsAnnotations)
+            .map(FirstStage::name)
+            .toList();
+    List<String> withoutRows =
+        FirstStages.DEFAULT.all().stream()
+            .filter(f -> !f.needsAnnotations())
+            .map(FirstStage::name)
+            .toList();
     if (body.path("first_stages").isTextual())
       return new FirstStageSettings(
           s.stages().stream().filter(n -> !needRows.contains(n)).toList(), s.trainAfterDocuments());
@@ -582,7 +597,9 @@ public final class LatteService implements AutoCloseable {
                 + "' first stage needs the word piece of every token row, which an index with"
                 + " pool_factor "
                 + poolFactor
-                + " does not keep; use pool_factor 1, or the xtr and lucene-stock first stages");
+                + " does not keep; use pool_factor 1, or the "
+                + String.join(" and ", withoutRows)
+                + " first stages");
     return s;
   }
 
@@ -590,12 +607,12 @@ public final class LatteService implements AutoCloseable {
     authorize(ctx, true);
     LiveIndex li = registry.get(ctx.pathParam("name"));
     String stage = ctx.pathParam("stage");
-    if (!dev.latte.indexer.derived.FirstStages.builders().containsKey(stage))
+    if (!dev.latte.searcher.firststage.FirstStages.builders().containsKey(stage))
       throw ApiException.notFound(
           "no first stage named \""
               + (stage.length() > 40 ? stage.substring(0, 40) + "…" : stage)
               + "\"; first stages: "
-              + String.join(", ", dev.latte.indexer.derived.FirstStages.builders().keySet()));
+              + String.join(", ", dev.latte.searcher.firststage.FirstStages.builders().keySet()));
     if (!li.removeFirstStage(stage))
       throw ApiException.notFound(
           "index \"" + li.name + "\" does not maintain the '" + stage + "' first stage");
@@ -749,7 +766,13 @@ public final class LatteService implements AutoCloseable {
               + " cannot answer: "
               + DocumentBatch.firstLine(e.getMessage())
                   .replace(li.path.toString(), "\"" + li.name + "\"")
-              + " (maxsim-exact, bm25, bm25+maxsim, hybrid-rrf and hybrid-linear always work)");
+              + " ("
+              + String.join(
+                  ", ",
+                  searcher.methods().stream()
+                      .filter(m -> searcher.method(m).firstStage() == null)
+                      .toList())
+              + " need no first stage)");
     }
     return SearchRequest.response(r, q.include());
   }

@@ -13,10 +13,10 @@ import dev.latte.indexer.LatteIndexReaderSupport;
 import dev.latte.indexer.LatteIndexWriter;
 import dev.latte.indexer.derived.DerivedIndex;
 import dev.latte.indexer.derived.DerivedIndexBuilder;
-import dev.latte.indexer.derived.FirstStages;
 import dev.latte.indexer.derived.LiveDerived;
 import dev.latte.searcher.LatteIndex;
 import dev.latte.searcher.LatteSearcher;
+import dev.latte.searcher.firststage.FirstStages;
 import java.io.Closeable;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -609,7 +609,8 @@ final class LiveIndex implements Closeable {
               + stage
               + "' first stage of index \""
               + name
-              + "\" is being trained; until then use maxsim-exact, bm25 or a hybrid method");
+              + "\" is being trained; until then use "
+              + String.join(", ", LatteSearcher.methodsWithoutFirstStage()));
     training.put(stage, trainer.submit(() -> train(stage)));
   }
 
@@ -920,7 +921,13 @@ final class LiveIndex implements Closeable {
     Map<String, Object> out = new LinkedHashMap<>();
     for (String n : new java.util.TreeSet<>(FirstStages.builders().keySet())) {
       if (!Files.isDirectory(DerivedIndex.dir(path, n))) continue;
-      out.put(n, Map.of("state", DerivedIndex.isFresh(path, n, reader) ? "ready" : "stale"));
+      out.put(
+          n,
+          Map.of(
+              "state",
+              DerivedIndex.isFresh(path, FirstStages.builders().get(n).format(), reader)
+                  ? "ready"
+                  : "stale"));
     }
     offlineStates = new OfflineStates(reader, out); // checked once per snapshot, not per request
     return out;

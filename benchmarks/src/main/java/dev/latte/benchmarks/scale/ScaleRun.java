@@ -17,7 +17,7 @@ import dev.latte.indexer.LatteIndexReaderSupport;
 import dev.latte.indexer.LatteIndexWriter;
 import dev.latte.indexer.ModelIdentity;
 import dev.latte.indexer.derived.DerivedIndex;
-import dev.latte.indexer.derived.XtrBuilder;
+import dev.latte.searcher.firststage.xtr.XtrBuilder;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -112,7 +112,7 @@ final class ScaleRun {
                       ? "no XTR build is recorded in " + paramsFile.getFileName()
                       : !sameJson(xtrParams, px.get("params"))
                           ? "its parameters differ: " + json.writeValueAsString(px.get("params"))
-                          : !DerivedIndex.isFresh(index, XtrBuilder.NAME, reader)
+                          : !DerivedIndex.isFresh(index, XtrBuilder.FORMAT, reader)
                               ? "it is missing or was built from another commit"
                               : "";
       reuseXtr = "".equals(why);

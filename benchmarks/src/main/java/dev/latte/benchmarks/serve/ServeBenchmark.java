@@ -8,6 +8,7 @@ import dev.latte.datasets.BeirDataset;
 import dev.latte.datasets.BundledSample;
 import dev.latte.datasets.Document;
 import dev.latte.datasets.Query;
+import dev.latte.searcher.firststage.FirstStages;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -141,7 +142,7 @@ public final class ServeBenchmark implements Callable<Integer> {
 
   /** The method that exercises a first stage in the search mix. */
   static String methodOf(String stage) {
-    return stage.equals("lucene-stock") ? stage : stage + "+maxsim";
+    return FirstStages.get(stage).rescoredMethod();
   }
 
   public static void main(String[] args) {

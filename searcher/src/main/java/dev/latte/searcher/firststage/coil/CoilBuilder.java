@@ -1,9 +1,18 @@
-package dev.latte.indexer.derived;
+package dev.latte.searcher.firststage.coil;
 
 import dev.latte.core.TokenMatrix;
 import dev.latte.core.kernel.VectorKernel;
 import dev.latte.indexer.IndexMetadata;
 import dev.latte.indexer.TokenAnnotations;
+import dev.latte.indexer.derived.DerivedIndexBuilder;
+import dev.latte.indexer.derived.Deriver;
+import dev.latte.indexer.derived.FirstStageFormat;
+import dev.latte.indexer.derived.MatrixFile;
+import dev.latte.indexer.derived.PayloadTokenStream;
+import dev.latte.indexer.derived.Pca;
+import dev.latte.indexer.derived.SourceDocuments;
+import dev.latte.indexer.derived.SphericalKMeans;
+import dev.latte.searcher.firststage.xtr.XtrBuilder;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
@@ -26,6 +35,10 @@ import org.apache.lucene.util.BytesRef;
  */
 public final class CoilBuilder implements DerivedIndexBuilder {
   public static final String NAME = "coil";
+
+  /** Bump on any change of this stage\'s file layout: structures in another version are rebuilt. */
+  public static final FirstStageFormat FORMAT = new FirstStageFormat(NAME, 1);
+
   public static final String FIELD = "coil";
   public static final String PROJECTION_FILE = "latte_coil_projection.bin";
   public static final String PROJECTION_CODEC = "LatteCoilProjection";
@@ -49,8 +62,13 @@ public final class CoilBuilder implements DerivedIndexBuilder {
   }
 
   @Override
-  public String name() {
-    return NAME;
+  public FirstStageFormat format() {
+    return FORMAT;
+  }
+
+  @Override
+  public boolean needsAnnotations() {
+    return true;
   }
 
   @Override

@@ -1,10 +1,14 @@
-package dev.latte.searcher;
+package dev.latte.searcher.firststage.coil;
 
 import dev.latte.core.TokenMatrix;
 import dev.latte.core.kernel.VectorKernel;
-import dev.latte.indexer.derived.CoilBuilder;
 import dev.latte.indexer.derived.DerivedIndex;
 import dev.latte.indexer.derived.SphericalKMeans;
+import dev.latte.searcher.Candidates;
+import dev.latte.searcher.DerivedParams;
+import dev.latte.searcher.LatteIndex;
+import dev.latte.searcher.PayloadCodes;
+import dev.latte.searcher.firststage.xtr.XtrIndex;
 import java.io.Closeable;
 import java.io.IOException;
 import java.util.ArrayList;
@@ -54,7 +58,7 @@ final class CoilIndex implements Closeable {
   static CoilIndex load(LatteIndex index) throws IOException {
     return DerivedParams.open(
         index,
-        CoilBuilder.NAME,
+        CoilBuilder.FORMAT,
         linked ->
             new CoilIndex(
                 linked,

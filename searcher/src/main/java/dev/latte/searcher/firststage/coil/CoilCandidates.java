@@ -1,12 +1,20 @@
-package dev.latte.searcher;
+package dev.latte.searcher.firststage.coil;
 
-import dev.latte.indexer.derived.CoilBuilder;
+import dev.latte.searcher.CandidateGenerator;
+import dev.latte.searcher.Candidates;
+import dev.latte.searcher.LatteIndex;
+import dev.latte.searcher.QueryContext;
 import java.io.IOException;
 
 /** COIL exact-match lists as a first stage ({@link CoilIndex}), ranked by COIL score. */
 public final class CoilCandidates implements CandidateGenerator {
   @Override
   public String name() {
+    return CoilBuilder.NAME;
+  }
+
+  @Override
+  public String firstStage() {
     return CoilBuilder.NAME;
   }
 

@@ -1,9 +1,16 @@
-package dev.latte.indexer.derived;
+package dev.latte.searcher.firststage.slim;
 
 import dev.latte.core.TokenMatrix;
 import dev.latte.core.kernel.VectorKernel;
 import dev.latte.indexer.IndexMetadata;
 import dev.latte.indexer.TokenAnnotations;
+import dev.latte.indexer.derived.DerivedIndexBuilder;
+import dev.latte.indexer.derived.Deriver;
+import dev.latte.indexer.derived.FirstStageFormat;
+import dev.latte.indexer.derived.MatrixFile;
+import dev.latte.indexer.derived.NpyMatrix;
+import dev.latte.indexer.derived.SourceDocuments;
+import dev.latte.indexer.derived.SphericalKMeans;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -47,6 +54,10 @@ import org.apache.lucene.util.BytesRef;
  */
 public final class SlimBuilder implements DerivedIndexBuilder {
   public static final String NAME = "slim";
+
+  /** Bump on any change of this stage\'s file layout: structures in another version are rebuilt. */
+  public static final FirstStageFormat FORMAT = new FirstStageFormat(NAME, 2);
+
   public static final String FEATURES = "slim";
   public static final String TOKENS = "slim_tokens";
   public static final String TABLE_FILE = "latte_slim_table.bin";
@@ -104,8 +115,13 @@ public final class SlimBuilder implements DerivedIndexBuilder {
   }
 
   @Override
-  public String name() {
-    return NAME;
+  public FirstStageFormat format() {
+    return FORMAT;
+  }
+
+  @Override
+  public boolean needsAnnotations() {
+    return true;
   }
 
   /** The table, its word pieces and each row's nearest rows (itself included). */

@@ -1,4 +1,4 @@
-package dev.latte.searcher;
+package dev.latte.searcher.firststage.stock;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -12,7 +12,10 @@ import dev.latte.indexer.IndexOptions;
 import dev.latte.indexer.IndexProgress;
 import dev.latte.indexer.LatteIndexWriter;
 import dev.latte.indexer.ModelIdentity;
-import dev.latte.indexer.derived.LuceneStockBuilder;
+import dev.latte.searcher.LatteIndex;
+import dev.latte.searcher.MethodResult;
+import dev.latte.searcher.QueryContext;
+import dev.latte.searcher.ScoredDoc;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -29,9 +32,9 @@ import org.junit.jupiter.api.io.TempDir;
  * document it must return exactly brute-force MaxSim's top k, and it must refuse a first stage that
  * is older than the main index.
  */
-class LuceneStockMethodTest {
+public class LuceneStockMethodTest {
   static final int DIM = 24;
-  static final int DOCS = 300;
+  public static final int DOCS = 300;
   static final ModelIdentity MODEL = new ModelIdentity("fake-24", "fake-fp-24", DIM, false, null);
 
   @TempDir Path tmp;
@@ -44,7 +47,7 @@ class LuceneStockMethodTest {
   }
 
   /** Query rows near rows of {@code doc} (so some documents clearly match), normalised. */
-  static TokenMatrix queryNear(Random rnd, TokenMatrix doc, int rows) {
+  public static TokenMatrix queryNear(Random rnd, TokenMatrix doc, int rows) {
     float[] data = new float[rows * DIM];
     for (int r = 0; r < rows; r++) {
       int src = rnd.nextInt(doc.rows());
@@ -56,7 +59,7 @@ class LuceneStockMethodTest {
   }
 
   /** Writes {@code DOCS} random documents "d0".. and returns their matrices by id. */
-  static Map<String, TokenMatrix> writeMain(Path path, Random rnd) throws IOException {
+  public static Map<String, TokenMatrix> writeMain(Path path, Random rnd) throws IOException {
     Map<String, TokenMatrix> byId = new HashMap<>();
     try (LatteIndexWriter w =
         LatteIndexWriter.openForEncoded(path, MODEL, "random", "seeded", IndexOptions.DEFAULT)) {

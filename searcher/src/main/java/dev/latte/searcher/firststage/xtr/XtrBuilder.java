@@ -1,10 +1,17 @@
-package dev.latte.indexer.derived;
+package dev.latte.searcher.firststage.xtr;
 
 import dev.latte.core.TokenMatrix;
 import dev.latte.core.codec.TokenCodec;
 import dev.latte.core.kernel.VectorKernel;
 import dev.latte.indexer.IndexMetadata;
 import dev.latte.indexer.TokenAnnotations;
+import dev.latte.indexer.derived.DerivedIndexBuilder;
+import dev.latte.indexer.derived.Deriver;
+import dev.latte.indexer.derived.FirstStageFormat;
+import dev.latte.indexer.derived.MatrixFile;
+import dev.latte.indexer.derived.PayloadTokenStream;
+import dev.latte.indexer.derived.SourceDocuments;
+import dev.latte.indexer.derived.SphericalKMeans;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
@@ -33,6 +40,10 @@ import org.apache.lucene.util.BytesRef;
  */
 public final class XtrBuilder implements DerivedIndexBuilder {
   public static final String NAME = "xtr";
+
+  /** Bump on any change of this stage\'s file layout: structures in another version are rebuilt. */
+  public static final FirstStageFormat FORMAT = new FirstStageFormat(NAME, 1);
+
   public static final String FIELD = "xtr";
   public static final String CENTROIDS_FILE = "latte_xtr_centroids.bin";
   static final String CODEC_NAME = "LatteXtrCentroids";
@@ -61,8 +72,13 @@ public final class XtrBuilder implements DerivedIndexBuilder {
   }
 
   @Override
-  public String name() {
-    return NAME;
+  public FirstStageFormat format() {
+    return FORMAT;
+  }
+
+  @Override
+  public boolean needsAnnotations() {
+    return false;
   }
 
   public static int defaultCentroids(long tokens) {
@@ -150,7 +166,7 @@ public final class XtrBuilder implements DerivedIndexBuilder {
   }
 
   /** One token's int8 code: the {@link TokenCodec#INT8} payload of a one-row matrix. */
-  static BytesRef code(float[] data, int offset, int dim) {
+  public static BytesRef code(float[] data, int offset, int dim) {
     float[] row = new float[dim];
     System.arraycopy(data, offset, row, 0, dim);
     byte[] stored = TokenCodec.INT8.encode(new TokenMatrix(row, 1, dim));

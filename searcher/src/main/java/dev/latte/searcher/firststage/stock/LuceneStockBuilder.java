@@ -1,8 +1,11 @@
-package dev.latte.indexer.derived;
+package dev.latte.searcher.firststage.stock;
 
 import dev.latte.core.TokenMatrix;
 import dev.latte.indexer.IndexMetadata;
 import dev.latte.indexer.TokenAnnotations;
+import dev.latte.indexer.derived.DerivedIndexBuilder;
+import dev.latte.indexer.derived.Deriver;
+import dev.latte.indexer.derived.FirstStageFormat;
 import java.util.ArrayList;
 import java.util.List;
 import org.apache.lucene.document.Document;
@@ -37,12 +40,21 @@ import org.apache.lucene.store.Directory;
  */
 public final class LuceneStockBuilder implements DerivedIndexBuilder {
   public static final String NAME = "lucene-stock";
+
+  /** Bump on any change of this stage\'s file layout: structures in another version are rebuilt. */
+  public static final FirstStageFormat FORMAT = new FirstStageFormat(NAME, 1);
+
   public static final String POOLED = "pooled";
   public static final String TOKENS = "tokens";
 
   @Override
-  public String name() {
-    return NAME;
+  public FirstStageFormat format() {
+    return FORMAT;
+  }
+
+  @Override
+  public boolean needsAnnotations() {
+    return false;
   }
 
   @Override

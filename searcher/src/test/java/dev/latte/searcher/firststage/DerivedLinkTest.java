@@ -1,4 +1,4 @@
-package dev.latte.indexer.derived;
+package dev.latte.searcher.firststage;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -17,6 +17,14 @@ import dev.latte.indexer.LatteIndexReaderSupport;
 import dev.latte.indexer.LatteIndexWriter;
 import dev.latte.indexer.ModelIdentity;
 import dev.latte.indexer.TokenAnnotations;
+import dev.latte.indexer.derived.DerivedIndex;
+import dev.latte.indexer.derived.DerivedIndexBuilder;
+import dev.latte.indexer.derived.LiveDerived;
+import dev.latte.indexer.derived.Pca;
+import dev.latte.indexer.derived.SphericalKMeans;
+import dev.latte.searcher.firststage.coil.CoilBuilder;
+import dev.latte.searcher.firststage.stock.LuceneStockBuilder;
+import dev.latte.searcher.firststage.xtr.XtrBuilder;
 import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.Map;
@@ -86,7 +94,7 @@ class DerivedLinkTest {
     try (DirectoryReader r = DirectoryReader.open(FSDirectory.open(main))) {
       meta = LatteIndexReaderSupport.metadataOf(r.getIndexCommit());
       coil.build(main, r, meta, IndexProgress.NONE);
-      assertTrue(DerivedIndex.isFresh(main, "coil", r));
+      assertTrue(DerivedIndex.isFresh(main, CoilBuilder.FORMAT, r));
     }
 
     // Replace, delete, add, and merge (doc ids shift; sequence numbers do not).
@@ -100,8 +108,10 @@ class DerivedLinkTest {
       w.commit();
     }
     try (DirectoryReader r = DirectoryReader.open(FSDirectory.open(main))) {
-      assertFalse(DerivedIndex.isFresh(main, "coil", r), "stale after writes");
-      var e = assertThrows(IndexMismatchException.class, () -> DerivedIndex.open(main, "coil", r));
+      assertFalse(DerivedIndex.isFresh(main, CoilBuilder.FORMAT, r), "stale after writes");
+      var e =
+          assertThrows(
+              IndexMismatchException.class, () -> DerivedIndex.open(main, CoilBuilder.FORMAT, r));
       assertTrue(e.getMessage().contains("out of date"), e.getMessage());
       assertTrue(e.getMessage().contains("--first-stage coil"), e.getMessage());
 
@@ -119,11 +129,10 @@ class DerivedLinkTest {
         }
         assertEquals(2, s.added(), "the new version of d3 and d30");
         assertEquals(3, s.deleted(), "the old d3, d7, d0");
-        w.setLiveCommitData(
-            Map.of(DerivedIndex.FORMAT_KEY, DerivedIndex.format("coil")).entrySet());
+        w.setLiveCommitData(Map.of(DerivedIndex.FORMAT_KEY, CoilBuilder.FORMAT.stamp()).entrySet());
         w.commit();
       }
-      assertTrue(DerivedIndex.isFresh(main, "coil", r), "in step after the sync");
+      assertTrue(DerivedIndex.isFresh(main, CoilBuilder.FORMAT, r), "in step after the sync");
 
       Path ref = tmp.resolve("ref");
       java.nio.file.Files.createDirectories(ref);
@@ -132,9 +141,9 @@ class DerivedLinkTest {
       DerivedIndex.derive(coil, ref, r, meta, IndexProgress.NONE);
 
       Map<Long, String> ids = seqToId(r);
-      DerivedIndex.Linked live = DerivedIndex.open(main, "coil", r);
+      DerivedIndex.Linked live = DerivedIndex.open(main, CoilBuilder.FORMAT, r);
       try (DirectoryReader fresh = DirectoryReader.open(FSDirectory.open(ref))) {
-        DerivedIndex.Link freshLink = DerivedIndex.link(fresh, r, "coil");
+        DerivedIndex.Link freshLink = DerivedIndex.link(fresh, r, CoilBuilder.FORMAT);
         assertTrue(freshLink.fresh());
         // Same main documents, same COIL postings (term, positions, payloads) per main document.
         assertEquals(
@@ -204,7 +213,7 @@ class DerivedLinkTest {
     FirstStages.build(
         main, java.util.List.of("lucene-stock"), false, n -> IndexProgress.NONE, System.out);
     try (DirectoryReader r = DirectoryReader.open(FSDirectory.open(main))) {
-      assertTrue(DerivedIndex.isFresh(main, "lucene-stock", r));
+      assertTrue(DerivedIndex.isFresh(main, LuceneStockBuilder.FORMAT, r));
     }
   }
 

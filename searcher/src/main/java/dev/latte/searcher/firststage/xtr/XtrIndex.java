@@ -1,10 +1,13 @@
-package dev.latte.searcher;
+package dev.latte.searcher.firststage.xtr;
 
 import dev.latte.core.TokenMatrix;
 import dev.latte.core.kernel.VectorKernel;
 import dev.latte.indexer.derived.DerivedIndex;
 import dev.latte.indexer.derived.SphericalKMeans;
-import dev.latte.indexer.derived.XtrBuilder;
+import dev.latte.searcher.Candidates;
+import dev.latte.searcher.DerivedParams;
+import dev.latte.searcher.LatteIndex;
+import dev.latte.searcher.PayloadCodes;
 import java.io.Closeable;
 import java.io.IOException;
 import java.util.Arrays;
@@ -32,7 +35,7 @@ import org.apache.lucene.util.FixedBitSet;
  * document scores the sum over query tokens of its retrieved score, or m_i where it was not
  * retrieved for i. No token matrix of the main index is read.
  */
-final class XtrIndex implements Closeable {
+public final class XtrIndex implements Closeable {
   private final DirectoryReader reader;
   private final int[] mainDocs;
   private final float[] centroidsT;
@@ -62,7 +65,7 @@ final class XtrIndex implements Closeable {
   static XtrIndex load(LatteIndex index) throws IOException {
     return DerivedParams.open(
         index,
-        XtrBuilder.NAME,
+        XtrBuilder.FORMAT,
         linked -> {
           Centroids c =
               DerivedParams.of(
@@ -207,7 +210,7 @@ final class XtrIndex implements Closeable {
   }
 
   /** Candidates best first (ties: smaller doc id first). */
-  static Candidates sortByScore(int[] docs, float[] scores) {
+  public static Candidates sortByScore(int[] docs, float[] scores) {
     Integer[] order = new Integer[docs.length];
     for (int i = 0; i < order.length; i++) order[i] = i;
     Arrays.sort(

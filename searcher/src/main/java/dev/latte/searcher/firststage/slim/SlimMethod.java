@@ -1,6 +1,11 @@
-package dev.latte.searcher;
+package dev.latte.searcher.firststage.slim;
 
-import dev.latte.indexer.derived.SlimBuilder;
+import dev.latte.searcher.Candidates;
+import dev.latte.searcher.LatteIndex;
+import dev.latte.searcher.MethodResult;
+import dev.latte.searcher.QueryContext;
+import dev.latte.searcher.ScoredDoc;
+import dev.latte.searcher.SearchMethod;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
@@ -20,6 +25,11 @@ public final class SlimMethod implements SearchMethod {
 
   @Override
   public String name() {
+    return SlimBuilder.NAME;
+  }
+
+  @Override
+  public String firstStage() {
     return SlimBuilder.NAME;
   }
 

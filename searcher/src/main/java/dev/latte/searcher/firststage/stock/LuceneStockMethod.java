@@ -1,8 +1,13 @@
-package dev.latte.searcher;
+package dev.latte.searcher.firststage.stock;
 
 import dev.latte.core.TokenMatrix;
 import dev.latte.indexer.derived.DerivedIndex;
-import dev.latte.indexer.derived.LuceneStockBuilder;
+import dev.latte.searcher.DocSetQuery;
+import dev.latte.searcher.LatteIndex;
+import dev.latte.searcher.MethodResult;
+import dev.latte.searcher.QueryContext;
+import dev.latte.searcher.ScoredDoc;
+import dev.latte.searcher.SearchMethod;
 import java.io.Closeable;
 import java.io.IOException;
 import java.util.ArrayList;
@@ -59,6 +64,11 @@ public final class LuceneStockMethod implements SearchMethod {
   }
 
   @Override
+  public String firstStage() {
+    return NAME;
+  }
+
+  @Override
   public boolean needsQueryMatrix() {
     return true;
   }
@@ -71,7 +81,7 @@ public final class LuceneStockMethod implements SearchMethod {
   record Stock(DirectoryReader reader, IndexSearcher searcher, int[] mainDocs)
       implements Closeable {
     static Stock load(LatteIndex index) throws IOException {
-      DerivedIndex.Linked linked = index.openDerived(NAME);
+      DerivedIndex.Linked linked = index.openDerived(LuceneStockBuilder.FORMAT);
       DirectoryReader reader = linked.reader();
       return new Stock(reader, new IndexSearcher(reader), linked.mainDocs());
     }

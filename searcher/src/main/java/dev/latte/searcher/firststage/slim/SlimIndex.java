@@ -1,8 +1,12 @@
-package dev.latte.searcher;
+package dev.latte.searcher.firststage.slim;
 
 import dev.latte.core.TokenMatrix;
 import dev.latte.indexer.derived.DerivedIndex;
-import dev.latte.indexer.derived.SlimBuilder;
+import dev.latte.searcher.Candidates;
+import dev.latte.searcher.DerivedParams;
+import dev.latte.searcher.DocSetQuery;
+import dev.latte.searcher.LatteIndex;
+import dev.latte.searcher.firststage.xtr.XtrIndex;
 import java.io.Closeable;
 import java.io.IOException;
 import java.util.ArrayList;
@@ -66,7 +70,7 @@ final class SlimIndex implements Closeable {
   static SlimIndex load(LatteIndex index) throws IOException {
     return DerivedParams.open(
         index,
-        SlimBuilder.NAME,
+        SlimBuilder.FORMAT,
         linked ->
             new SlimIndex(
                 linked,

@@ -1,6 +1,9 @@
-package dev.latte.searcher;
+package dev.latte.searcher.firststage.xtr;
 
-import dev.latte.indexer.derived.XtrBuilder;
+import dev.latte.searcher.CandidateGenerator;
+import dev.latte.searcher.Candidates;
+import dev.latte.searcher.LatteIndex;
+import dev.latte.searcher.QueryContext;
 import java.io.IOException;
 
 /**
@@ -18,6 +21,11 @@ public final class XtrCandidates implements CandidateGenerator {
 
   @Override
   public String name() {
+    return XtrBuilder.NAME;
+  }
+
+  @Override
+  public String firstStage() {
     return XtrBuilder.NAME;
   }
 

@@ -1,6 +1,9 @@
-package dev.latte.searcher;
+package dev.latte.searcher.firststage.slim;
 
-import dev.latte.indexer.derived.SlimBuilder;
+import dev.latte.searcher.CandidateGenerator;
+import dev.latte.searcher.Candidates;
+import dev.latte.searcher.LatteIndex;
+import dev.latte.searcher.QueryContext;
 import java.io.IOException;
 import org.apache.lucene.search.ScoreDoc;
 import org.apache.lucene.search.TopDocs;
@@ -9,6 +12,11 @@ import org.apache.lucene.search.TopDocs;
 public final class SlimCandidates implements CandidateGenerator {
   @Override
   public String name() {
+    return SlimBuilder.NAME;
+  }
+
+  @Override
+  public String firstStage() {
     return SlimBuilder.NAME;
   }
 
