@@ -44,7 +44,7 @@ final class EvalCommand implements Callable<Integer> {
       names = "--method",
       defaultValue = "all",
       split = ",",
-      completionCandidates = RegistryNames.Methods.class,
+      completionCandidates = MethodNames.class,
       description =
           "Methods, comma-separated, or 'all' (default: ${DEFAULT-VALUE}): ${COMPLETION-CANDIDATES}.")
   List<String> methods;

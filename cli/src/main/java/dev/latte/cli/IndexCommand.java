@@ -71,7 +71,7 @@ final class IndexCommand implements Callable<Integer> {
 
   @Option(
       names = "--first-stage",
-      completionCandidates = RegistryNames.Stages.class,
+      completionCandidates = FirstStageNames.class,
       description =
           "After indexing, build these first stages from the stored token matrices:"
               + " ${COMPLETION-CANDIDATES}, or all (comma-separated).")

@@ -30,10 +30,10 @@ final class SearchCommand implements Callable<Integer> {
   @Option(
       names = "--method",
       defaultValue = LatteSearcher.DEFAULT_METHOD,
-      completionCandidates = RegistryNames.Methods.class,
+      completionCandidates = MethodNames.class,
       description =
-          "One of ${COMPLETION-CANDIDATES}; a first stage is built with ./latte index"
-              + " --first-stage (default: ${DEFAULT-VALUE}).")
+          "One of: ${COMPLETION-CANDIDATES} (maxsim-hamming on a bit index only; the first-stage"
+              + " ones need ./latte index --first-stage) (default: ${DEFAULT-VALUE}).")
   String method;
 
   @Option(

@@ -74,6 +74,15 @@ public final class LatteSearcher implements AutoCloseable {
   }
 
   /**
+   * Every method name a searcher answers, in the order the help texts list them ({@code
+   * maxsim-hamming} only on 1-bit indexes): the one list the CLI help and the API document take
+   * method names from.
+   */
+  public static List<String> methodNames() {
+    return List.copyOf(methodStages().keySet());
+  }
+
+  /**
    * Every method name with the first stage it needs (null: none), for help texts, request
    * validation and "which methods work now" messages; no index is opened. The hamming method is
    * listed too, although only a 1-bit index answers it.

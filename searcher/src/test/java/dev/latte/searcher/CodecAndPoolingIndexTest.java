@@ -140,6 +140,10 @@ class CodecAndPoolingIndexTest {
           };
       assertTrue(overlap >= required, opt + ": top-10 overlap " + overlap + "/40 < " + required);
       assertEquals(opt.codec() == TokenCodec.BIT, searcher.methods().contains("maxsim-hamming"));
+      // The static list the help texts and the page show is what a searcher answers, in order.
+      List<String> named = new java.util.ArrayList<>(LatteSearcher.methodNames());
+      if (opt.codec() != TokenCodec.BIT) named.remove("maxsim-hamming");
+      assertEquals(named, searcher.methods());
       if (opt.codec() == TokenCodec.BIT) {
         var h = searcher.search("maxsim-hamming", QUERIES.getFirst(), 10).hits();
         assertEquals(10, h.size());
