@@ -33,7 +33,7 @@ import org.junit.jupiter.api.io.TempDir;
  * is older than the main index.
  */
 public class LuceneStockMethodTest {
-  static final int DIM = 24;
+  public static final int DIM = 24;
   public static final int DOCS = 300;
   static final ModelIdentity MODEL = new ModelIdentity("fake-24", "fake-fp-24", DIM, false, null);
 
