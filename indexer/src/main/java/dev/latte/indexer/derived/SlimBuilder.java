@@ -3,6 +3,7 @@ package dev.latte.indexer.derived;
 import dev.latte.core.TokenMatrix;
 import dev.latte.core.kernel.MaxSimKernel;
 import dev.latte.core.kernel.MaxSimKernels;
+import dev.latte.datasets.NpyMatrix;
 import dev.latte.indexer.IndexMetadata;
 import dev.latte.indexer.TokenAnnotations;
 import java.io.IOException;
