@@ -107,6 +107,31 @@ class IndexJobTest {
   }
 
   @Test
+  void aSecondJobIntoTheIndexCountsReplacedIds() throws Exception {
+    Path copy = shared.resolve("second");
+    copyIndex(reference, copy);
+    Path other = shared.resolve("overlap.jsonl");
+    JobFixture.writeCollection(other, 120, 13); // ids d0..d119 (some broken, some repeated)
+    var before = JobFixture.contents(copy);
+    try (LatteIndexWriter w = JobFixture.writer(copy)) {
+      var r = JobFixture.job(other, copy, w, IndexJob.OnError.SKIP).run(IndexProgress.NONE);
+      JobState.Counters c = r.state().counters();
+      assertEquals(0, r.resumedFrom(), "another input after a finished job is a new job");
+      assertTrue(c.indexed() > 100, "indexed " + c.indexed());
+      long wasThere =
+          JobFixture.contents(copy).keySet().stream()
+              .filter(id -> Integer.parseInt(id.substring(1)) < 120 && before.containsKey(id))
+              .count();
+      assertEquals(wasThere, c.replaced());
+      assertEquals(c.indexed(), c.replaced(), "every id of the second input was indexed before");
+    }
+    var after = JobFixture.contents(copy);
+    assertEquals(before.keySet(), after.keySet(), "replaced by id, nothing added twice");
+    assertTrue(
+        !before.get("d0").equals(after.get("d0")), "d0 now holds the second input's vectors");
+  }
+
+  @Test
   void killedAtRandomMomentsAndRerunEndsWithTheSameIndex() throws Exception {
     Path index = shared.resolve("killed");
     Random rnd = new Random(2026);

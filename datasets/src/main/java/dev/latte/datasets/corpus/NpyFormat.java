@@ -140,6 +140,37 @@ final class NpyFormat implements CorpusFormat {
             where, new Document(id, "", ""), new TokenMatrix(v, rows, dim), null);
       }
 
+      /**
+       * Steps over whole documents without decoding them: the same ids and lengths are consumed as
+       * {@link #next()} would, and the data bytes are skipped.
+       */
+      @Override
+      public long skip(long n) throws IOException {
+        long done = 0;
+        while (done < n && doc < docs) {
+          Long len = lens == null ? null : lens.next();
+          if (h.shape().length == 2 && len == null) break;
+          if (ids.readLine() == null) {
+            // next() reports this as the end of the ids; let it.
+            throw new IOException(
+                idsFile + " has " + doc + " ids; " + file.name() + " has more documents");
+          }
+          long rows;
+          if (h.shape().length == 3) rows = maxRows;
+          else {
+            if (len < 0 || rowsRead + len > totalRows)
+              throw new IOException(
+                  "doclens entry " + doc + " (" + len + ") runs past the " + totalRows + " rows");
+            rows = len;
+            rowsRead += len;
+          }
+          in.skipNBytes(rows * h.rowBytes());
+          doc++;
+          done++;
+        }
+        return done;
+      }
+
       @Override
       public void close() throws IOException {
         try (in;

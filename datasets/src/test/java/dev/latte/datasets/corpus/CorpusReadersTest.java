@@ -203,7 +203,13 @@ class CorpusReadersTest {
   @Test
   void skippingCountsRecordsExactlyAsReadingDoes() throws Exception {
     for (String name :
-        List.of("broken-lines.jsonl", "robust-sample.trec", "msmarco-passages.tsv", "site")) {
+        List.of(
+            "broken-lines.jsonl",
+            "robust-sample.trec",
+            "msmarco-passages.tsv",
+            "site",
+            "vectors/flat.npy",
+            "vectors/padded.npy")) {
       Corpus c = Corpus.open(resource(name).toString(), null, FieldMapping.DEFAULT);
       List<SourceRecord> all = read(c);
       for (int from = 0; from <= all.size(); from++) {
@@ -215,6 +221,8 @@ class CorpusReadersTest {
         for (int i = 0; i < rest.size(); i++) {
           assertEquals(all.get(from + i).ordinal(), rest.get(i).ordinal());
           assertEquals(all.get(from + i).location(), rest.get(i).location());
+          assertEquals(all.get(from + i).document(), rest.get(i).document());
+          assertEquals(all.get(from + i).vectors(), rest.get(i).vectors());
         }
       }
     }
