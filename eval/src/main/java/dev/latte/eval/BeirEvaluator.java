@@ -287,7 +287,7 @@ public final class BeirEvaluator {
       try (LatteIndex index = LatteIndex.open(path)) {
         LatteSearcher searcher =
             new LatteSearcher(
-                index, encoder, dev.latte.core.kernel.MaxSimKernels.get(), o.settings());
+                index, encoder, dev.latte.core.kernel.VectorKernel.get(), o.settings());
         List<String> methods;
         if (referenceOnly) {
           methods = List.of(ExactMaxSimMethod.NAME);
