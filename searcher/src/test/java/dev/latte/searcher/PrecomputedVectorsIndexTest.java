@@ -17,7 +17,7 @@ import dev.latte.indexer.IndexOptions;
 import dev.latte.indexer.IndexProgress;
 import dev.latte.indexer.LatteIndexWriter;
 import dev.latte.indexer.ModelIdentity;
-import dev.latte.indexer.derived.FirstStages;
+import dev.latte.searcher.firststage.FirstStages;
 import java.io.BufferedWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
