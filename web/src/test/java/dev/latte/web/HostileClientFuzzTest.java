@@ -25,8 +25,8 @@ import org.junit.jupiter.params.provider.MethodSource;
  */
 class HostileClientFuzzTest {
   static final int REQUESTS_PER_SEQUENCE = 40;
-  static final int FIXED_SEQUENCES = 60;
-  static final int RANDOM_SEQUENCES = 20;
+  static final int FIXED_SEQUENCES = 40;
+  static final int RANDOM_SEQUENCES = 10;
   static final long FIXED_SEED = 20261206;
   static Path dir;
   static HostileClientFuzz fuzz;
