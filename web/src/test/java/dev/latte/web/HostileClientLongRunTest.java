@@ -8,7 +8,8 @@ import org.junit.jupiter.api.Test;
 /**
  * The fuzzer's long run, off unless asked for: {@code -Dlatte.fuzz.requests=N} runs sequences of
  * seeds {@code latte.fuzz.seed} (default 1), +1, +2 ... until N requests were sent, and prints the
- * count. Command (README, HTTP section):
+ * count; {@code -Dlatte.fuzz.dir=DIR} puts the index there (e.g. /dev/shm). Command (README, HTTP
+ * section):
  *
  * <pre>
  * ./mvnw -pl web -am test -Dtest=HostileClientLongRunTest -Dsurefire.failIfNoSpecifiedTests=false \
@@ -21,7 +22,12 @@ class HostileClientLongRunTest {
     long target = Long.getLong("latte.fuzz.requests", 0);
     Assumptions.assumeTrue(target > 0, "set -Dlatte.fuzz.requests=N for the long run");
     long seed = Long.getLong("latte.fuzz.seed", 1);
-    Path dir = Files.createTempDirectory("latte-fuzz-long");
+    // -Dlatte.fuzz.dir=/dev/shm keeps the commits' fsyncs off the disk for a long run.
+    String base = System.getProperty("latte.fuzz.dir");
+    Path dir =
+        base == null
+            ? Files.createTempDirectory("latte-fuzz-long")
+            : Files.createTempDirectory(Path.of(base), "latte-fuzz-long");
     long t0 = System.nanoTime();
     try (HostileClientFuzz fuzz = new HostileClientFuzz(dir.resolve("data"))) {
       long sequences = 0;
