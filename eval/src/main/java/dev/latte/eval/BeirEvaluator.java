@@ -20,7 +20,6 @@ import dev.latte.indexer.IndexStats;
 import dev.latte.indexer.LatteIndexReaderSupport;
 import dev.latte.indexer.LatteIndexWriter;
 import dev.latte.indexer.derived.DerivedIndex;
-import dev.latte.indexer.derived.FirstStages;
 import dev.latte.searcher.ExactMaxSimMethod;
 import dev.latte.searcher.LatteIndex;
 import dev.latte.searcher.LatteSearcher;
@@ -29,6 +28,7 @@ import dev.latte.searcher.QueryContext;
 import dev.latte.searcher.ScoredDoc;
 import dev.latte.searcher.SearchMethod;
 import dev.latte.searcher.SearchSettings;
+import dev.latte.searcher.firststage.FirstStages;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Files;
@@ -384,15 +384,12 @@ public final class BeirEvaluator {
   }
 
   /**
-   * The first-stage structure a method searches: the one named like it or like the part before its
-   * "+" ("xtr+maxsim" needs "xtr"), or after "hybrid-" ("hybrid-xtr"); null for methods that need
-   * none.
+   * The first stage a method searches, as the method itself declares it ({@link
+   * dev.latte.searcher.SearchMethod#firstStage()}, through the registry); null for methods that
+   * need none.
    */
   static String structureOf(String method) {
-    if (method.startsWith("hybrid-")) method = method.substring("hybrid-".length());
-    for (String s : FirstStages.builders().keySet())
-      if (method.equals(s) || method.startsWith(s + "+")) return s;
-    return null;
+    return FirstStages.stageOfMethod(method);
   }
 
   /**
@@ -417,7 +414,8 @@ public final class BeirEvaluator {
     for (String m : methods) {
       String s = structureOf(m);
       if (s != null && !fresh.containsKey(s))
-        fresh.put(s, DerivedIndex.isFresh(path, s, index.reader()));
+        fresh.put(
+            s, DerivedIndex.isFresh(path, FirstStages.builders().get(s).format(), index.reader()));
     }
     List<String> stale =
         fresh.entrySet().stream().filter(e -> !e.getValue()).map(Map.Entry::getKey).toList();

@@ -17,7 +17,7 @@ import dev.latte.eval.metrics.TrecRun;
 import dev.latte.indexer.IndexMismatchException;
 import dev.latte.indexer.IndexOptions;
 import dev.latte.indexer.IndexProgress;
-import dev.latte.indexer.derived.FirstStages;
+import dev.latte.searcher.firststage.FirstStages;
 import java.io.ByteArrayOutputStream;
 import java.io.OutputStream;
 import java.io.PrintStream;

@@ -67,6 +67,11 @@ public final class HybridMethod implements SearchMethod {
   }
 
   @Override
+  public String firstStage() {
+    return semantic == null ? null : semantic.firstStage();
+  }
+
+  @Override
   public boolean needsQueryMatrix() {
     return true;
   }

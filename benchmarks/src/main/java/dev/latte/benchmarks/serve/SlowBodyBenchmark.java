@@ -1,5 +1,7 @@
 package dev.latte.benchmarks.serve;
 
+import dev.latte.core.FileTrees;
+import dev.latte.core.Percentiles;
 import dev.latte.web.IndexRegistry;
 import dev.latte.web.LatteService;
 import java.io.IOException;
@@ -167,7 +169,7 @@ public final class SlowBodyBenchmark implements java.util.concurrent.Callable<In
           attacked.p50() / idle.p50(),
           attacked.timeouts);
     } finally {
-      deleteTree(dir);
+      FileTrees.deleteRecursively(dir);
     }
     return 0;
   }
@@ -222,8 +224,9 @@ public final class SlowBodyBenchmark implements java.util.concurrent.Callable<In
       return at(0.5);
     }
 
+    /** The nearest-rank percentile of every report ({@link Percentiles}); q in 0..1. */
     double at(double q) {
-      return ms.length == 0 ? Double.NaN : ms[(int) Math.min(ms.length - 1, q * ms.length)];
+      return Percentiles.nearestRank(ms, q * 100);
     }
 
     @Override
@@ -343,13 +346,6 @@ public final class SlowBodyBenchmark implements java.util.concurrent.Callable<In
     @Override
     public String toString() {
       return new java.util.TreeMap<>(outcomes).toString() + ", " + bytesSent + " body bytes sent";
-    }
-  }
-
-  private static void deleteTree(Path dir) throws IOException {
-    try (var paths = Files.walk(dir)) {
-      for (Path p : paths.sorted(java.util.Comparator.reverseOrder()).toList())
-        Files.deleteIfExists(p);
     }
   }
 }
