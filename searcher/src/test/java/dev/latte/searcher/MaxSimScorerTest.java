@@ -31,7 +31,7 @@ class MaxSimScorerTest {
       // The brute-force ranking of every document.
       List<ScoredDoc> all = new ArrayList<>();
       for (int d = 0; d < index.reader().maxDoc(); d++)
-        all.add(new ScoredDoc(d, maxSim(q, byId.get(index.id(d)))));
+        all.add(new ScoredDoc(d, LuceneStockMethodTest.maxSim(q, byId.get(index.id(d)))));
       all.sort(Comparator.comparingDouble(ScoredDoc::score).reversed());
 
       MaxSimScorer scorer = new MaxSimScorer(VectorKernel.get(), LuceneStockMethodTest.DIM);
@@ -61,19 +61,5 @@ class MaxSimScorerTest {
       assertEquals(
           List.of(all.get(100).doc(), all.get(150).doc()), f.stream().map(ScoredDoc::doc).toList());
     }
-  }
-
-  static float maxSim(TokenMatrix q, TokenMatrix d) {
-    float sum = 0;
-    for (int i = 0; i < q.rows(); i++) {
-      float best = Float.NEGATIVE_INFINITY;
-      for (int j = 0; j < d.rows(); j++) {
-        float dot = 0;
-        for (int c = 0; c < q.dim(); c++) dot += q.get(i, c) * d.get(j, c);
-        best = Math.max(best, dot);
-      }
-      sum += best;
-    }
-    return sum;
   }
 }

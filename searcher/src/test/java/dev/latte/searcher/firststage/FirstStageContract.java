@@ -21,6 +21,7 @@ import dev.latte.searcher.QueryContext;
 import dev.latte.searcher.ScoredDoc;
 import dev.latte.searcher.SearchMethod;
 import dev.latte.searcher.SearchSettings;
+import dev.latte.searcher.firststage.stock.LuceneStockMethodTest;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.file.Path;
@@ -91,20 +92,6 @@ public abstract class FirstStageContract {
     return QueryContext.ofEncoded("q", new TokenMatrix(data, rows, DIM), t, VectorKernel.get());
   }
 
-  private static float exactMaxSim(TokenMatrix q, TokenMatrix d) {
-    float sum = 0;
-    for (int i = 0; i < q.rows(); i++) {
-      float best = Float.NEGATIVE_INFINITY;
-      for (int j = 0; j < d.rows(); j++) {
-        float dot = 0;
-        for (int c = 0; c < DIM; c++) dot += q.get(i, c) * d.get(j, c);
-        best = Math.max(best, dot);
-      }
-      sum += best;
-    }
-    return sum;
-  }
-
   @Test
   void builtThroughTheRegistryItAnswersExactlyAndGoesStaleAfterAWrite() throws Exception {
     FirstStage stage = FirstStages.get(stage());
@@ -136,7 +123,7 @@ public abstract class FirstStageContract {
             for (ScoredDoc d : r.docs()) {
               int id = Integer.parseInt(index.id(d.doc()).substring(1));
               assertEquals(
-                  exactMaxSim(query.encoded().matrix(), docs.get(id)),
+                  LuceneStockMethodTest.maxSim(query.encoded().matrix(), docs.get(id)),
                   d.score(),
                   1e-3f,
                   m.name() + " rescores with exact MaxSim");

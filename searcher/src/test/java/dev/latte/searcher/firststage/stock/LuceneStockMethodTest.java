@@ -97,7 +97,8 @@ public class LuceneStockMethodTest {
     return advanced.get();
   }
 
-  static float maxSim(TokenMatrix q, TokenMatrix d) {
+  /** Brute-force MaxSim from the raw matrices, the oracle of the searcher tests. */
+  public static float maxSim(TokenMatrix q, TokenMatrix d) {
     float sum = 0;
     for (int i = 0; i < q.rows(); i++) {
       float best = Float.NEGATIVE_INFINITY;
