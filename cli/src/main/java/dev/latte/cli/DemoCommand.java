@@ -5,6 +5,7 @@ import dev.latte.datasets.BeirDataset;
 import dev.latte.datasets.BundledSample;
 import dev.latte.encoders.OnnxTokenEncoder;
 import dev.latte.eval.BeirEvaluator;
+import dev.latte.eval.EvalReport;
 import dev.latte.eval.EvalRow;
 import dev.latte.web.LatteService;
 import java.nio.file.Path;
@@ -55,7 +56,7 @@ final class DemoCommand implements Callable<Integer> {
               null);
       List<EvalRow> rows = evaluator.evaluate(options, Common.progressBar("Indexing"));
       System.out.println();
-      System.out.print(BeirEvaluator.tradeOffTable(rows));
+      System.out.print(EvalReport.tradeOffTable(rows));
       System.out.println(
           "(SciFact test, "
               + rows.getFirst().queries()

@@ -4,6 +4,7 @@ import dev.latte.core.codec.TokenCodec;
 import dev.latte.datasets.BundledSample;
 import dev.latte.encoders.OnnxTokenEncoder;
 import dev.latte.eval.BeirEvaluator;
+import dev.latte.eval.EvalReport;
 import dev.latte.eval.EvalRow;
 import dev.latte.indexer.IndexOptions;
 import dev.latte.searcher.SearchSettings;
@@ -131,7 +132,7 @@ final class EvalCommand implements Callable<Integer> {
       boolean tradeOff = methods.contains("all");
       System.out.println();
       if (tradeOff) {
-        System.out.print(BeirEvaluator.tradeOffTable(rows));
+        System.out.print(EvalReport.tradeOffTable(rows));
         System.out.println(
             "(/exact, R@100/ex and speedup against exact MaxSim; R@100/ex: share of exact MaxSim's"
                 + " top 100 in the method's top 100; latencies per query without query encoding, "
@@ -140,14 +141,14 @@ final class EvalCommand implements Callable<Integer> {
       }
       if (!tradeOff || storage.size() > 1 || !storage.getFirst().equals(IndexOptions.DEFAULT)) {
         if (tradeOff) System.out.println();
-        System.out.print(BeirEvaluator.table(rows));
+        System.out.print(EvalReport.table(rows));
       }
       if (!evaluator.skipped().isEmpty())
         System.out.println(
             "Skipped for want of a first-stage structure (see above): "
                 + String.join(", ", evaluator.skipped()));
       if (json != null) {
-        BeirEvaluator.writeJson(rows, json);
+        EvalReport.writeJson(rows, json);
         System.out.println("Wrote " + json.toAbsolutePath().normalize());
       }
       System.out.println("Run files: " + Path.of(rows.getFirst().runFile()).getParent());

@@ -65,7 +65,7 @@ class BeirEvaluatorTest {
       assertTrue(log.toString().contains("Indexing 82 documents"), log.toString());
       List<String> skipped = evaluator.skipped();
       assertTrue(skipped.containsAll(List.of("xtr", "xtr+maxsim", "lucene-stock")), "" + skipped);
-      for (String m : skipped) assertTrue(BeirEvaluator.structureOf(m) != null, m);
+      for (String m : skipped) assertTrue(EvalPlan.structureOf(m) != null, m);
       assertTrue(
           log.toString().contains("Skipping xtr, xtr+maxsim, hybrid-xtr: index " + index),
           log.toString());
@@ -137,10 +137,10 @@ class BeirEvaluatorTest {
         assertTrue(r.ndcgCut10() > 0.2, m + " " + r.ndcgCut10());
       }
       assertTrue(!evaluator.skipped().toString().contains("xtr"), "" + evaluator.skipped());
-      assertTrue(BeirEvaluator.tradeOffTable(more).contains("xtr+maxsim"));
+      assertTrue(EvalReport.tradeOffTable(more).contains("xtr+maxsim"));
 
       Path json = tmp.resolve("out.json");
-      BeirEvaluator.writeJson(more, json);
+      EvalReport.writeJson(more, json);
       JsonNode first = new ObjectMapper().readTree(json.toFile()).get(0);
       for (String key :
           List.of(
