@@ -6,6 +6,8 @@ import dev.latte.encoders.OnnxTokenEncoder;
 import dev.latte.eval.BeirEvaluator;
 import dev.latte.eval.EvalReport;
 import dev.latte.eval.EvalRow;
+import dev.latte.eval.SuiteEvaluator;
+import dev.latte.eval.SuiteReport;
 import dev.latte.indexer.IndexOptions;
 import dev.latte.searcher.SearchSettings;
 import java.nio.file.Path;
@@ -22,6 +24,21 @@ import picocli.CommandLine.Option;
 final class EvalCommand implements Callable<Integer> {
   @Option(names = "--dataset", description = "BEIR folder (default: the bundled SciFact sample).")
   Path dataset;
+
+  @Option(
+      names = "--suite",
+      description =
+          "Folder of BEIR collections: evaluate every one that has the split's judgments (one row"
+              + " per collection x method, means, p-value vs exact MaxSim); the table is also"
+              + " written as Markdown.")
+  Path suite;
+
+  @Option(
+      names = "--markdown",
+      description =
+          "With --suite: where to write the Markdown table (default:"
+              + " $LATTE_HOME/runs/suite-<split>.md).")
+  Path markdown;
 
   @Option(
       names = "--model",
@@ -120,6 +137,8 @@ final class EvalCommand implements Callable<Integer> {
   @Override
   public Integer call() throws Exception {
     if (k < 1 || threads < 1) throw new IllegalArgumentException("--k and --threads must be >= 1");
+    if (suite != null) return runSuite();
+    if (markdown != null) throw new IllegalArgumentException("--markdown needs --suite");
     Path ds =
         dataset != null
             ? dataset
@@ -156,6 +175,44 @@ final class EvalCommand implements Callable<Integer> {
     return 0;
   }
 
+  private int runSuite() throws Exception {
+    if (dataset != null || index != null)
+      throw new IllegalArgumentException(
+          "--suite evaluates every collection under its folder with their cached indexes: leave"
+              + " out --dataset and --index");
+    int et = encodeThreads == null ? Common.CORES : encodeThreads;
+    try (OnnxTokenEncoder encoder = Common.encoder(model, Math.max(et, threads))) {
+      SuiteEvaluator evaluator =
+          new SuiteEvaluator(new BeirEvaluator(encoder, System.out), System.out);
+      List<SuiteEvaluator.SuiteRow> rows =
+          evaluator.evaluate(
+              options(null, et), suite, Common.progressBar("Indexing"), Common::progressBar);
+      String table = SuiteReport.markdown(rows);
+      System.out.println();
+      System.out.print(table);
+      String safety = SuiteReport.safety(rows);
+      System.out.println();
+      System.out.print(safety);
+      if (!evaluator.skipped().isEmpty())
+        System.out.println(
+            "Skipped for want of a first-stage structure: "
+                + String.join(", ", evaluator.skipped()));
+      Path md =
+          markdown != null
+              ? markdown
+              : dev.latte.core.LatteHome.dir().resolve("runs").resolve("suite-" + split + ".md");
+      if (md.toAbsolutePath().getParent() != null)
+        java.nio.file.Files.createDirectories(md.toAbsolutePath().getParent());
+      java.nio.file.Files.writeString(md, table + "\n" + safety);
+      System.out.println("Wrote " + md.toAbsolutePath().normalize());
+      if (json != null) {
+        SuiteReport.writeJson(rows, json);
+        System.out.println("Wrote " + json.toAbsolutePath().normalize());
+      }
+    }
+    return 0;
+  }
+
   List<IndexOptions> indexOptions() {
     List<TokenCodec> cs =
         codecs == null
@@ -172,31 +229,29 @@ final class EvalCommand implements Callable<Integer> {
   }
 
   List<EvalRow> run(BeirEvaluator evaluator, Path ds, int et) throws Exception {
-    var options =
-        new BeirEvaluator.Options(
-            ds,
-            index,
-            split,
-            methods,
-            indexOptions(),
-            k,
-            threads,
-            et,
-            32,
-            runDir,
-            10,
-            SearchSettings.DEFAULT
-                .withLinearFusionWeight(
-                    fusionWeight == null
-                        ? SearchSettings.DEFAULT.linearFusionWeight()
-                        : fusionWeight)
-                .withRescoreDepth(
-                    rescoreDepth == null ? SearchSettings.DEFAULT.rescoreDepth() : rescoreDepth)
-                .withXtr(
-                    xtrProbes == null ? SearchSettings.DEFAULT.xtrProbes() : xtrProbes,
-                    xtrTokenDepth == null
-                        ? SearchSettings.DEFAULT.xtrTokenDepth()
-                        : xtrTokenDepth));
-    return evaluator.evaluate(options, Common.progressBar("Indexing"), Common::progressBar);
+    return evaluator.evaluate(options(ds, et), Common.progressBar("Indexing"), Common::progressBar);
+  }
+
+  private BeirEvaluator.Options options(Path ds, int et) {
+    return new BeirEvaluator.Options(
+        ds,
+        index,
+        split,
+        methods,
+        indexOptions(),
+        k,
+        threads,
+        et,
+        32,
+        runDir,
+        10,
+        SearchSettings.DEFAULT
+            .withLinearFusionWeight(
+                fusionWeight == null ? SearchSettings.DEFAULT.linearFusionWeight() : fusionWeight)
+            .withRescoreDepth(
+                rescoreDepth == null ? SearchSettings.DEFAULT.rescoreDepth() : rescoreDepth)
+            .withXtr(
+                xtrProbes == null ? SearchSettings.DEFAULT.xtrProbes() : xtrProbes,
+                xtrTokenDepth == null ? SearchSettings.DEFAULT.xtrTokenDepth() : xtrTokenDepth));
   }
 }
