@@ -6,9 +6,11 @@ import dev.latte.encoders.OnnxTokenEncoder;
 import dev.latte.eval.BeirEvaluator;
 import dev.latte.eval.EvalReport;
 import dev.latte.eval.EvalRow;
+import dev.latte.eval.QueryVariant;
 import dev.latte.eval.SuiteEvaluator;
 import dev.latte.eval.SuiteReport;
 import dev.latte.indexer.IndexOptions;
+import dev.latte.searcher.QueryTokens;
 import dev.latte.searcher.SearchSettings;
 import java.nio.file.Path;
 import java.util.List;
@@ -91,6 +93,20 @@ final class EvalCommand implements Callable<Integer> {
   Float fusionWeight;
 
   @Option(
+      names = "--query-tokens",
+      description =
+          "Experiment: weight or drop the query token rows of every late-interaction method:"
+              + " comma-separated idf, no-inserted, no-punct, no-stop (rows named method~variant).")
+  String queryTokens;
+
+  @Option(
+      names = "--query-mask-length",
+      description =
+          "Experiment: pad every late-interaction query with [MASK] up to this many word pieces"
+              + " (ColBERT's query augmentation; rows named method~maskN).")
+  Integer queryMaskLength;
+
+  @Option(
       names = "--rescore-depth",
       description =
           "Candidates the vector first stages (xtr, coil, slim, lucene-stock, hybrid-xtr) hand to"
@@ -145,7 +161,7 @@ final class EvalCommand implements Callable<Integer> {
             : BundledSample.materialize(dev.latte.core.LatteHome.dir().resolve("datasets")).dir();
     int et = encodeThreads == null ? Common.CORES : encodeThreads;
     try (OnnxTokenEncoder encoder = Common.encoder(model, Math.max(et, threads))) {
-      BeirEvaluator evaluator = new BeirEvaluator(encoder, System.out);
+      BeirEvaluator evaluator = new BeirEvaluator(encoder, System.out).withQueryVariant(variant());
       List<EvalRow> rows = run(evaluator, ds, et);
       List<IndexOptions> storage = indexOptions();
       boolean tradeOff = methods.contains("all");
@@ -183,7 +199,8 @@ final class EvalCommand implements Callable<Integer> {
     int et = encodeThreads == null ? Common.CORES : encodeThreads;
     try (OnnxTokenEncoder encoder = Common.encoder(model, Math.max(et, threads))) {
       SuiteEvaluator evaluator =
-          new SuiteEvaluator(new BeirEvaluator(encoder, System.out), System.out);
+          new SuiteEvaluator(
+              new BeirEvaluator(encoder, System.out).withQueryVariant(variant()), System.out);
       List<SuiteEvaluator.SuiteRow> rows =
           evaluator.evaluate(
               options(null, et), suite, Common.progressBar("Indexing"), Common::progressBar);
@@ -211,6 +228,12 @@ final class EvalCommand implements Callable<Integer> {
       }
     }
     return 0;
+  }
+
+  private QueryVariant variant() {
+    return new QueryVariant(
+        queryTokens == null ? QueryTokens.ALL : QueryTokens.parse(queryTokens),
+        queryMaskLength == null ? 0 : queryMaskLength);
   }
 
   List<IndexOptions> indexOptions() {

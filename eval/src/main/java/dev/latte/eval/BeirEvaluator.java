@@ -83,11 +83,18 @@ public final class BeirEvaluator {
   private final PrintStream out;
   private final IndexCache cache;
   private List<String> skipped = List.of();
+  private QueryVariant variant = QueryVariant.NONE;
 
   public BeirEvaluator(TokenEncoder encoder, PrintStream out) {
     this.encoder = encoder;
     this.out = out;
     this.cache = new IndexCache(encoder, out);
+  }
+
+  /** Runs every late-interaction method with this query variant (an experiment). Returns this. */
+  public BeirEvaluator withQueryVariant(QueryVariant variant) {
+    this.variant = variant;
+    return this;
   }
 
   /** Latte's cached float32 index of this collection and model. */
@@ -133,7 +140,8 @@ public final class BeirEvaluator {
             : dev.latte.core.LatteHome.dir().resolve("runs").resolve(name + "-" + o.split());
     Files.createDirectories(runDir);
     MethodRunner runner =
-        new MethodRunner(o.k(), o.queryThreads(), o.warmupQueries(), plan.removeSelfHits(), out);
+        new MethodRunner(
+            o.k(), o.queryThreads(), o.warmupQueries(), plan.removeSelfHits(), variant, out);
     out.printf(
         Locale.ROOT,
         "Evaluating %d %s queries of %s, k=%d, %d query thread(s)%n",

@@ -38,9 +38,16 @@ import java.util.concurrent.Future;
  * @param warmupQueries queries run untimed first so the timed ones do not pay for JIT compilation
  * @param removeSelfHits whether a query's own id is dropped from its results (BEIR convention; see
  *     {@link EvalPlan#removeSelfHits})
+ * @param variant how late-interaction methods see each query (an experiment; {@link
+ *     QueryVariant#NONE}: as encoded)
  */
 record MethodRunner(
-    int k, int queryThreads, int warmupQueries, boolean removeSelfHits, PrintStream out) {
+    int k,
+    int queryThreads,
+    int warmupQueries,
+    boolean removeSelfHits,
+    QueryVariant variant,
+    PrintStream out) {
 
   /** Depth of the exact top list that {@code recall_100_vs_exact} compares with. */
   static final int EXACT_DEPTH = 100;
@@ -59,8 +66,13 @@ record MethodRunner(
       long extraBytes)
       throws Exception {
     LatteIndex index = searcher.index();
+    if (method.needsQueryMatrix() && !variant.equals(QueryVariant.NONE)) {
+      method = variant.wrap(method);
+      label = label + "~" + variant.label();
+    }
+    final SearchMethod timed = method;
     for (int i = 0; i < Math.min(warmupQueries, queries.size()); i++) {
-      method.search(index, searcher.query(queries.get(i).text()), k + 1);
+      method.search(index, variant.query(searcher, queries.get(i).text(), method), k + 1);
     }
     int n = queries.size();
     double[] searchMs = new double[n];
@@ -79,10 +91,10 @@ record MethodRunner(
         futures.add(
             pool.submit(
                 () -> {
-                  QueryContext q = searcher.query(queries.get(qi).text());
-                  if (method.needsQueryMatrix()) q.encoded();
+                  QueryContext q = variant.query(searcher, queries.get(qi).text(), timed);
+                  if (timed.needsQueryMatrix()) q.encoded();
                   // One more than k so that removing the query's own id still leaves k.
-                  MethodResult r = method.search(index, q, k + 1);
+                  MethodResult r = timed.search(index, q, k + 1);
                   searchMs[qi] = r.searchMillis();
                   firstStageMs[qi] = r.firstStageMillis();
                   rescoreMs[qi] = r.rescoreMillis();

@@ -40,6 +40,7 @@ public final class LatteSearcher implements AutoCloseable {
     this.kernel = kernel;
     register(new Bm25Method());
     register(new ExactMaxSimMethod());
+    register(new WeightedQueryMethod("maxsim-idf", new ExactMaxSimMethod(), QueryTokens.IDF));
     register(new RescoredMethod(new Bm25Candidates(), settings.firstStageDepth()));
     register(new HybridMethod(HybridMethod.Fusion.RRF, 0, settings.firstStageDepth()));
     register(
