@@ -1,8 +1,7 @@
 package dev.latte.benchmarks;
 
 import dev.latte.core.TokenMatrix;
-import dev.latte.core.kernel.MaxSimKernel;
-import dev.latte.core.kernel.MaxSimKernels;
+import dev.latte.core.kernel.VectorKernel;
 import java.util.SplittableRandom;
 
 /** Seeded random data shared by the benchmarks and their tests. */
@@ -39,8 +38,8 @@ public final class BenchData {
   }
 
   /** The Vector API kernel; fails loudly instead of silently measuring the scalar fallback. */
-  public static MaxSimKernel panama() {
-    return MaxSimKernels.panama()
+  public static VectorKernel panama() {
+    return VectorKernel.panama()
         .orElseThrow(
             () ->
                 new IllegalStateException(

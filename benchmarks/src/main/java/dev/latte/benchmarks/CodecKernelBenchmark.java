@@ -3,10 +3,9 @@ package dev.latte.benchmarks;
 import dev.latte.core.TokenMatrix;
 import dev.latte.core.codec.StoredTokenMatrix;
 import dev.latte.core.codec.TokenCodec;
-import dev.latte.core.kernel.MaxSimKernel;
-import dev.latte.core.kernel.MaxSimKernels;
 import dev.latte.core.kernel.PreparedBitQuery;
 import dev.latte.core.kernel.PreparedQuery;
+import dev.latte.core.kernel.VectorKernel;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.SplittableRandom;
@@ -152,8 +151,8 @@ public class CodecKernelBenchmark {
   int cursor;
 
   TokenMatrix query;
-  MaxSimKernel scalarKernel;
-  MaxSimKernel panamaKernel;
+  VectorKernel scalarKernel;
+  VectorKernel panamaKernel;
   PreparedQuery scalarQuery;
   PreparedQuery panamaQuery;
   PreparedBitQuery scalarBits;
@@ -188,7 +187,7 @@ public class CodecKernelBenchmark {
         }
       }
     }
-    scalarKernel = MaxSimKernels.scalar();
+    scalarKernel = VectorKernel.scalar();
     panamaKernel = BenchData.panama();
     scalarQuery = scalarKernel.prepare(query);
     panamaQuery = panamaKernel.prepare(query);
@@ -214,7 +213,7 @@ public class CodecKernelBenchmark {
   /**
    * Scores the next DOCS_PER_OP documents (wrapping); the returned sum keeps the work observable.
    */
-  float scoreNextBatch(MaxSimKernel kernel, PreparedQuery q, PreparedBitQuery bits) {
+  float scoreNextBatch(VectorKernel kernel, PreparedQuery q, PreparedBitQuery bits) {
     int doc = cursor;
     float sum = 0f;
     for (int i = 0; i < DOCS_PER_OP; i++) {
@@ -226,7 +225,7 @@ public class CodecKernelBenchmark {
   }
 
   /** One document of the set through the variant's kernel method. */
-  float score(MaxSimKernel kernel, PreparedQuery q, PreparedBitQuery bits, int doc) {
+  float score(VectorKernel kernel, PreparedQuery q, PreparedBitQuery bits, int doc) {
     int value = doc * stride;
     int payload = StoredTokenMatrix.Header.payloadOffset(value);
     return switch (variant) {

@@ -3,9 +3,8 @@ package dev.latte.benchmarks;
 import dev.latte.core.TokenMatrix;
 import dev.latte.core.codec.StoredTokenMatrix;
 import dev.latte.core.codec.TokenCodec;
-import dev.latte.core.kernel.MaxSimKernel;
-import dev.latte.core.kernel.MaxSimKernels;
 import dev.latte.core.kernel.PreparedQuery;
+import dev.latte.core.kernel.VectorKernel;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -107,8 +106,8 @@ public class LuceneLateInteractionBenchmark {
   LeafReaderContext leaf;
   TokenMatrix query;
   float[][] queryRows;
-  MaxSimKernel scalarKernel;
-  MaxSimKernel panamaKernel;
+  VectorKernel scalarKernel;
+  VectorKernel panamaKernel;
   float[] scratch = new float[0];
   float[] scores;
 
@@ -126,7 +125,7 @@ public class LuceneLateInteractionBenchmark {
     SplittableRandom rnd = new SplittableRandom(seed);
     query = BenchData.unitMatrix(rnd, QUERY_TOKENS, dim);
     queryRows = query.toArray();
-    scalarKernel = MaxSimKernels.scalar();
+    scalarKernel = VectorKernel.scalar();
     panamaKernel = BenchData.panama();
     scores = new float[numDocs];
 
@@ -214,7 +213,7 @@ public class LuceneLateInteractionBenchmark {
    * MaxSimScorer} scores a value: header, then the kernel method for the value's codec (float32:
    * {@code maxSimFloat32} on the stored bytes).
    */
-  void scoreOurs(MaxSimKernel kernel, float[] out) throws IOException {
+  void scoreOurs(VectorKernel kernel, float[] out) throws IOException {
     scoreOurs(kernel, false, out);
   }
 
@@ -222,11 +221,11 @@ public class LuceneLateInteractionBenchmark {
    * {@link #scoreOurs} with float32 decoded into the reused scratch buffer and scored by {@code
    * maxSim}.
    */
-  void scoreOursDecode(MaxSimKernel kernel, float[] out) throws IOException {
+  void scoreOursDecode(VectorKernel kernel, float[] out) throws IOException {
     scoreOurs(kernel, true, out);
   }
 
-  private void scoreOurs(MaxSimKernel kernel, boolean decodeFloat32, float[] out)
+  private void scoreOurs(VectorKernel kernel, boolean decodeFloat32, float[] out)
       throws IOException {
     PreparedQuery q = kernel.prepare(query);
     BinaryDocValues values = leaf.reader().getBinaryDocValues(LATTE_FIELD);
@@ -241,7 +240,7 @@ public class LuceneLateInteractionBenchmark {
    * the path is the searcher's, switch included. (The searcher module is not a dependency of the
    * benchmarks, so the few lines are repeated here.)
    */
-  private float score(MaxSimKernel kernel, PreparedQuery q, boolean decodeFloat32, BytesRef value) {
+  private float score(VectorKernel kernel, PreparedQuery q, boolean decodeFloat32, BytesRef value) {
     StoredTokenMatrix.Header h =
         StoredTokenMatrix.header(value.bytes, value.offset, value.length, dim);
     int payload = StoredTokenMatrix.Header.payloadOffset(value.offset);

@@ -1,9 +1,8 @@
 package dev.latte.benchmarks;
 
 import dev.latte.core.TokenMatrix;
-import dev.latte.core.kernel.MaxSimKernel;
-import dev.latte.core.kernel.MaxSimKernels;
 import dev.latte.core.kernel.PreparedQuery;
+import dev.latte.core.kernel.VectorKernel;
 import java.util.SplittableRandom;
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
@@ -73,8 +72,8 @@ public class MaxSimKernelBenchmark {
   int docFloats;
   int cursor;
   TokenMatrix query;
-  MaxSimKernel scalarKernel;
-  MaxSimKernel panamaKernel;
+  VectorKernel scalarKernel;
+  VectorKernel panamaKernel;
   PreparedQuery scalarQuery;
   PreparedQuery panamaQuery;
 
@@ -87,7 +86,7 @@ public class MaxSimKernelBenchmark {
     docs = new float[Math.multiplyExact(numDocs, docFloats)];
     BenchData.fillUnitRows(rnd, docs, 0, numDocs * docTokens, dim);
     query = BenchData.unitMatrix(rnd, QUERY_TOKENS, dim);
-    scalarKernel = MaxSimKernels.scalar();
+    scalarKernel = VectorKernel.scalar();
     panamaKernel = BenchData.panama();
     scalarQuery = scalarKernel.prepare(query);
     panamaQuery = panamaKernel.prepare(query);
@@ -109,7 +108,7 @@ public class MaxSimKernelBenchmark {
   /**
    * Scores the next DOCS_PER_OP documents (wrapping); the returned sum keeps the work observable.
    */
-  float scoreNextBatch(MaxSimKernel kernel, PreparedQuery q) {
+  float scoreNextBatch(VectorKernel kernel, PreparedQuery q) {
     int doc = cursor;
     float sum = 0f;
     for (int i = 0; i < DOCS_PER_OP; i++) {

@@ -5,8 +5,7 @@ import com.fasterxml.jackson.databind.SerializationFeature;
 import dev.latte.core.LatteHome;
 import dev.latte.core.TokenMatrix;
 import dev.latte.core.codec.TokenCodec;
-import dev.latte.core.kernel.MaxSimKernel;
-import dev.latte.core.kernel.MaxSimKernels;
+import dev.latte.core.kernel.VectorKernel;
 import dev.latte.datasets.Document;
 import dev.latte.indexer.IndexMetadata;
 import dev.latte.indexer.IndexOptions;
@@ -206,7 +205,7 @@ public final class ScaleBenchmark {
       System.exit(2);
       return;
     }
-    if (!MaxSimKernels.get().name().startsWith("panama")
+    if (!VectorKernel.get().name().startsWith("panama")
         && !"scalar".equals(System.getProperty("latte.kernel"))) {
       System.err.println(
           "jdk.incubator.vector is not available, so MaxSim would run the scalar kernel: start java"
@@ -465,7 +464,7 @@ public final class ScaleBenchmark {
     // ------------------------------------------------------------ searching
 
     void search() throws IOException {
-      MaxSimKernel kernel = MaxSimKernels.get();
+      VectorKernel kernel = VectorKernel.get();
       String loadBefore = loadAverage();
       log("Kernel: %s; searching on 1 thread; load average %s", kernel.name(), loadBefore);
       TokenMatrix[] queries = new TokenMatrix[o.queries()];
@@ -577,7 +576,7 @@ public final class ScaleBenchmark {
 
     Map<String, Object> measure(
         LatteIndex idx,
-        MaxSimKernel kernel,
+        VectorKernel kernel,
         int probes,
         int tokenDepth,
         int depth,
@@ -881,14 +880,14 @@ public final class ScaleBenchmark {
       m.put("java_version", System.getProperty("java.version"));
       m.put("available_processors", Runtime.getRuntime().availableProcessors());
       m.put("heap_max_bytes", Runtime.getRuntime().maxMemory());
-      m.put("kernel", MaxSimKernels.get().name());
+      m.put("kernel", VectorKernel.get().name());
       return m;
     }
   }
 
   // ---------------------------------------------------------------- helpers
 
-  static QueryContext context(TokenMatrix q, MaxSimKernel kernel) {
+  static QueryContext context(TokenMatrix q, VectorKernel kernel) {
     String[] tokens = new String[q.rows()];
     Arrays.fill(tokens, "");
     return QueryContext.ofEncoded("synthetic query", q, tokens, kernel);

@@ -64,7 +64,9 @@ final class EvalCommand implements Callable<Integer> {
       names = "--method",
       defaultValue = "all",
       split = ",",
-      description = "Methods, comma-separated, or 'all' (default: ${DEFAULT-VALUE}).")
+      completionCandidates = MethodNames.class,
+      description =
+          "Methods, comma-separated, or 'all' (default: ${DEFAULT-VALUE}): ${COMPLETION-CANDIDATES}.")
   List<String> methods;
 
   @Option(

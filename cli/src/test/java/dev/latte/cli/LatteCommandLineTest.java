@@ -47,6 +47,16 @@ class LatteCommandLineTest {
   }
 
   @Test
+  void searchAndEvalHelpListEveryMethod() {
+    for (String c : new String[] {"search", "eval"}) {
+      // picocli wraps long descriptions: compare without the line breaks and indentation.
+      String help = run(c, "--help").out().replaceAll("\\s+", " ");
+      String all = String.join(", ", dev.latte.searcher.LatteSearcher.methodNames());
+      assertTrue(help.contains(all), c + " --help lacks [" + all + "]: " + help);
+    }
+  }
+
+  @Test
   void missingOptionIsAUsageErrorAndBadInputAOneLineError() {
     Run r = run("index", "--index", tmp.resolve("i").toString());
     assertEquals(2, r.exit());

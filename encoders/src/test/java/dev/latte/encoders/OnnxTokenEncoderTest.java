@@ -99,7 +99,7 @@ class OnnxTokenEncoderTest {
 
   @Test
   void relevantDocumentOutscoresUnrelatedOne() {
-    var kernel = dev.latte.core.kernel.MaxSimKernels.get();
+    var kernel = dev.latte.core.kernel.VectorKernel.get();
     TokenMatrix q = encoder.encodeQuery("treatment of hypertension with beta blockers").matrix();
     List<EncodedText> docs =
         encoder.encodeDocuments(

@@ -158,7 +158,7 @@ public final class BeirEvaluator {
       try (LatteIndex index = LatteIndex.open(run.path())) {
         LatteSearcher searcher =
             new LatteSearcher(
-                index, encoder, dev.latte.core.kernel.MaxSimKernels.get(), o.settings());
+                index, encoder, dev.latte.core.kernel.VectorKernel.get(), o.settings());
         List<String> methods =
             plan.methodsFor(searcher, run, textDone, encoder, out, stageProgress);
         Map<String, MethodRunner.Measured> measured = new HashMap<>();

@@ -1,7 +1,7 @@
 package dev.latte.searcher;
 
 import dev.latte.core.TokenMatrix;
-import dev.latte.core.kernel.MaxSimKernel;
+import dev.latte.core.kernel.VectorKernel;
 import dev.latte.indexer.derived.CoilBuilder;
 import dev.latte.indexer.derived.DerivedIndex;
 import dev.latte.indexer.derived.SphericalKMeans;
@@ -67,15 +67,15 @@ final class CoilIndex implements Closeable {
   }
 
   /** Retrieved documents (main-index ids) with their COIL scores, best first. */
-  Candidates search(TokenMatrix query, String[] tokens, MaxSimKernel kernel) throws IOException {
+  Candidates search(TokenMatrix query, String[] tokens, VectorKernel kernel) throws IOException {
     return search(query, tokens, kernel, null);
   }
 
   /**
-   * As {@link #search(TokenMatrix, String[], MaxSimKernel)}, over the main documents in {@code
+   * As {@link #search(TokenMatrix, String[], VectorKernel)}, over the main documents in {@code
    * filter} only (null: all); postings of other documents are skipped before scoring.
    */
-  Candidates search(TokenMatrix query, String[] tokens, MaxSimKernel kernel, FixedBitSet filter)
+  Candidates search(TokenMatrix query, String[] tokens, VectorKernel kernel, FixedBitSet filter)
       throws IOException {
     int nq = query.rows();
     if (nq == 0) return new Candidates(new int[0], new float[0]);

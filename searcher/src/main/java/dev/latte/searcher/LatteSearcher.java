@@ -1,8 +1,7 @@
 package dev.latte.searcher;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
-import dev.latte.core.kernel.MaxSimKernel;
-import dev.latte.core.kernel.MaxSimKernels;
+import dev.latte.core.kernel.VectorKernel;
 import dev.latte.encoders.TokenEncoder;
 import java.io.IOException;
 import java.util.ArrayList;
@@ -21,39 +20,53 @@ public final class LatteSearcher implements AutoCloseable {
 
   private final LatteIndex index;
   private final TokenEncoder encoder;
-  private final MaxSimKernel kernel;
+  private final VectorKernel kernel;
   private final Map<String, SearchMethod> methods = new LinkedHashMap<>();
 
   public LatteSearcher(LatteIndex index, TokenEncoder encoder) {
-    this(index, encoder, MaxSimKernels.get());
+    this(index, encoder, VectorKernel.get());
   }
 
-  public LatteSearcher(LatteIndex index, TokenEncoder encoder, MaxSimKernel kernel) {
+  public LatteSearcher(LatteIndex index, TokenEncoder encoder, VectorKernel kernel) {
     this(index, encoder, kernel, SearchSettings.DEFAULT);
   }
 
   public LatteSearcher(
-      LatteIndex index, TokenEncoder encoder, MaxSimKernel kernel, SearchSettings settings) {
+      LatteIndex index, TokenEncoder encoder, VectorKernel kernel, SearchSettings settings) {
     index.requireSameModel(encoder);
     this.index = index;
     this.encoder = encoder;
     this.kernel = kernel;
-    register(new Bm25Method());
-    register(new ExactMaxSimMethod());
-    register(new WeightedQueryMethod("maxsim-idf", new ExactMaxSimMethod(), QueryTokens.IDF));
-    register(new RescoredMethod(new Bm25Candidates(), settings.firstStageDepth()));
-    register(new HybridMethod(HybridMethod.Fusion.RRF, 0, settings.firstStageDepth()));
-    register(
+    boolean bit = index.metadata().options().codec() == dev.latte.core.codec.TokenCodec.BIT;
+    for (SearchMethod m : standardMethods(settings, bit)) register(m);
+  }
+
+  /**
+   * Every method name a searcher answers, in the order the help texts list them ({@code
+   * maxsim-hamming} only on 1-bit indexes): the one list the CLI help and the API document take
+   * method names from.
+   */
+  public static List<String> methodNames() {
+    return standardMethods(SearchSettings.DEFAULT, true).stream().map(SearchMethod::name).toList();
+  }
+
+  private static List<SearchMethod> standardMethods(SearchSettings settings, boolean bitCodec) {
+    List<SearchMethod> out = new ArrayList<>();
+    out.add(new Bm25Method());
+    out.add(new ExactMaxSimMethod());
+    out.add(new WeightedQueryMethod("maxsim-idf", new ExactMaxSimMethod(), QueryTokens.IDF));
+    out.add(new RescoredMethod(new Bm25Candidates(), settings.firstStageDepth()));
+    out.add(new HybridMethod(HybridMethod.Fusion.RRF, 0, settings.firstStageDepth()));
+    out.add(
         new HybridMethod(
             HybridMethod.Fusion.LINEAR, settings.linearFusionWeight(), settings.firstStageDepth()));
-    if (index.metadata().options().codec() == dev.latte.core.codec.TokenCodec.BIT)
-      register(ExactMaxSimMethod.hamming());
+    if (bitCodec) out.add(ExactMaxSimMethod.hamming());
     // Methods over derived first-stage structures; each fails with a build hint when its
     // structure is missing (./latte index --first-stage NAME).
     XtrCandidates xtr = new XtrCandidates(settings.xtrProbes(), settings.xtrTokenDepth());
-    register(new FirstStageMethod(xtr));
-    register(new RescoredMethod(xtr, settings.rescoreDepth()));
-    register(
+    out.add(new FirstStageMethod(xtr));
+    out.add(new RescoredMethod(xtr, settings.rescoreDepth()));
+    out.add(
         new HybridMethod(
             "hybrid-xtr",
             HybridMethod.Fusion.LINEAR,
@@ -62,11 +75,12 @@ public final class LatteSearcher implements AutoCloseable {
             xtr,
             settings.rescoreDepth()));
     CoilCandidates coil = new CoilCandidates();
-    register(new FirstStageMethod(coil));
-    register(new RescoredMethod(coil, settings.rescoreDepth()));
-    register(new SlimMethod(settings.rescoreDepth()));
-    register(new RescoredMethod(new SlimCandidates(), settings.rescoreDepth()));
-    register(new LuceneStockMethod(settings.rescoreDepth()));
+    out.add(new FirstStageMethod(coil));
+    out.add(new RescoredMethod(coil, settings.rescoreDepth()));
+    out.add(new SlimMethod(settings.rescoreDepth()));
+    out.add(new RescoredMethod(new SlimCandidates(), settings.rescoreDepth()));
+    out.add(new LuceneStockMethod(settings.rescoreDepth()));
+    return out;
   }
 
   private void register(SearchMethod m) {
@@ -94,7 +108,7 @@ public final class LatteSearcher implements AutoCloseable {
     return encoder;
   }
 
-  public MaxSimKernel kernel() {
+  public VectorKernel kernel() {
     return kernel;
   }
 

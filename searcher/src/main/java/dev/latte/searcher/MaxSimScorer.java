@@ -1,9 +1,9 @@
 package dev.latte.searcher;
 
 import dev.latte.core.codec.StoredTokenMatrix;
-import dev.latte.core.kernel.MaxSimKernel;
 import dev.latte.core.kernel.PreparedBitQuery;
 import dev.latte.core.kernel.PreparedQuery;
+import dev.latte.core.kernel.VectorKernel;
 import dev.latte.indexer.IndexLayout;
 import java.io.IOException;
 import java.util.List;
@@ -27,16 +27,16 @@ public final class MaxSimScorer {
     HAMMING
   }
 
-  private final MaxSimKernel kernel;
+  private final VectorKernel kernel;
   private final int dimension;
   private final BitScoring bitScoring;
   private long documentsScored;
 
-  public MaxSimScorer(MaxSimKernel kernel, int dimension) {
+  public MaxSimScorer(VectorKernel kernel, int dimension) {
     this(kernel, dimension, BitScoring.ASYMMETRIC);
   }
 
-  public MaxSimScorer(MaxSimKernel kernel, int dimension, BitScoring bitScoring) {
+  public MaxSimScorer(VectorKernel kernel, int dimension, BitScoring bitScoring) {
     this.kernel = kernel;
     this.dimension = dimension;
     this.bitScoring = bitScoring;

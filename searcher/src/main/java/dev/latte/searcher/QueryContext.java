@@ -1,7 +1,7 @@
 package dev.latte.searcher;
 
-import dev.latte.core.kernel.MaxSimKernel;
 import dev.latte.core.kernel.PreparedQuery;
+import dev.latte.core.kernel.VectorKernel;
 import dev.latte.encoders.EncodedText;
 import dev.latte.encoders.TokenEncoder;
 import java.io.IOException;
@@ -23,7 +23,7 @@ import org.apache.lucene.util.FixedBitSet;
 public final class QueryContext {
   private final String text;
   private final TokenEncoder encoder;
-  private final MaxSimKernel kernel;
+  private final VectorKernel kernel;
   private EncodedText encoded;
   private PreparedQuery prepared;
   private dev.latte.core.kernel.PreparedBitQuery preparedBits;
@@ -32,7 +32,7 @@ public final class QueryContext {
   private LatteIndex filteredIndex;
   private FixedBitSet filterBits;
 
-  public QueryContext(String text, TokenEncoder encoder, MaxSimKernel kernel) {
+  public QueryContext(String text, TokenEncoder encoder, VectorKernel kernel) {
     this.text = text;
     this.encoder = encoder;
     this.kernel = kernel;
@@ -44,7 +44,7 @@ public final class QueryContext {
    * COIL's exact-match lists find nothing and SLIM scores each row against its whole table.
    */
   public static QueryContext ofVectors(
-      String text, dev.latte.core.TokenMatrix vectors, MaxSimKernel kernel) {
+      String text, dev.latte.core.TokenMatrix vectors, VectorKernel kernel) {
     String[] tokens = new String[vectors.rows()];
     for (int i = 0; i < tokens.length; i++) tokens[i] = "[vector " + i + "]";
     return ofEncoded(text, vectors, tokens, kernel);
@@ -55,7 +55,7 @@ public final class QueryContext {
    * key on); no spans. For clients and tools that hold the query matrix, and for tests.
    */
   public static QueryContext ofEncoded(
-      String text, dev.latte.core.TokenMatrix vectors, String[] tokens, MaxSimKernel kernel) {
+      String text, dev.latte.core.TokenMatrix vectors, String[] tokens, VectorKernel kernel) {
     QueryContext q = new QueryContext(text, null, kernel);
     int[] none = new int[vectors.rows()];
     java.util.Arrays.fill(none, -1);
@@ -64,7 +64,7 @@ public final class QueryContext {
   }
 
   /** A query already encoded elsewhere, with its token strings and spans (which stay as given). */
-  public static QueryContext ofEncoded(String text, EncodedText encoded, MaxSimKernel kernel) {
+  public static QueryContext ofEncoded(String text, EncodedText encoded, VectorKernel kernel) {
     QueryContext q = new QueryContext(text, null, kernel);
     q.encoded = encoded;
     return q;
@@ -140,7 +140,7 @@ public final class QueryContext {
     return bits;
   }
 
-  public MaxSimKernel kernel() {
+  public VectorKernel kernel() {
     return kernel;
   }
 

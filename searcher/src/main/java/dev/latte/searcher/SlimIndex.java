@@ -83,7 +83,7 @@ final class SlimIndex implements Closeable {
    * piece), against the whole table for a trained head or a word piece the corpus never had.
    */
   List<SlimBuilder.Sparse> sparsify(
-      TokenMatrix q, String[] tokens, dev.latte.core.kernel.MaxSimKernel kernel) {
+      TokenMatrix q, String[] tokens, dev.latte.core.kernel.VectorKernel kernel) {
     List<SlimBuilder.Sparse> out = new ArrayList<>(q.rows());
     for (int i = 0; i < q.rows(); i++) {
       Integer id = vocab.trained() ? null : ids.get(tokens[i]);

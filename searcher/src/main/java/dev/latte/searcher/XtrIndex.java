@@ -1,7 +1,7 @@
 package dev.latte.searcher;
 
 import dev.latte.core.TokenMatrix;
-import dev.latte.core.kernel.MaxSimKernel;
+import dev.latte.core.kernel.VectorKernel;
 import dev.latte.indexer.derived.DerivedIndex;
 import dev.latte.indexer.derived.SphericalKMeans;
 import dev.latte.indexer.derived.XtrBuilder;
@@ -24,7 +24,7 @@ import org.apache.lucene.util.FixedBitSet;
  * it. Thread-safe: every search uses its own postings enums and buffers.
  *
  * <p>Retrieval, per query: score the query tokens against every centroid ({@link
- * MaxSimKernel#dotMatrix}); each query token probes its {@code probes} best centroids; every
+ * VectorKernel#dotMatrix}); each query token probes its {@code probes} best centroids; every
  * document token in a probed list is scored exactly on its int8 code, and for query token i and
  * document d the best such score is kept. Per query token the {@code tokenDepth} best documents are
  * "retrieved" (XTR's top-k' tokens, counted in documents since only a document's best token per
@@ -92,18 +92,18 @@ final class XtrIndex implements Closeable {
   /** Retrieved documents (main-index ids) with their XTR scores, best first. */
   record Result(Candidates ranked, long tokensScored) {}
 
-  Result search(TokenMatrix query, MaxSimKernel kernel, int probes, int tokenDepth)
+  Result search(TokenMatrix query, VectorKernel kernel, int probes, int tokenDepth)
       throws IOException {
     return search(query, kernel, probes, tokenDepth, null);
   }
 
   /**
-   * As {@link #search(TokenMatrix, MaxSimKernel, int, int)}, over the main documents in {@code
+   * As {@link #search(TokenMatrix, VectorKernel, int, int)}, over the main documents in {@code
    * filter} only (null: all): postings of other documents are skipped before scoring, so the
    * per-token top k' and the imputed values are those of the matching documents.
    */
   Result search(
-      TokenMatrix query, MaxSimKernel kernel, int probes, int tokenDepth, FixedBitSet filter)
+      TokenMatrix query, VectorKernel kernel, int probes, int tokenDepth, FixedBitSet filter)
       throws IOException {
     int nq = query.rows();
     if (nq == 0 || centroids == 0) return new Result(new Candidates(new int[0], new float[0]), 0);

@@ -8,8 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.latte.core.TokenMatrix;
 import dev.latte.core.codec.StoredTokenMatrix;
 import dev.latte.core.codec.TokenCodec;
-import dev.latte.core.kernel.MaxSimKernel;
-import dev.latte.core.kernel.MaxSimKernels;
+import dev.latte.core.kernel.VectorKernel;
 import dev.latte.datasets.BeirDataset;
 import dev.latte.encoders.BundledModel;
 import dev.latte.encoders.OnnxTokenEncoder;
@@ -112,7 +111,7 @@ class CodecAndPoolingIndexTest {
         stats.bytesPerToken(),
         1e-6);
 
-    MaxSimKernel scalar = MaxSimKernels.scalar();
+    VectorKernel scalar = VectorKernel.scalar();
     try (LatteIndex index = LatteIndex.open(target);
         LatteIndex exactIndex = LatteIndex.open(base)) {
       assertEquals(opt, index.metadata().options());
@@ -141,6 +140,10 @@ class CodecAndPoolingIndexTest {
           };
       assertTrue(overlap >= required, opt + ": top-10 overlap " + overlap + "/40 < " + required);
       assertEquals(opt.codec() == TokenCodec.BIT, searcher.methods().contains("maxsim-hamming"));
+      // The static list the help texts and the page show is what a searcher answers, in order.
+      List<String> named = new java.util.ArrayList<>(LatteSearcher.methodNames());
+      if (opt.codec() != TokenCodec.BIT) named.remove("maxsim-hamming");
+      assertEquals(named, searcher.methods());
       if (opt.codec() == TokenCodec.BIT) {
         var h = searcher.search("maxsim-hamming", QUERIES.getFirst(), 10).hits();
         assertEquals(10, h.size());

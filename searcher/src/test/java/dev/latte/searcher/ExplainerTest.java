@@ -12,8 +12,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.latte.core.TokenMatrix;
 import dev.latte.core.codec.StoredTokenMatrix;
 import dev.latte.core.codec.TokenCodec;
-import dev.latte.core.kernel.MaxSimKernel;
-import dev.latte.core.kernel.MaxSimKernels;
+import dev.latte.core.kernel.VectorKernel;
 import dev.latte.datasets.BeirDataset;
 import dev.latte.datasets.Document;
 import dev.latte.encoders.BundledModel;
@@ -121,7 +120,7 @@ class ExplainerTest {
 
   @Test
   void scoreIsExactMaxSimAndEachSimilarityIsTheRowsBestDot() throws Exception {
-    MaxSimKernel scalar = MaxSimKernels.scalar();
+    VectorKernel scalar = VectorKernel.scalar();
     try (LatteSearcher searcher = new LatteSearcher(LatteIndex.open(plain), encoder)) {
       LatteIndex index = searcher.index();
       for (String text : QUERIES) {

@@ -9,7 +9,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.latte.core.TokenMatrix;
 import dev.latte.core.codec.StoredTokenMatrix;
 import dev.latte.core.codec.TokenCodec;
-import dev.latte.core.kernel.MaxSimKernels;
+import dev.latte.core.kernel.VectorKernel;
 import dev.latte.datasets.Document;
 import dev.latte.encoders.EncodedText;
 import dev.latte.encoders.ModelConfig;
@@ -229,7 +229,7 @@ class FilterTest {
   }
 
   static QueryContext context(Q q, Query filter) {
-    return QueryContext.ofEncoded(q.text(), q.matrix(), q.tokens(), MaxSimKernels.get())
+    return QueryContext.ofEncoded(q.text(), q.matrix(), q.tokens(), VectorKernel.get())
         .withFilter(filter);
   }
 
@@ -420,7 +420,7 @@ class FilterTest {
     FakeEncoder encoder = new FakeEncoder();
     try (LatteSearcher searcher =
         new LatteSearcher(
-            LatteIndex.open(path), encoder, MaxSimKernels.get(), SearchSettings.DEFAULT)) {
+            LatteIndex.open(path), encoder, VectorKernel.get(), SearchSettings.DEFAULT)) {
       List<String> methods = searcher.methods();
       assertTrue(
           methods.containsAll(

@@ -6,7 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.latte.core.TokenMatrix;
 import dev.latte.core.codec.StoredTokenMatrix;
 import dev.latte.core.codec.TokenCodec;
-import dev.latte.core.kernel.MaxSimKernels;
+import dev.latte.core.kernel.VectorKernel;
 import dev.latte.datasets.Document;
 import dev.latte.indexer.IndexOptions;
 import dev.latte.indexer.IndexProgress;
@@ -117,7 +117,7 @@ class FirstStageApproximationTest {
   }
 
   static QueryContext context(Query q) {
-    return QueryContext.ofEncoded("q", q.matrix(), q.tokens(), MaxSimKernels.get());
+    return QueryContext.ofEncoded("q", q.matrix(), q.tokens(), VectorKernel.get());
   }
 
   static float dot(float[] a, int ao, float[] b, int bo, int dim) {

@@ -5,8 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.latte.core.TokenMatrix;
-import dev.latte.core.kernel.MaxSimKernel;
-import dev.latte.core.kernel.MaxSimKernels;
+import dev.latte.core.kernel.VectorKernel;
 import dev.latte.datasets.BeirDataset;
 import dev.latte.datasets.Document;
 import dev.latte.encoders.BundledModel;
@@ -100,7 +99,7 @@ class IndexAndSearchTest {
 
   @Test
   void exactMaxSimEqualsBruteForceOverEncoderOutput() throws Exception {
-    MaxSimKernel scalar = MaxSimKernels.scalar();
+    VectorKernel scalar = VectorKernel.scalar();
     List<String> queries =
         List.of(
             "computer indexing of documents",
@@ -137,8 +136,8 @@ class IndexAndSearchTest {
   @Test
   void exactMaxSimIsTheSameWithTheScalarKernelAndIndexedMatrices() throws Exception {
     try (LatteIndex index = LatteIndex.open(indexDir)) {
-      LatteSearcher simd = new LatteSearcher(index, encoder, MaxSimKernels.get());
-      LatteSearcher scalar = new LatteSearcher(index, encoder, MaxSimKernels.scalar());
+      LatteSearcher simd = new LatteSearcher(index, encoder, VectorKernel.get());
+      LatteSearcher scalar = new LatteSearcher(index, encoder, VectorKernel.scalar());
       var a = simd.search("maxsim-exact", "computer indexing of documents", 82);
       var b = scalar.search("maxsim-exact", "computer indexing of documents", 82);
       assertEquals(82, a.hits().size());
@@ -237,7 +236,7 @@ class IndexAndSearchTest {
   void hybridFusionFollowsItsDefinition() throws Exception {
     try (LatteIndex index = LatteIndex.open(indexDir)) {
       String text = "automatic indexing of scientific literature";
-      var kernel = MaxSimKernels.get();
+      var kernel = VectorKernel.get();
       // Weight 1: MaxSim order over BM25's candidates; weight 0: BM25 order.
       var semantic = new LatteSearcher(index, encoder, kernel, new SearchSettings(1000, 1f));
       var lexical = new LatteSearcher(index, encoder, kernel, new SearchSettings(1000, 0f));

@@ -5,7 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.latte.core.TokenMatrix;
-import dev.latte.core.kernel.MaxSimKernels;
+import dev.latte.core.kernel.VectorKernel;
 import dev.latte.datasets.Document;
 import dev.latte.indexer.IndexMismatchException;
 import dev.latte.indexer.IndexOptions;
@@ -109,7 +109,7 @@ class LuceneStockMethodTest {
   }
 
   static QueryContext context(TokenMatrix q) {
-    return QueryContext.ofVectors("query", q, MaxSimKernels.scalar());
+    return QueryContext.ofVectors("query", q, VectorKernel.scalar());
   }
 
   @Test

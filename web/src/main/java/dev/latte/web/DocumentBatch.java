@@ -36,8 +36,7 @@ final class DocumentBatch {
   /** 413 {@code batch_too_large} when a write request holds more than {@link #MAX_ITEMS} items. */
   static void checkSize(int items, String what) {
     if (items > MAX_ITEMS)
-      throw new ApiException(
-          413,
+      throw Refusal.tooLarge(
           "batch_too_large",
           "the request holds "
               + items
@@ -68,8 +67,7 @@ final class DocumentBatch {
   /** The documents of a request body, deduplicated by id (last occurrence wins), in order. */
   static List<Document> parse(ObjectMapper mapper, byte[] body, boolean ndjson) {
     List<JsonNode> items = ndjson ? ndjsonItems(mapper, body) : arrayItems(mapper, body);
-    if (items.isEmpty())
-      throw ApiException.badRequest("invalid_request", "the batch holds no documents");
+    if (items.isEmpty()) throw Refusal.invalid("invalid_request", "the batch holds no documents");
     checkSize(items.size(), "documents");
     Map<String, Document> byId = new LinkedHashMap<>();
     for (int i = 0; i < items.size(); i++) {
@@ -85,7 +83,7 @@ final class DocumentBatch {
     try {
       return mapper.readTree(body);
     } catch (Exception e) {
-      throw ApiException.badRequest(
+      throw Refusal.invalid(
           "invalid_json", "request body is not valid JSON: " + firstLine(e.getMessage()));
     }
   }
@@ -93,7 +91,7 @@ final class DocumentBatch {
   private static List<JsonNode> arrayItems(ObjectMapper mapper, byte[] body) {
     JsonNode root = readTree(mapper, body);
     if (root == null || !root.isArray()) {
-      throw ApiException.badRequest(
+      throw Refusal.invalid(
           "invalid_request",
           "request body must be a JSON array of documents (or NDJSON with Content-Type"
               + " application/x-ndjson)");
@@ -182,11 +180,11 @@ final class DocumentBatch {
     return v.textValue();
   }
 
-  private static ApiException invalid(int item, String field, String message) {
+  private static Refusal invalid(int item, String field, String message) {
     Map<String, Object> details = new LinkedHashMap<>();
     details.put("item", item);
     if (field != null) details.put("field", field);
-    return new ApiException(400, "invalid_document", message, details);
+    return Refusal.invalid("invalid_document", message, details);
   }
 
   static String firstLine(String s) {

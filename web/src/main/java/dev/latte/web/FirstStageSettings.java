@@ -18,6 +18,7 @@ import java.util.List;
  */
 record FirstStageSettings(List<String> stages, int trainAfterDocuments) {
   static final String FILE = "latte-first-stages.json";
+  static final ObjectMapper JSON = new ObjectMapper();
   static final int DEFAULT_TRAIN_AFTER = 1000;
   static final FirstStageSettings NONE = new FirstStageSettings(List.of(), DEFAULT_TRAIN_AFTER);
 
@@ -53,7 +54,7 @@ record FirstStageSettings(List<String> stages, int trainAfterDocuments) {
         for (int i = 0; i < f.size(); i++) {
           JsonNode s = f.get(i);
           if (!s.isTextual() || !FirstStages.builders().containsKey(s.textValue()))
-            throw ApiException.badRequest(
+            throw Refusal.invalid(
                 "invalid_request",
                 "first_stages["
                     + i
@@ -62,7 +63,7 @@ record FirstStageSettings(List<String> stages, int trainAfterDocuments) {
           if (!names.contains(s.textValue())) names.add(s.textValue());
         }
       } else {
-        throw ApiException.badRequest(
+        throw Refusal.invalid(
             "invalid_request",
             "\"first_stages\" must be an array of names ("
                 + String.join(", ", FirstStages.builders().keySet())
@@ -74,7 +75,7 @@ record FirstStageSettings(List<String> stages, int trainAfterDocuments) {
     JsonNode t = body.get("train_after_documents");
     if (t != null && !t.isNull()) {
       if (!t.isIntegralNumber() || t.asLong() < 1 || t.asLong() > 100_000_000)
-        throw ApiException.badRequest(
+        throw Refusal.invalid(
             "invalid_request", "\"train_after_documents\" must be an integer from 1 to 100000000");
       after = t.asInt();
     }

@@ -199,7 +199,7 @@ public final class IndexRegistry implements Closeable {
 
   private void requireDataFolder() {
     if (fixedName != null)
-      throw ApiException.conflict(
+      throw Refusal.conflict(
           "fixed_index",
           "this server serves the index \""
               + fixedName
@@ -277,7 +277,7 @@ public final class IndexRegistry implements Closeable {
     if (!isValidName(name)) {
       String shown =
           name == null ? "null" : name.length() > 80 ? name.substring(0, 80) + "…" : name;
-      throw ApiException.badRequest(
+      throw Refusal.invalid(
           "invalid_name",
           "index name \""
               + shown
@@ -311,7 +311,7 @@ public final class IndexRegistry implements Closeable {
   TokenEncoder model(String name) {
     for (TokenEncoder e : encoders) if (e.config().name().equals(name)) return e;
     String shown = name.length() > 80 ? name.substring(0, 80) + "…" : name;
-    throw ApiException.badRequest(
+    throw Refusal.invalid(
         "unknown_model",
         "no model named \""
             + shown
@@ -323,7 +323,7 @@ public final class IndexRegistry implements Closeable {
   /** The served index {@code name}; 400 for an invalid name, 404 for an unknown one. */
   LiveIndex get(String name) {
     LiveIndex li = indexes.get(validName(name));
-    if (li == null) throw ApiException.notFound("no index named \"" + name + "\"");
+    if (li == null) throw Refusal.notFound("no index named \"" + name + "\"");
     return li;
   }
 
@@ -363,11 +363,11 @@ public final class IndexRegistry implements Closeable {
     validName(name);
     synchronized (lifecycle) {
       if (indexes.containsKey(name))
-        throw ApiException.conflict("index_exists", "index \"" + name + "\" already exists");
+        throw Refusal.conflict("index_exists", "index \"" + name + "\" already exists");
       Path dir = data.resolve(name);
       if (!dir.getParent().equals(data)) throw new IllegalStateException("bad index path " + dir);
       if (Files.exists(dir) && !isEmptyDirectory(dir)) {
-        throw ApiException.conflict(
+        throw Refusal.conflict(
             "index_exists",
             "the data folder already holds a \""
                 + name

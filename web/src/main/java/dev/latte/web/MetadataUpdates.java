@@ -35,19 +35,18 @@ final class MetadataUpdates {
   static JsonNode single(ObjectMapper mapper, byte[] body) {
     JsonNode root = DocumentBatch.readTree(mapper, body);
     if (root == null || !root.isObject())
-      throw ApiException.badRequest(
+      throw Refusal.invalid(
           "invalid_request",
           "request body must be a JSON object {\"metadata\": PATCH}, PATCH a JSON Merge Patch of"
               + " the document's metadata");
     for (var it = root.fieldNames(); it.hasNext(); ) {
       String f = it.next();
       if (!f.equals("metadata"))
-        throw ApiException.badRequest(
+        throw Refusal.invalid(
             "invalid_request", "unknown field \"" + f + "\"; accepted: metadata" + hint(f));
     }
     String problem = problem(root.get("metadata"));
-    if (problem != null)
-      throw ApiException.badRequest("invalid_request", "\"metadata\" " + problem);
+    if (problem != null) throw Refusal.invalid("invalid_request", "\"metadata\" " + problem);
     return root.get("metadata");
   }
 
@@ -55,11 +54,10 @@ final class MetadataUpdates {
   static Map<String, List<JsonNode>> batch(ObjectMapper mapper, byte[] body) {
     JsonNode root = DocumentBatch.readTree(mapper, body);
     if (root == null || !root.isArray())
-      throw ApiException.badRequest(
+      throw Refusal.invalid(
           "invalid_request",
           "request body must be a JSON array of updates {\"id\", \"metadata\": PATCH}");
-    if (root.isEmpty())
-      throw ApiException.badRequest("invalid_request", "the batch holds no updates");
+    if (root.isEmpty()) throw Refusal.invalid("invalid_request", "the batch holds no updates");
     DocumentBatch.checkSize(root.size(), "updates");
     Map<String, List<JsonNode>> byId = new LinkedHashMap<>();
     for (int i = 0; i < root.size(); i++) {
@@ -126,10 +124,10 @@ final class MetadataUpdates {
     return field.equals("title") || field.equals("text") ? TEXT_HINT : "";
   }
 
-  private static ApiException invalid(int item, String field, String message) {
+  private static Refusal invalid(int item, String field, String message) {
     Map<String, Object> details = new LinkedHashMap<>();
     details.put("item", item);
     if (field != null) details.put("field", field);
-    return new ApiException(400, "invalid_update", message, details);
+    return Refusal.invalid("invalid_update", message, details);
   }
 }

@@ -41,15 +41,15 @@ record SearchRequest(
     dev.latte.core.TokenMatrix vectors = parseVectors(body.get("query_vectors"));
     JsonNode q = body.get("query");
     if (vectors == null && (q == null || !q.isTextual()))
-      throw ApiException.badRequest(
+      throw Refusal.invalid(
           "invalid_request", "\"query\" must be a string (or give \"query_vectors\")");
     if (q != null && !q.isTextual())
-      throw ApiException.badRequest("invalid_request", "\"query\" must be a string");
+      throw Refusal.invalid("invalid_request", "\"query\" must be a string");
     String query = q == null ? "" : q.asText();
     if (vectors == null && query.isBlank())
-      throw ApiException.badRequest("invalid_request", "\"query\" must not be blank");
+      throw Refusal.invalid("invalid_request", "\"query\" must not be blank");
     if (query.length() > MAX_QUERY_CHARS) {
-      throw ApiException.badRequest(
+      throw Refusal.invalid(
           "invalid_request",
           "\"query\" has " + query.length() + " characters; the limit is " + MAX_QUERY_CHARS);
     }
@@ -57,8 +57,7 @@ record SearchRequest(
     JsonNode kn = body.get("k");
     if (kn != null) {
       if (!kn.isIntegralNumber() || kn.asLong() < 1 || kn.asLong() > MAX_K) {
-        throw ApiException.badRequest(
-            "invalid_request", "\"k\" must be an integer from 1 to " + MAX_K);
+        throw Refusal.invalid("invalid_request", "\"k\" must be an integer from 1 to " + MAX_K);
       }
       k = kn.asInt();
     }
@@ -66,22 +65,21 @@ record SearchRequest(
     JsonNode mn = body.get("method");
     if (mn != null) {
       if (!mn.isTextual() || !methods.contains(mn.asText()))
-        throw ApiException.badRequest("invalid_request", "\"method\" must be one of " + methods);
+        throw Refusal.invalid("invalid_request", "\"method\" must be one of " + methods);
       method = mn.asText();
     }
     boolean explain = false;
     JsonNode en = body.get("explain");
     if (en != null) {
       if (!en.isBoolean())
-        throw ApiException.badRequest(
-            "invalid_request", "\"explain\" must be a boolean (true or false)");
+        throw Refusal.invalid("invalid_request", "\"explain\" must be a boolean (true or false)");
       explain = en.booleanValue();
     }
     int from = 0;
     JsonNode fn = body.get("from");
     if (fn != null) {
       if (!fn.isIntegralNumber() || fn.asLong() < 0 || fn.asLong() + k > MAX_DEPTH) {
-        throw ApiException.badRequest(
+        throw Refusal.invalid(
             "invalid_request", "\"from\" must be an integer from 0 with from + k <= " + MAX_DEPTH);
       }
       from = fn.asInt();
@@ -92,12 +90,12 @@ record SearchRequest(
     JsonNode in = body.get("include");
     if (in != null) {
       if (!in.isArray())
-        throw ApiException.badRequest(
+        throw Refusal.invalid(
             "invalid_request", "\"include\" must be an array of field names from " + FIELDS);
       java.util.Set<String> chosen = new java.util.LinkedHashSet<>();
       for (JsonNode f : in) {
         if (!f.isTextual() || !FIELDS.contains(f.asText()))
-          throw ApiException.badRequest(
+          throw Refusal.invalid(
               "invalid_request", "\"include\" names fields from " + FIELDS + ", not " + f);
         chosen.add(f.asText());
       }
@@ -119,7 +117,7 @@ record SearchRequest(
     try {
       return dev.latte.searcher.Filters.parse(node);
     } catch (IllegalArgumentException e) {
-      throw ApiException.badRequest("invalid_filter", e.getMessage());
+      throw Refusal.invalid("invalid_filter", e.getMessage());
     }
   }
 
@@ -127,7 +125,7 @@ record SearchRequest(
   private static dev.latte.core.TokenMatrix parseVectors(JsonNode v) {
     if (v == null) return null;
     if (!v.isArray() || v.isEmpty() || v.size() > MAX_VECTORS)
-      throw ApiException.badRequest(
+      throw Refusal.invalid(
           "invalid_request",
           "\"query_vectors\" must be an array of 1 to "
               + MAX_VECTORS
@@ -137,13 +135,13 @@ record SearchRequest(
     for (int r = 0; r < v.size(); r++) {
       JsonNode row = v.get(r);
       if (!row.isArray() || row.isEmpty())
-        throw ApiException.badRequest(
+        throw Refusal.invalid(
             "invalid_request", "\"query_vectors\"[" + r + "] must be a non-empty array of numbers");
       if (dim < 0) {
         dim = row.size();
         data = new float[v.size() * dim];
       } else if (row.size() != dim) {
-        throw ApiException.badRequest(
+        throw Refusal.invalid(
             "invalid_request",
             "\"query_vectors\"[" + r + "] has " + row.size() + " components, the first has " + dim);
       }
@@ -151,7 +149,7 @@ record SearchRequest(
         JsonNode x = row.get(c);
         double d = x.isNumber() ? x.asDouble() : Double.NaN;
         if (!x.isNumber() || !Double.isFinite(d) || Math.abs(d) > MAX_COMPONENT)
-          throw ApiException.badRequest(
+          throw Refusal.invalid(
               "invalid_request",
               "\"query_vectors\"["
                   + r

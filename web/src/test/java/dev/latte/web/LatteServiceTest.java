@@ -2,7 +2,6 @@ package dev.latte.web;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -20,9 +19,7 @@ import dev.latte.indexer.derived.DerivedIndex;
 import dev.latte.indexer.derived.FirstStages;
 import dev.latte.searcher.LatteIndex;
 import dev.latte.searcher.LatteSearcher;
-import java.net.URI;
 import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -98,15 +95,7 @@ class LatteServiceTest {
   static HttpResponse<String> send(
       int port, String method, String path, String body, String contentType, String key)
       throws Exception {
-    var b = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path));
-    if (contentType != null) b.header("Content-Type", contentType);
-    if (key != null) b.header("Authorization", "Bearer " + key);
-    b.method(
-        method,
-        body == null
-            ? HttpRequest.BodyPublishers.noBody()
-            : HttpRequest.BodyPublishers.ofString(body));
-    return http.send(b.build(), HttpResponse.BodyHandlers.ofString());
+    return TestHttp.send(port, method, path, body, contentType, key);
   }
 
   static HttpResponse<String> post(String path, String body) throws Exception {
@@ -118,19 +107,11 @@ class LatteServiceTest {
   }
 
   static JsonNode ok(HttpResponse<String> r, int status) throws Exception {
-    assertEquals(status, r.statusCode(), r.body());
-    return json.readTree(r.body());
+    return TestHttp.ok(r, status);
   }
 
   static JsonNode error(HttpResponse<String> r, int status, String type) throws Exception {
-    assertEquals(status, r.statusCode(), r.body());
-    JsonNode e = json.readTree(r.body()).get("error");
-    assertNotNull(e, r.body());
-    assertEquals(type, e.get("type").asText(), r.body());
-    assertFalse(
-        r.body().contains("Exception") || r.body().contains("at dev."),
-        "no stack traces: " + r.body());
-    return e;
+    return TestHttp.error(r, status, type);
   }
 
   static void create(String name) throws Exception {
@@ -404,6 +385,11 @@ class LatteServiceTest {
     JsonNode states = ok(get("/v1/indexes/" + name), 200).get("first_stages");
     for (String stage : stages)
       assertEquals("ready", states.at("/" + stage + "/state").asText(), states.toString());
+    // The page's default: XTR rescored once XTR answers; before training, a method needing none.
+    assertEquals("hybrid-rrf", created.get("default_method").asText(), created.toString());
+    assertEquals(
+        stages.contains("xtr") ? "xtr+maxsim" : "lucene-stock",
+        ok(get("/v1/indexes/" + name), 200).get("default_method").asText());
 
     // The reference: a fresh index of the final documents, written directly.
     Path ref = tmp.resolve("reference-" + name);
@@ -808,7 +794,7 @@ class LatteServiceTest {
       reg.create("due", IndexOptions.DEFAULT, new FirstStageSettings(List.of("xtr"), 50));
       reg.get("due").add(corpus.subList(0, 8));
       assertEquals(
-          "waiting", ((Map<?, ?>) reg.get("due").firstStageStates().get("xtr")).get("state"));
+          "waiting", ((Map<?, ?>) IndexJson.firstStages(reg.get("due")).get("xtr")).get("state"));
     }
     // Lowered while the server was down (or the process died before training began).
     new FirstStageSettings(List.of("xtr"), 5)
@@ -816,8 +802,8 @@ class LatteServiceTest {
     try (IndexRegistry reg = new IndexRegistry(data, encoder, 2, 1, 0)) {
       reg.get("due").awaitTraining();
       assertEquals(
-          "ready", ((Map<?, ?>) reg.get("due").firstStageStates().get("xtr")).get("state"));
-      LiveIndex.Snapshot s = reg.get("due").acquire();
+          "ready", ((Map<?, ?>) IndexJson.firstStages(reg.get("due")).get("xtr")).get("state"));
+      IndexSnapshot s = reg.get("due").acquire();
       try {
         assertFalse(searchDirect(s.searcher, "xtr+maxsim", queries.getFirst(), 5).isEmpty());
       } finally {
@@ -834,18 +820,19 @@ class LatteServiceTest {
       LiveIndex li = reg.get("grow");
       li.add(corpus.subList(0, 5));
       li.awaitTraining();
-      Map<?, ?> xtr = (Map<?, ?>) li.firstStageStates().get("xtr");
+      Map<?, ?> xtr = (Map<?, ?>) IndexJson.firstStages(li).get("xtr");
       assertEquals("ready", xtr.get("state"));
       assertEquals(5, xtr.get("trained_on_documents"));
       li.add(corpus.subList(5, 12)); // 12 < 4 x 5: kept
       li.awaitTraining();
-      assertEquals(5, ((Map<?, ?>) li.firstStageStates().get("xtr")).get("trained_on_documents"));
+      assertEquals(
+          5, ((Map<?, ?>) IndexJson.firstStages(li).get("xtr")).get("trained_on_documents"));
       li.add(corpus.subList(12, 20)); // 20 = 4 x 5: retrained on all of them
       li.awaitTraining();
-      xtr = (Map<?, ?>) li.firstStageStates().get("xtr");
+      xtr = (Map<?, ?>) IndexJson.firstStages(li).get("xtr");
       assertEquals("ready", xtr.get("state"), xtr.toString());
       assertEquals(20, xtr.get("trained_on_documents"));
-      LiveIndex.Snapshot s = li.acquire();
+      IndexSnapshot s = li.acquire();
       try {
         assertFalse(searchDirect(s.searcher, "xtr+maxsim", queries.getFirst(), 5).isEmpty());
       } finally {
@@ -865,7 +852,7 @@ class LatteServiceTest {
       reg.get("cu").awaitTraining();
       for (String st : stages)
         assertEquals(
-            "ready", ((Map<?, ?>) reg.get("cu").firstStageStates().get(st)).get("state"), st);
+            "ready", ((Map<?, ?>) IndexJson.firstStages(reg.get("cu")).get(st)).get("state"), st);
     }
     // What a crash right after a main-index commit leaves: writes the first stages never saw.
     Path main = data.resolve("cu");
@@ -884,12 +871,12 @@ class LatteServiceTest {
     try (IndexRegistry reg = new IndexRegistry(data, encoder, 2, 1, 0)) {
       LiveIndex li = reg.get("cu");
       for (String st : stages)
-        assertEquals("ready", ((Map<?, ?>) li.firstStageStates().get(st)).get("state"), st);
+        assertEquals("ready", ((Map<?, ?>) IndexJson.firstStages(li).get(st)).get("state"), st);
       // The reference: the same documents, first stages derived afresh with the same parameters.
       Path ref = tmp.resolve("catch-up-ref");
       try (LatteIndexWriter w =
           LatteIndexWriter.open(ref, encoder, "reference", "", IndexOptions.DEFAULT)) {
-        LiveIndex.Snapshot s = li.acquire();
+        IndexSnapshot s = li.acquire();
         try {
           var idx = s.searcher.index();
           for (int d = 0; d < idx.reader().maxDoc(); d++) {
@@ -905,7 +892,7 @@ class LatteServiceTest {
         w.commit();
       }
       deriveWithParametersOf(main, ref, stages);
-      LiveIndex.Snapshot s = li.acquire();
+      IndexSnapshot s = li.acquire();
       try (LatteSearcher refSearcher = new LatteSearcher(LatteIndex.open(ref), encoder)) {
         for (String method : List.of("xtr", "xtr+maxsim", "coil", "coil+maxsim"))
           for (String q : queries)
@@ -957,7 +944,7 @@ class LatteServiceTest {
     Files.createDirectories(data.resolve("not-an-index"));
     try (IndexRegistry r = new IndexRegistry(data, encoder, 1, 1, 0)) {
       assertEquals(List.of("kept"), r.names());
-      assertEquals(3L, r.get("kept").describe().get("documents"));
+      assertEquals(3L, IndexJson.describe(r.get("kept")).get("documents"));
     }
   }
 
@@ -967,13 +954,13 @@ class LatteServiceTest {
     try (IndexRegistry r = new IndexRegistry(data, encoder, 1, 1, 50)) {
       LiveIndex li = r.create("snap", IndexOptions.DEFAULT);
       li.add(List.of(corpus.get(0), corpus.get(1)));
-      LiveIndex.Snapshot old = li.acquire();
+      IndexSnapshot old = li.acquire();
       li.add(List.of(corpus.get(2)));
       assertEquals(1, li.delete(List.of(corpus.get(0).id(), "absent")));
       // The search that holds the old snapshot still sees, and can search, what it started with.
       assertEquals(2, old.searcher.index().stats().documents());
       assertEquals(2, old.searcher.search("maxsim-exact", "indexing", 10).hits().size());
-      LiveIndex.Snapshot now = li.acquire();
+      IndexSnapshot now = li.acquire();
       assertEquals(2, now.searcher.search("maxsim-exact", "indexing", 10).hits().size());
       assertEquals(
           Set.of(corpus.get(1).id(), corpus.get(2).id()),
@@ -995,7 +982,7 @@ class LatteServiceTest {
             new Thread(
                 () -> {
                   while (!stop.get()) {
-                    LiveIndex.Snapshot s = li.acquire();
+                    IndexSnapshot s = li.acquire();
                     try {
                       s.searcher.search("bm25", "retrieval of documents", 5);
                       s.searcher.search("maxsim-exact", "retrieval of documents", 5);
@@ -1027,18 +1014,18 @@ class LatteServiceTest {
       w.commit();
       try (IndexRegistry r = new IndexRegistry(data, encoder, 1, 1, 50)) {
         LiveIndex li = r.get("ext");
-        assertEquals(true, li.describe().get("read_only"));
-        assertEquals(2L, li.describe().get("documents"));
-        ApiException e =
+        assertEquals(true, IndexJson.describe(li).get("read_only"));
+        assertEquals(2L, IndexJson.describe(li).get("documents"));
+        Refusal e =
             org.junit.jupiter.api.Assertions.assertThrows(
-                ApiException.class, () -> li.add(List.of(corpus.get(6))));
-        assertEquals(409, e.status);
+                Refusal.Conflict.class, () -> li.add(List.of(corpus.get(6))));
+        assertEquals("read_only", e.type);
         w.addAll(corpus.subList(5, 6).stream(), 1, 1, IndexProgress.NONE);
         w.commit();
         long deadline = System.nanoTime() + 10_000_000_000L;
-        while ((long) li.describe().get("documents") != 3L && System.nanoTime() < deadline)
+        while ((long) IndexJson.describe(li).get("documents") != 3L && System.nanoTime() < deadline)
           Thread.sleep(20);
-        assertEquals(3L, li.describe().get("documents"));
+        assertEquals(3L, IndexJson.describe(li).get("documents"));
         assertEquals(List.of("ext", "snap"), r.names());
       }
     }

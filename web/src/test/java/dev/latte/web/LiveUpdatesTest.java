@@ -12,9 +12,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.latte.encoders.BundledModel;
 import dev.latte.encoders.OnnxTokenEncoder;
 import dev.latte.indexer.IndexLayout;
-import java.net.URI;
 import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -71,28 +69,15 @@ class LiveUpdatesTest {
   // ---- helpers
 
   static HttpResponse<String> send(String method, String path, String body) throws Exception {
-    var b = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + service.port() + path));
-    b.header("Content-Type", "application/json").header("Authorization", "Bearer " + KEY);
-    b.method(
-        method,
-        body == null
-            ? HttpRequest.BodyPublishers.noBody()
-            : HttpRequest.BodyPublishers.ofString(body));
-    return http.send(b.build(), HttpResponse.BodyHandlers.ofString());
+    return TestHttp.send(service.port(), method, path, body, "application/json", KEY);
   }
 
   static JsonNode ok(HttpResponse<String> r) throws Exception {
-    assertEquals(200, r.statusCode(), r.body());
-    return json.readTree(r.body());
+    return TestHttp.ok(r, 200);
   }
 
   static JsonNode error(HttpResponse<String> r, int status, String type) throws Exception {
-    assertEquals(status, r.statusCode(), r.body());
-    JsonNode e = json.readTree(r.body()).get("error");
-    assertNotNull(e, r.body());
-    assertEquals(type, e.get("type").asText(), r.body());
-    assertFalse(r.body().contains("Exception"), "no stack traces: " + r.body());
-    return e;
+    return TestHttp.error(r, status, type);
   }
 
   /** An index of {@code n} documents d0..d(n-1), metadata year 2000+i, lang, nested info. */
@@ -145,7 +130,7 @@ class LiveUpdatesTest {
 
   /** The raw doc-values bytes of a document: token matrix, then token annotations. */
   static byte[][] storedBytes(String index, String id) throws Exception {
-    LiveIndex.Snapshot s = registry.get(index).acquire();
+    IndexSnapshot s = registry.get(index).acquire();
     try {
       IndexSearcher searcher = new IndexSearcher(s.reader());
       ScoreDoc[] hits = searcher.search(new TermQuery(new Term(IndexLayout.ID, id)), 2).scoreDocs;

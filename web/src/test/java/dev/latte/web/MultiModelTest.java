@@ -15,9 +15,7 @@ import dev.latte.encoders.ModelConfig;
 import dev.latte.encoders.OnnxTokenEncoder;
 import dev.latte.encoders.TokenEncoder;
 import java.io.IOException;
-import java.net.URI;
 import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -186,15 +184,7 @@ class MultiModelTest {
 
   private static JsonNode send(LatteService s, String method, String path, String body, int status)
       throws Exception {
-    var b =
-        HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + s.port() + path))
-            .header("Content-Type", "application/json")
-            .method(
-                method,
-                body == null
-                    ? HttpRequest.BodyPublishers.noBody()
-                    : HttpRequest.BodyPublishers.ofString(body));
-    HttpResponse<String> r = http.send(b.build(), HttpResponse.BodyHandlers.ofString());
+    HttpResponse<String> r = TestHttp.send(s.port(), method, path, body, "application/json", null);
     assertEquals(status, r.statusCode(), method + " " + path + " -> " + r.body());
     return json.readTree(r.body());
   }

@@ -14,9 +14,7 @@ import dev.latte.indexer.LatteIndexWriter;
 import dev.latte.indexer.derived.FirstStages;
 import dev.latte.searcher.LatteIndex;
 import dev.latte.searcher.LatteSearcher;
-import java.net.URI;
 import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -71,33 +69,15 @@ class ServeOneIndexTest {
   }
 
   static HttpResponse<String> send(String method, String path, String body) throws Exception {
-    return http.send(
-        HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + server.port() + path))
-            .header("Content-Type", "application/json")
-            .method(
-                method,
-                body == null
-                    ? HttpRequest.BodyPublishers.noBody()
-                    : HttpRequest.BodyPublishers.ofString(body))
-            .build(),
-        HttpResponse.BodyHandlers.ofString());
+    return TestHttp.send(server.port(), method, path, body, "application/json", null);
   }
 
   static HttpResponse<String> post(String path, String body) throws Exception {
-    return http.send(
-        HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + server.port() + path))
-            .header("Content-Type", "application/json")
-            .POST(HttpRequest.BodyPublishers.ofString(body))
-            .build(),
-        HttpResponse.BodyHandlers.ofString());
+    return send("POST", path, body);
   }
 
   static HttpResponse<String> get(String path) throws Exception {
-    return http.send(
-        HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + server.port() + path))
-            .GET()
-            .build(),
-        HttpResponse.BodyHandlers.ofString());
+    return TestHttp.send(server.port(), "GET", path, null, null, null);
   }
 
   @Test

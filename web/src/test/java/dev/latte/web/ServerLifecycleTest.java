@@ -12,7 +12,6 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.net.ConnectException;
 import java.net.Socket;
-import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
@@ -48,19 +47,12 @@ class ServerLifecycleTest {
   }
 
   static HttpRequest request(int port, String method, String path, String body) {
-    return HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
-        .header("Content-Type", "application/json")
-        .method(
-            method,
-            body == null
-                ? HttpRequest.BodyPublishers.noBody()
-                : HttpRequest.BodyPublishers.ofString(body))
-        .build();
+    return TestHttp.request(port, method, path, body, "application/json", null);
   }
 
   static HttpResponse<String> send(
       HttpClient http, int port, String method, String path, String body) throws Exception {
-    return http.send(request(port, method, path, body), HttpResponse.BodyHandlers.ofString());
+    return TestHttp.send(http, request(port, method, path, body));
   }
 
   /** {@code n} documents of some length, to give the encoder real work. */
@@ -151,7 +143,7 @@ class ServerLifecycleTest {
       assertThrows(IOException.class, () -> send(fresh, port, "GET", "/v1/health", null));
     }
     try (IndexRegistry reopened = new IndexRegistry(data, model, 1, 1, 0)) {
-      assertEquals((long) n, reopened.get("w").describe().get("documents"));
+      assertEquals((long) n, IndexJson.describe(reopened.get("w")).get("documents"));
     }
   }
 
@@ -195,7 +187,7 @@ class ServerLifecycleTest {
       }
     }
     try (IndexRegistry reopened = new IndexRegistry(data, model, 1, 1, 0)) {
-      long docs = (long) reopened.get("b").describe().get("documents");
+      long docs = (long) IndexJson.describe(reopened.get("b")).get("documents");
       assertTrue(docs == 0 || docs == n, docs + " documents");
     }
   }
@@ -243,7 +235,7 @@ class ServerLifecycleTest {
       long millis = (System.nanoTime() - t0) / 1_000_000;
       assertEquals(200, r.statusCode(), r.body());
       assertTrue(millis > 1_000, "the request outlasted the idle timeout: " + millis + " ms");
-      assertEquals(4L, registry.get("i").describe().get("documents"));
+      assertEquals(4L, IndexJson.describe(registry.get("i")).get("documents"));
     }
   }
 

@@ -10,7 +10,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.latte.encoders.BundledModel;
 import dev.latte.encoders.OnnxTokenEncoder;
-import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
@@ -70,24 +69,15 @@ class ServiceContractTest {
 
   static HttpResponse<String> send(String method, String path, String body, String key)
       throws Exception {
-    var b = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + service.port() + path));
-    b.header("Content-Type", "application/json");
-    if (key != null) b.header("Authorization", "Bearer " + key);
+    HttpRequest r = TestHttp.request(service.port(), method, path, body, "application/json", key);
     // A body over the limit is refused before it is read: let the server answer first
-    // (100-continue)
-    // rather than racing the upload against the connection close.
-    if (body != null && body.length() > 256 * 1024) b.expectContinue(true);
-    b.method(
-        method,
-        body == null
-            ? HttpRequest.BodyPublishers.noBody()
-            : HttpRequest.BodyPublishers.ofString(body));
-    return http.send(b.build(), HttpResponse.BodyHandlers.ofString());
+    // (100-continue) rather than racing the upload against the connection close.
+    if (body != null && body.length() > 256 * 1024) r = TestHttp.expectingContinue(r);
+    return TestHttp.send(TestHttp.CLIENT, r);
   }
 
   static JsonNode ok(HttpResponse<String> r, int status) throws Exception {
-    assertEquals(status, r.statusCode(), r.body());
-    return json.readTree(r.body());
+    return TestHttp.ok(r, status);
   }
 
   static List<String> ids(JsonNode response) {

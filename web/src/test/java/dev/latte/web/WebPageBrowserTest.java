@@ -10,9 +10,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.latte.encoders.BundledModel;
 import dev.latte.encoders.OnnxTokenEncoder;
 import java.io.File;
-import java.net.URI;
 import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -26,6 +24,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.openqa.selenium.By;
+import org.openqa.selenium.Keys;
 import org.openqa.selenium.OutputType;
 import org.openqa.selenium.TakesScreenshot;
 import org.openqa.selenium.WebDriver;
@@ -59,6 +58,17 @@ class WebPageBrowserTest {
   static final HttpClient http = HttpClient.newHttpClient();
   static final ObjectMapper json = new ObjectMapper();
 
+  /** Long enough for a snippet; the best match sits in the middle. */
+  static final String LONG_TEXT =
+      "We walked for hours along the ridge, talking about the weather, the maps we had forgotten"
+          + " and the sandwiches we had not. The path climbed through heather and loose scree,"
+          + " past a shepherd's hut with a collapsed roof and a spring that tasted of iron. Near"
+          + " the summit the rock changed: black obsidian, volcanic glass with edges sharp enough"
+          + " to cut, lay in sheets among the pumice. Somebody picked up a piece and held it to"
+          + " the light. On the way down it rained, the scree turned slippery, and by the time we"
+          + " reached the car park nobody remembered who had suggested the walk in the first"
+          + " place, or why anyone had agreed to come along in such weather at all.";
+
   static final String[][] DOCS = {
     {
       "espresso",
@@ -80,6 +90,7 @@ class WebPageBrowserTest {
       "A tag soup <img src=x onerror=\"window.pwned=1\"><script>window.pwned=2</script> about"
           + " tyres."
     },
+    {"longread", "Field notes", LONG_TEXT},
   };
 
   @BeforeAll
@@ -98,6 +109,17 @@ class WebPageBrowserTest {
     var docs = json.createArrayNode();
     for (String[] d : DOCS) docs.addObject().put("id", d[0]).put("title", d[1]).put("text", d[2]);
     ok(send("POST", "/v1/indexes/cafe/documents", docs.toString()), 200);
+    // The same documents with an XTR first stage, trained in the background once they are in.
+    ok(
+        send(
+            "POST",
+            "/v1/indexes",
+            "{\"name\": \"cafe-xtr\", \"first_stages\": [\"xtr\"], \"train_after_documents\": "
+                + DOCS.length
+                + "}"),
+        201);
+    ok(send("POST", "/v1/indexes/cafe-xtr/documents", docs.toString()), 200);
+    registry.get("cafe-xtr").awaitTraining();
 
     System.setProperty("webdriver.chrome.driver", CHROMEDRIVER.toString());
     ChromeOptions options = new ChromeOptions();
@@ -125,19 +147,11 @@ class WebPageBrowserTest {
   }
 
   static HttpResponse<String> send(String method, String path, String body) throws Exception {
-    var b = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + service.port() + path));
-    b.header("Content-Type", "application/json");
-    b.method(
-        method,
-        body == null
-            ? HttpRequest.BodyPublishers.noBody()
-            : HttpRequest.BodyPublishers.ofString(body));
-    return http.send(b.build(), HttpResponse.BodyHandlers.ofString());
+    return TestHttp.send(service.port(), method, path, body, "application/json", null);
   }
 
   static JsonNode ok(HttpResponse<String> r, int status) throws Exception {
-    assertEquals(status, r.statusCode(), r.body());
-    return json.readTree(r.body());
+    return TestHttp.ok(r, status);
   }
 
   @Test
@@ -246,6 +260,154 @@ class WebPageBrowserTest {
         driver.findElements(By.cssSelector("#results b, #results img, #results script")).isEmpty());
     assertNull(
         ((org.openqa.selenium.JavascriptExecutor) driver).executeScript("return window.pwned"));
+  }
+
+  static String base() {
+    return "http://127.0.0.1:" + service.port();
+  }
+
+  static String param(String v) {
+    return java.net.URLEncoder.encode(v, java.nio.charset.StandardCharsets.UTF_8);
+  }
+
+  static WebDriverWait waiting() {
+    return new WebDriverWait(driver, Duration.ofSeconds(30));
+  }
+
+  /** Waits until the page has listed the indexes and applied its URL. */
+  static void open(String pathAndQuery) {
+    driver.get(base() + pathAndQuery);
+    waiting()
+        .until(
+            ExpectedConditions.presenceOfElementLocated(
+                By.cssSelector("#index[data-loaded=true]")));
+  }
+
+  /** The ids of the hits shown, read in one script (the list is replaced as a search answers). */
+  @SuppressWarnings("unchecked")
+  static List<String> shownIds() {
+    return (List<String>)
+        ((org.openqa.selenium.JavascriptExecutor) driver)
+            .executeScript(
+                "return Array.from(document.querySelectorAll('#results .hit'))"
+                    + ".map(function (h) { return h.dataset.docid; });");
+  }
+
+  static List<String> apiIds(String index, String body) throws Exception {
+    List<String> out = new java.util.ArrayList<>();
+    ok(send("POST", "/v1/indexes/" + index + "/search", body), 200)
+        .get("hits")
+        .forEach(h -> out.add(h.get("docid").asText()));
+    return out;
+  }
+
+  static String value(String id) {
+    return driver.findElement(By.id(id)).getAttribute("value");
+  }
+
+  @Test
+  void aPastedLinkReproducesTheSearchAndItsPage() throws Exception {
+    open("/?index=cafe&q=" + param("tyre repair") + "&method=maxsim-exact&k=2&page=2");
+    List<String> expected =
+        apiIds(
+            "cafe",
+            "{\"query\": \"tyre repair\", \"method\": \"maxsim-exact\", \"k\": 2, \"from\": 2}");
+    assertFalse(expected.isEmpty());
+    waiting().until(d -> shownIds().equals(expected));
+    assertEquals("tyre repair", value("q"));
+    assertEquals("maxsim-exact", value("method"));
+    assertEquals("2", value("k"));
+    assertEquals(
+        "#3", driver.findElement(By.cssSelector("#results .hit .rank")).getText(), "page 2 of 2");
+    // A filter in the link applies too.
+    String filter = "{\"term\": {\"lang\": \"none\"}}";
+    open("/?index=cafe&q=" + param("espresso") + "&filter=" + param(filter));
+    waiting().until(d -> d.findElement(By.id("status")).getText().startsWith("0 hits"));
+    assertEquals(filter, value("filter"));
+  }
+
+  @Test
+  void theBackButtonReturnsToTheSearchBefore() {
+    open("/?index=cafe&q=espresso");
+    waiting().until(d -> !shownIds().isEmpty() && shownIds().getFirst().equals("espresso"));
+    WebElement q = driver.findElement(By.id("q"));
+    q.clear();
+    q.sendKeys("blue whale", Keys.ENTER);
+    waiting().until(d -> !shownIds().isEmpty() && shownIds().getFirst().equals("whale"));
+    assertTrue(driver.getCurrentUrl().contains("q=blue+whale"), driver.getCurrentUrl());
+    driver.navigate().back();
+    waiting().until(d -> !shownIds().isEmpty() && shownIds().getFirst().equals("espresso"));
+    assertEquals("espresso", value("q"));
+    assertTrue(driver.getCurrentUrl().contains("q=espresso&"), driver.getCurrentUrl());
+    driver.navigate().forward();
+    waiting().until(d -> !shownIds().isEmpty() && shownIds().getFirst().equals("whale"));
+    assertEquals("blue whale", value("q"));
+  }
+
+  @Test
+  void theMethodDefaultsToTheIndexsFastestNearExactMethod() throws Exception {
+    open("/?index=cafe");
+    String plain = ok(send("GET", "/v1/indexes/cafe", null), 200).get("default_method").asText();
+    assertEquals("hybrid-rrf", plain, "no first stage");
+    assertEquals(plain, value("method"));
+    // With XTR trained, the page starts on xtr+maxsim, and a search runs it.
+    open("/?index=cafe-xtr&q=" + param("espresso crema"));
+    assertEquals("xtr+maxsim", value("method"));
+    waiting().until(d -> d.findElement(By.id("status")).getText().contains("xtr+maxsim"));
+    assertEquals("espresso", shownIds().getFirst());
+    // Choosing another index in the picker takes that index's default.
+    new Select(driver.findElement(By.id("index"))).selectByValue("cafe");
+    assertEquals("hybrid-rrf", value("method"));
+  }
+
+  @Test
+  void keyboardOnlySearchSnippetShowAllAndPaging() throws Exception {
+    // maxsim-exact scores every document, so there are pages (BM25-based methods find one hit).
+    open("/?index=cafe&k=4&method=maxsim-exact");
+    // The query box has the focus: type and press Enter, no mouse.
+    driver.switchTo().activeElement().sendKeys("obsidian volcanic glass", Keys.ENTER);
+    waiting().until(d -> !shownIds().isEmpty() && shownIds().getFirst().equals("longread"));
+    WebElement hit = driver.findElement(By.cssSelector(".hit[data-docid=longread]"));
+    WebElement snippet = hit.findElement(By.cssSelector(".snippet"));
+    assertTrue(snippet.isDisplayed());
+    String shown = snippet.getText();
+    assertTrue(shown.length() < LONG_TEXT.length() && shown.contains("…"), shown);
+    assertTrue(
+        snippet.findElements(By.tagName("mark")).stream()
+            .anyMatch(
+                m ->
+                    m.getText().toLowerCase(Locale.ROOT).contains("obsidian")
+                        || m.getText().toLowerCase(Locale.ROOT).contains("volcan")),
+        "the snippet holds the best match: " + shown);
+    screenshot("snippet.png");
+    // Tab to "Show all" and press Enter: the whole text.
+    tabTo(".hit[data-docid=longread] .show-all").sendKeys(Keys.ENTER);
+    WebElement full = hit.findElement(By.cssSelector("p.text:not(.snippet)"));
+    waiting().until(ExpectedConditions.visibilityOf(full));
+    assertEquals(LONG_TEXT, full.getText());
+    assertFalse(snippet.isDisplayed());
+    // Tab to "Next": page 2 holds the API's hits 5-8, and the URL says so.
+    List<String> second =
+        apiIds(
+            "cafe",
+            "{\"query\": \"obsidian volcanic glass\", \"k\": 4, \"from\": 4, \"method\": \"maxsim-exact\"}");
+    tabTo("#next").sendKeys(Keys.ENTER);
+    waiting().until(d -> shownIds().equals(second));
+    assertTrue(driver.getCurrentUrl().contains("page=2"), driver.getCurrentUrl());
+    screenshot("page2.png");
+  }
+
+  /** Presses Tab until the element matching {@code css} has the focus (at most 60 times). */
+  static WebElement tabTo(String css) {
+    WebElement target = driver.findElement(By.cssSelector(css));
+    StringBuilder path = new StringBuilder();
+    for (int i = 0; i < 60; i++) {
+      WebElement active = driver.switchTo().activeElement();
+      if (active.equals(target)) return active;
+      path.append(active.getTagName()).append('.').append(active.getAttribute("class")).append(' ');
+      active.sendKeys(Keys.TAB);
+    }
+    throw new AssertionError("Tab never reached " + css + ": " + path);
   }
 
   static void screenshot(String name) throws Exception {

@@ -16,7 +16,7 @@ import java.util.stream.Collectors;
  * into every value's header; the payload layouts are specified in {@link StoredTokenMatrix}.
  *
  * <p>Every codec encodes a float matrix of L2-normalised rows and decodes back to floats (for
- * tests, explanations and tools). Scoring does not decode: the {@code MaxSimKernel} codec methods
+ * tests, explanations and tools). Scoring does not decode: the {@code VectorKernel} codec methods
  * read the payload in place.
  */
 public enum TokenCodec {

@@ -5,15 +5,20 @@ import dev.latte.core.codec.TokenCodec;
 
 /**
  * A query binarised for symmetric (hamming) scoring against the {@link TokenCodec#BIT} codec;
- * create it with {@link MaxSimKernel#prepareBits}. Each query token becomes its sign bits, packed
+ * create it with {@link VectorKernel#prepareBits}. Each query token becomes its sign bits, packed
  * exactly as the codec packs a document token.
  */
 public abstract class PreparedBitQuery {
   private final TokenMatrix matrix;
+
+  /** The kernel that laid this query out: {@link VectorKernel} refuses it elsewhere. */
+  final KernelSupport owner;
+
   private final long[] words;
 
-  protected PreparedBitQuery(TokenMatrix matrix) {
+  PreparedBitQuery(TokenMatrix matrix, KernelSupport owner) {
     this.matrix = matrix;
+    this.owner = owner;
     int perToken = TokenCodec.bitWordsPerToken(matrix.dim());
     this.words = new long[matrix.rows() * perToken];
     for (int i = 0; i < matrix.rows(); i++) {

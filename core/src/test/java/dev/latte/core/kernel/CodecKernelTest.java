@@ -31,7 +31,7 @@ class CodecKernelTest {
       this.codec = codec;
     }
 
-    float score(MaxSimKernel k, TokenMatrix query, byte[] bytes, int payloadOffset, int docTokens) {
+    float score(VectorKernel k, TokenMatrix query, byte[] bytes, int payloadOffset, int docTokens) {
       return switch (this) {
         case FLOAT32 -> k.maxSimFloat32(k.prepare(query), bytes, payloadOffset, docTokens);
         case FLOAT16 -> k.maxSimFloat16(k.prepare(query), bytes, payloadOffset, docTokens);
@@ -50,7 +50,7 @@ class CodecKernelTest {
       TokenMatrix d =
           codec.decodePayload(
               codec.encode(doc), StoredTokenMatrix.HEADER_BYTES, doc.rows(), doc.dim());
-      return MaxSimKernels.scalar().maxSim(q, d);
+      return VectorKernel.scalar().maxSim(q, d);
     }
   }
 
@@ -91,8 +91,8 @@ class CodecKernelTest {
 
   @Test
   void vectorCodecKernelsAgreeWithScalarOnAwkwardSizes() {
-    MaxSimKernel scalar = MaxSimKernels.scalar();
-    MaxSimKernel panama = panama();
+    VectorKernel scalar = VectorKernel.scalar();
+    VectorKernel panama = panama();
     Random rnd = new Random(7);
     int compared = 0;
     for (int dim : DIMS) {
@@ -150,7 +150,7 @@ class CodecKernelTest {
   @Test
   void everyKernelComputesExactlyTheFloatMaxSimOfTheDecodedDocument() {
     Random rnd = new Random(11);
-    for (MaxSimKernel k : kernels()) {
+    for (VectorKernel k : kernels()) {
       for (int dim : new int[] {3, 65, 128, 385}) {
         for (int qt : new int[] {1, 17, 32}) {
           for (int dt : new int[] {1, 9, 207}) {
@@ -174,7 +174,7 @@ class CodecKernelTest {
 
   @Test
   void scalarCodecKernelsAreBitForBitDecodeThenDot() {
-    MaxSimKernel scalar = MaxSimKernels.scalar();
+    VectorKernel scalar = VectorKernel.scalar();
     Random rnd = new Random(12);
     TokenMatrix q = random(rnd, 9, 96);
     TokenMatrix d = random(rnd, 31, 96);
@@ -196,7 +196,7 @@ class CodecKernelTest {
     TokenMatrix d =
         TokenMatrix.of(new float[][] {{0.5f, 0.5f, -0.5f, -0.5f}, {-0.5f, -0.5f, -0.5f, -0.5f}});
     byte[] value = TokenCodec.BIT.encode(d);
-    for (MaxSimKernel k : kernels()) {
+    for (VectorKernel k : kernels()) {
       // token 0: max((4-4)/4, (4-8)/4) = 0; token 1: max(0, (4-0)/4) = 1.
       assertEquals(
           1f,
@@ -214,7 +214,7 @@ class CodecKernelTest {
     Random rnd = new Random(13);
     for (int dim : new int[] {1, 64, 385}) {
       TokenMatrix q = random(rnd, 17, dim);
-      for (MaxSimKernel k : kernels()) {
+      for (VectorKernel k : kernels()) {
         for (Method m : Method.values()) {
           byte[] value = m.codec.encode(TokenMatrix.empty(dim));
           assertEquals(StoredTokenMatrix.HEADER_BYTES, value.length);
@@ -235,8 +235,8 @@ class CodecKernelTest {
   @Test
   void float16AndInt8MaxSimStayWithinTheirErrorBoundsOfFloat32() {
     Random rnd = new Random(17);
-    MaxSimKernel k = MaxSimKernels.get();
-    MaxSimKernel scalar = MaxSimKernels.scalar();
+    VectorKernel k = VectorKernel.get();
+    VectorKernel scalar = VectorKernel.scalar();
     for (int dim : new int[] {64, 128, 384}) {
       double int8Error = 0, int8Bound = 0;
       for (int trial = 0; trial < 20; trial++) {
@@ -290,7 +290,7 @@ class CodecKernelTest {
       docMatrices[i] = around(rnd, centres[i], 40, 0.25f);
       bits[i] = TokenCodec.BIT.encode(docMatrices[i]);
     }
-    MaxSimKernel k = MaxSimKernels.get();
+    VectorKernel k = VectorKernel.get();
     int bitAgrees = 0, hammingAgrees = 0;
     for (int n = 0; n < queries; n++) {
       TokenMatrix q = around(rnd, centres[n % docs], 16, 0.25f);
@@ -346,7 +346,7 @@ class CodecKernelTest {
     Random rnd = new Random(23);
     TokenMatrix q = random(rnd, 32, 128);
     TokenMatrix d = random(rnd, 13, 128);
-    MaxSimKernel k = panama();
+    VectorKernel k = panama();
     PreparedQuery pq = k.prepare(q);
     PreparedBitQuery pb = k.prepareBits(q);
     for (Method m : Method.values()) {
@@ -388,7 +388,7 @@ class CodecKernelTest {
       bytes[4 + 2 * h] = (byte) (h >>> 8);
     }
     float[] out = new float[65536];
-    PanamaMaxSimKernel.widenHalves(bytes, 3, 65536, out);
+    PanamaKernelSupport.widenHalves(bytes, 3, 65536, out);
     for (int h = 0; h < 65536; h++) {
       assertEquals(
           Float.floatToRawIntBits(Float.float16ToFloat((short) h)),
@@ -405,7 +405,7 @@ class CodecKernelTest {
     for (int count = 0; count <= 70; count++) {
       for (int from = 0; from < 5; from++) {
         float[] out = new float[count + 3];
-        PanamaMaxSimKernel.widenCodes(bytes, from, count, 0.0123f, out, 2);
+        PanamaKernelSupport.widenCodes(bytes, from, count, 0.0123f, out, 2);
         for (int i = 0; i < count; i++) {
           assertEquals(
               bytes[from + i] * 0.0123f,
@@ -416,12 +416,11 @@ class CodecKernelTest {
     }
   }
 
-  private static MaxSimKernel panama() {
-    return MaxSimKernels.panama()
-        .orElseThrow(() -> new AssertionError("run tests with --add-modules jdk.incubator.vector"));
+  private static VectorKernel panama() {
+    return KernelTesting.panama();
   }
 
-  private static MaxSimKernel[] kernels() {
-    return new MaxSimKernel[] {MaxSimKernels.scalar(), panama()};
+  private static VectorKernel[] kernels() {
+    return KernelTesting.both();
   }
 }

@@ -9,9 +9,8 @@ import org.junit.jupiter.api.Test;
 class DotMatrixTest {
   @Test
   void panamaMatchesScalarOnAwkwardSizes() {
-    MaxSimKernel panama =
-        MaxSimKernels.panama().orElseThrow(() -> new AssertionError("no Vector API kernel"));
-    MaxSimKernel scalar = MaxSimKernels.scalar();
+    VectorKernel panama = KernelTesting.panama();
+    VectorKernel scalar = VectorKernel.scalar();
     Random r = new Random(7);
     int[] rowsList = {1, 2, 3, 4, 5, 7, 32, 33};
     int[] colsList = {1, 3, 15, 16, 17, 31, 32, 33, 64, 100, 257};
@@ -46,9 +45,8 @@ class DotMatrixTest {
 
   @Test
   void int8DotsMatchScalarAndTheDecodedVectors() {
-    MaxSimKernel panama =
-        MaxSimKernels.panama().orElseThrow(() -> new AssertionError("no Vector API kernel"));
-    MaxSimKernel scalar = MaxSimKernels.scalar();
+    VectorKernel panama = KernelTesting.panama();
+    VectorKernel scalar = VectorKernel.scalar();
     Random r = new Random(11);
     for (int dim : new int[] {1, 7, 15, 16, 17, 63, 64, 65, 96, 128, 384, 385}) {
       for (int docTokens : new int[] {0, 1, 2, 9, 33}) {

@@ -27,14 +27,14 @@ class MaxSimKernelTest {
     TokenMatrix q = TokenMatrix.of(new float[][] {{1, 0}, {0, 1}});
     TokenMatrix d = TokenMatrix.of(new float[][] {{0.6f, 0.8f}, {1, 0}, {-1, 0}});
     // token 0: max(0.6, 1, -1) = 1; token 1: max(0.8, 0, 0) = 0.8
-    assertEquals(1.8f, new ScalarMaxSimKernel().maxSim(q, d), 1e-6);
+    assertEquals(1.8f, VectorKernel.scalar().maxSim(q, d), 1e-6);
   }
 
   @Test
   void negativeSimilaritiesAreNotClampedToZero() {
     TokenMatrix q = TokenMatrix.of(new float[][] {{1, 0}});
     TokenMatrix d = TokenMatrix.of(new float[][] {{-0.5f, 0.5f}, {-1, 0}});
-    for (MaxSimKernel k : kernels()) {
+    for (VectorKernel k : kernels()) {
       assertEquals(-0.5f, k.maxSim(q, d), 1e-6, k.name());
     }
   }
@@ -42,18 +42,15 @@ class MaxSimKernelTest {
   @Test
   void emptyDocumentScoresZero() {
     TokenMatrix q = random(new Random(1), 5, 8);
-    for (MaxSimKernel k : kernels()) {
+    for (VectorKernel k : kernels()) {
       assertEquals(0f, k.maxSim(q, TokenMatrix.empty(8)), k.name());
     }
   }
 
   @Test
   void vectorKernelAgreesWithScalarOnAwkwardSizes() {
-    MaxSimKernel scalar = MaxSimKernels.scalar();
-    MaxSimKernel panama =
-        MaxSimKernels.panama()
-            .orElseThrow(
-                () -> new AssertionError("run tests with --add-modules jdk.incubator.vector"));
+    VectorKernel scalar = VectorKernel.scalar();
+    VectorKernel panama = KernelTesting.panama();
     Random rnd = new Random(42);
     int compared = 0;
     for (int dim : DIMS) {
@@ -81,10 +78,10 @@ class MaxSimKernelTest {
 
   @Test
   void defaultKernelIsVectorisedWhenModulePresent() {
-    assertTrue(MaxSimKernels.get().name().startsWith("panama"), MaxSimKernels.get().name());
+    assertTrue(VectorKernel.get().name().startsWith("panama"), VectorKernel.get().name());
   }
 
-  private static MaxSimKernel[] kernels() {
-    return new MaxSimKernel[] {MaxSimKernels.scalar(), MaxSimKernels.panama().orElseThrow()};
+  private static VectorKernel[] kernels() {
+    return KernelTesting.both();
   }
 }

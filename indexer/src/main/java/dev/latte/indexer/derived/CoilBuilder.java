@@ -1,8 +1,7 @@
 package dev.latte.indexer.derived;
 
 import dev.latte.core.TokenMatrix;
-import dev.latte.core.kernel.MaxSimKernel;
-import dev.latte.core.kernel.MaxSimKernels;
+import dev.latte.core.kernel.VectorKernel;
 import dev.latte.indexer.IndexMetadata;
 import dev.latte.indexer.TokenAnnotations;
 import java.io.IOException;
@@ -74,7 +73,7 @@ public final class CoilBuilder implements DerivedIndexBuilder {
       throw new dev.latte.indexer.IndexMismatchException(
           "the COIL projection takes " + p.dim() + "-d vectors, the index holds " + dim + "-d");
     float[] projectionT = SphericalKMeans.transpose(p.data(), r, dim);
-    MaxSimKernel kernel = MaxSimKernels.get();
+    VectorKernel kernel = VectorKernel.get();
     return new Deriver() {
       @Override
       public boolean needsAnnotations() {

@@ -1,8 +1,7 @@
 package dev.latte.indexer.derived;
 
 import dev.latte.core.TokenMatrix;
-import dev.latte.core.kernel.MaxSimKernel;
-import dev.latte.core.kernel.MaxSimKernels;
+import dev.latte.core.kernel.VectorKernel;
 import dev.latte.indexer.IndexMetadata;
 import dev.latte.indexer.TokenAnnotations;
 import java.io.IOException;
@@ -183,7 +182,7 @@ public final class SlimBuilder implements DerivedIndexBuilder {
     // Rows without a table row of their own (all rows, for a trained head) are scored against the
     // whole table, many rows per kernel call.
     float[] tableT = SphericalKMeans.transpose(vocab.table().data(), v, dim);
-    MaxSimKernel kernel = MaxSimKernels.get();
+    VectorKernel kernel = VectorKernel.get();
     return new Deriver() {
       @Override
       public boolean needsAnnotations() {
@@ -234,7 +233,7 @@ public final class SlimBuilder implements DerivedIndexBuilder {
       TokenMatrix m,
       int[] which,
       int n,
-      MaxSimKernel kernel,
+      VectorKernel kernel,
       float[] tableT,
       Sparse[] out) {
     int v = vocab.terms().length;
@@ -267,7 +266,7 @@ public final class SlimBuilder implements DerivedIndexBuilder {
 
   /** Sparse vector against every table row (a trained head), scores through the kernel. */
   public static Sparse sparseFullScan(
-      Vocabulary vocab, float[] data, int offset, MaxSimKernel kernel, float[] tableT) {
+      Vocabulary vocab, float[] data, int offset, VectorKernel kernel, float[] tableT) {
     int v = vocab.terms().length;
     int dim = vocab.table().dim();
     float[] scores = new float[v];
@@ -288,7 +287,7 @@ public final class SlimBuilder implements DerivedIndexBuilder {
    * else over the whole table (with {@code fullScan}, a kernel, when given).
    */
   public static Sparse sparse(
-      Vocabulary vocab, float[] data, int offset, Integer ownId, int topK, MaxSimKernel fullScan) {
+      Vocabulary vocab, float[] data, int offset, Integer ownId, int topK, VectorKernel fullScan) {
     TokenMatrix t = vocab.table();
     int dim = t.dim();
     int[] cand;
@@ -333,7 +332,7 @@ public final class SlimBuilder implements DerivedIndexBuilder {
   }
 
   private static int[][] neighbours(float[] table, int v, int dim, int nb) {
-    MaxSimKernel kernel = MaxSimKernels.get();
+    VectorKernel kernel = VectorKernel.get();
     float[] tt = SphericalKMeans.transpose(table, v, dim);
     int[][] out = new int[v][];
     int block = 64;

@@ -1,6 +1,6 @@
 package dev.latte.indexer.derived;
 
-import dev.latte.core.kernel.MaxSimKernel;
+import dev.latte.core.kernel.VectorKernel;
 import java.util.Random;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -11,16 +11,16 @@ import java.util.concurrent.Future;
  * re-centre, re-normalise) over unit token vectors, the centroid training of an inverted file.
  * Initial centroids are distinct random sample points; a cluster that empties is re-seeded with the
  * sample point its centroid explains worst. Assignment runs in blocks through the kernel's {@link
- * MaxSimKernel#dotMatrix} on {@code threads} threads. Deterministic for a given seed and thread
+ * VectorKernel#dotMatrix} on {@code threads} threads. Deterministic for a given seed and thread
  * count.
  */
 public final class SphericalKMeans {
   private static final int BLOCK = 256;
 
-  private final MaxSimKernel kernel;
+  private final VectorKernel kernel;
   private final int threads;
 
-  public SphericalKMeans(MaxSimKernel kernel, int threads) {
+  public SphericalKMeans(VectorKernel kernel, int threads) {
     this.kernel = kernel;
     this.threads = Math.max(1, threads);
   }
@@ -70,7 +70,7 @@ public final class SphericalKMeans {
     return centroids;
   }
 
-  /** Dimension-major copy of row-major vectors, the layout {@link MaxSimKernel#dotMatrix} reads. */
+  /** Dimension-major copy of row-major vectors, the layout {@link VectorKernel#dotMatrix} reads. */
   public static float[] transpose(float[] rows, int k, int dim) {
     float[] t = new float[k * dim];
     for (int c = 0; c < k; c++) for (int d = 0; d < dim; d++) t[d * k + c] = rows[c * dim + d];

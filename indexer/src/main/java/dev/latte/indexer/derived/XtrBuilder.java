@@ -2,8 +2,7 @@ package dev.latte.indexer.derived;
 
 import dev.latte.core.TokenMatrix;
 import dev.latte.core.codec.TokenCodec;
-import dev.latte.core.kernel.MaxSimKernel;
-import dev.latte.core.kernel.MaxSimKernels;
+import dev.latte.core.kernel.VectorKernel;
 import dev.latte.indexer.IndexMetadata;
 import dev.latte.indexer.TokenAnnotations;
 import java.io.IOException;
@@ -50,7 +49,7 @@ public final class XtrBuilder implements DerivedIndexBuilder {
   }
 
   private final Params params;
-  private final MaxSimKernel kernel;
+  private final VectorKernel kernel;
 
   public XtrBuilder() {
     this(Params.DEFAULT);
@@ -58,7 +57,7 @@ public final class XtrBuilder implements DerivedIndexBuilder {
 
   public XtrBuilder(Params params) {
     this.params = params;
-    this.kernel = MaxSimKernels.get();
+    this.kernel = VectorKernel.get();
   }
 
   @Override

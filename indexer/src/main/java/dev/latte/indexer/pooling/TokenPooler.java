@@ -1,6 +1,7 @@
 package dev.latte.indexer.pooling;
 
 import dev.latte.core.TokenMatrix;
+import dev.latte.core.kernel.VectorKernel;
 import java.util.Arrays;
 
 /**
@@ -44,8 +45,8 @@ import java.util.Arrays;
  *   <li>Squared Euclidean distances {@code ||a-b||² = |a|² + |b|² - 2 a·b} between all clusterable
  *       rows, from one Gram matrix in double precision (products of floats are exact in double, so
  *       the only rounding is the accumulation; norms are computed, not assumed to be 1). The Gram
- *       step is a {@link GramKernel}: Vector API when {@code jdk.incubator.vector} is present,
- *       plain Java otherwise, bit-identical either way.
+ *       step is {@link VectorKernel#upperGram}: Vector API when {@code jdk.incubator.vector} is
+ *       present, plain Java otherwise, bit-identical either way.
  *   <li>The full Ward dendrogram by the nearest-neighbour-chain algorithm with Lance–Williams
  *       updates {@code D(i∪j,x) = ((ni+nx) D(i,x) + (nj+nx) D(j,x) - nx D(i,j)) / (ni+nj+nx)}. With
  *       singleton distances {@code D = ||a-b||²} this keeps {@code D(A,B) = 2 |A||B|/(|A|+|B|)
@@ -109,7 +110,7 @@ public final class TokenPooler {
   private static final ThreadLocal<Workspace> WORKSPACE = ThreadLocal.withInitial(Workspace::new);
 
   /** The Gram step: Vector API when available, else plain Java; both give bit-identical results. */
-  static final GramKernel GRAM = GramKernel.choose();
+  private static final VectorKernel GRAM = VectorKernel.get();
 
   private final int poolFactor;
   private final boolean protectFirst;
@@ -275,7 +276,7 @@ public final class TokenPooler {
    */
   private static void squaredDistances(float[] data, int rowOffset, int m, int dim, Workspace ws) {
     double[] dist = ws.dist;
-    GRAM.upperGram(data, rowOffset, m, dim, dist, ws);
+    GRAM.upperGram(data, rowOffset, m, dim, dist);
     for (int i = 0; i < m; i++) {
       // A row holds a NaN or an infinity iff its sum of squares in double is not finite (finite
       // floats cannot overflow it): one check per row instead of one per value.
@@ -547,9 +548,6 @@ public final class TokenPooler {
   /** Per-thread scratch, grown on demand and reused across documents. */
   static final class Workspace {
     double[] dist = new double[0];
-    private float[] transposedFloats = new float[0];
-    private double[] transposedDoubles = new double[0];
-    private double[][] accumulators = new double[4][0];
     int[] active = new int[0];
     int[] size = new int[0];
     int[] slotMerge = new int[0];
@@ -588,28 +586,6 @@ public final class TokenPooler {
         heap = new int[m];
         unionFind = new int[m];
       }
-    }
-
-    float[] transposedFloats(int n) {
-      if (transposedFloats.length < n) {
-        transposedFloats = new float[n];
-      }
-      return transposedFloats;
-    }
-
-    double[] transposedDoubles(int n) {
-      if (transposedDoubles.length < n) {
-        transposedDoubles = new double[n];
-      }
-      return transposedDoubles;
-    }
-
-    /** Four accumulator rows of at least {@code m} doubles. */
-    double[][] accumulators(int m) {
-      if (accumulators[0].length < m) {
-        accumulators = new double[4][m];
-      }
-      return accumulators;
     }
 
     int[] labels(int m) {

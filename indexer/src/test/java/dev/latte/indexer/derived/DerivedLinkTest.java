@@ -286,7 +286,7 @@ class DerivedLinkTest {
       assertThrows(
           java.util.concurrent.CancellationException.class,
           () ->
-              new SphericalKMeans(dev.latte.core.kernel.MaxSimKernels.get(), 1)
+              new SphericalKMeans(dev.latte.core.kernel.VectorKernel.get(), 1)
                   .train(sample, 200, DIM, 8, 5, 1));
       assertThrows(
           java.util.concurrent.CancellationException.class,

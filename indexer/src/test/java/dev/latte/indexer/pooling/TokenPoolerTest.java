@@ -7,8 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.latte.core.TokenMatrix;
-import dev.latte.core.kernel.MaxSimKernel;
-import dev.latte.core.kernel.MaxSimKernels;
+import dev.latte.core.kernel.VectorKernel;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashSet;
@@ -318,7 +317,7 @@ class TokenPoolerTest {
    */
   @Test
   void pooledMaxSimStaysCloseOnClusteredDocuments() {
-    MaxSimKernel kernel = MaxSimKernels.scalar();
+    VectorKernel kernel = VectorKernel.scalar();
     int dim = 64;
     int[] sizes = {20, 12, 9, 6, 5, 4, 3, 3, 2};
     for (int seed = 0; seed < 10; seed++) {

@@ -4,8 +4,11 @@ import dev.latte.core.TokenMatrix;
 import dev.latte.core.codec.TokenCodec;
 
 /**
- * The one seam for late-interaction arithmetic: MaxSim(q, d) = sum over query tokens i of the max
- * over document tokens j of sim(q_i, d_j).
+ * The service interface behind {@link VectorKernel}: one implementation per instruction set ({@link
+ * ScalarKernelSupport}, the reference, and {@link PanamaKernelSupport} on the Vector API), chosen
+ * once by {@link KernelProvider}. Implementations trust their arguments; {@link VectorKernel}
+ * checks them first. MaxSim(q, d) = sum over query tokens i of the max over document tokens j of
+ * sim(q_i, d_j).
  *
  * <p>A query is prepared once ({@link #prepare}) into whatever layout the kernel wants, then scored
  * against many documents. Float documents are row-major float rows inside a caller-owned array, so
@@ -15,11 +18,8 @@ import dev.latte.core.codec.TokenCodec;
  * no decoding and no allocation per document. Each codec method computes exactly the float MaxSim
  * of the query against {@link TokenCodec#decodePayload decoded} document vectors, up to float
  * rounding. A document with no tokens scores 0.
- *
- * <p>Implementations: {@link ScalarMaxSimKernel} (the reference) and a Vector API kernel, chosen
- * once by {@link MaxSimKernels#get()}.
  */
-public interface MaxSimKernel {
+interface KernelSupport {
 
   /** Short name for logs and benchmark tables, e.g. {@code scalar} or {@code panama-512}. */
   String name();
@@ -83,12 +83,15 @@ public interface MaxSimKernel {
       int docTokens,
       float[] out);
 
-  /** Convenience for tests and tools: prepares and scores one pair. */
-  default float maxSim(TokenMatrix query, TokenMatrix doc) {
-    if (query.dim() != doc.dim()) {
-      throw new IllegalArgumentException(
-          "query dimension " + query.dim() + " differs from document dimension " + doc.dim());
-    }
-    return maxSim(prepare(query), doc.data(), 0, doc.rows());
-  }
+  /**
+   * The Gram step of Ward token pooling: for the {@code m} rows starting at row {@code rowOffset}
+   * of the row-major {@code data}, {@code gram[i * m + j] = sum over d of x_i[d] * x_j[d]} for
+   * every {@code j >= i} (entries below the diagonal may be overwritten with anything). Each entry
+   * is accumulated in double precision over {@code d = 0, 1, ..., dim - 1} in that order, one
+   * rounding per addition. A product of two floats is exact in double (24 + 24 significant bits),
+   * so {@code acc + x * v} and {@code fma(x, v, acc)} round identically and every implementation
+   * that keeps the order returns bit-identical matrices: pooling does not depend on the kernel, and
+   * duplicate rows get bit-identical entries (hence distance exactly 0).
+   */
+  void upperGram(float[] data, int rowOffset, int m, int dim, double[] gram);
 }

@@ -15,7 +15,9 @@ import jdk.incubator.vector.VectorShape;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
- * MaxSim on the JDK Vector API; the only class that imports {@code jdk.incubator.vector}.
+ * The kernels on the JDK Vector API. With {@link PanamaGram}, the only classes that import {@code
+ * jdk.incubator.vector}; {@link KernelProvider} loads this class reflectively, only when the module
+ * is in the boot layer.
  *
  * <p>Layout: the query is transposed once into dimension-major chunks of {@code 2 * L} query tokens
  * (L = lanes of the preferred species, 16 floats with AVX-512), zero-padded. Document rows are
@@ -40,7 +42,7 @@ import jdk.incubator.vector.VectorSpecies;
  *       per-lane minimum distance is kept. Integer arithmetic, so exact.
  * </ul>
  */
-final class PanamaMaxSimKernel implements MaxSimKernel {
+final class PanamaKernelSupport implements KernelSupport {
 
   private static final VectorSpecies<Float> SPECIES = FloatVector.SPECIES_PREFERRED;
   private static final int LANES = SPECIES.length();
@@ -70,8 +72,8 @@ final class PanamaMaxSimKernel implements MaxSimKernel {
      */
     private volatile float[][] bitTables;
 
-    Prepared(TokenMatrix m) {
-      super(m);
+    Prepared(TokenMatrix m, KernelSupport owner) {
+      super(m, owner);
       int dim = m.dim();
       chunks = (m.rows() + CHUNK - 1) / CHUNK;
       transposed = new float[chunks * dim * CHUNK];
@@ -173,8 +175,8 @@ final class PanamaMaxSimKernel implements MaxSimKernel {
     final int groups;
     final int words;
 
-    PreparedBits(TokenMatrix m) {
-      super(m);
+    PreparedBits(TokenMatrix m, KernelSupport owner) {
+      super(m, owner);
       words = TokenCodec.bitWordsPerToken(m.dim());
       groups = (m.rows() + LONG_LANES - 1) / LONG_LANES;
       transposed = new long[groups * words * LONG_LANES];
@@ -197,7 +199,7 @@ final class PanamaMaxSimKernel implements MaxSimKernel {
 
   @Override
   public PreparedQuery prepare(TokenMatrix query) {
-    return new Prepared(query);
+    return new Prepared(query, this);
   }
 
   /**
@@ -211,7 +213,7 @@ final class PanamaMaxSimKernel implements MaxSimKernel {
 
   @Override
   public PreparedBitQuery prepareBits(TokenMatrix query) {
-    return new PreparedBits(query);
+    return new PreparedBits(query, this);
   }
 
   // ---- float16 and int8: decode a block of document tokens into a small per-thread buffer, then
@@ -600,7 +602,7 @@ final class PanamaMaxSimKernel implements MaxSimKernel {
     for (; g < p.groups; g++) {
       sum += hammingOneGroup(p, g, bytes, payloadOffset, docTokens);
     }
-    return ScalarMaxSimKernel.hammingScore(sum, p.dim());
+    return ScalarKernelSupport.hammingScore(sum, p.dim());
   }
 
   /** Sum over the real tokens of groups g..g+3 of (dim - 2 * min hamming); integers, so exact. */
@@ -754,6 +756,11 @@ final class PanamaMaxSimKernel implements MaxSimKernel {
         c.intoArray(out, i * cols + t, mask);
       }
     }
+  }
+
+  @Override
+  public void upperGram(float[] data, int rowOffset, int m, int dim, double[] gram) {
+    PanamaGram.upperGram(data, rowOffset, m, dim, gram);
   }
 
   /**

@@ -1,35 +1,37 @@
-package dev.latte.indexer.pooling;
+package dev.latte.core.kernel;
 
 import jdk.incubator.vector.DoubleVector;
 import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
- * {@link GramKernel} on the JDK Vector API; the only class of the pooling package that imports
- * {@code jdk.incubator.vector}, loaded reflectively by {@link GramKernel#choose()}.
+ * The Gram step ({@link KernelSupport#upperGram}) on the JDK Vector API, used by {@link
+ * PanamaKernelSupport} (so loaded only when the module is present).
  *
  * <p>A register-blocked micro-kernel: the rows are transposed once into a dimension-major double
  * matrix; then, for four rows and {@code 2 L} columns at a time (L = lanes of the preferred double
  * species, 8 with AVX-512), eight vector accumulators stay in registers for the whole walk over the
  * dimensions, each step one broadcast per row and one FMA per accumulator. The columns left over at
  * the end of a block row go through a masked single-vector loop. The accumulation order per entry
- * is the contract's ascending {@code d}, so the result is bit-identical to {@link
- * ScalarGramKernel}.
+ * is the contract's ascending {@code d}, so the result is bit-identical to {@link ScalarGram}.
  */
-final class PanamaGramKernel implements GramKernel {
+final class PanamaGram {
 
   private static final VectorSpecies<Double> SPECIES = DoubleVector.SPECIES_PREFERRED;
   private static final int LANES = SPECIES.length();
 
-  @Override
-  public String name() {
-    return "panama-" + SPECIES.vectorBitSize();
-  }
+  /** Per-thread transposed rows, grown on demand and reused across documents. */
+  private static final ThreadLocal<double[][]> TRANSPOSED =
+      ThreadLocal.withInitial(() -> new double[][] {new double[0]});
 
-  @Override
-  public void upperGram(
-      float[] data, int rowOffset, int m, int dim, double[] gram, TokenPooler.Workspace ws) {
-    double[] xt = ws.transposedDoubles(m * dim);
+  private PanamaGram() {}
+
+  static void upperGram(float[] data, int rowOffset, int m, int dim, double[] gram) {
+    double[][] holder = TRANSPOSED.get();
+    if (holder[0].length < m * dim) {
+      holder[0] = new double[m * dim];
+    }
+    double[] xt = holder[0];
     for (int j = 0; j < m; j++) {
       int src = (rowOffset + j) * dim;
       for (int d = 0; d < dim; d++) {

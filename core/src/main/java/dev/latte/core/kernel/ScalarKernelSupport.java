@@ -8,17 +8,17 @@ import dev.latte.core.codec.TokenCodec;
  * methods decode the document with {@link TokenCodec#decodePayload} and reuse the float dot
  * product, so they compute, by construction, the float MaxSim over the decoded document.
  */
-public final class ScalarMaxSimKernel implements MaxSimKernel {
+final class ScalarKernelSupport implements KernelSupport {
 
   private static final class Prepared extends PreparedQuery {
-    Prepared(TokenMatrix m) {
-      super(m);
+    Prepared(TokenMatrix m, KernelSupport owner) {
+      super(m, owner);
     }
   }
 
   private static final class PreparedBits extends PreparedBitQuery {
-    PreparedBits(TokenMatrix m) {
-      super(m);
+    PreparedBits(TokenMatrix m, KernelSupport owner) {
+      super(m, owner);
     }
   }
 
@@ -29,12 +29,12 @@ public final class ScalarMaxSimKernel implements MaxSimKernel {
 
   @Override
   public PreparedQuery prepare(TokenMatrix query) {
-    return new Prepared(query);
+    return new Prepared(query, this);
   }
 
   @Override
   public PreparedBitQuery prepareBits(TokenMatrix query) {
-    return new PreparedBits(query);
+    return new PreparedBits(query, this);
   }
 
   @Override
@@ -137,7 +137,7 @@ public final class ScalarMaxSimKernel implements MaxSimKernel {
     return (float) ((double) sumOfDimMinusTwiceHamming / dim);
   }
 
-  public static float dot(float[] a, int aOffset, float[] b, int bOffset, int dim) {
+  static float dot(float[] a, int aOffset, float[] b, int bOffset, int dim) {
     float sum = 0f;
     for (int d = 0; d < dim; d++) {
       sum += a[aOffset + d] * b[bOffset + d];
@@ -155,6 +155,11 @@ public final class ScalarMaxSimKernel implements MaxSimKernel {
         out[i * cols + j] = acc;
       }
     }
+  }
+
+  @Override
+  public void upperGram(float[] data, int rowOffset, int m, int dim, double[] gram) {
+    ScalarGram.upperGram(data, rowOffset, m, dim, gram);
   }
 
   @Override

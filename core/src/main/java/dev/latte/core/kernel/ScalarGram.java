@@ -1,33 +1,43 @@
-package dev.latte.indexer.pooling;
+package dev.latte.core.kernel;
 
 import java.util.Arrays;
 
 /**
- * Plain-Java {@link GramKernel}: four rows at a time, {@code acc_r[j] += x_r[d] * xT[d][j]}. The
- * inner loop runs over {@code j} with no reduction, so C2 auto-vectorises it; each value of the
- * transposed matrix is loaded once per four rows.
+ * The plain-Java Gram step ({@link KernelSupport#upperGram}): four rows at a time, {@code acc_r[j]
+ * += x_r[d] * xT[d][j]}. The inner loop runs over {@code j} with no reduction, so C2
+ * auto-vectorises it; each value of the transposed matrix is loaded once per four rows.
  */
-final class ScalarGramKernel implements GramKernel {
+final class ScalarGram {
 
-  @Override
-  public String name() {
-    return "scalar";
+  /** Per-thread scratch, grown on demand and reused across documents. */
+  private static final class Scratch {
+    float[] transposed = new float[0];
+    double[][] accumulators = new double[4][0];
   }
 
-  @Override
-  public void upperGram(
-      float[] data, int rowOffset, int m, int dim, double[] gram, TokenPooler.Workspace ws) {
+  private static final ThreadLocal<Scratch> SCRATCH = ThreadLocal.withInitial(Scratch::new);
+
+  private ScalarGram() {}
+
+  static void upperGram(float[] data, int rowOffset, int m, int dim, double[] gram) {
+    Scratch ws = SCRATCH.get();
+    if (ws.transposed.length < m * dim) {
+      ws.transposed = new float[m * dim];
+    }
+    if (ws.accumulators[0].length < m) {
+      ws.accumulators = new double[4][m];
+    }
     // float[], not double[]: the values are floats anyway (widening is exact), and C2 only
     // vectorises the loop below when it can prove the transposed matrix does not alias the double[]
     // accumulators, which a different element type guarantees (about 3x faster).
-    float[] xt = ws.transposedFloats(m * dim);
+    float[] xt = ws.transposed;
     for (int j = 0; j < m; j++) {
       int src = (rowOffset + j) * dim;
       for (int d = 0; d < dim; d++) {
         xt[d * m + j] = data[src + d];
       }
     }
-    double[][] acc = ws.accumulators(m);
+    double[][] acc = ws.accumulators;
     double[] acc0 = acc[0];
     double[] acc1 = acc[1];
     double[] acc2 = acc[2];

@@ -1,0 +1,31 @@
+package dev.latte.searcher;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.Set;
+import org.junit.jupiter.api.Test;
+
+class DefaultMethodTest {
+  @Test
+  void fastestMethodTheIndexCanAnswer() {
+    assertEquals("hybrid-rrf", DefaultMethod.forReadyFirstStages(Set.of()));
+    assertEquals("hybrid-rrf", DefaultMethod.forReadyFirstStages(Set.of("coil", "slim")));
+    assertEquals("lucene-stock", DefaultMethod.forReadyFirstStages(Set.of("lucene-stock")));
+    assertEquals("xtr+maxsim", DefaultMethod.forReadyFirstStages(Set.of("xtr")));
+    assertEquals(
+        "xtr+maxsim",
+        DefaultMethod.forReadyFirstStages(Set.of("coil", "lucene-stock", "slim", "xtr")));
+  }
+
+  @Test
+  void everyPreferenceIsAMethodTheSearcherAnswers() {
+    for (DefaultMethod.Choice c : DefaultMethod.PREFERENCE) {
+      assertTrue(LatteSearcher.methodNames().contains(c.method()), c.method());
+      if (c.firstStage() != null)
+        assertTrue(
+            dev.latte.indexer.derived.FirstStages.builders().containsKey(c.firstStage()),
+            c.firstStage());
+    }
+  }
+}
