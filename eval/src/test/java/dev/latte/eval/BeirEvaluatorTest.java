@@ -169,7 +169,7 @@ class BeirEvaluatorTest {
   }
 
   private static final List<String> NO_STRUCTURE =
-      List.of("bm25", "maxsim-exact", "bm25+maxsim", "hybrid-rrf", "hybrid-linear");
+      List.of("bm25", "maxsim-exact", "bm25+maxsim", "hybrid-rrf", "hybrid-linear", "maxsim-idf");
 
   @Test
   void anotherCodecIsReCodedFromTheCachedIndexAndComparedWithExact() throws Exception {

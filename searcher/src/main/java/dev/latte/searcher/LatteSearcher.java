@@ -54,12 +54,12 @@ public final class LatteSearcher implements AutoCloseable {
     List<SearchMethod> out = new ArrayList<>();
     out.add(new Bm25Method());
     out.add(new ExactMaxSimMethod());
-    out.add(new WeightedQueryMethod("maxsim-idf", new ExactMaxSimMethod(), QueryTokens.IDF));
     out.add(new RescoredMethod(new Bm25Candidates(), settings.firstStageDepth()));
     out.add(new HybridMethod(HybridMethod.Fusion.RRF, 0, settings.firstStageDepth()));
     out.add(
         new HybridMethod(
             HybridMethod.Fusion.LINEAR, settings.linearFusionWeight(), settings.firstStageDepth()));
+    out.add(new WeightedQueryMethod("maxsim-idf", new ExactMaxSimMethod(), QueryTokens.IDF));
     if (bitCodec) out.add(ExactMaxSimMethod.hamming());
     // Methods over derived first-stage structures; each fails with a build hint when its
     // structure is missing (./latte index --first-stage NAME).
