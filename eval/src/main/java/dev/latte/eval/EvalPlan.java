@@ -199,13 +199,13 @@ final class EvalPlan {
 
   /**
    * The first-stage structure a method searches: the one named like it or like the part before its
-   * "+" ("xtr+maxsim" needs "xtr"), or after "hybrid-" ("hybrid-xtr"); null for methods that need
-   * none.
+   * "+" or "-" ("xtr+maxsim" needs "xtr"), or after "hybrid-" ("hybrid-xtr", "hybrid-xtr-idf");
+   * null for methods that need none.
    */
   static String structureOf(String method) {
     if (method.startsWith("hybrid-")) method = method.substring("hybrid-".length());
     for (String s : FirstStages.builders().keySet())
-      if (method.equals(s) || method.startsWith(s + "+")) return s;
+      if (method.equals(s) || method.startsWith(s + "+") || method.startsWith(s + "-")) return s;
     return null;
   }
 

@@ -18,6 +18,11 @@ public final class LatteSearcher implements AutoCloseable {
   private static final com.fasterxml.jackson.databind.ObjectMapper METADATA_JSON =
       new com.fasterxml.jackson.databind.ObjectMapper();
 
+  /**
+   * MaxSim's weight in {@code hybrid-xtr-idf}'s z-score fusion, picked leave-one-collection-out.
+   */
+  static final float HYBRID_IDF_WEIGHT = 0.85f;
+
   private final LatteIndex index;
   private final TokenEncoder encoder;
   private final VectorKernel kernel;
@@ -71,6 +76,14 @@ public final class LatteSearcher implements AutoCloseable {
             "hybrid-xtr",
             HybridMethod.Fusion.LINEAR,
             settings.linearFusionWeight(),
+            settings.rescoreDepth(),
+            xtr,
+            settings.rescoreDepth()));
+    out.add(
+        new HybridMethod(
+            "hybrid-xtr-idf",
+            new ScoreFusion.ZScore(HYBRID_IDF_WEIGHT),
+            QueryTokens.IDF,
             settings.rescoreDepth(),
             xtr,
             settings.rescoreDepth()));
