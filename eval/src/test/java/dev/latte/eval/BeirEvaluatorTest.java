@@ -67,7 +67,7 @@ class BeirEvaluatorTest {
       assertTrue(skipped.containsAll(List.of("xtr", "xtr+maxsim", "lucene-stock")), "" + skipped);
       for (String m : skipped) assertTrue(EvalPlan.structureOf(m) != null, m);
       assertTrue(
-          log.toString().contains("Skipping xtr, xtr+maxsim, hybrid-xtr: index " + index),
+          log.toString().contains("Skipping xtr, xtr+maxsim, hybrid-xtr, hybrid-xtr-idf: index " + index),
           log.toString());
       assertTrue(log.toString().contains("--first-stage xtr)"), log.toString());
 

@@ -92,6 +92,7 @@ class RecallVsExactTest {
   void methodsNeedTheStructureTheirNameStartsWith() {
     assertEquals("xtr", EvalPlan.structureOf("xtr"));
     assertEquals("xtr", EvalPlan.structureOf("xtr+maxsim"));
+    assertEquals("xtr", EvalPlan.structureOf("hybrid-xtr-idf"));
     assertEquals("lucene-stock", EvalPlan.structureOf("lucene-stock"));
     for (String none :
         List.of(

@@ -14,6 +14,7 @@ import dev.latte.encoders.OnnxTokenEncoder;
 import dev.latte.indexer.IndexLayout;
 import dev.latte.indexer.LatteIndexWriter;
 import dev.latte.indexer.TokenAnnotations;
+import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -165,6 +166,60 @@ class QueryTokensTest {
           new org.apache.lucene.search.TermQuery(new org.apache.lucene.index.Term("id", "7"));
       var hits = searcher.search("maxsim-idf", "computer indexing", 10, filter);
       assertEquals(List.of("7"), hits.hits().stream().map(LatteSearcher.Hit::docid).toList());
+    }
+  }
+
+  @Test
+  void fusedHybridRanksTheUnionByZScoresOfBm25AndIdfMaxSim() throws Exception {
+    try (LatteSearcher searcher = new LatteSearcher(LatteIndex.open(plain), encoder)) {
+      LatteIndex index = searcher.index();
+      // A stand-in semantic first stage: MaxSim's own top 10, so the union adds documents BM25
+      // left out.
+      CandidateGenerator semantic =
+          new CandidateGenerator() {
+            public String name() {
+              return "exact-top";
+            }
+
+            public Candidates generate(LatteIndex i, QueryContext q, int depth) throws IOException {
+              var docs = new ExactMaxSimMethod().search(i, q, depth).docs();
+              return new Candidates(
+                  docs.stream().mapToInt(ScoredDoc::doc).toArray(), new float[docs.size()]);
+            }
+          };
+      HybridMethod hybrid =
+          new HybridMethod("t", new ScoreFusion.ZScore(0.85f), QueryTokens.IDF, 5, semantic, 10);
+      for (String text : List.of("computer indexing of documents", "automatic abstracting")) {
+        QueryContext q = searcher.query(text);
+        var bm = new Bm25Method().search(index, q, 5).docs();
+        java.util.Map<Integer, Float> idf = new java.util.HashMap<>();
+        for (var d : searcher.method("maxsim-idf").search(index, q, 82).docs())
+          idf.put(d.doc(), d.score());
+        java.util.LinkedHashSet<Integer> pool = new java.util.LinkedHashSet<>();
+        java.util.Map<Integer, Float> lexical = new java.util.HashMap<>();
+        for (var d : bm) {
+          pool.add(d.doc());
+          lexical.put(d.doc(), d.score());
+        }
+        for (var d : new ExactMaxSimMethod().search(index, q, 10).docs()) pool.add(d.doc());
+        int[] docs = pool.stream().mapToInt(Integer::intValue).toArray();
+        float[] b = new float[docs.length], m = new float[docs.length];
+        for (int i = 0; i < docs.length; i++) {
+          b[i] = lexical.getOrDefault(docs[i], Float.NaN);
+          m[i] = idf.get(docs[i]);
+        }
+        float[] f = new ScoreFusion.ZScore(0.85f).fuse(b, m);
+        Integer[] order = new Integer[docs.length];
+        for (int i = 0; i < order.length; i++) order[i] = i;
+        java.util.Arrays.sort(order, (x, y) -> Float.compare(f[y], f[x]));
+        MethodResult r = hybrid.search(index, searcher.query(text), 8);
+        assertEquals(8, r.docs().size());
+        for (int i = 0; i < 8; i++) {
+          assertEquals(f[order[i]], r.docs().get(i).score(), 1e-4, text + " rank " + i);
+          assertEquals(docs[order[i]], r.docs().get(i).doc(), text + " rank " + i);
+        }
+        assertTrue(pool.size() > 5, "the union adds documents BM25 did not retrieve");
+      }
     }
   }
 }
