@@ -10,7 +10,7 @@ import dev.latte.indexer.LatteIndexWriter;
 import dev.latte.indexer.ModelIdentity;
 import dev.latte.indexer.derived.DerivedIndex;
 import dev.latte.indexer.derived.LiveDerived;
-import dev.latte.indexer.derived.XtrBuilder;
+import dev.latte.searcher.firststage.xtr.XtrBuilder;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Locale;
@@ -79,7 +79,7 @@ public final class LiveSyncBenchmark {
           long c = System.nanoTime();
           boolean fresh;
           try (DirectoryReader dr = live.openReader()) {
-            fresh = DerivedIndex.link(dr, nrt, "xtr").fresh();
+            fresh = DerivedIndex.link(dr, nrt, XtrBuilder.FORMAT).fresh();
           }
           long l = System.nanoTime();
           System.out.printf(

@@ -1,18 +1,16 @@
 package dev.latte.benchmarks;
 
+import dev.latte.core.FileTrees;
 import dev.latte.core.TokenMatrix;
 import dev.latte.core.codec.StoredTokenMatrix;
 import dev.latte.core.codec.TokenCodec;
 import dev.latte.core.kernel.PreparedQuery;
 import dev.latte.core.kernel.VectorKernel;
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Comparator;
 import java.util.SplittableRandom;
 import java.util.concurrent.TimeUnit;
-import java.util.stream.Stream;
 import org.apache.lucene.document.BinaryDocValuesField;
 import org.apache.lucene.document.Document;
 import org.apache.lucene.document.LateInteractionField;
@@ -157,9 +155,7 @@ public class LuceneLateInteractionBenchmark {
   public void tearDown() throws IOException {
     reader.close();
     directory.close();
-    try (Stream<Path> files = Files.walk(indexDir)) {
-      files.sorted(Comparator.reverseOrder()).forEach(LuceneLateInteractionBenchmark::delete);
-    }
+    FileTrees.deleteRecursively(indexDir);
   }
 
   @Benchmark
@@ -262,13 +258,5 @@ public class LuceneLateInteractionBenchmark {
   /** Maps a Lucene DOT_PRODUCT late-interaction score back to our raw sum of max dot products. */
   static float luceneToRaw(float luceneScore, int queryTokens) {
     return 2f * luceneScore - queryTokens;
-  }
-
-  private static void delete(Path p) {
-    try {
-      Files.delete(p);
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
   }
 }

@@ -111,8 +111,7 @@ final class EvalCommand implements Callable<Integer> {
   @Option(
       names = "--rescore-depth",
       description =
-          "Candidates the vector first stages (xtr, coil, slim, lucene-stock, hybrid-xtr) hand to"
-              + " rescoring (default: 100).")
+          "Candidates each first stage's methods hand to exact MaxSim rescoring (default: 100).")
   Integer rescoreDepth;
 
   @Option(

@@ -71,9 +71,10 @@ final class IndexCommand implements Callable<Integer> {
 
   @Option(
       names = "--first-stage",
+      completionCandidates = FirstStageNames.class,
       description =
-          "After indexing, build these first-stage structures from the stored token matrices:"
-              + " xtr, coil, slim, lucene-stock, or all (comma-separated).")
+          "After indexing, build these first stages from the stored token matrices:"
+              + " ${COMPLETION-CANDIDATES}, or all (comma-separated).")
   String firstStages;
 
   @Override
@@ -95,9 +96,9 @@ final class IndexCommand implements Callable<Integer> {
   }
 
   private void buildFirstStages() throws Exception {
-    dev.latte.indexer.derived.FirstStages.build(
+    dev.latte.searcher.firststage.FirstStages.build(
         index,
-        dev.latte.indexer.derived.FirstStages.parse(firstStages),
+        dev.latte.searcher.firststage.FirstStages.parse(firstStages),
         false,
         Common::progressBar,
         System.out,

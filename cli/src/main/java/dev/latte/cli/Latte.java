@@ -15,7 +15,6 @@ import picocli.CommandLine.Command;
       SearchCommand.class,
       EvalCommand.class,
       ServeCommand.class,
-      ServeBenchCommand.class,
       DemoCommand.class
     })
 public final class Latte implements Runnable {

@@ -8,10 +8,10 @@ import dev.latte.eval.metrics.Qrels;
 import dev.latte.indexer.IndexOptions;
 import dev.latte.indexer.IndexProgress;
 import dev.latte.indexer.derived.DerivedIndex;
-import dev.latte.indexer.derived.FirstStages;
 import dev.latte.searcher.ExactMaxSimMethod;
 import dev.latte.searcher.LatteIndex;
 import dev.latte.searcher.LatteSearcher;
+import dev.latte.searcher.firststage.FirstStages;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Path;
@@ -198,15 +198,12 @@ final class EvalPlan {
   }
 
   /**
-   * The first-stage structure a method searches: the one named like it or like the part before its
-   * "+" or "-" ("xtr+maxsim" needs "xtr"), or after "hybrid-" ("hybrid-xtr", "hybrid-xtr-idf");
-   * null for methods that need none.
+   * The first stage a method searches, as the method itself declares it ({@link
+   * dev.latte.searcher.SearchMethod#firstStage()}, through the registry); null for methods that
+   * need none.
    */
   static String structureOf(String method) {
-    if (method.startsWith("hybrid-")) method = method.substring("hybrid-".length());
-    for (String s : FirstStages.builders().keySet())
-      if (method.equals(s) || method.startsWith(s + "+") || method.startsWith(s + "-")) return s;
-    return null;
+    return FirstStages.stageOfMethod(method);
   }
 
   /**
@@ -229,7 +226,8 @@ final class EvalPlan {
     for (String m : methods) {
       String s = structureOf(m);
       if (s != null && !fresh.containsKey(s))
-        fresh.put(s, DerivedIndex.isFresh(path, s, index.reader()));
+        fresh.put(
+            s, DerivedIndex.isFresh(path, FirstStages.builders().get(s).format(), index.reader()));
     }
     List<String> stale =
         fresh.entrySet().stream().filter(e -> !e.getValue()).map(Map.Entry::getKey).toList();

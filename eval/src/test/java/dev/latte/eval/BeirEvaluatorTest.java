@@ -17,7 +17,7 @@ import dev.latte.eval.metrics.TrecRun;
 import dev.latte.indexer.IndexMismatchException;
 import dev.latte.indexer.IndexOptions;
 import dev.latte.indexer.IndexProgress;
-import dev.latte.indexer.derived.FirstStages;
+import dev.latte.searcher.firststage.FirstStages;
 import java.io.ByteArrayOutputStream;
 import java.io.OutputStream;
 import java.io.PrintStream;
@@ -67,7 +67,8 @@ class BeirEvaluatorTest {
       assertTrue(skipped.containsAll(List.of("xtr", "xtr+maxsim", "lucene-stock")), "" + skipped);
       for (String m : skipped) assertTrue(EvalPlan.structureOf(m) != null, m);
       assertTrue(
-          log.toString().contains("Skipping xtr, xtr+maxsim, hybrid-xtr, hybrid-xtr-idf: index " + index),
+          log.toString()
+              .contains("Skipping xtr, xtr+maxsim, hybrid-xtr, hybrid-xtr-idf: index " + index),
           log.toString());
       assertTrue(log.toString().contains("--first-stage xtr)"), log.toString());
 

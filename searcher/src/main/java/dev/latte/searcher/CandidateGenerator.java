@@ -10,4 +10,9 @@ public interface CandidateGenerator {
   String name();
 
   Candidates generate(LatteIndex index, QueryContext query, int depth) throws IOException;
+
+  /** The built first stage these candidates come from; null for one that needs none (BM25). */
+  default String firstStage() {
+    return null;
+  }
 }

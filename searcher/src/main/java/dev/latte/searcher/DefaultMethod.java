@@ -1,7 +1,6 @@
 package dev.latte.searcher;
 
-import dev.latte.indexer.derived.LuceneStockBuilder;
-import dev.latte.indexer.derived.XtrBuilder;
+import dev.latte.searcher.firststage.FirstStages;
 import java.util.List;
 import java.util.Set;
 
@@ -17,14 +16,15 @@ import java.util.Set;
  * is never the pick. {@code coil+maxsim} (0.979) and {@code slim+maxsim} (0.963) lose more than 1%.
  */
 public final class DefaultMethod {
-  /** A method and the first-stage structure it needs (null: none). */
-  record Choice(String method, String firstStage) {}
+  /** A method and the first stage it needs (null: none), as the method declares it. */
+  record Choice(String method, String firstStage) {
+    Choice(String method) {
+      this(method, FirstStages.stageOfMethod(method));
+    }
+  }
 
   static final List<Choice> PREFERENCE =
-      List.of(
-          new Choice("xtr+maxsim", XtrBuilder.NAME),
-          new Choice(LuceneStockMethod.NAME, LuceneStockBuilder.NAME),
-          new Choice("hybrid-rrf", null));
+      List.of(new Choice("xtr+maxsim"), new Choice("lucene-stock"), new Choice("hybrid-rrf"));
 
   private DefaultMethod() {}
 

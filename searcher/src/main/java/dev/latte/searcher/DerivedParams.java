@@ -15,7 +15,7 @@ import java.util.concurrent.ConcurrentHashMap;
  * modification time, so a retrained structure (new files) is read anew. Values are softly held:
  * under memory pressure they are dropped and read again.
  */
-final class DerivedParams {
+public final class DerivedParams {
   private static final ConcurrentHashMap<String, SoftReference<Object>> CACHE =
       new ConcurrentHashMap<>();
 
@@ -42,12 +42,13 @@ final class DerivedParams {
 
   /** Reads parameters from a structure's folder. */
   @FunctionalInterface
-  interface Reader<T> {
+  public interface Reader<T> {
     T read(org.apache.lucene.store.Directory dir) throws IOException;
   }
 
   /** The parameters in file {@code file} of {@code index}'s first stage {@code stage}, shared. */
-  static <T> T of(LatteIndex index, String stage, String file, Class<T> type, Reader<T> reader)
+  public static <T> T of(
+      LatteIndex index, String stage, String file, Class<T> type, Reader<T> reader)
       throws IOException {
     Path folder = dev.latte.indexer.derived.DerivedIndex.dir(index.path(), stage);
     return get(
@@ -62,7 +63,7 @@ final class DerivedParams {
 
   /** Builds a searchable structure over a linked reader. */
   @FunctionalInterface
-  interface Opener<T> {
+  public interface Opener<T> {
     T open(dev.latte.indexer.derived.DerivedIndex.Linked linked) throws IOException;
   }
 
@@ -70,7 +71,9 @@ final class DerivedParams {
    * Opens first stage {@code stage} of {@code index} linked to its snapshot and builds the
    * structure searches use over it, releasing the reader if that fails.
    */
-  static <T> T open(LatteIndex index, String stage, Opener<T> opener) throws IOException {
+  public static <T> T open(
+      LatteIndex index, dev.latte.indexer.derived.FirstStageFormat stage, Opener<T> opener)
+      throws IOException {
     var linked = index.openDerived(stage);
     try {
       return opener.open(linked);

@@ -21,11 +21,11 @@ import org.apache.lucene.util.FixedBitSet;
  * the filter, used as a FILTER clause or as the pre-filter of a KNN query. Never cached (equality
  * is identity; the set belongs to one query).
  */
-final class DocSetQuery extends Query {
+public final class DocSetQuery extends Query {
   private final FixedBitSet docs;
 
   /** {@code docs}: index-wide doc ids of the reader the query will run on. */
-  DocSetQuery(FixedBitSet docs) {
+  public DocSetQuery(FixedBitSet docs) {
     this.docs = docs;
   }
 
@@ -33,7 +33,7 @@ final class DocSetQuery extends Query {
    * The derived documents whose main document is in {@code mainBits}: {@code mainDocs[d]} is the
    * main doc of derived doc d ({@link dev.latte.indexer.derived.DerivedIndex#link}).
    */
-  static FixedBitSet derived(FixedBitSet mainBits, int[] mainDocs) {
+  public static FixedBitSet derived(FixedBitSet mainBits, int[] mainDocs) {
     FixedBitSet out = new FixedBitSet(Math.max(1, mainDocs.length));
     for (int d = 0; d < mainDocs.length; d++) {
       int m = mainDocs[d];

@@ -22,6 +22,11 @@ public final class FirstStageMethod implements SearchMethod {
   }
 
   @Override
+  public String firstStage() {
+    return stage.firstStage();
+  }
+
+  @Override
   public boolean needsQueryMatrix() {
     return true;
   }

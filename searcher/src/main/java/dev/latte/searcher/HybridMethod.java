@@ -25,6 +25,12 @@ public final class HybridMethod implements SearchMethod {
     LINEAR
   }
 
+  /**
+   * MaxSim's weight in {@code hybrid-xtr-idf}'s z-score fusion, picked leave-one-collection-out
+   * over five collections (benchmarks/README.md, "Quality across collections").
+   */
+  public static final float IDF_FUSION_WEIGHT = 0.85f;
+
   /** The RRF constant of Cormack et al. */
   static final int RRF_K = 60;
 
@@ -90,6 +96,11 @@ public final class HybridMethod implements SearchMethod {
   @Override
   public String name() {
     return name;
+  }
+
+  @Override
+  public String firstStage() {
+    return semantic == null ? null : semantic.firstStage();
   }
 
   @Override

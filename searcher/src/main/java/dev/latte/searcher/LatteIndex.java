@@ -144,14 +144,16 @@ public final class LatteIndex implements Closeable {
    * more reference, which the caller closes), else the structure's folder; fails with {@link
    * IndexMismatchException} saying why when it is missing, stale or unavailable.
    */
-  public dev.latte.indexer.derived.DerivedIndex.Linked openDerived(String name) throws IOException {
+  public dev.latte.indexer.derived.DerivedIndex.Linked openDerived(
+      dev.latte.indexer.derived.FirstStageFormat format) throws IOException {
+    String name = format.name();
     String why = unavailable.get(name);
     if (why != null) throw new IndexMismatchException(why);
     DirectoryReader live = liveDerived.get(name);
-    if (live == null) return dev.latte.indexer.derived.DerivedIndex.open(path, name, reader);
+    if (live == null) return dev.latte.indexer.derived.DerivedIndex.open(path, format, reader);
     live.incRef();
     try {
-      return dev.latte.indexer.derived.DerivedIndex.linked(live, reader, name);
+      return dev.latte.indexer.derived.DerivedIndex.linked(live, reader, format);
     } catch (IOException | RuntimeException e) {
       live.decRef();
       throw e;

@@ -3,6 +3,7 @@ package dev.latte.searcher;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import dev.latte.core.kernel.VectorKernel;
 import dev.latte.encoders.TokenEncoder;
+import dev.latte.searcher.firststage.FirstStages;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -17,11 +18,6 @@ public final class LatteSearcher implements AutoCloseable {
   public static final String DEFAULT_METHOD = ExactMaxSimMethod.NAME;
   private static final com.fasterxml.jackson.databind.ObjectMapper METADATA_JSON =
       new com.fasterxml.jackson.databind.ObjectMapper();
-
-  /**
-   * MaxSim's weight in {@code hybrid-xtr-idf}'s z-score fusion, picked leave-one-collection-out.
-   */
-  static final float HYBRID_IDF_WEIGHT = 0.85f;
 
   private final LatteIndex index;
   private final TokenEncoder encoder;
@@ -38,24 +34,32 @@ public final class LatteSearcher implements AutoCloseable {
 
   public LatteSearcher(
       LatteIndex index, TokenEncoder encoder, VectorKernel kernel, SearchSettings settings) {
+    this(index, encoder, kernel, settings, FirstStages.DEFAULT);
+  }
+
+  /** With the first stages of {@code stages} instead of Latte's own (tests, extensions). */
+  public LatteSearcher(
+      LatteIndex index,
+      TokenEncoder encoder,
+      VectorKernel kernel,
+      SearchSettings settings,
+      FirstStages stages) {
     index.requireSameModel(encoder);
     this.index = index;
     this.encoder = encoder;
     this.kernel = kernel;
     boolean bit = index.metadata().options().codec() == dev.latte.core.codec.TokenCodec.BIT;
-    for (SearchMethod m : standardMethods(settings, bit)) register(m);
+    for (SearchMethod m : standardMethods(settings, stages, bit)) register(m);
   }
 
   /**
-   * Every method name a searcher answers, in the order the help texts list them ({@code
-   * maxsim-hamming} only on 1-bit indexes): the one list the CLI help and the API document take
-   * method names from.
+   * Every method by name, in the order {@link #methods()} lists them: those that need no first
+   * stage, then each first stage's methods from the registry (each fails with a build hint when its
+   * stage is missing: ./latte index --first-stage NAME). {@code hamming} adds the symmetric bit
+   * method, which only a 1-bit index answers.
    */
-  public static List<String> methodNames() {
-    return standardMethods(SearchSettings.DEFAULT, true).stream().map(SearchMethod::name).toList();
-  }
-
-  private static List<SearchMethod> standardMethods(SearchSettings settings, boolean bitCodec) {
+  static List<SearchMethod> standardMethods(
+      SearchSettings settings, FirstStages stages, boolean hamming) {
     List<SearchMethod> out = new ArrayList<>();
     out.add(new Bm25Method());
     out.add(new ExactMaxSimMethod());
@@ -65,35 +69,41 @@ public final class LatteSearcher implements AutoCloseable {
         new HybridMethod(
             HybridMethod.Fusion.LINEAR, settings.linearFusionWeight(), settings.firstStageDepth()));
     out.add(new WeightedQueryMethod("maxsim-idf", new ExactMaxSimMethod(), QueryTokens.IDF));
-    if (bitCodec) out.add(ExactMaxSimMethod.hamming());
-    // Methods over derived first-stage structures; each fails with a build hint when its
-    // structure is missing (./latte index --first-stage NAME).
-    XtrCandidates xtr = new XtrCandidates(settings.xtrProbes(), settings.xtrTokenDepth());
-    out.add(new FirstStageMethod(xtr));
-    out.add(new RescoredMethod(xtr, settings.rescoreDepth()));
-    out.add(
-        new HybridMethod(
-            "hybrid-xtr",
-            HybridMethod.Fusion.LINEAR,
-            settings.linearFusionWeight(),
-            settings.rescoreDepth(),
-            xtr,
-            settings.rescoreDepth()));
-    out.add(
-        new HybridMethod(
-            "hybrid-xtr-idf",
-            new ScoreFusion.ZScore(HYBRID_IDF_WEIGHT),
-            QueryTokens.IDF,
-            settings.rescoreDepth(),
-            xtr,
-            settings.rescoreDepth()));
-    CoilCandidates coil = new CoilCandidates();
-    out.add(new FirstStageMethod(coil));
-    out.add(new RescoredMethod(coil, settings.rescoreDepth()));
-    out.add(new SlimMethod(settings.rescoreDepth()));
-    out.add(new RescoredMethod(new SlimCandidates(), settings.rescoreDepth()));
-    out.add(new LuceneStockMethod(settings.rescoreDepth()));
+    if (hamming) out.add(ExactMaxSimMethod.hamming());
+    out.addAll(stages.methods(settings));
     return out;
+  }
+
+  /**
+   * Every method name a searcher answers, in the order the help texts list them ({@code
+   * maxsim-hamming} only on 1-bit indexes): the one list the CLI help and the API document take
+   * method names from.
+   */
+  public static List<String> methodNames() {
+    return List.copyOf(methodStages().keySet());
+  }
+
+  /**
+   * Every method name with the first stage it needs (null: none), for help texts, request
+   * validation and "which methods work now" messages; no index is opened. The hamming method is
+   * listed too, although only a 1-bit index answers it.
+   */
+  public static Map<String, String> methodStages() {
+    Map<String, String> out = new LinkedHashMap<>();
+    for (SearchMethod m : standardMethods(SearchSettings.DEFAULT, FirstStages.DEFAULT, true))
+      out.put(m.name(), m.firstStage());
+    return out;
+  }
+
+  /**
+   * The methods that need no first stage and answer on every index (the symmetric bit method, which
+   * only a 1-bit index answers, is not among them).
+   */
+  public static List<String> methodsWithoutFirstStage() {
+    return standardMethods(SearchSettings.DEFAULT, FirstStages.DEFAULT, false).stream()
+        .filter(m -> m.firstStage() == null)
+        .map(SearchMethod::name)
+        .toList();
   }
 
   private void register(SearchMethod m) {

@@ -10,13 +10,13 @@ import org.apache.lucene.util.BytesRef;
  * dev.latte.core.codec.TokenCodec#INT8} payload layout of an {@code n}-token matrix — scales first,
  * then codes — so one kernel call scores them all. Shared by the XTR and COIL lists.
  */
-final class PayloadCodes {
+public final class PayloadCodes {
   private PayloadCodes() {}
 
   /**
    * Reads the current document's {@code pe.freq()} positions; returns {@code buf} or a larger one.
    */
-  static byte[] gather(PostingsEnum pe, int n, int dim, byte[] buf) throws IOException {
+  public static byte[] gather(PostingsEnum pe, int n, int dim, byte[] buf) throws IOException {
     if (buf.length < n * (dim + 4)) buf = new byte[n * (dim + 4)];
     int codes = 4 * n;
     for (int j = 0; j < n; j++) {

@@ -28,6 +28,11 @@ public final class RescoredMethod implements SearchMethod {
   }
 
   @Override
+  public String firstStage() {
+    return firstStage.firstStage();
+  }
+
+  @Override
   public boolean needsQueryMatrix() {
     return true;
   }

@@ -13,4 +13,12 @@ public interface SearchMethod {
   boolean needsQueryMatrix();
 
   MethodResult search(LatteIndex index, QueryContext query, int k) throws IOException;
+
+  /**
+   * The name of the first stage ({@link dev.latte.searcher.firststage.FirstStage}) this method
+   * searches, which must be built for it to answer; null for methods that need none.
+   */
+  default String firstStage() {
+    return null;
+  }
 }

@@ -24,7 +24,7 @@ class DefaultMethodTest {
       assertTrue(LatteSearcher.methodNames().contains(c.method()), c.method());
       if (c.firstStage() != null)
         assertTrue(
-            dev.latte.indexer.derived.FirstStages.builders().containsKey(c.firstStage()),
+            dev.latte.searcher.firststage.FirstStages.builders().containsKey(c.firstStage()),
             c.firstStage());
     }
   }

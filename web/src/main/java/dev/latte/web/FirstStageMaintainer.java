@@ -3,8 +3,9 @@ package dev.latte.web;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.latte.indexer.derived.DerivedIndex;
 import dev.latte.indexer.derived.DerivedIndexBuilder;
-import dev.latte.indexer.derived.FirstStages;
 import dev.latte.indexer.derived.LiveDerived;
+import dev.latte.searcher.LatteSearcher;
+import dev.latte.searcher.firststage.FirstStages;
 import dev.latte.web.MaintainedStage.State;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -277,7 +278,8 @@ final class FirstStageMaintainer {
               + n
               + "' first stage of index \""
               + name
-              + "\" is being trained; until then use maxsim-exact, bm25 or a hybrid method";
+              + "\" is being trained; until then use "
+              + String.join(", ", LatteSearcher.methodsWithoutFirstStage());
     // Published before it runs, so that its end (which clears it) always comes after.
     FutureTask<Void> task = new FutureTask<>(() -> train(st), null);
     st.training = task;

@@ -1,7 +1,8 @@
 package dev.latte.web;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.latte.indexer.derived.FirstStages;
+import dev.latte.searcher.firststage.FirstStage;
+import dev.latte.searcher.firststage.FirstStages;
 import io.javalin.http.Context;
 import java.util.List;
 import java.util.Map;
@@ -53,13 +54,22 @@ final class FirstStageRoutes {
   }
 
   /**
-   * The first stages of {@code s} that an index with {@code poolFactor} can maintain. COIL and SLIM
-   * need every row's word piece, which a pooled index does not keep: "all" leaves them out there,
-   * naming them is a 400. (The one place that knows which stages need row annotations.)
+   * The first stages of {@code s} that an index with {@code poolFactor} can maintain. Those that
+   * need every row's word piece ({@link FirstStage#needsAnnotations()}: COIL and SLIM), which a
+   * pooled index does not keep: "all" leaves them out there, naming them is a 400.
    */
   static FirstStageSettings applicable(FirstStageSettings s, JsonNode body, int poolFactor) {
     if (poolFactor == 1) return s;
-    List<String> needRows = List.of("coil", "slim");
+    List<String> needRows =
+        FirstStages.DEFAULT.all().stream()
+            .filter(FirstStage::needsAnnotations)
+            .map(FirstStage::name)
+            .toList();
+    List<String> withoutRows =
+        FirstStages.DEFAULT.all().stream()
+            .filter(f -> !f.needsAnnotations())
+            .map(FirstStage::name)
+            .toList();
     if (body.path("first_stages").isTextual())
       return new FirstStageSettings(
           s.stages().stream().filter(n -> !needRows.contains(n)).toList(), s.trainAfterDocuments());
@@ -72,7 +82,9 @@ final class FirstStageRoutes {
                 + "' first stage needs the word piece of every token row, which an index with"
                 + " pool_factor "
                 + poolFactor
-                + " does not keep; use pool_factor 1, or the xtr and lucene-stock first stages");
+                + " does not keep; use pool_factor 1, or the "
+                + String.join(" and ", withoutRows)
+                + " first stages");
     return s;
   }
 

@@ -3,7 +3,7 @@ package dev.latte.web;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.latte.indexer.derived.FirstStages;
+import dev.latte.searcher.firststage.FirstStages;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

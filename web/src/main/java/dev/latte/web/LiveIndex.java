@@ -12,9 +12,9 @@ import dev.latte.indexer.IndexProgress;
 import dev.latte.indexer.LatteIndexReaderSupport;
 import dev.latte.indexer.LatteIndexWriter;
 import dev.latte.indexer.derived.DerivedIndex;
-import dev.latte.indexer.derived.FirstStages;
 import dev.latte.searcher.LatteIndex;
 import dev.latte.searcher.LatteSearcher;
+import dev.latte.searcher.firststage.FirstStages;
 import java.io.Closeable;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -540,7 +540,7 @@ final class LiveIndex implements Closeable {
     List<MaintainedStage.Status> out = new ArrayList<>();
     for (String n : new TreeSet<>(FirstStages.builders().keySet())) {
       if (!Files.isDirectory(DerivedIndex.dir(path, n))) continue;
-      boolean fresh = DerivedIndex.isFresh(path, n, reader);
+      boolean fresh = DerivedIndex.isFresh(path, FirstStages.get(n).format(), reader);
       out.add(
           new MaintainedStage.Status(
               n, fresh ? MaintainedStage.State.READY : MaintainedStage.State.STALE, -1, null));

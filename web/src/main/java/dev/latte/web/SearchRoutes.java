@@ -184,7 +184,9 @@ final class SearchRoutes {
               + " cannot answer: "
               + DocumentBatch.firstLine(e.getMessage())
                   .replace(li.path.toString(), "\"" + li.name + "\"")
-              + " (maxsim-exact, bm25, bm25+maxsim, hybrid-rrf and hybrid-linear always work)");
+              + " ("
+              + String.join(", ", LatteSearcher.methodsWithoutFirstStage())
+              + " need no first stage)");
     }
     return SearchRequest.response(r, q.include());
   }

@@ -16,9 +16,10 @@ import dev.latte.indexer.IndexProgress;
 import dev.latte.indexer.LatteIndexReaderSupport;
 import dev.latte.indexer.LatteIndexWriter;
 import dev.latte.indexer.derived.DerivedIndex;
-import dev.latte.indexer.derived.FirstStages;
 import dev.latte.searcher.LatteIndex;
 import dev.latte.searcher.LatteSearcher;
+import dev.latte.searcher.firststage.FirstStages;
+import dev.latte.searcher.firststage.xtr.XtrBuilder;
 import java.net.http.HttpClient;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
@@ -866,7 +867,9 @@ class LatteServiceTest {
       w.commit();
     }
     try (LatteIndex stale = LatteIndex.open(main)) {
-      assertFalse(DerivedIndex.isFresh(main, "xtr", stale.reader()), "behind before the restart");
+      assertFalse(
+          DerivedIndex.isFresh(main, XtrBuilder.FORMAT, stale.reader()),
+          "behind before the restart");
     }
     try (IndexRegistry reg = new IndexRegistry(data, encoder, 2, 1, 0)) {
       LiveIndex li = reg.get("cu");

@@ -74,35 +74,24 @@ public final class DerivedIndex {
     return new NumericDocValuesField(MAIN_DOC, globalDoc);
   }
 
-  /**
-   * File-format versions of the derived structures: a structure written by another version is stale
-   * (rebuilt by eval, refused with a rebuild hint by searches). Bump on any layout change.
-   */
-  static final Map<String, Integer> FORMATS =
-      Map.of("xtr", 1, "coil", 1, "slim", 2, "lucene-stock", 1);
-
-  /** The value of {@value #FORMAT_KEY} a structure written by this build carries. */
-  public static String format(String name) {
-    return name + "-" + FORMATS.getOrDefault(name, 0);
+  static String stamp(DirectoryReader main, FirstStageFormat format) throws IOException {
+    return stamp(main) + ";format=" + format.stamp();
   }
 
-  static String stamp(DirectoryReader main, String name) throws IOException {
-    return stamp(main) + ";format=" + format(name);
-  }
-
-  /** The commit user data of a structure written by this build, derived from {@code main}. */
-  static Map<String, String> commitData(DirectoryReader main, String name) throws IOException {
-    return Map.of(STAMP_KEY, stamp(main, name), FORMAT_KEY, format(name));
+  /** The commit user data of a structure written in {@code format}, derived from {@code main}. */
+  static Map<String, String> commitData(DirectoryReader main, FirstStageFormat format)
+      throws IOException {
+    return Map.of(STAMP_KEY, stamp(main, format), FORMAT_KEY, format.stamp());
   }
 
   /**
    * Ends a build: merges to one segment (searches walk one set of lists), stamps the source commit
    * and format, and commits.
    */
-  public static void finish(IndexWriter writer, DirectoryReader main, String name)
+  public static void finish(IndexWriter writer, DirectoryReader main, FirstStageFormat format)
       throws IOException {
     writer.forceMerge(1);
-    writer.setLiveCommitData(commitData(main, name).entrySet());
+    writer.setLiveCommitData(commitData(main, format).entrySet());
     writer.commit();
   }
 
@@ -164,7 +153,7 @@ public final class DerivedIndex {
         sync(w, deriver, null, main, metadata.dimension(), progress);
         progress.close();
         w.forceMerge(1);
-        Map<String, String> data = new HashMap<>(commitData(main, builder.name()));
+        Map<String, String> data = new HashMap<>(commitData(main, builder.format()));
         data.putAll(extraCommitData);
         w.setLiveCommitData(data.entrySet());
         w.commit();
@@ -401,7 +390,7 @@ public final class DerivedIndex {
   public record Link(int[] mainDocs, boolean fresh, String why) {}
 
   /** Maps {@code derived} to {@code main} (see the class comment for the two kinds of links). */
-  public static Link link(DirectoryReader derived, DirectoryReader main, String name)
+  public static Link link(DirectoryReader derived, DirectoryReader main, FirstStageFormat format)
       throws IOException {
     int[] out = new int[derived.maxDoc()];
     Arrays.fill(out, -1);
@@ -413,7 +402,7 @@ public final class DerivedIndex {
           out[leaf.docBase + d] = (int) v.longValue();
       }
       String built = derived.getIndexCommit().getUserData().get(STAMP_KEY);
-      boolean fresh = stamp(main, name).equals(built);
+      boolean fresh = stamp(main, format).equals(built);
       return new Link(out, fresh, fresh ? null : "the index changed since it was built");
     }
     Seqs m = Seqs.of(main);
@@ -474,16 +463,17 @@ public final class DerivedIndex {
   /** A derived reader with its links to the main reader it was checked against. */
   public record Linked(DirectoryReader reader, int[] mainDocs) {}
 
-  /** True if a derived index named {@code name} exists, has this build's format and is fresh. */
-  public static boolean isFresh(Path mainIndex, String name, DirectoryReader main)
+  /** True if the first stage of {@code format} exists, was written in that format and is fresh. */
+  public static boolean isFresh(Path mainIndex, FirstStageFormat format, DirectoryReader main)
       throws IOException {
+    String name = format.name();
     Path d = dir(mainIndex, name);
     if (!Files.isDirectory(d)) return false;
     try (Directory dir = FSDirectory.open(d)) {
       if (!DirectoryReader.indexExists(dir)) return false;
       try (DirectoryReader r = DirectoryReader.open(dir)) {
-        return format(name).equals(formatOf(r.getIndexCommit().getUserData()))
-            && link(r, main, name).fresh();
+        return format.stamp().equals(formatOf(r.getIndexCommit().getUserData()))
+            && link(r, main, format).fresh();
       }
     }
   }
@@ -492,7 +482,9 @@ public final class DerivedIndex {
    * Opens a derived index for reading, failing with a rebuild hint when it is missing, was written
    * by another format version, or is not fresh for {@code main}.
    */
-  public static Linked open(Path mainIndex, String name, DirectoryReader main) throws IOException {
+  public static Linked open(Path mainIndex, FirstStageFormat format, DirectoryReader main)
+      throws IOException {
+    String name = format.name();
     Path d = dir(mainIndex, name);
     Directory dir = null;
     DirectoryReader r = null;
@@ -502,12 +494,12 @@ public final class DerivedIndex {
         if (DirectoryReader.indexExists(dir)) r = DirectoryReader.open(dir);
       }
       if (r == null) throw missing(mainIndex, name, " has no '" + name + "' first stage");
-      if (!format(name).equals(formatOf(r.getIndexCommit().getUserData())))
+      if (!format.stamp().equals(formatOf(r.getIndexCommit().getUserData())))
         throw missing(
             mainIndex,
             name,
             "'s '" + name + "' first stage was written by another version of Latte");
-      Link link = link(r, main, name);
+      Link link = link(r, main, format);
       if (!link.fresh())
         throw missing(
             mainIndex, name, "'s '" + name + "' first stage is out of date: " + link.why());
@@ -523,9 +515,10 @@ public final class DerivedIndex {
    * Checks a derived reader that a live index keeps in step (it owns the writer) against {@code
    * main}; fails if they are not in step (closing nothing).
    */
-  public static Linked linked(DirectoryReader derived, DirectoryReader main, String name)
-      throws IOException {
-    Link link = link(derived, main, name);
+  public static Linked linked(
+      DirectoryReader derived, DirectoryReader main, FirstStageFormat format) throws IOException {
+    String name = format.name();
+    Link link = link(derived, main, format);
     if (!link.fresh())
       throw new IndexMismatchException(
           "the '" + name + "' first stage is not in step with this snapshot: " + link.why());

@@ -12,8 +12,20 @@ import org.apache.lucene.store.Directory;
  * main index, and how documents are derived with them ({@link Deriver}).
  */
 public interface DerivedIndexBuilder {
+  /** The stage's name and file-format version, declared by the stage itself. */
+  FirstStageFormat format();
+
   /** The folder name after {@code latte-}, and what {@code --first-stage} calls it. */
-  String name();
+  default String name() {
+    return format().name();
+  }
+
+  /**
+   * True if deriving needs every token row's word piece ({@link
+   * dev.latte.indexer.TokenAnnotations}), which an index with a pool factor above 1 does not keep:
+   * such a stage cannot be built there. Its {@link Deriver#needsAnnotations()} says the same.
+   */
+  boolean needsAnnotations();
 
   /**
    * Trains the structure's parameters on the live documents of {@code main} and writes them as

@@ -29,6 +29,7 @@ public final class LiveDerived implements Closeable {
   public static final String BUILDING = ".building";
 
   private final String name;
+  private final FirstStageFormat format;
   private final Path folder;
   private final Directory directory;
   private final Deriver deriver;
@@ -37,10 +38,16 @@ public final class LiveDerived implements Closeable {
   private IndexWriter writer;
 
   private LiveDerived(
-      String name, Path folder, Directory directory, Deriver deriver, int dim, int trainedOn)
+      FirstStageFormat format,
+      Path folder,
+      Directory directory,
+      Deriver deriver,
+      int dim,
+      int trainedOn)
       throws IOException {
     this.trainedOn = trainedOn;
-    this.name = name;
+    this.name = format.name();
+    this.format = format;
     this.folder = folder;
     this.directory = directory;
     this.deriver = deriver;
@@ -65,18 +72,18 @@ public final class LiveDerived implements Closeable {
         throw new IndexMismatchException("the '" + name + "' first stage is not built");
       var commits = DirectoryReader.listCommits(dir);
       String format = DerivedIndex.formatOf(commits.getLast().getUserData());
-      if (!DerivedIndex.format(name).equals(format))
+      if (!builder.format().stamp().equals(format))
         throw new IndexMismatchException(
             "the '"
                 + name
                 + "' first stage was written in format "
                 + format
                 + ", this version maintains "
-                + DerivedIndex.format(name)
+                + builder.format().stamp()
                 + "; rebuild it");
       String trained = commits.getLast().getUserData().get(DerivedIndex.TRAINED_ON_KEY);
       return new LiveDerived(
-          name,
+          builder.format(),
           folder,
           dir,
           builder.deriver(dir, metadata),
@@ -118,7 +125,7 @@ public final class LiveDerived implements Closeable {
   /** Makes the synced state durable. */
   public void commit() throws IOException {
     Map<String, String> data = new java.util.HashMap<>();
-    data.put(DerivedIndex.FORMAT_KEY, DerivedIndex.format(name));
+    data.put(DerivedIndex.FORMAT_KEY, format.stamp());
     if (trainedOn >= 0) data.put(DerivedIndex.TRAINED_ON_KEY, Integer.toString(trainedOn));
     writer.setLiveCommitData(data.entrySet());
     writer.commit();

@@ -12,7 +12,7 @@ import org.apache.lucene.util.BytesRef;
  * entry, so a term's positions in a document are the document rows it came from when entries are
  * given in row order.
  */
-final class PayloadTokenStream extends TokenStream {
+public final class PayloadTokenStream extends TokenStream {
   private final CharTermAttribute term = addAttribute(CharTermAttribute.class);
   private final PayloadAttribute payload = addAttribute(PayloadAttribute.class);
   private final PositionIncrementAttribute posInc = addAttribute(PositionIncrementAttribute.class);
@@ -33,7 +33,8 @@ final class PayloadTokenStream extends TokenStream {
   }
 
   /** A field whose postings are {@code terms} in order, each position carrying its payload. */
-  static org.apache.lucene.document.Field field(String name, String[] terms, BytesRef[] payloads) {
+  public static org.apache.lucene.document.Field field(
+      String name, String[] terms, BytesRef[] payloads) {
     return new org.apache.lucene.document.Field(
         name, new PayloadTokenStream(terms, payloads), LISTS);
   }

@@ -1,0 +1,39 @@
+package dev.latte.searcher.firststage.slim;
+
+import dev.latte.searcher.CandidateGenerator;
+import dev.latte.searcher.Candidates;
+import dev.latte.searcher.LatteIndex;
+import dev.latte.searcher.QueryContext;
+import java.io.IOException;
+import org.apache.lucene.search.ScoreDoc;
+import org.apache.lucene.search.TopDocs;
+
+/** SLIM stage 1 (the Lucene impact index) as a first stage, ranked by its upper-bound score. */
+public final class SlimCandidates implements CandidateGenerator {
+  @Override
+  public String name() {
+    return SlimBuilder.NAME;
+  }
+
+  @Override
+  public String firstStage() {
+    return SlimBuilder.NAME;
+  }
+
+  @Override
+  public Candidates generate(LatteIndex index, QueryContext query, int depth) throws IOException {
+    SlimIndex s = index.derived(SlimBuilder.NAME, SlimIndex::load);
+    var e = query.encoded();
+    TopDocs top =
+        s.firstStage(
+            s.sparsify(e.matrix(), e.tokens(), query.kernel()), depth, query.filterBits(index));
+    int[] docs = new int[top.scoreDocs.length];
+    float[] scores = new float[docs.length];
+    for (int i = 0; i < docs.length; i++) {
+      ScoreDoc sd = top.scoreDocs[i];
+      docs[i] = s.mainDoc(sd.doc);
+      scores[i] = sd.score;
+    }
+    return new Candidates(docs, scores);
+  }
+}

@@ -1,0 +1,286 @@
+package dev.latte.searcher.firststage.xtr;
+
+import dev.latte.core.TokenMatrix;
+import dev.latte.core.kernel.VectorKernel;
+import dev.latte.indexer.derived.DerivedIndex;
+import dev.latte.indexer.derived.SphericalKMeans;
+import dev.latte.searcher.Candidates;
+import dev.latte.searcher.DerivedParams;
+import dev.latte.searcher.LatteIndex;
+import dev.latte.searcher.PayloadCodes;
+import java.io.Closeable;
+import java.io.IOException;
+import java.util.Arrays;
+import org.apache.lucene.index.DirectoryReader;
+import org.apache.lucene.index.LeafReaderContext;
+import org.apache.lucene.index.PostingsEnum;
+import org.apache.lucene.index.Terms;
+import org.apache.lucene.index.TermsEnum;
+import org.apache.lucene.internal.hppc.IntIntHashMap;
+import org.apache.lucene.search.DocIdSetIterator;
+import org.apache.lucene.util.Bits;
+import org.apache.lucene.util.BytesRef;
+import org.apache.lucene.util.FixedBitSet;
+
+/**
+ * The XTR token index of one open Latte index (built by {@link XtrBuilder}), and XTR retrieval over
+ * it. Thread-safe: every search uses its own postings enums and buffers.
+ *
+ * <p>Retrieval, per query: score the query tokens against every centroid ({@link
+ * VectorKernel#dotMatrix}); each query token probes its {@code probes} best centroids; every
+ * document token in a probed list is scored exactly on its int8 code, and for query token i and
+ * document d the best such score is kept. Per query token the {@code tokenDepth} best documents are
+ * "retrieved" (XTR's top-k' tokens, counted in documents since only a document's best token per
+ * query token can matter) and the smallest retrieved score is the imputation value m_i. A retrieved
+ * document scores the sum over query tokens of its retrieved score, or m_i where it was not
+ * retrieved for i. No token matrix of the main index is read.
+ */
+public final class XtrIndex implements Closeable {
+  private final DirectoryReader reader;
+  private final int[] mainDocs;
+  private final float[] centroidsT;
+  private final int centroids;
+  private final int dim;
+  private final BytesRef[] terms;
+
+  /** The centroids as searches use them: transposed, and their terms. */
+  record Centroids(int count, int dim, float[] transposed, BytesRef[] terms) {
+    static Centroids of(TokenMatrix c) {
+      BytesRef[] terms = new BytesRef[c.rows()];
+      for (int i = 0; i < c.rows(); i++) terms[i] = new BytesRef(XtrBuilder.term(i));
+      return new Centroids(
+          c.rows(), c.dim(), SphericalKMeans.transpose(c.data(), c.rows(), c.dim()), terms);
+    }
+  }
+
+  private XtrIndex(DerivedIndex.Linked linked, Centroids c) {
+    this.reader = linked.reader();
+    this.mainDocs = linked.mainDocs();
+    this.centroids = c.count();
+    this.dim = c.dim();
+    this.centroidsT = c.transposed();
+    this.terms = c.terms();
+  }
+
+  static XtrIndex load(LatteIndex index) throws IOException {
+    return DerivedParams.open(
+        index,
+        XtrBuilder.FORMAT,
+        linked -> {
+          Centroids c =
+              DerivedParams.of(
+                  index,
+                  XtrBuilder.NAME,
+                  XtrBuilder.CENTROIDS_FILE,
+                  Centroids.class,
+                  dir -> Centroids.of(XtrBuilder.readCentroids(dir)));
+          if (c.dim() != index.metadata().dimension())
+            throw new dev.latte.indexer.IndexMismatchException(
+                "XTR centroids are "
+                    + c.dim()
+                    + "-d, the index "
+                    + index.metadata().dimension()
+                    + "-d");
+          return new XtrIndex(linked, c);
+        });
+  }
+
+  long bytes() throws IOException {
+    long total = 0;
+    var dir = reader.directory();
+    for (String f : dir.listAll()) total += dir.fileLength(f);
+    return total;
+  }
+
+  /** Retrieved documents (main-index ids) with their XTR scores, best first. */
+  record Result(Candidates ranked, long tokensScored) {}
+
+  Result search(TokenMatrix query, VectorKernel kernel, int probes, int tokenDepth)
+      throws IOException {
+    return search(query, kernel, probes, tokenDepth, null);
+  }
+
+  /**
+   * As {@link #search(TokenMatrix, VectorKernel, int, int)}, over the main documents in {@code
+   * filter} only (null: all): postings of other documents are skipped before scoring, so the
+   * per-token top k' and the imputed values are those of the matching documents.
+   */
+  Result search(
+      TokenMatrix query, VectorKernel kernel, int probes, int tokenDepth, FixedBitSet filter)
+      throws IOException {
+    int nq = query.rows();
+    if (nq == 0 || centroids == 0) return new Result(new Candidates(new int[0], new float[0]), 0);
+    if (query.dim() != dim)
+      throw new IllegalArgumentException("query is " + query.dim() + "-d, the index " + dim + "-d");
+    int p = Math.min(probes, centroids);
+    float[] s = new float[nq * centroids];
+    kernel.dotMatrix(query.data(), 0, nq, centroidsT, centroids, dim, s);
+    // Which query tokens probe each centroid.
+    int[][] probers = new int[centroids][];
+    int[] count = new int[centroids];
+    int[] chosen = new int[p];
+    for (int i = 0; i < nq; i++) {
+      topIndices(s, i * centroids, centroids, chosen);
+      for (int c : chosen) {
+        if (probers[c] == null) probers[c] = new int[4];
+        else if (count[c] == probers[c].length)
+          probers[c] = Arrays.copyOf(probers[c], count[c] * 2);
+        probers[c][count[c]++] = i;
+      }
+    }
+    float[] q = query.data();
+    float[] dots = new float[64];
+    IntIntHashMap slots = new IntIntHashMap();
+    float[] best = new float[0];
+    int used = 0;
+    byte[] buf = new byte[64 * (dim + 4)];
+    long scored = 0;
+    for (LeafReaderContext leaf : reader.leaves()) {
+      Terms t = leaf.reader().terms(XtrBuilder.FIELD);
+      if (t == null) continue;
+      TermsEnum te = t.iterator();
+      Bits live = leaf.reader().getLiveDocs();
+      PostingsEnum pe = null;
+      for (int c = 0; c < centroids; c++) {
+        if (count[c] == 0 || !te.seekExact(terms[c])) continue;
+        pe = te.postings(pe, PostingsEnum.PAYLOADS);
+        for (int doc = pe.nextDoc(); doc != DocIdSetIterator.NO_MORE_DOCS; doc = pe.nextDoc()) {
+          if (live != null && !live.get(doc)) continue;
+          if (filter != null && !filter.get(mainDocs[leaf.docBase + doc])) continue;
+          int n = pe.freq();
+          buf = PayloadCodes.gather(pe, n, dim, buf);
+          scored += n;
+          int global = leaf.docBase + doc;
+          int slot = slots.getOrDefault(global, -1);
+          if (slot < 0) {
+            slot = used++;
+            slots.put(global, slot);
+            if (best.length < used * nq) {
+              int old = best.length;
+              best = Arrays.copyOf(best, Math.max(used * nq, old * 2));
+              Arrays.fill(best, old, best.length, Float.NEGATIVE_INFINITY);
+            }
+          }
+          int np = count[c];
+          if (dots.length < n * np) dots = new float[n * np * 2];
+          kernel.dotsInt8(q, dim, probers[c], np, buf, 0, n, dots);
+          for (int j = 0; j < n; j++) {
+            for (int k = 0; k < np; k++) {
+              int at = slot * nq + probers[c][k];
+              float v = dots[j * np + k];
+              if (v > best[at]) best[at] = v;
+            }
+          }
+        }
+      }
+    }
+    // Per query token: the k'-th best document score is the retrieval cut-off and imputed value.
+    float[] cut = new float[nq];
+    float[] column = new float[used];
+    for (int i = 0; i < nq; i++) {
+      int m = 0;
+      for (int sl = 0; sl < used; sl++) {
+        float v = best[sl * nq + i];
+        if (v != Float.NEGATIVE_INFINITY) column[m++] = v;
+      }
+      cut[i] = m == 0 ? 0f : kthLargest(column, m, Math.min(tokenDepth, m));
+    }
+    int[] docs = new int[used];
+    float[] scores = new float[used];
+    int out = 0;
+    int[] keys = new int[used];
+    for (var e : slots) keys[e.value] = e.key;
+    for (int sl = 0; sl < used; sl++) {
+      boolean retrieved = false;
+      float total = 0;
+      for (int i = 0; i < nq; i++) {
+        float v = best[sl * nq + i];
+        if (v >= cut[i] && v != Float.NEGATIVE_INFINITY) {
+          retrieved = true;
+          total += v;
+        } else {
+          total += cut[i];
+        }
+      }
+      if (!retrieved) continue;
+      docs[out] = mainDocs[keys[sl]];
+      scores[out++] = total;
+    }
+    return new Result(sortByScore(Arrays.copyOf(docs, out), Arrays.copyOf(scores, out)), scored);
+  }
+
+  /** Candidates best first (ties: smaller doc id first). */
+  public static Candidates sortByScore(int[] docs, float[] scores) {
+    Integer[] order = new Integer[docs.length];
+    for (int i = 0; i < order.length; i++) order[i] = i;
+    Arrays.sort(
+        order,
+        (a, b) -> scores[a] != scores[b] ? Float.compare(scores[b], scores[a]) : docs[a] - docs[b]);
+    int[] d = new int[docs.length];
+    float[] s = new float[docs.length];
+    for (int i = 0; i < order.length; i++) {
+      d[i] = docs[order[i]];
+      s[i] = scores[order[i]];
+    }
+    return new Candidates(d, s);
+  }
+
+  /** Indices of the {@code out.length} largest of {@code v[from, from + n)}. */
+  private static void topIndices(float[] v, int from, int n, int[] out) {
+    int p = out.length;
+    float[] vals = new float[p];
+    int size = 0;
+    for (int j = 0; j < n; j++) {
+      float x = v[from + j];
+      if (size < p) {
+        int at = size++;
+        while (at > 0 && vals[at - 1] < x) {
+          vals[at] = vals[at - 1];
+          out[at] = out[at - 1];
+          at--;
+        }
+        vals[at] = x;
+        out[at] = j;
+      } else if (x > vals[p - 1]) {
+        int at = p - 1;
+        while (at > 0 && vals[at - 1] < x) {
+          vals[at] = vals[at - 1];
+          out[at] = out[at - 1];
+          at--;
+        }
+        vals[at] = x;
+        out[at] = j;
+      }
+    }
+  }
+
+  /** The k-th largest of the first m values (1-based k); reorders them. */
+  static float kthLargest(float[] a, int m, int k) {
+    int lo = 0, hi = m - 1, target = k - 1;
+    java.util.concurrent.ThreadLocalRandom r = java.util.concurrent.ThreadLocalRandom.current();
+    while (lo < hi) {
+      float pivot = a[lo + r.nextInt(hi - lo + 1)];
+      int i = lo, j = hi;
+      while (i <= j) {
+        while (a[i] > pivot) i++;
+        while (a[j] < pivot) j--;
+        if (i <= j) {
+          float t = a[i];
+          a[i] = a[j];
+          a[j] = t;
+          i++;
+          j--;
+        }
+      }
+      if (target <= j) hi = j;
+      else if (target >= i) lo = i;
+      else return a[target];
+    }
+    return a[target];
+  }
+
+  @Override
+  public void close() throws IOException {
+    reader.close();
+  }
+}
