@@ -154,7 +154,8 @@ final class EvalCommand implements Callable<Integer> {
   @Override
   public Integer call() throws Exception {
     if (k < 1 || threads < 1) throw new IllegalArgumentException("--k and --threads must be >= 1");
-    if (suite != null) return runSuite();
+    QueryVariant variant = variant(); // bad options fail before the model loads
+    if (suite != null) return runSuite(variant);
     if (markdown != null) throw new IllegalArgumentException("--markdown needs --suite");
     Path ds =
         dataset != null
@@ -162,7 +163,7 @@ final class EvalCommand implements Callable<Integer> {
             : BundledSample.materialize(dev.latte.core.LatteHome.dir().resolve("datasets")).dir();
     int et = encodeThreads == null ? Common.CORES : encodeThreads;
     try (OnnxTokenEncoder encoder = Common.encoder(model, Math.max(et, threads))) {
-      BeirEvaluator evaluator = new BeirEvaluator(encoder, System.out).withQueryVariant(variant());
+      BeirEvaluator evaluator = new BeirEvaluator(encoder, System.out).withQueryVariant(variant);
       List<EvalRow> rows = run(evaluator, ds, et);
       List<IndexOptions> storage = indexOptions();
       boolean tradeOff = methods.contains("all");
@@ -192,7 +193,7 @@ final class EvalCommand implements Callable<Integer> {
     return 0;
   }
 
-  private int runSuite() throws Exception {
+  private int runSuite(QueryVariant variant) throws Exception {
     if (dataset != null || index != null)
       throw new IllegalArgumentException(
           "--suite evaluates every collection under its folder with their cached indexes: leave"
@@ -201,7 +202,7 @@ final class EvalCommand implements Callable<Integer> {
     try (OnnxTokenEncoder encoder = Common.encoder(model, Math.max(et, threads))) {
       SuiteEvaluator evaluator =
           new SuiteEvaluator(
-              new BeirEvaluator(encoder, System.out).withQueryVariant(variant()), System.out);
+              new BeirEvaluator(encoder, System.out).withQueryVariant(variant), System.out);
       List<SuiteEvaluator.SuiteRow> rows =
           evaluator.evaluate(
               options(null, et), suite, Common.progressBar("Indexing"), Common::progressBar);
