@@ -2,34 +2,124 @@ package dev.latte.cli;
 
 import dev.latte.core.codec.TokenCodec;
 import dev.latte.datasets.Document;
+import dev.latte.datasets.corpus.Corpus;
+import dev.latte.datasets.corpus.FieldMapping;
+import dev.latte.datasets.corpus.SourceRecord;
 import dev.latte.encoders.OnnxTokenEncoder;
-import dev.latte.indexer.CorpusSource;
 import dev.latte.indexer.EncodingPipeline;
+import dev.latte.indexer.IndexJob;
 import dev.latte.indexer.IndexOptions;
 import dev.latte.indexer.IndexProgress;
-import dev.latte.indexer.IndexStats;
+import dev.latte.indexer.JobState;
 import dev.latte.indexer.LatteIndexWriter;
+import dev.latte.indexer.ModelIdentity;
 import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Locale;
+import java.util.Map;
+import java.util.Spliterator;
+import java.util.Spliterators;
 import java.util.concurrent.Callable;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.stream.Stream;
+import java.util.stream.StreamSupport;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 @Command(
     name = "index",
     mixinStandardHelpOptions = true,
-    description = "Encode a collection and write its token matrices into a Lucene index.")
+    description = {
+      "Encode a collection (or take its precomputed token vectors) and write it into a Lucene"
+          + " index, as a resumable job: it commits every --commit-every records, and a job"
+          + " killed at any moment continues after its last commit when the same command runs"
+          + " again.",
+      "Formats (by extension, or --format): BEIR folder, .jsonl, .json (array), .tsv"
+          + " (id<TAB>text, or with a header), .csv (header, RFC 4180), .trec/.sgml (TREC"
+          + " <DOC>), a folder of .txt/.md/.html (one document per file, id = relative path),"
+          + " .npy token vectors (with --ids); each also .gz or .zst. JSONL/JSON records with a"
+          + " \"vectors\" field ([[float]] per document) are indexed as they are, with no model."
+    })
 final class IndexCommand implements Callable<Integer> {
   @picocli.CommandLine.Spec picocli.CommandLine.Model.CommandSpec spec;
 
   @Option(
       names = "--input",
       description =
-          "BEIR folder (corpus.jsonl) or a JSONL file of {_id, title, text}; may be left out with"
-              + " --first-stage to add first stages to an existing index.")
-  Path input;
+          "A file, a folder or a glob ('shards/*.jsonl.gz'); may be left out with --first-stage"
+              + " to add first stages to an existing index.")
+  String input;
+
+  @Option(
+      names = "--format",
+      description = "Read every input file as: jsonl, json, tsv, csv, trec, text, npy.")
+  String format;
+
+  @Option(names = "--id-field", description = "Id field of JSON/CSV records (default: _id or id).")
+  String idField;
+
+  @Option(names = "--title-field", description = "Title field (default: title).")
+  String titleField;
+
+  @Option(
+      names = "--text-field",
+      split = ",",
+      description = "Text field(s), joined by a blank line (default: text).")
+  List<String> textFields;
+
+  @Option(
+      names = "--metadata-fields",
+      split = ",",
+      description =
+          "Fields kept as filterable metadata, or '*' for all the others (default: JSON's"
+              + " \"metadata\" object; for CSV/TSV with a header, every other column).")
+  List<String> metadataFields;
+
+  @Option(
+      names = "--vectors-field",
+      description = "Field of precomputed token vectors, [[float]] (default: vectors).")
+  String vectorsField;
+
+  @Option(
+      names = "--ids",
+      description = ".npy input: the ids file, one per line (default: ids.txt beside it).")
+  Path ids;
+
+  @Option(
+      names = "--doclens",
+      description =
+          ".npy input: rows per document, JSON array or one per line (default: doclens.json"
+              + " beside it; needed for a 2-d array).")
+  Path doclens;
+
+  @Option(
+      names = "--vectors-name",
+      defaultValue = "precomputed",
+      description =
+          "Precomputed vectors: a name for their token space, e.g. the model that made them"
+              + " (default: ${DEFAULT-VALUE}).")
+  String vectorsName;
+
+  @Option(
+      names = "--on-error",
+      defaultValue = "skip",
+      description =
+          "skip: count and list bad records and go on; fail: stop at the first one, committing"
+              + " what came before (default: ${DEFAULT-VALUE}).")
+  String onError;
+
+  @Option(
+      names = "--commit-every",
+      defaultValue = "" + IndexJob.Options.DEFAULT_COMMIT_EVERY,
+      description = "Records between commits (default: ${DEFAULT-VALUE}).")
+  long commitEvery;
+
+  @Option(
+      names = "--commit-seconds",
+      defaultValue = "300",
+      description = "Commit at least this often (default: ${DEFAULT-VALUE}).")
+  double commitSeconds;
 
   @Option(
       names = "--index",
@@ -96,65 +186,233 @@ final class IndexCommand implements Callable<Integer> {
   }
 
   private void buildFirstStages() throws Exception {
+    dev.latte.indexer.IndexMetadata meta;
+    try (var dir = org.apache.lucene.store.FSDirectory.open(index)) {
+      meta = dev.latte.indexer.LatteIndexReaderSupport.metadataIfPresent(dir);
+    }
     dev.latte.searcher.firststage.FirstStages.build(
         index,
         dev.latte.searcher.firststage.FirstStages.parse(firstStages),
         false,
         Common::progressBar,
         System.out,
-        dev.latte.encoders.BundledModel.resolve(model));
+        meta == null || meta.hasModel() ? dev.latte.encoders.BundledModel.resolve(model) : null);
+  }
+
+  private IndexJob.OnError onError() {
+    return switch (onError.toLowerCase(Locale.ROOT)) {
+      case "skip" -> IndexJob.OnError.SKIP;
+      case "fail" -> IndexJob.OnError.FAIL;
+      default ->
+          throw new IllegalArgumentException("--on-error is skip or fail, not '" + onError + "'");
+    };
   }
 
   private int indexInput() throws Exception {
     int t = threads == null ? Common.CORES : threads;
-    CorpusSource source = CorpusSource.of(input);
-    long total = source.count();
-    try (OnnxTokenEncoder encoder = Common.encoder(model, t);
-        Stream<Document> docs = source.documents().get()) {
-      long t0 = System.nanoTime();
-      IndexProgress progress = Common.progressBar(encodeOnly ? "Encoding" : "Indexing");
-      progress.start(total);
-      if (encodeOnly) {
-        AtomicLong tokens = new AtomicLong();
-        long n =
-            new EncodingPipeline(encoder, t, batchSize)
-                .run(docs, (d, e) -> tokens.addAndGet(e.length()), progress);
-        progress.close();
-        double secs = (System.nanoTime() - t0) / 1e9;
-        System.out.printf(
-            Locale.ROOT,
-            "Encoded %,d documents (%,d tokens) in %.1f s: %.1f docs/s, %.0f tokens/s (%s, %d thread(s))%n",
-            n,
-            tokens.get(),
-            secs,
-            n / secs,
-            tokens.get() / secs,
-            encoder.config().name(),
-            t);
-        return 0;
-      }
+    IndexJob.OnError errors = onError();
+    if (commitEvery < 1) throw new IllegalArgumentException("--commit-every must be >= 1");
+    FieldMapping mapping =
+        new FieldMapping(
+            idField, titleField, textFields, metadataFields, vectorsField, null, ids, doclens);
+    Corpus corpus = Corpus.open(input, format, mapping);
+    if (!corpus.ignored().isEmpty())
+      System.out.printf(
+          Locale.ROOT,
+          "Ignoring %,d file(s) of unknown formats, e.g. %s%n",
+          corpus.ignored().size(),
+          corpus.ignored().getFirst());
+    SourceRecord first = firstGood(corpus);
+    boolean vectors = first != null && first.vectors() != null;
+    IndexOptions options = new IndexOptions(TokenCodec.fromName(codec), poolFactor);
+    long total = corpus.estimateCount();
+    if (encodeOnly) return encodeOnly(corpus, t, total);
+    String fingerprint = corpus.fingerprint();
+    Map<String, String> settings = new LinkedHashMap<>();
+    settings.put("format", corpus.formatLabel());
+    settings.put("fields", mapping.label());
+    settings.put("codec", options.codec().cliName());
+    settings.put("pool_factor", Integer.toString(poolFactor));
+    settings.put("batch_size", Integer.toString(batchSize));
+    IndexJob.Options jobOptions = new IndexJob.Options(commitEvery, commitSeconds, errors);
+    long t0 = System.nanoTime();
+    IndexJob.Result r;
+    String modelLabel;
+    if (vectors) {
+      int dim = first.vectors().dim();
+      modelLabel = "precomputed " + dim + "-d vectors '" + vectorsName + "', no model";
+      settings.put("model", ModelIdentity.precomputed(vectorsName, dim).fingerprint());
       try (LatteIndexWriter writer =
-          LatteIndexWriter.open(
+          LatteIndexWriter.openForEncoded(
               index,
-              encoder,
-              source.file().toString(),
-              source.fingerprint(),
-              new IndexOptions(TokenCodec.fromName(codec), poolFactor))) {
-        long n = writer.addAll(docs, t, batchSize, progress);
-        progress.close();
-        IndexStats stats = writer.commit();
-        double secs = (System.nanoTime() - t0) / 1e9;
-        System.out.printf(
-            Locale.ROOT,
-            "Indexed %,d documents in %.1f s: %.1f docs/s (%s, %d thread(s))%n",
-            n,
-            secs,
-            n / secs,
-            encoder.config().name(),
-            t);
-        System.out.println("Index " + index.toAbsolutePath().normalize() + ": " + stats.describe());
+              ModelIdentity.precomputed(vectorsName, dim),
+              corpus.description(),
+              fingerprint,
+              options)) {
+        r =
+            runJob(
+                corpus,
+                fingerprint,
+                writer,
+                new EncodingPipeline(null, t, batchSize),
+                settings,
+                jobOptions,
+                true,
+                total);
+      }
+    } else {
+      try (OnnxTokenEncoder encoder = Common.encoder(model, t)) {
+        modelLabel = encoder.config().name();
+        settings.put("model", encoder.fingerprint());
+        try (LatteIndexWriter writer =
+            LatteIndexWriter.open(index, encoder, corpus.description(), fingerprint, options)) {
+          r =
+              runJob(
+                  corpus,
+                  fingerprint,
+                  writer,
+                  new EncodingPipeline(encoder, t, batchSize),
+                  settings,
+                  jobOptions,
+                  false,
+                  total);
+        }
       }
     }
+    report(r, modelLabel, t, (System.nanoTime() - t0) / 1e9);
     return 0;
+  }
+
+  private IndexJob.Result runJob(
+      Corpus corpus,
+      String fingerprint,
+      LatteIndexWriter writer,
+      EncodingPipeline pipeline,
+      Map<String, String> settings,
+      IndexJob.Options jobOptions,
+      boolean vectors,
+      long total)
+      throws Exception {
+    Path dir = index.toAbsolutePath().normalize();
+    IndexJob job =
+        new IndexJob(corpus, fingerprint, writer, pipeline, settings, jobOptions, vectors, dir);
+    JobState prior = IndexJob.committedState(writer);
+    if (prior != null && !prior.done() && prior.sameJob(fingerprint, settings))
+      System.out.printf(
+          Locale.ROOT,
+          "Resuming the job at record %,d (%,d documents committed); the committed records are"
+              + " skipped, not encoded again%n",
+          prior.position(),
+          prior.counters().indexed());
+    IndexProgress progress = Common.progressBar("Indexing");
+    long remaining =
+        total < 0
+            ? -1
+            : Math.max(0, total - (prior != null && !prior.done() ? prior.position() : 0));
+    progress.start(remaining);
+    try {
+      return job.run(progress);
+    } finally {
+      progress.close();
+    }
+  }
+
+  private void report(IndexJob.Result r, String modelLabel, int threads, double seconds) {
+    JobState s = r.state();
+    JobState.Counters c = s.counters();
+    if (r.alreadyDone()) {
+      System.out.printf(
+          Locale.ROOT,
+          "This job is already complete (%,d documents indexed from %,d records); nothing to do."
+              + " Delete %s to index again from scratch.%n",
+          c.indexed(),
+          c.read(),
+          index);
+      return;
+    }
+    System.out.printf(
+        Locale.ROOT,
+        "Read %,d records: indexed %,d (%,d replaced an existing id), skipped %,d (%,d empty, %,d"
+            + " duplicate id in the input, %,d error%s)%n",
+        c.read(),
+        c.indexed(),
+        c.replaced(),
+        c.skipped(),
+        c.skippedEmpty(),
+        c.skippedDuplicate(),
+        c.skippedError(),
+        c.skippedError() == 1 ? "" : "s");
+    System.out.printf(
+        Locale.ROOT,
+        "This run: %,d documents, %,d tokens in %.1f s: %.1f docs/s, %.0f tokens/s (%s, %d"
+            + " thread(s)%s); the job: %,d tokens, %.1f s over %d run(s)%n",
+        r.indexedThisRun(),
+        r.tokensThisRun(),
+        seconds,
+        r.indexedThisRun() / seconds,
+        r.tokensThisRun() / seconds,
+        modelLabel,
+        threads,
+        r.resumedFrom() > 0 ? ", resumed at record " + r.resumedFrom() : "",
+        c.tokens(),
+        s.seconds(),
+        s.runs());
+    int shown = Math.min(20, r.problems().size());
+    for (int i = 0; i < shown; i++) System.out.println("  skipped " + r.problems().get(i));
+    long more = r.problems().size() - shown + r.problemsNotListed();
+    Path report = index.toAbsolutePath().normalize().resolve(JobState.FILE);
+    if (more > 0) System.out.printf(Locale.ROOT, "  ... and %,d more, all in %s%n", more, report);
+    Path dir = index.toAbsolutePath().normalize();
+    try (var fs = org.apache.lucene.store.FSDirectory.open(dir);
+        var reader = org.apache.lucene.index.DirectoryReader.open(fs)) {
+      var meta = dev.latte.indexer.LatteIndexReaderSupport.metadataIfPresent(fs);
+      System.out.println(
+          "Index " + dir + ": " + dev.latte.indexer.IndexStats.compute(reader, meta).describe());
+    } catch (java.io.IOException e) {
+      System.out.println("Index " + dir);
+    }
+  }
+
+  private int encodeOnly(Corpus corpus, int t, long total) throws Exception {
+    try (OnnxTokenEncoder encoder = Common.encoder(model, t);
+        Corpus.Records records = corpus.records()) {
+      Stream<Document> docs =
+          StreamSupport.stream(
+                  Spliterators.spliteratorUnknownSize(records, Spliterator.ORDERED), false)
+              .filter(r -> !r.isBad())
+              .map(SourceRecord::document)
+              .filter(d -> !d.title().isBlank() || !d.text().isBlank());
+      long t0 = System.nanoTime();
+      IndexProgress progress = Common.progressBar("Encoding");
+      progress.start(total);
+      AtomicLong tokens = new AtomicLong();
+      long n =
+          new EncodingPipeline(encoder, t, batchSize)
+              .run(docs, (d, e) -> tokens.addAndGet(e.length()), progress);
+      progress.close();
+      double secs = (System.nanoTime() - t0) / 1e9;
+      System.out.printf(
+          Locale.ROOT,
+          "Encoded %,d documents (%,d tokens) in %.1f s: %.1f docs/s, %.0f tokens/s (%s, %d thread(s))%n",
+          n,
+          tokens.get(),
+          secs,
+          n / secs,
+          tokens.get() / secs,
+          encoder.config().name(),
+          t);
+      return 0;
+    }
+  }
+
+  /** The first record that is not bad, or null: it tells whether the input carries vectors. */
+  private static SourceRecord firstGood(Corpus corpus) {
+    try (Corpus.Records r = corpus.records()) {
+      while (r.hasNext()) {
+        SourceRecord s = r.next();
+        if (!s.isBad()) return s;
+      }
+    }
+    return null;
   }
 }

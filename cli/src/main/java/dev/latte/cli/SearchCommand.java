@@ -18,8 +18,17 @@ final class SearchCommand implements Callable<Integer> {
   @Option(names = "--index", required = true, description = "Index folder.")
   Path index;
 
-  @Option(names = "--query", required = true, description = "Query text.")
+  @Option(names = "--query", description = "Query text.")
   String query;
+
+  @Option(
+      names = "--query-vectors",
+      paramLabel = "FILE",
+      description =
+          "The query as token vectors instead of text (an index of precomputed vectors takes"
+              + " only these): JSON [[float]], {\"vectors\": [[float]], \"tokens\": [..]}, or a"
+              + " 2-d .npy. With --query too, bm25 and the hybrids see its text.")
+  Path queryVectors;
 
   @Option(
       names = "--k",
@@ -56,12 +65,21 @@ final class SearchCommand implements Callable<Integer> {
   public Integer call() throws Exception {
     // Parsed before the model loads, so a malformed filter fails at once.
     org.apache.lucene.search.Query parsedFilter = filter == null ? null : Filters.parse(filter);
-    try (OnnxTokenEncoder encoder = Common.encoder(model, 1);
-        LatteSearcher searcher = new LatteSearcher(LatteIndex.open(index), encoder)) {
+    if (query == null && queryVectors == null)
+      throw new IllegalArgumentException("give --query TEXT or --query-vectors FILE");
+    var vectors =
+        queryVectors == null ? null : dev.latte.datasets.corpus.QueryVectors.read(queryVectors);
+    LatteIndex opened = LatteIndex.open(index);
+    // No model is loaded for query vectors, nor for an index of precomputed vectors (it has none).
+    boolean needsModel = vectors == null && opened.metadata().hasModel();
+    try (OnnxTokenEncoder encoder = needsModel ? Common.encoder(model, 1) : null;
+        LatteSearcher searcher = new LatteSearcher(opened, encoder)) {
+      String text = query == null ? "" : query;
       var r =
-          parsedFilter == null
-              ? searcher.search(method, query, k)
-              : searcher.search(method, query, k, parsedFilter);
+          vectors != null
+              ? searcher.searchVectors(
+                  method, text, vectors.vectors(), vectors.tokens(), k, parsedFilter, false)
+              : searcher.search(method, text, k, parsedFilter, false);
       for (var h : r.hits()) {
         String title = h.title().isEmpty() ? h.text() : h.title();
         System.out.printf(

@@ -148,7 +148,9 @@ class LatteCommandLineTest {
             "--pool-factor",
             "2");
     assertEquals(0, r.exit(), r.err());
-    assertTrue(r.out().contains("Indexed 82 documents"), r.out());
+    assertTrue(
+        r.out().contains("Read 82 records: indexed 82 (0 replaced an existing id), skipped 0"),
+        r.out());
     assertTrue(Files.isRegularFile(index.resolve("latte-stats.json")));
 
     r = run("search", "--index", index.toString(), "--query", "automatic indexing", "--k", "3");

@@ -1,5 +1,6 @@
 package dev.latte.indexer;
 
+import dev.latte.core.TokenMatrix;
 import dev.latte.datasets.Document;
 import dev.latte.encoders.EncodedText;
 import dev.latte.encoders.TokenEncoder;
@@ -7,17 +8,23 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.Iterator;
 import java.util.List;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
+import java.util.concurrent.Semaphore;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.stream.Stream;
 
 /**
- * Encodes a document stream in batches on several threads. Documents are read in windows; each
- * window is sorted by length before it is cut into batches, so a batch pads to similar lengths
- * (padding is wasted transformer work). Memory is bounded by one window.
+ * Encodes documents in batches on several threads. Documents come in windows; each window is sorted
+ * by length before it is cut into batches, so a batch pads to similar lengths (padding is wasted
+ * transformer work). Windows do not wait for each other: the next window's batches are queued while
+ * the last batches of the previous one finish, so no thread idles at window ends; only {@link
+ * Session#drain()} (a job's commit point) waits for everything. At most two windows are in flight,
+ * which bounds memory: two windows of documents plus one batch of matrices per thread.
+ *
+ * <p>Documents with precomputed vectors ({@link Item#vectors}) skip the encoder and go to the sink
+ * as they are, on the same threads.
  */
 public final class EncodingPipeline {
   /** Receives each encoded document; called concurrently from the encoder threads. */
@@ -25,10 +32,32 @@ public final class EncodingPipeline {
     void accept(Document document, EncodedText encoded) throws Exception;
   }
 
+  /** Receives each item with its encoding; called concurrently from the encoder threads. */
+  public interface ItemSink {
+    void accept(Item item, EncodedText encoded) throws Exception;
+  }
+
+  /**
+   * One document to index, with its precomputed token vectors (and row tokens, may be null) or null
+   * vectors when the model encodes it.
+   */
+  public record Item(Document document, TokenMatrix vectors, String[] tokens) {
+    public static Item of(Document d) {
+      return new Item(d, null, null);
+    }
+
+    int length() {
+      return vectors != null ? vectors.rows() : document.contents().length();
+    }
+  }
+
   private final TokenEncoder encoder;
   private final int threads;
   private final int batchSize;
 
+  /**
+   * @param encoder the model, or null when every item carries its vectors
+   */
   public EncodingPipeline(TokenEncoder encoder, int threads, int batchSize) {
     if (threads < 1 || batchSize < 1)
       throw new IllegalArgumentException("threads and batch size must be >= 1");
@@ -37,62 +66,127 @@ public final class EncodingPipeline {
     this.batchSize = batchSize;
   }
 
+  /**
+   * Documents per window: batches are cut from windows only, so a window of the same documents
+   * always gives the same batches (and bit-identical vectors), whatever the thread count.
+   */
+  public int windowSize() {
+    return batchSize * 16;
+  }
+
   /** Encodes every document and hands it to the sink; returns the number of documents. */
   public long run(Stream<Document> documents, Sink sink, IndexProgress progress) throws Exception {
-    AtomicInteger threadNo = new AtomicInteger();
-    ExecutorService pool =
-        Executors.newFixedThreadPool(
-            threads,
-            r -> {
-              Thread t = new Thread(r, "latte-encode-" + threadNo.incrementAndGet());
-              t.setDaemon(true);
-              return t;
-            });
     long count = 0;
-    try {
-      int windowSize = batchSize * threads * 8;
-      List<Document> window = new ArrayList<>(windowSize);
+    try (Session s = start((item, e) -> sink.accept(item.document(), e), progress)) {
+      List<Item> window = new ArrayList<>(windowSize());
       Iterator<Document> it = documents.iterator();
       while (it.hasNext()) {
-        window.add(it.next());
-        if (window.size() == windowSize) {
-          count += process(pool, window, sink, progress);
-          window = new ArrayList<>(windowSize);
+        window.add(Item.of(it.next()));
+        if (window.size() == windowSize()) {
+          count += window.size();
+          s.submit(window);
+          window = new ArrayList<>(windowSize());
         }
       }
-      count += process(pool, window, sink, progress);
-    } finally {
-      pool.shutdownNow();
+      count += window.size();
+      s.submit(window);
+      s.drain();
     }
     return count;
   }
 
-  private int process(
-      ExecutorService pool, List<Document> window, Sink sink, IndexProgress progress)
-      throws Exception {
-    window.sort(Comparator.comparingInt(d -> d.contents().length()));
-    List<Future<?>> futures = new ArrayList<>();
-    for (int from = 0; from < window.size(); from += batchSize) {
-      List<Document> batch = window.subList(from, Math.min(window.size(), from + batchSize));
-      futures.add(
-          pool.submit(
-              () -> {
-                List<String> texts = batch.stream().map(Document::contents).toList();
-                List<EncodedText> encoded = encoder.encodeDocuments(texts);
-                for (int i = 0; i < batch.size(); i++) sink.accept(batch.get(i), encoded.get(i));
-                progress.advance(batch.size());
-                return null;
-              }));
+  /** Starts encoder threads feeding {@code sink}; submit windows, drain, close. */
+  public Session start(ItemSink sink, IndexProgress progress) {
+    return new Session(sink, progress);
+  }
+
+  /** A running pipeline. Submit and drain from one thread. */
+  public final class Session implements AutoCloseable {
+    private final ItemSink sink;
+    private final IndexProgress progress;
+    private final ExecutorService pool;
+    private final Semaphore inFlight;
+    private final int permits;
+    private final AtomicReference<Exception> failure = new AtomicReference<>();
+
+    private Session(ItemSink sink, IndexProgress progress) {
+      this.sink = sink;
+      this.progress = progress;
+      AtomicInteger threadNo = new AtomicInteger();
+      this.pool =
+          Executors.newFixedThreadPool(
+              threads,
+              r -> {
+                Thread t = new Thread(r, "latte-encode-" + threadNo.incrementAndGet());
+                t.setDaemon(true);
+                return t;
+              });
+      // Two windows of batches (at least one batch per thread beyond the window being finished).
+      this.permits = Math.max(2 * windowSize() / batchSize, threads + 1) * batchSize;
+      this.inFlight = new Semaphore(permits);
     }
-    for (Future<?> f : futures) {
-      try {
-        f.get();
-      } catch (ExecutionException e) {
-        for (Future<?> other : futures) other.cancel(true);
-        if (e.getCause() instanceof Exception ex) throw ex;
-        throw e;
+
+    /**
+     * Queues one window (sorted by length here, then cut into batches); blocks while two windows
+     * are in flight. Rethrows the first failure of an earlier batch.
+     */
+    public void submit(List<Item> window) throws Exception {
+      rethrow();
+      if (window.isEmpty()) return;
+      List<Item> sorted = new ArrayList<>(window);
+      sorted.sort(Comparator.comparingInt(Item::length));
+      for (int from = 0; from < sorted.size(); from += batchSize) {
+        List<Item> batch = sorted.subList(from, Math.min(sorted.size(), from + batchSize));
+        inFlight.acquire(batch.size());
+        rethrow();
+        pool.execute(
+            () -> {
+              try {
+                if (failure.get() == null) {
+                  encode(batch);
+                  progress.advance(batch.size());
+                }
+              } catch (Exception e) {
+                failure.compareAndSet(null, e);
+              } catch (Error e) {
+                failure.compareAndSet(null, new RuntimeException(e));
+              } finally {
+                inFlight.release(batch.size());
+              }
+            });
       }
     }
-    return window.size();
+
+    private void encode(List<Item> batch) throws Exception {
+      if (encoder == null || batch.getFirst().vectors() != null) {
+        for (Item item : batch) {
+          if (item.vectors() == null)
+            throw new IllegalStateException(
+                "document " + item.document().id() + " has no vectors and there is no model");
+          sink.accept(item, null);
+        }
+        return;
+      }
+      List<EncodedText> encoded =
+          encoder.encodeDocuments(batch.stream().map(i -> i.document().contents()).toList());
+      for (int i = 0; i < batch.size(); i++) sink.accept(batch.get(i), encoded.get(i));
+    }
+
+    /** Waits until every submitted item is in the sink; rethrows the first failure. */
+    public void drain() throws Exception {
+      inFlight.acquire(permits);
+      inFlight.release(permits);
+      rethrow();
+    }
+
+    private void rethrow() throws Exception {
+      Exception e = failure.get();
+      if (e != null) throw e;
+    }
+
+    @Override
+    public void close() {
+      pool.shutdownNow();
+    }
   }
 }

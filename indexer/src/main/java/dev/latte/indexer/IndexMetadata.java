@@ -44,6 +44,14 @@ public record IndexMetadata(
           .setPropertyNamingStrategy(PropertyNamingStrategies.SNAKE_CASE)
           .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
 
+  /**
+   * False for an index of precomputed vectors ({@link ModelIdentity#precomputed}): no model can
+   * encode its queries, which must come as vectors.
+   */
+  public boolean hasModel() {
+    return modelFingerprint == null || !modelFingerprint.startsWith(ModelIdentity.PRECOMPUTED);
+  }
+
   public IndexOptions options() {
     return new IndexOptions(dev.latte.core.codec.TokenCodec.fromName(codec), poolFactor);
   }

@@ -81,9 +81,15 @@ public record IndexStats(
 
   public void writeTo(Path indexDir) {
     try {
+      // Through a temporary file and a rename, so a kill never leaves half a file.
+      Path tmp = indexDir.resolve(IndexLayout.STATS_FILE + ".tmp");
       Files.writeString(
+          tmp, IndexMetadata.MAPPER.writerWithDefaultPrettyPrinter().writeValueAsString(this));
+      Files.move(
+          tmp,
           indexDir.resolve(IndexLayout.STATS_FILE),
-          IndexMetadata.MAPPER.writerWithDefaultPrettyPrinter().writeValueAsString(this));
+          java.nio.file.StandardCopyOption.REPLACE_EXISTING,
+          java.nio.file.StandardCopyOption.ATOMIC_MOVE);
     } catch (IOException e) {
       throw new UncheckedIOException("cannot write " + indexDir.resolve(IndexLayout.STATS_FILE), e);
     }

@@ -56,6 +56,16 @@ public final class LatteIndexWriter implements Closeable {
   private final TokenCodec codec;
   private final TokenPooler pooler;
   private final java.util.concurrent.atomic.AtomicLong nextSeq;
+  private final Map<String, String> lastCommitData = new java.util.LinkedHashMap<>();
+
+  /**
+   * Lucene's indexing buffer: 256 MB, or a quarter of the heap when that is smaller, so that {@code
+   * -Xmx512m} leaves room for the documents in flight and the encoder.
+   */
+  static double ramBufferMb() {
+    long heapMb = Runtime.getRuntime().maxMemory() / (1024 * 1024);
+    return Math.max(16, Math.min(256, heapMb / 4));
+  }
 
   private LatteIndexWriter(
       Path path, ModelIdentity model, String source, String sourceFingerprint, IndexOptions options)
@@ -117,13 +127,15 @@ public final class LatteIndexWriter implements Closeable {
         new IndexWriterConfig(IndexLayout.analyzer())
             .setSimilarity(IndexLayout.similarity())
             .setOpenMode(IndexWriterConfig.OpenMode.CREATE_OR_APPEND)
-            .setRAMBufferSizeMB(256);
+            .setRAMBufferSizeMB(ramBufferMb());
     this.writer = new IndexWriter(directory, cfg);
     long seq = 1;
     var live = writer.getLiveCommitData();
     if (live != null)
-      for (var e : live)
+      for (var e : live) {
+        lastCommitData.put(e.getKey(), e.getValue());
         if (e.getKey().equals(IndexLayout.COMMIT_SEQ_KEY)) seq = Long.parseLong(e.getValue());
+      }
     this.nextSeq = new java.util.concurrent.atomic.AtomicLong(seq);
     this.metadata =
         new IndexMetadata(
@@ -337,14 +349,23 @@ public final class LatteIndexWriter implements Closeable {
 
   /** Makes everything added so far durable and visible, and writes {@code latte-stats.json}. */
   public IndexStats commit() throws IOException {
-    writer.setLiveCommitData(
-        Map.of(
-                IndexLayout.COMMIT_METADATA_KEY,
-                metadata.toJson(),
-                IndexLayout.COMMIT_SEQ_KEY,
-                Long.toString(nextSeq.get()))
-            .entrySet());
+    return commit(Map.of());
+  }
+
+  /**
+   * As {@link #commit()}, with {@code extra} stored in the same commit's user data, atomically with
+   * the documents (a job's resume position, {@link IndexJob}). Keys of earlier commits that are not
+   * Latte's own stay unless {@code extra} replaces them.
+   */
+  public IndexStats commit(Map<String, String> extra) throws IOException {
+    Map<String, String> data = new java.util.LinkedHashMap<>(lastCommitData);
+    data.putAll(extra);
+    data.put(IndexLayout.COMMIT_METADATA_KEY, metadata.toJson());
+    data.put(IndexLayout.COMMIT_SEQ_KEY, Long.toString(nextSeq.get()));
+    writer.setLiveCommitData(data.entrySet());
     writer.commit();
+    lastCommitData.clear();
+    lastCommitData.putAll(data);
     try (DirectoryReader reader = DirectoryReader.open(directory)) {
       IndexStats stats = IndexStats.compute(reader, metadata);
       stats.writeTo(path);
@@ -354,6 +375,16 @@ public final class LatteIndexWriter implements Closeable {
 
   public IndexMetadata metadata() {
     return metadata;
+  }
+
+  /** The user data of the last commit (as opened, then as last committed here). */
+  public Map<String, String> lastCommitData() {
+    return java.util.Collections.unmodifiableMap(lastCommitData);
+  }
+
+  /** The write sequence number the next added document gets ({@link IndexLayout#SEQ}). */
+  public long nextSeq() {
+    return nextSeq.get();
   }
 
   /**

@@ -25,6 +25,17 @@ public record ModelIdentity(
         e);
   }
 
+  /** Fingerprint prefix of an index of precomputed vectors: no model encodes its queries. */
+  public static final String PRECOMPUTED = "precomputed:";
+
+  /**
+   * The token space of precomputed vectors indexed without a model: {@code name} labels it (e.g.
+   * the model that computed them elsewhere, or "precomputed"); queries must come as vectors.
+   */
+  public static ModelIdentity precomputed(String name, int dimension) {
+    return new ModelIdentity(name, PRECOMPUTED + name + ":" + dimension, dimension, false, null);
+  }
+
   /** The model recorded in an index, without an encoder. */
   public static ModelIdentity of(IndexMetadata m) {
     return new ModelIdentity(

@@ -162,6 +162,17 @@ public final class LatteIndex implements Closeable {
 
   /** Fails unless queries encoded by {@code encoder} live in this index's token space. */
   public void requireSameModel(TokenEncoder encoder) {
+    if (!metadata.hasModel())
+      throw new IndexMismatchException(
+          "index "
+              + path
+              + " holds precomputed vectors ("
+              + metadata.modelName()
+              + ", "
+              + metadata.dimension()
+              + "-d) indexed without a model; "
+              + encoder.config().name()
+              + " cannot encode queries for it: search it with query vectors");
     if (!metadata.modelFingerprint().equals(encoder.fingerprint())) {
       throw new IndexMismatchException(
           "index "

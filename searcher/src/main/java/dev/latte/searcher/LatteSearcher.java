@@ -44,7 +44,8 @@ public final class LatteSearcher implements AutoCloseable {
       VectorKernel kernel,
       SearchSettings settings,
       FirstStages stages) {
-    index.requireSameModel(encoder);
+    // No encoder: queries come as vectors (an index of precomputed vectors has no model at all).
+    if (encoder != null) index.requireSameModel(encoder);
     this.index = index;
     this.encoder = encoder;
     this.kernel = kernel;
@@ -139,6 +140,25 @@ public final class LatteSearcher implements AutoCloseable {
     return new QueryContext(text, encoder, kernel);
   }
 
+  /** The refusal of a text query that needs a model when there is none to encode it. */
+  private IllegalArgumentException noModel() {
+    return new IllegalArgumentException(
+        index.metadata().hasModel()
+            ? "no model was loaded to encode the query; give query vectors, or load the index's"
+                + " model ("
+                + index.metadata().modelName()
+                + ")"
+            : "index "
+                + index.path()
+                + " holds precomputed vectors ("
+                + index.metadata().modelName()
+                + ", "
+                + index.metadata().dimension()
+                + "-d) and no model to encode text queries: search it with query vectors"
+                + " (--query-vectors FILE, or \"query_vectors\" over HTTP); bm25 alone takes"
+                + " text");
+  }
+
   /** Runs one method and resolves the hits' stored fields. */
   public SearchResponse search(String methodName, String text, int k) throws IOException {
     return search(methodName, text, k, false);
@@ -189,6 +209,22 @@ public final class LatteSearcher implements AutoCloseable {
       org.apache.lucene.search.Query filter,
       boolean explain)
       throws IOException {
+    return searchVectors(methodName, text, vectors, null, k, filter, explain);
+  }
+
+  /**
+   * As above, with each query row's token string ({@code tokens}, null: none), which COIL's
+   * exact-match lists and SLIM key on ({@link QueryContext#ofEncoded}).
+   */
+  public SearchResponse searchVectors(
+      String methodName,
+      String text,
+      dev.latte.core.TokenMatrix vectors,
+      String[] tokens,
+      int k,
+      org.apache.lucene.search.Query filter,
+      boolean explain)
+      throws IOException {
     if (vectors.dim() != index.metadata().dimension()) {
       throw new IllegalArgumentException(
           "query vectors are "
@@ -198,7 +234,14 @@ public final class LatteSearcher implements AutoCloseable {
               + "-d vectors of model "
               + index.metadata().modelName());
     }
-    return search(methodName, QueryContext.ofVectors(text, vectors, kernel), k, filter, explain);
+    if (tokens != null && tokens.length != vectors.rows())
+      throw new IllegalArgumentException(
+          "query tokens: " + tokens.length + " for " + vectors.rows() + " vector rows");
+    QueryContext q =
+        tokens == null
+            ? QueryContext.ofVectors(text, vectors, kernel)
+            : QueryContext.ofEncoded(text, vectors, tokens, kernel);
+    return search(methodName, q, k, filter, explain);
   }
 
   private SearchResponse search(
@@ -211,6 +254,8 @@ public final class LatteSearcher implements AutoCloseable {
     if (k < 1) throw new IllegalArgumentException("k must be >= 1, got " + k);
     SearchMethod method = method(methodName);
     QueryContext q = filter == null ? base : base.withFilter(filter);
+    if ((method.needsQueryMatrix() || explain) && encoder == null && !q.isEncoded())
+      throw noModel();
     if (method.needsQueryMatrix() || explain) q.encoded();
     MethodResult r = method.search(index, q, k);
     List<Hit> hits = new ArrayList<>(r.docs().size());

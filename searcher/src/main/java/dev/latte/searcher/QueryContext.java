@@ -74,6 +74,11 @@ public final class QueryContext {
     return text;
   }
 
+  /** True when the query's matrix is at hand (given as vectors, or already encoded). */
+  public synchronized boolean isEncoded() {
+    return encoded != null;
+  }
+
   public synchronized EncodedText encoded() {
     if (encoded == null) {
       if (encoder == null) throw new IllegalStateException("no encoder to encode the query with");

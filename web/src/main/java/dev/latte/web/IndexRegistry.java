@@ -1,5 +1,6 @@
 package dev.latte.web;
 
+import dev.latte.core.FileTrees;
 import dev.latte.encoders.ModelConfig;
 import dev.latte.encoders.TokenEncoder;
 import dev.latte.indexer.IndexMetadata;
@@ -379,7 +380,7 @@ public final class IndexRegistry implements Closeable {
             LiveIndex.create(
                 name, dir, encoder, encodeThreads, encodeBatch, options, firstStages, trainer);
       } catch (IOException | RuntimeException e) {
-        deleteTree(dir);
+        FileTrees.deleteRecursively(dir);
         throw e;
       }
       indexes.put(name, li);
@@ -398,7 +399,7 @@ public final class IndexRegistry implements Closeable {
       LiveIndex li = indexes.remove(name);
       if (li == null) return false;
       li.close();
-      deleteTree(li.path);
+      FileTrees.deleteRecursively(li.path);
       return true;
     }
   }
@@ -407,13 +408,6 @@ public final class IndexRegistry implements Closeable {
     if (!Files.isDirectory(dir)) return false;
     try (Stream<Path> s = Files.list(dir)) {
       return s.findAny().isEmpty();
-    }
-  }
-
-  private static void deleteTree(Path dir) throws IOException {
-    if (!Files.exists(dir)) return;
-    try (Stream<Path> s = Files.walk(dir)) {
-      for (Path p : s.sorted(Comparator.reverseOrder()).toList()) Files.deleteIfExists(p);
     }
   }
 

@@ -544,9 +544,7 @@ public final class DerivedIndex {
   /** Deletes a folder and everything in it (absent: nothing to do). */
   public static void deleteFolder(Path d) throws IOException {
     if (!Files.isDirectory(d)) return;
-    try (var s = Files.walk(d)) {
-      for (Path p : s.sorted(java.util.Comparator.reverseOrder()).toList()) Files.delete(p);
-    }
+    dev.latte.core.FileTrees.deleteRecursively(d);
   }
 
   /** The format a derived commit records (before {@value #FORMAT_KEY}, the stamp's suffix). */

@@ -2,13 +2,13 @@ package dev.latte.searcher.firststage.slim;
 
 import dev.latte.core.TokenMatrix;
 import dev.latte.core.kernel.VectorKernel;
+import dev.latte.datasets.NpyMatrix;
 import dev.latte.indexer.IndexMetadata;
 import dev.latte.indexer.TokenAnnotations;
 import dev.latte.indexer.derived.DerivedIndexBuilder;
 import dev.latte.indexer.derived.Deriver;
 import dev.latte.indexer.derived.FirstStageFormat;
 import dev.latte.indexer.derived.MatrixFile;
-import dev.latte.indexer.derived.NpyMatrix;
 import dev.latte.indexer.derived.SourceDocuments;
 import dev.latte.indexer.derived.SphericalKMeans;
 import java.io.IOException;

@@ -33,7 +33,7 @@ import org.junit.jupiter.api.io.TempDir;
  * is older than the main index.
  */
 public class LuceneStockMethodTest {
-  static final int DIM = 24;
+  public static final int DIM = 24;
   public static final int DOCS = 300;
   static final ModelIdentity MODEL = new ModelIdentity("fake-24", "fake-fp-24", DIM, false, null);
 
@@ -97,7 +97,8 @@ public class LuceneStockMethodTest {
     return advanced.get();
   }
 
-  static float maxSim(TokenMatrix q, TokenMatrix d) {
+  /** Brute-force MaxSim from the raw matrices, the oracle of the searcher tests. */
+  public static float maxSim(TokenMatrix q, TokenMatrix d) {
     float sum = 0;
     for (int i = 0; i < q.rows(); i++) {
       float best = Float.NEGATIVE_INFINITY;

@@ -1,0 +1,76 @@
+package dev.latte.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** {@code ./latte index} as a job over precomputed vectors, and search by query vectors. */
+class IndexJobCommandTest {
+  @TempDir Path tmp;
+
+  @Test
+  void vectorsIndexWithoutModelSearchedByQueryVectors() throws Exception {
+    Path input = tmp.resolve("v.jsonl");
+    Files.writeString(
+        input,
+        "{\"_id\": \"a\", \"text\": \"alpha\", \"vectors\": [[1, 0, 0], [0, 1, 0]]}\n"
+            + "{\"_id\": \"b\", \"text\": \"beta\", \"vectors\": [[0, 0, 1]]}\n"
+            + "{\"_id\": \"a\", \"text\": \"again\", \"vectors\": [[1, 0, 0]]}\n"
+            + "{\"_id\": \"c\", \"vectors\": [[1, 0]]}\n"
+            + "not json\n");
+    String index = tmp.resolve("i").toString();
+    var r = LatteCommandLineTest.run("index", "--input", input.toString(), "--index", index);
+    assertEquals(0, r.exit(), r.err());
+    assertTrue(
+        r.out()
+            .contains(
+                "Read 5 records: indexed 2 (0 replaced an existing id), skipped 3"
+                    + " (0 empty, 1 duplicate id in the input, 2 errors)"),
+        r.out());
+    assertTrue(r.out().contains("v.jsonl line 4: document c has 2-d vectors"), r.out());
+    assertTrue(r.out().contains("v.jsonl line 5: malformed JSON"), r.out());
+    assertTrue(Files.isRegularFile(Path.of(index, "latte-job.json")));
+
+    r = LatteCommandLineTest.run("index", "--input", input.toString(), "--index", index);
+    assertEquals(0, r.exit(), r.err());
+    assertTrue(r.out().contains("already complete"), r.out());
+
+    Path q = tmp.resolve("q.json");
+    Files.writeString(q, "[[0, 0, 1]]");
+    r = LatteCommandLineTest.run("search", "--index", index, "--query-vectors", q.toString());
+    assertEquals(0, r.exit(), r.err());
+    assertTrue(r.out().strip().lines().findFirst().orElseThrow().contains(" b "), r.out());
+
+    r = LatteCommandLineTest.run("search", "--index", index, "--query", "alpha");
+    assertEquals(1, r.exit());
+    assertTrue(r.err().contains("precomputed vectors"), r.err());
+    assertTrue(r.err().contains("--query-vectors"), r.err());
+
+    Files.writeString(q, "[[0, 1]]");
+    r = LatteCommandLineTest.run("search", "--index", index, "--query-vectors", q.toString());
+    assertEquals(1, r.exit());
+    assertTrue(r.err().contains("query vectors are 2-d; this index holds 3-d"), r.err());
+  }
+
+  @Test
+  void onErrorFailStopsAtTheFirstBadRecord() throws Exception {
+    Path input = tmp.resolve("v.jsonl");
+    Files.writeString(
+        input,
+        "{\"_id\": \"a\", \"vectors\": [[1, 0]]}\n{\"_id\": \"b\", \"vectors\": [[1, Infinity]]}\n");
+    String index = tmp.resolve("i").toString();
+    var r =
+        LatteCommandLineTest.run(
+            "index", "--input", input.toString(), "--index", index, "--on-error", "fail");
+    assertEquals(1, r.exit());
+    assertTrue(r.err().contains("stopped at v.jsonl line 2"), r.err());
+    assertTrue(r.err().contains("--on-error skip"), r.err());
+    r = LatteCommandLineTest.run("index", "--input", input.toString(), "--index", index);
+    assertEquals(0, r.exit(), r.err());
+    assertTrue(r.out().contains("resumed at record 1"), r.out());
+  }
+}
