@@ -4,7 +4,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.latte.datasets.Document;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -80,16 +79,28 @@ final class DocumentBatch {
 
   /** The body as JSON (null when empty); 400 {@code invalid_json} naming the parse error. */
   static JsonNode readTree(ObjectMapper mapper, byte[] body) {
+    return readTree(mapper, body, "");
+  }
+
+  /**
+   * As above, decoded strictly ({@link ClientInput}): invalid UTF-8 or a string that is not
+   * well-formed Unicode is a 400 naming where ({@code root} prefixes the path, e.g. "documents").
+   */
+  static JsonNode readTree(ObjectMapper mapper, byte[] body, String root) {
+    ClientInput.requireUtf8(body, 0, body.length, root.isEmpty() ? "the request body" : root);
+    JsonNode tree;
     try {
-      return mapper.readTree(body);
+      tree = mapper.readTree(body);
     } catch (Exception e) {
       throw Refusal.invalid(
           "invalid_json", "request body is not valid JSON: " + firstLine(e.getMessage()));
     }
+    ClientInput.checkText(tree, root);
+    return tree;
   }
 
   private static List<JsonNode> arrayItems(ObjectMapper mapper, byte[] body) {
-    JsonNode root = readTree(mapper, body);
+    JsonNode root = readTree(mapper, body, "documents");
     if (root == null || !root.isArray()) {
       throw Refusal.invalid(
           "invalid_request",
@@ -103,15 +114,26 @@ final class DocumentBatch {
 
   private static List<JsonNode> ndjsonItems(ObjectMapper mapper, byte[] body) {
     List<JsonNode> out = new ArrayList<>();
-    String text = new String(body, StandardCharsets.UTF_8);
     int line = 0;
-    for (String l : text.split("\n", -1)) {
+    // Lines are cut at '\n' bytes (never inside a UTF-8 sequence) and each decoded as strictly as
+    // a JSON array body: the same bytes make the same document either way.
+    for (int start = 0; start <= body.length; ) {
+      int end = start;
+      while (end < body.length && body[end] != '\n') end++;
+      int from = start;
+      start = end + 1;
       line++;
-      if (l.isBlank()) continue;
+      if (isBlank(body, from, end)) continue;
+      int item = out.size();
+      String where = "documents[" + item + "] (line " + line + ")";
+      ClientInput.requireUtf8(body, from, end - from, where);
       try {
-        out.add(mapper.readTree(l));
+        JsonNode n = mapper.readTree(body, from, end - from);
+        ClientInput.checkText(n, "documents[" + item + "]");
+        out.add(n);
+      } catch (Refusal e) {
+        throw e;
       } catch (Exception e) {
-        int item = out.size();
         throw invalid(
             item,
             null,
@@ -124,6 +146,12 @@ final class DocumentBatch {
       }
     }
     return out;
+  }
+
+  private static boolean isBlank(byte[] b, int from, int to) {
+    for (int i = from; i < to; i++)
+      if (b[i] != ' ' && b[i] != '\t' && b[i] != '\r' && b[i] != '\f' && b[i] != 0x0b) return false;
+    return true;
   }
 
   private static Document document(JsonNode n, int i) {
@@ -162,6 +190,7 @@ final class DocumentBatch {
       if (!m.isObject())
         throw invalid(i, "metadata", "documents[" + i + "].metadata must be a JSON object");
       metadata = (ObjectNode) m;
+      InputLimits.checkMetadata(metadata, "documents[" + i + "].metadata");
     }
     return new Document(id, title, text, metadata);
   }

@@ -38,7 +38,7 @@ final class DocumentRoutes {
 
   private LiveIndex index(Context ctx) {
     auth.authorize(ctx, true);
-    return registry.get(ctx.pathParam("name"));
+    return registry.get(ClientInput.pathParam(ctx, "name"));
   }
 
   private void add(Context ctx) throws Exception {
@@ -58,7 +58,7 @@ final class DocumentRoutes {
 
   private void deleteOne(Context ctx) throws Exception {
     LiveIndex li = index(ctx);
-    String id = ctx.pathParam("id");
+    String id = ClientInput.pathParam(ctx, "id");
     if (id.isBlank()) throw Refusal.invalid("invalid_request", "the id must not be empty");
     ctx.json(Map.of("deleted", li.delete(List.of(id)) > 0));
   }
@@ -99,12 +99,12 @@ final class DocumentRoutes {
 
   private void patchOne(Context ctx) throws Exception {
     LiveIndex li = index(ctx);
-    String id = ctx.pathParam("id");
+    String id = ClientInput.pathParam(ctx, "id");
     if (id.isBlank()) throw Refusal.invalid("invalid_request", "the id must not be empty");
     JsonNode patch = MetadataUpdates.single(bodies.mapper, ctx.bodyAsBytes());
     long t0 = System.nanoTime();
     Map<String, ObjectNode> updated =
-        li.updateMetadata(Map.of(id, MetadataUpdates.change(List.of(patch))));
+        li.updateMetadata(Map.of(id, MetadataUpdates.change(id, List.of(patch))));
     if (!updated.containsKey(id))
       throw Refusal.notFound(
           "no document \""
@@ -126,7 +126,7 @@ final class DocumentRoutes {
     Map<String, List<JsonNode>> patches = MetadataUpdates.batch(bodies.mapper, ctx.bodyAsBytes());
     long t0 = System.nanoTime();
     Map<String, UnaryOperator<ObjectNode>> changes = new LinkedHashMap<>();
-    patches.forEach((id, p) -> changes.put(id, MetadataUpdates.change(p)));
+    patches.forEach((id, p) -> changes.put(id, MetadataUpdates.change(id, p)));
     Map<String, ObjectNode> updated = li.updateMetadata(changes);
     List<String> notFound = new ArrayList<>();
     for (String id : patches.keySet()) if (!updated.containsKey(id)) notFound.add(id);

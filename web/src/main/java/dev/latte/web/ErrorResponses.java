@@ -5,6 +5,7 @@ import io.javalin.http.Context;
 import io.javalin.http.HttpResponseException;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import org.apache.lucene.search.IndexSearcher;
 
 /**
  * The one place where failures become HTTP errors: each {@link Refusal} kind maps to its status,
@@ -64,6 +65,30 @@ final class ErrorResponses {
     cfg.routes.exception(
         Exception.class,
         (e, ctx) -> {
+          if (clientGone(e)) {
+            // The client's fault, and it is not listening: one line at a low level, no trace.
+            LOG.log(
+                System.Logger.Level.DEBUG,
+                "client went away during "
+                    + ServerMetrics.method(ctx)
+                    + " "
+                    + DocumentBatch.firstLine(ctx.path())
+                    + ": "
+                    + DocumentBatch.firstLine(String.valueOf(e.getMessage())));
+            error(ctx, 400, "client_gone", "the connection closed before the request was read");
+            return;
+          }
+          if (e instanceof IndexSearcher.TooManyClauses) {
+            // Backstop of InputLimits: the query's own terms and the filter together.
+            error(
+                ctx,
+                400,
+                "too_many_clauses",
+                "the query and filter together make more than "
+                    + IndexSearcher.getMaxClauseCount()
+                    + " Lucene clauses; shorten the query or simplify the filter");
+            return;
+          }
           LOG.log(
               System.Logger.Level.ERROR,
               "request " + ctx.method() + " " + ctx.path() + " failed",
@@ -74,6 +99,15 @@ final class ErrorResponses {
     cfg.routes.error(405, ctx -> unlessWritten(ctx, () -> notAllowed(ctx)));
     cfg.routes.error(
         413, ctx -> unlessWritten(ctx, () -> error(ctx, 413, "body_too_large", bodyLimit)));
+  }
+
+  /** True if {@code e} says the client closed the connection (mid-body, or before the answer). */
+  static boolean clientGone(Throwable e) {
+    for (Throwable t = e; t != null; t = t.getCause())
+      if (t instanceof org.eclipse.jetty.io.EofException
+          || t instanceof java.nio.channels.ClosedChannelException
+          || t instanceof java.util.concurrent.TimeoutException) return true;
+    return false;
   }
 
   private static void unlessWritten(Context ctx, Runnable write) {

@@ -31,7 +31,7 @@ final class FirstStageRoutes {
 
   private void configure(Context ctx) throws Exception {
     auth.authorize(ctx, true);
-    LiveIndex li = registry.get(ctx.pathParam("name"));
+    LiveIndex li = registry.get(ClientInput.pathParam(ctx, "name"));
     JsonNode body = bodies.object(ctx, Set.of("first_stages", "train_after_documents", "retrain"));
     FirstStageSettings base = li.firstStageSettings();
     if (base == null) base = FirstStageSettings.NONE; // read-only: refused by the index below
@@ -90,8 +90,8 @@ final class FirstStageRoutes {
 
   private void remove(Context ctx) throws Exception {
     auth.authorize(ctx, true);
-    LiveIndex li = registry.get(ctx.pathParam("name"));
-    String stage = ctx.pathParam("stage");
+    LiveIndex li = registry.get(ClientInput.pathParam(ctx, "name"));
+    String stage = ClientInput.pathParam(ctx, "stage");
     if (!FirstStages.builders().containsKey(stage))
       throw Refusal.notFound(
           "no first stage named \""

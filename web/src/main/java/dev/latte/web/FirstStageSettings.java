@@ -74,10 +74,7 @@ record FirstStageSettings(List<String> stages, int trainAfterDocuments) {
     int after = base.trainAfterDocuments();
     JsonNode t = body.get("train_after_documents");
     if (t != null && !t.isNull()) {
-      if (!t.isIntegralNumber() || t.asLong() < 1 || t.asLong() > 100_000_000)
-        throw Refusal.invalid(
-            "invalid_request", "\"train_after_documents\" must be an integer from 1 to 100000000");
-      after = t.asInt();
+      after = (int) ClientInput.integer(t, "train_after_documents", 1, 100_000_000);
     }
     return new FirstStageSettings(stages, after);
   }

@@ -52,7 +52,7 @@ final class IndexRoutes {
 
   private void get(Context ctx) throws Exception {
     auth.authorize(ctx, false);
-    ctx.json(IndexJson.describe(registry.get(ctx.pathParam("name"))));
+    ctx.json(IndexJson.describe(registry.get(ClientInput.pathParam(ctx, "name"))));
   }
 
   private void create(Context ctx) throws Exception {
@@ -84,9 +84,7 @@ final class IndexRoutes {
     int poolFactor = 1;
     JsonNode p = body.get("pool_factor");
     if (p != null && !p.isNull()) {
-      if (!p.isIntegralNumber() || p.asLong() < 1 || p.asLong() > 16)
-        throw Refusal.invalid("invalid_request", "\"pool_factor\" must be an integer from 1 to 16");
-      poolFactor = p.asInt();
+      poolFactor = (int) ClientInput.integer(p, "pool_factor", 1, 16);
     }
     FirstStageSettings stages =
         FirstStageRoutes.applicable(
@@ -98,7 +96,7 @@ final class IndexRoutes {
 
   private void delete(Context ctx) throws Exception {
     auth.authorize(ctx, true);
-    String name = ctx.pathParam("name");
+    String name = ClientInput.pathParam(ctx, "name");
     if (!registry.delete(name)) throw Refusal.notFound("no index named \"" + name + "\"");
     metrics.removeIndex(name);
     ctx.json(Map.of("deleted", true));
@@ -106,17 +104,12 @@ final class IndexRoutes {
 
   private void merge(Context ctx) throws Exception {
     auth.authorize(ctx, true);
-    LiveIndex li = registry.get(ctx.pathParam("name"));
+    LiveIndex li = registry.get(ClientInput.pathParam(ctx, "name"));
     int maxSegments = 1;
     byte[] bytes = ctx.bodyAsBytes();
     if (bytes.length > 0) {
       JsonNode m = bodies.object(bytes, Set.of("max_segments")).get("max_segments");
-      if (m != null) {
-        if (!m.isIntegralNumber() || m.asLong() < 1 || m.asLong() > 1000)
-          throw Refusal.invalid(
-              "invalid_request", "\"max_segments\" must be an integer from 1 to 1000");
-        maxSegments = m.asInt();
-      }
+      if (m != null) maxSegments = (int) ClientInput.integer(m, "max_segments", 1, 1000);
     }
     long t0 = System.nanoTime();
     li.merge(maxSegments);

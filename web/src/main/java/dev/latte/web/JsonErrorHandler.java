@@ -14,6 +14,12 @@ import org.eclipse.jetty.util.Callback;
  * — in the API's JSON error shape instead of Jetty's HTML page, with no stack trace.
  */
 final class JsonErrorHandler extends ErrorHandler {
+  /** Every method gets the JSON error (Jetty's default writes a body for GET and POST only). */
+  @Override
+  public boolean errorPageForMethod(String method) {
+    return true;
+  }
+
   @Override
   protected void generateResponse(
       Request request,

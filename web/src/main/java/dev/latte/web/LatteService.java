@@ -127,6 +127,11 @@ public final class LatteService implements AutoCloseable {
     jetty = server;
     server.setErrorHandler(new JsonErrorHandler());
     server.setStopTimeout(options.stopTimeoutMillis());
+    // Outermost first: BodyLimitHandler refuses a declared oversized body before anything reads
+    // it (no 100-continue go-ahead), GracefulHandler tracks the request from then on (uploads
+    // included), RequestGuard reads the body without holding a thread, then Javalin runs.
+    server.insertHandler(
+        new RequestGuard(options.maxBodyBytes(), RequestGuard.DEFAULT_MAX_SLOW_UPLOADS));
     server.insertHandler(new GracefulHandler());
     server.insertHandler(new BodyLimitHandler(options.maxBodyBytes()));
   }

@@ -33,7 +33,7 @@ final class MetadataUpdates {
 
   /** The patch of a PATCH body: an object, or a JSON null (remove all metadata). */
   static JsonNode single(ObjectMapper mapper, byte[] body) {
-    JsonNode root = DocumentBatch.readTree(mapper, body);
+    JsonNode root = DocumentBatch.readTree(mapper, body, "");
     if (root == null || !root.isObject())
       throw Refusal.invalid(
           "invalid_request",
@@ -47,12 +47,13 @@ final class MetadataUpdates {
     }
     String problem = problem(root.get("metadata"));
     if (problem != null) throw Refusal.invalid("invalid_request", "\"metadata\" " + problem);
+    InputLimits.checkMetadata(root.get("metadata"), "metadata");
     return root.get("metadata");
   }
 
   /** The patches of a batch by id (first occurrence order), each id's patches in batch order. */
   static Map<String, List<JsonNode>> batch(ObjectMapper mapper, byte[] body) {
-    JsonNode root = DocumentBatch.readTree(mapper, body);
+    JsonNode root = DocumentBatch.readTree(mapper, body, "updates");
     if (root == null || !root.isArray())
       throw Refusal.invalid(
           "invalid_request",
@@ -65,17 +66,25 @@ final class MetadataUpdates {
       String id = id(item, i);
       String problem = problem(item.get("metadata"));
       if (problem != null) throw invalid(i, "metadata", "updates[" + i + "].metadata " + problem);
+      InputLimits.checkMetadata(item.get("metadata"), "updates[" + i + "].metadata");
       byId.computeIfAbsent(id, k -> new ArrayList<>()).add(item.get("metadata"));
     }
     return byId;
   }
 
-  /** What applying {@code patches} in order does to a document's stored metadata (null: none). */
-  static UnaryOperator<ObjectNode> change(List<JsonNode> patches) {
+  /**
+   * What applying {@code patches} in order does to the stored metadata of document {@code id}
+   * (null: none); refused (and the whole write rolled back) if the result is over the metadata
+   * limits of {@link InputLimits}.
+   */
+  static UnaryOperator<ObjectNode> change(String id, List<JsonNode> patches) {
     return stored -> {
       JsonNode m = stored;
       for (JsonNode p : patches) m = MergePatch.apply(m, p);
-      return m == null || m.isEmpty() ? null : (ObjectNode) m;
+      if (m == null || m.isEmpty()) return null;
+      InputLimits.checkMetadata(
+          m, "the patched metadata of \"" + DocumentBatch.firstLine(id) + "\"");
+      return (ObjectNode) m;
     };
   }
 

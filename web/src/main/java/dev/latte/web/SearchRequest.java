@@ -56,10 +56,7 @@ record SearchRequest(
     int k = 10;
     JsonNode kn = body.get("k");
     if (kn != null) {
-      if (!kn.isIntegralNumber() || kn.asLong() < 1 || kn.asLong() > MAX_K) {
-        throw Refusal.invalid("invalid_request", "\"k\" must be an integer from 1 to " + MAX_K);
-      }
-      k = kn.asInt();
+      k = (int) ClientInput.integer(kn, "k", 1, MAX_K);
     }
     String method = LatteSearcher.DEFAULT_METHOD;
     JsonNode mn = body.get("method");
@@ -78,7 +75,11 @@ record SearchRequest(
     int from = 0;
     JsonNode fn = body.get("from");
     if (fn != null) {
-      if (!fn.isIntegralNumber() || fn.asLong() < 0 || fn.asLong() + k > MAX_DEPTH) {
+      // Exact, and compared without overflow: from <= MAX_DEPTH - k.
+      if (!fn.isIntegralNumber()
+          || !fn.canConvertToLong()
+          || fn.asLong() < 0
+          || fn.asLong() > MAX_DEPTH - k) {
         throw Refusal.invalid(
             "invalid_request", "\"from\" must be an integer from 0 with from + k <= " + MAX_DEPTH);
       }
@@ -114,6 +115,7 @@ record SearchRequest(
    * invalid_filter} naming the offending part otherwise.
    */
   static org.apache.lucene.search.Query filter(JsonNode node) {
+    InputLimits.checkFilter(node);
     try {
       return dev.latte.searcher.Filters.parse(node);
     } catch (IllegalArgumentException e) {

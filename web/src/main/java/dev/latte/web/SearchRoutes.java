@@ -43,7 +43,7 @@ final class SearchRoutes {
 
   private void search(Context ctx) throws Exception {
     auth.authorize(ctx, false);
-    search(ctx, registry.get(ctx.pathParam("name")));
+    search(ctx, registry.get(ClientInput.pathParam(ctx, "name")));
   }
 
   private void searchOnlyIndex(Context ctx) throws Exception {
@@ -75,7 +75,7 @@ final class SearchRoutes {
    */
   private void searchBatch(Context ctx) throws Exception {
     auth.authorize(ctx, false);
-    LiveIndex li = registry.get(ctx.pathParam("name"));
+    LiveIndex li = registry.get(ClientInput.pathParam(ctx, "name"));
     JsonNode searches = bodies.object(ctx, Set.of("searches")).get("searches");
     if (searches == null || !searches.isArray() || searches.isEmpty())
       throw Refusal.invalid(

@@ -67,7 +67,7 @@ public final class ServerMetrics {
     Timer.builder("latte_http_requests")
         .description("HTTP requests by route template, method and status")
         .tag("route", route)
-        .tag("http_method", ctx.method().name())
+        .tag("http_method", method(ctx))
         .tag("status", Integer.toString(ctx.statusCode()))
         .publishPercentiles(0.5, 0.95, 0.99)
         .register(registry)
@@ -75,9 +75,12 @@ public final class ServerMetrics {
     if (ACCESS.isLoggable(System.Logger.Level.INFO)) {
       var line = new java.util.LinkedHashMap<String, Object>();
       line.put("ts", java.time.Instant.now().toString());
-      line.put("http_method", ctx.method().name());
+      line.put("http_method", method(ctx));
       line.put("route", route);
-      line.put("path", ctx.path());
+      String path = ctx.path();
+      line.put(
+          "path",
+          path.length() > MAX_LOGGED_PATH ? path.substring(0, MAX_LOGGED_PATH) + "…" : path);
       line.put("status", ctx.statusCode());
       line.put("ms", Math.round((System.nanoTime() - t0) / 1e4) / 100.0);
       line.put("bytes_in", ctx.contentLength());
@@ -87,6 +90,18 @@ public final class ServerMetrics {
         // a map of strings and numbers always serialises
       }
     }
+  }
+
+  /** Longest path written to the access log (a client chooses it). */
+  static final int MAX_LOGGED_PATH = 200;
+
+  /**
+   * The method as a label: one of the few the server serves, else "other" — a client chooses the
+   * method, and every distinct label value is a new series kept for good.
+   */
+  static String method(Context ctx) {
+    String m = ctx.method().name();
+    return RequestGuard.METHODS.contains(m) ? m : "other";
   }
 
   /** Records the stages of one search. */
