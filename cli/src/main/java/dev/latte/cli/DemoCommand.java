@@ -5,6 +5,7 @@ import dev.latte.datasets.BeirDataset;
 import dev.latte.datasets.BundledSample;
 import dev.latte.encoders.OnnxTokenEncoder;
 import dev.latte.eval.BeirEvaluator;
+import dev.latte.eval.EvalReport;
 import dev.latte.eval.EvalRow;
 import dev.latte.indexer.CorpusSource;
 import dev.latte.indexer.IndexMetadata;
@@ -114,7 +115,7 @@ final class DemoCommand implements Callable<Integer> {
         long t0 = System.nanoTime();
         List<EvalRow> rows = evaluator.evaluate(options, Common.progressBar("Indexing"));
         double seconds = (System.nanoTime() - t0) / 1e9;
-        String table = BeirEvaluator.tradeOffTable(rows);
+        String table = EvalReport.tradeOffTable(rows);
         System.out.println();
         System.out.print(table);
         System.out.println(

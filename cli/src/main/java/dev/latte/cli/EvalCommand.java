@@ -4,8 +4,13 @@ import dev.latte.core.codec.TokenCodec;
 import dev.latte.datasets.BundledSample;
 import dev.latte.encoders.OnnxTokenEncoder;
 import dev.latte.eval.BeirEvaluator;
+import dev.latte.eval.EvalReport;
 import dev.latte.eval.EvalRow;
+import dev.latte.eval.QueryVariant;
+import dev.latte.eval.SuiteEvaluator;
+import dev.latte.eval.SuiteReport;
 import dev.latte.indexer.IndexOptions;
+import dev.latte.searcher.QueryTokens;
 import dev.latte.searcher.SearchSettings;
 import java.nio.file.Path;
 import java.util.List;
@@ -21,6 +26,21 @@ import picocli.CommandLine.Option;
 final class EvalCommand implements Callable<Integer> {
   @Option(names = "--dataset", description = "BEIR folder (default: the bundled SciFact sample).")
   Path dataset;
+
+  @Option(
+      names = "--suite",
+      description =
+          "Folder of BEIR collections: evaluate every one that has the split's judgments (one row"
+              + " per collection x method, means, p-value vs exact MaxSim); the table is also"
+              + " written as Markdown.")
+  Path suite;
+
+  @Option(
+      names = "--markdown",
+      description =
+          "With --suite: where to write the Markdown table (default:"
+              + " $LATTE_HOME/runs/suite-<split>.md).")
+  Path markdown;
 
   @Option(
       names = "--model",
@@ -75,6 +95,20 @@ final class EvalCommand implements Callable<Integer> {
   Float fusionWeight;
 
   @Option(
+      names = "--query-tokens",
+      description =
+          "Experiment: weight or drop the query token rows of every late-interaction method:"
+              + " comma-separated idf, no-inserted, no-punct, no-stop (rows named method~variant).")
+  String queryTokens;
+
+  @Option(
+      names = "--query-mask-length",
+      description =
+          "Experiment: pad every late-interaction query with [MASK] up to this many word pieces"
+              + " (ColBERT's query augmentation; rows named method~maskN).")
+  Integer queryMaskLength;
+
+  @Option(
       names = "--rescore-depth",
       description =
           "Candidates each first stage's methods hand to exact MaxSim rescoring (default: 100).")
@@ -120,19 +154,22 @@ final class EvalCommand implements Callable<Integer> {
   @Override
   public Integer call() throws Exception {
     if (k < 1 || threads < 1) throw new IllegalArgumentException("--k and --threads must be >= 1");
+    QueryVariant variant = variant(); // bad options fail before the model loads
+    if (suite != null) return runSuite(variant);
+    if (markdown != null) throw new IllegalArgumentException("--markdown needs --suite");
     Path ds =
         dataset != null
             ? dataset
             : BundledSample.materialize(dev.latte.core.LatteHome.dir().resolve("datasets")).dir();
     int et = encodeThreads == null ? Common.CORES : encodeThreads;
     try (OnnxTokenEncoder encoder = Common.encoder(model, Math.max(et, threads))) {
-      BeirEvaluator evaluator = new BeirEvaluator(encoder, System.out);
+      BeirEvaluator evaluator = new BeirEvaluator(encoder, System.out).withQueryVariant(variant);
       List<EvalRow> rows = run(evaluator, ds, et);
       List<IndexOptions> storage = indexOptions();
       boolean tradeOff = methods.contains("all");
       System.out.println();
       if (tradeOff) {
-        System.out.print(BeirEvaluator.tradeOffTable(rows));
+        System.out.print(EvalReport.tradeOffTable(rows));
         System.out.println(
             "(/exact, R@100/ex and speedup against exact MaxSim; R@100/ex: share of exact MaxSim's"
                 + " top 100 in the method's top 100; latencies per query without query encoding, "
@@ -141,19 +178,64 @@ final class EvalCommand implements Callable<Integer> {
       }
       if (!tradeOff || storage.size() > 1 || !storage.getFirst().equals(IndexOptions.DEFAULT)) {
         if (tradeOff) System.out.println();
-        System.out.print(BeirEvaluator.table(rows));
+        System.out.print(EvalReport.table(rows));
       }
       if (!evaluator.skipped().isEmpty())
         System.out.println(
             "Skipped for want of a first-stage structure (see above): "
                 + String.join(", ", evaluator.skipped()));
       if (json != null) {
-        BeirEvaluator.writeJson(rows, json);
+        EvalReport.writeJson(rows, json);
         System.out.println("Wrote " + json.toAbsolutePath().normalize());
       }
       System.out.println("Run files: " + Path.of(rows.getFirst().runFile()).getParent());
     }
     return 0;
+  }
+
+  private int runSuite(QueryVariant variant) throws Exception {
+    if (dataset != null || index != null)
+      throw new IllegalArgumentException(
+          "--suite evaluates every collection under its folder with their cached indexes: leave"
+              + " out --dataset and --index");
+    int et = encodeThreads == null ? Common.CORES : encodeThreads;
+    try (OnnxTokenEncoder encoder = Common.encoder(model, Math.max(et, threads))) {
+      SuiteEvaluator evaluator =
+          new SuiteEvaluator(
+              new BeirEvaluator(encoder, System.out).withQueryVariant(variant), System.out);
+      List<SuiteEvaluator.SuiteRow> rows =
+          evaluator.evaluate(
+              options(null, et), suite, Common.progressBar("Indexing"), Common::progressBar);
+      String table = SuiteReport.markdown(rows);
+      System.out.println();
+      System.out.print(table);
+      String safety = SuiteReport.safety(rows);
+      System.out.println();
+      System.out.print(safety);
+      if (!evaluator.skipped().isEmpty())
+        System.out.println(
+            "Skipped for want of a first-stage structure: "
+                + String.join(", ", evaluator.skipped()));
+      Path md =
+          markdown != null
+              ? markdown
+              : dev.latte.core.LatteHome.dir().resolve("runs").resolve("suite-" + split + ".md");
+      if (md.toAbsolutePath().getParent() != null)
+        java.nio.file.Files.createDirectories(md.toAbsolutePath().getParent());
+      java.nio.file.Files.writeString(md, table + "\n" + safety);
+      System.out.println("Wrote " + md.toAbsolutePath().normalize());
+      if (json != null) {
+        SuiteReport.writeJson(rows, json);
+        System.out.println("Wrote " + json.toAbsolutePath().normalize());
+      }
+    }
+    return 0;
+  }
+
+  private QueryVariant variant() {
+    return new QueryVariant(
+        queryTokens == null ? QueryTokens.ALL : QueryTokens.parse(queryTokens),
+        queryMaskLength == null ? 0 : queryMaskLength);
   }
 
   List<IndexOptions> indexOptions() {
@@ -172,31 +254,29 @@ final class EvalCommand implements Callable<Integer> {
   }
 
   List<EvalRow> run(BeirEvaluator evaluator, Path ds, int et) throws Exception {
-    var options =
-        new BeirEvaluator.Options(
-            ds,
-            index,
-            split,
-            methods,
-            indexOptions(),
-            k,
-            threads,
-            et,
-            32,
-            runDir,
-            10,
-            SearchSettings.DEFAULT
-                .withLinearFusionWeight(
-                    fusionWeight == null
-                        ? SearchSettings.DEFAULT.linearFusionWeight()
-                        : fusionWeight)
-                .withRescoreDepth(
-                    rescoreDepth == null ? SearchSettings.DEFAULT.rescoreDepth() : rescoreDepth)
-                .withXtr(
-                    xtrProbes == null ? SearchSettings.DEFAULT.xtrProbes() : xtrProbes,
-                    xtrTokenDepth == null
-                        ? SearchSettings.DEFAULT.xtrTokenDepth()
-                        : xtrTokenDepth));
-    return evaluator.evaluate(options, Common.progressBar("Indexing"), Common::progressBar);
+    return evaluator.evaluate(options(ds, et), Common.progressBar("Indexing"), Common::progressBar);
+  }
+
+  private BeirEvaluator.Options options(Path ds, int et) {
+    return new BeirEvaluator.Options(
+        ds,
+        index,
+        split,
+        methods,
+        indexOptions(),
+        k,
+        threads,
+        et,
+        32,
+        runDir,
+        10,
+        SearchSettings.DEFAULT
+            .withLinearFusionWeight(
+                fusionWeight == null ? SearchSettings.DEFAULT.linearFusionWeight() : fusionWeight)
+            .withRescoreDepth(
+                rescoreDepth == null ? SearchSettings.DEFAULT.rescoreDepth() : rescoreDepth)
+            .withXtr(
+                xtrProbes == null ? SearchSettings.DEFAULT.xtrProbes() : xtrProbes,
+                xtrTokenDepth == null ? SearchSettings.DEFAULT.xtrTokenDepth() : xtrTokenDepth));
   }
 }

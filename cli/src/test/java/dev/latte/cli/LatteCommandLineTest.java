@@ -83,6 +83,22 @@ class LatteCommandLineTest {
   }
 
   @Test
+  void suiteOptionsFailWithOneLineErrors() {
+    Run r = run("eval", "--suite", tmp.toString(), "--dataset", tmp.toString());
+    assertEquals(1, r.exit());
+    assertTrue(r.err().contains("leave out --dataset and --index"), r.err());
+    r = run("eval", "--dataset", tmp.toString(), "--markdown", tmp.resolve("t.md").toString());
+    assertEquals(1, r.exit());
+    assertTrue(r.err().contains("--markdown needs --suite"), r.err());
+    r = run("eval", "--suite", tmp.toString(), "--query-tokens", "idf,bogus");
+    assertEquals(1, r.exit());
+    assertTrue(r.err().contains("unknown query token option 'bogus'"), r.err());
+    r = run("eval", "--suite", tmp.resolve("missing").toString());
+    assertEquals(1, r.exit());
+    assertTrue(r.err().contains("suite folder not found"), r.err());
+  }
+
+  @Test
   void serveOptionsAreCheckedBeforeAnythingStarts() {
     String index = tmp.resolve("i").toString();
     Run r = run("serve", "--index", index, "--name", "Bad Name");

@@ -65,9 +65,10 @@ class BeirEvaluatorTest {
       assertTrue(log.toString().contains("Indexing 82 documents"), log.toString());
       List<String> skipped = evaluator.skipped();
       assertTrue(skipped.containsAll(List.of("xtr", "xtr+maxsim", "lucene-stock")), "" + skipped);
-      for (String m : skipped) assertTrue(BeirEvaluator.structureOf(m) != null, m);
+      for (String m : skipped) assertTrue(EvalPlan.structureOf(m) != null, m);
       assertTrue(
-          log.toString().contains("Skipping xtr, xtr+maxsim, hybrid-xtr: index " + index),
+          log.toString()
+              .contains("Skipping xtr, xtr+maxsim, hybrid-xtr, hybrid-xtr-idf: index " + index),
           log.toString());
       assertTrue(log.toString().contains("--first-stage xtr)"), log.toString());
 
@@ -137,10 +138,10 @@ class BeirEvaluatorTest {
         assertTrue(r.ndcgCut10() > 0.2, m + " " + r.ndcgCut10());
       }
       assertTrue(!evaluator.skipped().toString().contains("xtr"), "" + evaluator.skipped());
-      assertTrue(BeirEvaluator.tradeOffTable(more).contains("xtr+maxsim"));
+      assertTrue(EvalReport.tradeOffTable(more).contains("xtr+maxsim"));
 
       Path json = tmp.resolve("out.json");
-      BeirEvaluator.writeJson(more, json);
+      EvalReport.writeJson(more, json);
       JsonNode first = new ObjectMapper().readTree(json.toFile()).get(0);
       for (String key :
           List.of(
@@ -169,7 +170,7 @@ class BeirEvaluatorTest {
   }
 
   private static final List<String> NO_STRUCTURE =
-      List.of("bm25", "maxsim-exact", "bm25+maxsim", "hybrid-rrf", "hybrid-linear");
+      List.of("bm25", "maxsim-exact", "bm25+maxsim", "hybrid-rrf", "hybrid-linear", "maxsim-idf");
 
   @Test
   void anotherCodecIsReCodedFromTheCachedIndexAndComparedWithExact() throws Exception {

@@ -47,7 +47,7 @@ class RecallVsExactTest {
                     "q3", ranking(List.of()),
                     "q4", ranking(docs("d", 1, 10))))
             .withoutSelfHits();
-    Map<String, Set<String>> top = BeirEvaluator.topIds(exact, 100);
+    Map<String, Set<String>> top = MethodRunner.topIds(exact, 100);
     assertEquals(100, top.get("q1").size());
     assertTrue(!top.get("q1").contains("q1") && top.get("q1").contains("d100"));
     assertEquals(Set.of("a", "b", "c"), top.get("q2"));
@@ -63,36 +63,37 @@ class RecallVsExactTest {
                     "q3", ranking(List.of("a"))))
             // q4 missing from the run: 0
             .withoutSelfHits();
-    assertEquals((1.0 + 2.0 / 3 + 0) / 3, BeirEvaluator.recallVsExact(method, top, 100), 1e-12);
-    assertEquals(1.0, BeirEvaluator.recallVsExact(exact, top, 100), 1e-12);
+    assertEquals((1.0 + 2.0 / 3 + 0) / 3, MethodRunner.recallVsExact(method, top, 100), 1e-12);
+    assertEquals(1.0, MethodRunner.recallVsExact(exact, top, 100), 1e-12);
   }
 
   @Test
   void onlyTheMethodsOwnTop100Counts() {
     Map<String, Set<String>> top =
-        BeirEvaluator.topIds(TrecRun.of(Map.of("q", ranking(docs("d", 1, 100)))), 100);
+        MethodRunner.topIds(TrecRun.of(Map.of("q", ranking(docs("d", 1, 100)))), 100);
     // 50 misses first: d1..d50 make the top 100, d51..d100 come too late
     TrecRun method = TrecRun.of(Map.of("q", ranking(concat(docs("x", 1, 50), docs("d", 1, 100)))));
-    assertEquals(0.5, BeirEvaluator.recallVsExact(method, top, 100), 1e-12);
+    assertEquals(0.5, MethodRunner.recallVsExact(method, top, 100), 1e-12);
     // with a self hit returned, the filtered run the metrics see is what counts
     TrecRun withSelf =
         TrecRun.of(Map.of("q", ranking(concat(List.of("q"), docs("d", 1, 99))))).withoutSelfHits();
-    assertEquals(0.99, BeirEvaluator.recallVsExact(withSelf, top, 100), 1e-12);
+    assertEquals(0.99, MethodRunner.recallVsExact(withSelf, top, 100), 1e-12);
   }
 
   @Test
   void noReferenceQueryMeansNoValue() {
     Map<String, Set<String>> top =
-        BeirEvaluator.topIds(TrecRun.of(Map.of("q", ranking(List.of()))), 100);
-    assertNull(BeirEvaluator.recallVsExact(TrecRun.of(Map.of()), top, 100));
-    assertNull(BeirEvaluator.recallVsExact(TrecRun.of(Map.of()), Map.of(), 100));
+        MethodRunner.topIds(TrecRun.of(Map.of("q", ranking(List.of()))), 100);
+    assertNull(MethodRunner.recallVsExact(TrecRun.of(Map.of()), top, 100));
+    assertNull(MethodRunner.recallVsExact(TrecRun.of(Map.of()), Map.of(), 100));
   }
 
   @Test
   void methodsNeedTheStructureTheirNameStartsWith() {
-    assertEquals("xtr", BeirEvaluator.structureOf("xtr"));
-    assertEquals("xtr", BeirEvaluator.structureOf("xtr+maxsim"));
-    assertEquals("lucene-stock", BeirEvaluator.structureOf("lucene-stock"));
+    assertEquals("xtr", EvalPlan.structureOf("xtr"));
+    assertEquals("xtr", EvalPlan.structureOf("xtr+maxsim"));
+    assertEquals("xtr", EvalPlan.structureOf("hybrid-xtr-idf"));
+    assertEquals("lucene-stock", EvalPlan.structureOf("lucene-stock"));
     for (String none :
         List.of(
             "bm25",
@@ -101,6 +102,6 @@ class RecallVsExactTest {
             "bm25+maxsim",
             "hybrid-rrf",
             "hybrid-linear",
-            "xtrx")) assertNull(BeirEvaluator.structureOf(none), none);
+            "xtrx")) assertNull(EvalPlan.structureOf(none), none);
   }
 }

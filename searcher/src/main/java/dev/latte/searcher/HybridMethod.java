@@ -25,6 +25,12 @@ public final class HybridMethod implements SearchMethod {
     LINEAR
   }
 
+  /**
+   * MaxSim's weight in {@code hybrid-xtr-idf}'s z-score fusion, picked leave-one-collection-out
+   * over five collections (benchmarks/README.md, "Quality across collections").
+   */
+  public static final float IDF_FUSION_WEIGHT = 0.85f;
+
   /** The RRF constant of Cormack et al. */
   static final int RRF_K = 60;
 
@@ -35,6 +41,8 @@ public final class HybridMethod implements SearchMethod {
   private final CandidateGenerator semantic;
   private final int semanticDepth;
   private final String name;
+  private final ScoreFusion scoreFusion; // null: the rank or min-max fusion of `fusion`
+  private final QueryTokens queryTokens;
 
   public HybridMethod(Fusion fusion, float maxSimWeight, int depth) {
     this(
@@ -59,6 +67,30 @@ public final class HybridMethod implements SearchMethod {
     this.depth = depth;
     this.semantic = semantic;
     this.semanticDepth = semanticDepth;
+    this.scoreFusion = null;
+    this.queryTokens = QueryTokens.ALL;
+  }
+
+  /**
+   * BM25's top {@code depth} (∪ {@code semantic}'s top {@code semanticDepth} when given) rescored
+   * by MaxSim over the query rows {@code queryTokens} keeps and weighs, and the two score lists
+   * combined by {@code fusion}. The first stages see the query as given; only rescoring weighs it.
+   */
+  public HybridMethod(
+      String name,
+      ScoreFusion fusion,
+      QueryTokens queryTokens,
+      int depth,
+      CandidateGenerator semantic,
+      int semanticDepth) {
+    this.name = name;
+    this.fusion = Fusion.LINEAR;
+    this.maxSimWeight = Float.NaN;
+    this.depth = depth;
+    this.semantic = semantic;
+    this.semanticDepth = semanticDepth;
+    this.scoreFusion = fusion;
+    this.queryTokens = queryTokens;
   }
 
   @Override
@@ -78,6 +110,7 @@ public final class HybridMethod implements SearchMethod {
 
   @Override
   public MethodResult search(LatteIndex index, QueryContext query, int k) throws IOException {
+    if (scoreFusion != null) return searchFused(index, query, k);
     MaxSimScorer scorer = new MaxSimScorer(query.kernel(), index.metadata().dimension());
     MaxSimScorer.Prepared prepared = scorer.prepare(query);
     long t0 = System.nanoTime();
@@ -119,6 +152,38 @@ public final class HybridMethod implements SearchMethod {
     List<ScoredDoc> docs = new ArrayList<>(top.results());
     return new MethodResult(
         docs, scorer.documentsScored(), (t1 - t0) / 1e6, (System.nanoTime() - t1) / 1e6);
+  }
+
+  private MethodResult searchFused(LatteIndex index, QueryContext query, int k) throws IOException {
+    QueryContext weighted = queryTokens.apply(index, query);
+    MaxSimScorer scorer = new MaxSimScorer(query.kernel(), index.metadata().dimension());
+    MaxSimScorer.Prepared prepared = scorer.prepare(weighted);
+    long t0 = System.nanoTime();
+    Candidates c = bm25.generate(index, query, semantic == null ? Math.max(depth, k) : depth);
+    java.util.LinkedHashMap<Integer, Float> lexical = new java.util.LinkedHashMap<>();
+    for (int i = 0; i < c.size(); i++) lexical.put(c.docs()[i], c.scores()[i]);
+    java.util.LinkedHashSet<Integer> pool = new java.util.LinkedHashSet<>(lexical.keySet());
+    if (semantic != null)
+      for (int d : semantic.generate(index, query, semanticDepth).docs()) pool.add(d);
+    long t1 = System.nanoTime();
+    int n = pool.size();
+    if (n == 0) return new MethodResult(List.of(), 0, (t1 - t0) / 1e6, 0);
+    int[] docs = pool.stream().mapToInt(Integer::intValue).toArray();
+    List<ScoredDoc> ranked = scorer.rescore(index, prepared, docs, n);
+    float[] bm = new float[n], ms = new float[n];
+    for (int r = 0; r < n; r++) {
+      Float b = lexical.get(ranked.get(r).doc());
+      bm[r] = b == null ? Float.NaN : b;
+      ms[r] = ranked.get(r).score();
+    }
+    float[] fused = scoreFusion.fuse(bm, ms);
+    TopK top = new TopK(Math.min(k, n));
+    for (int r = 0; r < n; r++) top.offer(ranked.get(r).doc(), fused[r]);
+    return new MethodResult(
+        new ArrayList<>(top.results()),
+        scorer.documentsScored(),
+        (t1 - t0) / 1e6,
+        (System.nanoTime() - t1) / 1e6);
   }
 
   private static float normalise(float x, float min, float max) {

@@ -69,6 +69,7 @@ public final class LatteSearcher implements AutoCloseable {
     out.add(
         new HybridMethod(
             HybridMethod.Fusion.LINEAR, settings.linearFusionWeight(), settings.firstStageDepth()));
+    out.add(new WeightedQueryMethod("maxsim-idf", new ExactMaxSimMethod(), QueryTokens.IDF));
     if (hamming) out.add(ExactMaxSimMethod.hamming());
     out.addAll(stages.methods(settings));
     return out;

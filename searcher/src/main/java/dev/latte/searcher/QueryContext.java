@@ -63,6 +63,13 @@ public final class QueryContext {
     return q;
   }
 
+  /** A query already encoded elsewhere, with its token strings and spans (which stay as given). */
+  public static QueryContext ofEncoded(String text, EncodedText encoded, VectorKernel kernel) {
+    QueryContext q = new QueryContext(text, null, kernel);
+    q.encoded = encoded;
+    return q;
+  }
+
   public String text() {
     return text;
   }

@@ -165,10 +165,12 @@ class FirstStageRegistryTest {
             "bm25+maxsim",
             "hybrid-rrf",
             "hybrid-linear",
+            "maxsim-idf",
             "maxsim-hamming",
             "xtr",
             "xtr+maxsim",
             "hybrid-xtr",
+            "hybrid-xtr-idf",
             "coil",
             "coil+maxsim",
             "slim",
@@ -180,8 +182,9 @@ class FirstStageRegistryTest {
     for (var m : stages.entrySet())
       assertEquals(m.getValue(), FirstStages.stageOfMethod(m.getKey()), m.getKey());
     assertEquals(
-        List.of("bm25", "maxsim-exact", "bm25+maxsim", "hybrid-rrf", "hybrid-linear"),
+        List.of("bm25", "maxsim-exact", "bm25+maxsim", "hybrid-rrf", "hybrid-linear", "maxsim-idf"),
         LatteSearcher.methodsWithoutFirstStage());
+    assertEquals("xtr", stages.get("hybrid-xtr-idf"));
     assertEquals("xtr+maxsim", FirstStages.get("xtr").rescoredMethod());
     assertEquals("lucene-stock", FirstStages.get("lucene-stock").rescoredMethod());
     assertNull(FirstStages.stageOfMethod("xtrx"));

@@ -4,7 +4,9 @@ import dev.latte.indexer.derived.DerivedIndexBuilder;
 import dev.latte.indexer.derived.FirstStageFormat;
 import dev.latte.searcher.FirstStageMethod;
 import dev.latte.searcher.HybridMethod;
+import dev.latte.searcher.QueryTokens;
 import dev.latte.searcher.RescoredMethod;
+import dev.latte.searcher.ScoreFusion;
 import dev.latte.searcher.SearchMethod;
 import dev.latte.searcher.SearchSettings;
 import dev.latte.searcher.firststage.FirstStage;
@@ -38,6 +40,13 @@ public final class XtrStage implements FirstStage {
             "hybrid-xtr",
             HybridMethod.Fusion.LINEAR,
             settings.linearFusionWeight(),
+            settings.rescoreDepth(),
+            xtr,
+            settings.rescoreDepth()),
+        new HybridMethod(
+            "hybrid-xtr-idf",
+            new ScoreFusion.ZScore(HybridMethod.IDF_FUSION_WEIGHT),
+            QueryTokens.IDF,
             settings.rescoreDepth(),
             xtr,
             settings.rescoreDepth()));
