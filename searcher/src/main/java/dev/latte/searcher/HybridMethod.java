@@ -27,7 +27,7 @@ public final class HybridMethod implements SearchMethod {
 
   /**
    * MaxSim's weight in {@code hybrid-xtr-idf}'s z-score fusion, picked leave-one-collection-out
-   * over five collections (benchmarks/README.md, "Quality across collections").
+   * over five collections (README, "Quality across collections").
    */
   public static final float IDF_FUSION_WEIGHT = 0.85f;
 

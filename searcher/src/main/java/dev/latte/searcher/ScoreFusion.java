@@ -48,7 +48,7 @@ public interface ScoreFusion {
    * (which grows with the query's length and IDF weights) nor BM25's (which grows with term rarity
    * and query length) decides the balance; Bruch et al. (2023) and the earlier CombSUM literature
    * (Montague and Aslam 2001) name z-score among the normalisations that carry over. The weight
-   * 0.85 was picked leave-one-collection-out (see {@code SearchSettings}).
+   * 0.85 was picked leave-one-collection-out ({@link HybridMethod#IDF_FUSION_WEIGHT}).
    */
   record ZScore(float maxSimWeight) implements ScoreFusion {
     public ZScore {
