@@ -46,12 +46,12 @@ public final class SuiteReport {
               new MeanRow(
                   name,
                   rs.size(),
-                  rs.stream().mapToDouble(EvalRow::ndcgCut10).average().orElse(0),
-                  rs.stream().mapToDouble(EvalRow::recall100).average().orElse(0),
+                  rs.stream().mapToDouble(EvalRow::ndcgCut10).average().orElseThrow(),
+                  rs.stream().mapToDouble(EvalRow::recall100).average().orElseThrow(),
                   ratios
-                      ? rs.stream().mapToDouble(EvalRow::ndcgRatioToExact).average().orElse(0)
+                      ? rs.stream().mapToDouble(EvalRow::ndcgRatioToExact).average().orElseThrow()
                       : null,
-                  rs.stream().mapToDouble(EvalRow::latencyP50).average().orElse(0)));
+                  rs.stream().mapToDouble(EvalRow::latencyP50).average().orElseThrow()));
         });
     return out;
   }

@@ -3,6 +3,7 @@ package dev.latte.web;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.latte.encoders.WordHashEncoder;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -23,6 +24,9 @@ import java.util.TreeMap;
  * (ids and metadata). Deterministic per seed: a failure names the seed that reproduces it.
  */
 final class HostileClientFuzz implements AutoCloseable {
+  /** Components per token of the test encoder. */
+  static final int DIM = 8;
+
   static final String INDEX = "fuzz";
   private static final ObjectMapper JSON = new ObjectMapper();
 
@@ -39,7 +43,7 @@ final class HostileClientFuzz implements AutoCloseable {
   final Map<String, Long> statuses = new TreeMap<>();
 
   HostileClientFuzz(Path data) throws Exception {
-    registry = new IndexRegistry(data, new HashingEncoder(), 1, 64, 0);
+    registry = new IndexRegistry(data, new WordHashEncoder("hashing-test", DIM), 1, 64, 0);
     service =
         new LatteService(
                 registry, new LatteService.Options(null, false, 64 * 1024).withTimeouts(10_000, 0))
@@ -109,7 +113,7 @@ final class HostileClientFuzz implements AutoCloseable {
     RawHttp.Answer h = send("GET", "/v1/health", null, null);
     if (h.status() != 200) throw new AssertionError("seed " + seed + ": unhealthy: " + h.text());
     StringBuilder q = new StringBuilder("[[1");
-    for (int c = 1; c < HashingEncoder.DIM; c++) q.append(",0");
+    for (int c = 1; c < DIM; c++) q.append(",0");
     RawHttp.Answer a =
         send(
             "POST",

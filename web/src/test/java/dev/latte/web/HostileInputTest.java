@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.latte.encoders.WordHashEncoder;
 import java.io.ByteArrayOutputStream;
 import java.io.OutputStream;
 import java.io.PrintStream;
@@ -34,6 +35,9 @@ import org.junit.jupiter.api.io.TempDir;
  * and the metadata shape.
  */
 class HostileInputTest {
+  /** Components per token of the test encoder. */
+  static final int DIM = 8;
+
   @TempDir static Path tmp;
   static IndexRegistry registry;
   static LatteService service;
@@ -43,7 +47,8 @@ class HostileInputTest {
 
   @BeforeAll
   static void start() throws Exception {
-    registry = new IndexRegistry(tmp.resolve("data"), new HashingEncoder(), 1, 64, 0);
+    registry =
+        new IndexRegistry(tmp.resolve("data"), new WordHashEncoder("hashing-test", DIM), 1, 64, 0);
     service =
         new LatteService(
                 registry, new LatteService.Options(null, false, 64 * 1024).withTimeouts(20_000, 0))
@@ -505,7 +510,7 @@ class HostileInputTest {
   /** The ids the index holds, sorted. */
   private static List<String> ids() throws Exception {
     StringBuilder q = new StringBuilder("[[1");
-    for (int c = 1; c < HashingEncoder.DIM; c++) q.append(",0");
+    for (int c = 1; c < DIM; c++) q.append(",0");
     JsonNode r =
         ok(
             post(

@@ -2,6 +2,7 @@ package dev.latte.benchmarks.serve;
 
 import dev.latte.core.FileTrees;
 import dev.latte.core.Percentiles;
+import dev.latte.encoders.WordHashEncoder;
 import dev.latte.web.IndexRegistry;
 import dev.latte.web.LatteService;
 import java.io.IOException;
@@ -135,7 +136,8 @@ public final class SlowBodyBenchmark implements java.util.concurrent.Callable<In
     if (byteIntervalMillis < 1) throw bad("--byte-interval-ms must be positive");
     countServerLog();
     Path dir = Files.createTempDirectory("latte-slow-body");
-    try (IndexRegistry registry = new IndexRegistry(dir, new WordHashEncoder(), 1, 256, 0);
+    try (IndexRegistry registry =
+            new IndexRegistry(dir, new WordHashEncoder("word-hash", 64), 1, 256, 0);
         LatteService service =
             new LatteService(registry, LatteService.Options.open()).start("127.0.0.1", 0)) {
       int port = service.port();

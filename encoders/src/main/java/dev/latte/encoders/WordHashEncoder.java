@@ -1,49 +1,39 @@
-package dev.latte.benchmarks.serve;
+package dev.latte.encoders;
 
 import dev.latte.core.TokenMatrix;
-import dev.latte.encoders.EncodedText;
-import dev.latte.encoders.ModelConfig;
-import dev.latte.encoders.TokenEncoder;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.SplittableRandom;
 
 /**
- * A model-free encoder for server benchmarks: each whitespace-separated word (at most {@value
- * #MAX_WORDS}) becomes a unit vector seeded by its hash. It keeps ONNX and the bundled model out of
- * benchmarks.jar, and makes the server's own work (HTTP, scoring) what is measured.
+ * A model-free encoder: each whitespace-separated word (at most {@value #MAX_WORDS}) becomes a unit
+ * vector seeded by its hash. For server benchmarks and tests that send many requests (the fuzzer):
+ * no model files, so the server's own work (HTTP, scoring) is what runs, and ONNX stays out of
+ * benchmarks.jar. Deterministic: the same word gives the same vector in every process.
  */
-final class WordHashEncoder implements TokenEncoder {
-  static final int DIM = 64;
-  static final int MAX_WORDS = 32;
-  private static final ModelConfig CONFIG =
-      new ModelConfig(
-          "word-hash",
-          DIM,
-          null,
-          null,
-          null,
-          null,
-          null,
-          null,
-          null,
-          null,
-          null,
-          null,
-          null,
-          null,
-          null,
-          null,
-          null);
+public final class WordHashEncoder implements TokenEncoder {
+  public static final int MAX_WORDS = 32;
+  private final int dim;
+  private final ModelConfig config;
+
+  /** An encoder whose model is called {@code name}, with {@code dim} components per token. */
+  public WordHashEncoder(String name, int dim) {
+    if (dim < 1) throw new IllegalArgumentException("dimension must be at least 1, got " + dim);
+    this.dim = dim;
+    this.config =
+        new ModelConfig(
+            name, dim, null, null, null, null, null, null, null, null, null, null, null, null, null,
+            null, null);
+  }
 
   @Override
   public ModelConfig config() {
-    return CONFIG;
+    return config;
   }
 
   @Override
   public String fingerprint() {
-    return "word-hash-1";
+    return config.name() + "-" + dim + "-1";
   }
 
   @Override
@@ -58,7 +48,7 @@ final class WordHashEncoder implements TokenEncoder {
     return out;
   }
 
-  private static EncodedText encode(String text) {
+  private EncodedText encode(String text) {
     List<int[]> spans = new ArrayList<>();
     for (int i = 0; i < text.length() && spans.size() < MAX_WORDS; ) {
       while (i < text.length() && Character.isWhitespace(text.charAt(i))) i++;
@@ -68,7 +58,7 @@ final class WordHashEncoder implements TokenEncoder {
     }
     if (spans.isEmpty()) spans.add(new int[] {0, 0});
     int rows = spans.size();
-    float[] data = new float[rows * DIM];
+    float[] data = new float[rows * dim];
     String[] tokens = new String[rows];
     int[] starts = new int[rows];
     int[] ends = new int[rows];
@@ -78,15 +68,15 @@ final class WordHashEncoder implements TokenEncoder {
       ends[r] = spans.get(r)[1];
       SplittableRandom rnd = new SplittableRandom(tokens[r].hashCode());
       double norm = 0;
-      for (int c = 0; c < DIM; c++) {
+      for (int c = 0; c < dim; c++) {
         float x = (float) rnd.nextGaussian();
-        data[r * DIM + c] = x;
+        data[r * dim + c] = x;
         norm += x * x;
       }
       float inv = (float) (1 / Math.sqrt(Math.max(norm, 1e-12)));
-      for (int c = 0; c < DIM; c++) data[r * DIM + c] *= inv;
+      for (int c = 0; c < dim; c++) data[r * dim + c] *= inv;
     }
-    return new EncodedText(new TokenMatrix(data, rows, DIM), tokens, starts, ends);
+    return new EncodedText(new TokenMatrix(data, rows, dim), tokens, starts, ends);
   }
 
   @Override
