@@ -6,6 +6,7 @@ import dev.latte.datasets.corpus.Corpus;
 import dev.latte.datasets.corpus.FieldMapping;
 import dev.latte.datasets.corpus.SourceRecord;
 import dev.latte.encoders.OnnxTokenEncoder;
+import dev.latte.encoders.PassagePolicy;
 import dev.latte.indexer.EncodingPipeline;
 import dev.latte.indexer.IndexJob;
 import dev.latte.indexer.IndexOptions;
@@ -154,6 +155,30 @@ final class IndexCommand implements Callable<Integer> {
   int poolFactor;
 
   @Option(
+      names = "--long-docs",
+      defaultValue = "truncate",
+      description =
+          "Documents longer than one encoder input: truncate (keep the first --window tokens),"
+              + " windows (overlapping windows, each encoded alone), late-chunking (encode up to"
+              + " 512 positions at once and cut the output into passages); search returns"
+              + " documents either way (default: ${DEFAULT-VALUE}).")
+  String longDocs;
+
+  @Option(
+      names = "--window",
+      description =
+          "Tokens per passage (truncate: tokens kept; default: the model's document length, 128"
+              + " for late-chunking).")
+  Integer window;
+
+  @Option(
+      names = "--stride",
+      description =
+          "Tokens between passage starts (default: half the window for windows, the window for"
+              + " late-chunking).")
+  Integer stride;
+
+  @Option(
       names = "--encode-only",
       description =
           "Encode only and report throughput; write nothing (the baseline for indexing throughput).")
@@ -264,14 +289,20 @@ final class IndexCommand implements Callable<Integer> {
       try (OnnxTokenEncoder encoder = Common.encoder(model, t)) {
         modelLabel = encoder.config().name();
         settings.put("model", encoder.fingerprint());
+        PassagePolicy policy = passagePolicy(encoder);
+        // Recorded only when asked for, so jobs of earlier builds resume as they were.
+        if (!policy.equals(PassagePolicy.truncate(encoder.config())))
+          settings.putAll(policy.settings());
         try (LatteIndexWriter writer =
             LatteIndexWriter.open(index, encoder, corpus.description(), fingerprint, options)) {
+          writer.usePassages(policy);
+          if (!policy.singlePassage()) modelLabel += ", " + policy.label();
           r =
               runJob(
                   corpus,
                   fingerprint,
                   writer,
-                  new EncodingPipeline(encoder, t, batchSize),
+                  new EncodingPipeline(encoder, t, batchSize).withPassages(policy),
                   settings,
                   jobOptions,
                   false,
@@ -281,6 +312,11 @@ final class IndexCommand implements Callable<Integer> {
     }
     report(r, modelLabel, t, (System.nanoTime() - t0) / 1e9);
     return 0;
+  }
+
+  private PassagePolicy passagePolicy(OnnxTokenEncoder encoder) {
+    return PassagePolicy.of(
+        PassagePolicy.Mode.fromName(longDocs), window, stride, encoder.config());
   }
 
   private IndexJob.Result runJob(
@@ -345,7 +381,7 @@ final class IndexCommand implements Callable<Integer> {
     System.out.printf(
         Locale.ROOT,
         "This run: %,d documents, %,d tokens in %.1f s: %.1f docs/s, %.0f tokens/s (%s, %d"
-            + " thread(s)%s); the job: %,d tokens, %.1f s over %d run(s)%n",
+            + " thread(s)%s); the job: %,d passages, %,d tokens, %.1f s over %d run(s)%n",
         r.indexedThisRun(),
         r.tokensThisRun(),
         seconds,
@@ -354,6 +390,7 @@ final class IndexCommand implements Callable<Integer> {
         modelLabel,
         threads,
         r.resumedFrom() > 0 ? ", resumed at record " + r.resumedFrom() : "",
+        c.passages(),
         c.tokens(),
         s.seconds(),
         s.runs());
@@ -388,7 +425,8 @@ final class IndexCommand implements Callable<Integer> {
       AtomicLong tokens = new AtomicLong();
       long n =
           new EncodingPipeline(encoder, t, batchSize)
-              .run(docs, (d, e) -> tokens.addAndGet(e.length()), progress);
+              .withPassages(passagePolicy(encoder))
+              .run(docs, (d, e) -> tokens.addAndGet(e.union().length()), progress);
       progress.close();
       double secs = (System.nanoTime() - t0) / 1e9;
       System.out.printf(

@@ -15,7 +15,8 @@ import picocli.CommandLine.Command;
       SearchCommand.class,
       EvalCommand.class,
       ServeCommand.class,
-      DemoCommand.class
+      DemoCommand.class,
+      BooksCommand.class
     })
 public final class Latte implements Runnable {
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;

@@ -1,9 +1,7 @@
 package dev.latte.encoders;
 
 import ai.djl.MalformedModelException;
-import ai.djl.huggingface.tokenizers.Encoding;
 import ai.djl.huggingface.tokenizers.HuggingFaceTokenizer;
-import ai.djl.huggingface.tokenizers.jni.CharSpan;
 import ai.djl.inference.Predictor;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
@@ -47,6 +45,8 @@ public final class OnnxTokenEncoder implements TokenEncoder {
   private final ModelConfig config;
   private final HuggingFaceTokenizer queryTokenizer;
   private final HuggingFaceTokenizer documentTokenizer;
+  // Whole documents, for passages (no truncation: the passage policy decides what is kept).
+  private final HuggingFaceTokenizer fullTokenizer;
   private final ZooModel<NDList, NDList> model;
   private final BlockingQueue<Predictor<NDList, NDList>> predictors;
   private final List<Predictor<NDList, NDList>> allPredictors = new ArrayList<>();
@@ -71,6 +71,13 @@ public final class OnnxTokenEncoder implements TokenEncoder {
           tokenizer(
               tokenizerFile,
               config.documentMaxLength() - (config.documentMarker() == null ? 0 : 1));
+      this.fullTokenizer =
+          HuggingFaceTokenizer.builder()
+              .optTokenizerPath(tokenizerFile)
+              .optTruncation(false)
+              .optPadding(false)
+              .optAddSpecialTokens(true)
+              .build();
     } catch (IOException | RuntimeException e) {
       throw new ModelLoadException(
           "cannot read tokenizer " + tokenizerFile + ": " + e.getMessage(), e);
@@ -200,17 +207,36 @@ public final class OnnxTokenEncoder implements TokenEncoder {
       Tokenized t = batch.get(b);
       boolean[] keep = new boolean[t.length()];
       for (int i = 0; i < t.length(); i++) {
-        boolean special = t.special[i];
+        boolean special = t.special()[i];
         keep[i] =
             (config.keepSpecialTokens() || !special)
-                && !(config.skipPunctuation() && !special && isPunctuation(t.tokens[i]));
+                && !(config.skipPunctuation() && !special && isPunctuation(t.tokens()[i]));
       }
       result.add(annotate(out, b * maxLen, t.length(), t, keep, config.documentPrefix().length()));
     }
     return result;
   }
 
-  private EncodedText annotate(
+  @Override
+  public List<EncodedPassages> encodePassages(List<String> documents, PassagePolicy policy) {
+    return new PassageEncoding(this, policy).encode(documents);
+  }
+
+  /** A whole document tokenised (no truncation) with the marker inserted. */
+  Tokenized tokenizeWhole(String document) {
+    if (document == null) throw new IllegalArgumentException("document text must not be null");
+    return Tokenized.of(
+        fullTokenizer.encode(config.documentPrefix() + document, true, false), documentMarkerId);
+  }
+
+  /** Whether a document's row {@code i} is kept (ColBERT's skiplist, special tokens). */
+  boolean keepDocumentRow(Tokenized t, int i) {
+    boolean special = t.special()[i];
+    return (config.keepSpecialTokens() || !special)
+        && !(config.skipPunctuation() && !special && isPunctuation(t.tokens()[i]));
+  }
+
+  EncodedText annotate(
       float[] out, int rowOffset, int length, Tokenized t, boolean[] keep, int prefixChars) {
     int dim = config.dimension();
     int kept = 0;
@@ -223,9 +249,9 @@ public final class OnnxTokenEncoder implements TokenEncoder {
     for (int i = 0; i < length; i++) {
       if (!keep[i]) continue;
       System.arraycopy(out, (rowOffset + i) * dim, data, w * dim, dim);
-      tokens[w] = t.tokens[i];
-      starts[w] = t.start[i] < 0 ? -1 : Math.max(-1, t.start[i] - prefixChars);
-      ends[w] = t.end[i] < 0 ? -1 : Math.max(-1, t.end[i] - prefixChars);
+      tokens[w] = t.tokens()[i];
+      starts[w] = t.start()[i] < 0 ? -1 : Math.max(-1, t.start()[i] - prefixChars);
+      ends[w] = t.end()[i] < 0 ? -1 : Math.max(-1, t.end()[i] - prefixChars);
       if (starts[w] < 0 || ends[w] <= 0) {
         starts[w] = -1;
         ends[w] = -1;
@@ -237,16 +263,16 @@ public final class OnnxTokenEncoder implements TokenEncoder {
   }
 
   /** Runs the ONNX model on a padded batch and returns [batch, maxLen, dim] row-major floats. */
-  private float[] run(List<Tokenized> batch, int maxLen) {
+  float[] run(List<Tokenized> batch, int maxLen) {
     int n = batch.size();
     long[] ids = new long[n * maxLen];
     long[] mask = new long[n * maxLen];
     long[] types = new long[n * maxLen];
     for (int b = 0; b < n; b++) {
       Tokenized t = batch.get(b);
-      System.arraycopy(t.ids, 0, ids, b * maxLen, t.length());
-      System.arraycopy(t.attention, 0, mask, b * maxLen, t.length());
-      System.arraycopy(t.types, 0, types, b * maxLen, t.length());
+      System.arraycopy(t.ids(), 0, ids, b * maxLen, t.length());
+      System.arraycopy(t.attention(), 0, mask, b * maxLen, t.length());
+      System.arraycopy(t.types(), 0, types, b * maxLen, t.length());
     }
     Predictor<NDList, NDList> predictor;
     try {
@@ -412,74 +438,6 @@ public final class OnnxTokenEncoder implements TokenEncoder {
     if (model != null) model.close();
     if (queryTokenizer != null) queryTokenizer.close();
     if (documentTokenizer != null) documentTokenizer.close();
-  }
-
-  /** One tokenised input with the marker inserted after the first ([CLS]) position. */
-  private record Tokenized(
-      long[] ids,
-      long[] attention,
-      long[] types,
-      String[] tokens,
-      boolean[] special,
-      int[] start,
-      int[] end) {
-    int length() {
-      return ids.length;
-    }
-
-    static Tokenized of(Encoding e, long markerId) {
-      long[] ids = e.getIds();
-      long[] att = e.getAttentionMask();
-      long[] types = e.getTypeIds();
-      String[] tokens = e.getTokens();
-      long[] specialMask = e.getSpecialTokenMask();
-      CharSpan[] spans = e.getCharTokenSpans();
-      int extra = markerId >= 0 && ids.length > 0 ? 1 : 0;
-      int n = ids.length + extra;
-      Tokenized t =
-          new Tokenized(
-              new long[n],
-              new long[n],
-              new long[n],
-              new String[n],
-              new boolean[n],
-              new int[n],
-              new int[n]);
-      int w = 0;
-      for (int i = 0; i < ids.length; i++) {
-        t.put(w++, ids[i], att[i], types[i], tokens[i], specialMask[i] != 0, spans[i]);
-        if (i == 0 && extra == 1) {
-          t.put(w++, markerId, 1, types[0], "[marker]", true, null);
-        }
-      }
-      return t;
-    }
-
-    void put(int i, long id, long att, long type, String token, boolean isSpecial, CharSpan span) {
-      ids[i] = id;
-      attention[i] = att;
-      types[i] = type;
-      tokens[i] = token;
-      special[i] = isSpecial;
-      start[i] = span == null || isSpecial ? -1 : span.getStart();
-      end[i] = span == null || isSpecial ? -1 : span.getEnd();
-    }
-
-    Tokenized padWithMask(int length, long maskId, boolean attend) {
-      if (length <= ids.length) return this;
-      Tokenized t =
-          new Tokenized(
-              java.util.Arrays.copyOf(ids, length),
-              java.util.Arrays.copyOf(attention, length),
-              java.util.Arrays.copyOf(types, length),
-              java.util.Arrays.copyOf(tokens, length),
-              java.util.Arrays.copyOf(special, length),
-              java.util.Arrays.copyOf(start, length),
-              java.util.Arrays.copyOf(end, length));
-      for (int i = ids.length; i < length; i++) {
-        t.put(i, maskId, attend ? 1 : 0, 0, "[MASK]", true, null);
-      }
-      return t;
-    }
+    if (fullTokenizer != null) fullTokenizer.close();
   }
 }

@@ -19,6 +19,16 @@ public interface TokenEncoder extends AutoCloseable {
   /** Encodes a batch of documents (each title + text as one passage), one matrix per input. */
   List<EncodedText> encodeDocuments(List<String> documents);
 
+  /**
+   * Encodes documents of any length as passages ({@link PassagePolicy}). This default cuts each
+   * document's own encoding on the policy's grid, which is right only for encoders whose token
+   * vectors ignore their context (then windows and late chunking coincide); transformer encoders
+   * override it.
+   */
+  default List<EncodedPassages> encodePassages(List<String> documents, PassagePolicy policy) {
+    return encodeDocuments(documents).stream().map(e -> EncodedPassages.cut(e, policy)).toList();
+  }
+
   @Override
   void close();
 }

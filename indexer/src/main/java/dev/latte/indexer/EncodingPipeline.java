@@ -2,7 +2,9 @@ package dev.latte.indexer;
 
 import dev.latte.core.TokenMatrix;
 import dev.latte.datasets.Document;
+import dev.latte.encoders.EncodedPassages;
 import dev.latte.encoders.EncodedText;
+import dev.latte.encoders.PassagePolicy;
 import dev.latte.encoders.TokenEncoder;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -29,12 +31,15 @@ import java.util.stream.Stream;
 public final class EncodingPipeline {
   /** Receives each encoded document; called concurrently from the encoder threads. */
   public interface Sink {
-    void accept(Document document, EncodedText encoded) throws Exception;
+    void accept(Document document, EncodedPassages encoded) throws Exception;
   }
 
-  /** Receives each item with its encoding; called concurrently from the encoder threads. */
+  /**
+   * Receives each item with its encoding (null for precomputed vectors); called concurrently from
+   * the encoder threads. A document not cut into passages is one passage.
+   */
   public interface ItemSink {
-    void accept(Item item, EncodedText encoded) throws Exception;
+    void accept(Item item, EncodedPassages encoded) throws Exception;
   }
 
   /**
@@ -54,16 +59,31 @@ public final class EncodingPipeline {
   private final TokenEncoder encoder;
   private final int threads;
   private final int batchSize;
+  private final PassagePolicy passages;
 
   /**
    * @param encoder the model, or null when every item carries its vectors
    */
   public EncodingPipeline(TokenEncoder encoder, int threads, int batchSize) {
+    this(encoder, threads, batchSize, null);
+  }
+
+  private EncodingPipeline(
+      TokenEncoder encoder, int threads, int batchSize, PassagePolicy passages) {
     if (threads < 1 || batchSize < 1)
       throw new IllegalArgumentException("threads and batch size must be >= 1");
     this.encoder = encoder;
     this.threads = threads;
     this.batchSize = batchSize;
+    this.passages = passages == null || passages.singlePassage() ? null : passages;
+  }
+
+  /**
+   * This pipeline cutting documents into passages by {@code policy} (null or truncate: each
+   * document is one passage, encoded as {@link TokenEncoder#encodeDocuments} does).
+   */
+  public EncodingPipeline withPassages(PassagePolicy policy) {
+    return new EncodingPipeline(encoder, threads, batchSize, policy);
   }
 
   /**
@@ -167,9 +187,17 @@ public final class EncodingPipeline {
         }
         return;
       }
-      List<EncodedText> encoded =
-          encoder.encodeDocuments(batch.stream().map(i -> i.document().contents()).toList());
-      for (int i = 0; i < batch.size(); i++) sink.accept(batch.get(i), encoded.get(i));
+      List<String> texts = batch.stream().map(i -> i.document().contents()).toList();
+      if (passages != null) {
+        List<EncodedPassages> encoded = encoder.encodePassages(texts, passages);
+        for (int i = 0; i < batch.size(); i++) sink.accept(batch.get(i), encoded.get(i));
+        return;
+      }
+      List<EncodedText> encoded = encoder.encodeDocuments(texts);
+      for (int i = 0; i < batch.size(); i++)
+        sink.accept(
+            batch.get(i),
+            EncodedPassages.single(encoded.get(i), batch.get(i).document().contents().length()));
     }
 
     /** Waits until every submitted item is in the sink; rethrows the first failure. */

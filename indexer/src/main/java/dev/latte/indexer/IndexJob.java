@@ -3,7 +3,7 @@ package dev.latte.indexer;
 import dev.latte.datasets.Document;
 import dev.latte.datasets.corpus.Corpus;
 import dev.latte.datasets.corpus.SourceRecord;
-import dev.latte.encoders.EncodedText;
+import dev.latte.encoders.EncodedPassages;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -99,6 +99,7 @@ public final class IndexJob {
   private final Set<String> sinceCommit = new HashSet<>();
   private final AtomicLong indexed = new AtomicLong();
   private final AtomicLong tokens = new AtomicLong();
+  private final AtomicLong passages = new AtomicLong();
   private long read, replaced, empty, duplicate, errors;
   private DirectoryReader committed;
 
@@ -154,6 +155,7 @@ public final class IndexJob {
       duplicate = c.skippedDuplicate();
       errors = c.skippedError();
       tokens.set(c.tokens());
+      passages.set(c.passages());
       restoreProblems(start);
     } else if (prior != null && !prior.done()) {
       throw new IndexMismatchException(
@@ -303,10 +305,11 @@ public final class IndexJob {
   }
 
   /** Called on the encoder threads. */
-  private void write(EncodingPipeline.Item item, EncodedText encoded) throws IOException {
+  private void write(EncodingPipeline.Item item, EncodedPassages encoded) throws IOException {
     if (encoded != null) {
       writer.add(item.document(), encoded);
-      tokens.addAndGet(encoded.length());
+      tokens.addAndGet(encoded.union().length());
+      passages.addAndGet(encoded.passages());
     } else {
       TokenAnnotations ann = null;
       if (item.tokens() != null) {
@@ -316,6 +319,7 @@ public final class IndexJob {
       }
       writer.add(item.document(), item.vectors(), ann);
       tokens.addAndGet(item.vectors().rows());
+      passages.incrementAndGet();
     }
     indexed.incrementAndGet();
   }
@@ -362,7 +366,14 @@ public final class IndexJob {
             done,
             startSeq,
             new JobState.Counters(
-                read, indexed.get(), replaced, empty, duplicate, errors, tokens.get()),
+                read,
+                indexed.get(),
+                replaced,
+                empty,
+                duplicate,
+                errors,
+                tokens.get(),
+                passages.get()),
             seconds,
             runs,
             failedAt);

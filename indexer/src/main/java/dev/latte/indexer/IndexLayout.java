@@ -31,6 +31,11 @@ import org.apache.lucene.search.similarities.Similarity;
  *       way); -0.0 as 0.0</td></tr>
  *   <tr><td>{@code m._exists}</td><td>StringField, not stored</td><td>every path, leaf or parent object,
  *       under which some value was indexed (null, [] and {} index nothing), for {@code exists}</td></tr>
+ *   <tr><td>{@code latte_passages}</td><td>BinaryDocValues</td><td>documents indexed as several
+ *       passages ({@code --long-docs windows|late-chunking}) only: each passage's row range in the
+ *       token matrix (the union of the passages' rows) and its character span, see {@link Passages};
+ *       a document without it is one passage</td></tr>
+ *   <tr><td>{@code latte_passage_count}</td><td>NumericDocValues</td><td>passages of such a document, for statistics</td></tr>
  * </table>
  *
  * <p>Metadata fields are optional and do not change the layout version: an index without them
@@ -61,6 +66,14 @@ public final class IndexLayout {
   public static final String TOKEN_COUNT = "latte_token_count";
   public static final String CHAR_COUNT = "latte_char_count";
   public static final String TOKEN_INFO = "latte_token_info";
+  public static final String PASSAGES = "latte_passages";
+  public static final String PASSAGE_COUNT = "latte_passage_count";
+
+  /**
+   * Commit user data: the {@code --long-docs} settings of an index of passages (absent: one passage
+   * per document, truncated); documents added later are cut the same way.
+   */
+  public static final String COMMIT_PASSAGES_KEY = "latte.passages";
 
   /** Stored JSON of the document's metadata. */
   public static final String METADATA = "metadata";

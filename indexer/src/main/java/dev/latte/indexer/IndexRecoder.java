@@ -43,6 +43,9 @@ public final class IndexRecoder {
       try (LatteIndexWriter w =
           LatteIndexWriter.openForEncoded(
               target, ModelIdentity.of(m), m.source(), m.sourceFingerprint(), options)) {
+        String passages =
+            reader.getIndexCommit().getUserData().get(IndexLayout.COMMIT_PASSAGES_KEY);
+        if (passages != null) w.usePassages(dev.latte.encoders.PassagePolicy.fromJson(passages));
         Set<String> fields =
             Set.of(IndexLayout.ID, IndexLayout.TITLE, IndexLayout.TEXT, IndexLayout.METADATA);
         for (LeafReaderContext leaf : reader.leaves()) {
@@ -50,6 +53,7 @@ public final class IndexRecoder {
           if (values == null) continue;
           StoredFields stored = leaf.reader().storedFields();
           BinaryDocValues info = leaf.reader().getBinaryDocValues(IndexLayout.TOKEN_INFO);
+          BinaryDocValues parts = leaf.reader().getBinaryDocValues(IndexLayout.PASSAGES);
           Bits live = leaf.reader().getLiveDocs();
           for (int doc = values.nextDoc();
               doc != DocIdSetIterator.NO_MORE_DOCS;
@@ -65,16 +69,22 @@ public final class IndexRecoder {
                     h.tokens(),
                     m.dimension());
             var d = stored.document(doc, fields);
-            w.add(
+            Document document =
                 new Document(
                     d.get(IndexLayout.ID),
                     d.get(IndexLayout.TITLE),
                     d.get(IndexLayout.TEXT),
-                    parseMetadata(d.get(IndexLayout.METADATA))),
-                matrix,
+                    parseMetadata(d.get(IndexLayout.METADATA)));
+            TokenAnnotations annotations =
                 info != null && info.advanceExact(doc)
                     ? TokenAnnotations.decode(info.binaryValue())
-                    : null);
+                    : null;
+            if (parts != null && parts.advanceExact(doc)) {
+              // Each passage is pooled on its own, as at indexing time.
+              w.add(document, Passages.decode(parts.binaryValue()).encoded(matrix, annotations));
+            } else {
+              w.add(document, matrix, annotations);
+            }
             progress.advance(1);
           }
         }

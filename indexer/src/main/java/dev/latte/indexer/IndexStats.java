@@ -25,9 +25,11 @@ import org.apache.lucene.util.Bits;
  * @param tokenBytes bytes of the stored token matrices of live documents (payload and headers)
  * @param indexBytes bytes of all files of the Lucene commit on disk (text, BM25 postings, matrices,
  *     deleted documents not yet merged away)
+ * @param passages passages of the live documents: a document indexed whole is one, one cut by
+ *     {@code --long-docs windows|late-chunking} has its own count ({@link IndexLayout#PASSAGES})
  */
 public record IndexStats(
-    long documents, long tokens, long characters, long tokenBytes, long indexBytes) {
+    long documents, long tokens, long characters, long tokenBytes, long indexBytes, long passages) {
 
   @JsonProperty("tokens_per_document")
   public double tokensPerDocument() {
@@ -49,10 +51,11 @@ public record IndexStats(
       throws IOException {
     int dimension = metadata.dimension();
     var codec = metadata.options().codec();
-    long docs = 0, tokens = 0, chars = 0, tokenBytes = 0;
+    long docs = 0, tokens = 0, chars = 0, tokenBytes = 0, passages = 0;
     for (LeafReaderContext leaf : reader.leaves()) {
       NumericDocValues tc = leaf.reader().getNumericDocValues(IndexLayout.TOKEN_COUNT);
       NumericDocValues cc = leaf.reader().getNumericDocValues(IndexLayout.CHAR_COUNT);
+      NumericDocValues pc = leaf.reader().getNumericDocValues(IndexLayout.PASSAGE_COUNT);
       Bits live = leaf.reader().getLiveDocs();
       if (tc == null) continue;
       for (int doc = tc.nextDoc(); doc != DocIdSetIterator.NO_MORE_DOCS; doc = tc.nextDoc()) {
@@ -62,6 +65,7 @@ public record IndexStats(
         tokens += t;
         tokenBytes += StoredTokenMatrix.HEADER_BYTES + codec.payloadBytes((int) t, dimension);
         if (cc != null && cc.advanceExact(doc)) chars += cc.longValue();
+        passages += pc != null && pc.advanceExact(doc) ? pc.longValue() : 1;
       }
     }
     return new IndexStats(
@@ -69,7 +73,8 @@ public record IndexStats(
         tokens,
         chars,
         tokenBytes,
-        commitBytes(reader.directory(), reader.getIndexCommit().getSegmentsFileName()));
+        commitBytes(reader.directory(), reader.getIndexCommit().getSegmentsFileName()),
+        passages);
   }
 
   static long commitBytes(Directory dir, String segmentsFile) throws IOException {
@@ -98,8 +103,9 @@ public record IndexStats(
   public String describe() {
     return String.format(
         Locale.ROOT,
-        "%,d docs, %,d tokens (%.1f per doc; %,d chars), %.1f bytes/token, token matrices %s, index on disk %s",
+        "%,d docs%s, %,d tokens (%.1f per doc; %,d chars), %.1f bytes/token, token matrices %s, index on disk %s",
         documents,
+        passages == documents ? "" : String.format(Locale.ROOT, " (%,d passages)", passages),
         tokens,
         tokensPerDocument(),
         characters,

@@ -48,6 +48,7 @@ public record JobState(
    * @param skippedDuplicate records whose id came earlier in the input (the first one is kept)
    * @param skippedError malformed records, records without id, bad vectors, unreadable files
    * @param tokens token vectors encoded (or given), before pooling
+   * @param passages passages written (a document not cut by --long-docs is one)
    */
   public record Counters(
       long read,
@@ -56,8 +57,9 @@ public record JobState(
       long skippedEmpty,
       long skippedDuplicate,
       long skippedError,
-      long tokens) {
-    public static final Counters ZERO = new Counters(0, 0, 0, 0, 0, 0, 0);
+      long tokens,
+      long passages) {
+    public static final Counters ZERO = new Counters(0, 0, 0, 0, 0, 0, 0, 0);
 
     public long skipped() {
       return skippedEmpty + skippedDuplicate + skippedError;

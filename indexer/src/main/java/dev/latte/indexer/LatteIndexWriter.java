@@ -6,7 +6,9 @@ import dev.latte.core.TokenMatrix;
 import dev.latte.core.codec.StoredTokenMatrix;
 import dev.latte.core.codec.TokenCodec;
 import dev.latte.datasets.Document;
+import dev.latte.encoders.EncodedPassages;
 import dev.latte.encoders.EncodedText;
+import dev.latte.encoders.PassagePolicy;
 import dev.latte.encoders.TokenEncoder;
 import dev.latte.indexer.pooling.TokenPooler;
 import java.io.Closeable;
@@ -57,6 +59,8 @@ public final class LatteIndexWriter implements Closeable {
   private final TokenPooler pooler;
   private final java.util.concurrent.atomic.AtomicLong nextSeq;
   private final Map<String, String> lastCommitData = new java.util.LinkedHashMap<>();
+  private final boolean hadDocuments;
+  private PassagePolicy passagePolicy;
 
   /**
    * Lucene's indexing buffer: 256 MB, or a quarter of the heap when that is smaller, so that {@code
@@ -137,6 +141,9 @@ public final class LatteIndexWriter implements Closeable {
         if (e.getKey().equals(IndexLayout.COMMIT_SEQ_KEY)) seq = Long.parseLong(e.getValue());
       }
     this.nextSeq = new java.util.concurrent.atomic.AtomicLong(seq);
+    this.hadDocuments = existing != null;
+    String recorded = lastCommitData.get(IndexLayout.COMMIT_PASSAGES_KEY);
+    this.passagePolicy = recorded == null ? null : PassagePolicy.fromJson(recorded);
     this.metadata =
         new IndexMetadata(
             IndexLayout.LAYOUT_VERSION,
@@ -192,17 +199,101 @@ public final class LatteIndexWriter implements Closeable {
         path.toAbsolutePath().normalize(), model, source, sourceFingerprint, options);
   }
 
+  /**
+   * How this index cuts long documents into passages: as recorded in it, or as {@link #usePassages}
+   * set; null for one truncated passage per document.
+   */
+  public PassagePolicy passagePolicy() {
+    return passagePolicy;
+  }
+
+  /**
+   * Makes this index one of passages cut by {@code policy} (recorded at the next commit; null or a
+   * truncating policy: one passage per document). An index keeps the policy it was built with: a
+   * different one is refused, like another codec.
+   */
+  public void usePassages(PassagePolicy policy) {
+    PassagePolicy p = policy == null || policy.singlePassage() ? null : policy;
+    if (java.util.Objects.equals(p, passagePolicy)) return;
+    if (hadDocuments)
+      throw new IndexMismatchException(
+          "index "
+              + path
+              + " holds documents "
+              + (passagePolicy == null
+                  ? "as single truncated passages"
+                  : "cut by --long-docs " + passagePolicy.label())
+              + ", not "
+              + (p == null ? "single truncated passages" : "cut by --long-docs " + p.label())
+              + "; give the same --long-docs settings, or choose another --index folder");
+    passagePolicy = p;
+  }
+
   /** Encodes and adds (or replaces, by id) every document; returns how many were added. */
   public long addAll(Stream<Document> documents, int threads, int batchSize, IndexProgress progress)
       throws Exception {
     if (encoder == null)
       throw new IllegalStateException("this writer was opened for encoded documents only");
-    return new EncodingPipeline(encoder, threads, batchSize).run(documents, this::add, progress);
+    return new EncodingPipeline(encoder, threads, batchSize)
+        .withPassages(passagePolicy)
+        .run(documents, this::add, progress);
   }
 
   /** Adds or replaces one encoded document. Thread-safe. */
   public void add(Document d, EncodedText encoded) throws IOException {
     add(d, encoded.matrix(), TokenAnnotations.of(encoded));
+  }
+
+  /**
+   * Adds or replaces one document encoded as passages: its token matrix is the union of the
+   * passages' rows (each passage pooled on its own when the index pools), with the passages' row
+   * ranges and character spans beside it ({@link Passages}). One passage is stored as a plain
+   * document. Thread-safe.
+   */
+  public void add(Document d, EncodedPassages p) throws IOException {
+    if (p.passages() == 1) {
+      add(d, p.union());
+      return;
+    }
+    TokenMatrix matrix = p.union().matrix();
+    checkDimension(d, matrix);
+    Passages passages = Passages.of(p);
+    TokenMatrix stored = matrix;
+    BytesRef info = null;
+    if (pooler == null) {
+      info = new BytesRef(TokenAnnotations.of(p.union()).encode());
+    } else {
+      int[] rows = new int[p.passages()];
+      java.util.List<TokenMatrix> pooled = new java.util.ArrayList<>(p.passages());
+      int total = 0;
+      for (int i = 0; i < p.passages(); i++) {
+        pooled.add(pooler.pool(p.passage(i).matrix()));
+        rows[i] = pooled.get(i).rows();
+        total += rows[i];
+      }
+      float[] data = new float[total * matrix.dim()];
+      int w = 0;
+      for (TokenMatrix m : pooled) {
+        System.arraycopy(m.data(), 0, data, w, m.data().length);
+        w += m.data().length;
+      }
+      stored = new TokenMatrix(data, total, matrix.dim());
+      passages = passages.withRows(rows);
+    }
+    write(d, new BytesRef(StoredTokenMatrix.encode(stored, codec)), stored.rows(), info, passages);
+  }
+
+  private void checkDimension(Document d, TokenMatrix matrix) {
+    if (matrix.dim() != metadata.dimension()) {
+      throw new IllegalArgumentException(
+          "document "
+              + d.id()
+              + " has "
+              + matrix.dim()
+              + "-d tokens; this index holds "
+              + metadata.dimension()
+              + "-d");
+    }
   }
 
   /** Adds or replaces one document given its full-precision token matrix, without annotations. */
@@ -217,16 +308,7 @@ public final class LatteIndexWriter implements Closeable {
    * ({@link MetadataFields}). Thread-safe.
    */
   public void add(Document d, TokenMatrix matrix, TokenAnnotations annotations) throws IOException {
-    if (matrix.dim() != metadata.dimension()) {
-      throw new IllegalArgumentException(
-          "document "
-              + d.id()
-              + " has "
-              + matrix.dim()
-              + "-d tokens; this index holds "
-              + metadata.dimension()
-              + "-d");
-    }
+    checkDimension(d, matrix);
     TokenMatrix stored = pooler == null ? matrix : pooler.pool(matrix);
     BytesRef info = null;
     if (annotations != null && pooler == null) {
@@ -235,7 +317,7 @@ public final class LatteIndexWriter implements Closeable {
             "document " + d.id() + ": annotations do not match " + matrix.rows() + " rows");
       info = new BytesRef(annotations.encode());
     }
-    write(d, new BytesRef(StoredTokenMatrix.encode(stored, codec)), stored.rows(), info);
+    write(d, new BytesRef(StoredTokenMatrix.encode(stored, codec)), stored.rows(), info, null);
   }
 
   /**
@@ -246,6 +328,15 @@ public final class LatteIndexWriter implements Closeable {
    * re-encoded; title, text and metadata come from {@code d} as in {@link #add}. Thread-safe.
    */
   public void addStored(Document d, BytesRef matrix, BytesRef tokenInfo) throws IOException {
+    addStored(d, matrix, tokenInfo, null);
+  }
+
+  /**
+   * As {@link #addStored(Document, BytesRef, BytesRef)}, with the document's {@link
+   * IndexLayout#PASSAGES} value (null: one passage), also copied byte for byte.
+   */
+  public void addStored(Document d, BytesRef matrix, BytesRef tokenInfo, BytesRef passages)
+      throws IOException {
     StoredTokenMatrix.Header h =
         StoredTokenMatrix.header(matrix.bytes, matrix.offset, matrix.length, metadata.dimension());
     if (h.codec() != codec)
@@ -265,11 +356,24 @@ public final class LatteIndexWriter implements Closeable {
         throw new IllegalArgumentException(
             "document " + d.id() + ": annotations of " + rows + " rows, matrix of " + h.tokens());
     }
+    Passages p = null;
+    if (passages != null) {
+      p = Passages.decode(passages);
+      if (p.totalRows() != h.tokens())
+        throw new IllegalArgumentException(
+            "document "
+                + d.id()
+                + ": passages of "
+                + p.totalRows()
+                + " rows, matrix of "
+                + h.tokens());
+    }
     write(
         d,
         BytesRef.deepCopyOf(matrix),
         h.tokens(),
-        tokenInfo == null ? null : BytesRef.deepCopyOf(tokenInfo));
+        tokenInfo == null ? null : BytesRef.deepCopyOf(tokenInfo),
+        p);
   }
 
   /**
@@ -316,13 +420,15 @@ public final class LatteIndexWriter implements Closeable {
     if (matrix == null)
       throw new IllegalStateException("document " + id + " has no stored token matrix");
     BytesRef info = valueOf(leaf.getBinaryDocValues(IndexLayout.TOKEN_INFO), doc);
+    BytesRef passages = valueOf(leaf.getBinaryDocValues(IndexLayout.PASSAGES), doc);
     String json = stored.get(IndexLayout.METADATA);
     ObjectNode old = json == null ? null : (ObjectNode) JSON.readTree(json);
     ObjectNode next = change.apply(old);
     addStored(
         new Document(id, stored.get(IndexLayout.TITLE), stored.get(IndexLayout.TEXT), next),
         matrix,
-        info);
+        info,
+        passages);
   }
 
   /** The value of {@code doc}, or null when it has none (or the field does not exist). */
@@ -331,7 +437,8 @@ public final class LatteIndexWriter implements Closeable {
   }
 
   /** The Lucene document of {@link IndexLayout}, replacing any with the same id. */
-  private void write(Document d, BytesRef matrix, int rows, BytesRef tokenInfo) throws IOException {
+  private void write(Document d, BytesRef matrix, int rows, BytesRef tokenInfo, Passages passages)
+      throws IOException {
     String contents = d.contents();
     org.apache.lucene.document.Document doc = new org.apache.lucene.document.Document();
     doc.add(new StringField(IndexLayout.ID, d.id(), Field.Store.YES));
@@ -343,6 +450,10 @@ public final class LatteIndexWriter implements Closeable {
     doc.add(new NumericDocValuesField(IndexLayout.CHAR_COUNT, contents.length()));
     doc.add(new NumericDocValuesField(IndexLayout.SEQ, nextSeq.getAndIncrement()));
     if (tokenInfo != null) doc.add(new BinaryDocValuesField(IndexLayout.TOKEN_INFO, tokenInfo));
+    if (passages != null) {
+      doc.add(new BinaryDocValuesField(IndexLayout.PASSAGES, new BytesRef(passages.encode())));
+      doc.add(new NumericDocValuesField(IndexLayout.PASSAGE_COUNT, passages.count()));
+    }
     for (var f : MetadataFields.of(d.metadata())) doc.add(f);
     writer.updateDocument(new Term(IndexLayout.ID, d.id()), doc);
   }
@@ -362,6 +473,7 @@ public final class LatteIndexWriter implements Closeable {
     data.putAll(extra);
     data.put(IndexLayout.COMMIT_METADATA_KEY, metadata.toJson());
     data.put(IndexLayout.COMMIT_SEQ_KEY, Long.toString(nextSeq.get()));
+    if (passagePolicy != null) data.put(IndexLayout.COMMIT_PASSAGES_KEY, passagePolicy.toJson());
     writer.setLiveCommitData(data.entrySet());
     writer.commit();
     lastCommitData.clear();

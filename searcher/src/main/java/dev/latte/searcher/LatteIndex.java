@@ -205,6 +205,34 @@ public final class LatteIndex implements Closeable {
     return metadata;
   }
 
+  /**
+   * True for an index of documents cut into passages ({@code --long-docs windows|late-chunking}).
+   */
+  public boolean hasPassages() {
+    return passagePolicy() != null;
+  }
+
+  private volatile java.util.Optional<dev.latte.encoders.PassagePolicy> passagePolicy;
+
+  /** The passage settings the index was built with, or null (one passage per document). */
+  public dev.latte.encoders.PassagePolicy passagePolicy() {
+    if (passagePolicy == null) {
+      try {
+        String json =
+            reader
+                .getIndexCommit()
+                .getUserData()
+                .get(dev.latte.indexer.IndexLayout.COMMIT_PASSAGES_KEY);
+        passagePolicy =
+            java.util.Optional.ofNullable(
+                json == null ? null : dev.latte.encoders.PassagePolicy.fromJson(json));
+      } catch (IOException e) {
+        throw new java.io.UncheckedIOException(e);
+      }
+    }
+    return passagePolicy.orElse(null);
+  }
+
   public IndexStats stats() {
     return stats;
   }

@@ -244,7 +244,12 @@ public final class LatteSearcher implements AutoCloseable {
     return search(methodName, q, k, filter, explain);
   }
 
-  private SearchResponse search(
+  /**
+   * The general form over a query context (e.g. {@link #query(String)} with {@link
+   * QueryContext#withPassageScoring}): optional metadata filter, applied before scoring, and
+   * explanations.
+   */
+  public SearchResponse search(
       String methodName,
       QueryContext base,
       int k,
@@ -260,6 +265,10 @@ public final class LatteSearcher implements AutoCloseable {
     MethodResult r = method.search(index, q, k);
     List<Hit> hits = new ArrayList<>(r.docs().size());
     int rank = 1;
+    boolean passages = index.hasPassages() && q.isEncoded();
+    MaxSimScorer passageScorer =
+        passages ? new MaxSimScorer(kernel, index.metadata().dimension()) : null;
+    MaxSimScorer.Prepared prepared = passages ? passageScorer.prepare(q) : null;
     for (ScoredDoc d : r.docs()) {
       LatteIndex.StoredDocument s = index.stored(d.doc());
       Explanation e = explain ? Explainer.explain(index, q, d.doc(), s) : null;
@@ -272,7 +281,8 @@ public final class LatteSearcher implements AutoCloseable {
               s.title(),
               s.text(),
               e,
-              meta == null ? null : METADATA_JSON.readTree(meta)));
+              meta == null ? null : METADATA_JSON.readTree(meta),
+              passages ? BestPassage.of(passageScorer, index, prepared, d.doc(), s) : null));
     }
     return new SearchResponse(
         method.name(),
@@ -290,7 +300,9 @@ public final class LatteSearcher implements AutoCloseable {
 
   /**
    * One ranked document. {@code explain} is its {@link Explanation} when the search asked for one,
-   * else null (and then left out of JSON, so hits serialise as before).
+   * else null (and then left out of JSON, so hits serialise as before). {@code passage} is, on an
+   * index of passages ({@code --long-docs}), the document's best passage for the query (null
+   * otherwise, and for methods that never encode the query, such as bm25 without explain).
    */
   public record Hit(
       String docid,
@@ -299,14 +311,26 @@ public final class LatteSearcher implements AutoCloseable {
       String title,
       String text,
       @JsonInclude(JsonInclude.Include.NON_NULL) Explanation explain,
-      @JsonInclude(JsonInclude.Include.NON_NULL) com.fasterxml.jackson.databind.JsonNode metadata) {
+      @JsonInclude(JsonInclude.Include.NON_NULL) com.fasterxml.jackson.databind.JsonNode metadata,
+      @JsonInclude(JsonInclude.Include.NON_NULL) BestPassage passage) {
     public Hit(String docid, float score, int rank, String title, String text) {
-      this(docid, score, rank, title, text, null, null);
+      this(docid, score, rank, title, text, null, null, null);
     }
 
     public Hit(
         String docid, float score, int rank, String title, String text, Explanation explain) {
-      this(docid, score, rank, title, text, explain, null);
+      this(docid, score, rank, title, text, explain, null, null);
+    }
+
+    public Hit(
+        String docid,
+        float score,
+        int rank,
+        String title,
+        String text,
+        Explanation explain,
+        com.fasterxml.jackson.databind.JsonNode metadata) {
+      this(docid, score, rank, title, text, explain, metadata, null);
     }
   }
 

@@ -1,10 +1,13 @@
 package dev.latte.searcher;
 
+import dev.latte.core.TokenMatrix;
 import dev.latte.core.codec.StoredTokenMatrix;
+import dev.latte.core.codec.TokenCodec;
 import dev.latte.core.kernel.PreparedBitQuery;
 import dev.latte.core.kernel.PreparedQuery;
 import dev.latte.core.kernel.VectorKernel;
 import dev.latte.indexer.IndexLayout;
+import dev.latte.indexer.Passages;
 import java.io.IOException;
 import java.util.List;
 import org.apache.lucene.index.BinaryDocValues;
@@ -42,12 +45,31 @@ public final class MaxSimScorer {
     this.bitScoring = bitScoring;
   }
 
-  /** A query prepared for this scorer: the float layout and, for hamming, the sign bits. */
-  public record Prepared(PreparedQuery floats, PreparedBitQuery bits) {}
+  /**
+   * A query prepared for this scorer: the float layout, for hamming the sign bits, and whether
+   * documents of several passages score by their best passage ({@link PassageScoring#MAXP}).
+   */
+  public record Prepared(PreparedQuery floats, PreparedBitQuery bits, boolean maxP) {
+    public Prepared(PreparedQuery floats, PreparedBitQuery bits) {
+      this(floats, bits, false);
+    }
+  }
 
   public Prepared prepare(QueryContext query) {
     return new Prepared(
-        query.prepared(), bitScoring == BitScoring.HAMMING ? query.preparedBits() : null);
+        query.prepared(),
+        bitScoring == BitScoring.HAMMING ? query.preparedBits() : null,
+        query.passageScoring() == PassageScoring.MAXP);
+  }
+
+  /** The passages of the leaf's documents when MaxP needs them, else null. */
+  private static BinaryDocValues passages(Prepared query, LeafReaderContext leaf)
+      throws IOException {
+    return query.maxP() ? leaf.reader().getBinaryDocValues(IndexLayout.PASSAGES) : null;
+  }
+
+  private static BytesRef passagesOf(BinaryDocValues passages, int doc) throws IOException {
+    return passages != null && passages.advanceExact(doc) ? passages.binaryValue() : null;
   }
 
   /** Scores every live document of the index and returns the top k, best first. */
@@ -56,12 +78,13 @@ public final class MaxSimScorer {
     for (LeafReaderContext leaf : index.reader().leaves()) {
       BinaryDocValues values = leaf.reader().getBinaryDocValues(IndexLayout.TOKENS);
       if (values == null) continue;
+      BinaryDocValues parts = passages(query, leaf);
       Bits live = leaf.reader().getLiveDocs();
       for (int doc = values.nextDoc();
           doc != DocIdSetIterator.NO_MORE_DOCS;
           doc = values.nextDoc()) {
         if (live != null && !live.get(doc)) continue;
-        top.offer(leaf.docBase + doc, score(query, values.binaryValue()));
+        top.offer(leaf.docBase + doc, score(query, values.binaryValue(), passagesOf(parts, doc)));
       }
     }
     return top.results();
@@ -82,13 +105,15 @@ public final class MaxSimScorer {
       if (first >= end) continue;
       BinaryDocValues values = leaf.reader().getBinaryDocValues(IndexLayout.TOKENS);
       if (values == null) continue;
+      BinaryDocValues parts = passages(query, leaf);
       Bits live = leaf.reader().getLiveDocs();
       for (int g = first;
           g < end;
           g = g + 1 < end ? filter.nextSetBit(g + 1) : DocIdSetIterator.NO_MORE_DOCS) {
         int doc = g - base;
         if (live != null && !live.get(doc)) continue;
-        if (values.advanceExact(doc)) top.offer(g, score(query, values.binaryValue()));
+        if (values.advanceExact(doc))
+          top.offer(g, score(query, values.binaryValue(), passagesOf(parts, doc)));
       }
     }
     return top.results();
@@ -107,34 +132,126 @@ public final class MaxSimScorer {
     List<LeafReaderContext> leaves = index.reader().leaves();
     int leafIndex = -1;
     BinaryDocValues values = null;
+    BinaryDocValues parts = null;
     LeafReaderContext leaf = null;
     for (int global : sorted) {
       while (leaf == null || global >= leaf.docBase + leaf.reader().maxDoc()) {
         leaf = leaves.get(++leafIndex);
         values = leaf.reader().getBinaryDocValues(IndexLayout.TOKENS);
+        parts = passages(query, leaf);
       }
       int doc = global - leaf.docBase;
       float s =
-          values != null && values.advanceExact(doc) ? score(query, values.binaryValue()) : 0f;
+          values != null && values.advanceExact(doc)
+              ? score(query, values.binaryValue(), passagesOf(parts, doc))
+              : 0f;
       top.offer(global, s);
     }
     return top.results();
   }
 
-  private float score(Prepared query, BytesRef value) {
+  /**
+   * The document's score: union-MaxSim over all its rows, or with {@code passages} (MaxP) the best
+   * passage's MaxSim over its own rows.
+   */
+  private float score(Prepared query, BytesRef value, BytesRef passages) {
     StoredTokenMatrix.Header h =
         StoredTokenMatrix.header(value.bytes, value.offset, value.length, dimension);
     int payload = StoredTokenMatrix.Header.payloadOffset(value.offset);
     documentsScored++;
-    return switch (h.codec()) {
-      case FLOAT32 -> kernel.maxSimFloat32(query.floats(), value.bytes, payload, h.tokens());
-      case FLOAT16 -> kernel.maxSimFloat16(query.floats(), value.bytes, payload, h.tokens());
-      case INT8 -> kernel.maxSimInt8(query.floats(), value.bytes, payload, h.tokens());
+    if (passages == null)
+      return rows(query, h.codec(), value.bytes, payload, h.tokens(), 0, h.tokens());
+    float[] scores = passageScores(query, h, value.bytes, payload, Passages.decode(passages));
+    float best = Float.NEGATIVE_INFINITY;
+    for (float s : scores) best = Math.max(best, s);
+    return best == Float.NEGATIVE_INFINITY ? 0f : best;
+  }
+
+  /**
+   * MaxSim of the query against rows {@code [from, from + count)} of a payload of {@code tokens}
+   * rows. Float32, float16 and bit rows lie one after another, so a range is scored in place; int8
+   * keeps all scales before all codes, so a range of it is decoded first.
+   */
+  private float rows(
+      Prepared query,
+      TokenCodec codec,
+      byte[] bytes,
+      int payload,
+      int tokens,
+      int from,
+      int count) {
+    if (codec == TokenCodec.INT8 && (from != 0 || count != tokens)) {
+      TokenMatrix m = codec.decodePayload(bytes, payload, tokens, dimension);
+      return kernel.maxSim(query.floats(), m.data(), from * dimension, count);
+    }
+    int at = payload + from * codec.bytesPerToken(dimension);
+    return switch (codec) {
+      case FLOAT32 -> kernel.maxSimFloat32(query.floats(), bytes, at, count);
+      case FLOAT16 -> kernel.maxSimFloat16(query.floats(), bytes, at, count);
+      case INT8 -> kernel.maxSimInt8(query.floats(), bytes, at, count);
       case BIT ->
           bitScoring == BitScoring.HAMMING
-              ? kernel.maxSimHamming(query.bits(), value.bytes, payload, h.tokens())
-              : kernel.maxSimBit(query.floats(), value.bytes, payload, h.tokens());
+              ? kernel.maxSimHamming(query.bits(), bytes, at, count)
+              : kernel.maxSimBit(query.floats(), bytes, at, count);
     };
+  }
+
+  /** Each passage's MaxSim over its rows; an empty passage scores negative infinity. */
+  private float[] passageScores(
+      Prepared query, StoredTokenMatrix.Header h, byte[] bytes, int payload, Passages p) {
+    if (p.totalRows() != h.tokens())
+      throw new IllegalStateException(
+          "passages of " + p.totalRows() + " rows for a matrix of " + h.tokens());
+    float[] out = new float[p.count()];
+    TokenMatrix decoded =
+        h.codec() == TokenCodec.INT8
+            ? h.codec().decodePayload(bytes, payload, h.tokens(), dimension)
+            : null;
+    for (int i = 0; i < p.count(); i++) {
+      if (p.rows(i) == 0) {
+        out[i] = Float.NEGATIVE_INFINITY;
+      } else if (decoded != null) {
+        out[i] =
+            kernel.maxSim(query.floats(), decoded.data(), p.rowStart(i) * dimension, p.rows(i));
+      } else {
+        out[i] = rows(query, h.codec(), bytes, payload, h.tokens(), p.rowStart(i), p.rows(i));
+      }
+    }
+    return out;
+  }
+
+  /**
+   * Each passage's score for document {@code doc} (index-wide id), in passage order; null when the
+   * document is one passage (it has no {@link IndexLayout#PASSAGES}) or no token matrix.
+   */
+  public PassageScores passageScores(LatteIndex index, Prepared query, int doc) throws IOException {
+    List<LeafReaderContext> leaves = index.reader().leaves();
+    LeafReaderContext leaf = leaves.get(org.apache.lucene.index.ReaderUtil.subIndex(doc, leaves));
+    int local = doc - leaf.docBase;
+    BinaryDocValues parts = leaf.reader().getBinaryDocValues(IndexLayout.PASSAGES);
+    BinaryDocValues values = leaf.reader().getBinaryDocValues(IndexLayout.TOKENS);
+    if (parts == null
+        || values == null
+        || !parts.advanceExact(local)
+        || !values.advanceExact(local)) return null;
+    Passages p = Passages.decode(parts.binaryValue());
+    BytesRef value = values.binaryValue();
+    StoredTokenMatrix.Header h =
+        StoredTokenMatrix.header(value.bytes, value.offset, value.length, dimension);
+    int payload = StoredTokenMatrix.Header.payloadOffset(value.offset);
+    return new PassageScores(p, passageScores(query, h, value.bytes, payload, p));
+  }
+
+  /** A document's passages with each one's score. */
+  public record PassageScores(Passages passages, float[] scores) {
+    /** The best passage (the first of equals); -1 when every passage is empty. */
+    public int best() {
+      int best = -1;
+      for (int i = 0; i < scores.length; i++)
+        if (scores[i] != Float.NEGATIVE_INFINITY && (best < 0 || scores[i] > scores[best]))
+          best = i;
+      return best;
+    }
   }
 
   public long documentsScored() {

@@ -31,6 +31,7 @@ public final class QueryContext {
   private Query filter;
   private LatteIndex filteredIndex;
   private FixedBitSet filterBits;
+  private PassageScoring passageScoring = PassageScoring.DEFAULT;
 
   public QueryContext(String text, TokenEncoder encoder, VectorKernel kernel) {
     this.text = text;
@@ -109,6 +110,16 @@ public final class QueryContext {
     this.filteredIndex = null;
     this.filterBits = null;
     return this;
+  }
+
+  /** How documents of several passages are scored (union-MaxSim or MaxP). Returns this. */
+  public synchronized QueryContext withPassageScoring(PassageScoring scoring) {
+    this.passageScoring = scoring == null ? PassageScoring.DEFAULT : scoring;
+    return this;
+  }
+
+  public synchronized PassageScoring passageScoring() {
+    return passageScoring;
   }
 
   /** The filter, or null. */

@@ -324,6 +324,7 @@ final class LiveIndex implements Closeable {
     return write(
         () -> {
           new EncodingPipeline(encoder, encodeThreads, encodeBatch)
+              .withPassages(writer.passagePolicy()) // cut as the index was built
               .run(documents.stream(), writer::add, IndexProgress.NONE);
           return documents.size();
         },
