@@ -143,6 +143,34 @@ final class EvalCommand implements Callable<Integer> {
       description = "Encoder threads when indexing (default: cores).")
   Integer encodeThreads;
 
+  @Option(
+      names = "--long-docs",
+      split = ",",
+      paramLabel = "INDEX",
+      description =
+          "The long-document report instead: these indexes of --dataset's corpus (built by"
+              + " ./latte index --long-docs ...), each searched with every --passage-scoring:"
+              + " nDCG@10, R@100, passages and tokens stored, index bytes, indexing docs/s.")
+  List<Path> longDocs;
+
+  @Option(
+      names = "--passage-scoring",
+      split = ",",
+      defaultValue = "union,maxp",
+      description =
+          "With --long-docs: union (MaxSim over all of a document's passages' tokens), maxp (its"
+              + " best passage) (default: ${DEFAULT-VALUE}).")
+  List<String> passageScorings;
+
+  @Option(
+      names = "--map-ids",
+      paramLabel = "PARTS_TSV",
+      description =
+          "With --long-docs: the indexes hold the source documents of --dataset (e.g. SciFact"
+              + " under its books): map each to its document in this parts.tsv (./latte books),"
+              + " a document scoring as its best part.")
+  Path mapIds;
+
   @Option(names = "--json", description = "Also write the table as a JSON array to this file.")
   Path json;
 
@@ -156,7 +184,9 @@ final class EvalCommand implements Callable<Integer> {
     if (k < 1 || threads < 1) throw new IllegalArgumentException("--k and --threads must be >= 1");
     QueryVariant variant = variant(); // bad options fail before the model loads
     if (suite != null) return runSuite(variant);
-    if (markdown != null) throw new IllegalArgumentException("--markdown needs --suite");
+    if (longDocs != null) return runLongDocs();
+    if (markdown != null)
+      throw new IllegalArgumentException("--markdown needs --suite or --long-docs");
     Path ds =
         dataset != null
             ? dataset
@@ -189,6 +219,39 @@ final class EvalCommand implements Callable<Integer> {
         System.out.println("Wrote " + json.toAbsolutePath().normalize());
       }
       System.out.println("Run files: " + Path.of(rows.getFirst().runFile()).getParent());
+    }
+    return 0;
+  }
+
+  private int runLongDocs() throws Exception {
+    if (dataset == null)
+      throw new IllegalArgumentException(
+          "--long-docs needs --dataset (the collection the indexes hold)");
+    if (methods.size() != 1)
+      throw new IllegalArgumentException("--long-docs takes one --method (default maxsim-exact)");
+    String method = methods.getFirst().equals("all") ? "maxsim-exact" : methods.getFirst();
+    List<dev.latte.searcher.PassageScoring> scorings =
+        passageScorings.stream().map(dev.latte.searcher.PassageScoring::fromName).toList();
+    Path runs =
+        runDir != null
+            ? runDir
+            : dev.latte.core.LatteHome.dir()
+                .resolve("runs")
+                .resolve(dataset.getFileName() + "-" + split + "-long-docs");
+    try (OnnxTokenEncoder encoder = Common.encoder(model, threads)) {
+      var rows =
+          new dev.latte.eval.LongDocEvaluator(encoder, System.out)
+              .evaluate(dataset, split, longDocs, scorings, method, mapIds, k, runs);
+      String table = dev.latte.eval.LongDocEvaluator.table(rows);
+      System.out.println();
+      System.out.print(table);
+      if (markdown != null) java.nio.file.Files.writeString(markdown, table);
+      if (json != null) {
+        new com.fasterxml.jackson.databind.ObjectMapper()
+            .writerWithDefaultPrettyPrinter()
+            .writeValue(json.toFile(), rows);
+        System.out.println("Wrote " + json.toAbsolutePath().normalize());
+      }
     }
     return 0;
   }

@@ -4,6 +4,7 @@ import dev.latte.encoders.OnnxTokenEncoder;
 import dev.latte.searcher.Filters;
 import dev.latte.searcher.LatteIndex;
 import dev.latte.searcher.LatteSearcher;
+import dev.latte.searcher.PassageScoring;
 import java.nio.file.Path;
 import java.util.Locale;
 import java.util.concurrent.Callable;
@@ -56,6 +57,14 @@ final class SearchCommand implements Callable<Integer> {
   String filter;
 
   @Option(
+      names = "--passage-scoring",
+      defaultValue = "union",
+      description =
+          "On an index of passages (--long-docs): union (MaxSim over all of a document's"
+              + " passages' tokens) or maxp (its best passage) (default: ${DEFAULT-VALUE}).")
+  String passageScoring;
+
+  @Option(
       names = "--model",
       defaultValue = "default",
       description = "The model that built the index (default: ${DEFAULT-VALUE}).")
@@ -65,6 +74,7 @@ final class SearchCommand implements Callable<Integer> {
   public Integer call() throws Exception {
     // Parsed before the model loads, so a malformed filter fails at once.
     org.apache.lucene.search.Query parsedFilter = filter == null ? null : Filters.parse(filter);
+    PassageScoring scoring = PassageScoring.fromName(passageScoring);
     if (query == null && queryVectors == null)
       throw new IllegalArgumentException("give --query TEXT or --query-vectors FILE");
     var vectors =
@@ -79,7 +89,8 @@ final class SearchCommand implements Callable<Integer> {
           vectors != null
               ? searcher.searchVectors(
                   method, text, vectors.vectors(), vectors.tokens(), k, parsedFilter, false)
-              : searcher.search(method, text, k, parsedFilter, false);
+              : searcher.search(
+                  method, searcher.query(text).withPassageScoring(scoring), k, parsedFilter, false);
       for (var h : r.hits()) {
         String title = h.title().isEmpty() ? h.text() : h.title();
         System.out.printf(
@@ -89,6 +100,16 @@ final class SearchCommand implements Callable<Integer> {
             h.score(),
             h.docid(),
             abbreviate(title, 90));
+        if (h.passage() != null && h.passage().passages() > 1)
+          System.out.printf(
+              Locale.ROOT,
+              "                 best passage %d of %d (%.4f), characters %d-%d: %s%n",
+              h.passage().index() + 1,
+              h.passage().passages(),
+              h.passage().score(),
+              h.passage().start(),
+              h.passage().end(),
+              abbreviate(h.text().substring(h.passage().start(), h.passage().end()), 80));
         String metadata = searcher.index().metadataById(h.docid());
         if (metadata != null) System.out.println("                 " + abbreviate(metadata, 100));
       }

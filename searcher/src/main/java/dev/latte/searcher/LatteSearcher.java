@@ -225,6 +225,20 @@ public final class LatteSearcher implements AutoCloseable {
       org.apache.lucene.search.Query filter,
       boolean explain)
       throws IOException {
+    return searchVectors(methodName, text, vectors, tokens, k, filter, explain, null);
+  }
+
+  /** As above, scoring documents of several passages by {@code scoring} (null: the default). */
+  public SearchResponse searchVectors(
+      String methodName,
+      String text,
+      dev.latte.core.TokenMatrix vectors,
+      String[] tokens,
+      int k,
+      org.apache.lucene.search.Query filter,
+      boolean explain,
+      PassageScoring scoring)
+      throws IOException {
     if (vectors.dim() != index.metadata().dimension()) {
       throw new IllegalArgumentException(
           "query vectors are "
@@ -241,7 +255,7 @@ public final class LatteSearcher implements AutoCloseable {
         tokens == null
             ? QueryContext.ofVectors(text, vectors, kernel)
             : QueryContext.ofEncoded(text, vectors, tokens, kernel);
-    return search(methodName, q, k, filter, explain);
+    return search(methodName, q.withPassageScoring(scoring), k, filter, explain);
   }
 
   /**

@@ -94,7 +94,7 @@ public record QueryTokens(
             query.text(),
             new EncodedText(new TokenMatrix(data, kept, dim), tokens, starts, ends),
             query.kernel());
-    return out.withFilter(query.filter());
+    return out.withFilter(query.filter()).withPassageScoring(query.passageScoring());
   }
 
   /** A word piece made only of punctuation or symbols ("##" ignored), like ColBERT's skiplist. */

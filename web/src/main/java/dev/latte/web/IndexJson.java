@@ -29,6 +29,7 @@ final class IndexJson {
       out.put("pool_factor", m.poolFactor());
       out.put("dimension", m.dimension());
       out.put("documents", stats.documents());
+      out.put("passages", stats.passages());
       out.put("tokens", stats.tokens());
       out.put("token_bytes", stats.tokenBytes());
       out.put("bytes_on_disk", li.bytesOnDisk());

@@ -8,7 +8,8 @@ import java.util.Map;
 
 /**
  * A search request body, {@code {"query" | "query_vectors", "k"?, "method"?, "explain"?, "filter"?,
- * "from"?, "include"?}}, validated (every problem a 400 naming the field), and the response shape.
+ * "from"?, "include"?, "passage_scoring"?}}, validated (every problem a 400 naming the field), and
+ * the response shape.
  */
 record SearchRequest(
     String query,
@@ -18,7 +19,8 @@ record SearchRequest(
     int from,
     org.apache.lucene.search.Query filter,
     dev.latte.core.TokenMatrix vectors,
-    java.util.Set<String> include) {
+    java.util.Set<String> include,
+    dev.latte.searcher.PassageScoring passageScoring) {
   /** Most query vectors accepted, and the largest absolute component. */
   static final int MAX_VECTORS = 512;
 
@@ -107,7 +109,15 @@ record SearchRequest(
       include = new java.util.LinkedHashSet<>(include);
       include.add("explain");
     }
-    return new SearchRequest(query, k, method, explain, from, filter, vectors, include);
+    dev.latte.searcher.PassageScoring scoring = dev.latte.searcher.PassageScoring.DEFAULT;
+    JsonNode ps = body.get("passage_scoring");
+    if (ps != null) {
+      if (!ps.isTextual() || !(ps.asText().equals("union") || ps.asText().equals("maxp")))
+        throw Refusal.invalid(
+            "invalid_request", "\"passage_scoring\" must be \"union\" or \"maxp\"");
+      scoring = dev.latte.searcher.PassageScoring.fromName(ps.asText());
+    }
+    return new SearchRequest(query, k, method, explain, from, filter, vectors, include, scoring);
   }
 
   /**
@@ -178,6 +188,7 @@ record SearchRequest(
       if (include.contains("text")) m.put("text", h.text());
       if (include.contains("metadata") && h.metadata() != null) m.put("metadata", h.metadata());
       if (include.contains("explain") && h.explain() != null) m.put("explain", h.explain());
+      if (h.passage() != null) m.put("passage", h.passage());
       out.add(m);
     }
     return out;

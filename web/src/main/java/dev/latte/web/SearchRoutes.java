@@ -21,7 +21,16 @@ final class SearchRoutes {
   static final int MAX_BATCH_SEARCHES = 64;
 
   static final Set<String> SEARCH_FIELDS =
-      Set.of("query", "query_vectors", "k", "method", "explain", "filter", "from", "include");
+      Set.of(
+          "query",
+          "query_vectors",
+          "k",
+          "method",
+          "explain",
+          "filter",
+          "from",
+          "include",
+          "passage_scoring");
 
   private final IndexRegistry registry;
   private final ApiKeyAuth auth;
@@ -152,12 +161,25 @@ final class SearchRoutes {
         try {
           r =
               searcher.searchVectors(
-                  q.method(), q.query(), q.vectors(), q.from() + q.k(), q.filter(), q.explain());
+                  q.method(),
+                  q.query(),
+                  q.vectors(),
+                  null,
+                  q.from() + q.k(),
+                  q.filter(),
+                  q.explain(),
+                  q.passageScoring());
         } catch (IllegalArgumentException e) {
           throw Refusal.invalid("invalid_request", e.getMessage());
         }
       } else {
-        r = searcher.search(q.method(), q.query(), q.from() + q.k(), q.filter(), q.explain());
+        r =
+            searcher.search(
+                q.method(),
+                searcher.query(q.query()).withPassageScoring(q.passageScoring()),
+                q.from() + q.k(),
+                q.filter(),
+                q.explain());
       }
       if (q.from() > 0) {
         var page = r.hits().subList(Math.min(q.from(), r.hits().size()), r.hits().size());
