@@ -13,7 +13,7 @@ import dev.latte.indexer.IndexProgress;
 import dev.latte.indexer.LatteIndexWriter;
 import dev.latte.indexer.ModelIdentity;
 import dev.latte.indexer.TokenAnnotations;
-import dev.latte.indexer.derived.DerivedIndex;
+import dev.latte.indexer.firststage.FirstStageIndex;
 import dev.latte.searcher.firststage.coil.CoilBuilder;
 import dev.latte.searcher.firststage.coil.CoilCandidates;
 import dev.latte.searcher.firststage.slim.SlimBuilder;
@@ -221,7 +221,7 @@ class FirstStageApproximationTest {
   void coilMatchesItsDefinition() throws Exception {
     try (LatteIndex index = LatteIndex.open(path);
         var dir =
-            org.apache.lucene.store.FSDirectory.open(DerivedIndex.dir(path, CoilBuilder.NAME))) {
+            org.apache.lucene.store.FSDirectory.open(FirstStageIndex.dir(path, CoilBuilder.NAME))) {
       TokenMatrix p = CoilBuilder.readProjection(dir);
       int r = p.rows();
       for (int t = 0; t < 5; t++) {
@@ -269,7 +269,7 @@ class FirstStageApproximationTest {
   void slimRefinementIsSparseLateInteractionAndStageOneBoundsIt() throws Exception {
     try (LatteIndex index = LatteIndex.open(path);
         var dir =
-            org.apache.lucene.store.FSDirectory.open(DerivedIndex.dir(path, SlimBuilder.NAME))) {
+            org.apache.lucene.store.FSDirectory.open(FirstStageIndex.dir(path, SlimBuilder.NAME))) {
       SlimBuilder.Vocabulary vocab = SlimBuilder.readVocabulary(dir);
       Map<String, Integer> ids = vocab.ids();
       for (int t = 0; t < 5; t++) {

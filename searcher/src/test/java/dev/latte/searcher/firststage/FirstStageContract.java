@@ -14,7 +14,7 @@ import dev.latte.indexer.IndexProgress;
 import dev.latte.indexer.LatteIndexWriter;
 import dev.latte.indexer.ModelIdentity;
 import dev.latte.indexer.TokenAnnotations;
-import dev.latte.indexer.derived.DerivedIndex;
+import dev.latte.indexer.firststage.FirstStageIndex;
 import dev.latte.searcher.LatteIndex;
 import dev.latte.searcher.MethodResult;
 import dev.latte.searcher.QueryContext;
@@ -110,7 +110,7 @@ public abstract class FirstStageContract {
     List<SearchMethod> methods = stage.methods(SearchSettings.DEFAULT);
     assertFalse(methods.isEmpty());
     try (LatteIndex index = LatteIndex.open(path)) {
-      assertTrue(DerivedIndex.isFresh(path, stage.format(), index.reader()));
+      assertTrue(FirstStageIndex.isFresh(path, stage.format(), index.reader()));
       for (SearchMethod m : methods) {
         assertEquals(stage.name(), m.firstStage(), m.name());
         for (int q = 0; q < 5; q++) {
@@ -140,7 +140,7 @@ public abstract class FirstStageContract {
     }
     try (LatteIndex index = LatteIndex.open(path)) {
       assertFalse(
-          DerivedIndex.isFresh(path, stage.format(), index.reader()), "stale after a write");
+          FirstStageIndex.isFresh(path, stage.format(), index.reader()), "stale after a write");
       SearchMethod m = methods.getFirst();
       var e = assertThrows(IndexMismatchException.class, () -> m.search(index, query(), 10));
       assertTrue(e.getMessage().contains(stage.name()), e.getMessage());
