@@ -174,7 +174,7 @@ final class EvalCommand implements Callable<Integer> {
             "(/exact, R@100/ex and speedup against exact MaxSim; R@100/ex: share of exact MaxSim's"
                 + " top 100 in the method's top 100; latencies per query without query encoding, "
                 + threads
-                + " query thread(s); extra: derived first-stage structure on disk)");
+                + " query thread(s); extra: derived first stage on disk)");
       }
       if (!tradeOff || storage.size() > 1 || !storage.getFirst().equals(IndexOptions.DEFAULT)) {
         if (tradeOff) System.out.println();
@@ -182,7 +182,7 @@ final class EvalCommand implements Callable<Integer> {
       }
       if (!evaluator.skipped().isEmpty())
         System.out.println(
-            "Skipped for want of a first-stage structure (see above): "
+            "Skipped for want of a first stage (see above): "
                 + String.join(", ", evaluator.skipped()));
       if (json != null) {
         EvalReport.writeJson(rows, json);
@@ -214,8 +214,7 @@ final class EvalCommand implements Callable<Integer> {
       System.out.print(safety);
       if (!evaluator.skipped().isEmpty())
         System.out.println(
-            "Skipped for want of a first-stage structure: "
-                + String.join(", ", evaluator.skipped()));
+            "Skipped for want of a first stage: " + String.join(", ", evaluator.skipped()));
       Path md =
           markdown != null
               ? markdown

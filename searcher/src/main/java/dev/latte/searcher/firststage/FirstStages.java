@@ -3,8 +3,8 @@ package dev.latte.searcher.firststage;
 import dev.latte.indexer.IndexMetadata;
 import dev.latte.indexer.IndexProgress;
 import dev.latte.indexer.LatteIndexReaderSupport;
-import dev.latte.indexer.derived.DerivedIndex;
-import dev.latte.indexer.derived.DerivedIndexBuilder;
+import dev.latte.indexer.firststage.FirstStageBuilder;
+import dev.latte.indexer.firststage.FirstStageIndex;
 import dev.latte.searcher.SearchMethod;
 import dev.latte.searcher.SearchSettings;
 import dev.latte.searcher.firststage.slim.SlimBuilder;
@@ -101,7 +101,7 @@ public final class FirstStages {
   }
 
   /** Every builder, by the name {@code --first-stage} takes. */
-  public static Map<String, DerivedIndexBuilder> builders() {
+  public static Map<String, FirstStageBuilder> builders() {
     return builders(null);
   }
 
@@ -109,13 +109,13 @@ public final class FirstStages {
    * Every builder; {@code modelFolder} (may be null) is where SLIM looks for a trained head ({@link
    * SlimBuilder#trainedHead}).
    */
-  public static Map<String, DerivedIndexBuilder> builders(Path modelFolder) {
+  public static Map<String, FirstStageBuilder> builders(Path modelFolder) {
     return DEFAULT.buildersOf(modelFolder);
   }
 
   /** This registry's builders by name. */
-  public Map<String, DerivedIndexBuilder> buildersOf(Path modelFolder) {
-    Map<String, DerivedIndexBuilder> m = new LinkedHashMap<>();
+  public Map<String, FirstStageBuilder> buildersOf(Path modelFolder) {
+    Map<String, FirstStageBuilder> m = new LinkedHashMap<>();
     for (FirstStage s : stages.values()) m.put(s.name(), s.builder(modelFolder));
     return m;
   }
@@ -186,13 +186,13 @@ public final class FirstStages {
     Path p = index.toAbsolutePath().normalize();
     if (!Files.isDirectory(p))
       throw new dev.latte.indexer.IndexMismatchException("index folder not found: " + p);
-    Map<String, DerivedIndexBuilder> all = buildersOf(modelFolder);
+    Map<String, FirstStageBuilder> all = buildersOf(modelFolder);
     try (Directory dir = FSDirectory.open(p);
         var lock = writeLock(dir, p);
         DirectoryReader reader = DirectoryReader.open(dir)) {
       IndexMetadata m = LatteIndexReaderSupport.metadataOf(reader.getIndexCommit());
       for (String name : names) {
-        if (onlyStale && DerivedIndex.isFresh(p, all.get(name).format(), reader)) continue;
+        if (onlyStale && FirstStageIndex.isFresh(p, all.get(name).format(), reader)) continue;
         long t0 = System.nanoTime();
         all.get(name).build(p, reader, m, progress.apply("First stage " + name));
         out.printf(
@@ -222,22 +222,10 @@ public final class FirstStages {
     }
   }
 
-  /** Bytes on disk of a derived structure (0 if absent). */
+  /** Bytes on disk of a first stage (0 if absent). */
   public static long bytes(Path index, String name) throws IOException {
-    Path d = DerivedIndex.dir(index, name);
-    if (!Files.isDirectory(d)) return 0;
-    try (var s = Files.walk(d)) {
-      return s.filter(Files::isRegularFile)
-          .mapToLong(
-              f -> {
-                try {
-                  return Files.size(f);
-                } catch (IOException e) {
-                  return 0;
-                }
-              })
-          .sum();
-    }
+    Path d = FirstStageIndex.dir(index, name);
+    return dev.latte.core.FileTrees.bytes(d);
   }
 
   static String human(long b) {

@@ -1,7 +1,7 @@
 package dev.latte.searcher.firststage.xtr;
 
-import dev.latte.indexer.derived.DerivedIndexBuilder;
-import dev.latte.indexer.derived.FirstStageFormat;
+import dev.latte.indexer.firststage.FirstStageBuilder;
+import dev.latte.indexer.firststage.FirstStageFormat;
 import dev.latte.searcher.FirstStageMethod;
 import dev.latte.searcher.HybridMethod;
 import dev.latte.searcher.QueryTokens;
@@ -21,7 +21,7 @@ public final class XtrStage implements FirstStage {
   }
 
   @Override
-  public DerivedIndexBuilder builder(Path modelFolder) {
+  public FirstStageBuilder builder(Path modelFolder) {
     return new XtrBuilder();
   }
 
