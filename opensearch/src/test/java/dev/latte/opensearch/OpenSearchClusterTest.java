@@ -4,10 +4,13 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.latte.core.TokenMatrix;
+import dev.latte.core.codec.TokenCodec;
 import dev.latte.datasets.Document;
 import dev.latte.datasets.Query;
 import java.io.IOException;
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Base64;
 import java.util.Collection;
 import java.util.List;
 import java.util.Map;
@@ -154,8 +157,11 @@ public class OpenSearchClusterTest extends OpenSearchIntegTestCase {
     call("PUT", "/" + name, mapping);
   }
 
-  /** Sends every reference document through {@code _bulk} and refreshes. */
-  static void bulkLoad(String index) throws IOException {
+  /**
+   * Sends every reference document through {@code _bulk} and refreshes; the matrices as JSON rows,
+   * or with {@code stored} as base64 of Latte's float32 stored layout.
+   */
+  static void bulkLoad(String index, boolean stored) throws IOException {
     StringBuilder body = new StringBuilder();
     int n = 0;
     for (Map.Entry<String, TokenMatrix> e : reference.matrices.entrySet()) {
@@ -165,7 +171,12 @@ public class OpenSearchClusterTest extends OpenSearchIntegTestCase {
       ObjectNode source = StandaloneReference.JSON.createObjectNode();
       source.put("text", d.contents());
       source.put("group", d.metadata().get("group").asInt());
-      source.set("tokens", rows(e.getValue()));
+      if (stored) {
+        byte[] bytes = TokenCodec.FLOAT32.encode(e.getValue());
+        source.put("tokens", Base64.getEncoder().encodeToString(bytes));
+      } else {
+        source.set("tokens", rows(e.getValue()));
+      }
       body.append(json(action)).append('\n').append(json(source)).append('\n');
       if (++n % 100 == 0 || n == reference.matrices.size()) {
         JsonNode r = call("POST", "/_bulk", body.toString());
@@ -217,7 +228,7 @@ public class OpenSearchClusterTest extends OpenSearchIntegTestCase {
   public void testExactRescoreAndFilteredMaxSimEqualStandalone() throws Exception {
     createIndex(INDEX, "float32");
     ensureGreen(INDEX);
-    bulkLoad(INDEX);
+    bulkLoad(INDEX, false);
     assertEquals(DOCS, call("GET", "/" + INDEX + "/_count", null).get("count").asInt());
     int rescoredDifferentlyFromExact = 0;
     for (Query q : reference.queries) {
@@ -296,6 +307,16 @@ public class OpenSearchClusterTest extends OpenSearchIntegTestCase {
             "{\"t\": [[1,0],[1,0],[1,0],[1,0]]}")) { // over max_tokens
       assertEquals(bad, 400, status("PUT", "/small/_doc/x", bad));
     }
+    // Latte's stored layout in base64 (what the bulk sink sends): checked as strictly.
+    byte[] stored = TokenCodec.FLOAT32.encode(TokenMatrix.of(new float[][] {{0.8f, 0.6f}}));
+    String b64 = Base64.getEncoder().encodeToString(stored);
+    assertEquals(201, status("PUT", "/small/_doc/stored", "{\"t\": \"" + b64 + "\"}"));
+    byte[] nan = TokenCodec.FLOAT32.encode(TokenMatrix.of(new float[][] {{Float.NaN, 0f}}));
+    byte[] wide = TokenCodec.FLOAT32.encode(TokenMatrix.of(new float[][] {{1f, 0f, 0f}}));
+    for (byte[] bad : List.of(nan, wide, Arrays.copyOf(stored, stored.length - 1), new byte[3])) {
+      String body = "{\"t\": \"" + Base64.getEncoder().encodeToString(bad) + "\"}";
+      assertEquals(body, 400, status("PUT", "/small/_doc/x", body));
+    }
     // The same in _bulk: the bad item fails with 400, the good one is kept.
     JsonNode bulk =
         call(
@@ -308,7 +329,8 @@ public class OpenSearchClusterTest extends OpenSearchIntegTestCase {
     assertTrue(
         bulk.get("items").get(1).get("index").get("error").toString(),
         bulk.get("items").get(1).get("index").get("error").toString().contains("dims 2"));
-    assertEquals(2, call("GET", "/small/_count", null).get("count").asInt());
+    call("POST", "/small/_refresh", null); // the bulk's refresh covers only the shards it wrote
+    assertEquals(3, call("GET", "/small/_count", null).get("count").asInt());
     // Bad queries: wrong width, not a latte_tokens field, missing vectors.
     String q = "{\"query\": {\"latte_maxsim\": {\"field\": \"%s\", \"query_vectors\": %s}}}";
     assertEquals(400, status("POST", "/small/_search", q.formatted("t", "[[1, 0, 0]]")));
@@ -317,7 +339,7 @@ public class OpenSearchClusterTest extends OpenSearchIntegTestCase {
         400,
         status("POST", "/small/_search", "{\"query\": {\"latte_maxsim\": {\"field\": \"t\"}}}"));
     JsonNode ok = call("POST", "/small/_search", q.formatted("t", "[[1, 0]]"));
-    assertEquals(2, ok.get("hits").get("total").get("value").asInt());
+    assertEquals(3, ok.get("hits").get("total").get("value").asInt());
     assertEquals("ok", ok.get("hits").get("hits").get(0).get("_id").asText()); // [1,0] matches 1.0
     assertEquals(1.0, ok.get("hits").get("hits").get(0).get("_score").asDouble(), 1e-6);
   }
@@ -326,7 +348,7 @@ public class OpenSearchClusterTest extends OpenSearchIntegTestCase {
     String index = "durable";
     createIndex(index, "int8");
     ensureGreen(index);
-    bulkLoad(index);
+    bulkLoad(index, true); // float32 bytes into an int8 field: re-coded
     Query q = reference.queries.get(0);
     ObjectNode exact = StandaloneReference.JSON.createObjectNode().put("size", K);
     exact.set("query", maxSimQuery(reference.queryVectors(q)));
