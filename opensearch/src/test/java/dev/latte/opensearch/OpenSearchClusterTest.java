@@ -7,7 +7,15 @@ import dev.latte.core.TokenMatrix;
 import dev.latte.core.codec.TokenCodec;
 import dev.latte.datasets.Document;
 import dev.latte.datasets.Query;
+import dev.latte.datasets.corpus.Corpus;
+import dev.latte.datasets.corpus.FieldMapping;
+import dev.latte.indexer.EncodingPipeline;
+import dev.latte.indexer.IndexProgress;
+import dev.latte.indexer.sink.OpenSearchBulkClient;
+import dev.latte.indexer.sink.OpenSearchSinkJob;
 import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Base64;
@@ -151,9 +159,9 @@ public class OpenSearchClusterTest extends OpenSearchIntegTestCase {
          "mappings": {"properties": {
            "text": {"type": "text", "analyzer": "english"},
            "group": {"type": "integer"},
-           "tokens": {"type": "latte_tokens", "dims": %d, "codec": "%s"}}}}
+           "tokens": {"type": "latte_tokens", "dims": %s, "codec": "%s"}}}}
         """
-            .formatted(StandaloneReference.DIM, codec);
+            .formatted(Integer.toString(StandaloneReference.DIM), codec);
     call("PUT", "/" + name, mapping);
   }
 
@@ -342,6 +350,55 @@ public class OpenSearchClusterTest extends OpenSearchIntegTestCase {
     assertEquals(3, ok.get("hits").get("total").get("value").asInt());
     assertEquals("ok", ok.get("hits").get("hits").get(0).get("_id").asText()); // [1,0] matches 1.0
     assertEquals(1.0, ok.get("hits").get("hits").get(0).get("_score").asDouble(), 1e-6);
+  }
+
+  public void testBulkSinkLoadsWhatStandaloneIndexes() throws Exception {
+    // ./latte index --sink opensearch's job, with the test's encoder: encode outside the cluster,
+    // bulk-load the matrices; it creates the index and its mapping itself.
+    Path input = createTempDir().resolve("docs.jsonl");
+    StringBuilder jsonl = new StringBuilder();
+    for (Document d : reference.documents.values()) {
+      ObjectNode o = StandaloneReference.JSON.createObjectNode();
+      o.put("_id", d.id()).put("title", d.title()).put("text", d.text());
+      o.set("metadata", d.metadata());
+      jsonl.append(json(o)).append('\n');
+    }
+    Files.writeString(input, jsonl);
+    OpenSearchSinkJob.Result r =
+        new OpenSearchSinkJob(
+                Corpus.open(input.toString(), null, FieldMapping.DEFAULT),
+                new EncodingPipeline(reference.encoder, 1, 32),
+                new OpenSearchBulkClient(httpUrl(), 5, 100),
+                "sunk",
+                "tokens",
+                TokenCodec.FLOAT32,
+                1,
+                input.resolveSibling("sink-state.json"),
+                Map.of("model", reference.encoder.fingerprint()))
+            .run(IndexProgress.NONE);
+    assertEquals(DOCS, r.indexed());
+    assertEquals(0, r.rejected());
+    ensureGreen("sunk");
+    assertEquals(DOCS, call("GET", "/sunk/_count", null).get("count").asInt());
+    for (Query q : reference.queries.subList(0, 5)) {
+      ObjectNode exact = StandaloneReference.JSON.createObjectNode().put("size", K);
+      exact.set("query", maxSimQuery(reference.queryVectors(q)));
+      assertSameRanking(
+          "sunk " + q.id(),
+          reference.search("maxsim-exact", q, K, null),
+          hits(call("POST", "/sunk/_search", json(exact))));
+    }
+  }
+
+  /** The HTTP address of one node, as a URL. */
+  static String httpUrl() {
+    for (NodeInfo node : client().admin().cluster().prepareNodesInfo().get().getNodes()) {
+      HttpInfo info = node.getInfo(HttpInfo.class);
+      if (info == null) continue;
+      TransportAddress a = info.getAddress().publishAddress();
+      return "http://" + NetworkAddress.format(a.address().getAddress()) + ":" + a.getPort();
+    }
+    throw new IllegalStateException("no node has HTTP");
   }
 
   public void testNodeLossAndFullRestartKeepEveryDocument() throws Exception {
