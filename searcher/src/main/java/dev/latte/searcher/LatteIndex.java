@@ -78,6 +78,9 @@ public final class LatteIndex implements Closeable {
               + "; build one with: ./latte index --input CORPUS --index "
               + p);
     }
+    // A folder of shards written apart (the Spark job) opens as one index over all of them.
+    if (dev.latte.indexer.ShardManifest.isSharded(p))
+      return dev.latte.searcher.sharded.ShardedIndex.open(p);
     return new LatteIndex(p);
   }
 
@@ -262,8 +265,13 @@ public final class LatteIndex implements Closeable {
     }
   }
 
+  private boolean closed;
+
+  /** Closes the index once; closing it again (e.g. by its searcher and its owner) does nothing. */
   @Override
-  public void close() throws IOException {
+  public synchronized void close() throws IOException {
+    if (closed) return;
+    closed = true;
     try {
       for (Object o : derived.values()) if (o instanceof Closeable c) c.close();
       derived.clear();
