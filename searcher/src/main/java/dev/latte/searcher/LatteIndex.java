@@ -163,6 +163,18 @@ public final class LatteIndex implements Closeable {
     }
   }
 
+  /**
+   * True if the first stage of {@code format} can serve this snapshot: the reader a live or sharded
+   * index passed is in step with it, or else the structure's folder exists and is fresh.
+   */
+  public boolean isFresh(dev.latte.indexer.derived.FirstStageFormat format) throws IOException {
+    String name = format.name();
+    if (unavailable.containsKey(name)) return false;
+    DirectoryReader live = liveDerived.get(name);
+    if (live == null) return dev.latte.indexer.derived.DerivedIndex.isFresh(path, format, reader);
+    return dev.latte.indexer.derived.DerivedIndex.link(live, reader, format).fresh();
+  }
+
   /** Fails unless queries encoded by {@code encoder} live in this index's token space. */
   public void requireSameModel(TokenEncoder encoder) {
     if (!metadata.hasModel())
