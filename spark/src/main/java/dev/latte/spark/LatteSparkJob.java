@@ -3,7 +3,7 @@ package dev.latte.spark;
 import dev.latte.indexer.JobState;
 import dev.latte.indexer.ModelIdentity;
 import dev.latte.indexer.ShardManifest;
-import dev.latte.indexer.derived.DerivedIndex;
+import dev.latte.indexer.firststage.FirstStageIndex;
 import dev.latte.searcher.firststage.FirstStages;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -261,7 +261,7 @@ public final class LatteSparkJob implements Callable<Integer> {
     for (String name : s.firstStages()) {
       Map<String, String> sums = new LinkedHashMap<>();
       for (var e : params.files().getOrDefault(name, Map.of()).entrySet()) {
-        out.write(DerivedIndex.PREFIX + name + "/" + e.getKey(), e.getValue());
+        out.write(FirstStageIndex.PREFIX + name + "/" + e.getKey(), e.getValue());
         sums.put(e.getKey(), sha256(e.getValue()));
       }
       stages.put(name, new ShardManifest.Stage(FirstStages.get(name).format().stamp(), sums));

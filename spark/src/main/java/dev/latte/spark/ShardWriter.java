@@ -11,8 +11,8 @@ import dev.latte.indexer.LatteIndexReaderSupport;
 import dev.latte.indexer.LatteIndexWriter;
 import dev.latte.indexer.ModelIdentity;
 import dev.latte.indexer.ShardManifest;
-import dev.latte.indexer.derived.DerivedIndex;
-import dev.latte.indexer.derived.DerivedIndexBuilder;
+import dev.latte.indexer.firststage.FirstStageBuilder;
+import dev.latte.indexer.firststage.FirstStageIndex;
 import dev.latte.searcher.firststage.FirstStages;
 import java.io.Serializable;
 import java.nio.file.Files;
@@ -212,12 +212,12 @@ final class ShardWriter implements Serializable {
     try (Directory dir = FSDirectory.open(index);
         DirectoryReader reader = DirectoryReader.open(dir)) {
       meta = LatteIndexReaderSupport.metadataOf(reader.getIndexCommit());
-      Map<String, DerivedIndexBuilder> builders =
+      Map<String, FirstStageBuilder> builders =
           FirstStages.builders(SharedParameters.modelFolder(settings));
       for (String stage : settings.firstStages()) {
-        Path folder = DerivedIndex.dir(index, stage);
+        Path folder = FirstStageIndex.dir(index, stage);
         params.value().writeTo(stage, folder);
-        DerivedIndex.derive(builders.get(stage), folder, reader, meta, IndexProgress.NONE);
+        FirstStageIndex.derive(builders.get(stage), folder, reader, meta, IndexProgress.NONE);
       }
     }
     List<String> problems = new ArrayList<>();

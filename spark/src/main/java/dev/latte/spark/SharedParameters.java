@@ -8,7 +8,7 @@ import dev.latte.indexer.LatteIndexReaderSupport;
 import dev.latte.indexer.LatteIndexWriter;
 import dev.latte.indexer.ModelIdentity;
 import dev.latte.indexer.TokenAnnotations;
-import dev.latte.indexer.derived.DerivedIndexBuilder;
+import dev.latte.indexer.firststage.FirstStageBuilder;
 import dev.latte.searcher.firststage.FirstStages;
 import java.io.IOException;
 import java.io.Serializable;
@@ -118,7 +118,7 @@ record SharedParameters(Map<String, Map<String, byte[]>> files, long trainedOn)
         if (writer != null) writer.close();
       }
       Map<String, Map<String, byte[]>> files = new LinkedHashMap<>();
-      Map<String, DerivedIndexBuilder> builders = FirstStages.builders(modelFolder(s));
+      Map<String, FirstStageBuilder> builders = FirstStages.builders(modelFolder(s));
       try (Directory dir = FSDirectory.open(index);
           DirectoryReader reader = DirectoryReader.open(dir)) {
         IndexMetadata meta = LatteIndexReaderSupport.metadataOf(reader.getIndexCommit());

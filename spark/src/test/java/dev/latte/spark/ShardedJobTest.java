@@ -17,7 +17,7 @@ import dev.latte.indexer.JobState;
 import dev.latte.indexer.LatteIndexReaderSupport;
 import dev.latte.indexer.LatteIndexWriter;
 import dev.latte.indexer.ShardManifest;
-import dev.latte.indexer.derived.DerivedIndex;
+import dev.latte.indexer.firststage.FirstStageIndex;
 import dev.latte.searcher.Filters;
 import dev.latte.searcher.LatteIndex;
 import dev.latte.searcher.LatteSearcher;
@@ -130,14 +130,14 @@ class ShardedJobTest {
         DirectoryReader reader = DirectoryReader.open(dir)) {
       IndexMetadata meta = LatteIndexReaderSupport.metadataOf(reader.getIndexCommit());
       for (String stage : FirstStages.names()) {
-        Path from = DerivedIndex.dir(sharded, stage);
-        Path to = DerivedIndex.dir(single, stage);
+        Path from = FirstStageIndex.dir(sharded, stage);
+        Path to = FirstStageIndex.dir(single, stage);
         Files.createDirectories(to);
         if (Files.isDirectory(from))
           try (var files = Files.list(from)) {
             for (Path f : files.toList()) Files.copy(f, to.resolve(f.getFileName()));
           }
-        DerivedIndex.derive(
+        FirstStageIndex.derive(
             FirstStages.builders().get(stage), to, reader, meta, IndexProgress.NONE);
       }
     }

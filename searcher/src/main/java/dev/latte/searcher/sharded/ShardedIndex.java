@@ -4,7 +4,7 @@ import dev.latte.indexer.IndexMetadata;
 import dev.latte.indexer.IndexMismatchException;
 import dev.latte.indexer.LatteIndexReaderSupport;
 import dev.latte.indexer.ShardManifest;
-import dev.latte.indexer.derived.DerivedIndex;
+import dev.latte.indexer.firststage.FirstStageIndex;
 import dev.latte.searcher.LatteIndex;
 import dev.latte.searcher.firststage.FirstStage;
 import dev.latte.searcher.firststage.FirstStages;
@@ -86,7 +86,7 @@ public final class ShardedIndex {
                   + stage.format().stamp()
                   + "; run the job again");
         } else {
-          stages.put(name, readers(root, manifest, DerivedIndex.PREFIX + name));
+          stages.put(name, readers(root, manifest, FirstStageIndex.PREFIX + name));
         }
       }
       return LatteIndex.of(root, main, meta, stages, unavailable);
