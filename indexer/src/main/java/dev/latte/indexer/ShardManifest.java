@@ -45,6 +45,16 @@ public record ShardManifest(
     return ((long) shard << 40) + 1;
   }
 
+  /**
+   * The shard of a document: a stable hash of its id (murmur3 of the UTF-8 bytes) modulo {@code
+   * shards}, the same in every process and run, so a re-run or an update lands in the same shard.
+   */
+  public static int shardOf(String id, int shards) {
+    byte[] b = id.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+    int h = org.apache.lucene.util.StringHelper.murmurhash3_x86_32(b, 0, b.length, 0x1a77e);
+    return Math.floorMod(h, shards);
+  }
+
   /** The folder name of shard {@code i}. */
   public static String shardName(int shard) {
     return String.format(java.util.Locale.ROOT, "shard-%05d", shard);

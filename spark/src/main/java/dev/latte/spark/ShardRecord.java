@@ -104,10 +104,7 @@ record ShardRecord(
 
   /** The stable shard key: the id's hash (a bad record, which has none, by its location). */
   int shard(int shards) {
-    String key = id != null ? id : location;
-    byte[] b = key.getBytes(java.nio.charset.StandardCharsets.UTF_8);
-    int h = org.apache.lucene.util.StringHelper.murmurhash3_x86_32(b, 0, b.length, 0x1a77e);
-    return Math.floorMod(h, shards);
+    return dev.latte.indexer.ShardManifest.shardOf(id != null ? id : location, shards);
   }
 
   /** A stable value in [0, 1) from the id, for the training sample. */

@@ -222,6 +222,15 @@ class ShardedJobTest {
               differ);
         }
       assertEquals(List.of(), differ);
+      // Explanations: the same token matches (rows, tokens, spans) and scores per hit.
+      for (String method : List.of("maxsim-exact", "bm25", "xtr+maxsim"))
+        for (String q : queries.subList(0, 3)) {
+          var x = one.search(method, q, 5, null, true).hits();
+          var y = many.search(method, q, 5, null, true).hits();
+          for (int i = 0; i < Math.min(x.size(), y.size()); i++)
+            if (x.get(i).docid().equals(y.get(i).docid()))
+              assertEquals(x.get(i).explain(), y.get(i).explain(), method + " / " + q);
+        }
     }
   }
 
