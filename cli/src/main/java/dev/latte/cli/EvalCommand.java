@@ -12,8 +12,11 @@ import dev.latte.eval.SuiteReport;
 import dev.latte.indexer.IndexOptions;
 import dev.latte.searcher.QueryTokens;
 import dev.latte.searcher.SearchSettings;
+import dev.latte.searcher.firststage.FirstStages;
 import java.nio.file.Path;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -115,15 +118,13 @@ final class EvalCommand implements Callable<Integer> {
   Integer rescoreDepth;
 
   @Option(
-      names = "--xtr-probes",
-      description = "Inverted lists XTR probes per query token (default: 8).")
-  Integer xtrProbes;
-
-  @Option(
-      names = "--xtr-token-depth",
+      names = "--stage-param",
+      paramLabel = "STAGE.NAME=VALUE",
+      completionCandidates = StageParameterNames.class,
       description =
-          "XTR's k': documents retrieved per query token before imputation (default: 100).")
-  Integer xtrTokenDepth;
+          "A first stage's search parameter, repeatable (e.g. --stage-param xtr.probes=16)."
+              + " Parameters: ${COMPLETION-CANDIDATES}.")
+  Map<String, Integer> stageParameters = new LinkedHashMap<>();
 
   @Option(
       names = "--k",
@@ -155,6 +156,7 @@ final class EvalCommand implements Callable<Integer> {
   public Integer call() throws Exception {
     if (k < 1 || threads < 1) throw new IllegalArgumentException("--k and --threads must be >= 1");
     QueryVariant variant = variant(); // bad options fail before the model loads
+    FirstStages.DEFAULT.checkParameters(stageParameters);
     if (suite != null) return runSuite(variant);
     if (markdown != null) throw new IllegalArgumentException("--markdown needs --suite");
     Path ds =
@@ -274,8 +276,6 @@ final class EvalCommand implements Callable<Integer> {
                 fusionWeight == null ? SearchSettings.DEFAULT.linearFusionWeight() : fusionWeight)
             .withRescoreDepth(
                 rescoreDepth == null ? SearchSettings.DEFAULT.rescoreDepth() : rescoreDepth)
-            .withXtr(
-                xtrProbes == null ? SearchSettings.DEFAULT.xtrProbes() : xtrProbes,
-                xtrTokenDepth == null ? SearchSettings.DEFAULT.xtrTokenDepth() : xtrTokenDepth));
+            .withStageParameters(FirstStages.DEFAULT.checkParameters(stageParameters)));
   }
 }

@@ -40,6 +40,14 @@ public interface FirstStage {
   boolean needsAnnotations();
 
   /**
+   * The stage's search-time parameters ({@code --stage-param NAME.PARAM=VALUE}); its methods read
+   * them with {@link SearchSettings#stageParameter}.
+   */
+  default List<StageParameter> parameters() {
+    return List.of();
+  }
+
+  /**
    * The search methods this stage enables, each answering {@link SearchMethod#firstStage()} with
    * this stage's name, in the order {@code LatteSearcher#methods()} lists them.
    */

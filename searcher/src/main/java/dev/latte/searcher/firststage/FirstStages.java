@@ -100,6 +100,55 @@ public final class FirstStages {
     return DEFAULT.stageOf(method);
   }
 
+  /**
+   * {@code values} (by {@code STAGE.NAME}) checked against the parameters the stages declare: an
+   * unknown stage or parameter, or a value out of range, is an error naming it and what there is.
+   */
+  public Map<String, Integer> checkParameters(Map<String, Integer> values) {
+    for (var e : values.entrySet()) {
+      String key = e.getKey();
+      int dot = key.indexOf('.');
+      if (dot <= 0)
+        throw new IllegalArgumentException(
+            "stage parameter '" + key + "' must be STAGE.NAME; there are: " + parameterNames());
+      FirstStage stage = stage(key.substring(0, dot));
+      String name = key.substring(dot + 1);
+      StageParameter p =
+          stage.parameters().stream()
+              .filter(x -> x.name().equals(name))
+              .findFirst()
+              .orElseThrow(
+                  () ->
+                      new IllegalArgumentException(
+                          "first stage '"
+                              + stage.name()
+                              + "' has no parameter '"
+                              + name
+                              + "'; there are: "
+                              + parameterNames()));
+      p.check(stage.name(), e.getValue());
+    }
+    return Map.copyOf(values);
+  }
+
+  /** Every parameter as {@code STAGE.NAME}, in registration order ("none" if there is none). */
+  public String parameterNames() {
+    List<String> out = new ArrayList<>();
+    for (FirstStage s : stages.values())
+      for (StageParameter p : s.parameters()) out.add(s.name() + "." + p.name());
+    return out.isEmpty() ? "none" : String.join(", ", out);
+  }
+
+  /** One help line per parameter: {@code STAGE.NAME (default D): description}. */
+  public List<String> parameterHelp() {
+    List<String> out = new ArrayList<>();
+    for (FirstStage s : stages.values())
+      for (StageParameter p : s.parameters())
+        out.add(
+            s.name() + "." + p.name() + " (default " + p.defaultValue() + "): " + p.description());
+    return out;
+  }
+
   /** Every builder, by the name {@code --first-stage} takes. */
   public static Map<String, FirstStageBuilder> builders() {
     return builders(null);

@@ -234,4 +234,25 @@ class FirstStageRegistryTest {
       assertEquals(LuceneStockMethodTest.DOCS, got.candidatesScored());
     }
   }
+
+  @Test
+  void stageParametersAreReadFromTheSettingsWithTheirDeclaredDefaults() {
+    var probes = dev.latte.searcher.firststage.xtr.XtrStage.PROBES;
+    assertEquals(8, SearchSettings.DEFAULT.stageParameter("xtr", probes));
+    SearchSettings s =
+        SearchSettings.DEFAULT.withStageParameters(
+            FirstStages.DEFAULT.checkParameters(Map.of("xtr.probes", 16)));
+    assertEquals(16, s.stageParameter("xtr", probes));
+    assertEquals(16, s.withRescoreDepth(50).stageParameter("xtr", probes), "kept by withers");
+    assertThrows(
+        IllegalArgumentException.class,
+        () -> FirstStages.DEFAULT.checkParameters(Map.of("probes", 16)),
+        "no stage named");
+    StageParameter depth = new StageParameter("depth", 5, 2, "a test parameter");
+    assertThrows(IllegalArgumentException.class, () -> depth.check("tiny", 1));
+    assertThrows(
+        IllegalArgumentException.class, () -> new StageParameter("Depth", 5, 2, "bad name"));
+    assertThrows(
+        IllegalArgumentException.class, () -> new StageParameter("depth", 1, 2, "bad default"));
+  }
 }
