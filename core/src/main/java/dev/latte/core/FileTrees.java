@@ -20,4 +20,23 @@ public final class FileTrees {
       for (Path p : s.sorted(Comparator.reverseOrder()).toList()) Files.deleteIfExists(p);
     }
   }
+
+  /**
+   * Bytes of every regular file below {@code root} (0 when it does not exist): what an index folder
+   * or one of its first stages costs on disk. A file deleted meanwhile (a Lucene merge) counts 0.
+   */
+  public static long bytes(Path root) throws IOException {
+    if (!Files.isDirectory(root)) return 0;
+    try (Stream<Path> s = Files.walk(root)) {
+      return s.filter(Files::isRegularFile).mapToLong(FileTrees::sizeOrZero).sum();
+    }
+  }
+
+  private static long sizeOrZero(Path file) {
+    try {
+      return Files.size(file);
+    } catch (IOException e) {
+      return 0;
+    }
+  }
 }
