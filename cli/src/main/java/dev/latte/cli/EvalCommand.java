@@ -172,6 +172,13 @@ final class EvalCommand implements Callable<Integer> {
               + " a document scoring as its best part.")
   Path mapIds;
 
+  @Option(
+      names = "--max-queries",
+      description =
+          "With --long-docs: only the first N judged queries of the split, in qrels order (a"
+              + " cheaper choice of settings on train).")
+  Integer maxQueries;
+
   @Option(names = "--json", description = "Also write the table as a JSON array to this file.")
   Path json;
 
@@ -243,7 +250,16 @@ final class EvalCommand implements Callable<Integer> {
     try (OnnxTokenEncoder encoder = Common.encoder(model, threads)) {
       var rows =
           new dev.latte.eval.LongDocEvaluator(encoder, System.out)
-              .evaluate(dataset, split, longDocs, scorings, method, mapIds, k, runs);
+              .evaluate(
+                  dataset,
+                  split,
+                  longDocs,
+                  scorings,
+                  method,
+                  mapIds,
+                  k,
+                  runs,
+                  maxQueries == null ? Integer.MAX_VALUE : maxQueries);
       String table = dev.latte.eval.LongDocEvaluator.table(rows);
       System.out.println();
       System.out.print(table);

@@ -73,4 +73,64 @@ class IndexJobCommandTest {
     assertEquals(0, r.exit(), r.err());
     assertTrue(r.out().contains("resumed at record 1"), r.out());
   }
+
+  @Test
+  void longDocumentsAreIndexedAsPassagesAndTheSettingsStayWithTheIndex() throws Exception {
+    String sentence =
+        "Statins lower the risk of cardiovascular events in patients with high cholesterol. ";
+    String vitamin = "Vitamin D supplements did not prevent fractures in older adults. ";
+    Path input = tmp.resolve("docs.jsonl");
+    Files.writeString(
+        input,
+        "{\"_id\": \"long\", \"text\": \""
+            + sentence.repeat(30)
+            + vitamin
+            + sentence.repeat(30)
+            + "\"}\n{\"_id\": \"short\", \"text\": \"Gut bacteria and diet.\"}\n");
+    String index = tmp.resolve("i").toString();
+    var r =
+        LatteCommandLineTest.run(
+            "index",
+            "--input",
+            input.toString(),
+            "--index",
+            index,
+            "--long-docs",
+            "late-chunking",
+            "--window",
+            "64");
+    assertEquals(0, r.exit(), r.err());
+    assertTrue(r.out().contains("late-chunking 64/64 in 512"), r.out());
+    String stats = Files.readString(Path.of(index, "latte-stats.json"));
+    assertTrue(stats.contains("\"documents\" : 2"), stats);
+    assertTrue(
+        !stats.contains("\"passages\" : 2,"), "the long document is several passages: " + stats);
+    assertTrue(
+        Files.readString(Path.of(index, "latte-job.json"))
+            .contains("\"long_docs\" : \"late-chunking\""));
+
+    r =
+        LatteCommandLineTest.run(
+            "search",
+            "--index",
+            index,
+            "--query",
+            "vitamin D fractures",
+            "--passage-scoring",
+            "maxp");
+    assertEquals(0, r.exit(), r.err());
+    assertTrue(r.out().contains("best passage"), r.out());
+    var m = java.util.regex.Pattern.compile("characters (\\d+)-(\\d+)").matcher(r.out());
+    assertTrue(m.find(), r.out());
+    int at = (sentence.repeat(30) + vitamin).indexOf("Vitamin D");
+    assertTrue(
+        Integer.parseInt(m.group(1)) <= at && at < Integer.parseInt(m.group(2)),
+        "the best passage is the one about vitamin D: " + r.out());
+
+    r =
+        LatteCommandLineTest.run(
+            "index", "--input", input.toString(), "--index", index, "--long-docs", "windows");
+    assertEquals(1, r.exit());
+    assertTrue(r.err().contains("--long-docs"), r.err());
+  }
 }

@@ -74,7 +74,8 @@ public final class LongDocEvaluator {
       String method,
       Path mapIds,
       int k,
-      Path runDir)
+      Path runDir,
+      int maxQueries)
       throws Exception {
     BeirDataset ds = BeirDataset.open(dataset);
     Qrels qrels = Qrels.of(ds.qrels(split));

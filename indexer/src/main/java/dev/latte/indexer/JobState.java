@@ -61,6 +61,18 @@ public record JobState(
       long passages) {
     public static final Counters ZERO = new Counters(0, 0, 0, 0, 0, 0, 0, 0);
 
+    /** Counters of a job that writes one passage per document. */
+    public Counters(
+        long read,
+        long indexed,
+        long replaced,
+        long skippedEmpty,
+        long skippedDuplicate,
+        long skippedError,
+        long tokens) {
+      this(read, indexed, replaced, skippedEmpty, skippedDuplicate, skippedError, tokens, indexed);
+    }
+
     public long skipped() {
       return skippedEmpty + skippedDuplicate + skippedError;
     }

@@ -138,7 +138,9 @@ public final class OpenSearchSinkJob {
             Collections.synchronizedMap(new IdentityHashMap<>());
         // One window at a time: its encodings are all in before it is sent and acknowledged.
         try (EncodingPipeline.Session s =
-            pipeline.start((item, e) -> encoded.put(item, e.matrix()), progress)) {
+            pipeline.start(
+                (item, e) -> encoded.put(item, e == null ? item.vectors() : e.union().matrix()),
+                progress)) {
           s.submit(window);
           s.drain();
         }
