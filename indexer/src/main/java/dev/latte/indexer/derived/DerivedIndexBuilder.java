@@ -48,6 +48,17 @@ public interface DerivedIndexBuilder {
   default void build(
       Path mainIndex, DirectoryReader main, IndexMetadata metadata, IndexProgress progress)
       throws IOException {
-    DerivedIndex.build(this, DerivedIndex.dir(mainIndex, name()), main, metadata, progress);
+    buildIn(DerivedIndex.dir(mainIndex, name()), main, metadata, progress);
+  }
+
+  /**
+   * Builds the structure from scratch in {@code folder} (its usual folder, or a side folder a live
+   * index swaps in later). A stage that writes files of its own besides its Lucene documents (the
+   * WARP lists) overrides this; the default trains and derives through {@link DerivedIndex#build}.
+   */
+  default void buildIn(
+      Path folder, DirectoryReader main, IndexMetadata metadata, IndexProgress progress)
+      throws IOException {
+    DerivedIndex.build(this, folder, main, metadata, progress);
   }
 }

@@ -159,7 +159,7 @@ public final class LiveDerived implements Closeable {
       throws IOException {
     Path aside = mainIndex.resolve(DerivedIndex.PREFIX + builder.name() + BUILDING);
     try {
-      DerivedIndex.build(builder, aside, main, metadata, IndexProgress.NONE);
+      builder.buildIn(aside, main, metadata, IndexProgress.NONE);
     } catch (IOException | RuntimeException e) {
       try {
         DerivedIndex.deleteFolder(aside); // a failed or cancelled build leaves nothing behind

@@ -35,6 +35,7 @@ public final class FirstStages {
       new FirstStages(
           List.of(
               new dev.latte.searcher.firststage.xtr.XtrStage(),
+              new dev.latte.searcher.firststage.warp.WarpStage(),
               new dev.latte.searcher.firststage.coil.CoilStage(),
               new dev.latte.searcher.firststage.slim.SlimStage(),
               new dev.latte.searcher.firststage.stock.LuceneStockStage()));
