@@ -121,7 +121,10 @@ public final class FirstStages {
     return m;
   }
 
-  /** Parses "xtr,coil" or "all" into stage names, failing on an unknown one. */
+  /**
+   * Parses "xtr,coil" or "all" into stage names, failing on an unknown one; "all" is every stage
+   * but the {@link FirstStage#evaluationOnly} ones, which are built only when named.
+   */
   public static List<String> parse(String list) {
     return DEFAULT.parseNames(list);
   }
@@ -134,7 +137,7 @@ public final class FirstStages {
       String n = s.trim();
       if (n.isEmpty()) continue;
       if (n.equals("all")) {
-        out.addAll(all.keySet());
+        for (FirstStage st : all.values()) if (!st.evaluationOnly()) out.add(st.name());
       } else if (all.containsKey(n)) {
         out.add(n);
       } else {

@@ -194,7 +194,11 @@ class FirstStageRegistryTest {
   void aStageRegisteredByOneLineIsParsedBuiltAndSearched() throws IOException {
     FirstStages registry = FirstStages.DEFAULT.with(new EveryDocumentStage());
     assertEquals(
-        List.of("xtr", "coil", "slim", "lucene-stock", "every-doc"), registry.parseNames("all"));
+        List.of("xtr", "warp", "coil", "slim", "every-doc"), registry.parseNames("all"));
+    assertEquals(
+        List.of("xtr", "warp", "coil", "slim", "every-doc", "lucene-stock"),
+        registry.parseNames("all,lucene-stock"),
+        "the stock baseline's float copy only when named");
     assertEquals("every-doc", registry.stageOf("every-doc+maxsim"));
     assertNull(FirstStages.DEFAULT.stageOf("every-doc+maxsim"), "the default is unchanged");
     assertThrows(IllegalArgumentException.class, () -> registry.with(new EveryDocumentStage()));

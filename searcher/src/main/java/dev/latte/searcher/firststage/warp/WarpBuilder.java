@@ -34,9 +34,10 @@ import org.apache.lucene.util.BytesRef;
  * <ul>
  *   <li>Parameters: the main index's own codebook when the main index is residual-coded (so the
  *       lists hold the same codes as the documents, with the same centroids); otherwise a codebook
- *       trained here as the XTR centroids are (spherical k-means on a sample, a power of two near
- *       {@code 4 sqrt(tokens)} centroids) with {@link Params#bits} bits per dimension. Stored in
- *       the stage folder ({@link WarpCodebookFile}) and frozen.
+ *       with {@link Params#bits} bits per dimension fitted here on a sample, over the index's XTR
+ *       centroids when it has them, else over centroids trained as XTR's are (spherical k-means on
+ *       a sample, a power of two near {@code 4 sqrt(tokens)}). Stored in the stage folder ({@link
+ *       WarpCodebookFile}) and frozen.
  *   <li>A build writes every live document's tokens into {@value #LISTS_FILE}, and one Lucene
  *       document per main document holding only its ordinal in that file ({@value #ORDINAL}) and
  *       the links every derived structure has.
@@ -114,11 +115,29 @@ public final class WarpBuilder implements DerivedIndexBuilder {
           "the WARP first stage needs token vectors to train its codebook; the index has none");
     SphericalKMeans kmeans =
         new SphericalKMeans(kernel, Runtime.getRuntime().availableProcessors());
-    float[] centroids = kmeans.train(sample, n, dim, k, params.iterations(), params.seed());
+    float[] centroids = xtrCentroids(main.directory(), dim, params.centroids());
+    if (centroids != null) k = centroids.length / dim;
+    else centroids = kmeans.train(sample, n, dim, k, params.iterations(), params.seed());
     int[] assign = new int[n];
     kmeans.assign(sample, n, dim, centroids, k, assign, new float[n]);
     WarpCodebookFile.write(
         dir, ResidualCodebook.fit(params.bits(), centroids, dim, sample, n, assign));
+  }
+
+  /**
+   * The centroids of the index's XTR stage when it has one (trained the same way: one set of
+   * centroids per index, and minutes of k-means saved), unless a centroid count is asked for.
+   */
+  private static float[] xtrCentroids(Directory main, int dim, int wanted) throws IOException {
+    if (wanted > 0 || !(main instanceof FSDirectory fs)) return null;
+    Path folder =
+        DerivedIndex.dir(fs.getDirectory(), dev.latte.searcher.firststage.xtr.XtrBuilder.NAME);
+    if (!java.nio.file.Files.exists(
+        folder.resolve(dev.latte.searcher.firststage.xtr.XtrBuilder.CENTROIDS_FILE))) return null;
+    try (Directory d = FSDirectory.open(folder)) {
+      TokenMatrix c = dev.latte.searcher.firststage.xtr.XtrBuilder.readCentroids(d);
+      return c.dim() == dim ? c.data() : null;
+    }
   }
 
   static ResidualCodebook codebook(Directory dir) throws IOException {
