@@ -144,7 +144,10 @@ final class IndexCommand implements Callable<Integer> {
   @Option(
       names = "--codec",
       defaultValue = "float32",
-      description = "Token codec: float32, float16, int8, bit (default: ${DEFAULT-VALUE}).")
+      description =
+          "Token codec: float32, float16, int8, bit, residual-1, residual-2, residual-4 (residual-n:"
+              + " centroid id + n bits per dimension, codebook trained on the first documents and"
+              + " frozen; default: ${DEFAULT-VALUE}).")
   String codec;
 
   @Option(
@@ -294,6 +297,8 @@ final class IndexCommand implements Callable<Integer> {
       long total)
       throws Exception {
     Path dir = index.toAbsolutePath().normalize();
+    // A new residual index sizes its codebook (centroid count) for the whole collection.
+    writer.expectDocuments(total);
     IndexJob job =
         new IndexJob(corpus, fingerprint, writer, pipeline, settings, jobOptions, vectors, dir);
     JobState prior = IndexJob.committedState(writer);

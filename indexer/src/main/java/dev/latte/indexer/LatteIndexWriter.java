@@ -223,6 +223,14 @@ public final class LatteIndexWriter implements Closeable {
   }
 
   /**
+   * As {@link #expectTokens}, from the number of documents the collection will have (tokens are
+   * estimated from the training window's tokens per document).
+   */
+  public void expectDocuments(long documents) {
+    if (training != null && documents > 0) training.expectDocuments(documents);
+  }
+
+  /**
    * Opens (creating if needed) the index at {@code path}. {@code source} names where the documents
    * come from; {@code sourceFingerprint} identifies its content (see {@link CorpusSource}).
    */

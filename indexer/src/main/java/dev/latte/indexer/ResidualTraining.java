@@ -37,6 +37,7 @@ public final class ResidualTraining {
   private final List<Held> held = new ArrayList<>();
   private long heldTokens;
   private long expectedTokens;
+  private long expectedDocuments;
 
   ResidualTraining(int bits, int dim) {
     this.bits = bits;
@@ -45,6 +46,11 @@ public final class ResidualTraining {
 
   void expectTokens(long tokens) {
     expectedTokens = tokens;
+  }
+
+  /** The collection's size in documents: tokens are then estimated from the window's average. */
+  void expectDocuments(long documents) {
+    expectedDocuments = documents;
   }
 
   void hold(Held h) {
@@ -76,7 +82,10 @@ public final class ResidualTraining {
       System.arraycopy(h.stored().data(), 0, rows, at, h.stored().rows() * dim);
       at += h.stored().rows() * dim;
     }
-    int k = centroids(Math.max(n, expectedTokens));
+    long expected = expectedTokens;
+    if (expected <= 0 && expectedDocuments > 0 && !held.isEmpty())
+      expected = (long) ((double) n / held.size() * expectedDocuments);
+    int k = centroids(Math.max(n, expected));
     while (k > 1 && (long) k * MIN_POINTS_PER_CENTROID > n) k >>= 1;
     float[] centroids = trainCentroids(rows, n, dim, k, threads());
     return fit(bits, centroids, dim, rows, n);
