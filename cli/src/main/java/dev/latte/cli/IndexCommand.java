@@ -154,8 +154,10 @@ final class IndexCommand implements Callable<Integer> {
   @Option(
       names = "--codec",
       description =
-          "Token codec: float32, float16, int8, bit (default: the compact default for a new index,"
-              + " the index's own codec when adding to one).")
+          "Token codec: float32, float16, int8, bit, residual-1, residual-2, residual-4 (residual-n:"
+              + " centroid id + n bits per dimension, codebook trained on the first documents and"
+              + " frozen; default: the compact default for a new index, the index's own codec when"
+              + " adding to one).")
   String codec;
 
   @Option(
@@ -329,6 +331,8 @@ final class IndexCommand implements Callable<Integer> {
       long total)
       throws Exception {
     Path dir = index.toAbsolutePath().normalize();
+    // A new residual index sizes its codebook (centroid count) for the whole collection.
+    writer.expectDocuments(total);
     IndexJob job =
         new IndexJob(corpus, fingerprint, writer, pipeline, settings, jobOptions, vectors, dir);
     JobState prior = IndexJob.committedState(writer);
