@@ -5,6 +5,7 @@ import dev.latte.core.codec.ResidualCodebook;
 import dev.latte.core.kernel.VectorKernel;
 import dev.latte.indexer.IndexMetadata;
 import dev.latte.indexer.IndexProgress;
+import dev.latte.indexer.ResidualCodebookFile;
 import dev.latte.indexer.TokenAnnotations;
 import dev.latte.indexer.derived.DerivedIndex;
 import dev.latte.indexer.derived.DerivedIndexBuilder;
@@ -90,9 +91,9 @@ public final class WarpBuilder implements DerivedIndexBuilder {
   @Override
   public void train(Directory dir, DirectoryReader main, IndexMetadata metadata)
       throws IOException {
-    ResidualCodebook own = MainCodebook.of(main);
+    ResidualCodebook own = ResidualCodebookFile.readIfPresent(main.directory());
     if (own != null) {
-      WarpCodebookFile.write(dir, own);
+      WarpCodebookFile.writeReference(dir, own);
       return;
     }
     int dim = metadata.dimension();
@@ -226,7 +227,7 @@ public final class WarpBuilder implements DerivedIndexBuilder {
             writer[0] =
                 new WarpListsWriter(
                     folder.resolve(LISTS_FILE), coder.dim(), coder.centroids(), coder.stride());
-            return packingDeriver(coder, writer[0]);
+            return packingDeriver(coder, writer[0], StoredCentroids.of(main, coder.codebook()));
           }
         };
     try {
@@ -239,7 +240,8 @@ public final class WarpBuilder implements DerivedIndexBuilder {
     }
   }
 
-  private static Deriver packingDeriver(WarpCoder coder, WarpListsWriter writer) {
+  private static Deriver packingDeriver(
+      CodebookCoder coder, WarpListsWriter writer, StoredCentroids stored) {
     return new Deriver() {
       @Override
       public boolean needsAnnotations() {
@@ -254,7 +256,8 @@ public final class WarpBuilder implements DerivedIndexBuilder {
           int n = m.rows();
           int[] ids = new int[n];
           byte[] codes = new byte[n * coder.stride()];
-          coder.encode(m.data(), n, ids, codes);
+          if (stored != null) coder.encode(m.data(), n, stored.next(n), codes, ids);
+          else coder.encode(m.data(), n, ids, codes);
           int ord = writer.add(ids, codes, n, coder);
           Document d = new Document();
           d.add(new NumericDocValuesField(ORDINAL, ord));

@@ -72,9 +72,9 @@ final class WarpIndex implements Closeable {
               DerivedParams.of(
                   index,
                   WarpBuilder.NAME,
-                  WarpCodebookFile.FILE,
+                  codebookFile(index),
                   ResidualCodebook.class,
-                  WarpBuilder::codebook);
+                  dir -> WarpCodebookFile.read(dir, index.path()));
           if (book.dim() != index.metadata().dimension())
             throw new dev.latte.indexer.IndexMismatchException(
                 "the WARP codebook is "
@@ -92,6 +92,14 @@ final class WarpIndex implements Closeable {
             throw e;
           }
         });
+  }
+
+  private static String codebookFile(LatteIndex index) throws IOException {
+    try (var dir =
+        org.apache.lucene.store.FSDirectory.open(
+            DerivedIndex.dir(index.path(), WarpBuilder.NAME))) {
+      return WarpCodebookFile.fileIn(dir);
+    }
   }
 
   private static WarpIndex of(DerivedIndex.Linked linked, ResidualCodebook book, WarpLists lists)

@@ -91,10 +91,14 @@ class WarpSearchTest {
   }
 
   Path buildIndex(int docs, WarpBuilder.Params params) throws Exception {
+    return buildIndex(docs, params, IndexOptions.DEFAULT);
+  }
+
+  Path buildIndex(int docs, WarpBuilder.Params params, IndexOptions options) throws Exception {
     for (int w = 0; w < WORDS; w++) words[w] = near(new float[DIM], 1f);
     Path path = tmp.resolve("main");
     try (LatteIndexWriter w =
-        LatteIndexWriter.openForEncoded(path, MODEL, "synthetic", "seeded", IndexOptions.DEFAULT)) {
+        LatteIndexWriter.openForEncoded(path, MODEL, "synthetic", "seeded", options)) {
       for (int i = 0; i < docs; i++) add(w, "d" + i);
       w.commit();
     }
@@ -281,6 +285,40 @@ class WarpSearchTest {
     assertEquals(before.fingerprint(), WarpBuilder.readCodebook(path).fingerprint(), "frozen");
     assertMatchesDefinition(path, new WarpSettings(16, Integer.MAX_VALUE, 1000), 6);
     assertMatchesDefinition(path, new WarpSettings(3, 30, 20), 6);
+  }
+
+  @Test
+  void overAResidualIndexTheListsHoldItsOwnCodes() throws Exception {
+    Path path =
+        buildIndex(
+            120,
+            WarpBuilder.Params.DEFAULT,
+            new IndexOptions(dev.latte.core.codec.TokenCodec.RESIDUAL_2, 1));
+    ResidualCodebook main = dev.latte.indexer.ResidualCodebookFile.read(path);
+    assertEquals(main.fingerprint(), WarpBuilder.readCodebook(path).fingerprint());
+    assertTrue(
+        java.nio.file.Files.exists(
+            dev.latte.indexer.derived.DerivedIndex.dir(path, WarpBuilder.NAME)
+                .resolve(WarpCodebookFile.REF_FILE)),
+        "a reference, not a second copy of the codebook");
+    assertTrue(
+        !java.nio.file.Files.exists(
+            dev.latte.indexer.derived.DerivedIndex.dir(path, WarpBuilder.NAME)
+                .resolve(WarpCodebookFile.FILE)));
+    int k = main.centroidCount();
+    assertMatchesDefinition(path, new WarpSettings(k, Integer.MAX_VALUE, 1000), 6);
+    assertMatchesDefinition(path, new WarpSettings(2, 50, 20), 6);
+    // warp+maxsim at full depth is exact MaxSim over the index's residual codes.
+    try (LatteIndex index = LatteIndex.open(path)) {
+      for (int qi = 0; qi < 4; qi++) {
+        QueryContext q = query();
+        MethodResult warp =
+            new WarpMethod(new WarpSettings(k, Integer.MAX_VALUE, 1000), true).search(index, q, 5);
+        MethodResult exact = new ExactMaxSimMethod().search(index, q, 5);
+        for (int j = 0; j < exact.docs().size(); j++)
+          assertEquals(exact.docs().get(j).score(), warp.docs().get(j).score(), 1e-5f);
+      }
+    }
   }
 
   @Test
