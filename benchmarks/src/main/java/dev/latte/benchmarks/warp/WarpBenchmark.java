@@ -14,7 +14,7 @@ import dev.latte.eval.metrics.RankedDoc;
 import dev.latte.eval.metrics.TrecMetrics;
 import dev.latte.eval.metrics.TrecRun;
 import dev.latte.indexer.IndexProgress;
-import dev.latte.indexer.derived.DerivedIndex;
+import dev.latte.indexer.firststage.FirstStageIndex;
 import dev.latte.searcher.ExactMaxSimMethod;
 import dev.latte.searcher.LatteIndex;
 import dev.latte.searcher.MethodResult;
@@ -83,6 +83,13 @@ public final class WarpBenchmark implements Callable<Integer> {
       description = "(Re)build the WARP stage first, training its own codebook with these bits")
   Integer buildBits;
 
+  @Option(
+      names = "--recode",
+      description =
+          "Search a re-coding of --index instead (codec-pP, e.g. residual-1-p2), made beside it once"
+              + " (INDEX@residual-1-p2) from its float32 matrices, with its WARP stage")
+  String recode;
+
   @Option(names = "--no-exact", description = "Skip the exact MaxSim reference run")
   boolean noExact;
 
@@ -129,6 +136,32 @@ public final class WarpBenchmark implements Callable<Integer> {
     Qrels qrels = Qrels.of(judged);
     VectorKernel kernel = VectorKernel.get();
     Map<String, Object> report = new LinkedHashMap<>();
+    if (recode != null) {
+      int at = recode.lastIndexOf("-p");
+      if (at < 0) throw new IllegalArgumentException("--recode takes codec-pP, not " + recode);
+      dev.latte.indexer.IndexOptions options =
+          new dev.latte.indexer.IndexOptions(
+              dev.latte.core.codec.TokenCodec.fromName(recode.substring(0, at)),
+              Integer.parseInt(recode.substring(at + 2)));
+      Path target = index.resolveSibling(index.getFileName() + "@" + options.label());
+      if (!Files.exists(target.resolve("segments_1")) && !hasCommit(target)) {
+        long t0 = System.nanoTime();
+        dev.latte.indexer.IndexRecoder.recode(index, target, options, IndexProgress.NONE);
+        System.out.printf(
+            Locale.ROOT,
+            "Re-coded as %s in %.1f s%n",
+            options.label(),
+            (System.nanoTime() - t0) / 1e9);
+      }
+      index = target;
+      try (LatteIndex idx = LatteIndex.open(index)) {
+        if (!FirstStageIndex.isFresh(idx.path(), WarpBuilder.FORMAT, idx.reader())) {
+          long t0 = System.nanoTime();
+          new WarpBuilder().build(idx.path(), idx.reader(), idx.metadata(), IndexProgress.NONE);
+          System.out.printf(Locale.ROOT, "Built WARP in %.1f s%n", (System.nanoTime() - t0) / 1e9);
+        }
+      }
+    }
     if (buildBits != null) {
       try (LatteIndex idx = LatteIndex.open(index)) {
         long t0 = System.nanoTime();
@@ -169,7 +202,7 @@ public final class WarpBenchmark implements Callable<Integer> {
     List<Row> rows = new ArrayList<>();
     try (LatteIndex idx = LatteIndex.open(index)) {
       long files = folderBytes(idx.path());
-      long warpBytes = folderBytes(DerivedIndex.dir(idx.path(), WarpBuilder.NAME));
+      long warpBytes = folderBytes(FirstStageIndex.dir(idx.path(), WarpBuilder.NAME));
       long tokens = encodedTokens(idx);
       report.put("index_bytes_all_in", files);
       report.put("warp_bytes", warpBytes);
@@ -230,6 +263,13 @@ public final class WarpBenchmark implements Callable<Integer> {
           .writeValue(json.toFile(), report);
     }
     return 0;
+  }
+
+  private static boolean hasCommit(Path dir) throws IOException {
+    if (!Files.isDirectory(dir)) return false;
+    try (var d = org.apache.lucene.store.FSDirectory.open(dir)) {
+      return org.apache.lucene.index.DirectoryReader.indexExists(d);
+    }
   }
 
   static WarpSettings parse(String s) {

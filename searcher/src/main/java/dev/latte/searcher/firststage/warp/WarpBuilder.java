@@ -7,12 +7,12 @@ import dev.latte.indexer.IndexMetadata;
 import dev.latte.indexer.IndexProgress;
 import dev.latte.indexer.ResidualCodebookFile;
 import dev.latte.indexer.TokenAnnotations;
-import dev.latte.indexer.derived.DerivedIndex;
-import dev.latte.indexer.derived.DerivedIndexBuilder;
-import dev.latte.indexer.derived.Deriver;
-import dev.latte.indexer.derived.FirstStageFormat;
-import dev.latte.indexer.derived.SourceDocuments;
-import dev.latte.indexer.derived.SphericalKMeans;
+import dev.latte.indexer.firststage.Deriver;
+import dev.latte.indexer.firststage.FirstStageBuilder;
+import dev.latte.indexer.firststage.FirstStageFormat;
+import dev.latte.indexer.firststage.FirstStageIndex;
+import dev.latte.indexer.firststage.SourceDocuments;
+import dev.latte.indexer.firststage.SphericalKMeans;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -49,7 +49,7 @@ import org.apache.lucene.util.BytesRef;
  *       documents stay in the file, unlinked (skipped), until then.
  * </ul>
  */
-public final class WarpBuilder implements DerivedIndexBuilder {
+public final class WarpBuilder implements FirstStageBuilder {
   public static final String NAME = "warp";
 
   /** Bump on any change of this stage's file layout: structures in another version are rebuilt. */
@@ -132,7 +132,7 @@ public final class WarpBuilder implements DerivedIndexBuilder {
   private static float[] xtrCentroids(Directory main, int dim, int wanted) throws IOException {
     if (wanted > 0 || !(main instanceof FSDirectory fs)) return null;
     Path folder =
-        DerivedIndex.dir(fs.getDirectory(), dev.latte.searcher.firststage.xtr.XtrBuilder.NAME);
+        FirstStageIndex.dir(fs.getDirectory(), dev.latte.searcher.firststage.xtr.XtrBuilder.NAME);
     if (!java.nio.file.Files.exists(
         folder.resolve(dev.latte.searcher.firststage.xtr.XtrBuilder.CENTROIDS_FILE))) return null;
     try (Directory d = FSDirectory.open(folder)) {
@@ -204,8 +204,8 @@ public final class WarpBuilder implements DerivedIndexBuilder {
       throws IOException {
     WarpBuilder self = this;
     WarpListsWriter[] writer = {null};
-    DerivedIndexBuilder packing =
-        new DerivedIndexBuilder() {
+    FirstStageBuilder packing =
+        new FirstStageBuilder() {
           @Override
           public FirstStageFormat format() {
             return FORMAT;
@@ -231,7 +231,7 @@ public final class WarpBuilder implements DerivedIndexBuilder {
           }
         };
     try {
-      DerivedIndex.build(packing, folder, main, metadata, progress);
+      FirstStageIndex.build(packing, folder, main, metadata, progress);
       if (writer[0] == null)
         throw new IllegalStateException("the WARP build derived no documents and wrote no lists");
       writer[0].finish();
@@ -270,7 +270,7 @@ public final class WarpBuilder implements DerivedIndexBuilder {
 
   /** The codebook of a built stage (tests, benchmarks). */
   public static ResidualCodebook readCodebook(Path mainIndex) throws IOException {
-    try (Directory d = FSDirectory.open(DerivedIndex.dir(mainIndex, NAME))) {
+    try (Directory d = FSDirectory.open(FirstStageIndex.dir(mainIndex, NAME))) {
       return codebook(d);
     }
   }

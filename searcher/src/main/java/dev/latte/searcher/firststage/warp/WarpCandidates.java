@@ -26,7 +26,7 @@ public final class WarpCandidates implements CandidateGenerator {
 
   @Override
   public Candidates generate(LatteIndex index, QueryContext query, int depth) throws IOException {
-    WarpIndex w = index.derived(WarpBuilder.NAME, WarpIndex::load);
+    WarpIndex w = index.firstStage(WarpBuilder.NAME, WarpIndex::load);
     return WarpSearch.search(
             w,
             query.encoded().matrix(),
@@ -38,6 +38,6 @@ public final class WarpCandidates implements CandidateGenerator {
 
   /** Extra bytes on disk of the WARP structure of {@code index}. */
   public static long bytes(LatteIndex index) throws IOException {
-    return index.derived(WarpBuilder.NAME, WarpIndex::load).bytes();
+    return index.firstStage(WarpBuilder.NAME, WarpIndex::load).bytes();
   }
 }

@@ -2,8 +2,8 @@ package dev.latte.searcher.firststage.warp;
 
 import dev.latte.core.codec.ResidualCodebook;
 import dev.latte.core.kernel.VectorKernel;
-import dev.latte.indexer.derived.DerivedIndex;
-import dev.latte.searcher.DerivedParams;
+import dev.latte.indexer.firststage.FirstStageIndex;
+import dev.latte.searcher.FirstStageParams;
 import dev.latte.searcher.LatteIndex;
 import java.io.Closeable;
 import java.io.IOException;
@@ -64,12 +64,12 @@ final class WarpIndex implements Closeable {
   }
 
   static WarpIndex load(LatteIndex index) throws IOException {
-    return DerivedParams.open(
+    return FirstStageParams.open(
         index,
         WarpBuilder.FORMAT,
         linked -> {
           ResidualCodebook book =
-              DerivedParams.of(
+              FirstStageParams.of(
                   index,
                   WarpBuilder.NAME,
                   codebookFile(index),
@@ -83,7 +83,7 @@ final class WarpIndex implements Closeable {
                     + index.metadata().dimension()
                     + "-d; rebuild with --first-stage warp");
           Path file =
-              DerivedIndex.dir(index.path(), WarpBuilder.NAME).resolve(WarpBuilder.LISTS_FILE);
+              FirstStageIndex.dir(index.path(), WarpBuilder.NAME).resolve(WarpBuilder.LISTS_FILE);
           WarpLists lists = Files.exists(file) ? WarpLists.open(file) : null;
           try {
             return of(linked, book, lists);
@@ -97,12 +97,12 @@ final class WarpIndex implements Closeable {
   private static String codebookFile(LatteIndex index) throws IOException {
     try (var dir =
         org.apache.lucene.store.FSDirectory.open(
-            DerivedIndex.dir(index.path(), WarpBuilder.NAME))) {
+            FirstStageIndex.dir(index.path(), WarpBuilder.NAME))) {
       return WarpCodebookFile.fileIn(dir);
     }
   }
 
-  private static WarpIndex of(DerivedIndex.Linked linked, ResidualCodebook book, WarpLists lists)
+  private static WarpIndex of(FirstStageIndex.Linked linked, ResidualCodebook book, WarpLists lists)
       throws IOException {
     int k = book.centroidCount(), r = book.residualBytes();
     if (lists != null && (lists.centroids != k || lists.stride != r || lists.dim != book.dim()))

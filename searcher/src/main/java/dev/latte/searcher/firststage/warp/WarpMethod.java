@@ -45,7 +45,7 @@ public final class WarpMethod implements SearchMethod {
   @Override
   public MethodResult search(LatteIndex index, QueryContext query, int k) throws IOException {
     long t0 = System.nanoTime();
-    WarpIndex w = index.derived(WarpBuilder.NAME, WarpIndex::load);
+    WarpIndex w = index.firstStage(WarpBuilder.NAME, WarpIndex::load);
     WarpSettings s =
         rescore ? settings : new WarpSettings(settings.probes(), settings.imputeTokens(), k);
     WarpSearch.Result r =

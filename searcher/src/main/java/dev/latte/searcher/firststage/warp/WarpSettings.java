@@ -14,10 +14,10 @@ package dev.latte.searcher.firststage.warp;
 public record WarpSettings(int probes, int imputeTokens, int depth) {
   /**
    * Chosen on SciFact's 809 train queries (exact MaxSim 0.7602, float32 index, 2-bit WARP lists):
-   * {@code warp+maxsim} nDCG@10 0.7591 / 0.7595 / 0.7597 at 4 / 8 / 16 probes (t' 100,000, i.e.
-   * the best unprobed centroid imputes), 0.7618 at 8 probes with t' 1,000; {@code warp} alone
-   * 0.7430 / 0.7500 / 0.7508 (0.7455 at t' 1,000), so rescoring pays. 4 probes score half the
-   * tokens of 8 for 0.0004 less.
+   * {@code warp+maxsim} nDCG@10 0.7591 / 0.7595 / 0.7597 at 4 / 8 / 16 probes (t' 100,000, i.e. the
+   * best unprobed centroid imputes), 0.7618 at 8 probes with t' 1,000; {@code warp} alone 0.7430 /
+   * 0.7500 / 0.7508 (0.7455 at t' 1,000), so rescoring pays. 4 probes score half the tokens of 8
+   * for 0.0004 less.
    */
   public static final WarpSettings DEFAULT = new WarpSettings(4, 100_000, 100);
 

@@ -1,10 +1,11 @@
 package dev.latte.searcher.firststage.warp;
 
-import dev.latte.indexer.derived.DerivedIndexBuilder;
-import dev.latte.indexer.derived.FirstStageFormat;
+import dev.latte.indexer.firststage.FirstStageBuilder;
+import dev.latte.indexer.firststage.FirstStageFormat;
 import dev.latte.searcher.SearchMethod;
 import dev.latte.searcher.SearchSettings;
 import dev.latte.searcher.firststage.FirstStage;
+import dev.latte.searcher.firststage.StageParameter;
 import java.nio.file.Path;
 import java.util.List;
 
@@ -15,13 +16,31 @@ import java.util.List;
  * payloads in Lucene postings) and another imputation (WARP's t' rule instead of the k'-th score).
  */
 public final class WarpStage implements FirstStage {
+  /** Chosen on SciFact's train queries ({@link WarpSettings#DEFAULT} says how). */
+  public static final StageParameter PROBES =
+      new StageParameter(
+          "probes", WarpSettings.DEFAULT.probes(), 1, "centroid lists probed per query token");
+
+  public static final StageParameter T_PRIME =
+      new StageParameter(
+          "t-prime",
+          WarpSettings.DEFAULT.imputeTokens(),
+          1,
+          "WARP's t': the score of the centroid at which the best lists hold this many tokens is"
+              + " imputed for documents with no token retrieved (else the best unprobed one's)");
+
+  @Override
+  public List<StageParameter> parameters() {
+    return List.of(PROBES, T_PRIME);
+  }
+
   @Override
   public FirstStageFormat format() {
     return WarpBuilder.FORMAT;
   }
 
   @Override
-  public DerivedIndexBuilder builder(Path modelFolder) {
+  public FirstStageBuilder builder(Path modelFolder) {
     return new WarpBuilder();
   }
 
@@ -34,8 +53,8 @@ public final class WarpStage implements FirstStage {
   public List<SearchMethod> methods(SearchSettings settings) {
     WarpSettings w =
         new WarpSettings(
-            WarpSettings.DEFAULT.probes(),
-            WarpSettings.DEFAULT.imputeTokens(),
+            settings.stageParameter(name(), PROBES),
+            settings.stageParameter(name(), T_PRIME),
             settings.rescoreDepth());
     return List.of(new WarpMethod(w, false), new WarpMethod(w, true));
   }

@@ -12,7 +12,7 @@ import dev.latte.indexer.IndexProgress;
 import dev.latte.indexer.LatteIndexWriter;
 import dev.latte.indexer.ModelIdentity;
 import dev.latte.indexer.TokenAnnotations;
-import dev.latte.indexer.derived.LiveDerived;
+import dev.latte.indexer.firststage.LiveFirstStage;
 import dev.latte.searcher.Candidates;
 import dev.latte.searcher.ExactMaxSimMethod;
 import dev.latte.searcher.LatteIndex;
@@ -196,7 +196,7 @@ class WarpSearchTest {
   void assertMatchesDefinition(Path path, WarpSettings s, int queries) throws Exception {
     ResidualCodebook book = WarpBuilder.readCodebook(path);
     try (LatteIndex index = LatteIndex.open(path)) {
-      WarpIndex w = index.derived(WarpBuilder.NAME, WarpIndex::load);
+      WarpIndex w = index.firstStage(WarpBuilder.NAME, WarpIndex::load);
       for (int qi = 0; qi < queries; qi++) {
         QueryContext q = query();
         Map<String, Float> expected = bruteForce(book, q.encoded().matrix(), s);
@@ -273,8 +273,8 @@ class WarpSearchTest {
     }
     try (FSDirectory dir = FSDirectory.open(path);
         DirectoryReader main = DirectoryReader.open(dir);
-        LiveDerived d =
-            LiveDerived.open(
+        LiveFirstStage d =
+            LiveFirstStage.open(
                 path,
                 new WarpBuilder(),
                 dev.latte.indexer.LatteIndexReaderSupport.metadataOf(main.getIndexCommit()))) {
@@ -298,12 +298,12 @@ class WarpSearchTest {
     assertEquals(main.fingerprint(), WarpBuilder.readCodebook(path).fingerprint());
     assertTrue(
         java.nio.file.Files.exists(
-            dev.latte.indexer.derived.DerivedIndex.dir(path, WarpBuilder.NAME)
+            dev.latte.indexer.firststage.FirstStageIndex.dir(path, WarpBuilder.NAME)
                 .resolve(WarpCodebookFile.REF_FILE)),
         "a reference, not a second copy of the codebook");
     assertTrue(
         !java.nio.file.Files.exists(
-            dev.latte.indexer.derived.DerivedIndex.dir(path, WarpBuilder.NAME)
+            dev.latte.indexer.firststage.FirstStageIndex.dir(path, WarpBuilder.NAME)
                 .resolve(WarpCodebookFile.FILE)));
     int k = main.centroidCount();
     assertMatchesDefinition(path, new WarpSettings(k, Integer.MAX_VALUE, 1000), 6);
