@@ -90,6 +90,13 @@ public final class WarpBenchmark implements Callable<Integer> {
               + " (INDEX@residual-1-p2) from its float32 matrices, with its WARP stage")
   String recode;
 
+  @Option(
+      names = "--lists",
+      description =
+          "(Re)build the WARP stage of the re-coded index first with lists of 'codes' (residual codes"
+              + " scored in the lists) or 'ordinals' (document ordinals only, scored by centroid)")
+  String lists;
+
   @Option(names = "--no-exact", description = "Skip the exact MaxSim reference run")
   boolean noExact;
 
@@ -155,9 +162,19 @@ public final class WarpBenchmark implements Callable<Integer> {
       }
       index = target;
       try (LatteIndex idx = LatteIndex.open(index)) {
-        if (!FirstStageIndex.isFresh(idx.path(), WarpBuilder.FORMAT, idx.reader())) {
+        if (lists != null
+            || !FirstStageIndex.isFresh(idx.path(), WarpBuilder.FORMAT, idx.reader())) {
           long t0 = System.nanoTime();
-          new WarpBuilder().build(idx.path(), idx.reader(), idx.metadata(), IndexProgress.NONE);
+          WarpBuilder.Params p = WarpBuilder.Params.DEFAULT;
+          new WarpBuilder(
+                  new WarpBuilder.Params(
+                      p.bits(),
+                      p.centroids(),
+                      p.sampleFactor(),
+                      p.iterations(),
+                      p.seed(),
+                      !"ordinals".equals(lists)))
+              .build(idx.path(), idx.reader(), idx.metadata(), IndexProgress.NONE);
           System.out.printf(Locale.ROOT, "Built WARP in %.1f s%n", (System.nanoTime() - t0) / 1e9);
         }
       }

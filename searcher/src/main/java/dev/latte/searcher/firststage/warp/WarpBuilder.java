@@ -63,8 +63,13 @@ public final class WarpBuilder implements FirstStageBuilder {
    * @param bits residual bits per dimension when the stage trains its own codebook
    * @param centroids lists when training its own codebook; 0 chooses from the token count
    */
-  public record Params(int bits, int centroids, int sampleFactor, int iterations, long seed) {
-    public static final Params DEFAULT = new Params(2, 0, 32, 10, 42);
+  public record Params(
+      int bits, int centroids, int sampleFactor, int iterations, long seed, boolean listCodes) {
+    public static final Params DEFAULT = new Params(2, 0, 32, 10, 42, true);
+
+    public Params(int bits, int centroids, int sampleFactor, int iterations, long seed) {
+      this(bits, centroids, sampleFactor, iterations, seed, true);
+    }
   }
 
   private final Params params;
@@ -226,7 +231,10 @@ public final class WarpBuilder implements FirstStageBuilder {
             CodebookCoder coder = coder(dir, md);
             writer[0] =
                 new WarpListsWriter(
-                    folder.resolve(LISTS_FILE), coder.dim(), coder.centroids(), coder.stride());
+                    folder.resolve(LISTS_FILE),
+                    coder.dim(),
+                    coder.centroids(),
+                    params.listCodes() ? coder.stride() : 0);
             return packingDeriver(coder, writer[0], StoredCentroids.of(main, coder.codebook()));
           }
         };

@@ -31,6 +31,7 @@ final class WarpIndex implements Closeable {
   private final DirectoryReader reader;
   final ResidualCodebook codebook;
   final WarpLists lists; // null: a structure built without packing (every document live-derived)
+  private final int stride;
   final int baseDocuments;
 
   /** Main doc id of every ordinal: the file's first, then the live-derived ones; -1 if gone. */
@@ -47,6 +48,7 @@ final class WarpIndex implements Closeable {
       DirectoryReader reader,
       ResidualCodebook codebook,
       WarpLists lists,
+      int stride,
       int[] mainOf,
       int[] tailStart,
       int[] tailOrds,
@@ -55,6 +57,7 @@ final class WarpIndex implements Closeable {
     this.reader = reader;
     this.codebook = codebook;
     this.lists = lists;
+    this.stride = stride;
     this.baseDocuments = lists == null ? 0 : lists.documents;
     this.mainOf = mainOf;
     this.tailStart = tailStart;
@@ -104,8 +107,14 @@ final class WarpIndex implements Closeable {
 
   private static WarpIndex of(FirstStageIndex.Linked linked, ResidualCodebook book, WarpLists lists)
       throws IOException {
-    int k = book.centroidCount(), r = book.residualBytes();
-    if (lists != null && (lists.centroids != k || lists.stride != r || lists.dim != book.dim()))
+    int k = book.centroidCount();
+    // Lists hold the residual codes (stride R), or only document ordinals (stride 0: scored by
+    // their centroids alone, the codes read by rescoring only).
+    int r = lists == null ? book.residualBytes() : lists.stride;
+    if (lists != null
+        && (lists.centroids != k
+            || (r != 0 && r != book.residualBytes())
+            || lists.dim != book.dim()))
       throw new dev.latte.indexer.IndexMismatchException(
           "the WARP lists do not match their codebook; rebuild with --first-stage warp");
     int base = lists == null ? 0 : lists.documents;
@@ -141,7 +150,7 @@ final class WarpIndex implements Closeable {
           int n = b.getInt();
           int[] ids = new int[n];
           for (int i = 0; i < n; i++) ids[i] = Short.toUnsignedInt(b.getShort());
-          byte[] codes = new byte[n * r];
+          byte[] codes = new byte[n * book.residualBytes()];
           b.get(codes);
           tailIds.add(ids);
           tailBytes.add(codes);
@@ -169,6 +178,7 @@ final class WarpIndex implements Closeable {
       for (int i = 0; i < ids.length; i++) {
         int c = ids[i], at = fill[c]++;
         ords[at] = o;
+        if (r == 0) continue;
         System.arraycopy(bytes, i * r, codes, at * r, r);
         coder.decodeResidual(bytes, i * r, res);
         float norm = 0;
@@ -176,15 +186,16 @@ final class WarpIndex implements Closeable {
         maxNorm[c] = Math.max(maxNorm[c], (float) Math.sqrt(norm));
       }
     }
-    return new WarpIndex(reader, book, lists, all, start, ords, codes, maxNorm);
+    return new WarpIndex(reader, book, lists, r, all, start, ords, codes, maxNorm);
   }
 
   int centroids() {
     return codebook.centroidCount();
   }
 
+  /** Code bytes per listed token: the residual's, or 0 for lists of ordinals only. */
   int stride() {
-    return codebook.residualBytes();
+    return stride;
   }
 
   /** Ordinals (file + live-derived). */

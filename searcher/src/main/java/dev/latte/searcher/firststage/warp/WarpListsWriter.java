@@ -64,11 +64,13 @@ final class WarpListsWriter implements AutoCloseable {
       if (delta > maxDelta[c]) maxDelta[c] = delta;
       lastOrd[c] = ord;
       count[c]++;
-      coder.decodeResidual(codes, i * stride, residual);
-      float norm = 0;
-      for (float v : residual) norm += v * v;
-      norm = (float) Math.sqrt(norm);
-      if (norm > maxResidualNorm[c]) maxResidualNorm[c] = norm;
+      if (stride > 0) {
+        coder.decodeResidual(codes, i * stride, residual);
+        float norm = 0;
+        for (float v : residual) norm += v * v;
+        norm = (float) Math.sqrt(norm);
+        if (norm > maxResidualNorm[c]) maxResidualNorm[c] = norm;
+      }
       out.writeInt(c);
       out.writeInt(ord);
       out.write(codes, i * stride, stride);

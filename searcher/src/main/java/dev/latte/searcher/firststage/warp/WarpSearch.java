@@ -175,7 +175,8 @@ final class WarpSearch {
       for (int pi = 0; pi < count[c]; pi++) {
         int i = probers[c][pi];
         long b0 = System.nanoTime();
-        q.residualDots(i, sc.codes, 0, n, sc.dots, 0);
+        if (stride > 0) q.residualDots(i, sc.codes, 0, n, sc.dots, 0);
+        else Arrays.fill(sc.dots, 0, n, 0f); // ordinals only: a token scores its centroid
         long b1 = System.nanoTime();
         float qc = cs[i * k + c];
         float[] best = sc.best;

@@ -113,7 +113,18 @@ class WarpSearchTest {
   /** A document's tokens as the lists hold them: centroid and decoded vector c + r. */
   record Coded(int[] centroid, float[] decoded) {}
 
-  static Coded code(ResidualCodebook book, TokenMatrix m) {
+  /** Lists of ordinals only: every token scores as its centroid. */
+  boolean ordinalsOnly;
+
+  Coded code(ResidualCodebook book, TokenMatrix m) {
+    Coded c = codeWithResidual(book, m);
+    if (ordinalsOnly)
+      for (int t = 0; t < c.centroid().length; t++)
+        System.arraycopy(book.centroids(), c.centroid()[t] * DIM, c.decoded(), t * DIM, DIM);
+    return c;
+  }
+
+  static Coded codeWithResidual(ResidualCodebook book, TokenMatrix m) {
     CodebookCoder coder = new CodebookCoder(book, VectorKernel.scalar());
     int n = m.rows();
     int[] ids = new int[n];
@@ -255,6 +266,17 @@ class WarpSearchTest {
             new WarpSettings(3, 40, 25),
             new WarpSettings(4, 100_000, 1000),
             new WarpSettings(8, 60, 7))) assertMatchesDefinition(path, s, 8);
+  }
+
+  @Test
+  void listsOfOrdinalsOnlyScoreEachTokenByItsCentroid() throws Exception {
+    ordinalsOnly = true;
+    Path path = buildIndex(150, new WarpBuilder.Params(2, 16, 32, 5, 8, false));
+    try (LatteIndex index = LatteIndex.open(path)) {
+      assertEquals(0, index.firstStage(WarpBuilder.NAME, WarpIndex::load).stride());
+    }
+    assertMatchesDefinition(path, new WarpSettings(16, Integer.MAX_VALUE, 1000), 6);
+    assertMatchesDefinition(path, new WarpSettings(3, 40, 25), 6);
   }
 
   @Test
