@@ -8,8 +8,8 @@ import dev.latte.indexer.IndexProgress;
 import dev.latte.indexer.LatteIndexReaderSupport;
 import dev.latte.indexer.LatteIndexWriter;
 import dev.latte.indexer.ModelIdentity;
-import dev.latte.indexer.derived.DerivedIndex;
-import dev.latte.indexer.derived.LiveDerived;
+import dev.latte.indexer.firststage.FirstStageIndex;
+import dev.latte.indexer.firststage.LiveFirstStage;
 import dev.latte.searcher.firststage.xtr.XtrBuilder;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -22,10 +22,10 @@ import org.apache.lucene.store.FSDirectory;
  * What keeping a first stage in step costs per write as a live index grows: a main index of {@code
  * --docs} synthetic documents (8 random 32-d rows each, one segment) with an XTR structure (256
  * centroids), then rounds of one write (16 documents replaced by id, committed) each followed by
- * what a live server does after it: {@link LiveDerived#sync} (the diff over sequence numbers of all
- * live documents plus deriving the 16), the derived commit, and {@link DerivedIndex#link} (the
- * derived → main doc-id map the first search of the new snapshot builds). Prints each step's time;
- * not JMH — whole-operation wall times on one thread, first round includes warm-up.
+ * what a live server does after it: {@link LiveFirstStage#sync} (the diff over sequence numbers of
+ * all live documents plus deriving the 16), the derived commit, and {@link FirstStageIndex#link}
+ * (the derived → main doc-id map the first search of the new snapshot builds). Prints each step's
+ * time; not JMH — whole-operation wall times on one thread, first round includes warm-up.
  *
  * <pre>
  * java --add-modules jdk.incubator.vector -Xmx4g -cp benchmarks/target/benchmarks.jar \
@@ -66,7 +66,7 @@ public final class LiveSyncBenchmark {
     }
     try (LatteIndexWriter w =
             LatteIndexWriter.openForEncoded(main, model, "synthetic", "", IndexOptions.DEFAULT);
-        LiveDerived live = LiveDerived.open(main, xtr, meta)) {
+        LiveFirstStage live = LiveFirstStage.open(main, xtr, meta)) {
       for (int round = 0; round < 6; round++) {
         for (int i = 0; i < 16; i++)
           w.add(new Document("d" + rnd.nextInt(n), "", "y"), random(rnd, rows, dim));
@@ -79,7 +79,7 @@ public final class LiveSyncBenchmark {
           long c = System.nanoTime();
           boolean fresh;
           try (DirectoryReader dr = live.openReader()) {
-            fresh = DerivedIndex.link(dr, nrt, XtrBuilder.FORMAT).fresh();
+            fresh = FirstStageIndex.link(dr, nrt, XtrBuilder.FORMAT).fresh();
           }
           long l = System.nanoTime();
           System.out.printf(

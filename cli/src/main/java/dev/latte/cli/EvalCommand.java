@@ -12,8 +12,11 @@ import dev.latte.eval.SuiteReport;
 import dev.latte.indexer.IndexOptions;
 import dev.latte.searcher.QueryTokens;
 import dev.latte.searcher.SearchSettings;
+import dev.latte.searcher.firststage.FirstStages;
 import java.nio.file.Path;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -116,15 +119,13 @@ final class EvalCommand implements Callable<Integer> {
   Integer rescoreDepth;
 
   @Option(
-      names = "--xtr-probes",
-      description = "Inverted lists XTR probes per query token (default: 8).")
-  Integer xtrProbes;
-
-  @Option(
-      names = "--xtr-token-depth",
+      names = "--stage-param",
+      paramLabel = "STAGE.NAME=VALUE",
+      completionCandidates = StageParameterNames.class,
       description =
-          "XTR's k': documents retrieved per query token before imputation (default: 100).")
-  Integer xtrTokenDepth;
+          "A first stage's search parameter, repeatable (e.g. --stage-param xtr.probes=16)."
+              + " Parameters: ${COMPLETION-CANDIDATES}.")
+  Map<String, Integer> stageParameters = new LinkedHashMap<>();
 
   @Option(
       names = "--k",
@@ -156,6 +157,7 @@ final class EvalCommand implements Callable<Integer> {
   public Integer call() throws Exception {
     if (k < 1 || threads < 1) throw new IllegalArgumentException("--k and --threads must be >= 1");
     QueryVariant variant = variant(); // bad options fail before the model loads
+    FirstStages.DEFAULT.checkParameters(stageParameters);
     if (suite != null) return runSuite(variant);
     if (markdown != null) throw new IllegalArgumentException("--markdown needs --suite");
     Path ds =
@@ -175,7 +177,7 @@ final class EvalCommand implements Callable<Integer> {
             "(/exact, R@100/ex and speedup against exact MaxSim; R@100/ex: share of exact MaxSim's"
                 + " top 100 in the method's top 100; latencies per query without query encoding, "
                 + threads
-                + " query thread(s); extra: derived first-stage structure on disk)");
+                + " query thread(s); extra: derived first stage on disk)");
       }
       if (!tradeOff || storage.size() > 1 || !storage.getFirst().equals(IndexOptions.DEFAULT)) {
         if (tradeOff) System.out.println();
@@ -183,7 +185,7 @@ final class EvalCommand implements Callable<Integer> {
       }
       if (!evaluator.skipped().isEmpty())
         System.out.println(
-            "Skipped for want of a first-stage structure (see above): "
+            "Skipped for want of a first stage (see above): "
                 + String.join(", ", evaluator.skipped()));
       if (json != null) {
         EvalReport.writeJson(rows, json);
@@ -215,8 +217,7 @@ final class EvalCommand implements Callable<Integer> {
       System.out.print(safety);
       if (!evaluator.skipped().isEmpty())
         System.out.println(
-            "Skipped for want of a first-stage structure: "
-                + String.join(", ", evaluator.skipped()));
+            "Skipped for want of a first stage: " + String.join(", ", evaluator.skipped()));
       Path md =
           markdown != null
               ? markdown
@@ -276,8 +277,6 @@ final class EvalCommand implements Callable<Integer> {
                 fusionWeight == null ? SearchSettings.DEFAULT.linearFusionWeight() : fusionWeight)
             .withRescoreDepth(
                 rescoreDepth == null ? SearchSettings.DEFAULT.rescoreDepth() : rescoreDepth)
-            .withXtr(
-                xtrProbes == null ? SearchSettings.DEFAULT.xtrProbes() : xtrProbes,
-                xtrTokenDepth == null ? SearchSettings.DEFAULT.xtrTokenDepth() : xtrTokenDepth));
+            .withStageParameters(FirstStages.DEFAULT.checkParameters(stageParameters)));
   }
 }

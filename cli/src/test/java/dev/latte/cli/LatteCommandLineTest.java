@@ -83,6 +83,24 @@ class LatteCommandLineTest {
   }
 
   @Test
+  void stageParametersComeFromTheRegistry() {
+    // picocli may wrap anywhere, even after a '.': compare without white space.
+    String help = run("eval", "--help").out().replaceAll("\\s+", "");
+    assertTrue(help.contains("xtr.probes(default8)"), help);
+    assertTrue(help.contains("xtr.token-depth(default100)"), help);
+    Run r = run("eval", "--dataset", tmp.toString(), "--stage-param", "xtr.probez=3");
+    assertEquals(1, r.exit());
+    assertTrue(r.err().contains("first stage 'xtr' has no parameter 'probez'"), r.err());
+    assertTrue(r.err().contains("xtr.probes, xtr.token-depth"), r.err());
+    r = run("eval", "--dataset", tmp.toString(), "--stage-param", "xtr.probes=0");
+    assertEquals(1, r.exit());
+    assertTrue(r.err().contains("xtr.probes must be >= 1, got 0"), r.err());
+    r = run("eval", "--dataset", tmp.toString(), "--stage-param", "nope.probes=3");
+    assertEquals(1, r.exit());
+    assertTrue(r.err().contains("unknown first stage 'nope'"), r.err());
+  }
+
+  @Test
   void suiteOptionsFailWithOneLineErrors() {
     Run r = run("eval", "--suite", tmp.toString(), "--dataset", tmp.toString());
     assertEquals(1, r.exit());

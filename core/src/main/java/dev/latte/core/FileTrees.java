@@ -6,10 +6,7 @@ import java.nio.file.Path;
 import java.util.Comparator;
 import java.util.stream.Stream;
 
-/**
- * Recursive deletion and size of a folder, written once for the indexes, caches and benchmark
- * folders.
- */
+/** Recursive deletion of a folder, written once for the indexes, caches and benchmark folders. */
 public final class FileTrees {
   private FileTrees() {}
 
@@ -25,21 +22,21 @@ public final class FileTrees {
   }
 
   /**
-   * Bytes of every regular file under {@code root} (0 when it does not exist): an index folder "all
-   * in", with its derived structures and codebook.
+   * Bytes of every regular file below {@code root} (0 when it does not exist): what an index folder
+   * or one of its first stages costs on disk. A file deleted meanwhile (a Lucene merge) counts 0.
    */
-  public static long size(Path root) throws IOException {
-    if (!Files.exists(root)) return 0;
+  public static long bytes(Path root) throws IOException {
+    if (!Files.isDirectory(root)) return 0;
     try (Stream<Path> s = Files.walk(root)) {
-      long total = 0;
-      for (Path p : s.filter(Files::isRegularFile).toList()) {
-        try {
-          total += Files.size(p);
-        } catch (java.nio.file.NoSuchFileException gone) {
-          // removed meanwhile (a merge, a temporary file): not part of the index any more
-        }
-      }
-      return total;
+      return s.filter(Files::isRegularFile).mapToLong(FileTrees::sizeOrZero).sum();
+    }
+  }
+
+  private static long sizeOrZero(Path file) {
+    try {
+      return Files.size(file);
+    } catch (IOException e) {
+      return 0;
     }
   }
 }

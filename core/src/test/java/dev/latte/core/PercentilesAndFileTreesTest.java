@@ -41,4 +41,16 @@ class PercentilesAndFileTreesTest {
     assertTrue(Files.exists(outside));
     FileTrees.deleteRecursively(root); // already gone: nothing to do
   }
+
+  @Test
+  void bytesSumsEveryFileBelowAFolder(@TempDir Path tmp) throws Exception {
+    Path root = tmp.resolve("index");
+    Files.createDirectories(root.resolve("latte-xtr"));
+    Files.write(root.resolve("_0.cfs"), new byte[1000]);
+    Files.write(root.resolve("latte-xtr/lists"), new byte[234]);
+    Files.write(tmp.resolve("beside"), new byte[99]);
+    assertEquals(1234, FileTrees.bytes(root));
+    assertEquals(234, FileTrees.bytes(root.resolve("latte-xtr")));
+    assertEquals(0, FileTrees.bytes(tmp.resolve("missing")));
+  }
 }

@@ -108,15 +108,14 @@ public final class BeirEvaluator {
 
   /**
    * Evaluates as {@link #evaluate(Options, IndexProgress)}; {@code stageProgress} reports the
-   * building of first-stage structures (by task name).
+   * building of first stages (by task name).
    *
-   * <p>Methods that search a first-stage structure derived from the index (xtr, lucene-stock, ...)
-   * need it built. On Latte's cached index the missing or stale ones are built before searching,
-   * for the float32 index without pooling only; re-coded variants of a sweep run with {@code all}
-   * only the methods that need none and read no text ({@code maxsim-exact}, {@code
-   * maxsim-hamming}). With an explicit {@code --index} nothing is built: {@code all} skips (and
-   * reports) the methods whose structure is missing, and a method named explicitly fails with its
-   * own message.
+   * <p>Methods that search a first stage derived from the index (xtr, lucene-stock, ...) need it
+   * built. On Latte's cached index the missing or stale ones are built before searching, for the
+   * float32 index without pooling only; re-coded variants of a sweep run with {@code all} only the
+   * methods that need none and read no text ({@code maxsim-exact}, {@code maxsim-hamming}). With an
+   * explicit {@code --index} nothing is built: {@code all} skips (and reports) the methods whose
+   * structure is missing, and a method named explicitly fails with its own message.
    *
    * <p>Exact MaxSim runs first on each index, so that every row can be compared with it: {@code
    * recall_100_vs_exact} and {@code speedup_vs_exact} (see {@link EvalRow}).
@@ -168,7 +167,7 @@ public final class BeirEvaluator {
           boolean lateInteraction = method.needsQueryMatrix();
           String label =
               plan.labelsByStorage() && lateInteraction ? m + "@" + run.options().label() : m;
-          String structure = EvalPlan.structureOf(m);
+          String structure = EvalPlan.firstStageOf(m);
           long extraBytes = structure == null ? 0 : FirstStages.bytes(run.path(), structure);
           MethodRunner.Measured result =
               runner.run(
@@ -236,9 +235,8 @@ public final class BeirEvaluator {
   static final int EXACT_DEPTH = MethodRunner.EXACT_DEPTH;
 
   /**
-   * The methods the last {@code evaluate} left out for want of a first-stage structure (missing, or
-   * failed to build), as {@code method} or {@code method@codec-pN}; why was printed when they were
-   * skipped.
+   * The methods the last {@code evaluate} left out for want of a first stage (missing, or failed to
+   * build), as {@code method} or {@code method@codec-pN}; why was printed when they were skipped.
    */
   public List<String> skipped() {
     return skipped;

@@ -7,7 +7,7 @@ import dev.latte.encoders.TokenEncoder;
 import dev.latte.eval.metrics.Qrels;
 import dev.latte.indexer.IndexOptions;
 import dev.latte.indexer.IndexProgress;
-import dev.latte.indexer.derived.DerivedIndex;
+import dev.latte.indexer.firststage.FirstStageIndex;
 import dev.latte.searcher.ExactMaxSimMethod;
 import dev.latte.searcher.LatteIndex;
 import dev.latte.searcher.LatteSearcher;
@@ -133,7 +133,7 @@ final class EvalPlan {
     return indexes.size() > 1;
   }
 
-  /** Methods left out for want of a first-stage structure, as {@code method[@codec-pN]}. */
+  /** Methods left out for want of a first stage, as {@code method[@codec-pN]}. */
   List<String> skipped() {
     return List.copyOf(skipped);
   }
@@ -192,7 +192,7 @@ final class EvalPlan {
     return order;
   }
 
-  /** Methods that scan the token matrices only: no text, no derived structure. */
+  /** Methods that scan the token matrices only: no text, no first stage. */
   private static boolean scansTokenMatrices(String method) {
     return method.equals(ExactMaxSimMethod.NAME) || method.equals(ExactMaxSimMethod.HAMMING);
   }
@@ -202,7 +202,7 @@ final class EvalPlan {
    * dev.latte.searcher.SearchMethod#firstStage()}, through the registry); null for methods that
    * need none.
    */
-  static String structureOf(String method) {
+  static String firstStageOf(String method) {
     return FirstStages.stageOfMethod(method);
   }
 
@@ -224,10 +224,11 @@ final class EvalPlan {
     Path path = index.path();
     Map<String, Boolean> fresh = new LinkedHashMap<>();
     for (String m : methods) {
-      String s = structureOf(m);
+      String s = firstStageOf(m);
       if (s != null && !fresh.containsKey(s))
         fresh.put(
-            s, DerivedIndex.isFresh(path, FirstStages.builders().get(s).format(), index.reader()));
+            s,
+            FirstStageIndex.isFresh(path, FirstStages.builders().get(s).format(), index.reader()));
     }
     List<String> stale =
         fresh.entrySet().stream().filter(e -> !e.getValue()).map(Map.Entry::getKey).toList();
@@ -241,7 +242,7 @@ final class EvalPlan {
               + path
               + " (needed by "
               + String.join(
-                  ", ", methods.stream().filter(m -> stale.contains(structureOf(m))).toList())
+                  ", ", methods.stream().filter(m -> stale.contains(firstStageOf(m))).toList())
               + "; this can take minutes)");
       // One at a time: with 'all', a structure that fails to build costs only its own methods.
       for (String s : stale) {
@@ -263,7 +264,7 @@ final class EvalPlan {
     List<String> kept = new ArrayList<>();
     Map<String, List<String>> skippedFor = new LinkedHashMap<>(); // reason -> methods
     for (String m : methods) {
-      String s = structureOf(m);
+      String s = firstStageOf(m);
       if (s == null || fresh.get(s)) {
         kept.add(m);
       } else if (failed.containsKey(s)) {

@@ -1,5 +1,6 @@
 package dev.latte.eval;
 
+import dev.latte.core.FileTrees;
 import dev.latte.datasets.BeirDataset;
 import dev.latte.datasets.DatasetException;
 import dev.latte.encoders.TokenEncoder;
@@ -16,7 +17,6 @@ import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Comparator;
 import java.util.Locale;
 import java.util.stream.Stream;
 import org.apache.lucene.store.FSDirectory;
@@ -143,7 +143,7 @@ public final class IndexCache {
                 + options.label()
                 + "); give another --index folder or delete it");
       }
-      deleteRecursively(indexDir);
+      FileTrees.deleteRecursively(indexDir);
     }
     Files.createDirectories(indexDir);
     return false;
@@ -152,12 +152,6 @@ public final class IndexCache {
   private static boolean hasFiles(Path dir) throws IOException {
     try (Stream<Path> s = Files.list(dir)) {
       return s.findAny().isPresent();
-    }
-  }
-
-  private static void deleteRecursively(Path dir) throws IOException {
-    try (Stream<Path> s = Files.walk(dir)) {
-      for (Path p : s.sorted(Comparator.reverseOrder()).toList()) Files.delete(p);
     }
   }
 }

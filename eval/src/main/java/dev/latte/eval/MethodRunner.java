@@ -1,5 +1,6 @@
 package dev.latte.eval;
 
+import dev.latte.core.Percentiles;
 import dev.latte.datasets.Query;
 import dev.latte.eval.metrics.Evaluation;
 import dev.latte.eval.metrics.Qrels;
@@ -128,7 +129,7 @@ record MethodRunner(
         "  %-28s nDCG@10 %.4f  p50 %.1f ms%n",
         label,
         eval.mean().ndcgCut10(),
-        percentile(searchMs, 50));
+        Percentiles.nearestRank(searchMs, 50));
     EvalRow row =
         new EvalRow(
             label,
@@ -141,14 +142,14 @@ record MethodRunner(
             null,
             eval.mean().recipRank10(),
             eval.mean().map(),
-            percentile(searchMs, 50),
-            percentile(searchMs, 95),
-            percentile(totalMs, 50),
-            percentile(totalMs, 95),
-            percentile(firstStageMs, 50),
-            percentile(firstStageMs, 95),
-            percentile(rescoreMs, 50),
-            percentile(rescoreMs, 95),
+            Percentiles.nearestRank(searchMs, 50),
+            Percentiles.nearestRank(searchMs, 95),
+            Percentiles.nearestRank(totalMs, 50),
+            Percentiles.nearestRank(totalMs, 95),
+            Percentiles.nearestRank(firstStageMs, 50),
+            Percentiles.nearestRank(firstStageMs, 95),
+            Percentiles.nearestRank(rescoreMs, 50),
+            Percentiles.nearestRank(rescoreMs, 95),
             null,
             n / wallSecs,
             Arrays.stream(candidates).average().orElse(0),
@@ -158,7 +159,7 @@ record MethodRunner(
             li ? stats.bytesPerDocument() : null,
             li ? stats.tokensPerDocument() : null,
             li && stats.encodedTokens() > 0
-                ? (double) dev.latte.core.FileTrees.size(index.path()) / stats.encodedTokens()
+                ? (double) dev.latte.core.FileTrees.bytes(index.path()) / stats.encodedTokens()
                 : null,
             eval.mean().queries(),
             queryThreads,
@@ -206,14 +207,5 @@ record MethodRunner(
     Map<String, List<RankedDoc>> out = new LinkedHashMap<>();
     run.rankings().forEach((q, r) -> out.put(q, r.size() > k ? r.subList(0, k) : r));
     return TrecRun.of(out);
-  }
-
-  /** Nearest-rank percentile. */
-  static double percentile(double[] values, double p) {
-    if (values.length == 0) return 0;
-    double[] sorted = values.clone();
-    Arrays.sort(sorted);
-    int rank = (int) Math.ceil(p / 100.0 * sorted.length);
-    return sorted[Math.max(0, Math.min(sorted.length - 1, rank - 1))];
   }
 }

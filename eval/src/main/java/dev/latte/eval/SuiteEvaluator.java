@@ -131,7 +131,7 @@ public final class SuiteEvaluator {
     return rows;
   }
 
-  /** Methods left out for want of a first-stage structure, as {@code collection:method}. */
+  /** Methods left out for want of a first stage, as {@code collection:method}. */
   public List<String> skipped() {
     return List.copyOf(skipped);
   }

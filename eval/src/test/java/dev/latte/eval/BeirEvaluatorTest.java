@@ -30,7 +30,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The BEIR runner end to end on ADI (82 documents, 35 queries) with the real bundled model,
- * including the methods over first-stage structures and the comparison with exact MaxSim.
+ * including the methods over first stages and the comparison with exact MaxSim.
  */
 class BeirEvaluatorTest {
   @TempDir Path tmp;
@@ -59,13 +59,13 @@ class BeirEvaluatorTest {
               tmp.resolve("runs"),
               2,
               null);
-      // No first-stage structure on this index: the methods that need one are skipped.
+      // No first stage on this index: the methods that need one are skipped.
       List<EvalRow> rows = evaluator.evaluate(options, IndexProgress.NONE);
       assertEquals(NO_STRUCTURE, rows.stream().map(EvalRow::name).toList());
       assertTrue(log.toString().contains("Indexing 82 documents"), log.toString());
       List<String> skipped = evaluator.skipped();
       assertTrue(skipped.containsAll(List.of("xtr", "xtr+maxsim", "lucene-stock")), "" + skipped);
-      for (String m : skipped) assertTrue(EvalPlan.structureOf(m) != null, m);
+      for (String m : skipped) assertTrue(EvalPlan.firstStageOf(m) != null, m);
       assertTrue(
           log.toString()
               .contains("Skipping xtr, xtr+maxsim, hybrid-xtr, hybrid-xtr-idf: index " + index),

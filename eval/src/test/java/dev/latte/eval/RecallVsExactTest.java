@@ -90,10 +90,10 @@ class RecallVsExactTest {
 
   @Test
   void methodsNeedTheStructureTheirNameStartsWith() {
-    assertEquals("xtr", EvalPlan.structureOf("xtr"));
-    assertEquals("xtr", EvalPlan.structureOf("xtr+maxsim"));
-    assertEquals("xtr", EvalPlan.structureOf("hybrid-xtr-idf"));
-    assertEquals("lucene-stock", EvalPlan.structureOf("lucene-stock"));
+    assertEquals("xtr", EvalPlan.firstStageOf("xtr"));
+    assertEquals("xtr", EvalPlan.firstStageOf("xtr+maxsim"));
+    assertEquals("xtr", EvalPlan.firstStageOf("hybrid-xtr-idf"));
+    assertEquals("lucene-stock", EvalPlan.firstStageOf("lucene-stock"));
     for (String none :
         List.of(
             "bm25",
@@ -102,6 +102,6 @@ class RecallVsExactTest {
             "bm25+maxsim",
             "hybrid-rrf",
             "hybrid-linear",
-            "xtrx")) assertNull(EvalPlan.structureOf(none), none);
+            "xtrx")) assertNull(EvalPlan.firstStageOf(none), none);
   }
 }

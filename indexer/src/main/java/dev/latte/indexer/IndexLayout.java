@@ -87,7 +87,7 @@ public final class IndexLayout {
    * Write sequence number of the document (NumericDocValues): unique per write of a document in
    * this index, never reused, so it identifies one version of one document. First-stage structures
    * derived from the index link their documents to it by this number ({@code
-   * dev.latte.indexer.derived.DerivedIndex}). Documents written before it existed have none.
+   * dev.latte.indexer.firststage.FirstStageIndex}). Documents written before it existed have none.
    */
   public static final String SEQ = "latte_seq";
 

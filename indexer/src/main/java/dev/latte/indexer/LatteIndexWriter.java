@@ -578,8 +578,8 @@ public final class LatteIndexWriter implements Closeable {
    * A near-real-time reader over everything added and deleted so far, committed or not ({@code
    * DirectoryReader.open} on this writer; reopen it with {@code DirectoryReader.openIfChanged}).
    * The caller closes it; it stays usable after this writer is closed. Its {@code getIndexCommit()}
-   * names the last commit, so first-stage structures built from that commit count as fresh only
-   * while nothing uncommitted is in it.
+   * names the last commit, so first stages built from that commit count as fresh only while nothing
+   * uncommitted is in it.
    */
   public DirectoryReader openNrtReader() throws IOException {
     return DirectoryReader.open(writer);

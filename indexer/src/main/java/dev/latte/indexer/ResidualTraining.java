@@ -4,7 +4,7 @@ import dev.latte.core.TokenMatrix;
 import dev.latte.core.codec.ResidualCodebook;
 import dev.latte.core.kernel.VectorKernel;
 import dev.latte.datasets.Document;
-import dev.latte.indexer.derived.SphericalKMeans;
+import dev.latte.indexer.firststage.SphericalKMeans;
 import java.util.ArrayList;
 import java.util.List;
 import org.apache.lucene.util.BytesRef;

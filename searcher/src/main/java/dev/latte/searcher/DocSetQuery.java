@@ -31,7 +31,7 @@ public final class DocSetQuery extends Query {
 
   /**
    * The derived documents whose main document is in {@code mainBits}: {@code mainDocs[d]} is the
-   * main doc of derived doc d ({@link dev.latte.indexer.derived.DerivedIndex#link}).
+   * main doc of derived doc d ({@link dev.latte.indexer.firststage.FirstStageIndex#link}).
    */
   public static FixedBitSet derived(FixedBitSet mainBits, int[] mainDocs) {
     FixedBitSet out = new FixedBitSet(Math.max(1, mainDocs.length));

@@ -38,9 +38,9 @@ public final class LatteIndex implements Closeable {
   private final java.util.Map<String, DirectoryReader> liveDerived;
   private final java.util.Map<String, String> unavailable;
 
-  /** Opens one derived first-stage structure of this index. */
+  /** Opens one derived first stage of this index. */
   @FunctionalInterface
-  public interface DerivedLoader<T> {
+  public interface FirstStageLoader<T> {
     T load(LatteIndex index) throws IOException;
   }
 
@@ -104,12 +104,12 @@ public final class LatteIndex implements Closeable {
    * near-real-time reader of a live writer ({@code LatteIndexWriter.openNrtReader()}, reopened with
    * {@code DirectoryReader.openIfChanged}). It does not own the directory: the caller hands over
    * one reference to {@code reader} (incRef it first to keep one), and {@link #close()} releases
-   * that reference and the derived structures loaded for this snapshot, nothing else. {@code
-   * metadata} is the index's (the writer's {@code metadata()}).
+   * that reference and the first stages loaded for this snapshot, nothing else. {@code metadata} is
+   * the index's (the writer's {@code metadata()}).
    *
    * <p>First-stage structures are opened from their folders and used only while fresh for {@code
-   * reader} (see {@code DerivedIndex}); a live index that keeps them in step passes their readers
-   * with the other overload.
+   * reader} (see {@code FirstStageIndex}); a live index that keeps them in step passes their
+   * readers with the other overload.
    */
   public static LatteIndex of(Path path, DirectoryReader reader, IndexMetadata metadata)
       throws IOException {
@@ -144,16 +144,17 @@ public final class LatteIndex implements Closeable {
    * more reference, which the caller closes), else the structure's folder; fails with {@link
    * IndexMismatchException} saying why when it is missing, stale or unavailable.
    */
-  public dev.latte.indexer.derived.DerivedIndex.Linked openDerived(
-      dev.latte.indexer.derived.FirstStageFormat format) throws IOException {
+  public dev.latte.indexer.firststage.FirstStageIndex.Linked openDerived(
+      dev.latte.indexer.firststage.FirstStageFormat format) throws IOException {
     String name = format.name();
     String why = unavailable.get(name);
     if (why != null) throw new IndexMismatchException(why);
     DirectoryReader live = liveDerived.get(name);
-    if (live == null) return dev.latte.indexer.derived.DerivedIndex.open(path, format, reader);
+    if (live == null)
+      return dev.latte.indexer.firststage.FirstStageIndex.open(path, format, reader);
     live.incRef();
     try {
-      return dev.latte.indexer.derived.DerivedIndex.linked(live, reader, format);
+      return dev.latte.indexer.firststage.FirstStageIndex.linked(live, reader, format);
     } catch (IOException | RuntimeException e) {
       live.decRef();
       throw e;
@@ -260,12 +261,12 @@ public final class LatteIndex implements Closeable {
   }
 
   /**
-   * The derived structure named {@code name}, loaded once per open index and shared by all
-   * searching threads ({@code loader} must return a thread-safe object; a {@link Closeable} one is
-   * closed with the index).
+   * The first stage named {@code name}, loaded once per open index and shared by all searching
+   * threads ({@code loader} must return a thread-safe object; a {@link Closeable} one is closed
+   * with the index).
    */
   @SuppressWarnings("unchecked")
-  public <T> T derived(String name, DerivedLoader<T> loader) throws IOException {
+  public <T> T firstStage(String name, FirstStageLoader<T> loader) throws IOException {
     Object o = derived.get(name);
     if (o != null) return (T) o;
     synchronized (derived) {

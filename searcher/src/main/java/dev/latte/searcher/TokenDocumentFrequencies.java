@@ -31,7 +31,7 @@ public final class TokenDocumentFrequencies {
 
   /** The statistics of {@code index}, computed on first use and then kept with it. */
   public static TokenDocumentFrequencies of(LatteIndex index) throws IOException {
-    return index.derived(NAME, TokenDocumentFrequencies::compute);
+    return index.firstStage(NAME, TokenDocumentFrequencies::compute);
   }
 
   static TokenDocumentFrequencies compute(LatteIndex index) throws IOException {

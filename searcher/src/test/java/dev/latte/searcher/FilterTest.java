@@ -18,7 +18,6 @@ import dev.latte.indexer.IndexOptions;
 import dev.latte.indexer.IndexProgress;
 import dev.latte.indexer.LatteIndexWriter;
 import dev.latte.indexer.ModelIdentity;
-import dev.latte.indexer.TokenAnnotations;
 import dev.latte.searcher.firststage.coil.CoilBuilder;
 import dev.latte.searcher.firststage.coil.CoilCandidates;
 import dev.latte.searcher.firststage.slim.SlimBuilder;
@@ -59,7 +58,7 @@ class FilterTest {
 
   @TempDir static Path tmp;
   static Path path;
-  static float[][] words = new float[WORDS][];
+  static ClusteredTokens clusters;
   static List<TokenMatrix> matrices = new ArrayList<>();
   static List<String[]> tokens = new ArrayList<>();
   static List<Meta> metas = new ArrayList<>();
@@ -113,13 +112,6 @@ class FilterTest {
                   + " \"should\": [{\"term\": {\"lang\": \"en\"}}]}}",
               m -> "n3".equals(m.author()) && m.year() != null && m.year() <= 2012));
 
-  static float[] near(float[] centre, float noise) {
-    float[] v = new float[DIM];
-    for (int d = 0; d < DIM; d++) v[d] = centre[d] + noise * (float) rnd.nextGaussian();
-    TokenMatrix.normalizeRows(v, 1, DIM);
-    return v;
-  }
-
   static Meta randomMeta(int i) {
     if (i % 20 == 0) return new Meta(true, i, null, null, null, null, null, null);
     Integer year = rnd.nextInt(10) == 0 ? null : 2000 + rnd.nextInt(25);
@@ -154,27 +146,16 @@ class FilterTest {
 
   @BeforeAll
   static void build() throws Exception {
-    for (int w = 0; w < WORDS; w++) words[w] = near(new float[DIM], 1f);
+    clusters = new ClusteredTokens(rnd, WORDS, DIM);
     path = tmp.resolve("main");
     try (LatteIndexWriter w =
         LatteIndexWriter.openForEncoded(path, MODEL, "synthetic", "seeded", IndexOptions.DEFAULT)) {
       for (int i = 0; i < DOCS; i++) {
-        int n = 1 + rnd.nextInt(30);
-        float[] data = new float[n * DIM];
-        String[] t = new String[n];
-        for (int j = 0; j < n; j++) {
-          int word = rnd.nextInt(WORDS);
-          t[j] = "w" + word;
-          System.arraycopy(near(words[word], 0.15f), 0, data, j * DIM, DIM);
-        }
-        TokenMatrix m = new TokenMatrix(data, n, DIM);
-        int[] none = new int[n];
-        Arrays.fill(none, -1);
+        ClusteredTokens.Doc doc = clusters.document(1, 30);
+        TokenMatrix m = doc.matrix();
+        String[] t = doc.tokens();
         Meta meta = randomMeta(i);
-        w.add(
-            new Document("d" + i, "", String.join(" ", t), json(meta)),
-            m,
-            new TokenAnnotations(t, none, none.clone()));
+        w.add(new Document("d" + i, "", String.join(" ", t), json(meta)), m, doc.annotations());
         matrices.add(m);
         tokens.add(t);
         metas.add(meta);
@@ -195,15 +176,9 @@ class FilterTest {
   record Q(String text, TokenMatrix matrix, String[] tokens) {}
 
   static Q query(int rows) {
-    float[] data = new float[rows * DIM];
-    String[] t = new String[rows];
-    for (int i = 0; i < rows; i++) {
-      int word = rnd.nextInt(WORDS);
-      t[i] = "w" + word;
-      System.arraycopy(near(words[word], 0.2f), 0, data, i * DIM, DIM);
-    }
+    ClusteredTokens.Doc q = clusters.tokens(rows, 0.2f);
     return new Q(
-        String.join(" ", t) + " q" + rnd.nextInt(1_000_000), new TokenMatrix(data, rows, DIM), t);
+        String.join(" ", q.tokens()) + " q" + rnd.nextInt(1_000_000), q.matrix(), q.tokens());
   }
 
   /** An encoder answering each registered query text with its matrix (LatteSearcher needs one). */
@@ -237,25 +212,12 @@ class FilterTest {
         .withFilter(filter);
   }
 
-  static float maxSim(TokenMatrix q, TokenMatrix d) {
-    float sum = 0;
-    for (int i = 0; i < q.rows(); i++) {
-      float best = Float.NEGATIVE_INFINITY;
-      for (int j = 0; j < d.rows(); j++) {
-        float dot = 0;
-        for (int c = 0; c < DIM; c++) dot += q.get(i, c) * d.get(j, c);
-        best = Math.max(best, dot);
-      }
-      sum += best;
-    }
-    return sum;
-  }
-
   /** Brute-force MaxSim top k over the documents passing {@code test}: (doc number, score). */
   static List<float[]> bruteForce(Q q, Predicate<Meta> test, int k) {
     List<float[]> all = new ArrayList<>();
     for (int d = 0; d < DOCS; d++)
-      if (test.test(metas.get(d))) all.add(new float[] {d, maxSim(q.matrix(), matrices.get(d))});
+      if (test.test(metas.get(d)))
+        all.add(new float[] {d, ClusteredTokens.maxSim(q.matrix(), matrices.get(d))});
     all.sort((a, b) -> a[1] != b[1] ? Float.compare(b[1], a[1]) : Float.compare(a[0], b[0]));
     return all.subList(0, Math.min(k, all.size()));
   }

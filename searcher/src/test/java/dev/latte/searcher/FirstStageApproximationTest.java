@@ -13,7 +13,7 @@ import dev.latte.indexer.IndexProgress;
 import dev.latte.indexer.LatteIndexWriter;
 import dev.latte.indexer.ModelIdentity;
 import dev.latte.indexer.TokenAnnotations;
-import dev.latte.indexer.derived.DerivedIndex;
+import dev.latte.indexer.firststage.FirstStageIndex;
 import dev.latte.searcher.firststage.coil.CoilBuilder;
 import dev.latte.searcher.firststage.coil.CoilCandidates;
 import dev.latte.searcher.firststage.slim.SlimBuilder;
@@ -44,21 +44,14 @@ class FirstStageApproximationTest {
 
   @TempDir static Path tmp;
   static Path path;
-  static float[][] words = new float[WORDS][];
+  static ClusteredTokens clusters;
   static List<TokenMatrix> matrices = new ArrayList<>();
   static List<String[]> tokens = new ArrayList<>();
   static Random rnd = new Random(5);
 
-  static float[] near(float[] centre, float noise) {
-    float[] v = new float[DIM];
-    for (int d = 0; d < DIM; d++) v[d] = centre[d] + noise * (float) rnd.nextGaussian();
-    TokenMatrix.normalizeRows(v, 1, DIM);
-    return v;
-  }
-
   @BeforeAll
   static void build() throws Exception {
-    for (int w = 0; w < WORDS; w++) words[w] = near(new float[DIM], 1f);
+    clusters = new ClusteredTokens(rnd, WORDS, DIM);
     path = tmp.resolve("main");
     writeMain(path, true);
     try (LatteIndex index = LatteIndex.open(path)) {
@@ -85,19 +78,10 @@ class FirstStageApproximationTest {
               new TokenAnnotations(tokens.get(i), none, none.clone()));
           continue;
         }
-        int n = 1 + rnd.nextInt(30);
-        float[] data = new float[n * DIM];
-        String[] t = new String[n];
-        for (int j = 0; j < n; j++) {
-          int word = rnd.nextInt(WORDS);
-          t[j] = "w" + word;
-          System.arraycopy(near(words[word], 0.15f), 0, data, j * DIM, DIM);
-        }
-        TokenMatrix m = new TokenMatrix(data, n, DIM);
-        int[] none = new int[n];
-        Arrays.fill(none, -1);
-        w.add(
-            new Document("d" + i, "", "doc " + i), m, new TokenAnnotations(t, none, none.clone()));
+        ClusteredTokens.Doc doc = clusters.document(1, 30);
+        TokenMatrix m = doc.matrix();
+        String[] t = doc.tokens();
+        w.add(new Document("d" + i, "", "doc " + i), m, doc.annotations());
         matrices.add(m);
         tokens.add(t);
       }
@@ -113,8 +97,8 @@ class FirstStageApproximationTest {
     for (int i = 0; i < rows; i++) {
       int word = rnd.nextInt(WORDS + 3); // a few words no document has
       t[i] = "w" + word;
-      float[] centre = word < WORDS ? words[word] : near(new float[DIM], 1f);
-      System.arraycopy(near(centre, 0.2f), 0, data, i * DIM, DIM);
+      float[] centre = word < WORDS ? clusters.word(word) : clusters.near(new float[DIM], 1f);
+      System.arraycopy(clusters.near(centre, 0.2f), 0, data, i * DIM, DIM);
     }
     return new Query(new TokenMatrix(data, rows, DIM), t);
   }
@@ -221,7 +205,7 @@ class FirstStageApproximationTest {
   void coilMatchesItsDefinition() throws Exception {
     try (LatteIndex index = LatteIndex.open(path);
         var dir =
-            org.apache.lucene.store.FSDirectory.open(DerivedIndex.dir(path, CoilBuilder.NAME))) {
+            org.apache.lucene.store.FSDirectory.open(FirstStageIndex.dir(path, CoilBuilder.NAME))) {
       TokenMatrix p = CoilBuilder.readProjection(dir);
       int r = p.rows();
       for (int t = 0; t < 5; t++) {
@@ -269,7 +253,7 @@ class FirstStageApproximationTest {
   void slimRefinementIsSparseLateInteractionAndStageOneBoundsIt() throws Exception {
     try (LatteIndex index = LatteIndex.open(path);
         var dir =
-            org.apache.lucene.store.FSDirectory.open(DerivedIndex.dir(path, SlimBuilder.NAME))) {
+            org.apache.lucene.store.FSDirectory.open(FirstStageIndex.dir(path, SlimBuilder.NAME))) {
       SlimBuilder.Vocabulary vocab = SlimBuilder.readVocabulary(dir);
       Map<String, Integer> ids = vocab.ids();
       for (int t = 0; t < 5; t++) {

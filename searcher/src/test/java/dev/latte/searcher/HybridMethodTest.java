@@ -66,7 +66,7 @@ class HybridMethodTest {
       // Brute-force MaxSim ranks over the pool.
       List<Integer> byMaxSim = new ArrayList<>(pool);
       Map<Integer, Float> ms = new HashMap<>();
-      for (int d : pool) ms.put(d, LuceneStockMethodTest.maxSim(q, byId.get(index.id(d))));
+      for (int d : pool) ms.put(d, ClusteredTokens.maxSim(q, byId.get(index.id(d))));
       byMaxSim.sort(Comparator.comparingDouble((Integer d) -> ms.get(d)).reversed());
       Map<Integer, Integer> bmRank = new HashMap<>();
       for (int i = 0; i < bm25.size(); i++) bmRank.put(bm25.docs()[i], i);

@@ -31,7 +31,7 @@ class MaxSimScorerTest {
       // The brute-force ranking of every document.
       List<ScoredDoc> all = new ArrayList<>();
       for (int d = 0; d < index.reader().maxDoc(); d++)
-        all.add(new ScoredDoc(d, LuceneStockMethodTest.maxSim(q, byId.get(index.id(d)))));
+        all.add(new ScoredDoc(d, ClusteredTokens.maxSim(q, byId.get(index.id(d)))));
       all.sort(Comparator.comparingDouble(ScoredDoc::score).reversed());
 
       MaxSimScorer scorer = new MaxSimScorer(VectorKernel.get(), LuceneStockMethodTest.DIM);

@@ -49,51 +49,33 @@ class PrecomputedVectorsIndexTest {
   static final List<TokenMatrix> queries = new ArrayList<>();
   static final List<String[]> queryTokens = new ArrayList<>();
   static final Random rnd = new Random(17);
-  static final float[][] words = new float[WORDS][];
-
-  static float[] near(float[] centre, float noise) {
-    float[] v = new float[DIM];
-    for (int d = 0; d < DIM; d++) v[d] = centre[d] + noise * (float) rnd.nextGaussian();
-    TokenMatrix.normalizeRows(v, 1, DIM);
-    return v;
-  }
+  static ClusteredTokens clusters;
 
   @BeforeAll
   static void collection() throws Exception {
-    for (int w = 0; w < WORDS; w++) words[w] = near(new float[DIM], 1f);
+    clusters = new ClusteredTokens(rnd, WORDS, DIM);
     input = tmp.resolve("vectors.jsonl");
     ObjectMapper json = new ObjectMapper();
     try (BufferedWriter out = Files.newBufferedWriter(input)) {
       for (int i = 0; i < DOCS; i++) {
-        int n = 2 + rnd.nextInt(30);
-        float[] data = new float[n * DIM];
+        ClusteredTokens.Doc doc = clusters.document(2, 31);
         ObjectNode o = json.createObjectNode().put("_id", "d" + i).put("text", "doc " + i);
         var rows = o.putArray("vectors");
         var toks = o.putArray("tokens");
-        for (int j = 0; j < n; j++) {
-          int word = rnd.nextInt(WORDS);
-          float[] v = near(words[word], 0.15f);
-          System.arraycopy(v, 0, data, j * DIM, DIM);
+        for (int j = 0; j < doc.matrix().rows(); j++) {
           var row = rows.addArray();
-          for (float f : v) row.add(f);
-          toks.add("w" + word);
+          for (int c = 0; c < DIM; c++) row.add(doc.matrix().get(j, c));
+          toks.add(doc.tokens()[j]);
         }
-        docs.put("d" + i, new TokenMatrix(data, n, DIM));
+        docs.put("d" + i, doc.matrix());
         out.write(json.writeValueAsString(o));
         out.write('\n');
       }
     }
     for (int q = 0; q < 25; q++) {
-      int rows = 3 + rnd.nextInt(6);
-      float[] data = new float[rows * DIM];
-      String[] t = new String[rows];
-      for (int i = 0; i < rows; i++) {
-        int word = rnd.nextInt(WORDS);
-        t[i] = "w" + word;
-        System.arraycopy(near(words[word], 0.2f), 0, data, i * DIM, DIM);
-      }
-      queries.add(new TokenMatrix(data, rows, DIM));
-      queryTokens.add(t);
+      ClusteredTokens.Doc query = clusters.tokens(3 + rnd.nextInt(6), 0.2f);
+      queries.add(query.matrix());
+      queryTokens.add(query.tokens());
     }
   }
 
@@ -119,24 +101,11 @@ class PrecomputedVectorsIndexTest {
     return dir;
   }
 
-  static float maxSim(TokenMatrix q, TokenMatrix d) {
-    float sum = 0;
-    for (int i = 0; i < q.rows(); i++) {
-      float best = Float.NEGATIVE_INFINITY;
-      for (int j = 0; j < d.rows(); j++) {
-        float dot = 0;
-        for (int c = 0; c < DIM; c++) dot += q.get(i, c) * d.get(j, c);
-        best = Math.max(best, dot);
-      }
-      sum += best;
-    }
-    return sum;
-  }
-
   /** Brute-force top k ids (ties by id). */
   static List<String> exactTop(TokenMatrix q, int k) {
     List<Map.Entry<String, Float>> all = new ArrayList<>();
-    for (var e : docs.entrySet()) all.add(Map.entry(e.getKey(), maxSim(q, e.getValue())));
+    for (var e : docs.entrySet())
+      all.add(Map.entry(e.getKey(), ClusteredTokens.maxSim(q, e.getValue())));
     all.sort(
         (a, b) ->
             !a.getValue().equals(b.getValue())
@@ -168,7 +137,8 @@ class PrecomputedVectorsIndexTest {
         var r = s.searchVectors("maxsim-exact", "", queries.get(i), K, null, false);
         assertEquals(exact, r.hits().stream().map(LatteSearcher.Hit::docid).toList());
         for (var h : r.hits())
-          assertEquals(maxSim(queries.get(i), docs.get(h.docid())), h.score(), 1e-4);
+          assertEquals(
+              ClusteredTokens.maxSim(queries.get(i), docs.get(h.docid())), h.score(), 1e-4);
       }
       // Floors a little under what this collection gives (random ranking: 0.03).
       Map<String, Double> floors =

@@ -1,9 +1,9 @@
 package dev.latte.web;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.latte.indexer.derived.DerivedIndex;
-import dev.latte.indexer.derived.DerivedIndexBuilder;
-import dev.latte.indexer.derived.LiveDerived;
+import dev.latte.indexer.firststage.FirstStageBuilder;
+import dev.latte.indexer.firststage.FirstStageIndex;
+import dev.latte.indexer.firststage.LiveFirstStage;
 import dev.latte.searcher.LatteSearcher;
 import dev.latte.searcher.firststage.FirstStages;
 import dev.latte.web.MaintainedStage.State;
@@ -70,20 +70,20 @@ final class FirstStageMaintainer {
    */
   void init() throws IOException {
     settings = FirstStageSettings.read(path, JSON);
-    LiveDerived.deleteUnfinished(path);
+    LiveFirstStage.deleteUnfinished(path);
     var builders = FirstStages.builders();
     List<String> names = new ArrayList<>(settings.stages());
     for (String n : builders.keySet())
-      if (!names.contains(n) && Files.isDirectory(DerivedIndex.dir(path, n))) names.add(n);
+      if (!names.contains(n) && Files.isDirectory(FirstStageIndex.dir(path, n))) names.add(n);
     try (DirectoryReader main = index.writer().openNrtReader()) {
       for (String n : names) {
-        if (!Files.isDirectory(DerivedIndex.dir(path, n))) {
+        if (!Files.isDirectory(FirstStageIndex.dir(path, n))) {
           waiting(n, main.numDocs());
           continue;
         }
         MaintainedStage st = stage(n);
         try {
-          LiveDerived d = LiveDerived.open(path, builders.get(n), index.writer().metadata());
+          LiveFirstStage d = LiveFirstStage.open(path, builders.get(n), index.writer().metadata());
           try {
             d.sync(main);
             d.commit();
@@ -151,7 +151,7 @@ final class FirstStageMaintainer {
     Map<String, DirectoryReader> readers = new LinkedHashMap<>();
     try {
       for (MaintainedStage st : stages.values()) {
-        LiveDerived d = st.deriver;
+        LiveFirstStage d = st.deriver;
         if (d != null && !st.outOfStep) readers.put(st.name, d.openReader());
       }
     } catch (IOException | RuntimeException e) {
@@ -192,7 +192,7 @@ final class FirstStageMaintainer {
     if (!anyTrained()) return;
     try (DirectoryReader main = index.writer().openNrtReader()) {
       for (MaintainedStage st : stages.values()) {
-        LiveDerived d = st.deriver;
+        LiveFirstStage d = st.deriver;
         if (d == null) continue;
         try {
           d.sync(main);
@@ -227,7 +227,7 @@ final class FirstStageMaintainer {
   /** Merges every trained stage down to {@code maxSegments}; a failure leaves it unmerged. */
   void merge(int maxSegments) {
     for (MaintainedStage st : stages.values()) {
-      LiveDerived d = st.deriver;
+      LiveFirstStage d = st.deriver;
       if (d == null) continue;
       try {
         d.forceMerge(maxSegments);
@@ -243,7 +243,7 @@ final class FirstStageMaintainer {
   void startDue(int documents) {
     for (String n : settings.stages()) {
       MaintainedStage st = stages.get(n);
-      LiveDerived d = st == null ? null : st.deriver;
+      LiveFirstStage d = st == null ? null : st.deriver;
       boolean training = st != null && st.training != null;
       if (d != null
           && !training
@@ -295,7 +295,7 @@ final class FirstStageMaintainer {
     Path aside = null;
     String stage = st.name;
     try {
-      DerivedIndexBuilder builder = FirstStages.builders().get(stage);
+      FirstStageBuilder builder = FirstStages.builders().get(stage);
       IndexSnapshot s = index.acquire();
       long t0 = System.nanoTime();
       try {
@@ -305,7 +305,8 @@ final class FirstStageMaintainer {
           st.trainingThread = Thread.currentThread();
         }
         try {
-          aside = LiveDerived.buildAside(path, builder, s.reader(), s.searcher.index().metadata());
+          aside =
+              LiveFirstStage.buildAside(path, builder, s.reader(), s.searcher.index().metadata());
         } finally {
           synchronized (st) {
             st.trainingThread = null;
@@ -319,13 +320,13 @@ final class FirstStageMaintainer {
       try {
         if (index.isClosed() || index.writer() == null) return;
         if (stages.get(stage) != st) return; // removed while it was being trained
-        LiveDerived old = st.deriver;
+        LiveFirstStage old = st.deriver;
         st.deriver = null;
         if (old != null) old.close();
         st.outOfStep = false;
-        LiveDerived.install(path, stage, aside);
+        LiveFirstStage.install(path, stage, aside);
         aside = null;
-        st.deriver = LiveDerived.open(path, builder, index.writer().metadata());
+        st.deriver = LiveFirstStage.open(path, builder, index.writer().metadata());
         st.message = null;
         st.state = State.READY;
         sync(); // the writes made while it was built
@@ -370,7 +371,7 @@ final class FirstStageMaintainer {
       st.training = null;
       if (aside != null) {
         try {
-          DerivedIndex.deleteFolder(aside);
+          FirstStageIndex.deleteFolder(aside);
         } catch (IOException | RuntimeException e) {
           LOG.log(System.Logger.Level.WARNING, "could not delete " + aside, e);
         }
@@ -432,13 +433,13 @@ final class FirstStageMaintainer {
     try {
       index.requireWritable();
       boolean known =
-          settings.stages().contains(stage) || Files.isDirectory(DerivedIndex.dir(path, stage));
+          settings.stages().contains(stage) || Files.isDirectory(FirstStageIndex.dir(path, stage));
       if (!known) return false;
       settings = settings.without(stage);
       settings.write(path, JSON);
       MaintainedStage st = stages.remove(stage);
       if (st != null && st.deriver != null) st.deriver.close();
-      DerivedIndex.delete(path, stage);
+      FirstStageIndex.delete(path, stage);
       index.swapInFreshLocked();
       return true;
     } finally {
@@ -475,7 +476,7 @@ final class FirstStageMaintainer {
   void close() throws IOException {
     IOException failure = null;
     for (MaintainedStage st : stages.values()) {
-      LiveDerived d = st.deriver;
+      LiveFirstStage d = st.deriver;
       st.deriver = null;
       if (d == null) continue;
       try {

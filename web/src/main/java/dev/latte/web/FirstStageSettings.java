@@ -12,9 +12,9 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * Which first-stage structures a live index maintains, and when it trains them: the first time the
- * index holds {@code trainAfterDocuments} documents (their parameters, e.g. XTR centroids, need
- * data to be trained on), or when asked. Kept in {@value #FILE} in the index folder.
+ * Which first stages a live index maintains, and when it trains them: the first time the index
+ * holds {@code trainAfterDocuments} documents (their parameters, e.g. XTR centroids, need data to
+ * be trained on), or when asked. Kept in {@value #FILE} in the index folder.
  */
 record FirstStageSettings(List<String> stages, int trainAfterDocuments) {
   static final String FILE = "latte-first-stages.json";

@@ -1,6 +1,7 @@
 package dev.latte.web;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.latte.core.FileTrees;
 import dev.latte.datasets.Document;
 import dev.latte.encoders.TokenEncoder;
 import dev.latte.indexer.EncodingPipeline;
@@ -11,7 +12,7 @@ import dev.latte.indexer.IndexOptions;
 import dev.latte.indexer.IndexProgress;
 import dev.latte.indexer.LatteIndexReaderSupport;
 import dev.latte.indexer.LatteIndexWriter;
-import dev.latte.indexer.derived.DerivedIndex;
+import dev.latte.indexer.firststage.FirstStageIndex;
 import dev.latte.searcher.LatteIndex;
 import dev.latte.searcher.LatteSearcher;
 import dev.latte.searcher.firststage.FirstStages;
@@ -28,7 +29,6 @@ import java.util.TreeSet;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.UnaryOperator;
-import java.util.stream.Stream;
 import org.apache.lucene.index.DirectoryReader;
 import org.apache.lucene.index.Term;
 import org.apache.lucene.search.Query;
@@ -539,8 +539,8 @@ final class LiveIndex implements Closeable {
     if (known != null && known.reader() == reader) return known.states();
     List<MaintainedStage.Status> out = new ArrayList<>();
     for (String n : new TreeSet<>(FirstStages.builders().keySet())) {
-      if (!Files.isDirectory(DerivedIndex.dir(path, n))) continue;
-      boolean fresh = DerivedIndex.isFresh(path, FirstStages.get(n).format(), reader);
+      if (!Files.isDirectory(FirstStageIndex.dir(path, n))) continue;
+      boolean fresh = FirstStageIndex.isFresh(path, FirstStages.get(n).format(), reader);
       out.add(
           new MaintainedStage.Status(
               n, fresh ? MaintainedStage.State.READY : MaintainedStage.State.STALE, -1, null));
@@ -555,19 +555,8 @@ final class LiveIndex implements Closeable {
 
   /** Bytes of every file in the index folder (-1 if it cannot be listed). */
   long bytesOnDisk() {
-    Path dir = path;
-    try (Stream<Path> files = Files.walk(dir)) {
-      return files
-          .filter(Files::isRegularFile)
-          .mapToLong(
-              p -> {
-                try {
-                  return Files.size(p);
-                } catch (IOException e) {
-                  return 0; // deleted by a merge meanwhile
-                }
-              })
-          .sum();
+    try {
+      return FileTrees.bytes(path);
     } catch (IOException | java.io.UncheckedIOException e) {
       return -1;
     }

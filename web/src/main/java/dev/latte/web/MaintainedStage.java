@@ -1,6 +1,6 @@
 package dev.latte.web;
 
-import dev.latte.indexer.derived.LiveDerived;
+import dev.latte.indexer.firststage.LiveFirstStage;
 import java.util.Locale;
 import java.util.concurrent.Future;
 
@@ -35,7 +35,7 @@ final class MaintainedStage {
   volatile State state;
 
   /** The maintained derived index; null until trained (or after it failed to open). */
-  volatile LiveDerived deriver;
+  volatile LiveFirstStage deriver;
 
   /** Set when it failed to follow a write: its reader is left out of snapshots until in step. */
   volatile boolean outOfStep;
@@ -61,7 +61,7 @@ final class MaintainedStage {
   }
 
   Status status() {
-    LiveDerived d = deriver;
+    LiveFirstStage d = deriver;
     return new Status(name, state, d == null ? -1 : d.trainedOn(), message);
   }
 

@@ -15,7 +15,7 @@ import dev.latte.indexer.IndexOptions;
 import dev.latte.indexer.IndexProgress;
 import dev.latte.indexer.LatteIndexReaderSupport;
 import dev.latte.indexer.LatteIndexWriter;
-import dev.latte.indexer.derived.DerivedIndex;
+import dev.latte.indexer.firststage.FirstStageIndex;
 import dev.latte.searcher.LatteIndex;
 import dev.latte.searcher.LatteSearcher;
 import dev.latte.searcher.firststage.FirstStages;
@@ -681,16 +681,16 @@ class LatteServiceTest {
       var meta = LatteIndexReaderSupport.metadataOf(reader.getIndexCommit());
       for (String stage : stages) {
         var b = FirstStages.builders().get(stage);
-        Path from = DerivedIndex.dir(live, b.name());
-        Path to = DerivedIndex.dir(ref, b.name());
-        DerivedIndex.deleteFolder(to);
+        Path from = FirstStageIndex.dir(live, b.name());
+        Path to = FirstStageIndex.dir(ref, b.name());
+        FirstStageIndex.deleteFolder(to);
         Files.createDirectories(to);
         try (var files = Files.list(from)) {
           for (Path f : files.toList())
             if (f.getFileName().toString().startsWith("latte_"))
               Files.copy(f, to.resolve(f.getFileName()));
         }
-        DerivedIndex.derive(b, to, reader, meta, IndexProgress.NONE);
+        FirstStageIndex.derive(b, to, reader, meta, IndexProgress.NONE);
       }
     }
   }
@@ -751,7 +751,7 @@ class LatteServiceTest {
     error(send("DELETE", "/v1/indexes/fs/first-stages/coil", null, null, KEY), 404, "not_found");
     ok(send("DELETE", "/v1/indexes/fs/first-stages/xtr", null, null, KEY), 200);
     error(post("/v1/indexes/fs/search", xtr), 409, "first_stage_unavailable");
-    assertFalse(Files.exists(DerivedIndex.dir(registry.get("fs").path, "xtr")));
+    assertFalse(Files.exists(FirstStageIndex.dir(registry.get("fs").path, "xtr")));
   }
 
   /**
@@ -868,7 +868,7 @@ class LatteServiceTest {
     }
     try (LatteIndex stale = LatteIndex.open(main)) {
       assertFalse(
-          DerivedIndex.isFresh(main, XtrBuilder.FORMAT, stale.reader()),
+          FirstStageIndex.isFresh(main, XtrBuilder.FORMAT, stale.reader()),
           "behind before the restart");
     }
     try (IndexRegistry reg = new IndexRegistry(data, encoder, 2, 1, 0)) {

@@ -16,7 +16,7 @@ import dev.latte.indexer.IndexStats;
 import dev.latte.indexer.LatteIndexReaderSupport;
 import dev.latte.indexer.LatteIndexWriter;
 import dev.latte.indexer.ModelIdentity;
-import dev.latte.indexer.derived.DerivedIndex;
+import dev.latte.indexer.firststage.FirstStageIndex;
 import dev.latte.searcher.firststage.xtr.XtrBuilder;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -112,7 +112,7 @@ final class ScaleRun {
                       ? "no XTR build is recorded in " + paramsFile.getFileName()
                       : !sameJson(xtrParams, px.get("params"))
                           ? "its parameters differ: " + json.writeValueAsString(px.get("params"))
-                          : !DerivedIndex.isFresh(index, XtrBuilder.FORMAT, reader)
+                          : !FirstStageIndex.isFresh(index, XtrBuilder.FORMAT, reader)
                               ? "it is missing or was built from another commit"
                               : "";
       reuseXtr = "".equals(why);
@@ -261,7 +261,7 @@ final class ScaleRun {
         .build(index, reader, meta, progress);
     long t1 = System.nanoTime();
     int actual;
-    try (Directory d = FSDirectory.open(DerivedIndex.dir(index, XtrBuilder.NAME))) {
+    try (Directory d = FSDirectory.open(FirstStageIndex.dir(index, XtrBuilder.NAME))) {
       actual = XtrBuilder.readCentroids(d).rows();
     }
     Map<String, Object> m = new LinkedHashMap<>();

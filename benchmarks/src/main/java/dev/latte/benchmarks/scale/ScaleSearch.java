@@ -5,7 +5,7 @@ import static dev.latte.benchmarks.scale.ScaleMeasures.*;
 import dev.latte.core.Percentiles;
 import dev.latte.core.TokenMatrix;
 import dev.latte.core.kernel.VectorKernel;
-import dev.latte.indexer.derived.DerivedIndex;
+import dev.latte.indexer.firststage.FirstStageIndex;
 import dev.latte.searcher.ExactMaxSimMethod;
 import dev.latte.searcher.LatteIndex;
 import dev.latte.searcher.MethodResult;
@@ -59,7 +59,7 @@ final class ScaleSearch {
       int docs = idx.reader().numDocs();
       long xtrBytes = XtrCandidates.bytes(idx); // loads the XTR structure before any timing
       int centroids;
-      try (Directory d = FSDirectory.open(DerivedIndex.dir(index, XtrBuilder.NAME))) {
+      try (Directory d = FSDirectory.open(FirstStageIndex.dir(index, XtrBuilder.NAME))) {
         centroids = XtrBuilder.readCentroids(d).rows();
       }
       Map<String, Object> memory = new LinkedHashMap<>();
@@ -70,7 +70,7 @@ final class ScaleSearch {
           "heap_used_by_index_bytes", (long) memory.get("heap_used_after_open_bytes") - heapBefore);
       Map<String, Object> disk = new LinkedHashMap<>();
       disk.put("main_index", filesBySuffix(index));
-      disk.put("xtr", filesBySuffix(DerivedIndex.dir(index, XtrBuilder.NAME)));
+      disk.put("xtr", filesBySuffix(FirstStageIndex.dir(index, XtrBuilder.NAME)));
       disk.put("xtr_bytes_reported_by_searcher", xtrBytes);
       disk.put("main_segments", idx.reader().leaves().size());
       report.put("disk", disk);

@@ -1,7 +1,7 @@
 package dev.latte.searcher.firststage;
 
-import dev.latte.indexer.derived.DerivedIndexBuilder;
-import dev.latte.indexer.derived.FirstStageFormat;
+import dev.latte.indexer.firststage.FirstStageBuilder;
+import dev.latte.indexer.firststage.FirstStageFormat;
 import dev.latte.searcher.SearchMethod;
 import dev.latte.searcher.SearchSettings;
 import java.nio.file.Path;
@@ -31,13 +31,21 @@ public interface FirstStage {
    * How the stage trains its parameters and derives its documents; {@code modelFolder} (may be
    * null) is the encoder model's folder, for stages that ship trained parameters with a model.
    */
-  DerivedIndexBuilder builder(Path modelFolder);
+  FirstStageBuilder builder(Path modelFolder);
 
   /**
    * True if deriving needs every token row's word piece, which an index with a pool factor above 1
    * does not keep: such a stage cannot be built there.
    */
   boolean needsAnnotations();
+
+  /**
+   * The stage's search-time parameters ({@code --stage-param NAME.PARAM=VALUE}); its methods read
+   * them with {@link SearchSettings#stageParameter}.
+   */
+  default List<StageParameter> parameters() {
+    return List.of();
+  }
 
   /**
    * The search methods this stage enables, each answering {@link SearchMethod#firstStage()} with

@@ -3,8 +3,8 @@ package dev.latte.searcher.firststage;
 import dev.latte.indexer.IndexMetadata;
 import dev.latte.indexer.IndexProgress;
 import dev.latte.indexer.LatteIndexReaderSupport;
-import dev.latte.indexer.derived.DerivedIndex;
-import dev.latte.indexer.derived.DerivedIndexBuilder;
+import dev.latte.indexer.firststage.FirstStageBuilder;
+import dev.latte.indexer.firststage.FirstStageIndex;
 import dev.latte.searcher.SearchMethod;
 import dev.latte.searcher.SearchSettings;
 import dev.latte.searcher.firststage.slim.SlimBuilder;
@@ -100,8 +100,57 @@ public final class FirstStages {
     return DEFAULT.stageOf(method);
   }
 
+  /**
+   * {@code values} (by {@code STAGE.NAME}) checked against the parameters the stages declare: an
+   * unknown stage or parameter, or a value out of range, is an error naming it and what there is.
+   */
+  public Map<String, Integer> checkParameters(Map<String, Integer> values) {
+    for (var e : values.entrySet()) {
+      String key = e.getKey();
+      int dot = key.indexOf('.');
+      if (dot <= 0)
+        throw new IllegalArgumentException(
+            "stage parameter '" + key + "' must be STAGE.NAME; there are: " + parameterNames());
+      FirstStage stage = stage(key.substring(0, dot));
+      String name = key.substring(dot + 1);
+      StageParameter p =
+          stage.parameters().stream()
+              .filter(x -> x.name().equals(name))
+              .findFirst()
+              .orElseThrow(
+                  () ->
+                      new IllegalArgumentException(
+                          "first stage '"
+                              + stage.name()
+                              + "' has no parameter '"
+                              + name
+                              + "'; there are: "
+                              + parameterNames()));
+      p.check(stage.name(), e.getValue());
+    }
+    return Map.copyOf(values);
+  }
+
+  /** Every parameter as {@code STAGE.NAME}, in registration order ("none" if there is none). */
+  public String parameterNames() {
+    List<String> out = new ArrayList<>();
+    for (FirstStage s : stages.values())
+      for (StageParameter p : s.parameters()) out.add(s.name() + "." + p.name());
+    return out.isEmpty() ? "none" : String.join(", ", out);
+  }
+
+  /** One help line per parameter: {@code STAGE.NAME (default D): description}. */
+  public List<String> parameterHelp() {
+    List<String> out = new ArrayList<>();
+    for (FirstStage s : stages.values())
+      for (StageParameter p : s.parameters())
+        out.add(
+            s.name() + "." + p.name() + " (default " + p.defaultValue() + "): " + p.description());
+    return out;
+  }
+
   /** Every builder, by the name {@code --first-stage} takes. */
-  public static Map<String, DerivedIndexBuilder> builders() {
+  public static Map<String, FirstStageBuilder> builders() {
     return builders(null);
   }
 
@@ -109,13 +158,13 @@ public final class FirstStages {
    * Every builder; {@code modelFolder} (may be null) is where SLIM looks for a trained head ({@link
    * SlimBuilder#trainedHead}).
    */
-  public static Map<String, DerivedIndexBuilder> builders(Path modelFolder) {
+  public static Map<String, FirstStageBuilder> builders(Path modelFolder) {
     return DEFAULT.buildersOf(modelFolder);
   }
 
   /** This registry's builders by name. */
-  public Map<String, DerivedIndexBuilder> buildersOf(Path modelFolder) {
-    Map<String, DerivedIndexBuilder> m = new LinkedHashMap<>();
+  public Map<String, FirstStageBuilder> buildersOf(Path modelFolder) {
+    Map<String, FirstStageBuilder> m = new LinkedHashMap<>();
     for (FirstStage s : stages.values()) m.put(s.name(), s.builder(modelFolder));
     return m;
   }
@@ -186,13 +235,13 @@ public final class FirstStages {
     Path p = index.toAbsolutePath().normalize();
     if (!Files.isDirectory(p))
       throw new dev.latte.indexer.IndexMismatchException("index folder not found: " + p);
-    Map<String, DerivedIndexBuilder> all = buildersOf(modelFolder);
+    Map<String, FirstStageBuilder> all = buildersOf(modelFolder);
     try (Directory dir = FSDirectory.open(p);
         var lock = writeLock(dir, p);
         DirectoryReader reader = DirectoryReader.open(dir)) {
       IndexMetadata m = LatteIndexReaderSupport.metadataOf(reader.getIndexCommit());
       for (String name : names) {
-        if (onlyStale && DerivedIndex.isFresh(p, all.get(name).format(), reader)) continue;
+        if (onlyStale && FirstStageIndex.isFresh(p, all.get(name).format(), reader)) continue;
         long t0 = System.nanoTime();
         all.get(name).build(p, reader, m, progress.apply("First stage " + name));
         out.printf(
@@ -222,22 +271,10 @@ public final class FirstStages {
     }
   }
 
-  /** Bytes on disk of a derived structure (0 if absent). */
+  /** Bytes on disk of a first stage (0 if absent). */
   public static long bytes(Path index, String name) throws IOException {
-    Path d = DerivedIndex.dir(index, name);
-    if (!Files.isDirectory(d)) return 0;
-    try (var s = Files.walk(d)) {
-      return s.filter(Files::isRegularFile)
-          .mapToLong(
-              f -> {
-                try {
-                  return Files.size(f);
-                } catch (IOException e) {
-                  return 0;
-                }
-              })
-          .sum();
-    }
+    Path d = FirstStageIndex.dir(index, name);
+    return dev.latte.core.FileTrees.bytes(d);
   }
 
   static String human(long b) {

@@ -13,20 +13,18 @@ import dev.latte.indexer.IndexOptions;
 import dev.latte.indexer.IndexProgress;
 import dev.latte.indexer.LatteIndexWriter;
 import dev.latte.indexer.ModelIdentity;
-import dev.latte.indexer.TokenAnnotations;
-import dev.latte.indexer.derived.DerivedIndex;
+import dev.latte.indexer.firststage.FirstStageIndex;
+import dev.latte.searcher.ClusteredTokens;
 import dev.latte.searcher.LatteIndex;
 import dev.latte.searcher.MethodResult;
 import dev.latte.searcher.QueryContext;
 import dev.latte.searcher.ScoredDoc;
 import dev.latte.searcher.SearchMethod;
 import dev.latte.searcher.SearchSettings;
-import dev.latte.searcher.firststage.stock.LuceneStockMethodTest;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Random;
@@ -54,48 +52,24 @@ public abstract class FirstStageContract {
   protected abstract String stage();
 
   private final Random rnd = new Random(17);
-  private final float[][] words = new float[WORDS][];
+  private ClusteredTokens clusters;
   private final List<TokenMatrix> docs = new ArrayList<>();
 
-  private float[] near(float[] centre, float noise) {
-    float[] v = new float[DIM];
-    for (int d = 0; d < DIM; d++) v[d] = centre[d] + noise * (float) rnd.nextGaussian();
-    TokenMatrix.normalizeRows(v, 1, DIM);
-    return v;
-  }
-
   private void add(LatteIndexWriter w, int i) throws Exception {
-    int n = 2 + rnd.nextInt(20);
-    float[] data = new float[n * DIM];
-    String[] t = new String[n];
-    for (int j = 0; j < n; j++) {
-      int word = rnd.nextInt(WORDS);
-      t[j] = "w" + word;
-      System.arraycopy(near(words[word], 0.15f), 0, data, j * DIM, DIM);
-    }
-    int[] none = new int[n];
-    Arrays.fill(none, -1);
-    TokenMatrix m = new TokenMatrix(data, n, DIM);
-    w.add(new Document("d" + i, "", "doc " + i), m, new TokenAnnotations(t, none, none.clone()));
-    docs.add(m);
+    ClusteredTokens.Doc doc = clusters.document(2, 21);
+    w.add(new Document("d" + i, "", "doc " + i), doc.matrix(), doc.annotations());
+    docs.add(doc.matrix());
   }
 
   private QueryContext query() {
-    int rows = 5;
-    float[] data = new float[rows * DIM];
-    String[] t = new String[rows];
-    for (int i = 0; i < rows; i++) {
-      int word = rnd.nextInt(WORDS);
-      t[i] = "w" + word;
-      System.arraycopy(near(words[word], 0.2f), 0, data, i * DIM, DIM);
-    }
-    return QueryContext.ofEncoded("q", new TokenMatrix(data, rows, DIM), t, VectorKernel.get());
+    ClusteredTokens.Doc q = clusters.tokens(5, 0.2f);
+    return QueryContext.ofEncoded("q", q.matrix(), q.tokens(), VectorKernel.get());
   }
 
   @Test
   void builtThroughTheRegistryItAnswersExactlyAndGoesStaleAfterAWrite() throws Exception {
     FirstStage stage = FirstStages.get(stage());
-    for (int w = 0; w < WORDS; w++) words[w] = near(new float[DIM], 1f);
+    clusters = new ClusteredTokens(rnd, WORDS, DIM);
     Path path = tmp.resolve("main");
     try (LatteIndexWriter w =
         LatteIndexWriter.openForEncoded(path, MODEL, "synthetic", "seeded", IndexOptions.DEFAULT)) {
@@ -110,7 +84,7 @@ public abstract class FirstStageContract {
     List<SearchMethod> methods = stage.methods(SearchSettings.DEFAULT);
     assertFalse(methods.isEmpty());
     try (LatteIndex index = LatteIndex.open(path)) {
-      assertTrue(DerivedIndex.isFresh(path, stage.format(), index.reader()));
+      assertTrue(FirstStageIndex.isFresh(path, stage.format(), index.reader()));
       for (SearchMethod m : methods) {
         assertEquals(stage.name(), m.firstStage(), m.name());
         for (int q = 0; q < 5; q++) {
@@ -123,7 +97,7 @@ public abstract class FirstStageContract {
             for (ScoredDoc d : r.docs()) {
               int id = Integer.parseInt(index.id(d.doc()).substring(1));
               assertEquals(
-                  LuceneStockMethodTest.maxSim(query.encoded().matrix(), docs.get(id)),
+                  ClusteredTokens.maxSim(query.encoded().matrix(), docs.get(id)),
                   d.score(),
                   1e-3f,
                   m.name() + " rescores with exact MaxSim");
@@ -140,7 +114,7 @@ public abstract class FirstStageContract {
     }
     try (LatteIndex index = LatteIndex.open(path)) {
       assertFalse(
-          DerivedIndex.isFresh(path, stage.format(), index.reader()), "stale after a write");
+          FirstStageIndex.isFresh(path, stage.format(), index.reader()), "stale after a write");
       SearchMethod m = methods.getFirst();
       var e = assertThrows(IndexMismatchException.class, () -> m.search(index, query(), 10));
       assertTrue(e.getMessage().contains(stage.name()), e.getMessage());

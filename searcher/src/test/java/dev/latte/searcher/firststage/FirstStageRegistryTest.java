@@ -12,10 +12,10 @@ import dev.latte.indexer.IndexMetadata;
 import dev.latte.indexer.IndexMismatchException;
 import dev.latte.indexer.IndexProgress;
 import dev.latte.indexer.TokenAnnotations;
-import dev.latte.indexer.derived.DerivedIndex;
-import dev.latte.indexer.derived.DerivedIndexBuilder;
-import dev.latte.indexer.derived.Deriver;
-import dev.latte.indexer.derived.FirstStageFormat;
+import dev.latte.indexer.firststage.Deriver;
+import dev.latte.indexer.firststage.FirstStageBuilder;
+import dev.latte.indexer.firststage.FirstStageFormat;
+import dev.latte.indexer.firststage.FirstStageIndex;
 import dev.latte.searcher.CandidateGenerator;
 import dev.latte.searcher.Candidates;
 import dev.latte.searcher.ExactMaxSimMethod;
@@ -52,8 +52,8 @@ class FirstStageRegistryTest {
 
   /**
    * The smallest possible first stage: one empty derived document per main document (the registry
-   * and {@link DerivedIndex} add the links), and candidates = every linked main document, for exact
-   * MaxSim to rescore. Everything a real stage has, in one class.
+   * and {@link FirstStageIndex} add the links), and candidates = every linked main document, for
+   * exact MaxSim to rescore. Everything a real stage has, in one class.
    */
   static final class EveryDocumentStage implements FirstStage {
     static final FirstStageFormat FORMAT = new FirstStageFormat("every-doc", 1);
@@ -69,8 +69,8 @@ class FirstStageRegistryTest {
     }
 
     @Override
-    public DerivedIndexBuilder builder(Path modelFolder) {
-      return new DerivedIndexBuilder() {
+    public FirstStageBuilder builder(Path modelFolder) {
+      return new FirstStageBuilder() {
         @Override
         public FirstStageFormat format() {
           return FORMAT;
@@ -125,7 +125,7 @@ class FirstStageRegistryTest {
             @Override
             public Candidates generate(LatteIndex index, QueryContext query, int depth)
                 throws IOException {
-              DerivedIndex.Linked linked = index.openDerived(FORMAT);
+              FirstStageIndex.Linked linked = index.openDerived(FORMAT);
               try {
                 int[] docs =
                     Arrays.stream(linked.mainDocs()).filter(d -> d >= 0).limit(depth).toArray();
@@ -220,7 +220,7 @@ class FirstStageRegistryTest {
         path, List.of("every-doc"), false, n -> IndexProgress.NONE, new PrintStream(log), null);
     assertTrue(log.toString().startsWith("Built first stage every-doc"), log.toString());
     try (LatteIndex index = LatteIndex.open(path)) {
-      assertTrue(DerivedIndex.isFresh(path, EveryDocumentStage.FORMAT, index.reader()));
+      assertTrue(FirstStageIndex.isFresh(path, EveryDocumentStage.FORMAT, index.reader()));
       QueryContext q =
           QueryContext.ofVectors(
               "", LuceneStockMethodTest.queryNear(rnd, byId.get("d7"), 6), VectorKernel.get());
@@ -233,5 +233,26 @@ class FirstStageRegistryTest {
           "every document rescored exactly is exact MaxSim");
       assertEquals(LuceneStockMethodTest.DOCS, got.candidatesScored());
     }
+  }
+
+  @Test
+  void stageParametersAreReadFromTheSettingsWithTheirDeclaredDefaults() {
+    var probes = dev.latte.searcher.firststage.xtr.XtrStage.PROBES;
+    assertEquals(8, SearchSettings.DEFAULT.stageParameter("xtr", probes));
+    SearchSettings s =
+        SearchSettings.DEFAULT.withStageParameters(
+            FirstStages.DEFAULT.checkParameters(Map.of("xtr.probes", 16)));
+    assertEquals(16, s.stageParameter("xtr", probes));
+    assertEquals(16, s.withRescoreDepth(50).stageParameter("xtr", probes), "kept by withers");
+    assertThrows(
+        IllegalArgumentException.class,
+        () -> FirstStages.DEFAULT.checkParameters(Map.of("probes", 16)),
+        "no stage named");
+    StageParameter depth = new StageParameter("depth", 5, 2, "a test parameter");
+    assertThrows(IllegalArgumentException.class, () -> depth.check("tiny", 1));
+    assertThrows(
+        IllegalArgumentException.class, () -> new StageParameter("Depth", 5, 2, "bad name"));
+    assertThrows(
+        IllegalArgumentException.class, () -> new StageParameter("depth", 1, 2, "bad default"));
   }
 }

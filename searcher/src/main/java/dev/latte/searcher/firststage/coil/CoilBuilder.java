@@ -4,14 +4,14 @@ import dev.latte.core.TokenMatrix;
 import dev.latte.core.kernel.VectorKernel;
 import dev.latte.indexer.IndexMetadata;
 import dev.latte.indexer.TokenAnnotations;
-import dev.latte.indexer.derived.DerivedIndexBuilder;
-import dev.latte.indexer.derived.Deriver;
-import dev.latte.indexer.derived.FirstStageFormat;
-import dev.latte.indexer.derived.MatrixFile;
-import dev.latte.indexer.derived.PayloadTokenStream;
-import dev.latte.indexer.derived.Pca;
-import dev.latte.indexer.derived.SourceDocuments;
-import dev.latte.indexer.derived.SphericalKMeans;
+import dev.latte.indexer.firststage.Deriver;
+import dev.latte.indexer.firststage.FirstStageBuilder;
+import dev.latte.indexer.firststage.FirstStageFormat;
+import dev.latte.indexer.firststage.MatrixFile;
+import dev.latte.indexer.firststage.PayloadTokenStream;
+import dev.latte.indexer.firststage.Pca;
+import dev.latte.indexer.firststage.SourceDocuments;
+import dev.latte.indexer.firststage.SphericalKMeans;
 import dev.latte.searcher.firststage.xtr.XtrBuilder;
 import java.io.IOException;
 import java.util.ArrayList;
@@ -33,7 +33,7 @@ import org.apache.lucene.util.BytesRef;
  * so a posting's score approximates the full-dimension dot product. Needs an unpooled index of
  * layout 2 (row annotations).
  */
-public final class CoilBuilder implements DerivedIndexBuilder {
+public final class CoilBuilder implements FirstStageBuilder {
   public static final String NAME = "coil";
 
   /** Bump on any change of this stage\'s file layout: structures in another version are rebuilt. */

@@ -20,7 +20,7 @@ public final class CoilCandidates implements CandidateGenerator {
 
   @Override
   public Candidates generate(LatteIndex index, QueryContext query, int depth) throws IOException {
-    CoilIndex c = index.derived(CoilBuilder.NAME, CoilIndex::load);
+    CoilIndex c = index.firstStage(CoilBuilder.NAME, CoilIndex::load);
     var e = query.encoded();
     Candidates all = c.search(e.matrix(), e.tokens(), query.kernel(), query.filterBits(index));
     return all.size() <= depth ? all : all.truncate(depth);

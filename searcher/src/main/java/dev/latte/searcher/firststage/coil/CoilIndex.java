@@ -2,10 +2,10 @@ package dev.latte.searcher.firststage.coil;
 
 import dev.latte.core.TokenMatrix;
 import dev.latte.core.kernel.VectorKernel;
-import dev.latte.indexer.derived.DerivedIndex;
-import dev.latte.indexer.derived.SphericalKMeans;
+import dev.latte.indexer.firststage.FirstStageIndex;
+import dev.latte.indexer.firststage.SphericalKMeans;
 import dev.latte.searcher.Candidates;
-import dev.latte.searcher.DerivedParams;
+import dev.latte.searcher.FirstStageParams;
 import dev.latte.searcher.LatteIndex;
 import dev.latte.searcher.PayloadCodes;
 import dev.latte.searcher.firststage.xtr.XtrIndex;
@@ -47,7 +47,7 @@ final class CoilIndex implements Closeable {
     }
   }
 
-  private CoilIndex(DerivedIndex.Linked linked, Projection projection) {
+  private CoilIndex(FirstStageIndex.Linked linked, Projection projection) {
     this.reader = linked.reader();
     this.mainDocs = linked.mainDocs();
     this.reduced = projection.reduced();
@@ -56,13 +56,13 @@ final class CoilIndex implements Closeable {
   }
 
   static CoilIndex load(LatteIndex index) throws IOException {
-    return DerivedParams.open(
+    return FirstStageParams.open(
         index,
         CoilBuilder.FORMAT,
         linked ->
             new CoilIndex(
                 linked,
-                DerivedParams.of(
+                FirstStageParams.of(
                     index,
                     CoilBuilder.NAME,
                     CoilBuilder.PROJECTION_FILE,

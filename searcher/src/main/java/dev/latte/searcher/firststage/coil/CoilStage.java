@@ -1,7 +1,7 @@
 package dev.latte.searcher.firststage.coil;
 
-import dev.latte.indexer.derived.DerivedIndexBuilder;
-import dev.latte.indexer.derived.FirstStageFormat;
+import dev.latte.indexer.firststage.FirstStageBuilder;
+import dev.latte.indexer.firststage.FirstStageFormat;
 import dev.latte.searcher.FirstStageMethod;
 import dev.latte.searcher.RescoredMethod;
 import dev.latte.searcher.SearchMethod;
@@ -18,7 +18,7 @@ public final class CoilStage implements FirstStage {
   }
 
   @Override
-  public DerivedIndexBuilder builder(Path modelFolder) {
+  public FirstStageBuilder builder(Path modelFolder) {
     return new CoilBuilder();
   }
 

@@ -5,12 +5,12 @@ import dev.latte.core.kernel.VectorKernel;
 import dev.latte.datasets.NpyMatrix;
 import dev.latte.indexer.IndexMetadata;
 import dev.latte.indexer.TokenAnnotations;
-import dev.latte.indexer.derived.DerivedIndexBuilder;
-import dev.latte.indexer.derived.Deriver;
-import dev.latte.indexer.derived.FirstStageFormat;
-import dev.latte.indexer.derived.MatrixFile;
-import dev.latte.indexer.derived.SourceDocuments;
-import dev.latte.indexer.derived.SphericalKMeans;
+import dev.latte.indexer.firststage.Deriver;
+import dev.latte.indexer.firststage.FirstStageBuilder;
+import dev.latte.indexer.firststage.FirstStageFormat;
+import dev.latte.indexer.firststage.MatrixFile;
+import dev.latte.indexer.firststage.SourceDocuments;
+import dev.latte.indexer.firststage.SphericalKMeans;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -52,7 +52,7 @@ import org.apache.lucene.util.BytesRef;
  * vocabulary id and the weight as a float16), for stage 2 refinement. The table, its word pieces
  * and the neighbour lists are files of the derived folder.
  */
-public final class SlimBuilder implements DerivedIndexBuilder {
+public final class SlimBuilder implements FirstStageBuilder {
   public static final String NAME = "slim";
 
   /** Bump on any change of this stage\'s file layout: structures in another version are rebuilt. */

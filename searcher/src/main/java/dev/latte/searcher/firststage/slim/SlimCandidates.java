@@ -22,7 +22,7 @@ public final class SlimCandidates implements CandidateGenerator {
 
   @Override
   public Candidates generate(LatteIndex index, QueryContext query, int depth) throws IOException {
-    SlimIndex s = index.derived(SlimBuilder.NAME, SlimIndex::load);
+    SlimIndex s = index.firstStage(SlimBuilder.NAME, SlimIndex::load);
     var e = query.encoded();
     TopDocs top =
         s.firstStage(

@@ -1,10 +1,10 @@
 package dev.latte.searcher.firststage.slim;
 
 import dev.latte.core.TokenMatrix;
-import dev.latte.indexer.derived.DerivedIndex;
+import dev.latte.indexer.firststage.FirstStageIndex;
 import dev.latte.searcher.Candidates;
-import dev.latte.searcher.DerivedParams;
 import dev.latte.searcher.DocSetQuery;
+import dev.latte.searcher.FirstStageParams;
 import dev.latte.searcher.LatteIndex;
 import dev.latte.searcher.firststage.xtr.XtrIndex;
 import java.io.Closeable;
@@ -52,12 +52,12 @@ final class SlimIndex implements Closeable {
       return new Table(
           v,
           v.ids(),
-          dev.latte.indexer.derived.SphericalKMeans.transpose(
+          dev.latte.indexer.firststage.SphericalKMeans.transpose(
               v.table().data(), v.table().rows(), v.table().dim()));
     }
   }
 
-  private SlimIndex(DerivedIndex.Linked linked, Table table) {
+  private SlimIndex(FirstStageIndex.Linked linked, Table table) {
     this.reader = linked.reader();
     this.searcher = new IndexSearcher(reader);
     this.mainDocs = linked.mainDocs();
@@ -68,13 +68,13 @@ final class SlimIndex implements Closeable {
   }
 
   static SlimIndex load(LatteIndex index) throws IOException {
-    return DerivedParams.open(
+    return FirstStageParams.open(
         index,
         SlimBuilder.FORMAT,
         linked ->
             new SlimIndex(
                 linked,
-                DerivedParams.of(
+                FirstStageParams.of(
                     index,
                     SlimBuilder.NAME,
                     SlimBuilder.VOCAB_FILE,

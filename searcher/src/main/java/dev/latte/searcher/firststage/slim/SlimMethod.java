@@ -40,7 +40,7 @@ public final class SlimMethod implements SearchMethod {
 
   @Override
   public MethodResult search(LatteIndex index, QueryContext query, int k) throws IOException {
-    SlimIndex s = index.derived(SlimBuilder.NAME, SlimIndex::load);
+    SlimIndex s = index.firstStage(SlimBuilder.NAME, SlimIndex::load);
     var e = query.encoded();
     long t0 = System.nanoTime();
     var sparse = s.sparsify(e.matrix(), e.tokens(), query.kernel());

@@ -1,7 +1,7 @@
 package dev.latte.searcher.firststage.slim;
 
-import dev.latte.indexer.derived.DerivedIndexBuilder;
-import dev.latte.indexer.derived.FirstStageFormat;
+import dev.latte.indexer.firststage.FirstStageBuilder;
+import dev.latte.indexer.firststage.FirstStageFormat;
 import dev.latte.searcher.RescoredMethod;
 import dev.latte.searcher.SearchMethod;
 import dev.latte.searcher.SearchSettings;
@@ -20,7 +20,7 @@ public final class SlimStage implements FirstStage {
   }
 
   @Override
-  public DerivedIndexBuilder builder(Path modelFolder) {
+  public FirstStageBuilder builder(Path modelFolder) {
     return new SlimBuilder(SlimBuilder.Params.DEFAULT, modelFolder);
   }
 

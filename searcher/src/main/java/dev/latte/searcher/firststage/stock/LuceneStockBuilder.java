@@ -3,9 +3,9 @@ package dev.latte.searcher.firststage.stock;
 import dev.latte.core.TokenMatrix;
 import dev.latte.indexer.IndexMetadata;
 import dev.latte.indexer.TokenAnnotations;
-import dev.latte.indexer.derived.DerivedIndexBuilder;
-import dev.latte.indexer.derived.Deriver;
-import dev.latte.indexer.derived.FirstStageFormat;
+import dev.latte.indexer.firststage.Deriver;
+import dev.latte.indexer.firststage.FirstStageBuilder;
+import dev.latte.indexer.firststage.FirstStageFormat;
 import java.util.ArrayList;
 import java.util.List;
 import org.apache.lucene.document.Document;
@@ -29,7 +29,7 @@ import org.apache.lucene.store.Directory;
  *   <li>{@value #TOKENS}: a {@link LateInteractionField} with the document's full float token
  *       matrix (dequantised if the main index stores another codec; left out for a document without
  *       tokens), for Lucene's {@code LateInteractionRescorer};
- *   <li>the links to the main document ({@link DerivedIndex}).
+ *   <li>the links to the main document ({@link FirstStageIndex}).
  * </ul>
  *
  * <p>Settings are Lucene's defaults, deliberately untuned: the default codec (Lucene104Codec in
@@ -38,7 +38,7 @@ import org.apache.lucene.store.Directory;
  * DEFAULT_BEAM_WIDTH}). The writer uses a 256 MB RAM buffer, and the index is force-merged to one
  * segment so a search walks a single HNSW graph.
  */
-public final class LuceneStockBuilder implements DerivedIndexBuilder {
+public final class LuceneStockBuilder implements FirstStageBuilder {
   public static final String NAME = "lucene-stock";
 
   /** Bump on any change of this stage\'s file layout: structures in another version are rebuilt. */

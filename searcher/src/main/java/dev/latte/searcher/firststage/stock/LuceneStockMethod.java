@@ -1,7 +1,7 @@
 package dev.latte.searcher.firststage.stock;
 
 import dev.latte.core.TokenMatrix;
-import dev.latte.indexer.derived.DerivedIndex;
+import dev.latte.indexer.firststage.FirstStageIndex;
 import dev.latte.searcher.DocSetQuery;
 import dev.latte.searcher.LatteIndex;
 import dev.latte.searcher.MethodResult;
@@ -81,7 +81,7 @@ public final class LuceneStockMethod implements SearchMethod {
   record Stock(DirectoryReader reader, IndexSearcher searcher, int[] mainDocs)
       implements Closeable {
     static Stock load(LatteIndex index) throws IOException {
-      DerivedIndex.Linked linked = index.openDerived(LuceneStockBuilder.FORMAT);
+      FirstStageIndex.Linked linked = index.openDerived(LuceneStockBuilder.FORMAT);
       DirectoryReader reader = linked.reader();
       return new Stock(reader, new IndexSearcher(reader), linked.mainDocs());
     }
@@ -94,7 +94,7 @@ public final class LuceneStockMethod implements SearchMethod {
 
   @Override
   public MethodResult search(LatteIndex index, QueryContext query, int k) throws IOException {
-    Stock stock = index.derived(NAME, Stock::load);
+    Stock stock = index.firstStage(NAME, Stock::load);
     TokenMatrix q = query.encoded().matrix();
     if (q.rows() == 0 || k < 1) return new MethodResult(List.of(), 0, 0, 0);
 

@@ -1,7 +1,7 @@
 package dev.latte.searcher.firststage.stock;
 
-import dev.latte.indexer.derived.DerivedIndexBuilder;
-import dev.latte.indexer.derived.FirstStageFormat;
+import dev.latte.indexer.firststage.FirstStageBuilder;
+import dev.latte.indexer.firststage.FirstStageFormat;
 import dev.latte.searcher.SearchMethod;
 import dev.latte.searcher.SearchSettings;
 import dev.latte.searcher.firststage.FirstStage;
@@ -16,7 +16,7 @@ public final class LuceneStockStage implements FirstStage {
   }
 
   @Override
-  public DerivedIndexBuilder builder(Path modelFolder) {
+  public FirstStageBuilder builder(Path modelFolder) {
     return new LuceneStockBuilder();
   }
 

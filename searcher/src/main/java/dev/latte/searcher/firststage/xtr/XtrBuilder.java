@@ -5,13 +5,13 @@ import dev.latte.core.codec.TokenCodec;
 import dev.latte.core.kernel.VectorKernel;
 import dev.latte.indexer.IndexMetadata;
 import dev.latte.indexer.TokenAnnotations;
-import dev.latte.indexer.derived.DerivedIndexBuilder;
-import dev.latte.indexer.derived.Deriver;
-import dev.latte.indexer.derived.FirstStageFormat;
-import dev.latte.indexer.derived.MatrixFile;
-import dev.latte.indexer.derived.PayloadTokenStream;
-import dev.latte.indexer.derived.SourceDocuments;
-import dev.latte.indexer.derived.SphericalKMeans;
+import dev.latte.indexer.firststage.Deriver;
+import dev.latte.indexer.firststage.FirstStageBuilder;
+import dev.latte.indexer.firststage.FirstStageFormat;
+import dev.latte.indexer.firststage.MatrixFile;
+import dev.latte.indexer.firststage.PayloadTokenStream;
+import dev.latte.indexer.firststage.SourceDocuments;
+import dev.latte.indexer.firststage.SphericalKMeans;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
@@ -38,7 +38,7 @@ import org.apache.lucene.util.BytesRef;
  * The number of centroids defaults to the power of two nearest {@code 4 sqrt(tokens)} (4,096 for
  * SciFact's 1.08 M tokens), lists of about {@code sqrt(tokens) / 4} tokens.
  */
-public final class XtrBuilder implements DerivedIndexBuilder {
+public final class XtrBuilder implements FirstStageBuilder {
   public static final String NAME = "xtr";
 
   /** Bump on any change of this stage\'s file layout: structures in another version are rebuilt. */

@@ -31,7 +31,7 @@ public final class XtrCandidates implements CandidateGenerator {
 
   @Override
   public Candidates generate(LatteIndex index, QueryContext query, int depth) throws IOException {
-    XtrIndex x = index.derived(XtrBuilder.NAME, XtrIndex::load);
+    XtrIndex x = index.firstStage(XtrBuilder.NAME, XtrIndex::load);
     Candidates all =
         x.search(
                 query.encoded().matrix(),
@@ -45,6 +45,6 @@ public final class XtrCandidates implements CandidateGenerator {
 
   /** Extra bytes on disk of the XTR structure of {@code index}. */
   public static long bytes(LatteIndex index) throws IOException {
-    return index.derived(XtrBuilder.NAME, XtrIndex::load).bytes();
+    return index.firstStage(XtrBuilder.NAME, XtrIndex::load).bytes();
   }
 }

@@ -2,10 +2,10 @@ package dev.latte.searcher.firststage.xtr;
 
 import dev.latte.core.TokenMatrix;
 import dev.latte.core.kernel.VectorKernel;
-import dev.latte.indexer.derived.DerivedIndex;
-import dev.latte.indexer.derived.SphericalKMeans;
+import dev.latte.indexer.firststage.FirstStageIndex;
+import dev.latte.indexer.firststage.SphericalKMeans;
 import dev.latte.searcher.Candidates;
-import dev.latte.searcher.DerivedParams;
+import dev.latte.searcher.FirstStageParams;
 import dev.latte.searcher.LatteIndex;
 import dev.latte.searcher.PayloadCodes;
 import java.io.Closeable;
@@ -53,7 +53,7 @@ public final class XtrIndex implements Closeable {
     }
   }
 
-  private XtrIndex(DerivedIndex.Linked linked, Centroids c) {
+  private XtrIndex(FirstStageIndex.Linked linked, Centroids c) {
     this.reader = linked.reader();
     this.mainDocs = linked.mainDocs();
     this.centroids = c.count();
@@ -63,12 +63,12 @@ public final class XtrIndex implements Closeable {
   }
 
   static XtrIndex load(LatteIndex index) throws IOException {
-    return DerivedParams.open(
+    return FirstStageParams.open(
         index,
         XtrBuilder.FORMAT,
         linked -> {
           Centroids c =
-              DerivedParams.of(
+              FirstStageParams.of(
                   index,
                   XtrBuilder.NAME,
                   XtrBuilder.CENTROIDS_FILE,

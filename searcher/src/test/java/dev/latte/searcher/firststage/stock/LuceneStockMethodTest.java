@@ -12,6 +12,7 @@ import dev.latte.indexer.IndexOptions;
 import dev.latte.indexer.IndexProgress;
 import dev.latte.indexer.LatteIndexWriter;
 import dev.latte.indexer.ModelIdentity;
+import dev.latte.searcher.ClusteredTokens;
 import dev.latte.searcher.LatteIndex;
 import dev.latte.searcher.MethodResult;
 import dev.latte.searcher.QueryContext;
@@ -98,20 +99,6 @@ public class LuceneStockMethodTest {
   }
 
   /** Brute-force MaxSim from the raw matrices, the oracle of the searcher tests. */
-  public static float maxSim(TokenMatrix q, TokenMatrix d) {
-    float sum = 0;
-    for (int i = 0; i < q.rows(); i++) {
-      float best = Float.NEGATIVE_INFINITY;
-      for (int j = 0; j < d.rows(); j++) {
-        float dot = 0;
-        for (int c = 0; c < q.dim(); c++) dot += q.get(i, c) * d.get(j, c);
-        best = Math.max(best, dot);
-      }
-      sum += best;
-    }
-    return sum;
-  }
-
   static QueryContext context(TokenMatrix q) {
     return QueryContext.ofVectors("query", q, VectorKernel.scalar());
   }
@@ -135,7 +122,7 @@ public class LuceneStockMethodTest {
         // brute force over every main doc, best first, ties by doc id
         List<ScoredDoc> exact = new ArrayList<>();
         for (int doc2 = 0; doc2 < index.reader().maxDoc(); doc2++)
-          exact.add(new ScoredDoc(doc2, maxSim(q, byId.get(index.id(doc2)))));
+          exact.add(new ScoredDoc(doc2, ClusteredTokens.maxSim(q, byId.get(index.id(doc2)))));
         exact.sort(
             (a, b) ->
                 a.score() != b.score()
@@ -159,7 +146,7 @@ public class LuceneStockMethodTest {
         assertEquals(k, shallow.docs().size());
         for (int i = 0; i < k; i++) {
           ScoredDoc got = shallow.docs().get(i);
-          assertEquals(maxSim(q, byId.get(index.id(got.doc()))), got.score(), 1e-4);
+          assertEquals(ClusteredTokens.maxSim(q, byId.get(index.id(got.doc()))), got.score(), 1e-4);
           if (i > 0) assertTrue(shallow.docs().get(i - 1).score() >= got.score());
         }
       }

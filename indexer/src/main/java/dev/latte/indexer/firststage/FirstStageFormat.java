@@ -1,4 +1,4 @@
-package dev.latte.indexer.derived;
+package dev.latte.indexer.firststage;
 
 /**
  * The on-disk identity of one first stage: its name (the folder {@code latte-<name>} beside the
@@ -15,7 +15,9 @@ public record FirstStageFormat(String name, int version) {
     if (version < 1) throw new IllegalArgumentException("format versions start at 1");
   }
 
-  /** The value of {@value DerivedIndex#FORMAT_KEY} a structure written in this format carries. */
+  /**
+   * The value of {@value FirstStageIndex#FORMAT_KEY} a structure written in this format carries.
+   */
   public String stamp() {
     return name + "-" + version;
   }

@@ -1,4 +1,4 @@
-package dev.latte.indexer.derived;
+package dev.latte.indexer.firststage;
 
 import org.apache.lucene.analysis.TokenStream;
 import org.apache.lucene.analysis.tokenattributes.CharTermAttribute;

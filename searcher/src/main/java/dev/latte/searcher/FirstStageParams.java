@@ -15,11 +15,11 @@ import java.util.concurrent.ConcurrentHashMap;
  * modification time, so a retrained structure (new files) is read anew. Values are softly held:
  * under memory pressure they are dropped and read again.
  */
-public final class DerivedParams {
+public final class FirstStageParams {
   private static final ConcurrentHashMap<String, SoftReference<Object>> CACHE =
       new ConcurrentHashMap<>();
 
-  private DerivedParams() {}
+  private FirstStageParams() {}
 
   @FunctionalInterface
   interface Loader<T> {
@@ -50,7 +50,7 @@ public final class DerivedParams {
   public static <T> T of(
       LatteIndex index, String stage, String file, Class<T> type, Reader<T> reader)
       throws IOException {
-    Path folder = dev.latte.indexer.derived.DerivedIndex.dir(index.path(), stage);
+    Path folder = dev.latte.indexer.firststage.FirstStageIndex.dir(index.path(), stage);
     return get(
         folder.resolve(file),
         type,
@@ -64,7 +64,7 @@ public final class DerivedParams {
   /** Builds a searchable structure over a linked reader. */
   @FunctionalInterface
   public interface Opener<T> {
-    T open(dev.latte.indexer.derived.DerivedIndex.Linked linked) throws IOException;
+    T open(dev.latte.indexer.firststage.FirstStageIndex.Linked linked) throws IOException;
   }
 
   /**
@@ -72,7 +72,7 @@ public final class DerivedParams {
    * structure searches use over it, releasing the reader if that fails.
    */
   public static <T> T open(
-      LatteIndex index, dev.latte.indexer.derived.FirstStageFormat stage, Opener<T> opener)
+      LatteIndex index, dev.latte.indexer.firststage.FirstStageFormat stage, Opener<T> opener)
       throws IOException {
     var linked = index.openDerived(stage);
     try {

@@ -11,7 +11,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /** Parameters are read once per version of their file and shared until the file changes. */
-class DerivedParamsTest {
+class FirstStageParamsTest {
   @TempDir Path tmp;
 
   record Loaded(int generation) {}
@@ -23,10 +23,10 @@ class DerivedParamsTest {
     Path file = folder.resolve("params.bin");
     Files.write(file, new byte[] {1, 2, 3});
     AtomicInteger reads = new AtomicInteger();
-    DerivedParams.Loader<Loaded> loader = () -> new Loaded(reads.incrementAndGet());
+    FirstStageParams.Loader<Loaded> loader = () -> new Loaded(reads.incrementAndGet());
 
-    Loaded a = DerivedParams.get(file, Loaded.class, loader);
-    Loaded b = DerivedParams.get(file, Loaded.class, loader);
+    Loaded a = FirstStageParams.get(file, Loaded.class, loader);
+    Loaded b = FirstStageParams.get(file, Loaded.class, loader);
     assertSame(a, b);
     assertEquals(1, reads.get());
 
@@ -41,9 +41,9 @@ class DerivedParamsTest {
     Files.delete(file);
     Files.delete(folder);
     Files.move(aside, folder);
-    Loaded c = DerivedParams.get(file, Loaded.class, loader);
+    Loaded c = FirstStageParams.get(file, Loaded.class, loader);
     assertNotSame(a, c);
     assertEquals(2, reads.get());
-    assertSame(c, DerivedParams.get(file, Loaded.class, loader));
+    assertSame(c, FirstStageParams.get(file, Loaded.class, loader));
   }
 }

@@ -1,4 +1,4 @@
-package dev.latte.indexer.derived;
+package dev.latte.indexer.firststage;
 
 import dev.latte.indexer.IndexMetadata;
 import dev.latte.indexer.IndexProgress;
@@ -8,10 +8,10 @@ import org.apache.lucene.index.DirectoryReader;
 import org.apache.lucene.store.Directory;
 
 /**
- * One named first-stage structure ({@link DerivedIndex}): how its parameters are trained from a
- * main index, and how documents are derived with them ({@link Deriver}).
+ * One named first stage ({@link FirstStageIndex}): how its parameters are trained from a main
+ * index, and how documents are derived with them ({@link Deriver}).
  */
-public interface DerivedIndexBuilder {
+public interface FirstStageBuilder {
   /** The stage's name and file-format version, declared by the stage itself. */
   FirstStageFormat format();
 
@@ -42,12 +42,12 @@ public interface DerivedIndexBuilder {
   Deriver deriver(Directory dir, IndexMetadata metadata) throws IOException;
 
   /**
-   * Builds {@link DerivedIndex#dir(Path, String)} from scratch (replacing an existing one) from the
-   * documents of {@code main}: trains, then derives every live document.
+   * Builds {@link FirstStageIndex#dir(Path, String)} from scratch (replacing an existing one) from
+   * the documents of {@code main}: trains, then derives every live document.
    */
   default void build(
       Path mainIndex, DirectoryReader main, IndexMetadata metadata, IndexProgress progress)
       throws IOException {
-    DerivedIndex.build(this, DerivedIndex.dir(mainIndex, name()), main, metadata, progress);
+    FirstStageIndex.build(this, FirstStageIndex.dir(mainIndex, name()), main, metadata, progress);
   }
 }

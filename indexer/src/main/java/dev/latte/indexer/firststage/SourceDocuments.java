@@ -1,4 +1,4 @@
-package dev.latte.indexer.derived;
+package dev.latte.indexer.firststage;
 
 import dev.latte.core.TokenMatrix;
 import dev.latte.core.codec.StoredTokenMatrix;

@@ -17,11 +17,11 @@ import dev.latte.indexer.LatteIndexReaderSupport;
 import dev.latte.indexer.LatteIndexWriter;
 import dev.latte.indexer.ModelIdentity;
 import dev.latte.indexer.TokenAnnotations;
-import dev.latte.indexer.derived.DerivedIndex;
-import dev.latte.indexer.derived.DerivedIndexBuilder;
-import dev.latte.indexer.derived.LiveDerived;
-import dev.latte.indexer.derived.Pca;
-import dev.latte.indexer.derived.SphericalKMeans;
+import dev.latte.indexer.firststage.FirstStageBuilder;
+import dev.latte.indexer.firststage.FirstStageIndex;
+import dev.latte.indexer.firststage.LiveFirstStage;
+import dev.latte.indexer.firststage.Pca;
+import dev.latte.indexer.firststage.SphericalKMeans;
 import dev.latte.searcher.firststage.coil.CoilBuilder;
 import dev.latte.searcher.firststage.stock.LuceneStockBuilder;
 import dev.latte.searcher.firststage.xtr.XtrBuilder;
@@ -37,11 +37,11 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Derived structures link to main documents by write sequence number: fresh exactly when they hold
- * the main index's live versions, whatever merges do to doc ids; {@link DerivedIndex#sync} brings a
+ * First stages link to main documents by write sequence number: fresh exactly when they hold the
+ * main index's live versions, whatever merges do to doc ids; {@link FirstStageIndex#sync} brings a
  * stale one back to what a fresh derivation with the same parameters writes.
  */
-class DerivedLinkTest {
+class FirstStageLinkTest {
   static final int DIM = 16;
   static final ModelIdentity MODEL = new ModelIdentity("fake-16", "fake-fp-16", DIM, false, null);
 
@@ -89,12 +89,12 @@ class DerivedLinkTest {
       for (int i = 0; i < 30; i++) add(w, "d" + i);
       w.commit();
     }
-    DerivedIndexBuilder coil = new CoilBuilder(new CoilBuilder.Params(4, 1000, 1));
+    FirstStageBuilder coil = new CoilBuilder(new CoilBuilder.Params(4, 1000, 1));
     IndexMetadata meta;
     try (DirectoryReader r = DirectoryReader.open(FSDirectory.open(main))) {
       meta = LatteIndexReaderSupport.metadataOf(r.getIndexCommit());
       coil.build(main, r, meta, IndexProgress.NONE);
-      assertTrue(DerivedIndex.isFresh(main, CoilBuilder.FORMAT, r));
+      assertTrue(FirstStageIndex.isFresh(main, CoilBuilder.FORMAT, r));
     }
 
     // Replace, delete, add, and merge (doc ids shift; sequence numbers do not).
@@ -108,42 +108,44 @@ class DerivedLinkTest {
       w.commit();
     }
     try (DirectoryReader r = DirectoryReader.open(FSDirectory.open(main))) {
-      assertFalse(DerivedIndex.isFresh(main, CoilBuilder.FORMAT, r), "stale after writes");
+      assertFalse(FirstStageIndex.isFresh(main, CoilBuilder.FORMAT, r), "stale after writes");
       var e =
           assertThrows(
-              IndexMismatchException.class, () -> DerivedIndex.open(main, CoilBuilder.FORMAT, r));
+              IndexMismatchException.class,
+              () -> FirstStageIndex.open(main, CoilBuilder.FORMAT, r));
       assertTrue(e.getMessage().contains("out of date"), e.getMessage());
       assertTrue(e.getMessage().contains("--first-stage coil"), e.getMessage());
 
       // Sync the maintained structure; derive a reference from scratch with the same parameters.
-      Path dir = DerivedIndex.dir(main, "coil");
+      Path dir = FirstStageIndex.dir(main, "coil");
       try (var d = FSDirectory.open(dir);
           var w =
               new org.apache.lucene.index.IndexWriter(
                   d,
                   new org.apache.lucene.index.IndexWriterConfig()
                       .setOpenMode(org.apache.lucene.index.IndexWriterConfig.OpenMode.APPEND))) {
-        DerivedIndex.SyncResult s;
+        FirstStageIndex.SyncResult s;
         try (DirectoryReader current = DirectoryReader.open(w)) {
-          s = DerivedIndex.sync(w, coil.deriver(d, meta), current, r, DIM, IndexProgress.NONE);
+          s = FirstStageIndex.sync(w, coil.deriver(d, meta), current, r, DIM, IndexProgress.NONE);
         }
         assertEquals(2, s.added(), "the new version of d3 and d30");
         assertEquals(3, s.deleted(), "the old d3, d7, d0");
-        w.setLiveCommitData(Map.of(DerivedIndex.FORMAT_KEY, CoilBuilder.FORMAT.stamp()).entrySet());
+        w.setLiveCommitData(
+            Map.of(FirstStageIndex.FORMAT_KEY, CoilBuilder.FORMAT.stamp()).entrySet());
         w.commit();
       }
-      assertTrue(DerivedIndex.isFresh(main, CoilBuilder.FORMAT, r), "in step after the sync");
+      assertTrue(FirstStageIndex.isFresh(main, CoilBuilder.FORMAT, r), "in step after the sync");
 
       Path ref = tmp.resolve("ref");
       java.nio.file.Files.createDirectories(ref);
       java.nio.file.Files.copy(
           dir.resolve(CoilBuilder.PROJECTION_FILE), ref.resolve(CoilBuilder.PROJECTION_FILE));
-      DerivedIndex.derive(coil, ref, r, meta, IndexProgress.NONE);
+      FirstStageIndex.derive(coil, ref, r, meta, IndexProgress.NONE);
 
       Map<Long, String> ids = seqToId(r);
-      DerivedIndex.Linked live = DerivedIndex.open(main, CoilBuilder.FORMAT, r);
+      FirstStageIndex.Linked live = FirstStageIndex.open(main, CoilBuilder.FORMAT, r);
       try (DirectoryReader fresh = DirectoryReader.open(FSDirectory.open(ref))) {
-        DerivedIndex.Link freshLink = DerivedIndex.link(fresh, r, CoilBuilder.FORMAT);
+        FirstStageIndex.Link freshLink = FirstStageIndex.link(fresh, r, CoilBuilder.FORMAT);
         assertTrue(freshLink.fresh());
         // Same main documents, same COIL postings (term, positions, payloads) per main document.
         assertEquals(
@@ -208,12 +210,12 @@ class DerivedLinkTest {
                       n -> IndexProgress.NONE,
                       System.out));
       assertTrue(e.getMessage().contains("another process"), e.getMessage());
-      assertFalse(java.nio.file.Files.exists(DerivedIndex.dir(main, "lucene-stock")));
+      assertFalse(java.nio.file.Files.exists(FirstStageIndex.dir(main, "lucene-stock")));
     }
     FirstStages.build(
         main, java.util.List.of("lucene-stock"), false, n -> IndexProgress.NONE, System.out);
     try (DirectoryReader r = DirectoryReader.open(FSDirectory.open(main))) {
-      assertTrue(DerivedIndex.isFresh(main, LuceneStockBuilder.FORMAT, r));
+      assertTrue(FirstStageIndex.isFresh(main, LuceneStockBuilder.FORMAT, r));
     }
   }
 
@@ -257,8 +259,8 @@ class DerivedLinkTest {
     }
     try (DirectoryReader r = DirectoryReader.open(FSDirectory.open(main))) {
       IndexMetadata meta = LatteIndexReaderSupport.metadataOf(r.getIndexCommit());
-      for (DerivedIndexBuilder b :
-          new DerivedIndexBuilder[] {
+      for (FirstStageBuilder b :
+          new FirstStageBuilder[] {
             new XtrBuilder(new XtrBuilder.Params(8, 16, 4, 1, 1)),
             new CoilBuilder(new CoilBuilder.Params(4, 1000, 1))
           }) {
@@ -266,7 +268,7 @@ class DerivedLinkTest {
         try {
           assertThrows(
               java.util.concurrent.CancellationException.class,
-              () -> LiveDerived.buildAside(main, b, r, meta),
+              () -> LiveFirstStage.buildAside(main, b, r, meta),
               b.name());
           assertTrue(Thread.currentThread().isInterrupted(), "the flag stays set");
         } finally {
@@ -278,14 +280,14 @@ class DerivedLinkTest {
               files
                   .filter(java.nio.file.Files::isDirectory)
                   .map(f -> f.getFileName().toString())
-                  .filter(f -> f.startsWith(DerivedIndex.PREFIX))
+                  .filter(f -> f.startsWith(FirstStageIndex.PREFIX))
                   .toList(),
               b.name() + " left a folder");
         }
         // Not interrupted, the same build completes.
-        Path aside = LiveDerived.buildAside(main, b, r, meta);
+        Path aside = LiveFirstStage.buildAside(main, b, r, meta);
         assertTrue(java.nio.file.Files.isDirectory(aside));
-        DerivedIndex.deleteFolder(aside);
+        FirstStageIndex.deleteFolder(aside);
       }
     }
     float[] sample = new float[200 * DIM];

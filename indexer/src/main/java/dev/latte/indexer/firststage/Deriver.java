@@ -1,4 +1,4 @@
-package dev.latte.indexer.derived;
+package dev.latte.indexer.firststage;
 
 import dev.latte.core.TokenMatrix;
 import dev.latte.indexer.TokenAnnotations;
@@ -7,10 +7,10 @@ import java.util.List;
 import org.apache.lucene.document.Document;
 
 /**
- * Turns main-index documents into the documents of one first-stage structure with <em>frozen</em>
- * trained parameters (centroids, projections, vocabulary table) read from the structure's folder.
- * The same deriver writes a structure's documents when it is built and when a live index keeps it
- * in step with writes ({@link LiveDerived}), so a document derived live is identical to the one a
+ * Turns main-index documents into the documents of one first stage with <em>frozen</em> trained
+ * parameters (centroids, projections, vocabulary table) read from the structure's folder. The same
+ * deriver writes a structure's documents when it is built and when a live index keeps it in step
+ * with writes ({@link LiveFirstStage}), so a document derived live is identical to the one a
  * rebuild with the same parameters would write.
  */
 public interface Deriver {

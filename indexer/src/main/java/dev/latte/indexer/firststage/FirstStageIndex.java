@@ -1,4 +1,4 @@
-package dev.latte.indexer.derived;
+package dev.latte.indexer.firststage;
 
 import dev.latte.core.TokenMatrix;
 import dev.latte.indexer.IndexLayout;
@@ -30,14 +30,14 @@ import org.apache.lucene.util.Bits;
 import org.apache.lucene.util.InPlaceMergeSorter;
 
 /**
- * A first-stage structure derived from a Latte index: a Lucene index of its own in the sub-folder
- * {@code latte-<name>} of the main index (Lucene leaves folders it did not write alone), built from
- * the main index's stored token matrices, never by re-encoding. Trained parameters (centroids,
+ * A first stage derived from a Latte index: a Lucene index of its own in the sub-folder {@code
+ * latte-<name>} of the main index (Lucene leaves folders it did not write alone), built from the
+ * main index's stored token matrices, never by re-encoding. Trained parameters (centroids,
  * projections) live in the derived folder as checksummed files and are frozen once trained.
  *
  * <p><b>Links.</b> Every derived document carries the write sequence number ({@link
  * IndexLayout#SEQ}, doc values and a point) of the main document version it was derived from.
- * Sequence numbers are unique per write, so a derived structure is <em>fresh</em> exactly when the
+ * Sequence numbers are unique per write, so a first stage is <em>fresh</em> exactly when the
  * sequence numbers of its live documents are those of the main index's live documents: no commit
  * stamp is needed, and a live index keeps the structure fresh by deriving what is missing and
  * deleting what is gone ({@link #sync}), in step with its writes and after a crash alike. Searches
@@ -46,7 +46,7 @@ import org.apache.lucene.util.InPlaceMergeSorter;
  * main doc id ({@value #MAIN_DOC}) instead and are fresh only for the main commit they were built
  * from ({@value #STAMP_KEY}).
  */
-public final class DerivedIndex {
+public final class FirstStageIndex {
   public static final String MAIN_DOC = "latte_main_doc";
   public static final String STAMP_KEY = "latte.derived.from";
   public static final String FORMAT_KEY = "latte.derived.format";
@@ -57,7 +57,7 @@ public final class DerivedIndex {
   public static final String PREFIX = "latte-";
   static final int BATCH_ROWS = 32_768;
 
-  private DerivedIndex() {}
+  private FirstStageIndex() {}
 
   public static Path dir(Path mainIndex, String name) {
     return mainIndex.resolve(PREFIX + name);
@@ -100,7 +100,7 @@ public final class DerivedIndex {
    * parameters on {@code main}, then derives every live document of {@code main}.
    */
   public static void build(
-      DerivedIndexBuilder builder,
+      FirstStageBuilder builder,
       Path folder,
       DirectoryReader main,
       IndexMetadata metadata,
@@ -125,7 +125,7 @@ public final class DerivedIndex {
    * copied from another index so that both derive alike); replaces documents it holds.
    */
   public static void derive(
-      DerivedIndexBuilder builder,
+      FirstStageBuilder builder,
       Path folder,
       DirectoryReader main,
       IndexMetadata metadata,
@@ -135,7 +135,7 @@ public final class DerivedIndex {
   }
 
   private static void derive(
-      DerivedIndexBuilder builder,
+      FirstStageBuilder builder,
       Path folder,
       DirectoryReader main,
       IndexMetadata metadata,

@@ -1,4 +1,4 @@
-package dev.latte.indexer.derived;
+package dev.latte.indexer.firststage;
 
 import dev.latte.indexer.IndexMetadata;
 import dev.latte.indexer.IndexMismatchException;
@@ -16,15 +16,15 @@ import org.apache.lucene.store.Directory;
 import org.apache.lucene.store.FSDirectory;
 
 /**
- * A first-stage structure kept in step with a live main index: its own {@link IndexWriter} and the
- * {@link Deriver} of its frozen parameters. After every main-index commit the owner calls {@link
- * #sync} with a reader of that commit and then {@link #commit}; the structure then holds exactly
- * the main index's live document versions (see {@link DerivedIndex}). If the process dies between
- * the two commits, the next {@link #sync} (on open) derives what is missing and deletes what is
- * gone, so the structure never needs a rebuild to recover. Not thread-safe: the owner serialises
- * calls (the live index's write lock).
+ * A first stage kept in step with a live main index: its own {@link IndexWriter} and the {@link
+ * Deriver} of its frozen parameters. After every main-index commit the owner calls {@link #sync}
+ * with a reader of that commit and then {@link #commit}; the structure then holds exactly the main
+ * index's live document versions (see {@link FirstStageIndex}). If the process dies between the two
+ * commits, the next {@link #sync} (on open) derives what is missing and deletes what is gone, so
+ * the structure never needs a rebuild to recover. Not thread-safe: the owner serialises calls (the
+ * live index's write lock).
  */
-public final class LiveDerived implements Closeable {
+public final class LiveFirstStage implements Closeable {
   /** Suffix of the folder a structure is built in before it replaces the maintained one. */
   public static final String BUILDING = ".building";
 
@@ -37,7 +37,7 @@ public final class LiveDerived implements Closeable {
   private final int trainedOn;
   private IndexWriter writer;
 
-  private LiveDerived(
+  private LiveFirstStage(
       FirstStageFormat format,
       Path folder,
       Directory directory,
@@ -60,10 +60,10 @@ public final class LiveDerived implements Closeable {
    * with {@link IndexMismatchException} if it is missing or was written by another format version
    * (it must then be rebuilt).
    */
-  public static LiveDerived open(
-      Path mainIndex, DerivedIndexBuilder builder, IndexMetadata metadata) throws IOException {
+  public static LiveFirstStage open(
+      Path mainIndex, FirstStageBuilder builder, IndexMetadata metadata) throws IOException {
     String name = builder.name();
-    Path folder = DerivedIndex.dir(mainIndex, name);
+    Path folder = FirstStageIndex.dir(mainIndex, name);
     if (!Files.isDirectory(folder))
       throw new IndexMismatchException("the '" + name + "' first stage is not built");
     Directory dir = FSDirectory.open(folder);
@@ -71,7 +71,7 @@ public final class LiveDerived implements Closeable {
       if (!DirectoryReader.indexExists(dir))
         throw new IndexMismatchException("the '" + name + "' first stage is not built");
       var commits = DirectoryReader.listCommits(dir);
-      String format = DerivedIndex.formatOf(commits.getLast().getUserData());
+      String format = FirstStageIndex.formatOf(commits.getLast().getUserData());
       if (!builder.format().stamp().equals(format))
         throw new IndexMismatchException(
             "the '"
@@ -81,8 +81,8 @@ public final class LiveDerived implements Closeable {
                 + ", this version maintains "
                 + builder.format().stamp()
                 + "; rebuild it");
-      String trained = commits.getLast().getUserData().get(DerivedIndex.TRAINED_ON_KEY);
-      return new LiveDerived(
+      String trained = commits.getLast().getUserData().get(FirstStageIndex.TRAINED_ON_KEY);
+      return new LiveFirstStage(
           builder.format(),
           folder,
           dir,
@@ -116,17 +116,17 @@ public final class LiveDerived implements Closeable {
    * Derives the documents of {@code main} this structure lacks and deletes those {@code main} no
    * longer has (uncommitted until {@link #commit}).
    */
-  public DerivedIndex.SyncResult sync(DirectoryReader main) throws IOException {
+  public FirstStageIndex.SyncResult sync(DirectoryReader main) throws IOException {
     try (DirectoryReader current = DirectoryReader.open(writer)) {
-      return DerivedIndex.sync(writer, deriver, current, main, dimension, IndexProgress.NONE);
+      return FirstStageIndex.sync(writer, deriver, current, main, dimension, IndexProgress.NONE);
     }
   }
 
   /** Makes the synced state durable. */
   public void commit() throws IOException {
     Map<String, String> data = new java.util.HashMap<>();
-    data.put(DerivedIndex.FORMAT_KEY, format.stamp());
-    if (trainedOn >= 0) data.put(DerivedIndex.TRAINED_ON_KEY, Integer.toString(trainedOn));
+    data.put(FirstStageIndex.FORMAT_KEY, format.stamp());
+    if (trainedOn >= 0) data.put(FirstStageIndex.TRAINED_ON_KEY, Integer.toString(trainedOn));
     writer.setLiveCommitData(data.entrySet());
     writer.commit();
   }
@@ -155,14 +155,14 @@ public final class LiveDerived implements Closeable {
    * folder, leaving a maintained one in place; {@link #install} then swaps it in.
    */
   public static Path buildAside(
-      Path mainIndex, DerivedIndexBuilder builder, DirectoryReader main, IndexMetadata metadata)
+      Path mainIndex, FirstStageBuilder builder, DirectoryReader main, IndexMetadata metadata)
       throws IOException {
-    Path aside = mainIndex.resolve(DerivedIndex.PREFIX + builder.name() + BUILDING);
+    Path aside = mainIndex.resolve(FirstStageIndex.PREFIX + builder.name() + BUILDING);
     try {
-      DerivedIndex.build(builder, aside, main, metadata, IndexProgress.NONE);
+      FirstStageIndex.build(builder, aside, main, metadata, IndexProgress.NONE);
     } catch (IOException | RuntimeException e) {
       try {
-        DerivedIndex.deleteFolder(aside); // a failed or cancelled build leaves nothing behind
+        FirstStageIndex.deleteFolder(aside); // a failed or cancelled build leaves nothing behind
       } catch (IOException | RuntimeException cleanup) {
         e.addSuppressed(cleanup);
       }
@@ -173,12 +173,12 @@ public final class LiveDerived implements Closeable {
 
   /**
    * Replaces the structure's folder by {@code aside} (from {@link #buildAside}); the caller has
-   * closed the {@link LiveDerived} of the old one. Readers still open on the old files keep
+   * closed the {@link LiveFirstStage} of the old one. Readers still open on the old files keep
    * working.
    */
   public static void install(Path mainIndex, String name, Path aside) throws IOException {
-    Path folder = DerivedIndex.dir(mainIndex, name);
-    DerivedIndex.deleteFolder(folder);
+    Path folder = FirstStageIndex.dir(mainIndex, name);
+    FirstStageIndex.deleteFolder(folder);
     Files.move(aside, folder, StandardCopyOption.ATOMIC_MOVE);
   }
 
@@ -187,8 +187,8 @@ public final class LiveDerived implements Closeable {
     try (var s = Files.list(mainIndex)) {
       for (Path p : s.toList()) {
         String f = p.getFileName().toString();
-        if (f.startsWith(DerivedIndex.PREFIX) && f.endsWith(BUILDING) && Files.isDirectory(p))
-          DerivedIndex.deleteFolder(p);
+        if (f.startsWith(FirstStageIndex.PREFIX) && f.endsWith(BUILDING) && Files.isDirectory(p))
+          FirstStageIndex.deleteFolder(p);
       }
     }
   }
@@ -205,6 +205,6 @@ public final class LiveDerived implements Closeable {
 
   @Override
   public String toString() {
-    return "LiveDerived[" + folder + "]";
+    return "LiveFirstStage[" + folder + "]";
   }
 }

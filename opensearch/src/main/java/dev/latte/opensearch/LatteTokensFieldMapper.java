@@ -1,0 +1,209 @@
+package dev.latte.opensearch;
+
+import dev.latte.core.TokenMatrix;
+import dev.latte.core.codec.TokenCodec;
+import dev.latte.indexer.pooling.TokenPooler;
+import java.io.IOException;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import org.apache.lucene.document.BinaryDocValuesField;
+import org.apache.lucene.search.Query;
+import org.apache.lucene.util.BytesRef;
+import org.opensearch.core.xcontent.XContentParser;
+import org.opensearch.index.mapper.FieldMapper;
+import org.opensearch.index.mapper.MappedFieldType;
+import org.opensearch.index.mapper.ParametrizedFieldMapper;
+import org.opensearch.index.mapper.ParseContext;
+import org.opensearch.index.mapper.SourceValueFetcher;
+import org.opensearch.index.mapper.TextSearchInfo;
+import org.opensearch.index.mapper.ValueFetcher;
+import org.opensearch.index.query.QueryShardContext;
+import org.opensearch.index.query.QueryShardException;
+import org.opensearch.search.lookup.SearchLookup;
+
+/**
+ * The {@code latte_tokens} field: one token matrix per document, sent as {@code [[float, ...],
+ * ...]} (one row per token) and stored, after optional Ward pooling, in Latte's byte layout ({@link
+ * dev.latte.core.codec.StoredTokenMatrix}, the mapping's codec) as one binary doc value. Lucene
+ * merges it like any doc values; {@code latte_maxsim} scores it in place.
+ *
+ * <p>Mapping parameters: {@code dims} (required, 1 to 65535), {@code codec} (float32, float16,
+ * int8, bit; default float32), {@code pool_factor} (default 1: no pooling), {@code
+ * pool_protect_first} (keep row 0, e.g. a [CLS] row, out of pooling), {@code max_tokens} (rows per
+ * document before pooling, default 8192). None can change once the field exists: stored values
+ * would no longer match.
+ */
+public final class LatteTokensFieldMapper extends ParametrizedFieldMapper {
+  public static final String CONTENT_TYPE = "latte_tokens";
+  static final int MAX_DIMS = 0xFFFF;
+
+  private static LatteTokensFieldMapper toType(FieldMapper in) {
+    return (LatteTokensFieldMapper) in;
+  }
+
+  public static final class Builder extends ParametrizedFieldMapper.Builder {
+    private final Parameter<Integer> dims =
+        Parameter.intParam("dims", false, m -> toType(m).settings.dims(), -1)
+            .alwaysSerialize()
+            .setValidator(
+                d -> {
+                  if (d < 1 || d > MAX_DIMS)
+                    throw new IllegalArgumentException(
+                        "[dims] is required and must be between 1 and "
+                            + MAX_DIMS
+                            + ", got "
+                            + (d == -1 ? "nothing" : d));
+                });
+    private final Parameter<String> codec =
+        Parameter.restrictedStringParam(
+                "codec",
+                false,
+                m -> toType(m).settings.codec().cliName(),
+                // Residual codecs need an index-wide trained codebook, which a field mapper lacks.
+                Arrays.stream(TokenCodec.values())
+                    .filter(c -> !c.isResidual())
+                    .map(TokenCodec::cliName)
+                    .toArray(String[]::new))
+            .alwaysSerialize();
+    private final Parameter<Integer> poolFactor =
+        Parameter.intParam("pool_factor", false, m -> toType(m).settings.poolFactor(), 1)
+            .setValidator(
+                p -> {
+                  if (p < 1)
+                    throw new IllegalArgumentException(
+                        "[pool_factor] must be at least 1 (1 = no pooling), got " + p);
+                });
+    private final Parameter<Boolean> protectFirst =
+        Parameter.boolParam(
+            "pool_protect_first", false, m -> toType(m).settings.protectFirst(), false);
+    private final Parameter<Integer> maxTokens =
+        Parameter.intParam("max_tokens", false, m -> toType(m).settings.maxTokens(), 8192)
+            .setValidator(
+                t -> {
+                  if (t < 1)
+                    throw new IllegalArgumentException("[max_tokens] must be at least 1, got " + t);
+                });
+    private final Parameter<Map<String, String>> meta = Parameter.metaParam();
+
+    public Builder(String name) {
+      super(name);
+    }
+
+    @Override
+    protected List<Parameter<?>> getParameters() {
+      return List.of(dims, codec, poolFactor, protectFirst, maxTokens, meta);
+    }
+
+    @Override
+    public LatteTokensFieldMapper build(BuilderContext context) {
+      FieldSettings settings =
+          new FieldSettings(
+              dims.getValue(),
+              TokenCodec.fromName(codec.getValue()),
+              poolFactor.getValue(),
+              protectFirst.getValue(),
+              maxTokens.getValue());
+      return new LatteTokensFieldMapper(
+          name,
+          new LatteTokensFieldType(buildFullName(context), settings, meta.getValue()),
+          multiFieldsBuilder.build(this, context),
+          copyTo.build(),
+          settings);
+    }
+  }
+
+  public static final TypeParser PARSER = new TypeParser((n, c) -> new Builder(n));
+
+  /** What the mapping fixes for every value of the field. */
+  public record FieldSettings(
+      int dims, TokenCodec codec, int poolFactor, boolean protectFirst, int maxTokens) {}
+
+  /** The searchable side of the field: only {@code latte_maxsim} queries it. */
+  public static final class LatteTokensFieldType extends MappedFieldType {
+    private final FieldSettings settings;
+
+    LatteTokensFieldType(String name, FieldSettings settings, Map<String, String> meta) {
+      super(name, false, false, true, TextSearchInfo.NONE, meta);
+      this.settings = settings;
+    }
+
+    public FieldSettings settings() {
+      return settings;
+    }
+
+    @Override
+    public String typeName() {
+      return CONTENT_TYPE;
+    }
+
+    @Override
+    public ValueFetcher valueFetcher(
+        QueryShardContext context, SearchLookup searchLookup, String format) {
+      return new SourceValueFetcher(name(), context) {
+        @Override
+        protected Object parseSourceValue(Object value) {
+          return value;
+        }
+      };
+    }
+
+    @Override
+    public Query termQuery(Object value, QueryShardContext context) {
+      throw new QueryShardException(
+          context,
+          "field ["
+              + name()
+              + "] of type ["
+              + CONTENT_TYPE
+              + "] supports only the latte_maxsim query, not term queries");
+    }
+  }
+
+  private final FieldSettings settings;
+  private final TokenPooler pooler;
+
+  private LatteTokensFieldMapper(
+      String simpleName,
+      MappedFieldType fieldType,
+      MultiFields multiFields,
+      CopyTo copyTo,
+      FieldSettings settings) {
+    super(simpleName, fieldType, multiFields, copyTo);
+    this.settings = settings;
+    this.pooler =
+        settings.poolFactor() > 1
+            ? new TokenPooler(settings.poolFactor(), settings.protectFirst())
+            : null;
+  }
+
+  @Override
+  public boolean parsesArrayValue() {
+    // The value is itself an array of arrays: take it whole instead of one element at a time.
+    return true;
+  }
+
+  @Override
+  protected void parseCreateField(ParseContext context) throws IOException {
+    XContentParser parser = context.parser();
+    if (parser.currentToken() == XContentParser.Token.VALUE_NULL) return;
+    String name = fieldType().name();
+    if (context.doc().getField(name) != null) {
+      throw new IllegalArgumentException(
+          "field [" + name + "] takes one token matrix per document; this document has several");
+    }
+    TokenMatrix m = TokenMatrixParser.parse(parser, name, settings.dims(), settings.maxTokens());
+    if (pooler != null) m = pooler.pool(m);
+    context.doc().add(new BinaryDocValuesField(name, new BytesRef(settings.codec().encode(m))));
+  }
+
+  @Override
+  public ParametrizedFieldMapper.Builder getMergeBuilder() {
+    return new Builder(simpleName()).init(this);
+  }
+
+  @Override
+  protected String contentType() {
+    return CONTENT_TYPE;
+  }
+}

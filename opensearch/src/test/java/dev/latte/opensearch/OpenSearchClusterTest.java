@@ -1,0 +1,351 @@
+package dev.latte.opensearch;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.latte.core.TokenMatrix;
+import dev.latte.datasets.Document;
+import dev.latte.datasets.Query;
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.List;
+import java.util.Map;
+import org.apache.hc.core5.http.HttpHost;
+import org.junit.After;
+import org.junit.AfterClass;
+import org.junit.BeforeClass;
+import org.opensearch.action.admin.cluster.node.info.NodeInfo;
+import org.opensearch.analysis.common.CommonAnalysisModulePlugin;
+import org.opensearch.client.Request;
+import org.opensearch.client.Response;
+import org.opensearch.client.ResponseException;
+import org.opensearch.client.RestClient;
+import org.opensearch.common.network.NetworkAddress;
+import org.opensearch.common.settings.Settings;
+import org.opensearch.core.common.transport.TransportAddress;
+import org.opensearch.http.HttpInfo;
+import org.opensearch.plugins.Plugin;
+import org.opensearch.test.OpenSearchIntegTestCase;
+import org.opensearch.test.OpenSearchIntegTestCase.ClusterScope;
+import org.opensearch.test.OpenSearchIntegTestCase.Scope;
+import org.opensearch.transport.Netty4ModulePlugin;
+
+/**
+ * The plugin on an in-process cluster of two data nodes (index: 2 shards, 1 replica), driven over
+ * real HTTP (Netty): a SciFact subset goes in through {@code _bulk} and every answer is compared
+ * with Latte standalone on the same token matrices — exact MaxSim, BM25 + MaxSim rescoring, filters
+ * — then a data node is stopped and the whole cluster restarted, losing nothing.
+ */
+@ClusterScope(scope = Scope.SUITE, numDataNodes = 2, numClientNodes = 0)
+public class OpenSearchClusterTest extends OpenSearchIntegTestCase {
+  static final int DOCS = 300;
+  static final int QUERIES = 15;
+  static final int K = 10;
+  static final String INDEX = "scifact";
+  static StandaloneReference reference;
+
+  @BeforeClass
+  public static void standalone() throws Exception {
+    reference = new StandaloneReference(createTempDir(), DOCS, QUERIES);
+  }
+
+  @AfterClass
+  public static void closeStandalone() throws IOException {
+    if (reference != null) reference.close();
+    reference = null;
+  }
+
+  @Override
+  protected Collection<Class<? extends Plugin>> nodePlugins() {
+    return List.of(LattePlugin.class, Netty4ModulePlugin.class, CommonAnalysisModulePlugin.class);
+  }
+
+  @Override
+  protected boolean addMockHttpTransport() {
+    return false; // real HTTP through Netty
+  }
+
+  @Override
+  protected Settings nodeSettings(int nodeOrdinal) {
+    return Settings.builder()
+        .put(super.nodeSettings(nodeOrdinal))
+        .put("http.type", Netty4ModulePlugin.NETTY_HTTP_TRANSPORT_NAME)
+        .build();
+  }
+
+  // ---------------------------------------------------------------- HTTP helpers
+
+  static RestClient http;
+
+  /**
+   * A client to every node's HTTP address as the cluster is now (the framework's own client keeps
+   * the addresses of the first nodes, which a restart changes).
+   */
+  static RestClient http() {
+    if (http == null) {
+      List<HttpHost> hosts = new ArrayList<>();
+      for (NodeInfo node : client().admin().cluster().prepareNodesInfo().get().getNodes()) {
+        HttpInfo info = node.getInfo(HttpInfo.class);
+        if (info == null) continue;
+        TransportAddress a = info.getAddress().publishAddress();
+        hosts.add(
+            new HttpHost("http", NetworkAddress.format(a.address().getAddress()), a.getPort()));
+      }
+      http = RestClient.builder(hosts.toArray(HttpHost[]::new)).build();
+    }
+    return http;
+  }
+
+  /** After nodes stop or start: the next call connects to the nodes there are. */
+  static void reconnect() throws IOException {
+    if (http != null) http.close();
+    http = null;
+  }
+
+  /** The framework checks between tests that no HTTP channel is left open. */
+  @After
+  public void closeHttp() throws IOException {
+    reconnect();
+  }
+
+  static JsonNode call(String method, String path, String body) throws IOException {
+    Request r = new Request(method, path);
+    if (body != null) r.setJsonEntity(body);
+    Response resp = http().performRequest(r);
+    try (var in = resp.getEntity().getContent()) {
+      return StandaloneReference.JSON.readTree(in);
+    }
+  }
+
+  static int status(String method, String path, String body) throws IOException {
+    try {
+      Request r = new Request(method, path);
+      if (body != null) r.setJsonEntity(body);
+      return http().performRequest(r).getStatusLine().getStatusCode();
+    } catch (ResponseException e) {
+      return e.getResponse().getStatusLine().getStatusCode();
+    }
+  }
+
+  static String json(Object o) throws IOException {
+    return StandaloneReference.JSON.writeValueAsString(o);
+  }
+
+  static ArrayNode rows(TokenMatrix m) {
+    ArrayNode rows = StandaloneReference.JSON.createArrayNode();
+    for (int r = 0; r < m.rows(); r++) {
+      ArrayNode row = rows.addArray();
+      for (int d = 0; d < m.dim(); d++) row.add(m.get(r, d));
+    }
+    return rows;
+  }
+
+  static void createIndex(String name, String codec) throws IOException {
+    String mapping =
+        """
+        {"settings": {"number_of_shards": 2, "number_of_replicas": 1},
+         "mappings": {"properties": {
+           "text": {"type": "text", "analyzer": "english"},
+           "group": {"type": "integer"},
+           "tokens": {"type": "latte_tokens", "dims": %d, "codec": "%s"}}}}
+        """
+            .formatted(StandaloneReference.DIM, codec);
+    call("PUT", "/" + name, mapping);
+  }
+
+  /** Sends every reference document through {@code _bulk} and refreshes. */
+  static void bulkLoad(String index) throws IOException {
+    StringBuilder body = new StringBuilder();
+    int n = 0;
+    for (Map.Entry<String, TokenMatrix> e : reference.matrices.entrySet()) {
+      Document d = reference.documents.get(e.getKey());
+      ObjectNode action = StandaloneReference.JSON.createObjectNode();
+      action.putObject("index").put("_index", index).put("_id", d.id());
+      ObjectNode source = StandaloneReference.JSON.createObjectNode();
+      source.put("text", d.contents());
+      source.put("group", d.metadata().get("group").asInt());
+      source.set("tokens", rows(e.getValue()));
+      body.append(json(action)).append('\n').append(json(source)).append('\n');
+      if (++n % 100 == 0 || n == reference.matrices.size()) {
+        JsonNode r = call("POST", "/_bulk", body.toString());
+        assertFalse("bulk errors: " + r, r.get("errors").asBoolean());
+        body.setLength(0);
+      }
+    }
+    call("POST", "/" + index + "/_refresh", null);
+  }
+
+  static ObjectNode maxSimQuery(TokenMatrix q) {
+    ObjectNode body = StandaloneReference.JSON.createObjectNode();
+    body.put("field", "tokens").set("query_vectors", rows(q));
+    ObjectNode query = StandaloneReference.JSON.createObjectNode();
+    query.set(LatteMaxSimQueryBuilder.NAME, body);
+    return query;
+  }
+
+  static List<StandaloneReference.Hit> hits(JsonNode response) {
+    List<StandaloneReference.Hit> out = new ArrayList<>();
+    for (JsonNode h : response.get("hits").get("hits")) {
+      out.add(
+          new StandaloneReference.Hit(h.get("_id").asText(), (float) h.get("_score").asDouble()));
+    }
+    return out;
+  }
+
+  /**
+   * Same ranking: scores equal within 1e-4 rank by rank, and the same ids except where equal scores
+   * (within 1e-6) make the order among them arbitrary.
+   */
+  static void assertSameRanking(
+      String what, List<StandaloneReference.Hit> expected, List<StandaloneReference.Hit> actual) {
+    assertEquals(what + ": hit count", expected.size(), actual.size());
+    for (int i = 0; i < expected.size(); i++) {
+      float e = expected.get(i).score(), a = actual.get(i).score();
+      assertEquals(what + ": score at rank " + (i + 1), e, a, 1e-4f);
+      boolean tied =
+          (i > 0 && Math.abs(expected.get(i - 1).score() - e) < 1e-6)
+              || (i + 1 < expected.size() && Math.abs(expected.get(i + 1).score() - e) < 1e-6);
+      if (!tied) {
+        assertEquals(what + ": id at rank " + (i + 1), expected.get(i).id(), actual.get(i).id());
+      }
+    }
+  }
+
+  // ---------------------------------------------------------------- tests
+
+  public void testExactRescoreAndFilteredMaxSimEqualStandalone() throws Exception {
+    createIndex(INDEX, "float32");
+    ensureGreen(INDEX);
+    bulkLoad(INDEX);
+    assertEquals(DOCS, call("GET", "/" + INDEX + "/_count", null).get("count").asInt());
+    int rescoredDifferentlyFromExact = 0;
+    for (Query q : reference.queries) {
+      TokenMatrix qv = reference.queryVectors(q);
+
+      ObjectNode exact = StandaloneReference.JSON.createObjectNode().put("size", K);
+      exact.set("query", maxSimQuery(qv));
+      List<StandaloneReference.Hit> exactHits =
+          hits(call("POST", "/" + INDEX + "/_search", json(exact)));
+      assertSameRanking("exact " + q.id(), reference.search("maxsim-exact", q, K, null), exactHits);
+
+      // BM25 first stage, MaxSim rescore of a window covering every match (Latte's default depth
+      // 1000 > the subset): the final scores are MaxSim alone, as in bm25+maxsim.
+      ObjectNode rescore = StandaloneReference.JSON.createObjectNode().put("size", K);
+      rescore.putObject("query").putObject("match").put("text", q.text());
+      ObjectNode r = rescore.putObject("rescore").put("window_size", 1000).putObject("query");
+      r.set("rescore_query", maxSimQuery(qv));
+      r.put("query_weight", 0.0).put("rescore_query_weight", 1.0);
+      List<StandaloneReference.Hit> rescored =
+          hits(call("POST", "/" + INDEX + "/_search", json(rescore)));
+      assertSameRanking(
+          "bm25+maxsim " + q.id(), reference.search("bm25+maxsim", q, K, null), rescored);
+      if (!rescored.equals(exactHits)) rescoredDifferentlyFromExact++;
+
+      // Any filter around it: only group-1 documents, ranked by MaxSim.
+      ObjectNode filtered = StandaloneReference.JSON.createObjectNode().put("size", K);
+      ObjectNode bool = filtered.putObject("query").putObject("bool");
+      bool.putArray("must").add(maxSimQuery(qv));
+      bool.putArray("filter").addObject().putObject("term").put("group", 1);
+      List<StandaloneReference.Hit> filteredHits =
+          hits(call("POST", "/" + INDEX + "/_search", json(filtered)));
+      assertSameRanking(
+          "filtered " + q.id(),
+          reference.search("maxsim-exact", q, K, "{\"term\": {\"group\": 1}}"),
+          filteredHits);
+      for (StandaloneReference.Hit h : filteredHits) {
+        assertEquals(1, reference.documents.get(h.id()).metadata().get("group").asInt());
+      }
+    }
+    // The rescoring comparison means something only if BM25's candidates change some answers.
+    assertTrue("BM25 + rescore never differed from exact MaxSim", rescoredDifferentlyFromExact > 0);
+  }
+
+  public void testBadMappingsAndVectorsAreBadRequests() throws Exception {
+    String tokens = "{\"mappings\": {\"properties\": {\"t\": %s}}}";
+    assertEquals(400, status("PUT", "/bad1", tokens.formatted("{\"type\": \"latte_tokens\"}")));
+    assertEquals(
+        400, status("PUT", "/bad2", tokens.formatted("{\"type\": \"latte_tokens\", \"dims\": 0}")));
+    assertEquals(
+        400,
+        status(
+            "PUT",
+            "/bad3",
+            tokens.formatted("{\"type\": \"latte_tokens\", \"dims\": 4, \"codec\": \"pq\"}")));
+    assertEquals(
+        400,
+        status(
+            "PUT",
+            "/bad4",
+            tokens.formatted("{\"type\": \"latte_tokens\", \"dims\": 4, \"pool_factor\": 0}")));
+    assertEquals(
+        200,
+        status(
+            "PUT",
+            "/small",
+            tokens.formatted("{\"type\": \"latte_tokens\", \"dims\": 2, \"max_tokens\": 3}")));
+    assertEquals(201, status("PUT", "/small/_doc/ok", "{\"t\": [[0.6, 0.8], [1, 0]]}"));
+    for (String bad :
+        List.of(
+            "{\"t\": [[0.6, 0.8, 0.0]]}", // wrong dims
+            "{\"t\": [[0.6]]}", // too few
+            "{\"t\": [[1e39, 0]]}", // not a finite float32
+            "{\"t\": [[\"a\", 0]]}", // not a number
+            "{\"t\": [0.6, 0.8]}", // not a matrix
+            "{\"t\": []}", // no rows
+            "{\"t\": [[1,0],[1,0],[1,0],[1,0]]}")) { // over max_tokens
+      assertEquals(bad, 400, status("PUT", "/small/_doc/x", bad));
+    }
+    // The same in _bulk: the bad item fails with 400, the good one is kept.
+    JsonNode bulk =
+        call(
+            "POST",
+            "/_bulk?refresh=true",
+            "{\"index\": {\"_index\": \"small\", \"_id\": \"b1\"}}\n{\"t\": [[0, 1]]}\n"
+                + "{\"index\": {\"_index\": \"small\", \"_id\": \"b2\"}}\n{\"t\": [[0, 1, 2]]}\n");
+    assertEquals(201, bulk.get("items").get(0).get("index").get("status").asInt());
+    assertEquals(400, bulk.get("items").get(1).get("index").get("status").asInt());
+    assertTrue(
+        bulk.get("items").get(1).get("index").get("error").toString(),
+        bulk.get("items").get(1).get("index").get("error").toString().contains("dims 2"));
+    assertEquals(2, call("GET", "/small/_count", null).get("count").asInt());
+    // Bad queries: wrong width, not a latte_tokens field, missing vectors.
+    String q = "{\"query\": {\"latte_maxsim\": {\"field\": \"%s\", \"query_vectors\": %s}}}";
+    assertEquals(400, status("POST", "/small/_search", q.formatted("t", "[[1, 0, 0]]")));
+    assertEquals(400, status("POST", "/small/_search", q.formatted("nope", "[[1, 0]]")));
+    assertEquals(
+        400,
+        status("POST", "/small/_search", "{\"query\": {\"latte_maxsim\": {\"field\": \"t\"}}}"));
+    JsonNode ok = call("POST", "/small/_search", q.formatted("t", "[[1, 0]]"));
+    assertEquals(2, ok.get("hits").get("total").get("value").asInt());
+    assertEquals("ok", ok.get("hits").get("hits").get(0).get("_id").asText()); // [1,0] matches 1.0
+    assertEquals(1.0, ok.get("hits").get("hits").get(0).get("_score").asDouble(), 1e-6);
+  }
+
+  public void testNodeLossAndFullRestartKeepEveryDocument() throws Exception {
+    String index = "durable";
+    createIndex(index, "int8");
+    ensureGreen(index);
+    bulkLoad(index);
+    Query q = reference.queries.get(0);
+    ObjectNode exact = StandaloneReference.JSON.createObjectNode().put("size", K);
+    exact.set("query", maxSimQuery(reference.queryVectors(q)));
+    List<StandaloneReference.Hit> before =
+        hits(call("POST", "/" + index + "/_search", json(exact)));
+    assertEquals(K, before.size());
+
+    internalCluster().stopRandomDataNode(); // the replicas of its shards take over
+    reconnect();
+    ensureYellow(index);
+    assertEquals(DOCS, call("GET", "/" + index + "/_count", null).get("count").asInt());
+    assertEquals(before, hits(call("POST", "/" + index + "/_search", json(exact))));
+
+    internalCluster().startDataOnlyNode();
+    ensureGreen(index);
+    internalCluster().fullRestart();
+    reconnect();
+    ensureGreen(index);
+    assertEquals(DOCS, call("GET", "/" + index + "/_count", null).get("count").asInt());
+    assertEquals(before, hits(call("POST", "/" + index + "/_search", json(exact))));
+  }
+}

@@ -1,0 +1,104 @@
+package dev.latte.opensearch;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.latte.core.TokenMatrix;
+import dev.latte.core.codec.StoredTokenMatrix;
+import dev.latte.datasets.BeirDataset;
+import dev.latte.datasets.BundledSample;
+import dev.latte.datasets.Document;
+import dev.latte.datasets.Query;
+import dev.latte.encoders.WordHashEncoder;
+import dev.latte.indexer.IndexLayout;
+import dev.latte.indexer.IndexProgress;
+import dev.latte.indexer.LatteIndexWriter;
+import dev.latte.searcher.Filters;
+import dev.latte.searcher.LatteIndex;
+import dev.latte.searcher.LatteSearcher;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.apache.lucene.index.BinaryDocValues;
+import org.apache.lucene.index.LeafReaderContext;
+import org.apache.lucene.search.DocIdSetIterator;
+import org.apache.lucene.util.BytesRef;
+
+/**
+ * A SciFact subset indexed by Latte standalone (model-free {@link WordHashEncoder}, so CI encodes
+ * nothing heavy): the reference the plugin's answers must equal. Each document gets a {@code group}
+ * (its position mod 3) as metadata, for filters. The token matrices sent to OpenSearch are the ones
+ * this index stored, read back from it.
+ */
+final class StandaloneReference implements AutoCloseable {
+  static final int DIM = 48;
+  static final ObjectMapper JSON = new ObjectMapper();
+
+  final WordHashEncoder encoder = new WordHashEncoder("latte-opensearch-test", DIM);
+  final LatteSearcher searcher;
+
+  /** Document id to its stored token matrix, in index order. */
+  final Map<String, TokenMatrix> matrices = new LinkedHashMap<>();
+
+  final Map<String, Document> documents = new LinkedHashMap<>();
+  final List<Query> queries;
+
+  StandaloneReference(Path work, int docs, int queryCount) throws Exception {
+    Path shared =
+        Path.of(System.getProperty("latte.shared.dir", "../../shared"), "datasets", "scifact");
+    BeirDataset data =
+        Files.isDirectory(shared)
+            ? BeirDataset.open(shared)
+            : BundledSample.materialize(work.resolve("sample"));
+    try (var s = data.corpus()) {
+      int[] i = {0};
+      s.limit(docs)
+          .forEach(
+              d -> {
+                ObjectNode meta = JSON.createObjectNode().put("group", i[0]++ % 3);
+                documents.put(d.id(), new Document(d.id(), d.title(), d.text(), meta));
+              });
+    }
+    queries = data.queries().values().stream().limit(queryCount).toList();
+    Path dir = work.resolve("standalone");
+    try (LatteIndexWriter w = LatteIndexWriter.open(dir, encoder, "scifact-subset")) {
+      w.addAll(documents.values().stream(), 1, 32, IndexProgress.NONE);
+      w.commit();
+    }
+    LatteIndex index = LatteIndex.open(dir);
+    searcher = new LatteSearcher(index, encoder);
+    for (LeafReaderContext leaf : index.reader().leaves()) {
+      BinaryDocValues values = leaf.reader().getBinaryDocValues(IndexLayout.TOKENS);
+      for (int d = values.nextDoc(); d != DocIdSetIterator.NO_MORE_DOCS; d = values.nextDoc()) {
+        BytesRef v = values.binaryValue();
+        matrices.put(
+            index.id(leaf.docBase + d), StoredTokenMatrix.decode(v.bytes, v.offset, v.length, DIM));
+      }
+    }
+  }
+
+  TokenMatrix queryVectors(Query q) {
+    return encoder.encodeQuery(q.text()).matrix();
+  }
+
+  /** Latte's answer: method {@code maxsim-exact} or {@code bm25+maxsim}, optional filter JSON. */
+  List<Hit> search(String method, Query q, int k, String filterJson) throws IOException {
+    var filter = filterJson == null ? null : Filters.parse(filterJson);
+    List<Hit> out = new ArrayList<>();
+    for (LatteSearcher.Hit h :
+        searcher.searchVectors(method, q.text(), queryVectors(q), k, filter, false).hits()) {
+      out.add(new Hit(h.docid(), h.score()));
+    }
+    return out;
+  }
+
+  record Hit(String id, float score) {}
+
+  @Override
+  public void close() throws IOException {
+    searcher.close();
+  }
+}
