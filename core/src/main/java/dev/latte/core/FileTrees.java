@@ -6,10 +6,7 @@ import java.nio.file.Path;
 import java.util.Comparator;
 import java.util.stream.Stream;
 
-/**
- * Recursive deletion and size of a folder, written once for the indexes, caches and benchmark
- * folders.
- */
+/** Recursive deletion of a folder, written once for the indexes, caches and benchmark folders. */
 public final class FileTrees {
   private FileTrees() {}
 

@@ -159,7 +159,7 @@ record MethodRunner(
             li ? stats.bytesPerDocument() : null,
             li ? stats.tokensPerDocument() : null,
             li && stats.encodedTokens() > 0
-                ? (double) dev.latte.core.FileTrees.size(index.path()) / stats.encodedTokens()
+                ? (double) dev.latte.core.FileTrees.bytes(index.path()) / stats.encodedTokens()
                 : null,
             eval.mean().queries(),
             queryThreads,

@@ -219,7 +219,10 @@ public final class LatteIndex implements Closeable {
   public dev.latte.core.codec.ResidualCodebook residualCodebook() throws IOException {
     if (!metadata.options().codec().isResidual()) return null;
     var book = codebook;
-    if (book == null) codebook = book = dev.latte.indexer.ResidualCodebookFile.read(path);
+    // A new residual index that has not trained its codebook yet holds no token matrices: the
+    // writer stores the codebook before the first one.
+    if (book == null && Files.exists(path.resolve(dev.latte.indexer.ResidualCodebookFile.FILE)))
+      codebook = book = dev.latte.indexer.ResidualCodebookFile.read(path);
     return book;
   }
 

@@ -157,8 +157,14 @@ public final class MaxSimScorer {
           bitScoring == BitScoring.HAMMING
               ? kernel.maxSimHamming(query.bits(), value.bytes, payload, h.tokens())
               : kernel.maxSimBit(query.floats(), value.bytes, payload, h.tokens());
-      case RESIDUAL_1, RESIDUAL_2, RESIDUAL_4 ->
-          kernel.maxSimResidual(residual, value.bytes, payload, h.tokens());
+      case RESIDUAL_1, RESIDUAL_2, RESIDUAL_4 -> {
+        if (residual == null)
+          throw new dev.latte.indexer.IndexMismatchException(
+              "a residual token matrix in an index without its codebook ("
+                  + dev.latte.indexer.ResidualCodebookFile.FILE
+                  + "); the folder is incomplete: index again");
+        yield kernel.maxSimResidual(residual, value.bytes, payload, h.tokens());
+      }
     };
   }
 
