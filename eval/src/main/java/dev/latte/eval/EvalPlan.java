@@ -7,7 +7,6 @@ import dev.latte.encoders.TokenEncoder;
 import dev.latte.eval.metrics.Qrels;
 import dev.latte.indexer.IndexOptions;
 import dev.latte.indexer.IndexProgress;
-import dev.latte.indexer.firststage.FirstStageIndex;
 import dev.latte.searcher.ExactMaxSimMethod;
 import dev.latte.searcher.LatteIndex;
 import dev.latte.searcher.LatteSearcher;
@@ -226,9 +225,7 @@ final class EvalPlan {
     for (String m : methods) {
       String s = firstStageOf(m);
       if (s != null && !fresh.containsKey(s))
-        fresh.put(
-            s,
-            FirstStageIndex.isFresh(path, FirstStages.builders().get(s).format(), index.reader()));
+        fresh.put(s, index.isFresh(FirstStages.builders().get(s).format()));
     }
     List<String> stale =
         fresh.entrySet().stream().filter(e -> !e.getValue()).map(Map.Entry::getKey).toList();

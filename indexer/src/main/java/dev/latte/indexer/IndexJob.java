@@ -85,7 +85,7 @@ public final class IndexJob {
   /** Problems kept in memory and listed in {@value JobState#FILE}; more are only counted. */
   public static final int MAX_LISTED = 100_000;
 
-  private final Corpus corpus;
+  private final RecordSource corpus;
   private final String fingerprint;
   private final LatteIndexWriter writer;
   private final EncodingPipeline pipeline;
@@ -103,10 +103,69 @@ public final class IndexJob {
   private DirectoryReader committed;
 
   /**
+   * Where a job's records come from, in order, with ordinals 0, 1, 2...: a {@link Corpus} (files),
+   * or any other ordered stream, such as the records of one shard in a distributed job.
+   */
+  public interface RecordSource {
+    /** What the input is called in the job's state and report. */
+    String input();
+
+    /** The records from ordinal {@code from} on. */
+    Records records(long from) throws IOException;
+  }
+
+  /** An ordered, closeable stream of records. */
+  public interface Records extends java.util.Iterator<SourceRecord>, java.io.Closeable {}
+
+  /** A {@link Corpus} as a record source. */
+  private static RecordSource of(Corpus corpus) {
+    return new RecordSource() {
+      @Override
+      public String input() {
+        return corpus.input();
+      }
+
+      @Override
+      public Records records(long from) {
+        Corpus.Records r = corpus.records(from);
+        return new Records() {
+          @Override
+          public boolean hasNext() {
+            return r.hasNext();
+          }
+
+          @Override
+          public SourceRecord next() {
+            return r.next();
+          }
+
+          @Override
+          public void close() {
+            r.close();
+          }
+        };
+      }
+    };
+  }
+
+  /**
    * @param vectors the records carry precomputed vectors (the writer has no model)
    */
   public IndexJob(
       Corpus corpus,
+      String fingerprint,
+      LatteIndexWriter writer,
+      EncodingPipeline pipeline,
+      Map<String, String> settings,
+      Options options,
+      boolean vectors,
+      Path indexDir) {
+    this(of(corpus), fingerprint, writer, pipeline, settings, options, vectors, indexDir);
+  }
+
+  /** A job over any ordered record source (see {@link RecordSource}). */
+  public IndexJob(
+      RecordSource corpus,
       String fingerprint,
       LatteIndexWriter writer,
       EncodingPipeline pipeline,
@@ -179,7 +238,7 @@ public final class IndexJob {
     long every = Math.max(window, (options.commitEvery() + window - 1) / window * window);
     committed = writer.openNrtReader();
     try (EncodingPipeline.Session session = pipeline.start(this::write, progress);
-        Corpus.Records records = corpus.records(start)) {
+        Records records = corpus.records(start)) {
       List<EncodingPipeline.Item> batch = new ArrayList<>(window);
       long lastCommit = start;
       long lastCommitNanos = System.nanoTime();

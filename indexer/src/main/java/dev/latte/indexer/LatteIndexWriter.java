@@ -551,6 +551,22 @@ public final class LatteIndexWriter implements Closeable {
     return java.util.Collections.unmodifiableMap(lastCommitData);
   }
 
+  /**
+   * Starts this new, empty index's write sequence numbers at {@code first} instead of 1, so that
+   * the shards of one collection, written apart, number their documents in disjoint ranges and a
+   * searcher over all shards links first stages by number as in one index. Fails once anything was
+   * written or committed.
+   */
+  public void startSequencesAt(long first) {
+    if (first < 1) throw new IllegalArgumentException("sequence numbers start at 1 or later");
+    if (writer.getDocStats().maxDoc > 0
+        || lastCommitData.containsKey(IndexLayout.COMMIT_SEQ_KEY)
+        || nextSeq.get() != 1)
+      throw new IllegalStateException(
+          "index " + path + " already holds documents: its sequence numbers are set");
+    nextSeq.set(first);
+  }
+
   /** The write sequence number the next added document gets ({@link IndexLayout#SEQ}). */
   public long nextSeq() {
     return nextSeq.get();

@@ -78,6 +78,9 @@ public final class LatteIndex implements Closeable {
               + "; build one with: ./latte index --input CORPUS --index "
               + p);
     }
+    // A folder of shards written apart (the Spark job) opens as one index over all of them.
+    if (dev.latte.indexer.ShardManifest.isSharded(p))
+      return dev.latte.searcher.sharded.ShardedIndex.open(p);
     return new LatteIndex(p);
   }
 
@@ -159,6 +162,19 @@ public final class LatteIndex implements Closeable {
       live.decRef();
       throw e;
     }
+  }
+
+  /**
+   * True if the first stage of {@code format} can serve this snapshot: the reader a live or sharded
+   * index passed is in step with it, or else the structure's folder exists and is fresh.
+   */
+  public boolean isFresh(dev.latte.indexer.firststage.FirstStageFormat format) throws IOException {
+    String name = format.name();
+    if (unavailable.containsKey(name)) return false;
+    DirectoryReader live = liveDerived.get(name);
+    if (live == null)
+      return dev.latte.indexer.firststage.FirstStageIndex.isFresh(path, format, reader);
+    return dev.latte.indexer.firststage.FirstStageIndex.link(live, reader, format).fresh();
   }
 
   /** Fails unless queries encoded by {@code encoder} live in this index's token space. */
@@ -279,8 +295,13 @@ public final class LatteIndex implements Closeable {
     }
   }
 
+  private boolean closed;
+
+  /** Closes the index once; closing it again (e.g. by its searcher and its owner) does nothing. */
   @Override
-  public void close() throws IOException {
+  public synchronized void close() throws IOException {
+    if (closed) return;
+    closed = true;
     try {
       for (Object o : derived.values()) if (o instanceof Closeable c) c.close();
       derived.clear();

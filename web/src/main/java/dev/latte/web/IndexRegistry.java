@@ -163,8 +163,12 @@ public final class IndexRegistry implements Closeable {
               + data
               + "; build one with: ./latte index --input CORPUS --index "
               + data);
+    boolean sharded = dev.latte.indexer.ShardManifest.isSharded(data);
     try (Directory d = FSDirectory.open(data)) {
-      m = LatteIndexReaderSupport.metadataIfPresent(d);
+      m =
+          sharded
+              ? dev.latte.indexer.ShardManifest.read(data).index()
+              : LatteIndexReaderSupport.metadataIfPresent(d);
     }
     if (m == null)
       throw new IndexMismatchException(
@@ -195,7 +199,10 @@ public final class IndexRegistry implements Closeable {
             encodeBatch,
             m,
             trainer,
-            "served with --index (read-only); to write, serve its parent folder with --data"));
+            sharded
+                ? "a sharded index (the Spark job's shards) is served read-only; to change it, run"
+                    + " the job again"
+                : "served with --index (read-only); to write, serve its parent folder with --data"));
   }
 
   private void requireDataFolder() {

@@ -167,6 +167,15 @@ final class LiveIndex implements Closeable {
     try {
       if (li.writer != null) {
         li.startWritable();
+      } else if (dev.latte.indexer.ShardManifest.isSharded(path)) {
+        // The Spark job's shards, served as one index; they never change, so nothing refreshes.
+        LatteIndex sharded = LatteIndex.open(path);
+        try {
+          li.current = new IndexSnapshot(new LatteSearcher(sharded, encoder), null);
+        } catch (RuntimeException e) {
+          sharded.close();
+          throw e;
+        }
       } else {
         li.readOnlyDirectory = FSDirectory.open(path);
         li.current = li.snapshot(DirectoryReader.open(li.readOnlyDirectory));

@@ -1,0 +1,129 @@
+package dev.latte.searcher.sharded;
+
+import dev.latte.indexer.IndexMetadata;
+import dev.latte.indexer.IndexMismatchException;
+import dev.latte.indexer.LatteIndexReaderSupport;
+import dev.latte.indexer.ShardManifest;
+import dev.latte.indexer.firststage.FirstStageIndex;
+import dev.latte.searcher.LatteIndex;
+import dev.latte.searcher.firststage.FirstStage;
+import dev.latte.searcher.firststage.FirstStages;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.apache.lucene.index.DirectoryReader;
+import org.apache.lucene.store.Directory;
+import org.apache.lucene.store.FSDirectory;
+
+/**
+ * Opens a sharded index ({@link ShardManifest}) as one {@link LatteIndex}: the shards' main readers
+ * become one reader ({@link ShardedReader}), and so do the shards' readers of each first stage.
+ * Every method then runs over all shards' documents exactly as over one index holding them all:
+ * BM25 with collection-wide statistics, first stages with the parameters all shards share (read
+ * from the sharded folder's own {@code latte-<stage>} folders) and their links by write sequence
+ * number (disjoint per shard), filters, explanations and paging unchanged. Read-only.
+ */
+public final class ShardedIndex {
+  private ShardedIndex() {}
+
+  /** Opens the sharded index in {@code root}, checking that every shard matches the manifest. */
+  public static LatteIndex open(Path root) throws IOException {
+    ShardManifest manifest = ShardManifest.read(root);
+    if (manifest.shards().isEmpty())
+      throw new IndexMismatchException("sharded index " + root + " lists no shards");
+    DirectoryReader main = null;
+    Map<String, DirectoryReader> stages = new LinkedHashMap<>();
+    try {
+      main = readers(root, manifest, null);
+      IndexMetadata meta = LatteIndexReaderSupport.metadataOf(main.getIndexCommit());
+      for (DirectoryReader shard : ((ShardedReader) main).shards()) {
+        IndexMetadata m = LatteIndexReaderSupport.metadataOf(shard.getIndexCommit());
+        if (!m.modelFingerprint().equals(meta.modelFingerprint())
+            || !m.options().equals(meta.options())
+            || m.dimension() != meta.dimension())
+          throw new IndexMismatchException(
+              "sharded index "
+                  + root
+                  + ": shard "
+                  + shard.directory()
+                  + " holds "
+                  + m.modelName()
+                  + " "
+                  + m.options().label()
+                  + " token matrices, the first shard "
+                  + meta.modelName()
+                  + " "
+                  + meta.options().label()
+                  + "; shards of one index come from one job");
+      }
+      Map<String, String> unavailable = new LinkedHashMap<>();
+      for (FirstStage stage : FirstStages.DEFAULT.all()) {
+        String name = stage.name();
+        ShardManifest.Stage listed = manifest.firstStages().get(name);
+        if (listed == null) {
+          unavailable.put(
+              name,
+              "sharded index "
+                  + root
+                  + " has no '"
+                  + name
+                  + "' first stage; the job that writes the shards builds it with --first-stage "
+                  + name);
+        } else if (!listed.format().equals(stage.format().stamp())) {
+          unavailable.put(
+              name,
+              "sharded index "
+                  + root
+                  + "'s '"
+                  + name
+                  + "' first stage was written in format "
+                  + listed.format()
+                  + ", this build reads "
+                  + stage.format().stamp()
+                  + "; run the job again");
+        } else {
+          stages.put(name, readers(root, manifest, FirstStageIndex.PREFIX + name));
+        }
+      }
+      return LatteIndex.of(root, main, meta, stages, unavailable);
+    } catch (IOException | RuntimeException e) {
+      // LatteIndex.of released the stage readers if it failed; before it, nothing owns them.
+      if (main != null && main.getRefCount() > 0) main.close();
+      for (DirectoryReader r : stages.values()) if (r.getRefCount() > 0) r.close();
+      throw e;
+    }
+  }
+
+  /** One reader over every shard's index in {@code sub} (null: the shard's main index). */
+  private static ShardedReader readers(Path root, ShardManifest manifest, String sub)
+      throws IOException {
+    List<DirectoryReader> opened = new ArrayList<>();
+    try {
+      for (ShardManifest.Shard s : manifest.shards()) {
+        Path p = root.resolve(s.name());
+        if (sub != null) p = p.resolve(sub);
+        if (!Files.isDirectory(p))
+          throw new IndexMismatchException(
+              "sharded index " + root + " lists " + p + ", which is missing; run the job again");
+        Directory dir = FSDirectory.open(p);
+        try {
+          opened.add(DirectoryReader.open(dir));
+        } catch (IOException | RuntimeException e) {
+          dir.close();
+          throw e;
+        }
+      }
+      return ShardedReader.of(opened);
+    } catch (IOException | RuntimeException e) {
+      for (DirectoryReader r : opened) {
+        r.close();
+        r.directory().close();
+      }
+      throw e;
+    }
+  }
+}

@@ -1,0 +1,269 @@
+package dev.latte.spark;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.latte.datasets.corpus.Corpus;
+import dev.latte.datasets.corpus.FieldMapping;
+import dev.latte.indexer.EncodingPipeline;
+import dev.latte.indexer.IndexJob;
+import dev.latte.indexer.IndexMetadata;
+import dev.latte.indexer.IndexOptions;
+import dev.latte.indexer.IndexProgress;
+import dev.latte.indexer.JobState;
+import dev.latte.indexer.LatteIndexReaderSupport;
+import dev.latte.indexer.LatteIndexWriter;
+import dev.latte.indexer.ShardManifest;
+import dev.latte.indexer.firststage.FirstStageIndex;
+import dev.latte.searcher.Filters;
+import dev.latte.searcher.LatteIndex;
+import dev.latte.searcher.LatteSearcher;
+import dev.latte.searcher.firststage.FirstStages;
+import java.io.BufferedReader;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.apache.lucene.index.DirectoryReader;
+import org.apache.lucene.store.FSDirectory;
+import org.apache.spark.scheduler.SparkListener;
+import org.apache.spark.scheduler.SparkListenerTaskEnd;
+import org.apache.spark.sql.SparkSession;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The Spark job's sharded index against {@code ./latte index}'s single index over the same
+ * documents (a Cranfield subset with bad, empty and duplicate records mixed in), derived with the
+ * same trained parameters: same counters, and for every method the same top 10 ids and scores; with
+ * one shard task failing mid-shard (retried by Spark) and the job run twice (the second run does
+ * nothing).
+ */
+class ShardedJobTest {
+  static final String MODEL = "class:" + ContextHashEncoder.class.getName();
+  static final int DOCS = 500;
+  static final int SHARDS = 3;
+  static final ObjectMapper JSON = new ObjectMapper();
+
+  @TempDir static Path tmp;
+  static SparkSession spark;
+  static final AtomicInteger failedTasks = new AtomicInteger();
+  static Path input;
+  static Path sharded;
+  static Path single;
+  static LatteSparkJob.Summary summary;
+  static JobState.Counters singleCounters;
+  static List<String> queries = new ArrayList<>();
+
+  @BeforeAll
+  static void build() throws Exception {
+    Path cranfield =
+        Path.of(System.getProperty("latte.shared.dir", "../../shared"), "datasets", "cranfield");
+    Assumptions.assumeTrue(Files.isDirectory(cranfield), "no shared datasets at " + cranfield);
+    input = tmp.resolve("docs.jsonl");
+    List<String> lines = new ArrayList<>();
+    try (BufferedReader in = Files.newBufferedReader(cranfield.resolve("corpus.jsonl"))) {
+      for (int i = 0; i < DOCS; i++) {
+        ObjectNode d = (ObjectNode) JSON.readTree(in.readLine());
+        d.putObject("metadata").put("group", "g" + (i % 3)).put("n", i);
+        lines.add(d.toString());
+        if (i == 10) lines.add("{\"_id\": \"broken\", \"text\": "); // malformed
+        if (i == 20) lines.add("{\"title\": \"no id\", \"text\": \"x\"}");
+        if (i == 30) lines.add("{\"_id\": \"empty-doc\", \"title\": \"\", \"text\": \"  \"}");
+        if (i == 40) lines.add(lines.get(5)); // a duplicate id: the first one is kept
+      }
+    }
+    Files.write(input, lines);
+    try (BufferedReader in = Files.newBufferedReader(cranfield.resolve("queries.jsonl"))) {
+      for (int i = 0; i < 8; i++) queries.add(JSON.readTree(in.readLine()).get("text").asText());
+    }
+
+    spark =
+        SparkSession.builder()
+            .master("local[2,4]") // 2 cores, up to 4 attempts per task
+            .appName("latte-spark-test")
+            .config("spark.driver.bindAddress", "127.0.0.1")
+            .config("spark.driver.host", "127.0.0.1")
+            .config("spark.ui.enabled", "false")
+            .config("spark.sql.shuffle.partitions", "2")
+            .getOrCreate();
+    spark
+        .sparkContext()
+        .addSparkListener(
+            new SparkListener() {
+              @Override
+              public void onTaskEnd(SparkListenerTaskEnd end) {
+                if (!end.taskInfo().successful()) failedTasks.incrementAndGet();
+              }
+            });
+    sharded = tmp.resolve("sharded");
+    summary = runJob("--fail-shard-once", "1:40");
+
+    // ./latte index over the same file, then every first stage derived with the job's parameters.
+    single = tmp.resolve("single");
+    try (ContextHashEncoder encoder = new ContextHashEncoder();
+        LatteIndexWriter writer =
+            LatteIndexWriter.open(single, encoder, input.toString(), "", IndexOptions.DEFAULT)) {
+      Corpus corpus = Corpus.open(input.toString(), null, FieldMapping.DEFAULT);
+      IndexJob.Result r =
+          new IndexJob(
+                  corpus,
+                  corpus.fingerprint(),
+                  writer,
+                  new EncodingPipeline(encoder, 2, 32),
+                  Map.of(),
+                  IndexJob.Options.DEFAULT,
+                  false,
+                  single)
+              .run(IndexProgress.NONE);
+      singleCounters = r.state().counters();
+    }
+    try (var dir = FSDirectory.open(single);
+        DirectoryReader reader = DirectoryReader.open(dir)) {
+      IndexMetadata meta = LatteIndexReaderSupport.metadataOf(reader.getIndexCommit());
+      for (String stage : FirstStages.names()) {
+        Path from = FirstStageIndex.dir(sharded, stage);
+        Path to = FirstStageIndex.dir(single, stage);
+        Files.createDirectories(to);
+        if (Files.isDirectory(from))
+          try (var files = Files.list(from)) {
+            for (Path f : files.toList()) Files.copy(f, to.resolve(f.getFileName()));
+          }
+        FirstStageIndex.derive(
+            FirstStages.builders().get(stage), to, reader, meta, IndexProgress.NONE);
+      }
+    }
+  }
+
+  static LatteSparkJob.Summary runJob(String... extra) throws Exception {
+    List<String> args =
+        new ArrayList<>(
+            List.of(
+                "--input",
+                input.toString(),
+                "--output",
+                sharded.toString(),
+                "--model",
+                MODEL,
+                "--shards",
+                Integer.toString(SHARDS),
+                "--train-fraction",
+                "0.5"));
+    args.addAll(List.of(extra));
+    return LatteSparkJob.run(spark, args.toArray(String[]::new));
+  }
+
+  @AfterAll
+  static void stop() {
+    if (spark != null) spark.stop();
+  }
+
+  @Test
+  void countsAsTheSingleJob() {
+    JobState.Counters c = summary.counters();
+    assertEquals(singleCounters, c);
+    assertEquals(DOCS + 4, c.read());
+    assertEquals(2, c.skippedError());
+    assertTrue(c.skippedEmpty() >= 1 && c.skippedDuplicate() >= 1, c.toString());
+    assertEquals(DOCS + 4, c.indexed() + c.skipped());
+    assertTrue(summary.trainedOn() > DOCS / 4 && summary.trainedOn() < DOCS * 3 / 4);
+  }
+
+  @Test
+  void aFailedShardTaskIsRetriedAndNoAttemptIsLeft() throws Exception {
+    assertTrue(failedTasks.get() >= 1, "the injected failure did not happen");
+    assertFalse(Files.exists(sharded.resolve(HadoopOutput.ATTEMPTS)));
+    ShardManifest m = ShardManifest.read(sharded);
+    assertEquals(SHARDS, m.shards().size());
+    assertEquals(summary.counters().indexed(), m.documents());
+    for (ShardManifest.Shard s : m.shards()) assertTrue(s.documents() > 0, s.name());
+  }
+
+  @Test
+  void aSecondRunOfTheFinishedJobDoesNothing() throws Exception {
+    String before = Files.readString(sharded.resolve(ShardManifest.FILE));
+    LatteSparkJob.Summary again = runJob();
+    assertTrue(again.alreadyDone());
+    assertEquals(summary.counters(), again.counters());
+    assertEquals(before, Files.readString(sharded.resolve(ShardManifest.FILE)));
+  }
+
+  @Test
+  void everyMethodGivesTheSingleIndexTopTen() throws Exception {
+    ContextHashEncoder encoder = new ContextHashEncoder();
+    try (LatteSearcher one = new LatteSearcher(LatteIndex.open(single), encoder);
+        LatteSearcher many = new LatteSearcher(LatteIndex.open(sharded), encoder)) {
+      LatteIndex a = one.index();
+      LatteIndex b = many.index();
+      assertEquals(a.stats().documents(), b.stats().documents());
+      assertEquals(a.stats().tokens(), b.stats().tokens());
+      List<String> methods = one.methods();
+      assertTrue(methods.containsAll(List.of("bm25", "maxsim-exact", "xtr+maxsim", "coil+maxsim")));
+      assertEquals(methods, many.methods());
+      var filter = Filters.parse("{\"term\": {\"group\": \"g1\"}}");
+      List<String> differ = new ArrayList<>();
+      for (String method : methods)
+        for (String q : queries) {
+          // 20 asked, 10 compared: a tie at rank 10 shows in the ranks after it.
+          same(method, q, one.search(method, q, 20), many.search(method, q, 20), differ);
+          same(
+              method + " filtered",
+              q,
+              one.search(method, q, 20, filter),
+              many.search(method, q, 20, filter),
+              differ);
+        }
+      assertEquals(List.of(), differ);
+      // Explanations: the same token matches (rows, tokens, spans) and scores per hit.
+      for (String method : List.of("maxsim-exact", "bm25", "xtr+maxsim"))
+        for (String q : queries.subList(0, 3)) {
+          var x = one.search(method, q, 5, null, true).hits();
+          var y = many.search(method, q, 5, null, true).hits();
+          for (int i = 0; i < Math.min(x.size(), y.size()); i++)
+            if (x.get(i).docid().equals(y.get(i).docid()))
+              assertEquals(x.get(i).explain(), y.get(i).explain(), method + " / " + q);
+        }
+    }
+  }
+
+  /** Same scores rank by rank (1e-4), same ids except among tied scores; else why not. */
+  static void same(
+      String method,
+      String q,
+      LatteSearcher.SearchResponse a,
+      LatteSearcher.SearchResponse b,
+      List<String> differ) {
+    String what = method + " / " + q;
+    if (a.hits().isEmpty()) differ.add(what + ": no hits");
+    if (a.hits().size() != b.hits().size()) {
+      differ.add(what + ": " + a.hits().size() + " vs " + b.hits().size() + " hits");
+      return;
+    }
+    for (int i = 0; i < Math.min(10, a.hits().size()); i++) {
+      var x = a.hits().get(i);
+      var y = b.hits().get(i);
+      if (Math.abs(x.score() - y.score()) > 1e-4) {
+        differ.add(what + " rank " + (i + 1) + ": score " + x.score() + " vs " + y.score());
+        return;
+      }
+      if (!x.docid().equals(y.docid())) {
+        boolean tied =
+            (i > 0 && Math.abs(a.hits().get(i - 1).score() - x.score()) < 1e-5)
+                || (i + 1 < a.hits().size()
+                    && Math.abs(a.hits().get(i + 1).score() - x.score()) < 1e-5);
+        if (!tied) {
+          differ.add(what + " rank " + (i + 1) + ": " + x.docid() + " vs " + y.docid());
+          return;
+        }
+      }
+    }
+  }
+}
