@@ -206,13 +206,15 @@ public final class SparkJobBenchmark {
     SplittableRandom rnd = new SplittableRandom(i);
     float[][] v = new float[8][16];
     for (float[] row : v) for (int c = 0; c < row.length; c++) row[c] = (float) rnd.nextGaussian();
-    List<List<Float>> rows = new ArrayList<>();
+    // Spark rows take Scala sequences for array columns.
+    List<scala.collection.immutable.Seq<Float>> rows = new ArrayList<>();
     for (float[] row : v) {
       List<Float> r = new ArrayList<>();
       for (float x : row) r.add(x);
-      rows.add(r);
+      rows.add(scala.jdk.javaapi.CollectionConverters.asScala(r).toList());
     }
     String text = "w" + (i % 1000) + " w" + (i % 777) + " w" + (i % 313) + " doc " + i;
-    return RowFactory.create("d" + i, text, rows);
+    return RowFactory.create(
+        "d" + i, text, scala.jdk.javaapi.CollectionConverters.asScala(rows).toList());
   }
 }
