@@ -167,8 +167,35 @@ final class IndexCommand implements Callable<Integer> {
               + " ${COMPLETION-CANDIDATES}, or all (comma-separated).")
   String firstStages;
 
+  @Option(
+      names = "--sink",
+      defaultValue = "local",
+      description =
+          "Where the documents go: local (the --index folder) or opensearch (bulk-loaded into"
+              + " --url, index --sink-index, with the Latte plugin; resumable, retries on 429).")
+  String sink;
+
+  @Option(names = "--url", description = "With --sink opensearch: the cluster, http://host:9200.")
+  String url;
+
+  @Option(
+      names = "--sink-index",
+      defaultValue = "latte",
+      description = "With --sink opensearch: the index (created when missing; default latte).")
+  String sinkIndex;
+
+  @Option(
+      names = "--sink-state",
+      description =
+          "With --sink opensearch: the job's state file (default: $LATTE_HOME/sink-jobs/<url,"
+              + " index, input>.json); the same command resumes from it.")
+  Path sinkState;
+
   @Override
   public Integer call() throws Exception {
+    if (sink.equals("opensearch")) return OpenSearchSinkCommand.run(this);
+    if (!sink.equals("local"))
+      throw new IllegalArgumentException("--sink is local or opensearch, not '" + sink + "'");
     if (index == null && !encodeOnly)
       throw new IllegalArgumentException("--index DIR is required (or --encode-only)");
     if (input == null) {
@@ -406,7 +433,7 @@ final class IndexCommand implements Callable<Integer> {
   }
 
   /** The first record that is not bad, or null: it tells whether the input carries vectors. */
-  private static SourceRecord firstGood(Corpus corpus) {
+  static SourceRecord firstGood(Corpus corpus) {
     try (Corpus.Records r = corpus.records()) {
       while (r.hasNext()) {
         SourceRecord s = r.next();

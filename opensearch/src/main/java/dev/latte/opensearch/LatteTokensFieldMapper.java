@@ -24,7 +24,8 @@ import org.opensearch.search.lookup.SearchLookup;
 
 /**
  * The {@code latte_tokens} field: one token matrix per document, sent as {@code [[float, ...],
- * ...]} (one row per token) and stored, after optional Ward pooling, in Latte's byte layout ({@link
+ * ...]} (one row per token) or as the base64 of a value in Latte's stored layout (any codec), and
+ * stored, after optional Ward pooling, in Latte's byte layout ({@link
  * dev.latte.core.codec.StoredTokenMatrix}, the mapping's codec) as one binary doc value. Lucene
  * merges it like any doc values; {@code latte_maxsim} scores it in place.
  *
@@ -188,9 +189,30 @@ public final class LatteTokensFieldMapper extends ParametrizedFieldMapper {
       throw new IllegalArgumentException(
           "field [" + name + "] takes one token matrix per document; this document has several");
     }
-    TokenMatrix m = TokenMatrixParser.parse(parser, name, settings.dims(), settings.maxTokens());
-    if (pooler != null) m = pooler.pool(m);
-    context.doc().add(new BinaryDocValuesField(name, new BytesRef(settings.codec().encode(m))));
+    byte[] stored;
+    if (parser.currentToken() == XContentParser.Token.VALUE_STRING) {
+      // Latte's own stored bytes, base64: what ./latte index --sink opensearch sends (a quarter of
+      // the size of float32 JSON rows and no float parsing on the node).
+      StoredValue v = StoredValue.parse(parser.binaryValue(), name, settings.dims());
+      if (v.matrix().rows() > settings.maxTokens()) {
+        throw new IllegalArgumentException(
+            "["
+                + name
+                + "] has "
+                + v.matrix().rows()
+                + " token vectors, more than the field's max_tokens "
+                + settings.maxTokens());
+      }
+      stored =
+          pooler == null && v.codec() == settings.codec()
+              ? v.bytes()
+              : settings.codec().encode(pooler == null ? v.matrix() : pooler.pool(v.matrix()));
+    } else {
+      TokenMatrix m = TokenMatrixParser.parse(parser, name, settings.dims(), settings.maxTokens());
+      if (pooler != null) m = pooler.pool(m);
+      stored = settings.codec().encode(m);
+    }
+    context.doc().add(new BinaryDocValuesField(name, new BytesRef(stored)));
   }
 
   @Override

@@ -4,10 +4,21 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.latte.core.TokenMatrix;
+import dev.latte.core.codec.TokenCodec;
 import dev.latte.datasets.Document;
 import dev.latte.datasets.Query;
+import dev.latte.datasets.corpus.Corpus;
+import dev.latte.datasets.corpus.FieldMapping;
+import dev.latte.indexer.EncodingPipeline;
+import dev.latte.indexer.IndexProgress;
+import dev.latte.indexer.sink.OpenSearchBulkClient;
+import dev.latte.indexer.sink.OpenSearchSinkJob;
 import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Base64;
 import java.util.Collection;
 import java.util.List;
 import java.util.Map;
@@ -148,14 +159,17 @@ public class OpenSearchClusterTest extends OpenSearchIntegTestCase {
          "mappings": {"properties": {
            "text": {"type": "text", "analyzer": "english"},
            "group": {"type": "integer"},
-           "tokens": {"type": "latte_tokens", "dims": %d, "codec": "%s"}}}}
+           "tokens": {"type": "latte_tokens", "dims": %s, "codec": "%s"}}}}
         """
-            .formatted(StandaloneReference.DIM, codec);
+            .formatted(Integer.toString(StandaloneReference.DIM), codec);
     call("PUT", "/" + name, mapping);
   }
 
-  /** Sends every reference document through {@code _bulk} and refreshes. */
-  static void bulkLoad(String index) throws IOException {
+  /**
+   * Sends every reference document through {@code _bulk} and refreshes; the matrices as JSON rows,
+   * or with {@code stored} as base64 of Latte's float32 stored layout.
+   */
+  static void bulkLoad(String index, boolean stored) throws IOException {
     StringBuilder body = new StringBuilder();
     int n = 0;
     for (Map.Entry<String, TokenMatrix> e : reference.matrices.entrySet()) {
@@ -165,7 +179,12 @@ public class OpenSearchClusterTest extends OpenSearchIntegTestCase {
       ObjectNode source = StandaloneReference.JSON.createObjectNode();
       source.put("text", d.contents());
       source.put("group", d.metadata().get("group").asInt());
-      source.set("tokens", rows(e.getValue()));
+      if (stored) {
+        byte[] bytes = TokenCodec.FLOAT32.encode(e.getValue());
+        source.put("tokens", Base64.getEncoder().encodeToString(bytes));
+      } else {
+        source.set("tokens", rows(e.getValue()));
+      }
       body.append(json(action)).append('\n').append(json(source)).append('\n');
       if (++n % 100 == 0 || n == reference.matrices.size()) {
         JsonNode r = call("POST", "/_bulk", body.toString());
@@ -217,7 +236,7 @@ public class OpenSearchClusterTest extends OpenSearchIntegTestCase {
   public void testExactRescoreAndFilteredMaxSimEqualStandalone() throws Exception {
     createIndex(INDEX, "float32");
     ensureGreen(INDEX);
-    bulkLoad(INDEX);
+    bulkLoad(INDEX, false);
     assertEquals(DOCS, call("GET", "/" + INDEX + "/_count", null).get("count").asInt());
     int rescoredDifferentlyFromExact = 0;
     for (Query q : reference.queries) {
@@ -296,6 +315,16 @@ public class OpenSearchClusterTest extends OpenSearchIntegTestCase {
             "{\"t\": [[1,0],[1,0],[1,0],[1,0]]}")) { // over max_tokens
       assertEquals(bad, 400, status("PUT", "/small/_doc/x", bad));
     }
+    // Latte's stored layout in base64 (what the bulk sink sends): checked as strictly.
+    byte[] stored = TokenCodec.FLOAT32.encode(TokenMatrix.of(new float[][] {{0.8f, 0.6f}}));
+    String b64 = Base64.getEncoder().encodeToString(stored);
+    assertEquals(201, status("PUT", "/small/_doc/stored", "{\"t\": \"" + b64 + "\"}"));
+    byte[] nan = TokenCodec.FLOAT32.encode(TokenMatrix.of(new float[][] {{Float.NaN, 0f}}));
+    byte[] wide = TokenCodec.FLOAT32.encode(TokenMatrix.of(new float[][] {{1f, 0f, 0f}}));
+    for (byte[] bad : List.of(nan, wide, Arrays.copyOf(stored, stored.length - 1), new byte[3])) {
+      String body = "{\"t\": \"" + Base64.getEncoder().encodeToString(bad) + "\"}";
+      assertEquals(body, 400, status("PUT", "/small/_doc/x", body));
+    }
     // The same in _bulk: the bad item fails with 400, the good one is kept.
     JsonNode bulk =
         call(
@@ -308,7 +337,8 @@ public class OpenSearchClusterTest extends OpenSearchIntegTestCase {
     assertTrue(
         bulk.get("items").get(1).get("index").get("error").toString(),
         bulk.get("items").get(1).get("index").get("error").toString().contains("dims 2"));
-    assertEquals(2, call("GET", "/small/_count", null).get("count").asInt());
+    call("POST", "/small/_refresh", null); // the bulk's refresh covers only the shards it wrote
+    assertEquals(3, call("GET", "/small/_count", null).get("count").asInt());
     // Bad queries: wrong width, not a latte_tokens field, missing vectors.
     String q = "{\"query\": {\"latte_maxsim\": {\"field\": \"%s\", \"query_vectors\": %s}}}";
     assertEquals(400, status("POST", "/small/_search", q.formatted("t", "[[1, 0, 0]]")));
@@ -317,16 +347,65 @@ public class OpenSearchClusterTest extends OpenSearchIntegTestCase {
         400,
         status("POST", "/small/_search", "{\"query\": {\"latte_maxsim\": {\"field\": \"t\"}}}"));
     JsonNode ok = call("POST", "/small/_search", q.formatted("t", "[[1, 0]]"));
-    assertEquals(2, ok.get("hits").get("total").get("value").asInt());
+    assertEquals(3, ok.get("hits").get("total").get("value").asInt());
     assertEquals("ok", ok.get("hits").get("hits").get(0).get("_id").asText()); // [1,0] matches 1.0
     assertEquals(1.0, ok.get("hits").get("hits").get(0).get("_score").asDouble(), 1e-6);
+  }
+
+  public void testBulkSinkLoadsWhatStandaloneIndexes() throws Exception {
+    // ./latte index --sink opensearch's job, with the test's encoder: encode outside the cluster,
+    // bulk-load the matrices; it creates the index and its mapping itself.
+    Path input = createTempDir().resolve("docs.jsonl");
+    StringBuilder jsonl = new StringBuilder();
+    for (Document d : reference.documents.values()) {
+      ObjectNode o = StandaloneReference.JSON.createObjectNode();
+      o.put("_id", d.id()).put("title", d.title()).put("text", d.text());
+      o.set("metadata", d.metadata());
+      jsonl.append(json(o)).append('\n');
+    }
+    Files.writeString(input, jsonl);
+    OpenSearchSinkJob.Result r =
+        new OpenSearchSinkJob(
+                Corpus.open(input.toString(), null, FieldMapping.DEFAULT),
+                new EncodingPipeline(reference.encoder, 1, 32),
+                new OpenSearchBulkClient(httpUrl(), 5, 100),
+                "sunk",
+                "tokens",
+                TokenCodec.FLOAT32,
+                1,
+                input.resolveSibling("sink-state.json"),
+                Map.of("model", reference.encoder.fingerprint()))
+            .run(IndexProgress.NONE);
+    assertEquals(DOCS, r.indexed());
+    assertEquals(0, r.rejected());
+    ensureGreen("sunk");
+    assertEquals(DOCS, call("GET", "/sunk/_count", null).get("count").asInt());
+    for (Query q : reference.queries.subList(0, 5)) {
+      ObjectNode exact = StandaloneReference.JSON.createObjectNode().put("size", K);
+      exact.set("query", maxSimQuery(reference.queryVectors(q)));
+      assertSameRanking(
+          "sunk " + q.id(),
+          reference.search("maxsim-exact", q, K, null),
+          hits(call("POST", "/sunk/_search", json(exact))));
+    }
+  }
+
+  /** The HTTP address of one node, as a URL. */
+  static String httpUrl() {
+    for (NodeInfo node : client().admin().cluster().prepareNodesInfo().get().getNodes()) {
+      HttpInfo info = node.getInfo(HttpInfo.class);
+      if (info == null) continue;
+      TransportAddress a = info.getAddress().publishAddress();
+      return "http://" + NetworkAddress.format(a.address().getAddress()) + ":" + a.getPort();
+    }
+    throw new IllegalStateException("no node has HTTP");
   }
 
   public void testNodeLossAndFullRestartKeepEveryDocument() throws Exception {
     String index = "durable";
     createIndex(index, "int8");
     ensureGreen(index);
-    bulkLoad(index);
+    bulkLoad(index, true); // float32 bytes into an int8 field: re-coded
     Query q = reference.queries.get(0);
     ObjectNode exact = StandaloneReference.JSON.createObjectNode().put("size", K);
     exact.set("query", maxSimQuery(reference.queryVectors(q)));
