@@ -25,11 +25,19 @@ import org.apache.lucene.util.Bits;
  * @param tokenBytes bytes of the stored token matrices of live documents (payload and headers)
  * @param indexBytes bytes of all files of the Lucene commit on disk (text, BM25 postings, matrices,
  *     deleted documents not yet merged away)
+ * @param encodedTokens token vectors the encoder produced for the live documents, before pooling
+ *     (the denominator of "bytes per token all in", so that pooling counts as compression)
  * @param passages passages of the live documents: a document indexed whole is one, one cut by
  *     {@code --long-docs windows|late-chunking} has its own count ({@link IndexLayout#PASSAGES})
  */
 public record IndexStats(
-    long documents, long tokens, long characters, long tokenBytes, long indexBytes, long passages) {
+    long documents,
+    long tokens,
+    long characters,
+    long tokenBytes,
+    long indexBytes,
+    long encodedTokens,
+    long passages) {
 
   @JsonProperty("tokens_per_document")
   public double tokensPerDocument() {
@@ -51,10 +59,11 @@ public record IndexStats(
       throws IOException {
     int dimension = metadata.dimension();
     var codec = metadata.options().codec();
-    long docs = 0, tokens = 0, chars = 0, tokenBytes = 0, passages = 0;
+    long docs = 0, tokens = 0, chars = 0, tokenBytes = 0, encoded = 0, passages = 0;
     for (LeafReaderContext leaf : reader.leaves()) {
       NumericDocValues tc = leaf.reader().getNumericDocValues(IndexLayout.TOKEN_COUNT);
       NumericDocValues cc = leaf.reader().getNumericDocValues(IndexLayout.CHAR_COUNT);
+      NumericDocValues ec = leaf.reader().getNumericDocValues(IndexLayout.ENCODED_TOKEN_COUNT);
       NumericDocValues pc = leaf.reader().getNumericDocValues(IndexLayout.PASSAGE_COUNT);
       Bits live = leaf.reader().getLiveDocs();
       if (tc == null) continue;
@@ -65,6 +74,7 @@ public record IndexStats(
         tokens += t;
         tokenBytes += StoredTokenMatrix.HEADER_BYTES + codec.payloadBytes((int) t, dimension);
         if (cc != null && cc.advanceExact(doc)) chars += cc.longValue();
+        encoded += ec != null && ec.advanceExact(doc) ? ec.longValue() : t;
         passages += pc != null && pc.advanceExact(doc) ? pc.longValue() : 1;
       }
     }
@@ -74,6 +84,7 @@ public record IndexStats(
         chars,
         tokenBytes,
         commitBytes(reader.directory(), reader.getIndexCommit().getSegmentsFileName()),
+        encoded,
         passages);
   }
 

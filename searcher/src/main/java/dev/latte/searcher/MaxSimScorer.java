@@ -5,6 +5,7 @@ import dev.latte.core.codec.StoredTokenMatrix;
 import dev.latte.core.codec.TokenCodec;
 import dev.latte.core.kernel.PreparedBitQuery;
 import dev.latte.core.kernel.PreparedQuery;
+import dev.latte.core.kernel.ResidualQuery;
 import dev.latte.core.kernel.VectorKernel;
 import dev.latte.indexer.IndexLayout;
 import dev.latte.indexer.Passages;
@@ -46,20 +47,34 @@ public final class MaxSimScorer {
   }
 
   /**
-   * A query prepared for this scorer: the float layout, for hamming the sign bits, and whether
-   * documents of several passages score by their best passage ({@link PassageScoring#MAXP}).
+   * A query prepared for this scorer: the float layout, for hamming the sign bits, and the query
+   * itself (its passage scoring, and), whose residual tables are made on first use against a
+   * residual index.
    */
-  public record Prepared(PreparedQuery floats, PreparedBitQuery bits, boolean maxP) {
+  public record Prepared(PreparedQuery floats, PreparedBitQuery bits, QueryContext context) {
+    /** Documents of several passages score by their best passage ({@link PassageScoring#MAXP}). */
+    boolean maxP() {
+      return context != null && context.passageScoring() == PassageScoring.MAXP;
+    }
+
     public Prepared(PreparedQuery floats, PreparedBitQuery bits) {
-      this(floats, bits, false);
+      this(floats, bits, null);
+    }
+
+    /** The residual tables for {@code index}'s codebook; null when it is not a residual index. */
+    ResidualQuery residual(LatteIndex index) throws IOException {
+      var book = index.residualCodebook();
+      if (book == null) return null;
+      if (context == null)
+        throw new IllegalStateException(
+            "a residual index needs the query prepared from its context");
+      return context.preparedResidual(book);
     }
   }
 
   public Prepared prepare(QueryContext query) {
     return new Prepared(
-        query.prepared(),
-        bitScoring == BitScoring.HAMMING ? query.preparedBits() : null,
-        query.passageScoring() == PassageScoring.MAXP);
+        query.prepared(), bitScoring == BitScoring.HAMMING ? query.preparedBits() : null, query);
   }
 
   /** The passages of the leaf's documents when MaxP needs them, else null. */
@@ -75,6 +90,7 @@ public final class MaxSimScorer {
   /** Scores every live document of the index and returns the top k, best first. */
   public List<ScoredDoc> scoreAll(LatteIndex index, Prepared query, int k) throws IOException {
     TopK top = new TopK(k);
+    ResidualQuery residual = query.residual(index);
     for (LeafReaderContext leaf : index.reader().leaves()) {
       BinaryDocValues values = leaf.reader().getBinaryDocValues(IndexLayout.TOKENS);
       if (values == null) continue;
@@ -84,7 +100,9 @@ public final class MaxSimScorer {
           doc != DocIdSetIterator.NO_MORE_DOCS;
           doc = values.nextDoc()) {
         if (live != null && !live.get(doc)) continue;
-        top.offer(leaf.docBase + doc, score(query, values.binaryValue(), passagesOf(parts, doc)));
+        top.offer(
+            leaf.docBase + doc,
+            score(query, residual, values.binaryValue(), passagesOf(parts, doc)));
       }
     }
     return top.results();
@@ -98,6 +116,7 @@ public final class MaxSimScorer {
       throws IOException {
     if (filter == null) return scoreAll(index, query, k);
     TopK top = new TopK(k);
+    ResidualQuery residual = query.residual(index);
     for (LeafReaderContext leaf : index.reader().leaves()) {
       int base = leaf.docBase, end = Math.min(base + leaf.reader().maxDoc(), filter.length());
       if (base >= end) continue;
@@ -113,7 +132,7 @@ public final class MaxSimScorer {
         int doc = g - base;
         if (live != null && !live.get(doc)) continue;
         if (values.advanceExact(doc))
-          top.offer(g, score(query, values.binaryValue(), passagesOf(parts, doc)));
+          top.offer(g, score(query, residual, values.binaryValue(), passagesOf(parts, doc)));
       }
     }
     return top.results();
@@ -129,6 +148,7 @@ public final class MaxSimScorer {
     int[] sorted = docs.clone();
     java.util.Arrays.sort(sorted);
     TopK top = new TopK(Math.max(1, Math.min(k, sorted.length)));
+    ResidualQuery residual = query.residual(index);
     List<LeafReaderContext> leaves = index.reader().leaves();
     int leafIndex = -1;
     BinaryDocValues values = null;
@@ -143,7 +163,7 @@ public final class MaxSimScorer {
       int doc = global - leaf.docBase;
       float s =
           values != null && values.advanceExact(doc)
-              ? score(query, values.binaryValue(), passagesOf(parts, doc))
+              ? score(query, residual, values.binaryValue(), passagesOf(parts, doc))
               : 0f;
       top.offer(global, s);
     }
@@ -154,11 +174,19 @@ public final class MaxSimScorer {
    * The document's score: union-MaxSim over all its rows, or with {@code passages} (MaxP) the best
    * passage's MaxSim over its own rows.
    */
-  private float score(Prepared query, BytesRef value, BytesRef passages) {
+  private float score(Prepared query, ResidualQuery residual, BytesRef value, BytesRef passages) {
     StoredTokenMatrix.Header h =
         StoredTokenMatrix.header(value.bytes, value.offset, value.length, dimension);
     int payload = StoredTokenMatrix.Header.payloadOffset(value.offset);
     documentsScored++;
+    if (h.codec().isResidual()) {
+      if (residual == null)
+        throw new dev.latte.indexer.IndexMismatchException(
+            "a residual token matrix in an index without its codebook ("
+                + dev.latte.indexer.ResidualCodebookFile.FILE
+                + "); the folder is incomplete: index again");
+      return kernel.maxSimResidual(residual, value.bytes, payload, h.tokens());
+    }
     if (passages == null)
       return rows(query, h.codec(), value.bytes, payload, h.tokens(), 0, h.tokens());
     float[] scores = passageScores(query, h, value.bytes, payload, Passages.decode(passages));
@@ -193,6 +221,8 @@ public final class MaxSimScorer {
           bitScoring == BitScoring.HAMMING
               ? kernel.maxSimHamming(query.bits(), bytes, at, count)
               : kernel.maxSimBit(query.floats(), bytes, at, count);
+      case RESIDUAL_1, RESIDUAL_2, RESIDUAL_4 ->
+          throw new IllegalStateException("residual matrices are scored whole, in score()");
     };
   }
 
