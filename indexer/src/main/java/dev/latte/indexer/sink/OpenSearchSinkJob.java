@@ -138,7 +138,10 @@ public final class OpenSearchSinkJob {
             Collections.synchronizedMap(new IdentityHashMap<>());
         // One window at a time: its encodings are all in before it is sent and acknowledged.
         try (EncodingPipeline.Session s =
-            pipeline.start((item, e) -> encoded.put(item, e.matrix()), progress)) {
+            pipeline.start(
+                // Items with precomputed vectors come back without an encoding.
+                (item, e) -> encoded.put(item, e != null ? e.matrix() : item.vectors()),
+                progress)) {
           s.submit(window);
           s.drain();
         }
