@@ -1,0 +1,169 @@
+package dev.latte.web;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.latte.datasets.BeirDataset;
+import dev.latte.datasets.Document;
+import dev.latte.encoders.WordHashEncoder;
+import dev.latte.indexer.IndexMetadata;
+import dev.latte.indexer.IndexProgress;
+import dev.latte.indexer.JobState;
+import dev.latte.indexer.LatteIndexReaderSupport;
+import dev.latte.indexer.LatteIndexWriter;
+import dev.latte.indexer.ShardManifest;
+import dev.latte.indexer.firststage.FirstStageIndex;
+import dev.latte.searcher.LatteIndex;
+import dev.latte.searcher.LatteSearcher;
+import dev.latte.searcher.firststage.FirstStages;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.apache.lucene.index.DirectoryReader;
+import org.apache.lucene.store.FSDirectory;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * {@code ./latte serve --index DIR} over a sharded index (the layout the Spark job writes, built
+ * here without Spark: ADI split into 3 shards by id hash, XTR derived in each with the parameters
+ * trained on the whole collection): searches over HTTP answer as the one index holding every
+ * document (BM25 with collection-wide statistics, xtr+maxsim, paging), and writes are refused with
+ * 409 {@code read_only} saying why.
+ */
+class ServeShardedIndexTest {
+  @TempDir static Path tmp;
+  static final WordHashEncoder encoder = new WordHashEncoder("wordhash", 32);
+  static final ObjectMapper json = new ObjectMapper();
+  static LatteSearcher single;
+  static IndexRegistry registry;
+  static LatteService server;
+
+  @BeforeAll
+  static void start() throws Exception {
+    Path adi = Path.of(System.getProperty("latte.shared.dir", "../../shared"), "datasets", "adi");
+    org.junit.jupiter.api.Assumptions.assumeTrue(
+        Files.isDirectory(adi), "no shared datasets at " + adi);
+    List<Document> docs;
+    try (var s = BeirDataset.open(adi).corpus()) {
+      docs = s.toList();
+    }
+    Path one = tmp.resolve("one");
+    try (LatteIndexWriter w = LatteIndexWriter.open(one, encoder, adi.toString())) {
+      w.addAll(docs.stream(), 1, 16, IndexProgress.NONE);
+      w.commit();
+    }
+    FirstStages.build(one, List.of("xtr"), false, n -> IndexProgress.NONE, System.out);
+    Path sharded = tmp.resolve("sharded");
+    int n = 3;
+    List<ShardManifest.Shard> shards = new ArrayList<>();
+    Path params = FirstStageIndex.dir(sharded, "xtr");
+    Files.createDirectories(params);
+    List<Path> paramFiles;
+    try (var s = Files.list(FirstStageIndex.dir(one, "xtr"))) {
+      paramFiles = s.filter(f -> f.getFileName().toString().startsWith("latte_")).toList();
+    }
+    for (Path f : paramFiles) Files.copy(f, params.resolve(f.getFileName()));
+    IndexMetadata meta = null;
+    for (int i = 0; i < n; i++) {
+      int shard = i;
+      Path p = sharded.resolve(ShardManifest.shardName(i));
+      List<Document> mine =
+          docs.stream().filter(d -> ShardManifest.shardOf(d.id(), n) == shard).toList();
+      try (LatteIndexWriter w = LatteIndexWriter.open(p, encoder, adi.toString())) {
+        w.startSequencesAt(ShardManifest.firstSeq(i));
+        w.addAll(mine.stream(), 1, 16, IndexProgress.NONE);
+        w.commit();
+      }
+      Path folder = FirstStageIndex.dir(p, "xtr");
+      Files.createDirectories(folder);
+      for (Path f : paramFiles) Files.copy(f, folder.resolve(f.getFileName()));
+      try (var dir = FSDirectory.open(p);
+          DirectoryReader r = DirectoryReader.open(dir)) {
+        meta = LatteIndexReaderSupport.metadataOf(r.getIndexCommit());
+        FirstStageIndex.derive(
+            FirstStages.builders().get("xtr"), folder, r, meta, IndexProgress.NONE);
+      }
+      shards.add(
+          new ShardManifest.Shard(
+              ShardManifest.shardName(i), mine.size(), 0, ShardManifest.firstSeq(i)));
+    }
+    ShardManifest m =
+        new ShardManifest(
+            ShardManifest.LAYOUT_VERSION,
+            "test",
+            meta,
+            shards,
+            Map.of(
+                "xtr", new ShardManifest.Stage(FirstStages.get("xtr").format().stamp(), Map.of())),
+            docs.size(),
+            JobState.Counters.ZERO);
+    Files.writeString(sharded.resolve(ShardManifest.FILE), m.toJson());
+
+    single = new LatteSearcher(LatteIndex.open(one), encoder);
+    registry = IndexRegistry.serving(sharded, "sharded", List.of(encoder), 0);
+    server =
+        new LatteService(registry, new LatteService.Options(null, false, 1 << 20))
+            .start("127.0.0.1", 0);
+  }
+
+  @AfterAll
+  static void stop() throws Exception {
+    if (server != null) server.close();
+    if (registry != null) registry.close();
+    if (single != null) single.close();
+  }
+
+  static HttpResponse<String> post(String path, String body) throws Exception {
+    return TestHttp.send(server.port(), "POST", path, body, "application/json", null);
+  }
+
+  @Test
+  void searchesAnswerAsTheOneIndex() throws Exception {
+    for (String method : List.of("bm25", "maxsim-exact", "xtr+maxsim"))
+      for (String q :
+          List.of("automatic indexing of documents", "citation analysis", "retrieval")) {
+        var r =
+            post(
+                "/v1/indexes/sharded/search",
+                "{\"query\": \"" + q + "\", \"k\": 8, \"method\": \"" + method + "\"}");
+        assertEquals(200, r.statusCode(), r.body());
+        JsonNode hits = json.readTree(r.body()).get("hits");
+        var expected = single.search(method, q, 8).hits();
+        assertEquals(expected.size(), hits.size(), method + " / " + q);
+        for (int i = 0; i < expected.size(); i++)
+          assertEquals(
+              expected.get(i).score(),
+              hits.get(i).get("score").floatValue(),
+              1e-4,
+              method + " / " + q + " rank " + (i + 1));
+        JsonNode page =
+            json.readTree(
+                    post(
+                            "/v1/indexes/sharded/search",
+                            "{\"query\": \""
+                                + q
+                                + "\", \"k\": 3, \"from\": 3, \"method\": \""
+                                + method
+                                + "\"}")
+                        .body())
+                .get("hits");
+        assertEquals(hits.get(3).get("docid"), page.get(0).get("docid"), method + " / " + q);
+      }
+  }
+
+  @Test
+  void writesAreRefusedSayingWhy() throws Exception {
+    var r = post("/v1/indexes/sharded/documents", "[{\"id\": \"x\", \"text\": \"t\"}]");
+    assertEquals(409, r.statusCode(), r.body());
+    assertEquals("read_only", json.readTree(r.body()).get("error").get("type").asText());
+    assertTrue(r.body().contains("sharded index"), r.body());
+  }
+}
