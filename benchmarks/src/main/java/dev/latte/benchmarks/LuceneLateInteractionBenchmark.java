@@ -252,6 +252,8 @@ public class LuceneLateInteractionBenchmark {
       case FLOAT16 -> kernel.maxSimFloat16(q, value.bytes, payload, h.tokens());
       case INT8 -> kernel.maxSimInt8(q, value.bytes, payload, h.tokens());
       case BIT -> kernel.maxSimBit(q, value.bytes, payload, h.tokens());
+      case RESIDUAL_1, RESIDUAL_2, RESIDUAL_4 ->
+          throw new IllegalArgumentException("this benchmark does not build residual indexes");
     };
   }
 

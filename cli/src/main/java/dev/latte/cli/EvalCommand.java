@@ -76,7 +76,8 @@ final class EvalCommand implements Callable<Integer> {
       names = "--codec",
       split = ",",
       description =
-          "Token codec(s): float32, float16, int8, bit (default: float32; several with --sweep).")
+          "Token codec(s): float32, float16, int8, bit, residual-1, residual-2, residual-4"
+              + " (default: float32; several with --sweep).")
   List<String> codecs;
 
   @Option(

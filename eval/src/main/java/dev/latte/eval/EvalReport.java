@@ -19,7 +19,7 @@ public final class EvalReport {
     String header =
         String.format(
             Locale.ROOT,
-            "%-28s %8s %7s %8s %8s %8s %9s %9s %10s %9s %9s %10s",
+            "%-28s %8s %7s %8s %8s %8s %9s %9s %10s %9s %9s %10s %10s",
             "method",
             "nDCG@10",
             "/exact",
@@ -31,13 +31,14 @@ public final class EvalReport {
             "p50+enc",
             "B/token",
             "B/doc",
-            "index");
+            "index",
+            "B/tok all");
     sb.append(header).append('\n').append("-".repeat(header.length())).append('\n');
     for (EvalRow r : rows) {
       sb.append(
           String.format(
               Locale.ROOT,
-              "%-28s %8.4f %7s %8.4f %8.4f %8.4f %9.2f %9.2f %10.2f %9s %9s %10s%n",
+              "%-28s %8.4f %7s %8.4f %8.4f %8.4f %9.2f %9.2f %10.2f %9s %9s %10s %10s%n",
               r.name(),
               r.ndcgCut10(),
               r.ndcgRatioToExact() == null
@@ -53,7 +54,10 @@ public final class EvalReport {
                   ? "-"
                   : String.format(Locale.ROOT, "%.1f", r.bytesPerToken()),
               r.bytesPerDoc() == null ? "-" : String.format(Locale.ROOT, "%.0f", r.bytesPerDoc()),
-              IndexStats.human(r.indexBytes())));
+              IndexStats.human(r.indexBytes()),
+              r.bytesPerEncodedTokenAllIn() == null
+                  ? "-"
+                  : String.format(Locale.ROOT, "%.1f", r.bytesPerEncodedTokenAllIn())));
     }
     return sb.toString();
   }

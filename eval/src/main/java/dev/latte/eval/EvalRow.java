@@ -18,7 +18,9 @@ import com.fasterxml.jackson.annotation.JsonProperty;
  * is exact float32 MaxSim without pooling when it ran, else {@code maxsim-exact} on the same index;
  * both are null when no reference ran. {@code extra_index_bytes} is what the derived first-stage
  * structure the method searches takes on disk, on top of {@code index_bytes} (0 for methods that
- * need none).
+ * need none). {@code bytes_per_encoded_token_all_in} is every file of the index folder (derived
+ * structures, codebook and all) divided by the tokens the encoder produced before pooling ({@code
+ * encoded_tokens} of {@code latte-stats.json}), so pooling counts as compression.
  */
 @JsonInclude(JsonInclude.Include.ALWAYS)
 public record EvalRow(
@@ -48,6 +50,7 @@ public record EvalRow(
     @JsonProperty("bytes_per_token") Double bytesPerToken,
     @JsonProperty("bytes_per_doc") Double bytesPerDoc,
     @JsonProperty("tokens_per_doc") Double tokensPerDoc,
+    @JsonProperty("bytes_per_encoded_token_all_in") Double bytesPerEncodedTokenAllIn,
     @JsonProperty("queries") int queries,
     @JsonProperty("threads") int threads,
     @JsonProperty("run_file") String runFile) {
@@ -88,6 +91,7 @@ public record EvalRow(
         bytesPerToken,
         bytesPerDoc,
         tokensPerDoc,
+        bytesPerEncodedTokenAllIn,
         queries,
         threads,
         runFile);

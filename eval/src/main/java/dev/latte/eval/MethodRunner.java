@@ -158,6 +158,9 @@ record MethodRunner(
             li ? stats.bytesPerToken() : null,
             li ? stats.bytesPerDocument() : null,
             li ? stats.tokensPerDocument() : null,
+            li && stats.encodedTokens() > 0
+                ? (double) dev.latte.core.FileTrees.bytes(index.path()) / stats.encodedTokens()
+                : null,
             eval.mean().queries(),
             queryThreads,
             runFile.toString());

@@ -42,6 +42,7 @@ class SuiteReportTest {
         null,
         null,
         null,
+        null,
         30,
         1,
         "run.trec");

@@ -59,6 +59,13 @@ public final class IndexLayout {
   public static final String BODY = "body";
   public static final String TOKENS = "latte_tokens";
   public static final String TOKEN_COUNT = "latte_token_count";
+
+  /**
+   * Token vectors the encoder produced for the document, before pooling (numeric doc values;
+   * documents written before it existed count their stored rows).
+   */
+  public static final String ENCODED_TOKEN_COUNT = "latte_encoded_token_count";
+
   public static final String CHAR_COUNT = "latte_char_count";
   public static final String TOKEN_INFO = "latte_token_info";
 

@@ -1,11 +1,18 @@
 package dev.latte.indexer;
 
 import dev.latte.core.TokenMatrix;
+import dev.latte.core.codec.ResidualCodebook;
 import dev.latte.core.codec.StoredTokenMatrix;
 import dev.latte.core.codec.TokenCodec;
 import dev.latte.datasets.Document;
+import dev.latte.indexer.firststage.MatrixFile;
+import dev.latte.indexer.firststage.SourceDocuments;
+import dev.latte.indexer.pooling.TokenPooler;
 import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Set;
 import org.apache.lucene.index.BinaryDocValues;
 import org.apache.lucene.index.DirectoryReader;
@@ -39,10 +46,12 @@ public final class IndexRecoder {
                 + m.options().label()
                 + " matrices; re-coding needs a float32 index without pooling");
       }
+      ResidualCodebook codebook =
+          options.codec().isResidual() ? trainCodebook(source, reader, m, options) : null;
       progress.start(reader.numDocs());
       try (LatteIndexWriter w =
           LatteIndexWriter.openForEncoded(
-              target, ModelIdentity.of(m), m.source(), m.sourceFingerprint(), options)) {
+              target, ModelIdentity.of(m), m.source(), m.sourceFingerprint(), options, codebook)) {
         Set<String> fields =
             Set.of(IndexLayout.ID, IndexLayout.TITLE, IndexLayout.TEXT, IndexLayout.METADATA);
         for (LeafReaderContext leaf : reader.leaves()) {
@@ -81,6 +90,80 @@ public final class IndexRecoder {
         progress.close();
         return w.commit();
       }
+    }
+  }
+
+  /**
+   * The file the XTR first stage keeps its centroids in, inside its folder {@value #XTR_FOLDER} of
+   * the main index (written by {@code XtrBuilder}, a {@link MatrixFile}).
+   */
+  static final String XTR_FOLDER = "latte-xtr";
+
+  static final String XTR_CENTROIDS_FILE = "latte_xtr_centroids.bin";
+  static final String XTR_CENTROIDS_CODEC = "LatteXtrCentroids";
+
+  /**
+   * The codebook of a residual re-coding of {@code source}: its centroids are the source's XTR
+   * centroids when it has them (trained once per index), else trained as XTR trains them on a
+   * sample of the source's tokens ({@link ResidualTraining}); its buckets are fitted on the
+   * residuals of about {@link ResidualTraining#WINDOW_TOKENS} rows of evenly spaced documents,
+   * pooled as the target pools, so they match what is coded.
+   */
+  static ResidualCodebook trainCodebook(
+      Path source, DirectoryReader reader, IndexMetadata m, IndexOptions options)
+      throws IOException {
+    int dim = m.dimension();
+    long total = SourceDocuments.tokens(reader);
+    float[] centroids = xtrCentroids(source, dim);
+    if (centroids == null) {
+      int k = ResidualTraining.centroids(Math.max(1, total / options.poolFactor()));
+      float[] sample =
+          SourceDocuments.sampleRows(
+              reader,
+              dim,
+              false,
+              (int) Math.min(total, (long) k * ResidualTraining.POINTS_PER_CENTROID),
+              ResidualTraining.SEED);
+      centroids =
+          ResidualTraining.trainCentroids(
+              sample, sample.length / dim, dim, k, ResidualTraining.threads());
+    }
+    TokenPooler pooler =
+        options.poolFactor() > 1
+            ? new TokenPooler(options.poolFactor(), m.firstRowIsSpecial())
+            : null;
+    long every = Math.max(1, total / ResidualTraining.WINDOW_TOKENS);
+    List<TokenMatrix> picked = new ArrayList<>();
+    long[] seen = {0};
+    int[] rows = {0};
+    SourceDocuments.forEach(
+        reader,
+        dim,
+        false,
+        (doc, matrix, annotations) -> {
+          if (seen[0]++ % every != 0) return;
+          TokenMatrix stored = pooler == null ? matrix : pooler.pool(matrix);
+          picked.add(stored);
+          rows[0] += stored.rows();
+        });
+    float[] sample = new float[rows[0] * dim];
+    int at = 0;
+    for (TokenMatrix t : picked) {
+      System.arraycopy(t.data(), 0, sample, at, t.rows() * dim);
+      at += t.rows() * dim;
+    }
+    return ResidualTraining.fit(options.codec().residualBits(), centroids, dim, sample, rows[0]);
+  }
+
+  /** The source's XTR centroids (row-major) when it has them in this dimension, else null. */
+  static float[] xtrCentroids(Path source, int dim) throws IOException {
+    Path folder = source.resolve(XTR_FOLDER);
+    if (!Files.exists(folder.resolve(XTR_CENTROIDS_FILE))) return null;
+    try (Directory d = FSDirectory.open(folder)) {
+      TokenMatrix c = MatrixFile.read(d, XTR_CENTROIDS_FILE, XTR_CENTROIDS_CODEC);
+      return c.dim() == dim && c.rows() > 0 && c.rows() <= ResidualCodebook.MAX_CENTROIDS
+          ? c.data()
+          : null;
     }
   }
 

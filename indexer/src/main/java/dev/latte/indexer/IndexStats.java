@@ -25,9 +25,16 @@ import org.apache.lucene.util.Bits;
  * @param tokenBytes bytes of the stored token matrices of live documents (payload and headers)
  * @param indexBytes bytes of all files of the Lucene commit on disk (text, BM25 postings, matrices,
  *     deleted documents not yet merged away)
+ * @param encodedTokens token vectors the encoder produced for the live documents, before pooling
+ *     (the denominator of "bytes per token all in", so that pooling counts as compression)
  */
 public record IndexStats(
-    long documents, long tokens, long characters, long tokenBytes, long indexBytes) {
+    long documents,
+    long tokens,
+    long characters,
+    long tokenBytes,
+    long indexBytes,
+    long encodedTokens) {
 
   @JsonProperty("tokens_per_document")
   public double tokensPerDocument() {
@@ -49,10 +56,11 @@ public record IndexStats(
       throws IOException {
     int dimension = metadata.dimension();
     var codec = metadata.options().codec();
-    long docs = 0, tokens = 0, chars = 0, tokenBytes = 0;
+    long docs = 0, tokens = 0, chars = 0, tokenBytes = 0, encoded = 0;
     for (LeafReaderContext leaf : reader.leaves()) {
       NumericDocValues tc = leaf.reader().getNumericDocValues(IndexLayout.TOKEN_COUNT);
       NumericDocValues cc = leaf.reader().getNumericDocValues(IndexLayout.CHAR_COUNT);
+      NumericDocValues ec = leaf.reader().getNumericDocValues(IndexLayout.ENCODED_TOKEN_COUNT);
       Bits live = leaf.reader().getLiveDocs();
       if (tc == null) continue;
       for (int doc = tc.nextDoc(); doc != DocIdSetIterator.NO_MORE_DOCS; doc = tc.nextDoc()) {
@@ -62,6 +70,7 @@ public record IndexStats(
         tokens += t;
         tokenBytes += StoredTokenMatrix.HEADER_BYTES + codec.payloadBytes((int) t, dimension);
         if (cc != null && cc.advanceExact(doc)) chars += cc.longValue();
+        encoded += ec != null && ec.advanceExact(doc) ? ec.longValue() : t;
       }
     }
     return new IndexStats(
@@ -69,7 +78,8 @@ public record IndexStats(
         tokens,
         chars,
         tokenBytes,
-        commitBytes(reader.directory(), reader.getIndexCommit().getSegmentsFileName()));
+        commitBytes(reader.directory(), reader.getIndexCommit().getSegmentsFileName()),
+        encoded);
   }
 
   static long commitBytes(Directory dir, String segmentsFile) throws IOException {

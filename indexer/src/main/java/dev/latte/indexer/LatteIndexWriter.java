@@ -55,6 +55,14 @@ public final class LatteIndexWriter implements Closeable {
   private final IndexMetadata metadata;
   private final TokenCodec codec;
   private final TokenPooler pooler;
+
+  /**
+   * The frozen parameters of a residual codec (null otherwise, and until a new residual index has
+   * seen enough tokens to train them: {@link ResidualTraining}).
+   */
+  private volatile dev.latte.core.codec.ResidualCodebook codebook;
+
+  private final ResidualTraining training;
   private final java.util.concurrent.atomic.AtomicLong nextSeq;
   private final Map<String, String> lastCommitData = new java.util.LinkedHashMap<>();
 
@@ -68,7 +76,12 @@ public final class LatteIndexWriter implements Closeable {
   }
 
   private LatteIndexWriter(
-      Path path, ModelIdentity model, String source, String sourceFingerprint, IndexOptions options)
+      Path path,
+      ModelIdentity model,
+      String source,
+      String sourceFingerprint,
+      IndexOptions options,
+      dev.latte.core.codec.ResidualCodebook supplied)
       throws IOException {
     this.path = path;
     this.encoder = model.encoder();
@@ -118,6 +131,16 @@ public final class LatteIndexWriter implements Closeable {
               + "; choose another --index folder or delete this one to rebuild");
     }
     this.codec = options.codec();
+    try {
+      this.codebook = codec.isResidual() ? frozenCodebook(path, model.dimension(), supplied) : null;
+    } catch (IOException | RuntimeException e) {
+      directory.close();
+      throw e;
+    }
+    this.training =
+        codec.isResidual() && codebook == null
+            ? new ResidualTraining(codec.residualBits(), model.dimension())
+            : null;
     // Row 0 is protected from pooling when it is a [CLS] or marker token (ColBERT models keep it).
     this.pooler =
         options.poolFactor() > 1
@@ -153,6 +176,61 @@ public final class LatteIndexWriter implements Closeable {
   }
 
   /**
+   * The codebook a residual index codes with: the one stored in the folder (frozen: a supplied one
+   * must be the same), else the supplied one, stored now; null when neither exists (trained from
+   * the first documents).
+   */
+  private dev.latte.core.codec.ResidualCodebook frozenCodebook(
+      Path path, int dimension, dev.latte.core.codec.ResidualCodebook supplied) throws IOException {
+    var stored = ResidualCodebookFile.readIfPresent(directory);
+    var book = stored != null ? stored : supplied;
+    if (book == null) return null;
+    if (book.codec() != codec || book.dim() != dimension)
+      throw new IndexMismatchException(
+          "index "
+              + path
+              + ": its residual codebook is "
+              + book.codec().cliName()
+              + " over "
+              + book.dim()
+              + " dims, the index "
+              + codec.cliName()
+              + " over "
+              + dimension
+              + "; delete the folder to rebuild");
+    if (stored != null && supplied != null && !stored.fingerprint().equals(supplied.fingerprint()))
+      throw new IndexMismatchException(
+          "index "
+              + path
+              + " already codes its tokens with another residual codebook (they are frozen once"
+              + " trained); choose another --index folder or delete this one to rebuild");
+    if (stored == null) ResidualCodebookFile.write(directory, book);
+    return book;
+  }
+
+  /** The residual codebook this writer codes with (null: not residual, or not trained yet). */
+  public dev.latte.core.codec.ResidualCodebook codebook() {
+    return codebook;
+  }
+
+  /**
+   * For a new residual index: how many tokens the whole collection will have, if known, so that the
+   * codebook trained on the first documents gets the centroid count the collection needs ({@link
+   * ResidualTraining#centroids}).
+   */
+  public void expectTokens(long tokens) {
+    if (training != null) training.expectTokens(tokens);
+  }
+
+  /**
+   * As {@link #expectTokens}, from the number of documents the collection will have (tokens are
+   * estimated from the training window's tokens per document).
+   */
+  public void expectDocuments(long documents) {
+    if (training != null && documents > 0) training.expectDocuments(documents);
+  }
+
+  /**
    * Opens (creating if needed) the index at {@code path}. {@code source} names where the documents
    * come from; {@code sourceFingerprint} identifies its content (see {@link CorpusSource}).
    */
@@ -168,7 +246,8 @@ public final class LatteIndexWriter implements Closeable {
         ModelIdentity.of(encoder),
         source,
         sourceFingerprint,
-        options);
+        options,
+        null);
   }
 
   public static LatteIndexWriter open(
@@ -188,8 +267,23 @@ public final class LatteIndexWriter implements Closeable {
   public static LatteIndexWriter openForEncoded(
       Path path, ModelIdentity model, String source, String sourceFingerprint, IndexOptions options)
       throws IOException {
+    return openForEncoded(path, model, source, sourceFingerprint, options, null);
+  }
+
+  /**
+   * As {@link #openForEncoded(Path, ModelIdentity, String, String, IndexOptions)}, coding residual
+   * tokens with {@code codebook} (stored in a new index; an existing index must already use it).
+   */
+  public static LatteIndexWriter openForEncoded(
+      Path path,
+      ModelIdentity model,
+      String source,
+      String sourceFingerprint,
+      IndexOptions options,
+      dev.latte.core.codec.ResidualCodebook codebook)
+      throws IOException {
     return new LatteIndexWriter(
-        path.toAbsolutePath().normalize(), model, source, sourceFingerprint, options);
+        path.toAbsolutePath().normalize(), model, source, sourceFingerprint, options, codebook);
   }
 
   /** Encodes and adds (or replaces, by id) every document; returns how many were added. */
@@ -235,7 +329,62 @@ public final class LatteIndexWriter implements Closeable {
             "document " + d.id() + ": annotations do not match " + matrix.rows() + " rows");
       info = new BytesRef(annotations.encode());
     }
-    write(d, new BytesRef(StoredTokenMatrix.encode(stored, codec)), stored.rows(), info);
+    if (codec.isResidual()) {
+      addResidual(d, stored, info, matrix.rows());
+      return;
+    }
+    write(
+        d,
+        new BytesRef(StoredTokenMatrix.encode(stored, codec)),
+        stored.rows(),
+        info,
+        matrix.rows());
+  }
+
+  /**
+   * Codes {@code stored} with the frozen codebook; before one exists, holds the document back until
+   * the training window is full (then trains, stores the codebook and writes everything held, in
+   * order, before any later document).
+   */
+  private void addResidual(Document d, TokenMatrix stored, BytesRef info, int encodedRows)
+      throws IOException {
+    var book = codebook;
+    if (book == null) {
+      synchronized (training) {
+        book = codebook;
+        if (book == null) {
+          training.hold(new ResidualTraining.Held(d, stored, info, encodedRows));
+          if (training.full()) trainAndWriteHeld();
+          return;
+        }
+      }
+    }
+    writeResidual(book, d, stored, info, encodedRows);
+  }
+
+  private void writeResidual(
+      dev.latte.core.codec.ResidualCodebook book,
+      Document d,
+      TokenMatrix stored,
+      BytesRef info,
+      int encodedRows)
+      throws IOException {
+    int[] ids = new int[stored.rows()];
+    dev.latte.core.kernel.VectorKernel.get()
+        .assignCentroids(book, stored.data(), 0, stored.rows(), ids);
+    write(d, new BytesRef(book.encode(stored, ids)), stored.rows(), info, encodedRows);
+  }
+
+  /**
+   * Trains on what is held (the caller holds the training lock), stores the codebook, writes the
+   * held documents, and only then lets other threads code with it.
+   */
+  private void trainAndWriteHeld() throws IOException {
+    var book = training.train();
+    ResidualCodebookFile.write(directory, book);
+    for (var h : training.drain())
+      writeResidual(book, h.document(), h.stored(), h.info(), h.encodedRows());
+    codebook = book;
   }
 
   /**
@@ -246,6 +395,15 @@ public final class LatteIndexWriter implements Closeable {
    * re-encoded; title, text and metadata come from {@code d} as in {@link #add}. Thread-safe.
    */
   public void addStored(Document d, BytesRef matrix, BytesRef tokenInfo) throws IOException {
+    addStored(d, matrix, tokenInfo, -1);
+  }
+
+  /**
+   * As {@link #addStored(Document, BytesRef, BytesRef)}, recording {@code encodedTokens} as the
+   * document's token count before pooling (negative: its stored rows).
+   */
+  public void addStored(Document d, BytesRef matrix, BytesRef tokenInfo, long encodedTokens)
+      throws IOException {
     StoredTokenMatrix.Header h =
         StoredTokenMatrix.header(matrix.bytes, matrix.offset, matrix.length, metadata.dimension());
     if (h.codec() != codec)
@@ -269,7 +427,8 @@ public final class LatteIndexWriter implements Closeable {
         d,
         BytesRef.deepCopyOf(matrix),
         h.tokens(),
-        tokenInfo == null ? null : BytesRef.deepCopyOf(tokenInfo));
+        tokenInfo == null ? null : BytesRef.deepCopyOf(tokenInfo),
+        encodedTokens >= 0 ? encodedTokens : h.tokens());
   }
 
   /**
@@ -319,10 +478,12 @@ public final class LatteIndexWriter implements Closeable {
     String json = stored.get(IndexLayout.METADATA);
     ObjectNode old = json == null ? null : (ObjectNode) JSON.readTree(json);
     ObjectNode next = change.apply(old);
+    var encoded = leaf.getNumericDocValues(IndexLayout.ENCODED_TOKEN_COUNT);
     addStored(
         new Document(id, stored.get(IndexLayout.TITLE), stored.get(IndexLayout.TEXT), next),
         matrix,
-        info);
+        info,
+        encoded != null && encoded.advanceExact(doc) ? encoded.longValue() : -1);
   }
 
   /** The value of {@code doc}, or null when it has none (or the field does not exist). */
@@ -331,7 +492,8 @@ public final class LatteIndexWriter implements Closeable {
   }
 
   /** The Lucene document of {@link IndexLayout}, replacing any with the same id. */
-  private void write(Document d, BytesRef matrix, int rows, BytesRef tokenInfo) throws IOException {
+  private void write(Document d, BytesRef matrix, int rows, BytesRef tokenInfo, long encodedRows)
+      throws IOException {
     String contents = d.contents();
     org.apache.lucene.document.Document doc = new org.apache.lucene.document.Document();
     doc.add(new StringField(IndexLayout.ID, d.id(), Field.Store.YES));
@@ -340,6 +502,7 @@ public final class LatteIndexWriter implements Closeable {
     doc.add(new TextField(IndexLayout.BODY, contents, Field.Store.NO));
     doc.add(new BinaryDocValuesField(IndexLayout.TOKENS, matrix));
     doc.add(new NumericDocValuesField(IndexLayout.TOKEN_COUNT, rows));
+    doc.add(new NumericDocValuesField(IndexLayout.ENCODED_TOKEN_COUNT, encodedRows));
     doc.add(new NumericDocValuesField(IndexLayout.CHAR_COUNT, contents.length()));
     doc.add(new NumericDocValuesField(IndexLayout.SEQ, nextSeq.getAndIncrement()));
     if (tokenInfo != null) doc.add(new BinaryDocValuesField(IndexLayout.TOKEN_INFO, tokenInfo));
@@ -358,6 +521,12 @@ public final class LatteIndexWriter implements Closeable {
    * Latte's own stay unless {@code extra} replaces them.
    */
   public IndexStats commit(Map<String, String> extra) throws IOException {
+    if (training != null) {
+      // A collection smaller than the training window: train on all of it now.
+      synchronized (training) {
+        if (codebook == null && training.heldTokens() > 0) trainAndWriteHeld();
+      }
+    }
     Map<String, String> data = new java.util.LinkedHashMap<>(lastCommitData);
     data.putAll(extra);
     data.put(IndexLayout.COMMIT_METADATA_KEY, metadata.toJson());

@@ -44,7 +44,7 @@ class ReplaceMetadataTest {
   record Stored(byte[] tokens, byte[] info, String title, String text, String metadata) {}
 
   @ParameterizedTest
-  @CsvSource({"float32, 1", "int8, 1", "float16, 2", "bit, 1"})
+  @CsvSource({"float32, 1", "int8, 1", "float16, 2", "bit, 1", "residual-2, 1", "residual-1, 2"})
   void onlyTheMetadataChangesAndTheStoredBytesStayIdentical(String codec, int pool)
       throws Exception {
     Path path = tmp.resolve(codec + "-" + pool);

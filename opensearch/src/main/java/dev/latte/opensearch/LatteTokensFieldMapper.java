@@ -61,7 +61,11 @@ public final class LatteTokensFieldMapper extends ParametrizedFieldMapper {
                 "codec",
                 false,
                 m -> toType(m).settings.codec().cliName(),
-                Arrays.stream(TokenCodec.values()).map(TokenCodec::cliName).toArray(String[]::new))
+                // Residual codecs need an index-wide trained codebook, which a field mapper lacks.
+                Arrays.stream(TokenCodec.values())
+                    .filter(c -> !c.isResidual())
+                    .map(TokenCodec::cliName)
+                    .toArray(String[]::new))
             .alwaysSerialize();
     private final Parameter<Integer> poolFactor =
         Parameter.intParam("pool_factor", false, m -> toType(m).settings.poolFactor(), 1)

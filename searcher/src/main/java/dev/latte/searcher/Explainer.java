@@ -55,7 +55,11 @@ public final class Explainer {
     if (values == null || !values.advanceExact(local)) return new Explanation(0f, List.of());
     BytesRef v = values.binaryValue();
     int dim = index.metadata().dimension();
-    TokenMatrix d = StoredTokenMatrix.decode(v.bytes, v.offset, v.length, dim);
+    var book = index.residualCodebook();
+    TokenMatrix d =
+        book != null
+            ? book.decode(v.bytes, v.offset, v.length)
+            : StoredTokenMatrix.decode(v.bytes, v.offset, v.length, dim);
     if (d.rows() == 0) return new Explanation(0f, List.of());
     if (q.dim() != dim) {
       throw new IllegalArgumentException(

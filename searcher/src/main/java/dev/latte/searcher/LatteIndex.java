@@ -226,6 +226,22 @@ public final class LatteIndex implements Closeable {
     return stats;
   }
 
+  private volatile dev.latte.core.codec.ResidualCodebook codebook;
+
+  /**
+   * The frozen codebook of a residual index ({@code latte_residual_codebook.bin}), read once; null
+   * for the other codecs.
+   */
+  public dev.latte.core.codec.ResidualCodebook residualCodebook() throws IOException {
+    if (!metadata.options().codec().isResidual()) return null;
+    var book = codebook;
+    // A new residual index that has not trained its codebook yet holds no token matrices: the
+    // writer stores the codebook before the first one.
+    if (book == null && Files.exists(path.resolve(dev.latte.indexer.ResidualCodebookFile.FILE)))
+      codebook = book = dev.latte.indexer.ResidualCodebookFile.read(path);
+    return book;
+  }
+
   /** Stored id, title and text of a Lucene document. */
   public StoredDocument stored(int doc) throws IOException {
     StoredFields fields = reader.storedFields();

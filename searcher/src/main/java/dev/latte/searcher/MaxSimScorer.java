@@ -3,6 +3,7 @@ package dev.latte.searcher;
 import dev.latte.core.codec.StoredTokenMatrix;
 import dev.latte.core.kernel.PreparedBitQuery;
 import dev.latte.core.kernel.PreparedQuery;
+import dev.latte.core.kernel.ResidualQuery;
 import dev.latte.core.kernel.VectorKernel;
 import dev.latte.indexer.IndexLayout;
 import java.io.IOException;
@@ -42,17 +43,35 @@ public final class MaxSimScorer {
     this.bitScoring = bitScoring;
   }
 
-  /** A query prepared for this scorer: the float layout and, for hamming, the sign bits. */
-  public record Prepared(PreparedQuery floats, PreparedBitQuery bits) {}
+  /**
+   * A query prepared for this scorer: the float layout, for hamming the sign bits, and the query
+   * itself, whose residual tables are made on first use against a residual index.
+   */
+  public record Prepared(PreparedQuery floats, PreparedBitQuery bits, QueryContext context) {
+    public Prepared(PreparedQuery floats, PreparedBitQuery bits) {
+      this(floats, bits, null);
+    }
+
+    /** The residual tables for {@code index}'s codebook; null when it is not a residual index. */
+    ResidualQuery residual(LatteIndex index) throws IOException {
+      var book = index.residualCodebook();
+      if (book == null) return null;
+      if (context == null)
+        throw new IllegalStateException(
+            "a residual index needs the query prepared from its context");
+      return context.preparedResidual(book);
+    }
+  }
 
   public Prepared prepare(QueryContext query) {
     return new Prepared(
-        query.prepared(), bitScoring == BitScoring.HAMMING ? query.preparedBits() : null);
+        query.prepared(), bitScoring == BitScoring.HAMMING ? query.preparedBits() : null, query);
   }
 
   /** Scores every live document of the index and returns the top k, best first. */
   public List<ScoredDoc> scoreAll(LatteIndex index, Prepared query, int k) throws IOException {
     TopK top = new TopK(k);
+    ResidualQuery residual = query.residual(index);
     for (LeafReaderContext leaf : index.reader().leaves()) {
       BinaryDocValues values = leaf.reader().getBinaryDocValues(IndexLayout.TOKENS);
       if (values == null) continue;
@@ -61,7 +80,7 @@ public final class MaxSimScorer {
           doc != DocIdSetIterator.NO_MORE_DOCS;
           doc = values.nextDoc()) {
         if (live != null && !live.get(doc)) continue;
-        top.offer(leaf.docBase + doc, score(query, values.binaryValue()));
+        top.offer(leaf.docBase + doc, score(query, residual, values.binaryValue()));
       }
     }
     return top.results();
@@ -75,6 +94,7 @@ public final class MaxSimScorer {
       throws IOException {
     if (filter == null) return scoreAll(index, query, k);
     TopK top = new TopK(k);
+    ResidualQuery residual = query.residual(index);
     for (LeafReaderContext leaf : index.reader().leaves()) {
       int base = leaf.docBase, end = Math.min(base + leaf.reader().maxDoc(), filter.length());
       if (base >= end) continue;
@@ -88,7 +108,7 @@ public final class MaxSimScorer {
           g = g + 1 < end ? filter.nextSetBit(g + 1) : DocIdSetIterator.NO_MORE_DOCS) {
         int doc = g - base;
         if (live != null && !live.get(doc)) continue;
-        if (values.advanceExact(doc)) top.offer(g, score(query, values.binaryValue()));
+        if (values.advanceExact(doc)) top.offer(g, score(query, residual, values.binaryValue()));
       }
     }
     return top.results();
@@ -104,6 +124,7 @@ public final class MaxSimScorer {
     int[] sorted = docs.clone();
     java.util.Arrays.sort(sorted);
     TopK top = new TopK(Math.max(1, Math.min(k, sorted.length)));
+    ResidualQuery residual = query.residual(index);
     List<LeafReaderContext> leaves = index.reader().leaves();
     int leafIndex = -1;
     BinaryDocValues values = null;
@@ -115,13 +136,15 @@ public final class MaxSimScorer {
       }
       int doc = global - leaf.docBase;
       float s =
-          values != null && values.advanceExact(doc) ? score(query, values.binaryValue()) : 0f;
+          values != null && values.advanceExact(doc)
+              ? score(query, residual, values.binaryValue())
+              : 0f;
       top.offer(global, s);
     }
     return top.results();
   }
 
-  private float score(Prepared query, BytesRef value) {
+  private float score(Prepared query, ResidualQuery residual, BytesRef value) {
     StoredTokenMatrix.Header h =
         StoredTokenMatrix.header(value.bytes, value.offset, value.length, dimension);
     int payload = StoredTokenMatrix.Header.payloadOffset(value.offset);
@@ -134,6 +157,14 @@ public final class MaxSimScorer {
           bitScoring == BitScoring.HAMMING
               ? kernel.maxSimHamming(query.bits(), value.bytes, payload, h.tokens())
               : kernel.maxSimBit(query.floats(), value.bytes, payload, h.tokens());
+      case RESIDUAL_1, RESIDUAL_2, RESIDUAL_4 -> {
+        if (residual == null)
+          throw new dev.latte.indexer.IndexMismatchException(
+              "a residual token matrix in an index without its codebook ("
+                  + dev.latte.indexer.ResidualCodebookFile.FILE
+                  + "); the folder is incomplete: index again");
+        yield kernel.maxSimResidual(residual, value.bytes, payload, h.tokens());
+      }
     };
   }
 

@@ -94,6 +94,16 @@ public final class QueryContext {
     return prepared;
   }
 
+  private dev.latte.core.kernel.ResidualQuery preparedResidual;
+
+  /** The query's tables for residual codes of {@code book} (computed once per codebook). */
+  public synchronized dev.latte.core.kernel.ResidualQuery preparedResidual(
+      dev.latte.core.codec.ResidualCodebook book) {
+    if (preparedResidual == null || preparedResidual.codebook() != book)
+      preparedResidual = kernel.prepareResidual(encoded().matrix(), book);
+    return preparedResidual;
+  }
+
   /** The query's sign bits, for hamming scoring against binary documents. */
   public synchronized dev.latte.core.kernel.PreparedBitQuery preparedBits() {
     if (preparedBits == null) preparedBits = kernel.prepareBits(encoded().matrix());

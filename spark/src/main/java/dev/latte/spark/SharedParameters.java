@@ -126,7 +126,7 @@ record SharedParameters(Map<String, Map<String, byte[]>> files, long trainedOn)
           Path out = work.resolve("params-" + name);
           Files.createDirectories(out);
           try (Directory pd = FSDirectory.open(out)) {
-            builders.get(name).train(pd, reader, meta);
+            builderFor(name, builders, reader, s.trainFraction()).train(pd, reader, meta);
           }
           Map<String, byte[]> stage = new LinkedHashMap<>();
           try (var list = Files.list(out)) {
@@ -141,6 +141,27 @@ record SharedParameters(Map<String, Map<String, byte[]>> files, long trainedOn)
     } finally {
       dev.latte.core.FileTrees.deleteRecursively(work);
     }
+  }
+
+  /**
+   * The stage's builder for a sample of {@code fraction} of the collection. XTR chooses its number
+   * of centroids from the tokens it trains on; trained on a sample it would choose for the sample,
+   * so it is told the number {@code ./latte index --first-stage xtr} chooses for the whole
+   * collection (estimated as the sample's tokens / fraction). The other stages do not depend on the
+   * collection's size.
+   */
+  static FirstStageBuilder builderFor(
+      String name, Map<String, FirstStageBuilder> builders, DirectoryReader sample, double fraction)
+      throws IOException {
+    if (!name.equals("xtr") || fraction >= 1) return builders.get(name);
+    long tokens = dev.latte.indexer.firststage.SourceDocuments.tokens(sample);
+    var d = dev.latte.searcher.firststage.xtr.XtrBuilder.Params.DEFAULT;
+    int k =
+        dev.latte.searcher.firststage.xtr.XtrBuilder.defaultCentroids(
+            Math.round(tokens / fraction));
+    return new dev.latte.searcher.firststage.xtr.XtrBuilder(
+        new dev.latte.searcher.firststage.xtr.XtrBuilder.Params(
+            k, d.sampleFactor(), d.iterations(), d.seed(), d.threads()));
   }
 
   /** Row annotations of an encoded sample, or of precomputed vectors with token strings. */

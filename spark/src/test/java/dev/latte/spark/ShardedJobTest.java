@@ -156,7 +156,10 @@ class ShardedJobTest {
                 "--shards",
                 Integer.toString(SHARDS),
                 "--train-fraction",
-                "0.5"));
+                "0.5",
+                // every stage the single index has: "all" leaves the stock baseline out
+                "--first-stage",
+                "all,lucene-stock"));
     args.addAll(List.of(extra));
     return LatteSparkJob.run(spark, args.toArray(String[]::new));
   }
@@ -185,6 +188,57 @@ class ShardedJobTest {
     assertEquals(SHARDS, m.shards().size());
     assertEquals(summary.counters().indexed(), m.documents());
     for (ShardManifest.Shard s : m.shards()) assertTrue(s.documents() > 0, s.name());
+  }
+
+  @Test
+  void parquetThroughSparksReaderGivesTheSameIndex() throws Exception {
+    // The same records as Parquet (Spark's JSON reader drops the malformed line into
+    // _corrupt_record; the others, the one without id included, become rows).
+    Path parquet = tmp.resolve("docs.parquet");
+    spark
+        .read()
+        .json(input.toString())
+        .filter("_corrupt_record IS NULL")
+        .drop("_corrupt_record")
+        .coalesce(1)
+        .write()
+        .parquet(parquet.toString());
+    Path out = tmp.resolve("from-parquet");
+    LatteSparkJob.Summary p =
+        LatteSparkJob.run(
+            spark,
+            "--input",
+            parquet.toString(),
+            "--format",
+            "parquet",
+            "--output",
+            out.toString(),
+            "--model",
+            MODEL,
+            "--shards",
+            "2",
+            "--first-stage",
+            "none");
+    JobState.Counters c = singleCounters;
+    assertEquals(
+        new JobState.Counters(
+            c.read() - 1,
+            c.indexed(),
+            c.replaced(),
+            c.skippedEmpty(),
+            c.skippedDuplicate(),
+            c.skippedError() - 1,
+            c.tokens()),
+        p.counters());
+    ContextHashEncoder encoder = new ContextHashEncoder();
+    try (LatteSearcher one = new LatteSearcher(LatteIndex.open(single), encoder);
+        LatteSearcher many = new LatteSearcher(LatteIndex.open(out), encoder)) {
+      List<String> differ = new ArrayList<>();
+      for (String method : List.of("bm25", "maxsim-exact", "hybrid-linear"))
+        for (String q : queries)
+          same(method, q, one.search(method, q, 20), many.search(method, q, 20), differ);
+      assertEquals(List.of(), differ);
+    }
   }
 
   @Test

@@ -14,7 +14,8 @@ import java.nio.ByteOrder;
  * <pre>
  * offset size  field
  * 0      1     format version (1)
- * 1      1     codec id, see {@link TokenCodec}: 0 = float32, 1 = float16, 2 = int8, 3 = bit
+ * 1      1     codec id, see {@link TokenCodec}: 0 = float32, 1 = float16, 2 = int8, 3 = bit,
+ *              4/5/6 = residual-1/2/4
  * 2      2     dimension, unsigned 16-bit little-endian
  * 4      4     token count, signed 32-bit little-endian (>= 0)
  * 8      ...   payload, laid out by the codec (below); its length must match the header exactly
@@ -37,6 +38,12 @@ import java.nio.ByteOrder;
  *     <td>Per token ceil(D/64) 64-bit words, token by token; dimension d is bit d%64 (least significant
  *     first) of word d/64, set when x_d ≥ 0 (±0.0 give 1). Padding bits above D are 0. Decodes to
  *     the unit vector b/√D with b_d = +1 for a set bit and −1 otherwise.</td></tr>
+ * <tr><td>4, 5, 6 residual-n (n = 1, 2, 4)</td><td>(2 + R)·T, R = ceil(D·n/8)</td>
+ *     <td>First all T centroid ids (unsigned 16-bit), then T×R bytes of packed residual codes,
+ *     token by token: dimension d's n-bit code at bit (d·n)%8 (least significant first) of byte
+ *     (d·n)/8 of its token's R bytes, padding bits 0. Decodes, with the index's {@link
+ *     ResidualCodebook}, to c[id] + r, r_d = weight(d, code_d) (not re-normalised). Ids first keeps
+ *     the codes of consecutive tokens contiguous at stride R.</td></tr>
  * </table>
  *
  * <p>Scoring the bit codec: asymmetrically (float query × stored bits) the query is dotted with the

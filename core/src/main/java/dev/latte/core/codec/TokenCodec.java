@@ -138,7 +138,14 @@ public enum TokenCodec {
         }
       }
     }
-  };
+  },
+
+  /** Centroid id + 1 bit per dimension of the residual; coded by a {@link ResidualCodebook}. */
+  RESIDUAL_1(4, "residual-1", 1),
+  /** Centroid id + 2 bits per dimension of the residual; coded by a {@link ResidualCodebook}. */
+  RESIDUAL_2(5, "residual-2", 2),
+  /** Centroid id + 4 bits per dimension of the residual; coded by a {@link ResidualCodebook}. */
+  RESIDUAL_4(6, "residual-4", 4);
 
   private static final ValueLayout.OfFloat FLOAT_LE_LAYOUT =
       ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
@@ -149,7 +156,7 @@ public enum TokenCodec {
   private static final VarHandle LONG_LE =
       MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
 
-  private static final TokenCodec[] BY_ID = new TokenCodec[4];
+  private static final TokenCodec[] BY_ID = new TokenCodec[7];
 
   static {
     for (TokenCodec c : values()) {
@@ -159,10 +166,41 @@ public enum TokenCodec {
 
   private final int id;
   private final String cliName;
+  private final int residualBits;
 
   TokenCodec(int id, String cliName) {
+    this(id, cliName, 0);
+  }
+
+  TokenCodec(int id, String cliName, int residualBits) {
     this.id = id;
     this.cliName = cliName;
+    this.residualBits = residualBits;
+  }
+
+  /**
+   * True for the residual codecs, whose values need the index's trained {@link ResidualCodebook} to
+   * be written or read (the enum alone cannot code them).
+   */
+  public boolean isResidual() {
+    return residualBits > 0;
+  }
+
+  /** Bits per dimension of a residual codec's code; 0 for the other codecs. */
+  public int residualBits() {
+    return residualBits;
+  }
+
+  /** The residual codec with {@code bits} bits per dimension (1, 2 or 4). */
+  public static TokenCodec residual(int bits) {
+    return switch (bits) {
+      case 1 -> RESIDUAL_1;
+      case 2 -> RESIDUAL_2;
+      case 4 -> RESIDUAL_4;
+      default ->
+          throw new IllegalArgumentException(
+              "residual codes have 1, 2 or 4 bits per dimension, not " + bits);
+    };
   }
 
   /** The id written into byte 1 of every stored value. */
@@ -175,8 +213,19 @@ public enum TokenCodec {
     return cliName;
   }
 
-  /** Payload bytes of one token vector. */
-  public abstract int bytesPerToken(int dim);
+  /**
+   * Payload bytes of one token vector; for a residual codec the 2-byte centroid id plus {@link
+   * #residualBytes} code bytes.
+   */
+  public int bytesPerToken(int dim) {
+    if (!isResidual()) throw new AssertionError(this + " must override bytesPerToken");
+    return Short.BYTES + residualBytes(dim);
+  }
+
+  /** Residual codecs: bytes of one token's packed codes, ceil(dim x bits / 8); 0 otherwise. */
+  public int residualBytes(int dim) {
+    return (dim * residualBits + 7) >>> 3;
+  }
 
   /**
    * Payload bytes (header excluded) of a matrix; a long so that corrupt headers cannot overflow.
@@ -224,9 +273,23 @@ public enum TokenCodec {
     return new TokenMatrix(data, tokens, dim);
   }
 
-  abstract void encodePayload(TokenMatrix m, byte[] out, int payloadOffset);
+  /** Residual codecs are coded by their {@link ResidualCodebook}; the others override this. */
+  void encodePayload(TokenMatrix m, byte[] out, int payloadOffset) {
+    throw needsCodebook();
+  }
 
-  abstract void decodePayload(byte[] bytes, int payloadOffset, int tokens, int dim, float[] dst);
+  /** Residual codecs are decoded by their {@link ResidualCodebook}; the others override this. */
+  void decodePayload(byte[] bytes, int payloadOffset, int tokens, int dim, float[] dst) {
+    throw needsCodebook();
+  }
+
+  private IllegalStateException needsCodebook() {
+    return new IllegalStateException(
+        cliName
+            + " values are coded against the index's trained centroids and buckets: use the"
+            + " index's ResidualCodebook (file latte_residual_codebook.bin) to encode or decode"
+            + " them");
+  }
 
   /**
    * The codec with this header id, or a {@link CorruptTokenMatrixException} naming the known ids.
@@ -260,6 +323,21 @@ public enum TokenCodec {
   }
 
   // ---- layout helpers shared with the kernels, which read payloads in place ----
+
+  /** Residual codecs: byte offset of the first token's u16 centroid id (ids come first). */
+  public static int residualIdsOffset(int payloadOffset) {
+    return payloadOffset;
+  }
+
+  /** Residual codecs: byte offset of the first token's codes, after the {@code tokens} ids. */
+  public static int residualCodesOffset(int payloadOffset, int tokens) {
+    return payloadOffset + tokens * Short.BYTES;
+  }
+
+  /** Residual codecs: the centroid id of token {@code t} of a payload of {@code tokens} ids. */
+  public static int residualCentroid(byte[] bytes, int payloadOffset, int t) {
+    return Short.toUnsignedInt((short) SHORT_LE.get(bytes, payloadOffset + t * Short.BYTES));
+  }
 
   /** int8: byte offset of the first code, after the {@code tokens} float32 scales. */
   public static int int8CodesOffset(int payloadOffset, int tokens) {

@@ -94,4 +94,14 @@ interface KernelSupport {
    * duplicate rows get bit-identical entries (hence distance exactly 0).
    */
   void upperGram(float[] data, int rowOffset, int m, int dim, double[] gram);
+
+  /** The residual-code kernels of this instruction set (in their own classes). */
+  default ResidualKernelSupport residual() {
+    return ScalarResidualKernel.INSTANCE;
+  }
+
+  /** Query tokens per vector of {@link #residual()}'s tables: {@link ResidualQuery} pads to it. */
+  default int residualLanes() {
+    return 1;
+  }
 }

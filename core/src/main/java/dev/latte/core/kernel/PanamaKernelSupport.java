@@ -193,6 +193,16 @@ final class PanamaKernelSupport implements KernelSupport {
   }
 
   @Override
+  public ResidualKernelSupport residual() {
+    return PanamaResidualKernel.INSTANCE;
+  }
+
+  @Override
+  public int residualLanes() {
+    return PanamaResidualKernel.LANES;
+  }
+
+  @Override
   public String name() {
     return "panama-" + SPECIES.vectorBitSize();
   }

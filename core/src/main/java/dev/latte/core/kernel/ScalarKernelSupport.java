@@ -22,9 +22,26 @@ final class ScalarKernelSupport implements KernelSupport {
     }
   }
 
+  private final ResidualKernelSupport residual;
+
+  /** The reference: residual codes decoded, then dotted. */
+  ScalarKernelSupport() {
+    this(ScalarResidualKernel.INSTANCE);
+  }
+
+  /** With other residual kernels, e.g. the code-domain {@link LutResidualKernel}. */
+  ScalarKernelSupport(ResidualKernelSupport residual) {
+    this.residual = residual;
+  }
+
+  @Override
+  public ResidualKernelSupport residual() {
+    return residual;
+  }
+
   @Override
   public String name() {
-    return "scalar";
+    return residual == ScalarResidualKernel.INSTANCE ? "scalar" : "scalar-lut";
   }
 
   @Override

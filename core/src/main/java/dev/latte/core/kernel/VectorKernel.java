@@ -1,6 +1,7 @@
 package dev.latte.core.kernel;
 
 import dev.latte.core.TokenMatrix;
+import dev.latte.core.codec.ResidualCodebook;
 import dev.latte.core.codec.TokenCodec;
 import java.util.Optional;
 
@@ -47,6 +48,14 @@ public final class VectorKernel {
     return new VectorKernel(KernelProvider.scalar());
   }
 
+  /**
+   * The scalar kernels with residual codes scored in the code domain (query x centroid matrix plus
+   * nibble lookup tables) instead of decoded: what a JVM without the Vector API runs.
+   */
+  public static VectorKernel scalarCodeDomain() {
+    return new VectorKernel(new ScalarKernelSupport(LutResidualKernel.INSTANCE));
+  }
+
   /** The Vector API kernel, or empty (after a logged warning) when this JVM cannot run it. */
   public static Optional<VectorKernel> panama() {
     return KernelProvider.panama().map(VectorKernel::new);
@@ -89,6 +98,11 @@ public final class VectorKernel {
       case FLOAT16 -> maxSimFloat16(query, bytes, payloadOffset, docTokens);
       case INT8 -> maxSimInt8(query, bytes, payloadOffset, docTokens);
       case BIT -> maxSimBit(query, bytes, payloadOffset, docTokens);
+      case RESIDUAL_1, RESIDUAL_2, RESIDUAL_4 ->
+          throw new IllegalArgumentException(
+              codec.cliName()
+                  + " payloads are scored against their codebook: prepare the query with"
+                  + " prepareResidual and call maxSimResidual");
     };
   }
 
@@ -145,6 +159,91 @@ public final class VectorKernel {
           "query dimension " + query.dim() + " differs from document dimension " + doc.dim());
     }
     return maxSim(prepare(query), doc.data(), 0, doc.rows());
+  }
+
+  /**
+   * Prepares a query for residual payloads coded by {@code book}: the query x centroid matrix and
+   * the nibble lookup tables of {@link ResidualQuery}, computed once per query (and codebook).
+   */
+  public ResidualQuery prepareResidual(TokenMatrix query, ResidualCodebook book) {
+    return new ResidualQuery(query, book, support, support.residualLanes());
+  }
+
+  /**
+   * MaxSim against a residual payload (centroid ids then packed codes, {@link
+   * dev.latte.core.codec.StoredTokenMatrix}) of the query's codebook: the float MaxSim over the
+   * decoded vectors {@code c[id] + r}, computed from the query's tables, up to float rounding.
+   */
+  public float maxSimResidual(ResidualQuery query, byte[] bytes, int payloadOffset, int docTokens) {
+    owned(query.owner);
+    TokenCodec codec = query.codebook().codec();
+    range(
+        codec.cliName() + " payload",
+        bytes.length,
+        payloadOffset,
+        codec.payloadBytes(docTokens, query.dim()),
+        docTokens);
+    return support.residual().maxSim(query, bytes, payloadOffset, docTokens);
+  }
+
+  /**
+   * Token retrieval over residual codes: {@code out[outOffset + t] = q_row . r_t}, the residual
+   * part of the similarity of query token {@code row} with each of {@code count} tokens whose
+   * packed codes lie back to back (stride {@link ResidualCodebook#residualBytes}) from {@code
+   * codes[codesOffset]}; the full similarity adds {@link ResidualQuery#centroidScore}{@code (row,
+   * c)} of the tokens' centroid c (one per inverted list).
+   */
+  public void residualDots(
+      ResidualQuery query,
+      int row,
+      byte[] codes,
+      int codesOffset,
+      int count,
+      float[] out,
+      int outOffset) {
+    owned(query.owner);
+    if (row < 0 || row >= query.tokens())
+      throw new IllegalArgumentException(
+          "query row " + row + " is outside the query's " + query.tokens() + " rows");
+    range(
+        "residual codes",
+        codes.length,
+        codesOffset,
+        (long) count * query.codebook().residualBytes(),
+        count);
+    range("out", out.length, outOffset, count, count);
+    support.residual().residualDots(query, row, codes, codesOffset, count, out, outOffset);
+  }
+
+  /**
+   * The nearest centroid of each of {@code n} row-major vectors starting at row {@code rowOffset}
+   * of {@code rows} (largest dot product with the unit centroids), in blocks through {@link
+   * #dotMatrix}: how writers pick each token's centroid before {@link ResidualCodebook#encode}.
+   */
+  public void assignCentroids(
+      ResidualCodebook book, float[] rows, int rowOffset, int n, int[] out) {
+    int dim = book.dim(), k = book.centroidCount();
+    range("rows", rows.length, (long) rowOffset * dim, (long) n * dim, n);
+    range("out", out.length, 0, n, n);
+    float[] ct = book.centroidsDimMajor();
+    int block = Math.max(1, Math.min(n, 64));
+    float[] scores = new float[block * k];
+    for (int from = 0; from < n; from += block) {
+      int m = Math.min(block, n - from);
+      support.dotMatrix(rows, (rowOffset + from) * dim, m, ct, k, dim, scores);
+      for (int i = 0; i < m; i++) {
+        int arg = 0;
+        float max = scores[i * k];
+        for (int c = 1; c < k; c++) {
+          float v = scores[i * k + c];
+          if (v > max) {
+            max = v;
+            arg = c;
+          }
+        }
+        out[from + i] = arg;
+      }
+    }
   }
 
   /**

@@ -215,6 +215,7 @@ class TokenCodecTest {
   void headerValidationNamesTheProblem() {
     TokenMatrix m = TokenMatrix.of(new float[][] {{0.6f, 0.8f, 0f}, {1f, 0f, 0f}});
     for (TokenCodec codec : TokenCodec.values()) {
+      if (codec.isResidual()) continue; // coded by a codebook: ResidualCodebookTest
       byte[] value = codec.encode(m);
       var dim =
           assertThrows(

@@ -40,7 +40,7 @@ public final class SourceDocuments {
         if (live != null && !live.get(doc)) continue;
         if ((doc & 255) == 0) Cancellation.check();
         BytesRef v = values.binaryValue();
-        TokenMatrix m = StoredTokenMatrix.decode(v.bytes, v.offset, v.length, dimension);
+        TokenMatrix m = decode(reader, v, dimension);
         TokenAnnotations a =
             info != null && info.advanceExact(doc)
                 ? TokenAnnotations.decode(info.binaryValue())
@@ -84,7 +84,16 @@ public final class SourceDocuments {
         if ((doc & 255) == 0) Cancellation.check();
         long seq = seqs != null && seqs.advanceExact(doc) ? seqs.longValue() : -1;
         if (!wanted.test(seq)) continue;
-        visit(values, info, doc, dimension, needAnnotations, leaf.docBase + doc, seq, visitor);
+        visit(
+            reader,
+            values,
+            info,
+            doc,
+            dimension,
+            needAnnotations,
+            leaf.docBase + doc,
+            seq,
+            visitor);
       }
     }
   }
@@ -113,7 +122,7 @@ public final class SourceDocuments {
       for (; i < n && docs[i] < end; i++) {
         if ((i & 255) == 0) Cancellation.check();
         int doc = docs[i] - leaf.docBase;
-        visit(values, info, doc, dimension, needAnnotations, docs[i], seqs[i], visitor);
+        visit(reader, values, info, doc, dimension, needAnnotations, docs[i], seqs[i], visitor);
       }
     }
     if (i < n) throw new IllegalArgumentException("doc " + docs[i] + " is not in the reader");
@@ -121,6 +130,7 @@ public final class SourceDocuments {
 
   /** Decodes document {@code doc} of a segment (its matrix and annotations) and visits it. */
   private static void visit(
+      DirectoryReader reader,
       BinaryDocValues values,
       BinaryDocValues info,
       int doc,
@@ -132,16 +142,12 @@ public final class SourceDocuments {
       throws IOException {
     TokenMatrix m =
         values != null && values.advanceExact(doc)
-            ? decode(values.binaryValue(), dimension)
+            ? decode(reader, values.binaryValue(), dimension)
             : new TokenMatrix(new float[0], 0, dimension);
     TokenAnnotations a =
         info != null && info.advanceExact(doc) ? TokenAnnotations.decode(info.binaryValue()) : null;
     if (needAnnotations && a == null && m.rows() > 0) throw noAnnotations();
     visitor.visit(globalDoc, seq, m, a);
-  }
-
-  private static TokenMatrix decode(BytesRef v, int dimension) {
-    return StoredTokenMatrix.decode(v.bytes, v.offset, v.length, dimension);
   }
 
   private static RuntimeException noAnnotations() {
@@ -188,5 +194,31 @@ public final class SourceDocuments {
           }
         });
     return sample;
+  }
+
+  /**
+   * A stored matrix as floats; residual values are decoded with the index's codebook ({@link
+   * dev.latte.indexer.ResidualCodebookFile}, read once per index directory: it is frozen).
+   */
+  static TokenMatrix decode(DirectoryReader reader, BytesRef v, int dimension) throws IOException {
+    StoredTokenMatrix.Header h = StoredTokenMatrix.header(v.bytes, v.offset, v.length, dimension);
+    if (!h.codec().isResidual())
+      return h.codec()
+          .decodePayload(
+              v.bytes, StoredTokenMatrix.Header.payloadOffset(v.offset), h.tokens(), dimension);
+    return codebook(reader).decode(v.bytes, v.offset, v.length);
+  }
+
+  private static final java.util.Map<Object, dev.latte.core.codec.ResidualCodebook> CODEBOOKS =
+      java.util.Collections.synchronizedMap(new java.util.WeakHashMap<>());
+
+  private static dev.latte.core.codec.ResidualCodebook codebook(DirectoryReader reader)
+      throws IOException {
+    var book = CODEBOOKS.get(reader.directory());
+    if (book == null) {
+      book = dev.latte.indexer.ResidualCodebookFile.read(reader.directory());
+      CODEBOOKS.put(reader.directory(), book);
+    }
+    return book;
   }
 }

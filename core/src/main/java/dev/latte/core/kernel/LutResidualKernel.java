@@ -1,0 +1,59 @@
+package dev.latte.core.kernel;
+
+import dev.latte.core.codec.TokenCodec;
+
+/**
+ * Residual kernels in the code domain with plain loops: {@code q_i . c} read from the query x
+ * centroid matrix and {@code q_i . r} summed from the nibble lookup tables of {@link
+ * ResidualQuery}, 2R table reads per (query token, stored token) pair, no float vector rebuilt. The
+ * fallback of JVMs without the Vector API and the token-retrieval kernel of the Panama one.
+ */
+final class LutResidualKernel implements ResidualKernelSupport {
+  static final LutResidualKernel INSTANCE = new LutResidualKernel();
+
+  @Override
+  public float maxSim(ResidualQuery query, byte[] bytes, int payloadOffset, int docTokens) {
+    if (docTokens == 0) return 0f;
+    int k = query.codebook().centroidCount();
+    int stride = query.codebook().residualBytes();
+    int codes = TokenCodec.residualCodesOffset(payloadOffset, docTokens);
+    float total = 0f;
+    for (int i = 0; i < query.tokens; i++) {
+      float best = Float.NEGATIVE_INFINITY;
+      for (int j = 0; j < docTokens; j++) {
+        int c = ScalarResidualKernel.centroid(query.codebook(), bytes, payloadOffset, j);
+        float s =
+            query.centroidScores[i * k + c] + dot(query, i, bytes, codes + j * stride, stride);
+        if (s > best) best = s;
+      }
+      total += best;
+    }
+    return total;
+  }
+
+  @Override
+  public void residualDots(
+      ResidualQuery query,
+      int row,
+      byte[] codes,
+      int codesOffset,
+      int count,
+      float[] out,
+      int outOffset) {
+    int stride = query.codebook().residualBytes();
+    for (int t = 0; t < count; t++)
+      out[outOffset + t] = dot(query, row, codes, codesOffset + t * stride, stride);
+  }
+
+  /** q_row . r for one token's R code bytes: two nibble-table reads per byte. */
+  static float dot(ResidualQuery query, int row, byte[] codes, int at, int stride) {
+    float[] lut = query.lut;
+    int base = row * query.nibbles * 16;
+    float sum = 0f;
+    for (int b = 0; b < stride; b++, base += 32) {
+      int v = codes[at + b];
+      sum += lut[base + (v & 15)] + lut[base + 16 + ((v >>> 4) & 15)];
+    }
+    return sum;
+  }
+}

@@ -1,0 +1,116 @@
+package dev.latte.core.kernel;
+
+import dev.latte.core.TokenMatrix;
+import dev.latte.core.codec.ResidualCodebook;
+
+/**
+ * A query prepared for scoring residual codes ({@link ResidualCodebook}) without rebuilding float
+ * vectors; create it with {@link VectorKernel#prepareResidual}. For a stored token (centroid id c,
+ * packed codes) the similarity to query token i is {@code q_i . c + q_i . r}; both parts come from
+ * tables computed here once per query:
+ *
+ * <ul>
+ *   <li>{@link #centroidScores()}: the query x centroid matrix, {@code [i * K + c] = q_i . c} (one
+ *       GEMM through the kernel's {@code dotMatrix}).
+ *   <li>{@link #lut()}: nibble lookup tables. The packed codes of a token are read as 2R nibbles
+ *       (nibble p = the low (p even) or high (p odd) half of code byte p/2), each holding the codes
+ *       of 4/bits dimensions; {@code lut[(i * 2R + p) * 16 + v]} = the sum over those dimensions d
+ *       of {@code q_i[d] * weight(d, code_d(v))}. So {@code q_i . r} = the sum over p of {@code
+ *       lut[i][p][nibble_p]}: 2R table reads per pair (WARP's implicit decompression).
+ * </ul>
+ *
+ * The same two tables are also kept query-token-minor ({@link #lanes()}-padded), the layout the
+ * Vector API kernel reads to score every query token of one stored token in a few vector adds.
+ */
+public final class ResidualQuery {
+  private final TokenMatrix matrix;
+  private final ResidualCodebook book;
+
+  /** The kernel that prepared this query: {@link VectorKernel} refuses it elsewhere. */
+  final KernelSupport owner;
+
+  final int tokens;
+  final int paddedTokens;
+  final int nibbles;
+  final float[] centroidScores;
+  final float[] lut;
+
+  /** {@code [c * paddedTokens + i] = q_i . c}; padding lanes 0. */
+  final float[] centroidScoresByCentroid;
+
+  /** {@code [(p * 16 + v) * paddedTokens + i]} = {@code lut[i][p][v]}; padding lanes 0. */
+  final float[] lutByNibble;
+
+  ResidualQuery(TokenMatrix query, ResidualCodebook book, KernelSupport owner, int lanes) {
+    if (query.dim() != book.dim())
+      throw new IllegalArgumentException(
+          "query dimension " + query.dim() + " differs from the codebook's " + book.dim());
+    this.matrix = query;
+    this.book = book;
+    this.owner = owner;
+    this.tokens = query.rows();
+    this.paddedTokens = (tokens + lanes - 1) / lanes * lanes;
+    int k = book.centroidCount(), dim = book.dim(), bits = book.bits();
+    this.nibbles = 2 * book.residualBytes();
+    this.centroidScores = new float[tokens * k];
+    owner.dotMatrix(query.data(), 0, tokens, book.centroidsDimMajor(), k, dim, centroidScores);
+    this.centroidScoresByCentroid = new float[k * paddedTokens];
+    for (int i = 0; i < tokens; i++)
+      for (int c = 0; c < k; c++)
+        centroidScoresByCentroid[c * paddedTokens + i] = centroidScores[i * k + c];
+    this.lut = new float[tokens * nibbles * 16];
+    this.lutByNibble = new float[nibbles * 16 * paddedTokens];
+    float[] q = query.data();
+    int dimsPerNibble = 4 / bits, mask = (1 << bits) - 1;
+    for (int i = 0; i < tokens; i++) {
+      for (int p = 0; p < nibbles; p++) {
+        for (int v = 0; v < 16; v++) {
+          float sum = 0f;
+          for (int u = 0; u < dimsPerNibble; u++) {
+            int d = p * dimsPerNibble + u;
+            if (d >= dim) break; // padding bits: always 0, contribute nothing
+            sum += q[i * dim + d] * book.weight(d, (v >>> (u * bits)) & mask);
+          }
+          lut[(i * nibbles + p) * 16 + v] = sum;
+          lutByNibble[(p * 16 + v) * paddedTokens + i] = sum;
+        }
+      }
+    }
+  }
+
+  /** The original row-major query. */
+  public TokenMatrix matrix() {
+    return matrix;
+  }
+
+  public ResidualCodebook codebook() {
+    return book;
+  }
+
+  public int dim() {
+    return matrix.dim();
+  }
+
+  public int tokens() {
+    return tokens;
+  }
+
+  /** Query tokens rounded up to the preparing kernel's lane count (the by-centroid tables' row). */
+  public int lanes() {
+    return paddedTokens;
+  }
+
+  /** q_i . c for every query token i and centroid c, row-major {@code [i * K + c]} (a view). */
+  public float[] centroidScores() {
+    return centroidScores;
+  }
+
+  public float centroidScore(int i, int c) {
+    return centroidScores[i * book.centroidCount() + c];
+  }
+
+  /** The nibble lookup tables, {@code [(i * 2R + p) * 16 + v]} (a view; see the class comment). */
+  public float[] lut() {
+    return lut;
+  }
+}

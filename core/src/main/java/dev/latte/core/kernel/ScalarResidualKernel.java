@@ -1,0 +1,59 @@
+package dev.latte.core.kernel;
+
+import dev.latte.core.codec.ResidualCodebook;
+import dev.latte.core.codec.TokenCodec;
+
+/**
+ * The reference residual kernels: decode each token with {@link ResidualCodebook#decodeToken} (or
+ * only its residual) and take plain float dot products, the definition the table-driven kernels are
+ * tested against. Allocates per call: a reference, not a hot path.
+ */
+final class ScalarResidualKernel implements ResidualKernelSupport {
+  static final ScalarResidualKernel INSTANCE = new ScalarResidualKernel();
+
+  @Override
+  public float maxSim(ResidualQuery query, byte[] bytes, int payloadOffset, int docTokens) {
+    if (docTokens == 0) return 0f;
+    ResidualCodebook book = query.codebook();
+    float[] doc = book.decodePayload(bytes, payloadOffset, docTokens).data();
+    float[] q = query.matrix().data();
+    int dim = query.dim();
+    float total = 0f;
+    for (int i = 0; i < query.tokens(); i++) {
+      float best = Float.NEGATIVE_INFINITY;
+      for (int j = 0; j < docTokens; j++)
+        best = Math.max(best, ScalarKernelSupport.dot(q, i * dim, doc, j * dim, dim));
+      total += best;
+    }
+    return total;
+  }
+
+  @Override
+  public void residualDots(
+      ResidualQuery query,
+      int row,
+      byte[] codes,
+      int codesOffset,
+      int count,
+      float[] out,
+      int outOffset) {
+    ResidualCodebook book = query.codebook();
+    int dim = book.dim(), stride = book.residualBytes();
+    float[] q = query.matrix().data();
+    for (int t = 0; t < count; t++) {
+      float dot = 0f;
+      for (int d = 0; d < dim; d++)
+        dot += q[row * dim + d] * book.weight(d, book.code(codes, codesOffset + t * stride, d));
+      out[outOffset + t] = dot;
+    }
+  }
+
+  /** The centroid id of token t of a payload, checked against the codebook. */
+  static int centroid(ResidualCodebook book, byte[] bytes, int payloadOffset, int t) {
+    int c = TokenCodec.residualCentroid(bytes, payloadOffset, t);
+    if (c >= book.centroidCount())
+      throw new dev.latte.core.codec.StoredTokenMatrix.CorruptTokenMatrixException(
+          "centroid id " + c + " outside the codebook's " + book.centroidCount() + " centroids");
+    return c;
+  }
+}

@@ -1,0 +1,213 @@
+package dev.latte.core.codec;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.latte.core.TokenMatrix;
+import dev.latte.core.codec.StoredTokenMatrix.CorruptTokenMatrixException;
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
+import java.io.IOException;
+import java.util.Random;
+import org.junit.jupiter.api.Test;
+
+/** The residual codecs' training, packing, round trip and stored form. */
+public class ResidualCodebookTest {
+
+  /** Unit rows. */
+  static float[] unitRows(Random rnd, int rows, int dim) {
+    float[] data = new float[rows * dim];
+    for (int i = 0; i < data.length; i++) data[i] = (float) rnd.nextGaussian();
+    TokenMatrix.normalizeRows(data, rows, dim);
+    return data;
+  }
+
+  /**
+   * Points scattered around {@code k} random unit centres, re-normalised: clustered like tokens.
+   */
+  static float[] clustered(Random rnd, float[] centres, int k, int rows, int dim, double spread) {
+    float[] data = new float[rows * dim];
+    for (int t = 0; t < rows; t++) {
+      int c = rnd.nextInt(k);
+      for (int d = 0; d < dim; d++)
+        data[t * dim + d] = (float) (centres[c * dim + d] + spread * rnd.nextGaussian());
+    }
+    TokenMatrix.normalizeRows(data, rows, dim);
+    return data;
+  }
+
+  /** A codebook fitted on a clustered sample, its centroids the true centres. */
+  public static ResidualCodebook codebook(Random rnd, int bits, int k, int dim, int sampleRows) {
+    float[] centres = unitRows(rnd, k, dim);
+    float[] sample = clustered(rnd, centres, k, sampleRows, dim, 0.3 / Math.sqrt(dim));
+    ResidualCodebook probe =
+        new ResidualCodebook(bits, dim, centres, cutoffs0(bits, dim), w0(bits, dim));
+    int[] assign = new int[sampleRows];
+    for (int t = 0; t < sampleRows; t++) assign[t] = probe.nearestCentroid(sample, t * dim);
+    return ResidualCodebook.fit(bits, centres, dim, sample, sampleRows, assign);
+  }
+
+  private static float[] cutoffs0(int bits, int dim) {
+    return new float[dim * ((1 << bits) - 1)];
+  }
+
+  private static float[] w0(int bits, int dim) {
+    return new float[dim << bits];
+  }
+
+  @Test
+  void packsEachDimensionsCodeLeastSignificantBitsFirst() {
+    // dim 3, 2 bits, one centroid at 0; cutoffs -0.5, 0, 0.5 in every dimension.
+    float[] cut = {-0.5f, 0f, 0.5f, -0.5f, 0f, 0.5f, -0.5f, 0f, 0.5f};
+    float[] w = {-1f, -0.25f, 0.25f, 1f, -1f, -0.25f, 0.25f, 1f, -2f, -0.2f, 0.2f, 2f};
+    ResidualCodebook book = new ResidualCodebook(2, 3, new float[3], cut, w);
+    TokenMatrix m = TokenMatrix.of(new float[][] {{0.7f, -0.7f, 0.1f}, {-0.1f, 0f, 0.6f}});
+    byte[] value = book.encode(m, new int[] {0, 0});
+    assertEquals(StoredTokenMatrix.HEADER_BYTES + 2 * (2 + 1), value.length);
+    assertEquals(TokenCodec.RESIDUAL_2.id(), value[1]);
+    int p = StoredTokenMatrix.HEADER_BYTES;
+    // ids (u16 LE) first, then one code byte per token: codes 3,0,2 -> 0b10_00_11; 1,2,3 ->
+    // 0b11_10_01
+    assertArrayEquals(
+        new byte[] {0, 0, 0, 0, 0b100011, 0b111001}, java.util.Arrays.copyOfRange(value, p, p + 6));
+    TokenMatrix back = book.decode(value, 0, value.length);
+    assertArrayEquals(new float[] {1f, -1f, 0.2f, -0.25f, 0.25f, 2f}, back.data());
+  }
+
+  @Test
+  void decodingIsCentroidPlusBucketWeightAndMoreBitsErrLess() {
+    int dim = 96, k = 16;
+    double previous = Double.POSITIVE_INFINITY;
+    for (int bits : new int[] {1, 2, 4}) {
+      Random r = new Random(5); // same centres and data for every bit width
+      ResidualCodebook book = codebook(r, bits, k, dim, 2000);
+      float[] data = clustered(r, book.centroids(), k, 300, dim, 0.3 / Math.sqrt(dim));
+      TokenMatrix m = new TokenMatrix(data, 300, dim);
+      byte[] value = book.encode(m);
+      TokenMatrix back = book.decode(value, 0, value.length);
+      int payload = StoredTokenMatrix.HEADER_BYTES;
+      int codes = TokenCodec.residualCodesOffset(payload, 300);
+      double err = 0, centroidOnly = 0;
+      for (int t = 0; t < 300; t++) {
+        int c = TokenCodec.residualCentroid(value, payload, t);
+        assertEquals(book.nearestCentroid(data, t * dim), c);
+        for (int d = 0; d < dim; d++) {
+          int code = book.code(value, codes + t * book.residualBytes(), d);
+          assertEquals(book.centroid(c, d) + book.weight(d, code), back.data()[t * dim + d]);
+          err += sq(data[t * dim + d] - back.data()[t * dim + d]);
+          centroidOnly += sq(data[t * dim + d] - book.centroid(c, d));
+        }
+      }
+      assertTrue(err < previous, bits + " bits: squared error " + err + " vs " + previous);
+      assertTrue(
+          err < 0.5 * centroidOnly, bits + " bits: " + err + " vs centroid only " + centroidOnly);
+      previous = err;
+    }
+  }
+
+  private static double sq(double x) {
+    return x * x;
+  }
+
+  @Test
+  void cutoffsAreQuantilesAndWeightsBucketMeans() {
+    // One dimension, one centroid at 0: the residual values are the sample itself.
+    float[] sample = {0.4f, -0.3f, 0.1f, -0.1f, 0.2f, 0.3f, -0.2f, -0.4f};
+    int[] assign = new int[8];
+    ResidualCodebook book = ResidualCodebook.fit(1, new float[] {0f}, 1, sample, 8, assign);
+    assertArrayEquals(
+        new float[] {0.1f}, book.cutoffs()); // sorted[4] of -.4 -.3 -.2 -.1 .1 .2 .3 .4
+    assertEquals(-0.25f, book.weights()[0], 1e-6f);
+    assertEquals(0.25f, book.weights()[1], 1e-6f);
+    // Every value equal: empty buckets decode to the boundary, not NaN.
+    ResidualCodebook flat =
+        ResidualCodebook.fit(2, new float[] {0f}, 1, new float[] {0.5f, 0.5f, 0.5f}, 3, new int[3]);
+    for (float w : flat.weights()) assertTrue(Float.isFinite(w), flat.weights().toString());
+  }
+
+  @Test
+  void awkwardSizesRoundTrip() throws IOException {
+    for (int bits : new int[] {1, 2, 4}) {
+      for (int dim : new int[] {1, 3, 5, 7, 63, 65, 385}) {
+        Random rnd = new Random(dim * 31 + bits);
+        ResidualCodebook book = codebook(rnd, bits, 3, dim, 50);
+        assertEquals((dim * bits + 7) / 8, book.residualBytes());
+        assertEquals(2 + book.residualBytes(), book.codec().bytesPerToken(dim));
+        for (int rows : new int[] {0, 1, 2, 17}) {
+          TokenMatrix m = new TokenMatrix(unitRows(rnd, rows, dim), rows, dim);
+          byte[] value = book.encode(m);
+          StoredTokenMatrix.Header h = StoredTokenMatrix.header(value, 0, value.length, dim);
+          assertEquals(book.codec(), h.codec());
+          assertEquals(rows, h.tokens());
+          // Padding bits of the last code byte stay 0.
+          int codes = TokenCodec.residualCodesOffset(StoredTokenMatrix.HEADER_BYTES, rows);
+          int used = dim * bits % 8;
+          for (int t = 0; used != 0 && t < rows; t++) {
+            int last = value[codes + (t + 1) * book.residualBytes() - 1] & 0xFF;
+            assertEquals(0, last >>> used, "padding bits of token " + t);
+          }
+          TokenMatrix back = book.decode(value, 0, value.length);
+          assertEquals(rows * dim, back.data().length);
+          for (int t = 0; t < rows; t++)
+            for (int d = 0; d < dim; d++) {
+              int c = TokenCodec.residualCentroid(value, StoredTokenMatrix.HEADER_BYTES, t);
+              int code = book.code(value, codes + t * book.residualBytes(), d);
+              assertEquals(book.centroid(c, d) + book.weight(d, code), back.data()[t * dim + d]);
+            }
+        }
+        ResidualCodebook copy = roundTrip(book);
+        assertEquals(book.fingerprint(), copy.fingerprint());
+        assertArrayEquals(book.centroids(), copy.centroids());
+        assertArrayEquals(book.cutoffs(), copy.cutoffs());
+        assertArrayEquals(book.weights(), copy.weights());
+      }
+    }
+  }
+
+  static ResidualCodebook roundTrip(ResidualCodebook book) throws IOException {
+    ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+    book.writeTo(new DataOutputStream(bytes));
+    return ResidualCodebook.readFrom(
+        new DataInputStream(new ByteArrayInputStream(bytes.toByteArray())));
+  }
+
+  @Test
+  void badInputSaysWhatIsWrong() throws IOException {
+    ResidualCodebook book = codebook(new Random(2), 2, 4, 8, 40);
+    var enumAlone =
+        assertThrows(
+            IllegalStateException.class,
+            () -> TokenCodec.RESIDUAL_2.encode(TokenMatrix.of(new float[][] {{1f}})));
+    assertTrue(enumAlone.getMessage().contains("ResidualCodebook"), enumAlone.getMessage());
+    TokenMatrix m = new TokenMatrix(unitRows(new Random(3), 2, 8), 2, 8);
+    var id = assertThrows(IllegalArgumentException.class, () -> book.encode(m, new int[] {0, 4}));
+    assertTrue(id.getMessage().contains("centroid id 4"), id.getMessage());
+    var dim =
+        assertThrows(
+            IllegalArgumentException.class, () -> book.encode(new TokenMatrix(new float[9], 1, 9)));
+    assertTrue(dim.getMessage().contains("9-d"), dim.getMessage());
+    byte[] value = book.encode(m);
+    byte[] otherCodec = TokenCodec.INT8.encode(m);
+    var codec =
+        assertThrows(
+            CorruptTokenMatrixException.class, () -> book.decode(otherCodec, 0, otherCodec.length));
+    assertTrue(codec.getMessage().contains("int8"), codec.getMessage());
+    value[StoredTokenMatrix.HEADER_BYTES] = 9; // centroid id 9 of 4
+    var corrupt =
+        assertThrows(CorruptTokenMatrixException.class, () -> book.decode(value, 0, value.length));
+    assertTrue(corrupt.getMessage().contains("centroid id 9"), corrupt.getMessage());
+    var magic =
+        assertThrows(
+            CorruptTokenMatrixException.class,
+            () ->
+                ResidualCodebook.readFrom(
+                    new DataInputStream(new ByteArrayInputStream(new byte[20]))));
+    assertTrue(magic.getMessage().contains("magic"), magic.getMessage());
+    assertThrows(IllegalArgumentException.class, () -> TokenCodec.residual(3));
+    assertEquals(TokenCodec.RESIDUAL_4, TokenCodec.fromName("residual-4"));
+  }
+}

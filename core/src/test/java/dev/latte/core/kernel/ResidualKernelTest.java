@@ -1,0 +1,175 @@
+package dev.latte.core.kernel;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.latte.core.TokenMatrix;
+import dev.latte.core.codec.ResidualCodebook;
+import dev.latte.core.codec.ResidualCodebookTest;
+import dev.latte.core.codec.StoredTokenMatrix;
+import dev.latte.core.codec.TokenCodec;
+import java.util.Random;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The residual kernels: the code-domain ones (query x centroid matrix + nibble tables, scalar and
+ * Vector API) against exact float MaxSim over the decoded vectors, on awkward sizes.
+ */
+class ResidualKernelTest {
+  private static final int[] DIMS = {1, 3, 5, 7, 15, 16, 17, 63, 64, 65, 96, 385};
+  private static final int[] QUERY_TOKENS = {1, 7, 15, 16, 17, 32, 33};
+  private static final int[] DOC_TOKENS = {0, 1, 3, 16, 17, 207};
+
+  static VectorKernel[] codeDomain() {
+    return new VectorKernel[] {VectorKernel.scalarCodeDomain(), KernelTesting.panama()};
+  }
+
+  @Test
+  void codeDomainMaxSimEqualsExactMaxSimOverDecodedVectors() {
+    int checked = 0;
+    for (int bits : new int[] {1, 2, 4}) {
+      for (int dim : DIMS) {
+        Random rnd = new Random(7L * dim + bits);
+        ResidualCodebook book = ResidualCodebookTest.codebook(rnd, bits, 5, dim, 64);
+        for (int docTokens : DOC_TOKENS) {
+          TokenMatrix doc = MaxSimKernelTest.random(rnd, docTokens, dim);
+          byte[] value = book.encode(doc);
+          // Scored at an offset inside a larger array, as doc values hand it over.
+          byte[] shifted = new byte[value.length + 13];
+          System.arraycopy(value, 0, shifted, 5, value.length);
+          int payload = 5 + StoredTokenMatrix.HEADER_BYTES;
+          TokenMatrix decoded = book.decode(value, 0, value.length);
+          for (int queryTokens : QUERY_TOKENS) {
+            TokenMatrix q = MaxSimKernelTest.random(rnd, queryTokens, dim);
+            float exact = docTokens == 0 ? 0f : VectorKernel.scalar().maxSim(q, decoded);
+            VectorKernel ref = VectorKernel.scalar();
+            assertEquals(
+                exact,
+                ref.maxSimResidual(ref.prepareResidual(q, book), shifted, payload, docTokens),
+                1e-4f * queryTokens);
+            for (VectorKernel k : codeDomain()) {
+              float s = k.maxSimResidual(k.prepareResidual(q, book), shifted, payload, docTokens);
+              assertEquals(
+                  exact,
+                  s,
+                  2e-5f * queryTokens * (1 + dim / 64f),
+                  k.name()
+                      + " bits "
+                      + bits
+                      + " dim "
+                      + dim
+                      + " q "
+                      + queryTokens
+                      + " d "
+                      + docTokens);
+              checked++;
+            }
+          }
+        }
+      }
+    }
+    assertEquals(3 * DIMS.length * DOC_TOKENS.length * QUERY_TOKENS.length * 2, checked);
+  }
+
+  @Test
+  void residualDotsEqualTheQueryDottedWithTheDecodedResidual() {
+    for (int bits : new int[] {1, 2, 4}) {
+      for (int dim : new int[] {1, 5, 17, 64, 385}) {
+        Random rnd = new Random(dim + 100L * bits);
+        ResidualCodebook book = ResidualCodebookTest.codebook(rnd, bits, 4, dim, 40);
+        int tokens = 9;
+        TokenMatrix doc = MaxSimKernelTest.random(rnd, tokens, dim);
+        byte[] value = book.encode(doc);
+        int codes = TokenCodec.residualCodesOffset(StoredTokenMatrix.HEADER_BYTES, tokens);
+        TokenMatrix decoded = book.decode(value, 0, value.length);
+        TokenMatrix q = MaxSimKernelTest.random(rnd, 3, dim);
+        for (VectorKernel k :
+            new VectorKernel[] {VectorKernel.scalar(), codeDomain()[0], codeDomain()[1]}) {
+          ResidualQuery rq = k.prepareResidual(q, book);
+          for (int row = 0; row < 3; row++) {
+            float[] out = new float[tokens + 2];
+            // Tokens 2..8 only, written from out[1].
+            k.residualDots(rq, row, value, codes + 2 * book.residualBytes(), tokens - 2, out, 1);
+            assertEquals(0f, out[0]);
+            for (int t = 2; t < tokens; t++) {
+              int c = TokenCodec.residualCentroid(value, StoredTokenMatrix.HEADER_BYTES, t);
+              double dot = 0, full = 0;
+              for (int d = 0; d < dim; d++) {
+                float x = decoded.data()[t * dim + d];
+                dot += q.data()[row * dim + d] * (x - book.centroid(c, d));
+                full += q.data()[row * dim + d] * x;
+              }
+              assertEquals(dot, out[t - 1], 1e-4, k.name() + " dim " + dim + " bits " + bits);
+              assertEquals(full, out[t - 1] + rq.centroidScore(row, c), 1e-4);
+            }
+          }
+        }
+      }
+    }
+  }
+
+  @Test
+  void assignCentroidsPicksTheNearestCentroidInEveryKernel() {
+    Random rnd = new Random(9);
+    for (int dim : new int[] {1, 7, 65, 384}) {
+      ResidualCodebook book = ResidualCodebookTest.codebook(rnd, 2, 37, dim, 100);
+      int n = 130; // two blocks and a tail
+      float[] rows = MaxSimKernelTest.random(rnd, n + 1, dim).data();
+      for (VectorKernel k : KernelTesting.both()) {
+        int[] out = new int[n];
+        k.assignCentroids(book, rows, 1, n, out);
+        for (int t = 0; t < n; t++)
+          assertEquals(book.nearestCentroid(rows, (t + 1) * dim), out[t], k.name() + " row " + t);
+      }
+    }
+  }
+
+  @Test
+  void badCallsAreRefusedWithAReason() {
+    Random rnd = new Random(1);
+    ResidualCodebook book = ResidualCodebookTest.codebook(rnd, 2, 3, 16, 30);
+    TokenMatrix doc = MaxSimKernelTest.random(rnd, 4, 16);
+    byte[] value = book.encode(doc);
+    TokenMatrix q = MaxSimKernelTest.random(rnd, 2, 16);
+    for (VectorKernel k : KernelTesting.both()) {
+      ResidualQuery rq = k.prepareResidual(q, book);
+      int payload = StoredTokenMatrix.HEADER_BYTES;
+      assertTrue(Float.isFinite(k.maxSimResidual(rq, value, payload, 4)));
+      var past =
+          assertThrows(
+              IllegalArgumentException.class, () -> k.maxSimResidual(rq, value, payload, 5));
+      assertTrue(past.getMessage().contains("residual-2 payload"), past.getMessage());
+      var row =
+          assertThrows(
+              IllegalArgumentException.class,
+              () -> k.residualDots(rq, 2, value, payload, 1, new float[1], 0));
+      assertTrue(row.getMessage().contains("query row 2"), row.getMessage());
+      var prepared =
+          assertThrows(
+              IllegalArgumentException.class,
+              () -> k.maxSim(k.prepare(q), TokenCodec.RESIDUAL_2, value, payload, 4));
+      assertTrue(prepared.getMessage().contains("prepareResidual"), prepared.getMessage());
+      var dim =
+          assertThrows(
+              IllegalArgumentException.class,
+              () -> k.prepareResidual(MaxSimKernelTest.random(rnd, 2, 8), book));
+      assertTrue(dim.getMessage().contains("8"), dim.getMessage());
+      byte[] badId = value.clone();
+      badId[payload] = 7;
+      var id =
+          assertThrows(
+              StoredTokenMatrix.CorruptTokenMatrixException.class,
+              () -> k.maxSimResidual(rq, badId, payload, 4));
+      assertTrue(id.getMessage().contains("centroid id 7"), id.getMessage());
+    }
+    ResidualQuery panamaQuery = KernelTesting.panama().prepareResidual(q, book);
+    var owner =
+        assertThrows(
+            IllegalArgumentException.class,
+            () ->
+                VectorKernel.scalar()
+                    .maxSimResidual(panamaQuery, value, StoredTokenMatrix.HEADER_BYTES, 4));
+    assertTrue(owner.getMessage().contains("prepare it with the kernel"), owner.getMessage());
+  }
+}

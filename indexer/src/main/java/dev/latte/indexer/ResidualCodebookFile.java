@@ -1,0 +1,108 @@
+package dev.latte.indexer;
+
+import dev.latte.core.codec.ResidualCodebook;
+import java.io.DataInput;
+import java.io.DataOutput;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import org.apache.lucene.codecs.CodecUtil;
+import org.apache.lucene.store.ChecksumIndexInput;
+import org.apache.lucene.store.Directory;
+import org.apache.lucene.store.FSDirectory;
+import org.apache.lucene.store.IOContext;
+import org.apache.lucene.store.IndexInput;
+import org.apache.lucene.store.IndexOutput;
+
+/**
+ * Where a residual index keeps its frozen {@link ResidualCodebook}: file {@value #FILE} in the
+ * index folder, written once when the index is created and read by every later writer (live writes,
+ * resumed jobs) and searcher, so every token of the index is coded against the same centroids and
+ * buckets. Lucene's CodecUtil header ({@value #CODEC_NAME}, version) and checksum footer around
+ * {@link ResidualCodebook#writeTo}.
+ */
+public final class ResidualCodebookFile {
+  public static final String FILE = "latte_residual_codebook.bin";
+  static final String CODEC_NAME = "LatteResidualCodebook";
+  static final int VERSION = 0;
+
+  private ResidualCodebookFile() {}
+
+  public static void write(Directory dir, ResidualCodebook book) throws IOException {
+    try (IndexOutput out = dir.createOutput(FILE, IOContext.DEFAULT)) {
+      CodecUtil.writeHeader(out, CODEC_NAME, VERSION);
+      book.writeTo(dataOutput(out));
+      CodecUtil.writeFooter(out);
+    }
+    dir.sync(java.util.List.of(FILE));
+  }
+
+  /** The codebook of the index in {@code dir}; a clear error when the file is missing. */
+  public static ResidualCodebook read(Directory dir) throws IOException {
+    ResidualCodebook book = readIfPresent(dir);
+    if (book == null) throw missing();
+    return book;
+  }
+
+  private static IndexMismatchException missing() {
+    return new IndexMismatchException(
+        "the residual index has no "
+            + FILE
+            + " (its trained centroids and buckets); the folder is incomplete: index again");
+  }
+
+  /** The codebook in {@code dir}, or null when there is none. */
+  public static ResidualCodebook readIfPresent(Directory dir) throws IOException {
+    try (ChecksumIndexInput in = dir.openChecksumInput(FILE)) {
+      CodecUtil.checkHeader(in, CODEC_NAME, VERSION, VERSION);
+      ResidualCodebook book = ResidualCodebook.readFrom(dataInput(in));
+      CodecUtil.checkFooter(in);
+      return book;
+    } catch (NoSuchFileException | java.io.FileNotFoundException e) {
+      return null;
+    }
+  }
+
+  /** As {@link #read(Directory)}, for an index folder. */
+  public static ResidualCodebook read(Path indexDir) throws IOException {
+    if (!Files.exists(indexDir.resolve(FILE))) throw missing();
+    try (Directory dir = FSDirectory.open(indexDir)) {
+      return read(dir);
+    }
+  }
+
+  private static DataOutput dataOutput(IndexOutput out) {
+    return new java.io.DataOutputStream(
+        new java.io.OutputStream() {
+          @Override
+          public void write(int b) throws IOException {
+            out.writeByte((byte) b);
+          }
+
+          @Override
+          public void write(byte[] b, int off, int len) throws IOException {
+            out.writeBytes(b, off, len);
+          }
+        });
+  }
+
+  private static DataInput dataInput(IndexInput in) {
+    return new java.io.DataInputStream(
+        new java.io.InputStream() {
+          @Override
+          public int read() throws IOException {
+            return in.getFilePointer() < in.length() ? in.readByte() & 0xFF : -1;
+          }
+
+          @Override
+          public int read(byte[] b, int off, int len) throws IOException {
+            long left = in.length() - in.getFilePointer();
+            if (left <= 0) return -1;
+            int n = (int) Math.min(len, left);
+            in.readBytes(b, off, n);
+            return n;
+          }
+        });
+  }
+}
