@@ -373,18 +373,21 @@ public class OpenSearchClusterTest extends OpenSearchIntegTestCase {
       jsonl.append(json(o)).append('\n');
     }
     Files.writeString(input, jsonl);
-    OpenSearchSinkJob.Result r =
-        new OpenSearchSinkJob(
-                Corpus.open(input.toString(), null, FieldMapping.DEFAULT),
-                new EncodingPipeline(reference.encoder, 1, 32),
-                new OpenSearchBulkClient(httpUrl(), 5, 100),
-                "sunk",
-                "tokens",
-                TokenCodec.FLOAT32,
-                1,
-                input.resolveSibling("sink-state.json"),
-                Map.of("model", reference.encoder.fingerprint()))
-            .run(IndexProgress.NONE);
+    OpenSearchSinkJob.Result r;
+    try (OpenSearchBulkClient client = new OpenSearchBulkClient(httpUrl(), 5, 100)) {
+      r =
+          new OpenSearchSinkJob(
+                  Corpus.open(input.toString(), null, FieldMapping.DEFAULT),
+                  new EncodingPipeline(reference.encoder, 1, 32),
+                  client,
+                  "sunk",
+                  "tokens",
+                  TokenCodec.FLOAT32,
+                  1,
+                  input.resolveSibling("sink-state.json"),
+                  Map.of("model", reference.encoder.fingerprint()))
+              .run(IndexProgress.NONE);
+    }
     assertEquals(DOCS, r.indexed());
     assertEquals(0, r.rejected());
     ensureGreen("sunk");
