@@ -141,20 +141,31 @@ final class IndexCommand implements Callable<Integer> {
       description = "Documents per encoder batch (default: ${DEFAULT-VALUE}).")
   int batchSize;
 
+  /**
+   * What {@code ./latte index} builds when no codec option is given (and the index is new): the
+   * compact index, searched by its WARP lists. Chosen on SciFact's train queries (README, "The
+   * default index").
+   */
+  static final IndexOptions DEFAULT_OPTIONS = IndexOptions.DEFAULT;
+
+  /** The token retrieval structure every index gets unless {@code --first-stage none}. */
+  static final String DEFAULT_FIRST_STAGE = "warp";
+
   @Option(
       names = "--codec",
-      defaultValue = "float32",
       description =
           "Token codec: float32, float16, int8, bit, residual-1, residual-2, residual-4 (residual-n:"
               + " centroid id + n bits per dimension, codebook trained on the first documents and"
-              + " frozen; default: ${DEFAULT-VALUE}).")
+              + " frozen; default: the compact default for a new index, the index's own codec when"
+              + " adding to one).")
   String codec;
 
   @Option(
       names = "--pool-factor",
-      defaultValue = "1",
-      description = "Token pooling factor, Ward clustering (default: ${DEFAULT-VALUE} = none).")
-  int poolFactor;
+      description =
+          "Token pooling factor, Ward clustering (default: the compact default for a new index, the"
+              + " index's own when adding to one; 1 = none).")
+  Integer poolFactor;
 
   @Option(
       names = "--encode-only",
@@ -167,7 +178,9 @@ final class IndexCommand implements Callable<Integer> {
       completionCandidates = FirstStageNames.class,
       description =
           "After indexing, build these first stages from the stored token matrices:"
-              + " ${COMPLETION-CANDIDATES}, or all (comma-separated).")
+              + " ${COMPLETION-CANDIDATES}, all (every one but lucene-stock, the stock-Lucene"
+              + " baseline, whose float copy of every token is built only when named), or none"
+              + " (comma-separated; default: warp, rebuilt when stale).")
   String firstStages;
 
   @Option(
@@ -211,22 +224,43 @@ final class IndexCommand implements Callable<Integer> {
       return 0;
     }
     int code = indexInput();
-    if (firstStages != null) buildFirstStages();
+    if (!encodeOnly && (firstStages != null || code == 0)) buildFirstStages();
     return code;
   }
 
   private void buildFirstStages() throws Exception {
+    boolean defaulted = firstStages == null;
+    String names = defaulted ? DEFAULT_FIRST_STAGE : firstStages;
+    if (names.trim().equals("none")) return;
     dev.latte.indexer.IndexMetadata meta;
     try (var dir = org.apache.lucene.store.FSDirectory.open(index)) {
       meta = dev.latte.indexer.LatteIndexReaderSupport.metadataIfPresent(dir);
     }
     dev.latte.searcher.firststage.FirstStages.build(
         index,
-        dev.latte.searcher.firststage.FirstStages.parse(firstStages),
-        false,
+        dev.latte.searcher.firststage.FirstStages.parse(names),
+        defaulted,
         Common::progressBar,
         System.out,
         meta == null || meta.hasModel() ? dev.latte.encoders.BundledModel.resolve(model) : null);
+  }
+
+  /**
+   * The codec and pool factor: as given; else, adding to an existing index, that index's own (an
+   * index refuses documents of another codec); else the compact default.
+   */
+  private IndexOptions options() throws java.io.IOException {
+    IndexOptions base = DEFAULT_OPTIONS;
+    if (index != null && java.nio.file.Files.isDirectory(index)) {
+      try (var dir = org.apache.lucene.store.FSDirectory.open(index)) {
+        dev.latte.indexer.IndexMetadata m =
+            dev.latte.indexer.LatteIndexReaderSupport.metadataIfPresent(dir);
+        if (m != null) base = m.options();
+      }
+    }
+    return new IndexOptions(
+        codec == null ? base.codec() : TokenCodec.fromName(codec),
+        poolFactor == null ? base.poolFactor() : poolFactor);
   }
 
   private IndexJob.OnError onError() {
@@ -254,7 +288,7 @@ final class IndexCommand implements Callable<Integer> {
           corpus.ignored().getFirst());
     SourceRecord first = firstGood(corpus);
     boolean vectors = first != null && first.vectors() != null;
-    IndexOptions options = new IndexOptions(TokenCodec.fromName(codec), poolFactor);
+    IndexOptions options = options();
     long total = corpus.estimateCount();
     if (encodeOnly) return encodeOnly(corpus, t, total);
     String fingerprint = corpus.fingerprint();
@@ -262,7 +296,7 @@ final class IndexCommand implements Callable<Integer> {
     settings.put("format", corpus.formatLabel());
     settings.put("fields", mapping.label());
     settings.put("codec", options.codec().cliName());
-    settings.put("pool_factor", Integer.toString(poolFactor));
+    settings.put("pool_factor", Integer.toString(options.poolFactor()));
     settings.put("batch_size", Integer.toString(batchSize));
     IndexJob.Options jobOptions = new IndexJob.Options(commitEvery, commitSeconds, errors);
     long t0 = System.nanoTime();

@@ -190,7 +190,8 @@ class LatteCommandLineTest {
     // Adding with other storage options is refused and the index stays as it was.
     r = run("index", "--input", adi.toString(), "--index", index.toString(), "--codec", "bit");
     assertEquals(1, r.exit());
-    assertTrue(r.err().contains("stores int8-p2 token matrices, not bit-p1"), r.err());
+    // (the pool factor not given is the index's own, 2)
+    assertTrue(r.err().contains("stores int8-p2 token matrices, not bit-p2"), r.err());
     r = run("search", "--index", index.toString(), "--query", "automatic indexing", "--k", "3");
     assertEquals(0, r.exit(), r.err());
   }

@@ -39,4 +39,12 @@ public final class FileTrees {
       return 0;
     }
   }
+
+  /**
+   * Bytes of every regular file under {@code root} (0 when it does not exist): an index folder "all
+   * in", with its first stages and codebook ({@link #bytes}).
+   */
+  public static long size(Path root) throws IOException {
+    return bytes(root);
+  }
 }

@@ -280,7 +280,8 @@ public final class LatteSearcher implements AutoCloseable {
         q.encodeMillis(),
         r.firstStageMillis(),
         r.rescoreMillis(),
-        r.candidatesScored());
+        r.candidatesScored(),
+        r.stepsMillis());
   }
 
   @Override
@@ -316,7 +317,25 @@ public final class LatteSearcher implements AutoCloseable {
       double encodeMillis,
       double firstStageMillis,
       double rescoreMillis,
-      long candidatesScored) {
+      long candidatesScored,
+      @JsonInclude(JsonInclude.Include.NON_EMPTY) java.util.Map<String, Double> stepsMillis) {
+    public SearchResponse(
+        String method,
+        List<Hit> hits,
+        double encodeMillis,
+        double firstStageMillis,
+        double rescoreMillis,
+        long candidatesScored) {
+      this(
+          method,
+          hits,
+          encodeMillis,
+          firstStageMillis,
+          rescoreMillis,
+          candidatesScored,
+          java.util.Map.of());
+    }
+
     public double searchMillis() {
       return firstStageMillis + rescoreMillis;
     }

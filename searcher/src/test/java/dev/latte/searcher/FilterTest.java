@@ -166,6 +166,8 @@ class FilterTest {
       for (var b :
           List.of(
               new XtrBuilder(new XtrBuilder.Params(16, 32, 5, 1, 2)),
+              new dev.latte.searcher.firststage.warp.WarpBuilder(
+                  new dev.latte.searcher.firststage.warp.WarpBuilder.Params(2, 16, 32, 5, 1)),
               new CoilBuilder(new CoilBuilder.Params(8, 5000, 1)),
               new SlimBuilder(new SlimBuilder.Params(5, 12)),
               new LuceneStockBuilder()))
@@ -399,6 +401,8 @@ class FilterTest {
                   "xtr",
                   "xtr+maxsim",
                   "hybrid-xtr",
+                  "warp",
+                  "warp+maxsim",
                   "coil",
                   "coil+maxsim",
                   "slim",

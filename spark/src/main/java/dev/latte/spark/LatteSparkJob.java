@@ -112,7 +112,8 @@ public final class LatteSparkJob implements Callable<Integer> {
       names = "--first-stage",
       defaultValue = "all",
       description =
-          "First stages every shard builds with shared parameters: xtr,coil,slim,lucene-stock, all or none.")
+          "First stages every shard builds with shared parameters: xtr,warp,coil,slim,lucene-stock,"
+              + " all (every one but lucene-stock, built only when named) or none.")
   String firstStages;
 
   @Option(

@@ -156,7 +156,10 @@ class ShardedJobTest {
                 "--shards",
                 Integer.toString(SHARDS),
                 "--train-fraction",
-                "0.5"));
+                "0.5",
+                // every stage the single index has: "all" leaves the stock baseline out
+                "--first-stage",
+                "all,lucene-stock"));
     args.addAll(List.of(extra));
     return LatteSparkJob.run(spark, args.toArray(String[]::new));
   }

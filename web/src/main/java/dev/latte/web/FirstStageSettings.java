@@ -49,7 +49,7 @@ record FirstStageSettings(List<String> stages, int trainAfterDocuments) {
     if (f != null && !f.isNull()) {
       List<String> names = new ArrayList<>();
       if (f.isTextual() && f.textValue().equals("all")) {
-        names.addAll(FirstStages.builders().keySet());
+        names.addAll(FirstStages.parse("all")); // the stock baseline only when named
       } else if (f.isArray()) {
         for (int i = 0; i < f.size(); i++) {
           JsonNode s = f.get(i);

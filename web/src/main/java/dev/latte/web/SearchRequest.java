@@ -200,6 +200,11 @@ record SearchRequest(
     out.put("first_stage_ms", round(r.firstStageMillis()));
     out.put("rescore_ms", round(r.rescoreMillis()));
     out.put("candidates_scored", r.candidatesScored());
+    if (!r.stepsMillis().isEmpty()) {
+      Map<String, Object> steps = new LinkedHashMap<>();
+      r.stepsMillis().forEach((name, ms) -> steps.put(name, round(ms)));
+      out.put("steps_ms", steps);
+    }
     return out;
   }
 

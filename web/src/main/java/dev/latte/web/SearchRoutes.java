@@ -168,7 +168,8 @@ final class SearchRoutes {
                 r.encodeMillis(),
                 r.firstStageMillis(),
                 r.rescoreMillis(),
-                r.candidatesScored());
+                r.candidatesScored(),
+                r.stepsMillis());
       }
       metrics.search(
           r.method(),

@@ -48,6 +48,18 @@ public interface FirstStageBuilder {
   default void build(
       Path mainIndex, DirectoryReader main, IndexMetadata metadata, IndexProgress progress)
       throws IOException {
-    FirstStageIndex.build(this, FirstStageIndex.dir(mainIndex, name()), main, metadata, progress);
+    buildIn(FirstStageIndex.dir(mainIndex, name()), main, metadata, progress);
+  }
+
+  /**
+   * Builds the structure from scratch in {@code folder} (its usual folder, or a side folder a live
+   * index swaps in later). A stage that writes files of its own besides its Lucene documents (the
+   * WARP lists) overrides this; the default trains and derives through {@link
+   * FirstStageIndex#build}.
+   */
+  default void buildIn(
+      Path folder, DirectoryReader main, IndexMetadata metadata, IndexProgress progress)
+      throws IOException {
+    FirstStageIndex.build(this, folder, main, metadata, progress);
   }
 }

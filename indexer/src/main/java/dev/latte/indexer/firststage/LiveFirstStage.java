@@ -159,7 +159,7 @@ public final class LiveFirstStage implements Closeable {
       throws IOException {
     Path aside = mainIndex.resolve(FirstStageIndex.PREFIX + builder.name() + BUILDING);
     try {
-      FirstStageIndex.build(builder, aside, main, metadata, IndexProgress.NONE);
+      builder.buildIn(aside, main, metadata, IndexProgress.NONE);
     } catch (IOException | RuntimeException e) {
       try {
         FirstStageIndex.deleteFolder(aside); // a failed or cancelled build leaves nothing behind

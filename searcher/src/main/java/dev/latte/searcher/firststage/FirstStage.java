@@ -40,6 +40,15 @@ public interface FirstStage {
   boolean needsAnnotations();
 
   /**
+   * True for a stage that exists to be measured against (the stock-Lucene baseline and its float
+   * copy of every token): {@code --first-stage all} leaves it out, so it is built for a user's
+   * index only when named; evaluation builds it when a method it runs needs it.
+   */
+  default boolean evaluationOnly() {
+    return false;
+  }
+
+  /**
    * The stage's search-time parameters ({@code --stage-param NAME.PARAM=VALUE}); its methods read
    * them with {@link SearchSettings#stageParameter}.
    */

@@ -35,6 +35,7 @@ public final class FirstStages {
       new FirstStages(
           List.of(
               new dev.latte.searcher.firststage.xtr.XtrStage(),
+              new dev.latte.searcher.firststage.warp.WarpStage(),
               new dev.latte.searcher.firststage.coil.CoilStage(),
               new dev.latte.searcher.firststage.slim.SlimStage(),
               new dev.latte.searcher.firststage.stock.LuceneStockStage()));
@@ -169,7 +170,10 @@ public final class FirstStages {
     return m;
   }
 
-  /** Parses "xtr,coil" or "all" into stage names, failing on an unknown one. */
+  /**
+   * Parses "xtr,coil" or "all" into stage names, failing on an unknown one; "all" is every stage
+   * but the {@link FirstStage#evaluationOnly} ones, which are built only when named.
+   */
   public static List<String> parse(String list) {
     return DEFAULT.parseNames(list);
   }
@@ -182,7 +186,7 @@ public final class FirstStages {
       String n = s.trim();
       if (n.isEmpty()) continue;
       if (n.equals("all")) {
-        out.addAll(all.keySet());
+        for (FirstStage st : all.values()) if (!st.evaluationOnly()) out.add(st.name());
       } else if (all.containsKey(n)) {
         out.add(n);
       } else {

@@ -140,8 +140,8 @@ class FirstStageRegistryTest {
   }
 
   @Test
-  void latteRegistersItsFourStagesInOrderWithTheirFormatsAndNeeds() {
-    assertEquals(List.of("xtr", "coil", "slim", "lucene-stock"), FirstStages.names());
+  void latteRegistersItsFiveStagesInOrderWithTheirFormatsAndNeeds() {
+    assertEquals(List.of("xtr", "warp", "coil", "slim", "lucene-stock"), FirstStages.names());
     assertEquals(FirstStages.names(), List.copyOf(FirstStages.builders().keySet()));
     for (FirstStage s : FirstStages.DEFAULT.all()) {
       assertEquals(s.name(), s.format().name());
@@ -151,8 +151,11 @@ class FirstStageRegistryTest {
     assertEquals("slim-2", FirstStages.get("slim").format().stamp());
     assertTrue(FirstStages.get("coil").needsAnnotations());
     assertFalse(FirstStages.get("xtr").needsAnnotations());
+    assertFalse(FirstStages.get("warp").needsAnnotations());
+    assertTrue(FirstStages.get("lucene-stock").evaluationOnly());
     var e = assertThrows(IllegalArgumentException.class, () -> FirstStages.get("colbert"));
-    assertTrue(e.getMessage().contains("available: xtr, coil, slim, lucene-stock"), e.getMessage());
+    assertTrue(
+        e.getMessage().contains("available: xtr, warp, coil, slim, lucene-stock"), e.getMessage());
   }
 
   @Test
@@ -171,6 +174,8 @@ class FirstStageRegistryTest {
             "xtr+maxsim",
             "hybrid-xtr",
             "hybrid-xtr-idf",
+            "warp",
+            "warp+maxsim",
             "coil",
             "coil+maxsim",
             "slim",
@@ -186,6 +191,7 @@ class FirstStageRegistryTest {
         LatteSearcher.methodsWithoutFirstStage());
     assertEquals("xtr", stages.get("hybrid-xtr-idf"));
     assertEquals("xtr+maxsim", FirstStages.get("xtr").rescoredMethod());
+    assertEquals("warp+maxsim", FirstStages.get("warp").rescoredMethod());
     assertEquals("lucene-stock", FirstStages.get("lucene-stock").rescoredMethod());
     assertNull(FirstStages.stageOfMethod("xtrx"));
   }
@@ -193,8 +199,11 @@ class FirstStageRegistryTest {
   @Test
   void aStageRegisteredByOneLineIsParsedBuiltAndSearched() throws IOException {
     FirstStages registry = FirstStages.DEFAULT.with(new EveryDocumentStage());
+    assertEquals(List.of("xtr", "warp", "coil", "slim", "every-doc"), registry.parseNames("all"));
     assertEquals(
-        List.of("xtr", "coil", "slim", "lucene-stock", "every-doc"), registry.parseNames("all"));
+        List.of("xtr", "warp", "coil", "slim", "every-doc", "lucene-stock"),
+        registry.parseNames("all,lucene-stock"),
+        "the stock baseline's float copy only when named");
     assertEquals("every-doc", registry.stageOf("every-doc+maxsim"));
     assertNull(FirstStages.DEFAULT.stageOf("every-doc+maxsim"), "the default is unchanged");
     assertThrows(IllegalArgumentException.class, () -> registry.with(new EveryDocumentStage()));

@@ -1,0 +1,314 @@
+package dev.latte.searcher.firststage.warp;
+
+import dev.latte.core.TokenMatrix;
+import dev.latte.core.kernel.VectorKernel;
+import dev.latte.searcher.Candidates;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import org.apache.lucene.util.FixedBitSet;
+
+/**
+ * WARP retrieval over a {@link WarpIndex}, per query:
+ *
+ * <ol>
+ *   <li><b>prepare</b>: the query x centroid scores (one GEMM) and the nibble tables that score
+ *       residual codes without decoding them;
+ *   <li><b>select</b>: per query token its {@link WarpSettings#probes} best centroids, its imputed
+ *       similarity m_i (WARP's t' rule, {@link WarpSettings#imputeTokens}), and the bound: a probed
+ *       list whose best possible token, {@code q_i·c + max |r|} over the list, is at most m_i
+ *       cannot change any score and is skipped unread;
+ *   <li><b>decode</b>: each list probed by some query token is read once (document ordinals from
+ *       their packed gaps, codes copied out of the mapping);
+ *   <li><b>score</b>: {@code q_i·c + q_i·r} for every token of the list, for each query token
+ *       probing it, straight from the packed codes;
+ *   <li><b>reduce</b>: stage one of the reduction, the best score per (document, query token);
+ *   <li><b>sum</b>: stage two, per document the sum over query tokens of that best score, or m_i
+ *       where it has none above m_i, then the top {@link WarpSettings#depth}.
+ * </ol>
+ *
+ * With every list probed (probes ≥ centroids) nothing is imputed and a document's score is exactly
+ * MaxSim over its decoded residual vectors (tested).
+ */
+final class WarpSearch {
+  private WarpSearch() {}
+
+  /** Time of each step in ms, and what was read. */
+  record Result(
+      Candidates ranked,
+      Map<String, Double> stepsMillis,
+      long tokensScored,
+      int listsRead,
+      int listsSkipped) {}
+
+  /** Buffers one searching thread reuses from query to query. */
+  private static final class Scratch {
+    int epoch;
+    int[] stamp = new int[0];
+    int[] slotOf = new int[0];
+    int[] slotOrd = new int[64];
+    float[] best = new float[0];
+    int[] ords = new int[0];
+    int[] slots = new int[0];
+    byte[] codes = new byte[0];
+    byte[] gaps = new byte[0];
+    float[] dots = new float[0];
+
+    void ordinals(int n) {
+      if (stamp.length < n) {
+        stamp = new int[n];
+        slotOf = new int[n];
+        epoch = 0;
+      }
+      if (++epoch == Integer.MAX_VALUE) {
+        Arrays.fill(stamp, 0);
+        epoch = 1;
+      }
+    }
+
+    void list(int n, int stride, int gapBytes) {
+      if (ords.length < n) {
+        ords = new int[n];
+        slots = new int[n];
+        dots = new float[n];
+      }
+      if (codes.length < n * stride) codes = new byte[n * stride];
+      if (gaps.length < gapBytes) gaps = new byte[gapBytes];
+    }
+  }
+
+  private static final ThreadLocal<Scratch> SCRATCH = ThreadLocal.withInitial(Scratch::new);
+
+  static Result search(
+      WarpIndex w, TokenMatrix query, VectorKernel kernel, WarpSettings s, FixedBitSet filter) {
+    int nq = query.rows(), k = w.centroids(), stride = w.stride();
+    Map<String, Double> steps = new LinkedHashMap<>();
+    if (nq == 0 || k == 0 || w.ordinals() == 0)
+      return new Result(new Candidates(new int[0], new float[0]), steps, 0, 0, 0);
+    if (query.dim() != w.codebook.dim())
+      throw new IllegalArgumentException(
+          "query is " + query.dim() + "-d, the index " + w.codebook.dim() + "-d");
+    long t0 = System.nanoTime();
+    WarpCoder.Query q = new CodebookCoder(w.codebook, kernel).prepare(query);
+    float[] cs = q.centroidScores();
+    long t1 = System.nanoTime();
+
+    // select: probes per query token, imputed value, bound.
+    int p = Math.min(s.probes(), k);
+    int[] chosen = new int[Math.min(p + 1, k)];
+    float[] impute = new float[nq];
+    int[][] probers = new int[k][];
+    int[] count = new int[k];
+    int skipped = 0;
+    for (int i = 0; i < nq; i++) {
+      int base = i * k;
+      topIndices(cs, base, k, chosen);
+      float m = Float.NaN;
+      long walked = 0;
+      for (int j = 0; j < p && Float.isNaN(m); j++) {
+        walked += w.listSize(chosen[j]);
+        if (walked >= s.imputeTokens()) m = cs[base + chosen[j]];
+      }
+      // Every list probed: nothing is missing, so m only has to lie below every score.
+      if (Float.isNaN(m)) m = p < k ? cs[base + chosen[p]] : Float.NEGATIVE_INFINITY;
+      impute[i] = m;
+      for (int j = 0; j < p; j++) {
+        int c = chosen[j];
+        if (w.listSize(c) == 0) continue;
+        if (cs[base + c] + w.maxNorm[c] <= m) {
+          skipped++;
+          continue;
+        }
+        if (probers[c] == null) probers[c] = new int[4];
+        else if (count[c] == probers[c].length)
+          probers[c] = Arrays.copyOf(probers[c], count[c] * 2);
+        probers[c][count[c]++] = i;
+      }
+    }
+    long t2 = System.nanoTime();
+
+    Scratch sc = SCRATCH.get();
+    sc.ordinals(w.ordinals());
+    int epoch = sc.epoch;
+    int used = 0;
+    long decodeNs = 0, scoreNs = 0, reduceNs = 0, scored = 0;
+    int read = 0;
+    for (int c = 0; c < k; c++) {
+      if (count[c] == 0) continue;
+      long a = System.nanoTime();
+      int nBase = w.lists == null ? 0 : w.lists.size(c);
+      int nTail = w.tailStart[c + 1] - w.tailStart[c];
+      int n = nBase + nTail;
+      sc.list(n, stride, w.lists == null ? 0 : w.lists.ordinalBytes(c));
+      if (nBase > 0) {
+        w.lists.ordinals(c, sc.ords, sc.gaps);
+        w.lists.codes(c, sc.codes);
+      }
+      if (nTail > 0) {
+        System.arraycopy(w.tailOrds, w.tailStart[c], sc.ords, nBase, nTail);
+        System.arraycopy(
+            w.tailCodes, w.tailStart[c] * stride, sc.codes, nBase * stride, nTail * stride);
+      }
+      // Each token's document slot (-1: deleted, replaced or filtered out).
+      for (int t = 0; t < n; t++) {
+        int o = sc.ords[t];
+        int main = w.mainOf[o];
+        if (main < 0 || (filter != null && !filter.get(main))) {
+          sc.slots[t] = -1;
+          continue;
+        }
+        if (sc.stamp[o] != epoch) {
+          sc.stamp[o] = epoch;
+          sc.slotOf[o] = used;
+          if (sc.slotOrd.length <= used) sc.slotOrd = Arrays.copyOf(sc.slotOrd, used * 2);
+          sc.slotOrd[used] = o;
+          if (sc.best.length < (used + 1) * nq)
+            sc.best = Arrays.copyOf(sc.best, Math.max((used + 1) * nq, sc.best.length * 2));
+          Arrays.fill(sc.best, used * nq, (used + 1) * nq, Float.NEGATIVE_INFINITY);
+          used++;
+        }
+        sc.slots[t] = sc.slotOf[o];
+      }
+      read++;
+      long b = System.nanoTime();
+      decodeNs += b - a;
+      for (int pi = 0; pi < count[c]; pi++) {
+        int i = probers[c][pi];
+        long b0 = System.nanoTime();
+        if (stride > 0) q.residualDots(i, sc.codes, 0, n, sc.dots, 0);
+        else Arrays.fill(sc.dots, 0, n, 0f); // ordinals only: a token scores its centroid
+        long b1 = System.nanoTime();
+        float qc = cs[i * k + c];
+        float[] best = sc.best;
+        for (int t = 0; t < n; t++) {
+          int slot = sc.slots[t];
+          if (slot < 0) continue;
+          int at = slot * nq + i;
+          float v = sc.dots[t] + qc;
+          if (v > best[at]) best[at] = v;
+        }
+        scoreNs += b1 - b0;
+        reduceNs += System.nanoTime() - b1;
+        scored += n;
+      }
+    }
+    long t3 = System.nanoTime();
+
+    // sum: stage two of the reduction, with imputation; then the top depth.
+    float[] scores = new float[used];
+    int[] docs = new int[used];
+    int out = 0;
+    float[] best = sc.best;
+    for (int slot = 0; slot < used; slot++) {
+      boolean retrieved = false;
+      float total = 0;
+      int at = slot * nq;
+      for (int i = 0; i < nq; i++) {
+        float v = best[at + i];
+        if (v > impute[i]) {
+          total += v;
+          retrieved = true;
+        } else {
+          total += impute[i];
+        }
+      }
+      if (!retrieved) continue;
+      docs[out] = w.mainOf[sc.slotOrd[slot]];
+      scores[out++] = total;
+    }
+    Candidates ranked = top(docs, scores, out, s.depth());
+    long t4 = System.nanoTime();
+    steps.put("prepare", (t1 - t0) / 1e6);
+    steps.put("select", (t2 - t1) / 1e6);
+    steps.put("decode", decodeNs / 1e6);
+    steps.put("score", scoreNs / 1e6);
+    steps.put("reduce", reduceNs / 1e6);
+    steps.put("sum", (t4 - t3) / 1e6);
+    return new Result(ranked, steps, scored, read, skipped);
+  }
+
+  /** The best {@code depth} of the first n, best first (ties: smaller doc id first). */
+  static Candidates top(int[] docs, float[] scores, int n, int depth) {
+    int m = Math.min(depth, n);
+    // Min-heap of the best m positions.
+    int[] heap = new int[m];
+    int size = 0;
+    for (int j = 0; j < n; j++) {
+      if (size < m) {
+        heap[size] = j;
+        siftUp(heap, size++, docs, scores);
+      } else if (m > 0 && better(j, heap[0], docs, scores)) {
+        heap[0] = j;
+        siftDown(heap, m, docs, scores);
+      }
+    }
+    int[] d = new int[size];
+    float[] sOut = new float[size];
+    for (int r = size - 1; r >= 0; r--) {
+      int j = heap[0];
+      d[r] = docs[j];
+      sOut[r] = scores[j];
+      heap[0] = heap[r];
+      siftDown(heap, r, docs, scores);
+    }
+    return new Candidates(d, sOut);
+  }
+
+  private static boolean better(int a, int b, int[] docs, float[] scores) {
+    return scores[a] != scores[b] ? scores[a] > scores[b] : docs[a] < docs[b];
+  }
+
+  private static void siftUp(int[] h, int at, int[] docs, float[] scores) {
+    while (at > 0) {
+      int parent = (at - 1) >>> 1;
+      if (!better(h[parent], h[at], docs, scores)) break;
+      int t = h[parent];
+      h[parent] = h[at];
+      h[at] = t;
+      at = parent;
+    }
+  }
+
+  private static void siftDown(int[] h, int size, int[] docs, float[] scores) {
+    int at = 0;
+    while (true) {
+      int l = 2 * at + 1, r = l + 1, worst = at;
+      if (l < size && better(h[worst], h[l], docs, scores)) worst = l;
+      if (r < size && better(h[worst], h[r], docs, scores)) worst = r;
+      if (worst == at) return;
+      int t = h[worst];
+      h[worst] = h[at];
+      h[at] = t;
+      at = worst;
+    }
+  }
+
+  /** Indices of the {@code out.length} largest of {@code v[from, from + n)}, best first. */
+  static void topIndices(float[] v, int from, int n, int[] out) {
+    int p = out.length;
+    float[] vals = new float[p];
+    int size = 0;
+    for (int j = 0; j < n; j++) {
+      float x = v[from + j];
+      if (size < p) {
+        int at = size++;
+        while (at > 0 && vals[at - 1] < x) {
+          vals[at] = vals[at - 1];
+          out[at] = out[at - 1];
+          at--;
+        }
+        vals[at] = x;
+        out[at] = j;
+      } else if (x > vals[p - 1]) {
+        int at = p - 1;
+        while (at > 0 && vals[at - 1] < x) {
+          vals[at] = vals[at - 1];
+          out[at] = out[at - 1];
+          at--;
+        }
+        vals[at] = x;
+        out[at] = j;
+      }
+    }
+  }
+}
