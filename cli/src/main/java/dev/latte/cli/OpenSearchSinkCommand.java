@@ -43,7 +43,7 @@ final class OpenSearchSinkCommand {
             c.ids,
             c.doclens);
     Corpus corpus = Corpus.open(c.input, c.format, mapping);
-    TokenCodec codec = TokenCodec.fromName(c.codec);
+    TokenCodec codec = TokenCodec.fromName(c.codec == null ? "float32" : c.codec);
     Map<String, String> settings = new LinkedHashMap<>();
     settings.put("url", c.url);
     settings.put("format", corpus.formatLabel());
@@ -56,7 +56,8 @@ final class OpenSearchSinkCommand {
     // A model is loaded only for text; records with vectors are sent as they are.
     var first = IndexCommand.firstGood(corpus);
     boolean vectors = first != null && first.vectors() != null;
-    try (OnnxTokenEncoder encoder = vectors ? null : Common.encoder(c.model, threads);
+    try (client;
+        OnnxTokenEncoder encoder = vectors ? null : Common.encoder(c.model, threads);
         IndexProgress progress = Common.progressBar("Sending")) {
       settings.put("model", encoder == null ? "precomputed" : encoder.fingerprint());
       progress.start(corpus.estimateCount());
@@ -68,7 +69,7 @@ final class OpenSearchSinkCommand {
                   c.sinkIndex,
                   "tokens",
                   codec,
-                  c.poolFactor,
+                  c.poolFactor == null ? 1 : c.poolFactor,
                   state,
                   settings)
               .run(progress);

@@ -16,6 +16,14 @@ record StoredValue(byte[] bytes, TokenCodec codec, TokenMatrix matrix) {
     TokenMatrix m;
     try {
       h = StoredTokenMatrix.header(bytes, 0, bytes.length, dims);
+      if (h.codec().isResidual()) {
+        throw new IllegalArgumentException(
+            "["
+                + field
+                + "] is in the "
+                + h.codec().cliName()
+                + " codec, which needs its index's codebook: send float32 (or float16, int8, bit)");
+      }
       m = StoredTokenMatrix.decode(bytes, 0, bytes.length, dims);
     } catch (StoredTokenMatrix.CorruptTokenMatrixException e) {
       throw new IllegalArgumentException(

@@ -5,12 +5,14 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.latte.core.TokenMatrix;
 import dev.latte.core.codec.TokenCodec;
+import dev.latte.core.kernel.VectorKernel;
 import dev.latte.datasets.Document;
 import dev.latte.datasets.Query;
 import dev.latte.datasets.corpus.Corpus;
 import dev.latte.datasets.corpus.FieldMapping;
 import dev.latte.indexer.EncodingPipeline;
 import dev.latte.indexer.IndexProgress;
+import dev.latte.indexer.pooling.TokenPooler;
 import dev.latte.indexer.sink.OpenSearchBulkClient;
 import dev.latte.indexer.sink.OpenSearchSinkJob;
 import java.io.IOException;
@@ -346,6 +348,13 @@ public class OpenSearchClusterTest extends OpenSearchIntegTestCase {
     assertEquals(
         400,
         status("POST", "/small/_search", "{\"query\": {\"latte_maxsim\": {\"field\": \"t\"}}}"));
+    // A mapped field's parameters cannot change: stored values would no longer match.
+    assertEquals(
+        400,
+        status(
+            "PUT",
+            "/small/_mapping",
+            "{\"properties\": {\"t\": {\"type\": \"latte_tokens\", \"dims\": 3}}}"));
     JsonNode ok = call("POST", "/small/_search", q.formatted("t", "[[1, 0]]"));
     assertEquals(3, ok.get("hits").get("total").get("value").asInt());
     assertEquals("ok", ok.get("hits").get("hits").get(0).get("_id").asText()); // [1,0] matches 1.0
@@ -364,18 +373,21 @@ public class OpenSearchClusterTest extends OpenSearchIntegTestCase {
       jsonl.append(json(o)).append('\n');
     }
     Files.writeString(input, jsonl);
-    OpenSearchSinkJob.Result r =
-        new OpenSearchSinkJob(
-                Corpus.open(input.toString(), null, FieldMapping.DEFAULT),
-                new EncodingPipeline(reference.encoder, 1, 32),
-                new OpenSearchBulkClient(httpUrl(), 5, 100),
-                "sunk",
-                "tokens",
-                TokenCodec.FLOAT32,
-                1,
-                input.resolveSibling("sink-state.json"),
-                Map.of("model", reference.encoder.fingerprint()))
-            .run(IndexProgress.NONE);
+    OpenSearchSinkJob.Result r;
+    try (OpenSearchBulkClient client = new OpenSearchBulkClient(httpUrl(), 5, 100)) {
+      r =
+          new OpenSearchSinkJob(
+                  Corpus.open(input.toString(), null, FieldMapping.DEFAULT),
+                  new EncodingPipeline(reference.encoder, 1, 32),
+                  client,
+                  "sunk",
+                  "tokens",
+                  TokenCodec.FLOAT32,
+                  1,
+                  input.resolveSibling("sink-state.json"),
+                  Map.of("model", reference.encoder.fingerprint()))
+              .run(IndexProgress.NONE);
+    }
     assertEquals(DOCS, r.indexed());
     assertEquals(0, r.rejected());
     ensureGreen("sunk");
@@ -399,6 +411,42 @@ public class OpenSearchClusterTest extends OpenSearchIntegTestCase {
       return "http://" + NetworkAddress.format(a.address().getAddress()) + ":" + a.getPort();
     }
     throw new IllegalStateException("no node has HTTP");
+  }
+
+  public void testPooledFieldStoresLattesWardPooling() throws Exception {
+    assertEquals(
+        200,
+        status(
+            "PUT",
+            "/pooled",
+            "{\"mappings\": {\"properties\": {\"t\": {\"type\": \"latte_tokens\", \"dims\":"
+                + " 48, \"pool_factor\": 2, \"codec\": \"float16\"}}}}"));
+    TokenMatrix doc = reference.matrices.values().iterator().next();
+    ObjectNode source = StandaloneReference.JSON.createObjectNode();
+    source.set("t", rows(doc));
+    call("PUT", "/pooled/_doc/1?refresh=true", json(source));
+    TokenMatrix q = reference.queryVectors(reference.queries.get(0));
+    ObjectNode search = StandaloneReference.JSON.createObjectNode();
+    ObjectNode m = search.putObject("query").putObject(LatteMaxSimQueryBuilder.NAME);
+    m.put("field", "t").set("query_vectors", rows(q));
+    float got =
+        (float)
+            call("POST", "/pooled/_search", json(search))
+                .get("hits")
+                .get("hits")
+                .get(0)
+                .get("_score")
+                .asDouble();
+    // Expected: Latte's pooler, then the float16 codec, scored by the same kernel.
+    TokenMatrix pooled = new TokenPooler(2, false).pool(doc);
+    assertTrue(pooled.rows() < doc.rows());
+    byte[] stored = TokenCodec.FLOAT16.encode(pooled);
+    VectorKernel k = VectorKernel.get();
+    float expected = k.maxSim(k.prepare(q), TokenCodec.FLOAT16, stored, 8, pooled.rows());
+    assertEquals(expected, got, 1e-5f);
+    float unpooled = k.maxSim(q, doc);
+    assertTrue(
+        "pooling changed nothing: " + unpooled + " = " + got, Math.abs(unpooled - got) > 1e-4);
   }
 
   public void testNodeLossAndFullRestartKeepEveryDocument() throws Exception {

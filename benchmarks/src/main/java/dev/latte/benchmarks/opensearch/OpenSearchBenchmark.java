@@ -40,6 +40,7 @@ import org.apache.lucene.index.LeafReaderContext;
 import org.apache.lucene.search.DocIdSetIterator;
 import org.apache.lucene.util.BytesRef;
 import org.opensearch.analysis.common.CommonAnalysisModulePlugin;
+import org.opensearch.painless.PainlessModulePlugin;
 import org.opensearch.transport.Netty4ModulePlugin;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -103,6 +104,22 @@ public final class OpenSearchBenchmark implements Callable<Integer> {
   @Option(names = "--json", description = "Write the report here too.")
   Path jsonOut;
 
+  @Option(
+      names = "--painless-docs",
+      defaultValue = "0",
+      description =
+          "Also compare with a Painless MaxSim over _source rows on the first N documents"
+              + " (0: skip).")
+  int painlessDocs;
+
+  @Option(names = "--painless-queries", defaultValue = "20")
+  int painlessQueries;
+
+  @Option(names = "--painless-only", description = "Run only the Painless comparison.")
+  boolean painlessOnly;
+
+  final ObjectNode report = JSON.createObjectNode();
+
   final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
 
   public static void main(String[] args) {
@@ -143,79 +160,95 @@ public final class OpenSearchBenchmark implements Callable<Integer> {
             home,
             port,
             List.of(
-                LattePlugin.class, Netty4ModulePlugin.class, CommonAnalysisModulePlugin.class))) {
+                LattePlugin.class,
+                Netty4ModulePlugin.class,
+                CommonAnalysisModulePlugin.class,
+                PainlessModulePlugin.class))) {
       node.start();
-      createIndex(dims, latte.metadata().options().codec().cliName());
-      long t0 = System.nanoTime();
-      int loaded = bulkLoad(latte);
-      double loadSeconds = (System.nanoTime() - t0) / 1e9;
-      System.out.printf("bulk-loaded %d documents in %.1f s%n", loaded, loadSeconds);
+      if (!painlessOnly) {
+        createIndex(dims, latte.metadata().options().codec().cliName());
+        long t0 = System.nanoTime();
+        int loaded = bulkLoad(latte);
+        double loadSeconds = (System.nanoTime() - t0) / 1e9;
+        System.out.printf("bulk-loaded %d documents in %.1f s%n", loaded, loadSeconds);
 
-      Map<String, List<Double>> millis = new LinkedHashMap<>();
-      Map<String, List<Double>> ndcg = new LinkedHashMap<>();
-      int sameTop10 = 0;
-      for (int pass = 0; pass < 2; pass++) { // pass 0 warms both sides up and is not counted
-        boolean timed = pass == 1;
-        for (Query q : queries) {
-          TokenMatrix vectors = encoder.encodeQuery(q.text()).matrix();
-          Timed sBm25 = standalone(standalone, "bm25", q, vectors);
-          Timed sRescore = standalone(standalone, "bm25+maxsim", q, vectors);
-          Timed pBm25 = plugin(q, vectors, false);
-          Timed pRescore = plugin(q, vectors, true);
-          if (!timed) continue;
-          record(millis, "standalone bm25", sBm25.millis);
-          record(millis, "standalone bm25+maxsim", sRescore.millis);
-          record(millis, "plugin bm25 (client)", pBm25.millis);
-          record(millis, "plugin bm25+latte_maxsim (client)", pRescore.millis);
-          record(millis, "plugin bm25 (took)", pBm25.took);
-          record(millis, "plugin bm25+latte_maxsim (took)", pRescore.took);
-          record(ndcg, "standalone bm25+maxsim", ndcg(qrels, q, sRescore.ids));
-          record(ndcg, "plugin bm25+latte_maxsim", ndcg(qrels, q, pRescore.ids));
-          record(ndcg, "standalone bm25", ndcg(qrels, q, sBm25.ids));
-          record(ndcg, "plugin bm25", ndcg(qrels, q, pBm25.ids));
-          if (sRescore.ids.equals(pRescore.ids)) sameTop10++;
+        Map<String, List<Double>> millis = new LinkedHashMap<>();
+        Map<String, List<Double>> ndcg = new LinkedHashMap<>();
+        int sameTop10 = 0;
+        for (int pass = 0; pass < 2; pass++) { // pass 0 warms both sides up and is not counted
+          boolean timed = pass == 1;
+          for (Query q : queries) {
+            TokenMatrix vectors = encoder.encodeQuery(q.text()).matrix();
+            Timed sBm25 = standalone(standalone, "bm25", q, vectors);
+            Timed sRescore = standalone(standalone, "bm25+maxsim", q, vectors);
+            Timed pBm25 = plugin(q, vectors, false);
+            Timed pRescore = plugin(q, vectors, true);
+            if (!timed) continue;
+            record(millis, "standalone bm25", sBm25.millis);
+            record(millis, "standalone bm25+maxsim", sRescore.millis);
+            record(millis, "plugin bm25 (client)", pBm25.millis);
+            record(millis, "plugin bm25+latte_maxsim (client)", pRescore.millis);
+            record(millis, "plugin bm25 (took)", pBm25.took);
+            record(millis, "plugin bm25+latte_maxsim (took)", pRescore.took);
+            record(ndcg, "standalone bm25+maxsim", ndcg(qrels, q, sRescore.ids));
+            record(ndcg, "plugin bm25+latte_maxsim", ndcg(qrels, q, pRescore.ids));
+            record(ndcg, "standalone bm25", ndcg(qrels, q, sBm25.ids));
+            record(ndcg, "plugin bm25", ndcg(qrels, q, pBm25.ids));
+            if (sRescore.ids.equals(pRescore.ids)) sameTop10++;
+          }
         }
+        report.put("documents", loaded).put("queries", queries.size()).put("depth", depth);
+        report.put("shards", shards).put("kernel", VectorKernel.get().name());
+        report.put("bulk_load_seconds", loadSeconds).put("same_top10_queries", sameTop10);
+        System.out.printf("%n| path | p50 ms | p95 ms | mean ms |%n|---|---|---|---|%n");
+        ObjectNode lat = report.putObject("latency_ms");
+        for (var e : millis.entrySet()) {
+          double[] v = e.getValue().stream().mapToDouble(Double::doubleValue).toArray();
+          double p50 = Percentiles.nearestRank(v, 50), p95 = Percentiles.nearestRank(v, 95);
+          double mean = java.util.Arrays.stream(v).average().orElseThrow();
+          System.out.printf(
+              Locale.ROOT, "| %s | %.2f | %.2f | %.2f |%n", e.getKey(), p50, p95, mean);
+          lat.putObject(e.getKey()).put("p50", p50).put("p95", p95).put("mean", mean);
+        }
+        double sRescore =
+            mean(millis.get("standalone bm25+maxsim")) - mean(millis.get("standalone bm25"));
+        double pRescore =
+            mean(millis.get("plugin bm25+latte_maxsim (took)"))
+                - mean(millis.get("plugin bm25 (took)"));
+        System.out.printf(
+            Locale.ROOT,
+            "%nrescoring %d candidates, mean per query (with minus without rescore): standalone %.2f"
+                + " ms, plugin %.2f ms (took) -> ratio %.2f%n",
+            depth,
+            sRescore,
+            pRescore,
+            pRescore / sRescore);
+        System.out.printf(
+            Locale.ROOT,
+            "end to end, mean: plugin (client) / standalone bm25+maxsim = %.2f%n",
+            mean(millis.get("plugin bm25+latte_maxsim (client)"))
+                / mean(millis.get("standalone bm25+maxsim")));
+        report.put("rescore_ms_standalone", sRescore).put("rescore_ms_plugin", pRescore);
+        ObjectNode nd = report.putObject("ndcg_at_10");
+        System.out.println();
+        for (var e : ndcg.entrySet()) {
+          System.out.printf(Locale.ROOT, "nDCG@10 %s: %.4f%n", e.getKey(), mean(e.getValue()));
+          nd.put(e.getKey(), mean(e.getValue()));
+        }
+        System.out.printf(
+            "same top 10 (ids, in order) for %d of %d queries%n", sameTop10, queries.size());
       }
-      ObjectNode report = JSON.createObjectNode();
-      report.put("documents", loaded).put("queries", queries.size()).put("depth", depth);
-      report.put("shards", shards).put("kernel", VectorKernel.get().name());
-      report.put("bulk_load_seconds", loadSeconds).put("same_top10_queries", sameTop10);
-      System.out.printf("%n| path | p50 ms | p95 ms | mean ms |%n|---|---|---|---|%n");
-      ObjectNode lat = report.putObject("latency_ms");
-      for (var e : millis.entrySet()) {
-        double[] v = e.getValue().stream().mapToDouble(Double::doubleValue).toArray();
-        double p50 = Percentiles.nearestRank(v, 50), p95 = Percentiles.nearestRank(v, 95);
-        double mean = java.util.Arrays.stream(v).average().orElseThrow();
-        System.out.printf(Locale.ROOT, "| %s | %.2f | %.2f | %.2f |%n", e.getKey(), p50, p95, mean);
-        lat.putObject(e.getKey()).put("p50", p50).put("p95", p95).put("mean", mean);
+      if (painlessDocs > 0) {
+        PainlessComparison p = new PainlessComparison(this);
+        long tp = System.nanoTime();
+        p.load(latte, painlessDocs, dims);
+        System.out.printf(
+            Locale.ROOT,
+            "%nloaded %d documents with _source rows in %.1f s%n",
+            painlessDocs,
+            (System.nanoTime() - tp) / 1e9);
+        p.run(queries.subList(0, Math.min(painlessQueries, queries.size())), encoder, depth);
       }
-      double sRescore =
-          mean(millis.get("standalone bm25+maxsim")) - mean(millis.get("standalone bm25"));
-      double pRescore =
-          mean(millis.get("plugin bm25+latte_maxsim (took)"))
-              - mean(millis.get("plugin bm25 (took)"));
-      System.out.printf(
-          Locale.ROOT,
-          "%nrescoring %d candidates, mean per query (with minus without rescore): standalone %.2f"
-              + " ms, plugin %.2f ms (took) -> ratio %.2f%n",
-          depth,
-          sRescore,
-          pRescore,
-          pRescore / sRescore);
-      System.out.printf(
-          Locale.ROOT,
-          "end to end, mean: plugin (client) / standalone bm25+maxsim = %.2f%n",
-          mean(millis.get("plugin bm25+latte_maxsim (client)"))
-              / mean(millis.get("standalone bm25+maxsim")));
-      report.put("rescore_ms_standalone", sRescore).put("rescore_ms_plugin", pRescore);
-      ObjectNode nd = report.putObject("ndcg_at_10");
-      System.out.println();
-      for (var e : ndcg.entrySet()) {
-        System.out.printf(Locale.ROOT, "nDCG@10 %s: %.4f%n", e.getKey(), mean(e.getValue()));
-        nd.put(e.getKey(), mean(e.getValue()));
-      }
-      System.out.printf(
-          "same top 10 (ids, in order) for %d of %d queries%n", sameTop10, queries.size());
       if (jsonOut != null) JsonReports.write(jsonOut, report);
     } finally {
       standalone.close();

@@ -17,7 +17,7 @@ import java.util.List;
  * again after a growing pause, and so are the items of a {@code _bulk} answered 429 one by one;
  * items refused for their content (4xx other than 429) are returned to the caller, never retried.
  */
-public final class OpenSearchBulkClient {
+public final class OpenSearchBulkClient implements AutoCloseable {
   static final ObjectMapper JSON = new ObjectMapper();
 
   /** One document of a bulk request: its id and its source JSON. */
@@ -138,6 +138,12 @@ public final class OpenSearchBulkClient {
       pending = again;
     }
     return rejected;
+  }
+
+  /** Stops the HTTP client's threads. */
+  @Override
+  public void close() {
+    http.close();
   }
 
   private static String reason(JsonNode error) {

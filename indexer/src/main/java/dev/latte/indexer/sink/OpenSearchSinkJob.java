@@ -139,7 +139,8 @@ public final class OpenSearchSinkJob {
         // One window at a time: its encodings are all in before it is sent and acknowledged.
         try (EncodingPipeline.Session s =
             pipeline.start(
-                (item, e) -> encoded.put(item, e == null ? item.vectors() : e.union().matrix()),
+                // Items with precomputed vectors come back without an encoding.
+                (item, e) -> encoded.put(item, e != null ? e.union().matrix() : item.vectors()),
                 progress)) {
           s.submit(window);
           s.drain();
