@@ -1,6 +1,5 @@
 package dev.latte.indexer;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.latte.core.TokenMatrix;
 import dev.latte.core.codec.StoredTokenMatrix;
@@ -15,7 +14,6 @@ import java.io.Closeable;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.Map;
-import java.util.Set;
 import java.util.function.UnaryOperator;
 import java.util.stream.Stream;
 import org.apache.lucene.document.BinaryDocValuesField;
@@ -24,22 +22,14 @@ import org.apache.lucene.document.NumericDocValuesField;
 import org.apache.lucene.document.StoredField;
 import org.apache.lucene.document.StringField;
 import org.apache.lucene.document.TextField;
-import org.apache.lucene.index.BinaryDocValues;
 import org.apache.lucene.index.DirectoryReader;
 import org.apache.lucene.index.IndexReader;
 import org.apache.lucene.index.IndexWriter;
 import org.apache.lucene.index.IndexWriterConfig;
-import org.apache.lucene.index.LeafReader;
-import org.apache.lucene.index.LeafReaderContext;
-import org.apache.lucene.index.PostingsEnum;
 import org.apache.lucene.index.Term;
-import org.apache.lucene.index.Terms;
-import org.apache.lucene.index.TermsEnum;
-import org.apache.lucene.search.DocIdSetIterator;
 import org.apache.lucene.search.Query;
 import org.apache.lucene.store.Directory;
 import org.apache.lucene.store.FSDirectory;
-import org.apache.lucene.util.Bits;
 import org.apache.lucene.util.BytesRef;
 
 /**
@@ -49,7 +39,6 @@ import org.apache.lucene.util.BytesRef;
  * spaces or codecs. Nothing is visible to searchers until {@link #commit()}.
  */
 public final class LatteIndexWriter implements Closeable {
-  private static final ObjectMapper JSON = new ObjectMapper();
   private final Path path;
   private final Directory directory;
   private final IndexWriter writer;
@@ -136,7 +125,10 @@ public final class LatteIndexWriter implements Closeable {
     }
     this.codec = options.codec();
     try {
-      this.codebook = codec.isResidual() ? frozenCodebook(path, model.dimension(), supplied) : null;
+      this.codebook =
+          codec.isResidual()
+              ? ResidualCodebookFile.frozen(directory, path, codec, model.dimension(), supplied)
+              : null;
     } catch (IOException | RuntimeException e) {
       directory.close();
       throw e;
@@ -180,39 +172,6 @@ public final class LatteIndexWriter implements Closeable {
             IndexLayout.BM25_B,
             source,
             sourceFingerprint);
-  }
-
-  /**
-   * The codebook a residual index codes with: the one stored in the folder (frozen: a supplied one
-   * must be the same), else the supplied one, stored now; null when neither exists (trained from
-   * the first documents).
-   */
-  private dev.latte.core.codec.ResidualCodebook frozenCodebook(
-      Path path, int dimension, dev.latte.core.codec.ResidualCodebook supplied) throws IOException {
-    var stored = ResidualCodebookFile.readIfPresent(directory);
-    var book = stored != null ? stored : supplied;
-    if (book == null) return null;
-    if (book.codec() != codec || book.dim() != dimension)
-      throw new IndexMismatchException(
-          "index "
-              + path
-              + ": its residual codebook is "
-              + book.codec().cliName()
-              + " over "
-              + book.dim()
-              + " dims, the index "
-              + codec.cliName()
-              + " over "
-              + dimension
-              + "; delete the folder to rebuild");
-    if (stored != null && supplied != null && !stored.fingerprint().equals(supplied.fingerprint()))
-      throw new IndexMismatchException(
-          "index "
-              + path
-              + " already codes its tokens with another residual codebook (they are frozen once"
-              + " trained); choose another --index folder or delete this one to rebuild");
-    if (stored == null) ResidualCodebookFile.write(directory, book);
-    return book;
   }
 
   /** The residual codebook this writer codes with (null: not residual, or not trained yet). */
@@ -563,51 +522,7 @@ public final class LatteIndexWriter implements Closeable {
    */
   public boolean replaceMetadata(IndexReader reader, String id, UnaryOperator<ObjectNode> change)
       throws IOException {
-    BytesRef term = new BytesRef(id);
-    for (LeafReaderContext leaf : reader.leaves()) {
-      Terms terms = leaf.reader().terms(IndexLayout.ID);
-      if (terms == null) continue;
-      TermsEnum te = terms.iterator();
-      if (!te.seekExact(term)) continue;
-      PostingsEnum postings = te.postings(null, PostingsEnum.NONE);
-      Bits live = leaf.reader().getLiveDocs();
-      for (int doc = postings.nextDoc();
-          doc != DocIdSetIterator.NO_MORE_DOCS;
-          doc = postings.nextDoc()) {
-        if (live != null && !live.get(doc)) continue;
-        rewrite(leaf.reader(), doc, id, change);
-        return true;
-      }
-    }
-    return false;
-  }
-
-  private static final Set<String> REWRITE_FIELDS =
-      Set.of(IndexLayout.TITLE, IndexLayout.TEXT, IndexLayout.METADATA);
-
-  private void rewrite(LeafReader leaf, int doc, String id, UnaryOperator<ObjectNode> change)
-      throws IOException {
-    var stored = leaf.storedFields().document(doc, REWRITE_FIELDS);
-    BytesRef matrix = valueOf(leaf.getBinaryDocValues(IndexLayout.TOKENS), doc);
-    if (matrix == null)
-      throw new IllegalStateException("document " + id + " has no stored token matrix");
-    BytesRef info = valueOf(leaf.getBinaryDocValues(IndexLayout.TOKEN_INFO), doc);
-    BytesRef passages = valueOf(leaf.getBinaryDocValues(IndexLayout.PASSAGES), doc);
-    String json = stored.get(IndexLayout.METADATA);
-    ObjectNode old = json == null ? null : (ObjectNode) JSON.readTree(json);
-    ObjectNode next = change.apply(old);
-    var encoded = leaf.getNumericDocValues(IndexLayout.ENCODED_TOKEN_COUNT);
-    addStored(
-        new Document(id, stored.get(IndexLayout.TITLE), stored.get(IndexLayout.TEXT), next),
-        matrix,
-        info,
-        passages,
-        encoded != null && encoded.advanceExact(doc) ? encoded.longValue() : -1);
-  }
-
-  /** The value of {@code doc}, or null when it has none (or the field does not exist). */
-  private static BytesRef valueOf(BinaryDocValues values, int doc) throws IOException {
-    return values != null && values.advanceExact(doc) ? values.binaryValue() : null;
+    return MetadataReplacement.replace(this, reader, id, change);
   }
 
   /** The Lucene document of {@link IndexLayout}, replacing any with the same id. */

@@ -105,4 +105,42 @@ public final class ResidualCodebookFile {
           }
         });
   }
+
+  /**
+   * The codebook a residual index codes with: the one stored in the folder (frozen: a supplied one
+   * must be the same), else the supplied one, stored now; null when neither exists (trained from
+   * the first documents).
+   */
+  static ResidualCodebook frozen(
+      Directory directory,
+      java.nio.file.Path path,
+      dev.latte.core.codec.TokenCodec codec,
+      int dimension,
+      ResidualCodebook supplied)
+      throws IOException {
+    var stored = readIfPresent(directory);
+    var book = stored != null ? stored : supplied;
+    if (book == null) return null;
+    if (book.codec() != codec || book.dim() != dimension)
+      throw new IndexMismatchException(
+          "index "
+              + path
+              + ": its residual codebook is "
+              + book.codec().cliName()
+              + " over "
+              + book.dim()
+              + " dims, the index "
+              + codec.cliName()
+              + " over "
+              + dimension
+              + "; delete the folder to rebuild");
+    if (stored != null && supplied != null && !stored.fingerprint().equals(supplied.fingerprint()))
+      throw new IndexMismatchException(
+          "index "
+              + path
+              + " already codes its tokens with another residual codebook (they are frozen once"
+              + " trained); choose another --index folder or delete this one to rebuild");
+    if (stored == null) write(directory, book);
+    return book;
+  }
 }
