@@ -102,7 +102,7 @@ final class WarpSearch {
     int skipped = 0;
     for (int i = 0; i < nq; i++) {
       int base = i * k;
-      topIndices(cs, base, k, chosen);
+      dev.latte.searcher.firststage.LargestIndices.of(cs, base, k, chosen);
       float m = Float.NaN;
       long walked = 0;
       for (int j = 0; j < p && Float.isNaN(m); j++) {
@@ -280,35 +280,6 @@ final class WarpSearch {
       h[worst] = h[at];
       h[at] = t;
       at = worst;
-    }
-  }
-
-  /** Indices of the {@code out.length} largest of {@code v[from, from + n)}, best first. */
-  static void topIndices(float[] v, int from, int n, int[] out) {
-    int p = out.length;
-    float[] vals = new float[p];
-    int size = 0;
-    for (int j = 0; j < n; j++) {
-      float x = v[from + j];
-      if (size < p) {
-        int at = size++;
-        while (at > 0 && vals[at - 1] < x) {
-          vals[at] = vals[at - 1];
-          out[at] = out[at - 1];
-          at--;
-        }
-        vals[at] = x;
-        out[at] = j;
-      } else if (x > vals[p - 1]) {
-        int at = p - 1;
-        while (at > 0 && vals[at - 1] < x) {
-          vals[at] = vals[at - 1];
-          out[at] = out[at - 1];
-          at--;
-        }
-        vals[at] = x;
-        out[at] = j;
-      }
     }
   }
 }

@@ -120,7 +120,7 @@ public final class XtrIndex implements Closeable {
     int[] count = new int[centroids];
     int[] chosen = new int[p];
     for (int i = 0; i < nq; i++) {
-      topIndices(s, i * centroids, centroids, chosen);
+      dev.latte.searcher.firststage.LargestIndices.of(s, i * centroids, centroids, chosen);
       for (int c : chosen) {
         if (probers[c] == null) probers[c] = new int[4];
         else if (count[c] == probers[c].length)
@@ -223,35 +223,6 @@ public final class XtrIndex implements Closeable {
       s[i] = scores[order[i]];
     }
     return new Candidates(d, s);
-  }
-
-  /** Indices of the {@code out.length} largest of {@code v[from, from + n)}. */
-  private static void topIndices(float[] v, int from, int n, int[] out) {
-    int p = out.length;
-    float[] vals = new float[p];
-    int size = 0;
-    for (int j = 0; j < n; j++) {
-      float x = v[from + j];
-      if (size < p) {
-        int at = size++;
-        while (at > 0 && vals[at - 1] < x) {
-          vals[at] = vals[at - 1];
-          out[at] = out[at - 1];
-          at--;
-        }
-        vals[at] = x;
-        out[at] = j;
-      } else if (x > vals[p - 1]) {
-        int at = p - 1;
-        while (at > 0 && vals[at - 1] < x) {
-          vals[at] = vals[at - 1];
-          out[at] = out[at - 1];
-          at--;
-        }
-        vals[at] = x;
-        out[at] = j;
-      }
-    }
   }
 
   /** The k-th largest of the first m values (1-based k); reorders them. */
