@@ -30,8 +30,18 @@ import org.apache.lucene.store.FSDirectory;
 public final class ShardedIndex {
   private ShardedIndex() {}
 
-  /** Opens the sharded index in {@code root}, checking that every shard matches the manifest. */
+  /**
+   * Opens the sharded index in {@code root}, checking that every shard matches the manifest; a
+   * query searches its shards on up to {@link ShardFanOut#defaultThreads()} threads.
+   */
   public static LatteIndex open(Path root) throws IOException {
+    return open(root, ShardFanOut.defaultThreads());
+  }
+
+  /** As above, a query searching its shards on up to {@code threads} threads (1: sequentially). */
+  public static LatteIndex open(Path root, int threads) throws IOException {
+    if (threads < 1)
+      throw new IllegalArgumentException("shard search threads must be >= 1, got " + threads);
     ShardManifest manifest = ShardManifest.read(root);
     if (manifest.shards().isEmpty())
       throw new IndexMismatchException("sharded index " + root + " lists no shards");
@@ -89,7 +99,8 @@ public final class ShardedIndex {
           stages.put(name, readers(root, manifest, FirstStageIndex.PREFIX + name));
         }
       }
-      return LatteIndex.of(root, main, meta, stages, unavailable);
+      int parallel = Math.min(threads, manifest.shards().size());
+      return LatteIndex.of(root, main, meta, stages, unavailable, ShardFanOut.of(parallel));
     } catch (IOException | RuntimeException e) {
       // LatteIndex.of released the stage readers if it failed; before it, nothing owns them.
       if (main != null && main.getRefCount() > 0) main.close();
