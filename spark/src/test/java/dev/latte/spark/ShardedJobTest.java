@@ -109,6 +109,11 @@ class ShardedJobTest {
 
     // ./latte index over the same file, then every first stage derived with the job's parameters.
     single = tmp.resolve("single");
+    // With a residual default codec, the single index codes with the job's codebook too.
+    Path book = sharded.resolve(dev.latte.indexer.ResidualCodebookFile.FILE);
+    Files.createDirectories(single);
+    if (Files.exists(book))
+      Files.copy(book, single.resolve(dev.latte.indexer.ResidualCodebookFile.FILE));
     try (ContextHashEncoder encoder = new ContextHashEncoder();
         LatteIndexWriter writer =
             LatteIndexWriter.open(single, encoder, input.toString(), "", IndexOptions.DEFAULT)) {
@@ -285,6 +290,101 @@ class ShardedJobTest {
             if (x.get(i).docid().equals(y.get(i).docid()))
               assertEquals(x.get(i).explain(), y.get(i).explain(), method + " / " + q);
         }
+    }
+  }
+
+  @Test
+  void aResidualCodecSharesOneCodebookAcrossShards() throws Exception {
+    Path out = tmp.resolve("residual");
+    LatteSparkJob.Summary r =
+        LatteSparkJob.run(
+            spark,
+            "--input",
+            input.toString(),
+            "--output",
+            out.toString(),
+            "--model",
+            MODEL,
+            "--shards",
+            "3",
+            "--codec",
+            "residual-2",
+            "--train-fraction",
+            "0.5",
+            "--first-stage",
+            "xtr,warp");
+    assertEquals(singleCounters, r.counters());
+    ShardManifest m = ShardManifest.read(out);
+    assertEquals("residual-2", m.index().options().codec().cliName());
+    // One codebook: beside the manifest (its SHA-256 listed) and in every shard, byte for byte.
+    byte[] book = Files.readAllBytes(out.resolve(dev.latte.indexer.ResidualCodebookFile.FILE));
+    assertEquals(LatteSparkJob.sha256(book), m.residualCodebook());
+    for (ShardManifest.Shard s : m.shards())
+      assertTrue(
+          java.util.Arrays.equals(
+              book,
+              Files.readAllBytes(
+                  out.resolve(s.name()).resolve(dev.latte.indexer.ResidualCodebookFile.FILE))),
+          s.name());
+
+    // ./latte index over the same file coding with that codebook, first stages derived with the
+    // job's parameters.
+    Path one = tmp.resolve("residual-single");
+    Files.createDirectories(one);
+    Files.write(one.resolve(dev.latte.indexer.ResidualCodebookFile.FILE), book);
+    try (ContextHashEncoder encoder = new ContextHashEncoder();
+        LatteIndexWriter writer =
+            LatteIndexWriter.open(
+                one,
+                encoder,
+                input.toString(),
+                "",
+                new IndexOptions(dev.latte.core.codec.TokenCodec.RESIDUAL_2, 1))) {
+      Corpus corpus = Corpus.open(input.toString(), null, FieldMapping.DEFAULT);
+      new IndexJob(
+              corpus,
+              corpus.fingerprint(),
+              writer,
+              new EncodingPipeline(encoder, 2, 32),
+              Map.of(),
+              IndexJob.Options.DEFAULT,
+              false,
+              one)
+          .run(IndexProgress.NONE);
+    }
+    deriveWithParameters(out, one, List.of("xtr", "warp"));
+    ContextHashEncoder encoder = new ContextHashEncoder();
+    try (LatteSearcher a = new LatteSearcher(LatteIndex.open(one), encoder);
+        LatteSearcher b = new LatteSearcher(LatteIndex.open(out), encoder)) {
+      assertEquals(a.index().stats().documents(), b.index().stats().documents());
+      assertEquals(a.index().stats().tokenBytes(), b.index().stats().tokenBytes());
+      List<String> differ = new ArrayList<>();
+      List<String> methods =
+          List.of("bm25", "maxsim-exact", "hybrid-linear", "xtr+maxsim", "warp", "warp+maxsim");
+      for (String method : methods)
+        for (String q : queries)
+          same(method, q, a.search(method, q, 20), b.search(method, q, 20), differ);
+      assertEquals(List.of(), differ);
+    }
+  }
+
+  /** Copies the sharded index's stage parameters into {@code single} and derives the stages. */
+  static void deriveWithParameters(Path shardedIndex, Path single, List<String> stages)
+      throws Exception {
+    try (var dir = FSDirectory.open(single);
+        DirectoryReader reader = DirectoryReader.open(dir)) {
+      IndexMetadata meta = LatteIndexReaderSupport.metadataOf(reader.getIndexCommit());
+      for (String stage : stages) {
+        Path from = FirstStageIndex.dir(shardedIndex, stage);
+        Path to = FirstStageIndex.dir(single, stage);
+        Files.createDirectories(to);
+        if (Files.isDirectory(from))
+          try (var files = Files.list(from)) {
+            for (Path f : files.toList()) Files.copy(f, to.resolve(f.getFileName()));
+          }
+        FirstStageIndex.derive(
+            FirstStages.builders().get(stage), to, reader, meta, IndexProgress.NONE);
+      }
     }
   }
 

@@ -3,6 +3,7 @@ package dev.latte.searcher.sharded;
 import dev.latte.indexer.IndexMetadata;
 import dev.latte.indexer.IndexMismatchException;
 import dev.latte.indexer.LatteIndexReaderSupport;
+import dev.latte.indexer.ResidualCodebookFile;
 import dev.latte.indexer.ShardManifest;
 import dev.latte.indexer.firststage.FirstStageIndex;
 import dev.latte.searcher.LatteIndex;
@@ -70,6 +71,7 @@ public final class ShardedIndex {
                   + meta.options().label()
                   + "; shards of one index come from one job");
       }
+      checkCodebooks(root, (ShardedReader) main, meta);
       Map<String, String> unavailable = new LinkedHashMap<>();
       for (FirstStage stage : FirstStages.DEFAULT.all()) {
         String name = stage.name();
@@ -106,6 +108,36 @@ public final class ShardedIndex {
       if (main != null && main.getRefCount() > 0) main.close();
       for (DirectoryReader r : stages.values()) if (r.getRefCount() > 0) r.close();
       throw e;
+    }
+  }
+
+  /**
+   * A residual index's shards code their tokens with one codebook, the job's, which lies beside the
+   * manifest (where searchers read it): scores of shards coded otherwise would not compare.
+   */
+  private static void checkCodebooks(Path root, ShardedReader main, IndexMetadata meta)
+      throws IOException {
+    if (!meta.options().codec().isResidual()) return;
+    if (!Files.isRegularFile(root.resolve(ResidualCodebookFile.FILE)))
+      throw new IndexMismatchException(
+          "sharded index "
+              + root
+              + " holds residual token matrices but no shared codebook ("
+              + ResidualCodebookFile.FILE
+              + ") beside its manifest; run the job again");
+    String shared = ResidualCodebookFile.read(root).fingerprint();
+    for (DirectoryReader shard : main.shards()) {
+      var own = ResidualCodebookFile.readIfPresent(shard.directory());
+      if (own == null || !own.fingerprint().equals(shared))
+        throw new IndexMismatchException(
+            "sharded index "
+                + root
+                + ": shard "
+                + shard.directory()
+                + " codes its tokens with "
+                + (own == null ? "no" : "another")
+                + " residual codebook than the one beside the manifest; shards of one index"
+                + " share the job's codebook: run the job again");
     }
   }
 

@@ -90,10 +90,7 @@ public final class XtrIndex implements Closeable {
   }
 
   long bytes() throws IOException {
-    long total = 0;
-    var dir = reader.directory();
-    for (String f : dir.listAll()) total += dir.fileLength(f);
-    return total;
+    return dev.latte.indexer.ShardedCommits.folderBytes(reader); // every shard's, when sharded
   }
 
   /** Retrieved documents (main-index ids) with their XTR scores, best first. */
