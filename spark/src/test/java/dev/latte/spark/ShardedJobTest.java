@@ -247,6 +247,93 @@ class ShardedJobTest {
   }
 
   @Test
+  void tsvThroughSparksCsvReaderCountsAndRanksAsLatteIndex() throws Exception {
+    // The documents as TSV with a header (group becomes metadata), one row of 3 fields among 4,
+    // an empty record, a duplicate id and a bare quote (TSV has no quoting).
+    Path tsv = tmp.resolve("docs.tsv");
+    List<String> rows = new ArrayList<>(List.of("_id\ttitle\ttext\tgroup"));
+    try (BufferedReader in = Files.newBufferedReader(input)) {
+      int i = 0;
+      for (String line = in.readLine(); line != null; line = in.readLine(), i++) {
+        com.fasterxml.jackson.databind.JsonNode d;
+        try {
+          d = JSON.readTree(line);
+        } catch (java.io.IOException malformed) {
+          continue;
+        }
+        if (!d.has("_id") || !d.has("text")) continue;
+        String text = d.get("text").asText().replaceAll("[\t\n\r]", " ");
+        if (i == 7) text = "a \"bare quote " + text;
+        rows.add(
+            String.join(
+                "\t",
+                d.get("_id").asText(),
+                d.path("title").asText("").replaceAll("[\t\n\r]", " "),
+                text,
+                "g" + (i % 3)));
+        if (i == 50) rows.add("three\tfields only\there");
+      }
+    }
+    Files.write(tsv, rows);
+    Path out = tmp.resolve("from-tsv");
+    LatteSparkJob.Summary p =
+        LatteSparkJob.run(
+            spark,
+            "--input",
+            tsv.toString(),
+            "--output",
+            out.toString(),
+            "--model",
+            MODEL,
+            "--shards",
+            "2",
+            "--codec",
+            "float32",
+            "--first-stage",
+            "none");
+    Path one = tmp.resolve("tsv-single");
+    JobState.Counters c;
+    try (ContextHashEncoder encoder = new ContextHashEncoder();
+        LatteIndexWriter writer =
+            LatteIndexWriter.open(
+                one,
+                encoder,
+                tsv.toString(),
+                "",
+                new IndexOptions(dev.latte.core.codec.TokenCodec.FLOAT32, 1))) {
+      Corpus corpus = Corpus.open(tsv.toString(), null, FieldMapping.DEFAULT);
+      c =
+          new IndexJob(
+                  corpus,
+                  corpus.fingerprint(),
+                  writer,
+                  new EncodingPipeline(encoder, 2, 32),
+                  Map.of(),
+                  IndexJob.Options.DEFAULT,
+                  false,
+                  one)
+              .run(IndexProgress.NONE)
+              .state()
+              .counters();
+    }
+    assertEquals(c, p.counters());
+    assertEquals(1, c.skippedError(), c.toString());
+    assertTrue(c.skippedEmpty() >= 1 && c.skippedDuplicate() >= 1, c.toString());
+    ContextHashEncoder encoder = new ContextHashEncoder();
+    var filter = Filters.parse("{\"term\": {\"group\": \"g2\"}}");
+    try (LatteSearcher a = new LatteSearcher(LatteIndex.open(one), encoder);
+        LatteSearcher b = new LatteSearcher(LatteIndex.open(out), encoder)) {
+      List<String> differ = new ArrayList<>();
+      for (String method : List.of("bm25", "maxsim-exact"))
+        for (String q : queries) {
+          same(method, q, a.search(method, q, 20), b.search(method, q, 20), differ);
+          same(method, q, a.search(method, q, 20, filter), b.search(method, q, 20, filter), differ);
+        }
+      assertEquals(List.of(), differ);
+    }
+  }
+
+  @Test
   void aSecondRunOfTheFinishedJobDoesNothing() throws Exception {
     String before = Files.readString(sharded.resolve(ShardManifest.FILE));
     LatteSparkJob.Summary again = runJob();
@@ -358,6 +445,19 @@ class ShardedJobTest {
         LatteSearcher b = new LatteSearcher(LatteIndex.open(out), encoder)) {
       assertEquals(a.index().stats().documents(), b.index().stats().documents());
       assertEquals(a.index().stats().tokenBytes(), b.index().stats().tokenBytes());
+      // Bytes on disk: every shard's commit, and every shard's first-stage folders.
+      long shardBytes = 0, warpBytes = 0;
+      for (ShardManifest.Shard s : m.shards()) {
+        try (LatteIndex shard = LatteIndex.open(out.resolve(s.name()))) {
+          shardBytes += shard.stats().indexBytes();
+        }
+        warpBytes +=
+            dev.latte.core.FileTrees.bytes(FirstStageIndex.dir(out.resolve(s.name()), "warp"));
+      }
+      assertEquals(shardBytes, b.index().stats().indexBytes());
+      assertTrue(
+          FirstStages.bytes(out, "warp") >= warpBytes && warpBytes > 0,
+          FirstStages.bytes(out, "warp") + " vs " + warpBytes);
       List<String> differ = new ArrayList<>();
       List<String> methods =
           List.of("bm25", "maxsim-exact", "hybrid-linear", "xtr+maxsim", "warp", "warp+maxsim");
