@@ -267,16 +267,14 @@ public final class MaxSimScorer {
     int payload = StoredTokenMatrix.Header.payloadOffset(value.offset);
     documentsScored++;
     if (h.codec().isResidual()) {
-      if (residual == null)
-        throw new dev.latte.indexer.IndexMismatchException(
-            "a residual token matrix in an index without its codebook ("
-                + dev.latte.indexer.ResidualCodebookFile.FILE
-                + "); the folder is incomplete: index again");
-      return kernel.maxSimResidual(residual, value.bytes, payload, h.tokens());
+      checkCodebook(residual);
+      if (passages == null)
+        return kernel.maxSimResidual(residual, value.bytes, payload, h.tokens());
     }
     if (passages == null)
       return rows(query, h.codec(), value.bytes, payload, h.tokens(), 0, h.tokens());
-    float[] scores = passageScores(query, h, value.bytes, payload, Passages.decode(passages));
+    float[] scores =
+        passageScores(query, residual, h, value.bytes, payload, Passages.decode(passages));
     float best = Float.NEGATIVE_INFINITY;
     for (float s : scores) best = Math.max(best, s);
     return best == Float.NEGATIVE_INFINITY ? 0f : best;
@@ -313,17 +311,39 @@ public final class MaxSimScorer {
     };
   }
 
-  /** Each passage's MaxSim over its rows; an empty passage scores negative infinity. */
+  private static void checkCodebook(ResidualQuery residual) {
+    if (residual == null)
+      throw new dev.latte.indexer.IndexMismatchException(
+          "a residual token matrix in an index without its codebook ("
+              + dev.latte.indexer.ResidualCodebookFile.FILE
+              + "); the folder is incomplete: index again");
+  }
+
+  /**
+   * Each passage's MaxSim over its rows; an empty passage scores negative infinity. Int8 keeps all
+   * scales before all codes and residual payloads all centroid ids before all codes, so a passage's
+   * rows are not contiguous there: the payload is decoded once (residual: {@code c[id] + r} with
+   * the index's codebook, the vectors the residual kernel scores) and each passage scored on
+   * floats.
+   */
   private float[] passageScores(
-      Prepared query, StoredTokenMatrix.Header h, byte[] bytes, int payload, Passages p) {
+      Prepared query,
+      ResidualQuery residual,
+      StoredTokenMatrix.Header h,
+      byte[] bytes,
+      int payload,
+      Passages p) {
     if (p.totalRows() != h.tokens())
       throw new IllegalStateException(
           "passages of " + p.totalRows() + " rows for a matrix of " + h.tokens());
     float[] out = new float[p.count()];
-    TokenMatrix decoded =
-        h.codec() == TokenCodec.INT8
-            ? h.codec().decodePayload(bytes, payload, h.tokens(), dimension)
-            : null;
+    TokenMatrix decoded = null;
+    if (h.codec() == TokenCodec.INT8) {
+      decoded = h.codec().decodePayload(bytes, payload, h.tokens(), dimension);
+    } else if (h.codec().isResidual()) {
+      checkCodebook(residual);
+      decoded = residual.codebook().decodePayload(bytes, payload, h.tokens());
+    }
     for (int i = 0; i < p.count(); i++) {
       if (p.rows(i) == 0) {
         out[i] = Float.NEGATIVE_INFINITY;
@@ -356,7 +376,8 @@ public final class MaxSimScorer {
     StoredTokenMatrix.Header h =
         StoredTokenMatrix.header(value.bytes, value.offset, value.length, dimension);
     int payload = StoredTokenMatrix.Header.payloadOffset(value.offset);
-    return new PassageScores(p, passageScores(query, h, value.bytes, payload, p));
+    ResidualQuery residual = h.codec().isResidual() ? query.residual(index) : null;
+    return new PassageScores(p, passageScores(query, residual, h, value.bytes, payload, p));
   }
 
   /** A document's passages with each one's score. */
