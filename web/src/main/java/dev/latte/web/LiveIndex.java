@@ -12,20 +12,15 @@ import dev.latte.indexer.IndexOptions;
 import dev.latte.indexer.IndexProgress;
 import dev.latte.indexer.LatteIndexReaderSupport;
 import dev.latte.indexer.LatteIndexWriter;
-import dev.latte.indexer.firststage.FirstStageIndex;
 import dev.latte.searcher.LatteIndex;
 import dev.latte.searcher.LatteSearcher;
-import dev.latte.searcher.firststage.FirstStages;
 import java.io.Closeable;
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.Collection;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.TreeSet;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.UnaryOperator;
@@ -536,7 +531,7 @@ final class LiveIndex implements Closeable {
     FirstStageMaintainer maintained = stages;
     if (shards != null) return shards.firstStages(s);
     if (maintained != null && !readOnly()) return maintained.statuses();
-    return offlineFirstStages(s.reader());
+    return offline.of(path, s.reader());
   }
 
   /** Waits until no first stage is training (tests and orderly shutdown). */
@@ -606,25 +601,7 @@ final class LiveIndex implements Closeable {
     }
   }
 
-  private List<MaintainedStage.Status> offlineFirstStages(DirectoryReader reader)
-      throws IOException {
-    OfflineStates known = offlineStates;
-    if (known != null && known.reader() == reader) return known.states();
-    List<MaintainedStage.Status> out = new ArrayList<>();
-    for (String n : new TreeSet<>(FirstStages.builders().keySet())) {
-      if (!Files.isDirectory(FirstStageIndex.dir(path, n))) continue;
-      boolean fresh = FirstStageIndex.isFresh(path, FirstStages.get(n).format(), reader);
-      out.add(
-          new MaintainedStage.Status(
-              n, fresh ? MaintainedStage.State.READY : MaintainedStage.State.STALE, -1, null));
-    }
-    offlineStates = new OfflineStates(reader, out); // checked once per snapshot, not per request
-    return out;
-  }
-
-  private record OfflineStates(DirectoryReader reader, List<MaintainedStage.Status> states) {}
-
-  private volatile OfflineStates offlineStates;
+  private final OfflineFirstStages offline = new OfflineFirstStages();
 
   /** Bytes of every file in the index folder (-1 if it cannot be listed). */
   long bytesOnDisk() {
