@@ -7,18 +7,10 @@ import dev.latte.indexer.firststage.SphericalKMeans;
 import dev.latte.searcher.Candidates;
 import dev.latte.searcher.FirstStageParams;
 import dev.latte.searcher.LatteIndex;
-import dev.latte.searcher.PayloadCodes;
 import java.io.Closeable;
 import java.io.IOException;
 import java.util.Arrays;
 import org.apache.lucene.index.DirectoryReader;
-import org.apache.lucene.index.LeafReaderContext;
-import org.apache.lucene.index.PostingsEnum;
-import org.apache.lucene.index.Terms;
-import org.apache.lucene.index.TermsEnum;
-import org.apache.lucene.internal.hppc.IntIntHashMap;
-import org.apache.lucene.search.DocIdSetIterator;
-import org.apache.lucene.util.Bits;
 import org.apache.lucene.util.BytesRef;
 import org.apache.lucene.util.FixedBitSet;
 
@@ -44,8 +36,8 @@ public final class XtrIndex implements Closeable {
   private final BytesRef[] terms;
 
   /** The centroids as searches use them: transposed, and their terms. */
-  record Centroids(int count, int dim, float[] transposed, BytesRef[] terms) {
-    static Centroids of(TokenMatrix c) {
+  public record Centroids(int count, int dim, float[] transposed, BytesRef[] terms) {
+    public static Centroids of(TokenMatrix c) {
       BytesRef[] terms = new BytesRef[c.rows()];
       for (int i = 0; i < c.rows(); i++) terms[i] = new BytesRef(XtrBuilder.term(i));
       return new Centroids(
@@ -108,105 +100,19 @@ public final class XtrIndex implements Closeable {
   Result search(
       TokenMatrix query, VectorKernel kernel, int probes, int tokenDepth, FixedBitSet filter)
       throws IOException {
-    int nq = query.rows();
-    if (nq == 0 || centroids == 0) return new Result(new Candidates(new int[0], new float[0]), 0);
-    if (query.dim() != dim)
-      throw new IllegalArgumentException("query is " + query.dim() + "-d, the index " + dim + "-d");
-    int p = Math.min(probes, centroids);
-    float[] s = new float[nq * centroids];
-    kernel.dotMatrix(query.data(), 0, nq, centroidsT, centroids, dim, s);
-    // Which query tokens probe each centroid.
-    int[][] probers = new int[centroids][];
-    int[] count = new int[centroids];
-    int[] chosen = new int[p];
-    for (int i = 0; i < nq; i++) {
-      dev.latte.searcher.firststage.LargestIndices.of(s, i * centroids, centroids, chosen);
-      for (int c : chosen) {
-        if (probers[c] == null) probers[c] = new int[4];
-        else if (count[c] == probers[c].length)
-          probers[c] = Arrays.copyOf(probers[c], count[c] * 2);
-        probers[c][count[c]++] = i;
-      }
-    }
-    float[] q = query.data();
-    float[] dots = new float[64];
-    IntIntHashMap slots = new IntIntHashMap();
-    float[] best = new float[0];
-    int used = 0;
-    byte[] buf = new byte[64 * (dim + 4)];
-    long scored = 0;
-    for (LeafReaderContext leaf : reader.leaves()) {
-      Terms t = leaf.reader().terms(XtrBuilder.FIELD);
-      if (t == null) continue;
-      TermsEnum te = t.iterator();
-      Bits live = leaf.reader().getLiveDocs();
-      PostingsEnum pe = null;
-      for (int c = 0; c < centroids; c++) {
-        if (count[c] == 0 || !te.seekExact(terms[c])) continue;
-        pe = te.postings(pe, PostingsEnum.PAYLOADS);
-        for (int doc = pe.nextDoc(); doc != DocIdSetIterator.NO_MORE_DOCS; doc = pe.nextDoc()) {
-          if (live != null && !live.get(doc)) continue;
-          if (filter != null && !filter.get(mainDocs[leaf.docBase + doc])) continue;
-          int n = pe.freq();
-          buf = PayloadCodes.gather(pe, n, dim, buf);
-          scored += n;
-          int global = leaf.docBase + doc;
-          int slot = slots.getOrDefault(global, -1);
-          if (slot < 0) {
-            slot = used++;
-            slots.put(global, slot);
-            if (best.length < used * nq) {
-              int old = best.length;
-              best = Arrays.copyOf(best, Math.max(used * nq, old * 2));
-              Arrays.fill(best, old, best.length, Float.NEGATIVE_INFINITY);
-            }
-          }
-          int np = count[c];
-          if (dots.length < n * np) dots = new float[n * np * 2];
-          kernel.dotsInt8(q, dim, probers[c], np, buf, 0, n, dots);
-          for (int j = 0; j < n; j++) {
-            for (int k = 0; k < np; k++) {
-              int at = slot * nq + probers[c][k];
-              float v = dots[j * np + k];
-              if (v > best[at]) best[at] = v;
-            }
-          }
-        }
-      }
-    }
-    // Per query token: the k'-th best document score is the retrieval cut-off and imputed value.
-    float[] cut = new float[nq];
-    float[] column = new float[used];
-    for (int i = 0; i < nq; i++) {
-      int m = 0;
-      for (int sl = 0; sl < used; sl++) {
-        float v = best[sl * nq + i];
-        if (v != Float.NEGATIVE_INFINITY) column[m++] = v;
-      }
-      cut[i] = m == 0 ? 0f : kthLargest(column, m, Math.min(tokenDepth, m));
-    }
-    int[] docs = new int[used];
-    float[] scores = new float[used];
-    int out = 0;
-    int[] keys = new int[used];
-    for (var e : slots) keys[e.value] = e.key;
-    for (int sl = 0; sl < used; sl++) {
-      boolean retrieved = false;
-      float total = 0;
-      for (int i = 0; i < nq; i++) {
-        float v = best[sl * nq + i];
-        if (v >= cut[i] && v != Float.NEGATIVE_INFINITY) {
-          retrieved = true;
-          total += v;
-        } else {
-          total += cut[i];
-        }
-      }
-      if (!retrieved) continue;
-      docs[out] = mainDocs[keys[sl]];
-      scores[out++] = total;
-    }
-    return new Result(sortByScore(Arrays.copyOf(docs, out), Arrays.copyOf(scores, out)), scored);
+    XtrRetrieval.Retrieved r =
+        XtrRetrieval.search(
+            reader,
+            XtrBuilder.FIELD,
+            new Centroids(centroids, dim, centroidsT, terms),
+            query,
+            kernel,
+            probes,
+            tokenDepth,
+            filter == null ? null : doc -> filter.get(mainDocs[doc]));
+    int[] docs = r.docs();
+    for (int i = 0; i < docs.length; i++) docs[i] = mainDocs[docs[i]];
+    return new Result(sortByScore(docs, r.scores()), r.tokensScored());
   }
 
   /** Candidates best first (ties: smaller doc id first). */
