@@ -18,12 +18,15 @@ import org.opensearch.plugins.SearchPlugin;
  * Latte inside OpenSearch: the {@code latte_tokens} field (one token matrix per document, stored in
  * Latte's {@link dev.latte.core.codec.StoredTokenMatrix} layout as binary doc values of the shard's
  * segments), the {@code latte_maxsim} query (exact MaxSim with Latte's kernels on the stored bytes;
- * usable under any filter and as a {@code rescore} query over any first stage), and encoding in the
- * cluster with the Latte models installed in the node's {@code config/latte-models}: the {@code
- * latte_encode} ingest processor and {@code query_text} on the queries.
+ * usable under any filter and as a {@code rescore} query over any first stage), the {@code
+ * latte_xtr} first stage (XTR token retrieval on per-shard lists over frozen centroids), and
+ * encoding in the cluster with the Latte models installed in the node's {@code
+ * config/latte-models}: the {@code latte_encode} ingest processor and {@code query_text} on the
+ * queries.
  */
 public final class LattePlugin extends Plugin implements MapperPlugin, SearchPlugin, IngestPlugin {
   private final LatteModels models;
+  private final XtrLists xtrLists;
 
   public LattePlugin(Settings settings, Path configPath) {
     // Say once per node which kernel scores: the SIMD one needs --add-modules
@@ -32,6 +35,7 @@ public final class LattePlugin extends Plugin implements MapperPlugin, SearchPlu
     LogManager.getLogger(LattePlugin.class)
         .info("Latte MaxSim kernel on this node: {}", VectorKernel.get().name());
     this.models = new LatteModels(configPath);
+    this.xtrLists = new XtrLists(configPath);
   }
 
   /** This node's installed models (tests read their counters). */
@@ -41,7 +45,7 @@ public final class LattePlugin extends Plugin implements MapperPlugin, SearchPlu
 
   @Override
   public Map<String, Mapper.TypeParser> getMappers() {
-    return Map.of(LatteTokensFieldMapper.CONTENT_TYPE, LatteTokensFieldMapper.PARSER);
+    return Map.of(LatteTokensFieldMapper.CONTENT_TYPE, LatteTokensFieldMapper.parser(xtrLists));
   }
 
   @Override
@@ -50,7 +54,11 @@ public final class LattePlugin extends Plugin implements MapperPlugin, SearchPlu
         new QuerySpec<>(
             LatteMaxSimQueryBuilder.NAME,
             in -> new LatteMaxSimQueryBuilder(in, models),
-            p -> LatteMaxSimQueryBuilder.fromXContent(p, models)));
+            p -> LatteMaxSimQueryBuilder.fromXContent(p, models)),
+        new QuerySpec<>(
+            LatteXtrQueryBuilder.NAME,
+            in -> new LatteXtrQueryBuilder(in, models),
+            p -> LatteXtrQueryBuilder.fromXContent(p, models)));
   }
 
   @Override

@@ -32,8 +32,9 @@ import org.opensearch.search.lookup.SearchLookup;
  * <p>Mapping parameters: {@code dims} (required, 1 to 65535), {@code codec} (float32, float16,
  * int8, bit; default float32), {@code pool_factor} (default 1: no pooling), {@code
  * pool_protect_first} (keep row 0, e.g. a [CLS] row, out of pooling), {@code max_tokens} (rows per
- * document before pooling, default 8192). None can change once the field exists: stored values
- * would no longer match.
+ * document before pooling, default 8192), {@code xtr_centroids} (the name of frozen XTR centroids
+ * installed on the nodes, {@link XtrLists}: the field then also keeps per-shard token lists for
+ * {@code latte_xtr}). None can change once the field exists: stored values would no longer match.
  */
 public final class LatteTokensFieldMapper extends ParametrizedFieldMapper {
   public static final String CONTENT_TYPE = "latte_tokens";
@@ -85,15 +86,24 @@ public final class LatteTokensFieldMapper extends ParametrizedFieldMapper {
                   if (t < 1)
                     throw new IllegalArgumentException("[max_tokens] must be at least 1, got " + t);
                 });
+    private final Parameter<String> xtrCentroids =
+        Parameter.stringParam(
+                "xtr_centroids",
+                false,
+                m -> toType(m).xtr == null ? null : toType(m).xtr.name(),
+                null)
+            .acceptsNull();
     private final Parameter<Map<String, String>> meta = Parameter.metaParam();
+    private final XtrLists lists;
 
-    public Builder(String name) {
+    public Builder(String name, XtrLists lists) {
       super(name);
+      this.lists = lists;
     }
 
     @Override
     protected List<Parameter<?>> getParameters() {
-      return List.of(dims, codec, poolFactor, protectFirst, maxTokens, meta);
+      return List.of(dims, codec, poolFactor, protectFirst, maxTokens, xtrCentroids, meta);
     }
 
     @Override
@@ -105,16 +115,34 @@ public final class LatteTokensFieldMapper extends ParametrizedFieldMapper {
               poolFactor.getValue(),
               protectFirst.getValue(),
               maxTokens.getValue());
+      XtrLists.Trained xtr = null;
+      if (xtrCentroids.getValue() != null) {
+        xtr = lists.get(xtrCentroids.getValue());
+        if (xtr.centroids().dim() != settings.dims()) {
+          throw new IllegalArgumentException(
+              "[xtr_centroids] ["
+                  + xtr.name()
+                  + "] are "
+                  + xtr.centroids().dim()
+                  + "-d; the field has dims "
+                  + settings.dims());
+        }
+      }
       return new LatteTokensFieldMapper(
           name,
-          new LatteTokensFieldType(buildFullName(context), settings, meta.getValue()),
+          new LatteTokensFieldType(buildFullName(context), settings, xtr, meta.getValue()),
           multiFieldsBuilder.build(this, context),
           copyTo.build(),
-          settings);
+          settings,
+          xtr,
+          lists);
     }
   }
 
-  public static final TypeParser PARSER = new TypeParser((n, c) -> new Builder(n));
+  /** The field's parser on one node: XTR centroids are read from that node's config dir. */
+  static TypeParser parser(XtrLists lists) {
+    return new TypeParser((n, c) -> new Builder(n, lists));
+  }
 
   /** What the mapping fixes for every value of the field. */
   public record FieldSettings(
@@ -123,14 +151,22 @@ public final class LatteTokensFieldMapper extends ParametrizedFieldMapper {
   /** The searchable side of the field: only {@code latte_maxsim} queries it. */
   public static final class LatteTokensFieldType extends MappedFieldType {
     private final FieldSettings settings;
+    private final XtrLists.Trained xtr;
 
-    LatteTokensFieldType(String name, FieldSettings settings, Map<String, String> meta) {
+    LatteTokensFieldType(
+        String name, FieldSettings settings, XtrLists.Trained xtr, Map<String, String> meta) {
       super(name, false, false, true, TextSearchInfo.NONE, meta);
       this.settings = settings;
+      this.xtr = xtr;
     }
 
     public FieldSettings settings() {
       return settings;
+    }
+
+    /** The field's XTR centroids, or null when it keeps no token lists. */
+    XtrLists.Trained xtr() {
+      return xtr;
     }
 
     @Override
@@ -163,15 +199,21 @@ public final class LatteTokensFieldMapper extends ParametrizedFieldMapper {
 
   private final FieldSettings settings;
   private final TokenPooler pooler;
+  private final XtrLists.Trained xtr;
+  private final XtrLists lists;
 
   private LatteTokensFieldMapper(
       String simpleName,
       MappedFieldType fieldType,
       MultiFields multiFields,
       CopyTo copyTo,
-      FieldSettings settings) {
+      FieldSettings settings,
+      XtrLists.Trained xtr,
+      XtrLists lists) {
     super(simpleName, fieldType, multiFields, copyTo);
     this.settings = settings;
+    this.xtr = xtr;
+    this.lists = lists;
     this.pooler =
         settings.poolFactor() > 1
             ? new TokenPooler(settings.poolFactor(), settings.protectFirst())
@@ -217,11 +259,13 @@ public final class LatteTokensFieldMapper extends ParametrizedFieldMapper {
       stored = settings.codec().encode(m);
     }
     context.doc().add(new BinaryDocValuesField(name, new BytesRef(stored)));
+    // The stored (pooled, coded) rows go to the lists, as Latte's XTR builder reads its index.
+    if (xtr != null) context.doc().add(xtr.postings(name, stored));
   }
 
   @Override
   public ParametrizedFieldMapper.Builder getMergeBuilder() {
-    return new Builder(simpleName()).init(this);
+    return new Builder(simpleName(), lists).init(this);
   }
 
   @Override

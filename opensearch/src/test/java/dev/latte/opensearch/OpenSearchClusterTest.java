@@ -17,12 +17,14 @@ import dev.latte.indexer.sink.OpenSearchSinkJob;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.util.Arrays;
 import java.util.Base64;
 import java.util.List;
 import java.util.Map;
 import org.junit.AfterClass;
 import org.junit.BeforeClass;
+import org.opensearch.env.Environment;
 import org.opensearch.test.OpenSearchIntegTestCase.ClusterScope;
 import org.opensearch.test.OpenSearchIntegTestCase.Scope;
 
@@ -148,6 +150,85 @@ public class OpenSearchClusterTest extends ClusterTestBase {
     }
     // The rescoring comparison means something only if BM25's candidates change some answers.
     assertTrue("BM25 + rescore never differed from exact MaxSim", rescoredDifferentlyFromExact > 0);
+  }
+
+  static ObjectNode xtrQuery(TokenMatrix q, int maxsimDepth) {
+    ObjectNode query = StandaloneReference.JSON.createObjectNode();
+    ObjectNode body = query.putObject(LatteXtrQueryBuilder.NAME);
+    body.put("field", "tokens").put("maxsim_depth", maxsimDepth).set("query_vectors", rows(q));
+    return query;
+  }
+
+  public void testXtrFirstStageOnShardListsEqualsStandalone() throws Exception {
+    // Latte trains and freezes the centroids; every node gets the file in its config dir.
+    Path centroids = reference.buildXtr();
+    for (String node : internalCluster().getNodeNames()) {
+      Path dir =
+          internalCluster()
+              .getInstance(Environment.class, node)
+              .configDir()
+              .resolve(XtrLists.FOLDER)
+              .resolve("scifact-xtr");
+      Files.createDirectories(dir);
+      Files.copy(
+          centroids, dir.resolve(centroids.getFileName()), StandardCopyOption.REPLACE_EXISTING);
+    }
+    String mapping =
+        """
+        {"settings": {"number_of_shards": %d, "number_of_replicas": 1},
+         "mappings": {"properties": {
+           "text": {"type": "text", "analyzer": "english"},
+           "group": {"type": "integer"},
+           "tokens": {"type": "latte_tokens", "dims": %d, "xtr_centroids": "%s"}}}}
+        """;
+    call("PUT", "/xtr1", mapping.formatted(1, reference.dim, "scifact-xtr"));
+    call("PUT", "/xtr2", mapping.formatted(2, reference.dim, "scifact-xtr"));
+    ensureGreen("xtr1", "xtr2");
+    bulkLoad("xtr1", false);
+    bulkLoad("xtr2", true);
+    int twoShardsSame = 0;
+    for (Query q : reference.queries) {
+      TokenMatrix qv = reference.queryVectors(q);
+      // One shard holds what the standalone index holds: the same lists, cut-offs and scores.
+      ObjectNode xtr = StandaloneReference.JSON.createObjectNode().put("size", K);
+      xtr.set("query", xtrQuery(qv, 0));
+      assertSameRanking(
+          "xtr " + q.id(),
+          reference.search("xtr", q, K, null),
+          hits(call("POST", "/xtr1/_search", json(xtr))));
+      ObjectNode rescored = StandaloneReference.JSON.createObjectNode().put("size", K);
+      rescored.set("query", xtrQuery(qv, 100));
+      List<StandaloneReference.Hit> expected = reference.search("xtr+maxsim", q, K, null);
+      assertSameRanking(
+          "xtr+maxsim " + q.id(), expected, hits(call("POST", "/xtr1/_search", json(rescored))));
+      // Two shards retrieve per shard (own k' and imputation): candidates may differ, but every
+      // score is the document's exact MaxSim.
+      Map<String, Float> exact = new java.util.HashMap<>();
+      for (StandaloneReference.Hit h : reference.search("maxsim-exact", q, DOCS, null)) {
+        exact.put(h.id(), h.score());
+      }
+      List<StandaloneReference.Hit> two = hits(call("POST", "/xtr2/_search", json(rescored)));
+      assertEquals(K, two.size());
+      for (StandaloneReference.Hit h : two) {
+        assertEquals("2 shards " + q.id() + " " + h.id(), exact.get(h.id()), h.score(), 1e-4f);
+      }
+      if (two.equals(expected)) twoShardsSame++;
+    }
+    logger.info(
+        "latte_xtr on 2 shards: same top 10 as standalone xtr+maxsim for {} of {} queries",
+        twoShardsSame,
+        reference.queries.size());
+    // No lists, centroids not installed, centroids of another width: 400s.
+    call(
+        "PUT",
+        "/nolists",
+        mapping.formatted(1, reference.dim, "x").replace(", \"xtr_centroids\": \"x\"", ""));
+    ObjectNode onPlain = StandaloneReference.JSON.createObjectNode();
+    onPlain.set("query", xtrQuery(reference.queryVectors(reference.queries.get(0)), 0));
+    assertEquals(400, status("POST", "/nolists/_search", json(onPlain)));
+    assertEquals(400, status("PUT", "/bad-xtr", mapping.formatted(1, reference.dim, "missing")));
+    assertEquals(400, status("PUT", "/bad-xtr", mapping.formatted(1, 8, "scifact-xtr")));
+    assertEquals(400, status("PUT", "/bad-xtr", mapping.formatted(1, reference.dim, "../etc")));
   }
 
   public void testBadMappingsAndVectorsAreBadRequests() throws Exception {

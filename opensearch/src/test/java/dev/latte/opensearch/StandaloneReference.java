@@ -13,9 +13,12 @@ import dev.latte.encoders.WordHashEncoder;
 import dev.latte.indexer.IndexLayout;
 import dev.latte.indexer.IndexProgress;
 import dev.latte.indexer.LatteIndexWriter;
+import dev.latte.indexer.firststage.FirstStageIndex;
 import dev.latte.searcher.Filters;
 import dev.latte.searcher.LatteIndex;
 import dev.latte.searcher.LatteSearcher;
+import dev.latte.searcher.firststage.FirstStages;
+import dev.latte.searcher.firststage.xtr.XtrBuilder;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -40,6 +43,7 @@ final class StandaloneReference implements AutoCloseable {
 
   final TokenEncoder encoder;
   final int dim;
+  final Path dir;
   final LatteSearcher searcher;
 
   /** Document id to its stored token matrix, in index order. */
@@ -77,7 +81,7 @@ final class StandaloneReference implements AutoCloseable {
               });
     }
     queries = data.queries().values().stream().limit(queryCount).toList();
-    Path dir = work.resolve("standalone");
+    dir = work.resolve("standalone");
     try (LatteIndexWriter w = LatteIndexWriter.open(dir, encoder, "scifact-subset")) {
       w.addAll(documents.values().stream(), 1, batchSize, IndexProgress.NONE);
       w.commit();
@@ -92,6 +96,15 @@ final class StandaloneReference implements AutoCloseable {
             index.id(leaf.docBase + d), StoredTokenMatrix.decode(v.bytes, v.offset, v.length, dim));
       }
     }
+  }
+
+  /**
+   * Builds Latte's XTR first stage on this index (centroids trained as {@code ./latte index
+   * --first-stage xtr} does) and returns the file holding its frozen centroids.
+   */
+  Path buildXtr() throws IOException {
+    FirstStages.build(dir, List.of(XtrBuilder.NAME), false, n -> IndexProgress.NONE, System.out);
+    return FirstStageIndex.dir(dir, XtrBuilder.NAME).resolve(XtrBuilder.CENTROIDS_FILE);
   }
 
   TokenMatrix queryVectors(Query q) {
