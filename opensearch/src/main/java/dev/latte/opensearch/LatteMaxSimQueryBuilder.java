@@ -195,7 +195,7 @@ public final class LatteMaxSimQueryBuilder extends AbstractQueryBuilder<LatteMax
               + "] has dims "
               + dims);
     }
-    return new MaxSimQuery(field, queryVectors);
+    return new MaxSimQuery(field, queryVectors, latte.codebook());
   }
 
   @Override

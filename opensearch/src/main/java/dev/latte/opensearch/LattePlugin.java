@@ -27,6 +27,7 @@ import org.opensearch.plugins.SearchPlugin;
 public final class LattePlugin extends Plugin implements MapperPlugin, SearchPlugin, IngestPlugin {
   private final LatteModels models;
   private final XtrLists xtrLists;
+  private final ResidualCodebooks codebooks;
 
   public LattePlugin(Settings settings, Path configPath) {
     // Say once per node which kernel scores: the SIMD one needs --add-modules
@@ -36,6 +37,7 @@ public final class LattePlugin extends Plugin implements MapperPlugin, SearchPlu
         .info("Latte MaxSim kernel on this node: {}", VectorKernel.get().name());
     this.models = new LatteModels(configPath);
     this.xtrLists = new XtrLists(configPath);
+    this.codebooks = new ResidualCodebooks(configPath);
   }
 
   /** This node's installed models (tests read their counters). */
@@ -45,7 +47,8 @@ public final class LattePlugin extends Plugin implements MapperPlugin, SearchPlu
 
   @Override
   public Map<String, Mapper.TypeParser> getMappers() {
-    return Map.of(LatteTokensFieldMapper.CONTENT_TYPE, LatteTokensFieldMapper.parser(xtrLists));
+    return Map.of(
+        LatteTokensFieldMapper.CONTENT_TYPE, LatteTokensFieldMapper.parser(xtrLists, codebooks));
   }
 
   @Override

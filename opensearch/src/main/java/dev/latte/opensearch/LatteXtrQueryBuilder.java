@@ -238,7 +238,7 @@ public final class LatteXtrQueryBuilder extends AbstractQueryBuilder<LatteXtrQue
               + "] has dims "
               + latte.settings().dims());
     }
-    return new XtrQuery(field, queryVectors, latte.xtr(), params);
+    return new XtrQuery(field, queryVectors, latte.xtr(), latte.codebook(), params);
   }
 
   @Override

@@ -1,7 +1,6 @@
 package dev.latte.opensearch;
 
 import dev.latte.core.TokenMatrix;
-import dev.latte.core.codec.StoredTokenMatrix;
 import dev.latte.core.kernel.VectorKernel;
 import dev.latte.indexer.firststage.PayloadTokenStream;
 import dev.latte.indexer.firststage.SphericalKMeans;
@@ -35,10 +34,9 @@ final class XtrLists {
 
   /** One trained set of centroids: rows for assignment, transposed with terms for retrieval. */
   record Trained(String name, TokenMatrix centroids, XtrIndex.Centroids lists) {
-    /** The XTR postings field of one document's stored matrix. */
-    Field postings(String field, byte[] stored) {
+    /** The XTR postings field of one document's stored matrix (decoded). */
+    Field postings(String field, TokenMatrix m) {
       int dim = centroids.dim();
-      TokenMatrix m = StoredTokenMatrix.decode(stored, 0, stored.length, dim);
       int n = m.rows();
       int[] assign = new int[n];
       new SphericalKMeans(VectorKernel.get(), 1)

@@ -1,7 +1,7 @@
 package dev.latte.opensearch;
 
 import dev.latte.core.TokenMatrix;
-import dev.latte.core.kernel.PreparedQuery;
+import dev.latte.core.codec.ResidualCodebook;
 import dev.latte.core.kernel.VectorKernel;
 import dev.latte.searcher.Candidates;
 import dev.latte.searcher.firststage.xtr.XtrIndex;
@@ -36,16 +36,19 @@ final class XtrQuery extends Query {
   private final String field;
   private final TokenMatrix query;
   private final XtrLists.Trained xtr;
+  private final ResidualCodebook codebook;
   private final LatteXtrQueryBuilder.XtrParams params;
 
   XtrQuery(
       String field,
       TokenMatrix query,
       XtrLists.Trained xtr,
+      ResidualCodebook codebook,
       LatteXtrQueryBuilder.XtrParams params) {
     this.field = field;
     this.query = query;
     this.xtr = xtr;
+    this.codebook = codebook;
     this.params = params;
   }
 
@@ -69,15 +72,14 @@ final class XtrQuery extends Query {
     if (params.maxsimDepth() > 0) {
       int n = Math.min(params.maxsimDepth(), docs.length);
       docs = Arrays.copyOf(docs, n);
-      scores = maxSims(reader.leaves(), docs, kernel);
+      scores = maxSims(reader.leaves(), docs);
     }
     return new ScoredDocs(this, docs, scores, reader.getContext().id());
   }
 
   /** Exact MaxSim of each document (top-level ids) on its stored matrix. */
-  private float[] maxSims(List<LeafReaderContext> leaves, int[] docs, VectorKernel kernel)
-      throws IOException {
-    PreparedQuery prepared = kernel.prepare(query);
+  private float[] maxSims(List<LeafReaderContext> leaves, int[] docs) throws IOException {
+    MaxSimQuery.Prepared prepared = MaxSimQuery.Prepared.of(query, codebook);
     Integer[] order = new Integer[docs.length];
     for (int i = 0; i < order.length; i++) order[i] = i;
     Arrays.sort(order, (a, b) -> Integer.compare(docs[a], docs[b]));
@@ -94,7 +96,7 @@ final class XtrQuery extends Query {
       if (values == null || !values.advanceExact(doc)) {
         throw new IllegalStateException("document " + doc + " is in XTR lists but has no matrix");
       }
-      out[i] = MaxSimQuery.maxSim(kernel, prepared, values.binaryValue(), query.dim());
+      out[i] = prepared.maxSim(values.binaryValue());
     }
     return out;
   }

@@ -9,8 +9,11 @@ import dev.latte.datasets.Document;
 import dev.latte.datasets.Query;
 import dev.latte.datasets.corpus.Corpus;
 import dev.latte.datasets.corpus.FieldMapping;
+import dev.latte.encoders.WordHashEncoder;
 import dev.latte.indexer.EncodingPipeline;
+import dev.latte.indexer.IndexOptions;
 import dev.latte.indexer.IndexProgress;
+import dev.latte.indexer.ResidualCodebookFile;
 import dev.latte.indexer.pooling.TokenPooler;
 import dev.latte.indexer.sink.OpenSearchBulkClient;
 import dev.latte.indexer.sink.OpenSearchSinkJob;
@@ -21,6 +24,7 @@ import java.nio.file.StandardCopyOption;
 import java.util.Arrays;
 import java.util.Base64;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import org.junit.AfterClass;
 import org.junit.BeforeClass;
@@ -70,6 +74,11 @@ public class OpenSearchClusterTest extends ClusterTestBase {
    * or with {@code stored} as base64 of Latte's float32 stored layout.
    */
   static void bulkLoad(String index, boolean stored) throws IOException {
+    bulkLoad(index, stored, reference);
+  }
+
+  static void bulkLoad(String index, boolean stored, StandaloneReference reference)
+      throws IOException {
     StringBuilder body = new StringBuilder();
     int n = 0;
     for (Map.Entry<String, TokenMatrix> e : reference.matrices.entrySet()) {
@@ -181,8 +190,8 @@ public class OpenSearchClusterTest extends ClusterTestBase {
            "group": {"type": "integer"},
            "tokens": {"type": "latte_tokens", "dims": %d, "xtr_centroids": "%s"}}}}
         """;
-    call("PUT", "/xtr1", mapping.formatted(1, reference.dim, "scifact-xtr"));
-    call("PUT", "/xtr2", mapping.formatted(2, reference.dim, "scifact-xtr"));
+    call("PUT", "/xtr1", String.format(Locale.ROOT, mapping, 1, reference.dim, "scifact-xtr"));
+    call("PUT", "/xtr2", String.format(Locale.ROOT, mapping, 2, reference.dim, "scifact-xtr"));
     ensureGreen("xtr1", "xtr2");
     bulkLoad("xtr1", false);
     bulkLoad("xtr2", true);
@@ -222,13 +231,79 @@ public class OpenSearchClusterTest extends ClusterTestBase {
     call(
         "PUT",
         "/nolists",
-        mapping.formatted(1, reference.dim, "x").replace(", \"xtr_centroids\": \"x\"", ""));
+        String.format(Locale.ROOT, mapping, 1, reference.dim, "x")
+            .replace(", \"xtr_centroids\": \"x\"", ""));
     ObjectNode onPlain = StandaloneReference.JSON.createObjectNode();
     onPlain.set("query", xtrQuery(reference.queryVectors(reference.queries.get(0)), 0));
     assertEquals(400, status("POST", "/nolists/_search", json(onPlain)));
-    assertEquals(400, status("PUT", "/bad-xtr", mapping.formatted(1, reference.dim, "missing")));
-    assertEquals(400, status("PUT", "/bad-xtr", mapping.formatted(1, 8, "scifact-xtr")));
-    assertEquals(400, status("PUT", "/bad-xtr", mapping.formatted(1, reference.dim, "../etc")));
+    assertEquals(
+        400,
+        status(
+            "PUT", "/bad-xtr", String.format(Locale.ROOT, mapping, 1, reference.dim, "missing")));
+    assertEquals(
+        400, status("PUT", "/bad-xtr", String.format(Locale.ROOT, mapping, 1, 8, "scifact-xtr")));
+    assertEquals(
+        400,
+        status("PUT", "/bad-xtr", String.format(Locale.ROOT, mapping, 1, reference.dim, "../etc")));
+  }
+
+  public void testResidualFieldScoresAsStandaloneResidualIndex() throws Exception {
+    // A residual-2 Latte index trains and freezes its codebook; the nodes get the file.
+    try (StandaloneReference residual =
+        new StandaloneReference(
+            createTempDir(),
+            DOCS,
+            5,
+            new WordHashEncoder("latte-opensearch-test", StandaloneReference.DIM),
+            32,
+            new IndexOptions(TokenCodec.RESIDUAL_2, 1))) {
+      for (String node : internalCluster().getNodeNames()) {
+        Path dir =
+            internalCluster()
+                .getInstance(Environment.class, node)
+                .configDir()
+                .resolve(ResidualCodebooks.FOLDER)
+                .resolve("scifact-r2");
+        Files.createDirectories(dir);
+        Files.copy(
+            residual.dir.resolve(ResidualCodebookFile.FILE),
+            dir.resolve(ResidualCodebookFile.FILE),
+            StandardCopyOption.REPLACE_EXISTING);
+      }
+      String mapping =
+          """
+          {"settings": {"number_of_shards": 2, "number_of_replicas": 1},
+           "mappings": {"properties": {
+             "text": {"type": "text", "analyzer": "english"},
+             "group": {"type": "integer"},
+             "tokens": {"type": "latte_tokens", "dims": %s, "codec": "%s"%s}}}}
+          """;
+      String dims = Integer.toString(residual.dim);
+      call(
+          "PUT",
+          "/r2",
+          mapping.formatted(dims, "residual-2", ", \"residual_codebook\": \"scifact-r2\""));
+      ensureGreen("r2");
+      bulkLoad("r2", false, residual); // float rows in, coded on the node with the codebook
+      for (Query q : residual.queries) {
+        ObjectNode exact = StandaloneReference.JSON.createObjectNode().put("size", K);
+        exact.set("query", maxSimQuery(residual.queryVectors(q)));
+        assertSameRanking(
+            "residual-2 " + q.id(),
+            residual.search("maxsim-exact", q, K, null),
+            hits(call("POST", "/r2/_search", json(exact))));
+      }
+      // No codebook, another codec's codebook, a codebook on a plain codec, not installed: 400s.
+      for (String bad :
+          List.of(
+              mapping.formatted(dims, "residual-2", ""),
+              mapping.formatted(dims, "residual-1", ", \"residual_codebook\": \"scifact-r2\""),
+              mapping.formatted(dims, "float32", ", \"residual_codebook\": \"scifact-r2\""),
+              mapping.formatted("8", "residual-2", ", \"residual_codebook\": \"scifact-r2\""),
+              mapping.formatted(dims, "residual-2", ", \"residual_codebook\": \"nope\""))) {
+        assertEquals(bad, 400, status("PUT", "/r-bad", bad));
+      }
+    }
   }
 
   public void testBadMappingsAndVectorsAreBadRequests() throws Exception {

@@ -89,9 +89,9 @@ public class OpenSearchEncodingTest extends ClusterTestBase {
         {"settings": {"number_of_shards": 2, "number_of_replicas": 1, "default_pipeline": "latte"},
          "mappings": {"properties": {
            "text": {"type": "text", "analyzer": "english"},
-           "tokens": {"type": "latte_tokens", "dims": %d}}}}
+           "tokens": {"type": "latte_tokens", "dims": %s}}}}
         """
-            .formatted(reference.dim));
+            .formatted(Integer.toString(reference.dim)));
     ensureGreen(INDEX);
     StringBuilder bulk = new StringBuilder();
     for (Document d : reference.documents.values()) {

@@ -11,6 +11,7 @@ import dev.latte.datasets.Query;
 import dev.latte.encoders.TokenEncoder;
 import dev.latte.encoders.WordHashEncoder;
 import dev.latte.indexer.IndexLayout;
+import dev.latte.indexer.IndexOptions;
 import dev.latte.indexer.IndexProgress;
 import dev.latte.indexer.LatteIndexWriter;
 import dev.latte.indexer.firststage.FirstStageIndex;
@@ -63,6 +64,21 @@ final class StandaloneReference implements AutoCloseable {
    */
   StandaloneReference(Path work, int docs, int queryCount, TokenEncoder encoder, int batchSize)
       throws Exception {
+    this(work, docs, queryCount, encoder, batchSize, IndexOptions.DEFAULT);
+  }
+
+  /**
+   * Stored in {@code options}' codec. For a residual codec (whose stored values need the index's
+   * codebook) {@link #matrices} are the encoder's own, which the writer coded.
+   */
+  StandaloneReference(
+      Path work,
+      int docs,
+      int queryCount,
+      TokenEncoder encoder,
+      int batchSize,
+      IndexOptions options)
+      throws Exception {
     this.encoder = encoder;
     this.dim = encoder.dimension();
     Path shared =
@@ -82,12 +98,18 @@ final class StandaloneReference implements AutoCloseable {
     }
     queries = data.queries().values().stream().limit(queryCount).toList();
     dir = work.resolve("standalone");
-    try (LatteIndexWriter w = LatteIndexWriter.open(dir, encoder, "scifact-subset")) {
+    try (LatteIndexWriter w = LatteIndexWriter.open(dir, encoder, "scifact-subset", "", options)) {
       w.addAll(documents.values().stream(), 1, batchSize, IndexProgress.NONE);
       w.commit();
     }
     LatteIndex index = LatteIndex.open(dir);
     searcher = new LatteSearcher(index, encoder);
+    if (options.codec().isResidual()) {
+      for (Document d : documents.values()) {
+        matrices.put(d.id(), encoder.encodeDocuments(List.of(d.contents())).get(0).matrix());
+      }
+      return;
+    }
     for (LeafReaderContext leaf : index.reader().leaves()) {
       BinaryDocValues values = leaf.reader().getBinaryDocValues(IndexLayout.TOKENS);
       for (int d = values.nextDoc(); d != DocIdSetIterator.NO_MORE_DOCS; d = values.nextDoc()) {
