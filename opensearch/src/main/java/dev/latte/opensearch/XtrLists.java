@@ -25,7 +25,7 @@ import org.apache.lucene.util.BytesRef;
  * as Latte's XTR builder does, and written as per-shard lists inside the shard's segments (field
  * {@code <field>}{@value #SUFFIX}: one term per centroid, each position's payload the token's int8
  * code); {@code latte_xtr} retrieves from them with Latte's {@link
- * dev.latte.searcher.firststage.xtr.XtrRetrieval}.
+ * dev.latte.searcher.firststage.xtr.XtrIndex#over}.
  */
 final class XtrLists {
   static final String FOLDER = "latte-centroids";

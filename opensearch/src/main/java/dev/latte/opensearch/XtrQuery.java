@@ -5,7 +5,6 @@ import dev.latte.core.codec.ResidualCodebook;
 import dev.latte.core.kernel.VectorKernel;
 import dev.latte.searcher.Candidates;
 import dev.latte.searcher.firststage.xtr.XtrIndex;
-import dev.latte.searcher.firststage.xtr.XtrRetrieval;
 import java.io.IOException;
 import java.util.Arrays;
 import java.util.List;
@@ -25,8 +24,8 @@ import org.apache.lucene.search.ScorerSupplier;
 import org.apache.lucene.search.Weight;
 
 /**
- * {@code latte_xtr} on one shard: on rewrite, Latte's XTR retrieval ({@link XtrRetrieval}) over the
- * shard's lists, optionally exact MaxSim on the best {@code maxsim_depth} (as Latte's {@code
+ * {@code latte_xtr} on one shard: on rewrite, Latte's XTR retrieval ({@link XtrIndex#over}) over
+ * the shard's lists, optionally exact MaxSim on the best {@code maxsim_depth} (as Latte's {@code
  * xtr+maxsim}), and the result as a fixed set of scored documents (the pattern of Lucene's k-NN
  * queries). The retrieval is per shard: each shard retrieves its own {@code token_depth} documents
  * per query token and imputes from its own cut-offs, so on several shards the candidates differ
@@ -56,17 +55,10 @@ final class XtrQuery extends Query {
   public Query rewrite(IndexSearcher searcher) throws IOException {
     IndexReader reader = searcher.getIndexReader();
     VectorKernel kernel = VectorKernel.get();
-    XtrRetrieval.Retrieved r =
-        XtrRetrieval.search(
-            reader,
-            field + XtrLists.SUFFIX,
-            xtr.lists(),
-            query,
-            kernel,
-            params.probes(),
-            params.tokenDepth(),
-            null);
-    Candidates ranked = XtrIndex.sortByScore(r.docs(), r.scores());
+    Candidates ranked =
+        XtrIndex.over(reader, field + XtrLists.SUFFIX, xtr.lists())
+            .search(query, kernel, params.probes(), params.tokenDepth())
+            .ranked();
     int[] docs = ranked.docs();
     float[] scores = ranked.scores();
     if (params.maxsimDepth() > 0) {
