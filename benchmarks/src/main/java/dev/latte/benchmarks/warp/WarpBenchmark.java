@@ -97,6 +97,13 @@ public final class WarpBenchmark implements Callable<Integer> {
               + " scored in the lists) or 'ordinals' (document ordinals only, scored by centroid)")
   String lists;
 
+  @Option(
+      names = "--warp-on-reference",
+      description =
+          "With --recode: also run the WARP rows on the float32 index it came from (its WARP stage"
+              + " must be fresh: build it once with --build-bits on that index)")
+  boolean warpOnReference;
+
   @Option(names = "--no-exact", description = "Skip the exact MaxSim reference run")
   boolean noExact;
 
@@ -294,6 +301,27 @@ public final class WarpBenchmark implements Callable<Integer> {
           rows.add(
               m.row(exactNdcg, exactTop, ws.probes() + ":" + ws.imputeTokens() + ":" + ws.depth()));
           print(rows.getLast());
+        }
+      }
+      if (warpOnReference && !reference.equals(index)) {
+        // The same settings on the float32 index the re-coding came from (its own WARP lists), so
+        // one run compares both main indexes against the same exact MaxSim.
+        try (LatteIndex ref = LatteIndex.open(reference)) {
+          String label = ref.metadata().options().label();
+          for (String s : settings) {
+            WarpSettings ws = parse(s);
+            for (boolean rescore :
+                noRescore ? new boolean[] {false} : new boolean[] {false, true}) {
+              Measured m =
+                  run(ref, new WarpMethod(ws, rescore), queries, encoded, encodeMs, kernel, qrels);
+              rows.add(
+                  m.row(
+                      exactNdcg,
+                      null,
+                      label + " " + ws.probes() + ":" + ws.imputeTokens() + ":" + ws.depth()));
+              print(rows.getLast());
+            }
+          }
         }
       }
       if (threads > 1) {
