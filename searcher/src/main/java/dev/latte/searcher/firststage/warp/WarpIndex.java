@@ -223,10 +223,7 @@ final class WarpIndex implements Closeable {
   }
 
   long bytes() throws IOException {
-    long total = 0;
-    var dir = reader.directory();
-    for (String f : dir.listAll()) total += dir.fileLength(f);
-    return total;
+    return dev.latte.indexer.ShardedCommits.folderBytes(reader); // every shard's, when sharded
   }
 
   @Override

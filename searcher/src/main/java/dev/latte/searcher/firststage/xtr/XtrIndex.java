@@ -11,7 +11,9 @@ import dev.latte.searcher.PayloadCodes;
 import java.io.Closeable;
 import java.io.IOException;
 import java.util.Arrays;
+import java.util.List;
 import org.apache.lucene.index.DirectoryReader;
+import org.apache.lucene.index.IndexReader;
 import org.apache.lucene.index.LeafReaderContext;
 import org.apache.lucene.index.PostingsEnum;
 import org.apache.lucene.index.Terms;
@@ -36,16 +38,18 @@ import org.apache.lucene.util.FixedBitSet;
  * retrieved for i. No token matrix of the main index is read.
  */
 public final class XtrIndex implements Closeable {
-  private final DirectoryReader reader;
-  private final int[] mainDocs;
+  private final IndexReader reader;
+  private final String field;
+  private final int[] mainDocs; // null: the reader's doc ids are the ids returned
   private final float[] centroidsT;
   private final int centroids;
   private final int dim;
   private final BytesRef[] terms;
+  private final dev.latte.searcher.sharded.ShardFanOut fanOut; // null: scan on the caller only
 
   /** The centroids as searches use them: transposed, and their terms. */
-  record Centroids(int count, int dim, float[] transposed, BytesRef[] terms) {
-    static Centroids of(TokenMatrix c) {
+  public record Centroids(int count, int dim, float[] transposed, BytesRef[] terms) {
+    public static Centroids of(TokenMatrix c) {
       BytesRef[] terms = new BytesRef[c.rows()];
       for (int i = 0; i < c.rows(); i++) terms[i] = new BytesRef(XtrBuilder.term(i));
       return new Centroids(
@@ -53,13 +57,34 @@ public final class XtrIndex implements Closeable {
     }
   }
 
-  private XtrIndex(FirstStageIndex.Linked linked, Centroids c) {
-    this.reader = linked.reader();
-    this.mainDocs = linked.mainDocs();
+  private XtrIndex(
+      FirstStageIndex.Linked linked, Centroids c, dev.latte.searcher.sharded.ShardFanOut fanOut) {
+    this(linked.reader(), XtrBuilder.FIELD, linked.mainDocs(), c, fanOut);
+  }
+
+  private XtrIndex(
+      IndexReader reader,
+      String field,
+      int[] mainDocs,
+      Centroids c,
+      dev.latte.searcher.sharded.ShardFanOut fanOut) {
+    this.reader = reader;
+    this.field = field;
+    this.fanOut = fanOut;
+    this.mainDocs = mainDocs;
     this.centroids = c.count();
     this.dim = c.dim();
     this.centroidsT = c.transposed();
     this.terms = c.terms();
+  }
+
+  /**
+   * XTR over lists kept in another reader, in field {@code field} with {@link XtrBuilder}'s layout
+   * (the OpenSearch plugin's per-shard lists): results are that reader's doc ids. The caller owns
+   * the reader: do not close the returned index.
+   */
+  public static XtrIndex over(IndexReader reader, String field, Centroids c) {
+    return new XtrIndex(reader, field, null, c, null);
   }
 
   static XtrIndex load(LatteIndex index) throws IOException {
@@ -81,21 +106,19 @@ public final class XtrIndex implements Closeable {
                     + "-d, the index "
                     + index.metadata().dimension()
                     + "-d");
-          return new XtrIndex(linked, c);
+          return new XtrIndex(linked, c, index.fanOut());
         });
   }
 
   long bytes() throws IOException {
-    long total = 0;
-    var dir = reader.directory();
-    for (String f : dir.listAll()) total += dir.fileLength(f);
-    return total;
+    // Every shard's, when sharded; only indexes loaded from a Latte index report bytes.
+    return dev.latte.indexer.ShardedCommits.folderBytes((DirectoryReader) reader);
   }
 
   /** Retrieved documents (main-index ids) with their XTR scores, best first. */
-  record Result(Candidates ranked, long tokensScored) {}
+  public record Result(Candidates ranked, long tokensScored) {}
 
-  Result search(TokenMatrix query, VectorKernel kernel, int probes, int tokenDepth)
+  public Result search(TokenMatrix query, VectorKernel kernel, int probes, int tokenDepth)
       throws IOException {
     return search(query, kernel, probes, tokenDepth, null);
   }
@@ -128,6 +151,89 @@ public final class XtrIndex implements Closeable {
         probers[c][count[c]++] = i;
       }
     }
+    // Each shard's lists are scanned on its own (in parallel on a sharded index): a document lives
+    // in one shard, and the shards' documents, concatenated in shard order, come in the order one
+    // walk over all leaves meets them, so everything after is computed on the same arrays.
+    int[] shards = dev.latte.searcher.sharded.ShardFanOut.shardLeaves(reader);
+    List<Scan> scans =
+        fanOut == null || shards.length <= 2
+            ? List.of(scan(query, kernel, probers, count, filter, 0, shards[shards.length - 1]))
+            : fanOut.map(
+                shards.length - 1,
+                sh -> scan(query, kernel, probers, count, filter, shards[sh], shards[sh + 1]));
+    Scan all = scans.size() == 1 ? scans.getFirst() : Scan.concat(scans, nq);
+    int used = all.used;
+    float[] best = all.best;
+    int[] keys = all.keys;
+    long scored = all.scored;
+    // Per query token: the k'-th best document score is the retrieval cut-off and imputed value.
+    float[] cut = new float[nq];
+    float[] column = new float[used];
+    for (int i = 0; i < nq; i++) {
+      int m = 0;
+      for (int sl = 0; sl < used; sl++) {
+        float v = best[sl * nq + i];
+        if (v != Float.NEGATIVE_INFINITY) column[m++] = v;
+      }
+      cut[i] = m == 0 ? 0f : kthLargest(column, m, Math.min(tokenDepth, m));
+    }
+    int[] docs = new int[used];
+    float[] scores = new float[used];
+    int out = 0;
+    for (int sl = 0; sl < used; sl++) {
+      boolean retrieved = false;
+      float total = 0;
+      for (int i = 0; i < nq; i++) {
+        float v = best[sl * nq + i];
+        if (v >= cut[i] && v != Float.NEGATIVE_INFINITY) {
+          retrieved = true;
+          total += v;
+        } else {
+          total += cut[i];
+        }
+      }
+      if (!retrieved) continue;
+      docs[out] = mainDocs == null ? keys[sl] : mainDocs[keys[sl]];
+      scores[out++] = total;
+    }
+    return new Result(sortByScore(Arrays.copyOf(docs, out), Arrays.copyOf(scores, out)), scored);
+  }
+
+  /**
+   * What a scan of some leaves found: per document met (in the order met; {@code keys} its doc id
+   * in the XTR reader) the best score of each query token ({@code best[slot * nq + i]}).
+   */
+  private record Scan(int used, int[] keys, float[] best, long scored) {
+    static Scan concat(List<Scan> parts, int nq) {
+      int used = 0;
+      long scored = 0;
+      for (Scan p : parts) {
+        used += p.used;
+        scored += p.scored;
+      }
+      int[] keys = new int[used];
+      float[] best = new float[used * nq];
+      int at = 0;
+      for (Scan p : parts) {
+        System.arraycopy(p.keys, 0, keys, at, p.used);
+        System.arraycopy(p.best, 0, best, at * nq, p.used * nq);
+        at += p.used;
+      }
+      return new Scan(used, keys, best, scored);
+    }
+  }
+
+  /** Scores the probed lists of leaves {@code [from, to)}: each document's best per query token. */
+  private Scan scan(
+      TokenMatrix query,
+      VectorKernel kernel,
+      int[][] probers,
+      int[] count,
+      FixedBitSet filter,
+      int from,
+      int to)
+      throws IOException {
+    int nq = query.rows();
     float[] q = query.data();
     float[] dots = new float[64];
     IntIntHashMap slots = new IntIntHashMap();
@@ -135,8 +241,8 @@ public final class XtrIndex implements Closeable {
     int used = 0;
     byte[] buf = new byte[64 * (dim + 4)];
     long scored = 0;
-    for (LeafReaderContext leaf : reader.leaves()) {
-      Terms t = leaf.reader().terms(XtrBuilder.FIELD);
+    for (LeafReaderContext leaf : reader.leaves().subList(from, to)) {
+      Terms t = leaf.reader().terms(field);
       if (t == null) continue;
       TermsEnum te = t.iterator();
       Bits live = leaf.reader().getLiveDocs();
@@ -146,7 +252,9 @@ public final class XtrIndex implements Closeable {
         pe = te.postings(pe, PostingsEnum.PAYLOADS);
         for (int doc = pe.nextDoc(); doc != DocIdSetIterator.NO_MORE_DOCS; doc = pe.nextDoc()) {
           if (live != null && !live.get(doc)) continue;
-          if (filter != null && !filter.get(mainDocs[leaf.docBase + doc])) continue;
+          if (filter != null
+              && !filter.get(mainDocs == null ? leaf.docBase + doc : mainDocs[leaf.docBase + doc]))
+            continue;
           int n = pe.freq();
           buf = PayloadCodes.gather(pe, n, dim, buf);
           scored += n;
@@ -174,39 +282,9 @@ public final class XtrIndex implements Closeable {
         }
       }
     }
-    // Per query token: the k'-th best document score is the retrieval cut-off and imputed value.
-    float[] cut = new float[nq];
-    float[] column = new float[used];
-    for (int i = 0; i < nq; i++) {
-      int m = 0;
-      for (int sl = 0; sl < used; sl++) {
-        float v = best[sl * nq + i];
-        if (v != Float.NEGATIVE_INFINITY) column[m++] = v;
-      }
-      cut[i] = m == 0 ? 0f : kthLargest(column, m, Math.min(tokenDepth, m));
-    }
-    int[] docs = new int[used];
-    float[] scores = new float[used];
-    int out = 0;
     int[] keys = new int[used];
     for (var e : slots) keys[e.value] = e.key;
-    for (int sl = 0; sl < used; sl++) {
-      boolean retrieved = false;
-      float total = 0;
-      for (int i = 0; i < nq; i++) {
-        float v = best[sl * nq + i];
-        if (v >= cut[i] && v != Float.NEGATIVE_INFINITY) {
-          retrieved = true;
-          total += v;
-        } else {
-          total += cut[i];
-        }
-      }
-      if (!retrieved) continue;
-      docs[out] = mainDocs[keys[sl]];
-      scores[out++] = total;
-    }
-    return new Result(sortByScore(Arrays.copyOf(docs, out), Arrays.copyOf(scores, out)), scored);
+    return new Scan(used, keys, best, scored);
   }
 
   /** Candidates best first (ties: smaller doc id first). */
