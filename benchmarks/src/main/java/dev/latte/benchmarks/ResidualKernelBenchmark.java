@@ -36,7 +36,10 @@ import org.openjdk.jmh.annotations.Warmup;
  * codebook has {@link #CENTROIDS} centroids, as SciFact's.
  *
  * <p>{@link #listScan} is the token-retrieval kernel ({@code residualDots}): one query row against
- * the codes of {@link #LIST_TOKENS} tokens of one list; one operation = one token.
+ * the codes of {@link #LIST_TOKENS} tokens of one list; one operation = one token. {@link
+ * #listScanBlocked} is the same over the block-transposed layout of the WARP lists ({@code
+ * residualDotsBlocked}, read off-heap in place), the kernel the WARP first stage runs. {@link
+ * #prepareResidual} is the per-query setup both need (one operation = one query).
  *
  * <p>Units: documents/s; token pairs/s = docs/s x 32 x docTokens. Compare with {@link
  * FmaPeakBenchmark} for the machine's FMA peak.
@@ -76,8 +79,11 @@ public class ResidualKernelBenchmark {
   int stride;
   int cursor;
   PreparedQuery floatQuery;
+  TokenMatrix queryMatrix;
+  ResidualCodebook codebook;
   ResidualQuery residualQuery;
   byte[] listCodes;
+  java.lang.foreign.MemorySegment blockedList;
   float[] listOut;
 
   @Setup
@@ -102,11 +108,19 @@ public class ResidualKernelBenchmark {
       System.arraycopy(value, 0, stored, i * stride, stride);
     }
     floatQuery = k.prepare(query);
+    queryMatrix = query;
+    codebook = book;
     if (book != null) {
       residualQuery = k.prepareResidual(query, book);
       listCodes = new byte[LIST_TOKENS * book.residualBytes()];
       for (int i = 0; i < listCodes.length; i++) listCodes[i] = (byte) rnd.nextInt(256);
       listOut = new float[LIST_TOKENS];
+      // The same codes block-transposed, off-heap like the memory-mapped WARP lists.
+      byte[] blocked = new byte[listCodes.length];
+      dev.latte.core.kernel.ResidualBlocks.block(
+          listCodes, 0, LIST_TOKENS, book.residualBytes(), blocked, 0);
+      blockedList = java.lang.foreign.Arena.ofAuto().allocate(blocked.length, 64);
+      blockedList.copyFrom(java.lang.foreign.MemorySegment.ofArray(blocked));
     }
     cursor = 0;
   }
@@ -147,5 +161,22 @@ public class ResidualKernelBenchmark {
     if (residualQuery == null) return 0f; // float32 has no list kernel here
     k.residualDots(residualQuery, cursor++ & 31, listCodes, 0, LIST_TOKENS, listOut, 0);
     return listOut[LIST_TOKENS - 1];
+  }
+
+  @Benchmark
+  @OperationsPerInvocation(LIST_TOKENS)
+  public float listScanBlocked() {
+    if (residualQuery == null) return 0f;
+    k.residualDotsBlocked(residualQuery, cursor++ & 31, blockedList, 0, LIST_TOKENS, listOut, 0);
+    return listOut[LIST_TOKENS - 1];
+  }
+
+  /**
+   * A query's residual tables, made once per query before any list or document is scored: the 32 x
+   * {@link #CENTROIDS} x dim query x centroid GEMM and the nibble tables.
+   */
+  @Benchmark
+  public Object prepareResidual() {
+    return codebook == null ? null : k.prepareResidual(queryMatrix, codebook);
   }
 }

@@ -152,6 +152,9 @@ final class IndexCommand implements Callable<Integer> {
   /** The token retrieval structure every index gets unless {@code --first-stage none}. */
   static final String DEFAULT_FIRST_STAGE = "warp";
 
+  /** Chosen on SciFact's and SciFact books' train queries (README, long documents). */
+  static final String DEFAULT_LONG_DOCS = "truncate";
+
   @Option(
       names = "--codec",
       description =
@@ -170,12 +173,13 @@ final class IndexCommand implements Callable<Integer> {
 
   @Option(
       names = "--long-docs",
-      defaultValue = "truncate",
       description =
           "Documents longer than one encoder input: truncate (keep the first --window tokens),"
               + " windows (overlapping windows, each encoded alone), late-chunking (encode up to"
               + " 512 positions at once and cut the output into passages); search returns"
-              + " documents either way (default: ${DEFAULT-VALUE}).")
+              + " documents either way (default: "
+              + DEFAULT_LONG_DOCS
+              + " for a new index; adding to an index, the index's own).")
   String longDocs;
 
   @Option(
@@ -353,12 +357,19 @@ final class IndexCommand implements Callable<Integer> {
       try (OnnxTokenEncoder encoder = Common.encoder(model, t)) {
         modelLabel = encoder.config().name();
         settings.put("model", encoder.fingerprint());
-        PassagePolicy policy = passagePolicy(encoder);
-        // Recorded only when asked for, so jobs of earlier builds resume as they were.
-        if (!policy.equals(PassagePolicy.truncate(encoder.config())))
-          settings.putAll(policy.settings());
+        boolean existing = hasMetadata(index);
         try (LatteIndexWriter writer =
             LatteIndexWriter.open(index, encoder, corpus.description(), fingerprint, options)) {
+          // Without --long-docs an existing index keeps how it cuts documents (as its codec).
+          PassagePolicy policy =
+              existing && longDocs == null && window == null && stride == null
+                  ? (writer.passagePolicy() != null
+                      ? writer.passagePolicy()
+                      : PassagePolicy.truncate(encoder.config()))
+                  : passagePolicy(encoder);
+          // Recorded only when not truncating, so jobs of earlier builds resume as they were.
+          if (!policy.equals(PassagePolicy.truncate(encoder.config())))
+            settings.putAll(policy.settings());
           writer.usePassages(policy);
           if (!policy.singlePassage()) modelLabel += ", " + policy.label();
           r =
@@ -380,7 +391,17 @@ final class IndexCommand implements Callable<Integer> {
 
   private PassagePolicy passagePolicy(OnnxTokenEncoder encoder) {
     return PassagePolicy.of(
-        PassagePolicy.Mode.fromName(longDocs), window, stride, encoder.config());
+        PassagePolicy.Mode.fromName(longDocs == null ? DEFAULT_LONG_DOCS : longDocs),
+        window,
+        stride,
+        encoder.config());
+  }
+
+  private static boolean hasMetadata(Path dir) throws java.io.IOException {
+    if (dir == null || !java.nio.file.Files.isDirectory(dir)) return false;
+    try (var fs = org.apache.lucene.store.FSDirectory.open(dir)) {
+      return dev.latte.indexer.LatteIndexReaderSupport.metadataIfPresent(fs) != null;
+    }
   }
 
   private IndexJob.Result runJob(

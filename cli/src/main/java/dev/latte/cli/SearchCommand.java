@@ -88,7 +88,14 @@ final class SearchCommand implements Callable<Integer> {
       var r =
           vectors != null
               ? searcher.searchVectors(
-                  method, text, vectors.vectors(), vectors.tokens(), k, parsedFilter, false)
+                  method,
+                  text,
+                  vectors.vectors(),
+                  vectors.tokens(),
+                  k,
+                  parsedFilter,
+                  false,
+                  scoring)
               : searcher.search(
                   method, searcher.query(text).withPassageScoring(scoring), k, parsedFilter, false);
       for (var h : r.hits()) {

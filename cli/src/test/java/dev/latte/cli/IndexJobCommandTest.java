@@ -127,6 +127,41 @@ class IndexJobCommandTest {
         Integer.parseInt(m.group(1)) <= at && at < Integer.parseInt(m.group(2)),
         "the best passage is the one about vitamin D: " + r.out());
 
+    // The same query given as vectors scores by the chosen passage scoring too.
+    Path q = tmp.resolve("q.json");
+    try (var encoder = Common.encoder("default", 1)) {
+      var m0 = encoder.encodeQuery("vitamin D fractures").matrix();
+      StringBuilder json = new StringBuilder("[");
+      for (int row = 0; row < m0.rows(); row++) {
+        json.append(row > 0 ? "," : "").append('[');
+        for (int c = 0; c < m0.dim(); c++)
+          json.append(c > 0 ? "," : "").append(m0.data()[row * m0.dim() + c]);
+        json.append(']');
+      }
+      Files.writeString(q, json.append(']'));
+    }
+    java.util.function.Function<String, String> topScore =
+        out -> out.strip().lines().findFirst().orElseThrow().trim().split("\\s+")[1];
+    String textMaxP = topScore.apply(r.out());
+    var vMaxP =
+        LatteCommandLineTest.run(
+            "search",
+            "--index",
+            index,
+            "--query-vectors",
+            q.toString(),
+            "--passage-scoring",
+            "maxp");
+    assertEquals(0, vMaxP.exit(), vMaxP.err());
+    var vUnion =
+        LatteCommandLineTest.run("search", "--index", index, "--query-vectors", q.toString());
+    assertEquals(0, vUnion.exit(), vUnion.err());
+    assertEquals(textMaxP, topScore.apply(vMaxP.out()), vMaxP.out());
+    assertTrue(
+        Float.parseFloat(topScore.apply(vUnion.out())) > Float.parseFloat(textMaxP),
+        "union-MaxSim over all passages scores above the best passage: " + vUnion.out());
+    assertTrue(vMaxP.out().contains("best passage"), vMaxP.out());
+
     r =
         LatteCommandLineTest.run(
             "index", "--input", input.toString(), "--index", index, "--long-docs", "windows");

@@ -85,6 +85,13 @@ public final class LongDocEvaluator {
       if (all.containsKey(qid)) queries.add(all.get(qid));
     if (queries.isEmpty())
       throw new IllegalArgumentException("no query of qrels/" + split + ".tsv is in queries.jsonl");
+    if (queries.size() > maxQueries) {
+      // The first N judged queries, in qrels order; the metrics average over those alone.
+      queries = new ArrayList<>(queries.subList(0, maxQueries));
+      Map<String, Map<String, Integer>> kept = new LinkedHashMap<>();
+      for (Query q : queries) kept.put(q.id(), qrels.judgments().get(q.id()));
+      qrels = Qrels.of(kept);
+    }
     Map<String, String> mapping = mapIds == null ? null : readMapping(mapIds);
     boolean selfHits = removeSelfHits(qrels);
     Files.createDirectories(runDir);

@@ -78,14 +78,15 @@ public record IndexStats(
         passages += pc != null && pc.advanceExact(doc) ? pc.longValue() : 1;
       }
     }
-    return new IndexStats(
-        docs,
-        tokens,
-        chars,
-        tokenBytes,
-        commitBytes(reader.directory(), reader.getIndexCommit().getSegmentsFileName()),
-        encoded,
-        passages);
+    return new IndexStats(docs, tokens, chars, tokenBytes, commitBytes(reader), encoded, passages);
+  }
+
+  /** Bytes of the files of the reader's commit; of every shard's commit when sharded. */
+  static long commitBytes(DirectoryReader reader) throws IOException {
+    long total = 0;
+    for (DirectoryReader r : ShardedCommits.of(reader))
+      total += commitBytes(r.directory(), r.getIndexCommit().getSegmentsFileName());
+    return total;
   }
 
   static long commitBytes(Directory dir, String segmentsFile) throws IOException {

@@ -333,12 +333,11 @@ public final class LatteIndexWriter implements Closeable {
       stored = new TokenMatrix(data, total, matrix.dim());
       passages = passages.withRows(rows);
     }
-    if (codec.isResidual())
-      throw new IllegalArgumentException(
-          "document "
-              + d.id()
-              + ": documents of several passages (--long-docs) are not yet stored with the"
-              + " residual codec; choose float32, float16, int8 or bit");
+    if (codec.isResidual()) {
+      // One codebook per index: every passage's rows are coded with it like any document's.
+      addResidual(d, stored, info, passages, matrix.rows());
+      return;
+    }
     write(
         d,
         new BytesRef(StoredTokenMatrix.encode(stored, codec)),
@@ -383,7 +382,7 @@ public final class LatteIndexWriter implements Closeable {
       info = new BytesRef(annotations.encode());
     }
     if (codec.isResidual()) {
-      addResidual(d, stored, info, matrix.rows());
+      addResidual(d, stored, info, null, matrix.rows());
       return;
     }
     write(
@@ -399,20 +398,21 @@ public final class LatteIndexWriter implements Closeable {
    * the training window is full (then trains, stores the codebook and writes everything held, in
    * order, before any later document).
    */
-  private void addResidual(Document d, TokenMatrix stored, BytesRef info, int encodedRows)
+  private void addResidual(
+      Document d, TokenMatrix stored, BytesRef info, Passages passages, int encodedRows)
       throws IOException {
     var book = codebook;
     if (book == null) {
       synchronized (training) {
         book = codebook;
         if (book == null) {
-          training.hold(new ResidualTraining.Held(d, stored, info, encodedRows));
+          training.hold(new ResidualTraining.Held(d, stored, info, passages, encodedRows));
           if (training.full()) trainAndWriteHeld();
           return;
         }
       }
     }
-    writeResidual(book, d, stored, info, encodedRows);
+    writeResidual(book, d, stored, info, passages, encodedRows);
   }
 
   private void writeResidual(
@@ -420,12 +420,13 @@ public final class LatteIndexWriter implements Closeable {
       Document d,
       TokenMatrix stored,
       BytesRef info,
+      Passages passages,
       int encodedRows)
       throws IOException {
     int[] ids = new int[stored.rows()];
     dev.latte.core.kernel.VectorKernel.get()
         .assignCentroids(book, stored.data(), 0, stored.rows(), ids);
-    write(d, new BytesRef(book.encode(stored, ids)), stored.rows(), info, encodedRows);
+    write(d, new BytesRef(book.encode(stored, ids)), stored.rows(), info, passages, encodedRows);
   }
 
   /**
@@ -436,7 +437,7 @@ public final class LatteIndexWriter implements Closeable {
     var book = training.train();
     ResidualCodebookFile.write(directory, book);
     for (var h : training.drain())
-      writeResidual(book, h.document(), h.stored(), h.info(), h.encodedRows());
+      writeResidual(book, h.document(), h.stored(), h.info(), h.passages(), h.encodedRows());
     codebook = book;
   }
 

@@ -29,8 +29,12 @@ public final class ResidualTraining {
   public static final int ITERATIONS = 10;
   public static final long SEED = 42;
 
-  /** A document held back until the codebook exists. */
-  public record Held(Document document, TokenMatrix stored, BytesRef info, int encodedRows) {}
+  /**
+   * A document held back until the codebook exists; {@code passages} (null: one passage) are its
+   * passages' row ranges, coded with the same codebook as every other document.
+   */
+  public record Held(
+      Document document, TokenMatrix stored, BytesRef info, Passages passages, int encodedRows) {}
 
   private final int bits;
   private final int dim;

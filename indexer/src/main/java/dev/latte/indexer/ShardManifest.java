@@ -28,6 +28,8 @@ import java.util.Map;
  * @param firstStages per first stage, its format stamp and the SHA-256 of each parameter file
  * @param trainedOn documents the shared parameters were trained on (a sample of the collection)
  * @param counters the job's counters, summed over the shards
+ * @param residualCodebook for a residual codec, the SHA-256 (hex) of the codebook every shard codes
+ *     with ({@link ResidualCodebookFile#FILE}, also beside the manifest); null for the other codecs
  */
 public record ShardManifest(
     int layoutVersion,
@@ -36,7 +38,22 @@ public record ShardManifest(
     List<Shard> shards,
     Map<String, Stage> firstStages,
     long trainedOn,
-    JobState.Counters counters) {
+    JobState.Counters counters,
+    @com.fasterxml.jackson.annotation.JsonInclude(
+            com.fasterxml.jackson.annotation.JsonInclude.Include.NON_NULL)
+        String residualCodebook) {
+  /** A manifest of shards without a residual codebook. */
+  public ShardManifest(
+      int layoutVersion,
+      String job,
+      IndexMetadata index,
+      List<Shard> shards,
+      Map<String, Stage> firstStages,
+      long trainedOn,
+      JobState.Counters counters) {
+    this(layoutVersion, job, index, shards, firstStages, trainedOn, counters, null);
+  }
+
   public static final int LAYOUT_VERSION = 1;
   public static final String FILE = "latte-shards.json";
 

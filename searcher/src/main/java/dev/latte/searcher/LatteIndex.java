@@ -37,6 +37,8 @@ public final class LatteIndex implements Closeable {
   // First stages a live index keeps in step: their readers (owned), or why one is unavailable.
   private final java.util.Map<String, DirectoryReader> liveDerived;
   private final java.util.Map<String, String> unavailable;
+  // A sharded index searches its shards in parallel through it (owned); null otherwise.
+  private final dev.latte.searcher.sharded.ShardFanOut fanOut;
 
   /** Opens one derived first stage of this index. */
   @FunctionalInterface
@@ -59,6 +61,7 @@ public final class LatteIndex implements Closeable {
       this.metadata = m;
       this.liveDerived = java.util.Map.of();
       this.unavailable = java.util.Map.of();
+      this.fanOut = null;
       this.reader = DirectoryReader.open(directory);
       this.searcher = new IndexSearcher(reader);
       this.searcher.setSimilarity(IndexLayout.similarity());
@@ -89,15 +92,17 @@ public final class LatteIndex implements Closeable {
       DirectoryReader reader,
       IndexMetadata metadata,
       java.util.Map<String, DirectoryReader> liveDerived,
-      java.util.Map<String, String> unavailable)
+      java.util.Map<String, String> unavailable,
+      dev.latte.searcher.sharded.ShardFanOut fanOut)
       throws IOException {
     this.path = path;
     this.directory = null; // the reader's owner keeps the directory
     this.metadata = metadata;
     this.liveDerived = java.util.Map.copyOf(liveDerived);
     this.unavailable = java.util.Map.copyOf(unavailable);
+    this.fanOut = fanOut;
     this.reader = reader;
-    this.searcher = new IndexSearcher(reader);
+    this.searcher = fanOut == null ? new IndexSearcher(reader) : fanOut.searcher(reader);
     this.searcher.setSimilarity(IndexLayout.similarity());
     this.stats = IndexStats.compute(reader, metadata);
   }
@@ -131,15 +136,36 @@ public final class LatteIndex implements Closeable {
       java.util.Map<String, DirectoryReader> liveDerived,
       java.util.Map<String, String> unavailable)
       throws IOException {
+    return of(path, reader, metadata, liveDerived, unavailable, null);
+  }
+
+  /**
+   * As above, for a sharded index: {@code fanOut} (handed over, closed with the index) searches its
+   * shards in parallel ({@link dev.latte.searcher.sharded.ShardFanOut}).
+   */
+  public static LatteIndex of(
+      Path path,
+      DirectoryReader reader,
+      IndexMetadata metadata,
+      java.util.Map<String, DirectoryReader> liveDerived,
+      java.util.Map<String, String> unavailable,
+      dev.latte.searcher.sharded.ShardFanOut fanOut)
+      throws IOException {
     if (reader == null || metadata == null)
       throw new IllegalArgumentException("a reader and the index metadata are required");
     try {
       return new LatteIndex(
-          path.toAbsolutePath().normalize(), reader, metadata, liveDerived, unavailable);
+          path.toAbsolutePath().normalize(), reader, metadata, liveDerived, unavailable, fanOut);
     } catch (IOException | RuntimeException e) {
       for (DirectoryReader r : liveDerived.values()) r.decRef();
+      if (fanOut != null) fanOut.close();
       throw e;
     }
+  }
+
+  /** How a sharded index searches its shards in parallel; null for one index (one thread). */
+  public dev.latte.searcher.sharded.ShardFanOut fanOut() {
+    return fanOut;
   }
 
   /**
@@ -335,6 +361,7 @@ public final class LatteIndex implements Closeable {
       derived.clear();
       for (DirectoryReader r : liveDerived.values()) r.decRef();
       reader.close();
+      if (fanOut != null) fanOut.close();
     } finally {
       if (directory != null) directory.close();
     }

@@ -89,43 +89,81 @@ public final class MaxSimScorer {
 
   /** Scores every live document of the index and returns the top k, best first. */
   public List<ScoredDoc> scoreAll(LatteIndex index, Prepared query, int k) throws IOException {
-    TopK top = new TopK(k);
-    ResidualQuery residual = query.residual(index);
-    for (LeafReaderContext leaf : index.reader().leaves()) {
-      BinaryDocValues values = leaf.reader().getBinaryDocValues(IndexLayout.TOKENS);
-      if (values == null) continue;
-      BinaryDocValues parts = passages(query, leaf);
-      Bits live = leaf.reader().getLiveDocs();
-      for (int doc = values.nextDoc();
-          doc != DocIdSetIterator.NO_MORE_DOCS;
-          doc = values.nextDoc()) {
-        if (live != null && !live.get(doc)) continue;
-        top.offer(
-            leaf.docBase + doc,
-            score(query, residual, values.binaryValue(), passagesOf(parts, doc)));
-      }
-    }
-    return top.results();
+    return scoreAll(index, query, k, null);
   }
 
   /**
    * Scores the live documents in {@code filter} (index-wide doc ids; null means every live
-   * document) and returns the top k of them, best first: only matching documents are read.
+   * document) and returns the top k of them, best first: only matching documents are read. A
+   * sharded index scores its shards in parallel ({@link LatteIndex#fanOut()}) and merges their top
+   * k, which is the top k of one walk over all of them (ties go to the smaller doc id either way).
    */
   public List<ScoredDoc> scoreAll(LatteIndex index, Prepared query, int k, FixedBitSet filter)
       throws IOException {
-    if (filter == null) return scoreAll(index, query, k);
+    ResidualQuery residual = query.residual(index); // made once, before the shards share it
+    int[] shards = dev.latte.searcher.sharded.ShardFanOut.shardLeaves(index.reader());
+    var fan = index.fanOut();
+    if (fan == null || shards.length <= 2) {
+      TopK top = new TopK(k);
+      scoreLeaves(index, query, residual, filter, 0, shards[shards.length - 1], top);
+      return top.results();
+    }
+    List<Shard> parts =
+        fan.map(
+            shards.length - 1,
+            s -> {
+              MaxSimScorer own = new MaxSimScorer(kernel, dimension, bitScoring);
+              TopK top = new TopK(k);
+              own.scoreLeaves(index, query, residual, filter, shards[s], shards[s + 1], top);
+              return new Shard(top.results(), own.documentsScored);
+            });
+    return merge(parts, k);
+  }
+
+  /** One shard's top documents and how many it scored. */
+  private record Shard(List<ScoredDoc> top, long scored) {}
+
+  private List<ScoredDoc> merge(List<Shard> parts, int k) {
     TopK top = new TopK(k);
-    ResidualQuery residual = query.residual(index);
-    for (LeafReaderContext leaf : index.reader().leaves()) {
+    for (Shard p : parts) {
+      documentsScored += p.scored();
+      for (ScoredDoc d : p.top()) top.offer(d.doc(), d.score());
+    }
+    return top.results();
+  }
+
+  /** Offers every live document of leaves {@code [from, to)} in {@code filter} (null: all). */
+  private void scoreLeaves(
+      LatteIndex index,
+      Prepared query,
+      ResidualQuery residual,
+      FixedBitSet filter,
+      int from,
+      int to,
+      TopK top)
+      throws IOException {
+    List<LeafReaderContext> leaves = index.reader().leaves();
+    for (LeafReaderContext leaf : leaves.subList(from, to)) {
+      BinaryDocValues values = leaf.reader().getBinaryDocValues(IndexLayout.TOKENS);
+      if (values == null) continue;
+      Bits live = leaf.reader().getLiveDocs();
+      if (filter == null) {
+        BinaryDocValues parts = passages(query, leaf);
+        for (int doc = values.nextDoc();
+            doc != DocIdSetIterator.NO_MORE_DOCS;
+            doc = values.nextDoc()) {
+          if (live != null && !live.get(doc)) continue;
+          top.offer(
+              leaf.docBase + doc,
+              score(query, residual, values.binaryValue(), passagesOf(parts, doc)));
+        }
+        continue;
+      }
       int base = leaf.docBase, end = Math.min(base + leaf.reader().maxDoc(), filter.length());
       if (base >= end) continue;
       int first = filter.nextSetBit(base);
       if (first >= end) continue;
-      BinaryDocValues values = leaf.reader().getBinaryDocValues(IndexLayout.TOKENS);
-      if (values == null) continue;
       BinaryDocValues parts = passages(query, leaf);
-      Bits live = leaf.reader().getLiveDocs();
       for (int g = first;
           g < end;
           g = g + 1 < end ? filter.nextSetBit(g + 1) : DocIdSetIterator.NO_MORE_DOCS) {
@@ -135,26 +173,76 @@ public final class MaxSimScorer {
           top.offer(g, score(query, residual, values.binaryValue(), passagesOf(parts, doc)));
       }
     }
-    return top.results();
   }
 
   /**
    * Scores the given index-wide doc ids (any order) and returns the best k of them, best first;
-   * documents without a token matrix score 0.
+   * documents without a token matrix score 0. A sharded index scores each shard's candidates in
+   * parallel and merges.
    */
   public List<ScoredDoc> rescore(LatteIndex index, Prepared query, int[] docs, int k)
       throws IOException {
     if (docs.length == 0) return List.of();
     int[] sorted = docs.clone();
     java.util.Arrays.sort(sorted);
-    TopK top = new TopK(Math.max(1, Math.min(k, sorted.length)));
+    int size = Math.max(1, Math.min(k, sorted.length));
     ResidualQuery residual = query.residual(index);
+    int[] shards = dev.latte.searcher.sharded.ShardFanOut.shardLeaves(index.reader());
+    var fan = index.fanOut();
+    if (fan == null || shards.length <= 2) {
+      TopK top = new TopK(size);
+      rescoreSorted(index, query, residual, sorted, 0, sorted.length, top);
+      return top.results();
+    }
+    // Shard s holds the doc ids from the doc base of its first leaf on.
     List<LeafReaderContext> leaves = index.reader().leaves();
-    int leafIndex = -1;
+    int[] cut = new int[shards.length];
+    for (int s = 1; s < shards.length - 1; s++) {
+      int base = shards[s] < leaves.size() ? leaves.get(shards[s]).docBase : Integer.MAX_VALUE;
+      cut[s] = firstAtLeast(sorted, base);
+    }
+    cut[shards.length - 1] = sorted.length;
+    List<Shard> parts =
+        fan.map(
+            shards.length - 1,
+            s -> {
+              if (cut[s] == cut[s + 1]) return new Shard(List.of(), 0);
+              MaxSimScorer own = new MaxSimScorer(kernel, dimension, bitScoring);
+              TopK top = new TopK(size);
+              own.rescoreSorted(index, query, residual, sorted, cut[s], cut[s + 1], top);
+              return new Shard(top.results(), own.documentsScored);
+            });
+    return merge(parts, size);
+  }
+
+  /** The first index of {@code sorted} whose value is at least {@code v} (its length if none). */
+  private static int firstAtLeast(int[] sorted, int v) {
+    int lo = 0, hi = sorted.length;
+    while (lo < hi) {
+      int mid = (lo + hi) >>> 1;
+      if (sorted[mid] < v) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo;
+  }
+
+  /** Offers the sorted doc ids {@code sorted[from, to)} with their scores. */
+  private void rescoreSorted(
+      LatteIndex index,
+      Prepared query,
+      ResidualQuery residual,
+      int[] sorted,
+      int from,
+      int to,
+      TopK top)
+      throws IOException {
+    List<LeafReaderContext> leaves = index.reader().leaves();
+    int leafIndex = org.apache.lucene.index.ReaderUtil.subIndex(sorted[from], leaves) - 1;
     BinaryDocValues values = null;
     BinaryDocValues parts = null;
     LeafReaderContext leaf = null;
-    for (int global : sorted) {
+    for (int i = from; i < to; i++) {
+      int global = sorted[i];
       while (leaf == null || global >= leaf.docBase + leaf.reader().maxDoc()) {
         leaf = leaves.get(++leafIndex);
         values = leaf.reader().getBinaryDocValues(IndexLayout.TOKENS);
@@ -167,7 +255,6 @@ public final class MaxSimScorer {
               : 0f;
       top.offer(global, s);
     }
-    return top.results();
   }
 
   /**
@@ -180,16 +267,14 @@ public final class MaxSimScorer {
     int payload = StoredTokenMatrix.Header.payloadOffset(value.offset);
     documentsScored++;
     if (h.codec().isResidual()) {
-      if (residual == null)
-        throw new dev.latte.indexer.IndexMismatchException(
-            "a residual token matrix in an index without its codebook ("
-                + dev.latte.indexer.ResidualCodebookFile.FILE
-                + "); the folder is incomplete: index again");
-      return kernel.maxSimResidual(residual, value.bytes, payload, h.tokens());
+      checkCodebook(residual);
+      if (passages == null)
+        return kernel.maxSimResidual(residual, value.bytes, payload, h.tokens());
     }
     if (passages == null)
       return rows(query, h.codec(), value.bytes, payload, h.tokens(), 0, h.tokens());
-    float[] scores = passageScores(query, h, value.bytes, payload, Passages.decode(passages));
+    float[] scores =
+        passageScores(query, residual, h, value.bytes, payload, Passages.decode(passages));
     float best = Float.NEGATIVE_INFINITY;
     for (float s : scores) best = Math.max(best, s);
     return best == Float.NEGATIVE_INFINITY ? 0f : best;
@@ -226,17 +311,39 @@ public final class MaxSimScorer {
     };
   }
 
-  /** Each passage's MaxSim over its rows; an empty passage scores negative infinity. */
+  private static void checkCodebook(ResidualQuery residual) {
+    if (residual == null)
+      throw new dev.latte.indexer.IndexMismatchException(
+          "a residual token matrix in an index without its codebook ("
+              + dev.latte.indexer.ResidualCodebookFile.FILE
+              + "); the folder is incomplete: index again");
+  }
+
+  /**
+   * Each passage's MaxSim over its rows; an empty passage scores negative infinity. Int8 keeps all
+   * scales before all codes and residual payloads all centroid ids before all codes, so a passage's
+   * rows are not contiguous there: the payload is decoded once (residual: {@code c[id] + r} with
+   * the index's codebook, the vectors the residual kernel scores) and each passage scored on
+   * floats.
+   */
   private float[] passageScores(
-      Prepared query, StoredTokenMatrix.Header h, byte[] bytes, int payload, Passages p) {
+      Prepared query,
+      ResidualQuery residual,
+      StoredTokenMatrix.Header h,
+      byte[] bytes,
+      int payload,
+      Passages p) {
     if (p.totalRows() != h.tokens())
       throw new IllegalStateException(
           "passages of " + p.totalRows() + " rows for a matrix of " + h.tokens());
     float[] out = new float[p.count()];
-    TokenMatrix decoded =
-        h.codec() == TokenCodec.INT8
-            ? h.codec().decodePayload(bytes, payload, h.tokens(), dimension)
-            : null;
+    TokenMatrix decoded = null;
+    if (h.codec() == TokenCodec.INT8) {
+      decoded = h.codec().decodePayload(bytes, payload, h.tokens(), dimension);
+    } else if (h.codec().isResidual()) {
+      checkCodebook(residual);
+      decoded = residual.codebook().decodePayload(bytes, payload, h.tokens());
+    }
     for (int i = 0; i < p.count(); i++) {
       if (p.rows(i) == 0) {
         out[i] = Float.NEGATIVE_INFINITY;
@@ -269,7 +376,8 @@ public final class MaxSimScorer {
     StoredTokenMatrix.Header h =
         StoredTokenMatrix.header(value.bytes, value.offset, value.length, dimension);
     int payload = StoredTokenMatrix.Header.payloadOffset(value.offset);
-    return new PassageScores(p, passageScores(query, h, value.bytes, payload, p));
+    ResidualQuery residual = h.codec().isResidual() ? query.residual(index) : null;
+    return new PassageScores(p, passageScores(query, residual, h, value.bytes, payload, p));
   }
 
   /** A document's passages with each one's score. */

@@ -13,6 +13,9 @@ class DefaultMethodTest {
     assertEquals("hybrid-rrf", DefaultMethod.forReadyFirstStages(Set.of("coil", "slim")));
     assertEquals("lucene-stock", DefaultMethod.forReadyFirstStages(Set.of("lucene-stock")));
     assertEquals("xtr+maxsim", DefaultMethod.forReadyFirstStages(Set.of("xtr")));
+    // What ./latte index builds by default.
+    assertEquals("warp+maxsim", DefaultMethod.forReadyFirstStages(Set.of("warp")));
+    assertEquals("xtr+maxsim", DefaultMethod.forReadyFirstStages(Set.of("warp", "xtr")));
     assertEquals(
         "xtr+maxsim",
         DefaultMethod.forReadyFirstStages(Set.of("coil", "lucene-stock", "slim", "xtr")));

@@ -1,7 +1,9 @@
 package dev.latte.spark;
 
+import dev.latte.indexer.IndexOptions;
 import dev.latte.indexer.JobState;
 import dev.latte.indexer.ModelIdentity;
+import dev.latte.indexer.ResidualCodebookFile;
 import dev.latte.indexer.ShardManifest;
 import dev.latte.indexer.firststage.FirstStageIndex;
 import dev.latte.searcher.firststage.FirstStages;
@@ -72,11 +74,15 @@ public final class LatteSparkJob implements Callable<Integer> {
       description = "Shards (default: the job's parallelism).")
   int shards;
 
-  @Option(names = "--codec", defaultValue = "float32")
+  @Option(
+      names = "--codec",
+      description = "Token codec, as ./latte index's --codec (default: ./latte index's default).")
   String codec;
 
-  @Option(names = "--pool-factor", defaultValue = "1")
-  int poolFactor;
+  @Option(
+      names = "--pool-factor",
+      description = "Token pooling, as ./latte index's (default: ./latte index's default).")
+  Integer poolFactor;
 
   @Option(names = "--batch-size", defaultValue = "32")
   int batchSize;
@@ -186,8 +192,8 @@ public final class LatteSparkJob implements Callable<Integer> {
         format,
         model,
         n,
-        codec,
-        poolFactor,
+        codec == null ? IndexOptions.DEFAULT.codec().cliName() : codec,
+        poolFactor == null ? IndexOptions.DEFAULT.poolFactor() : poolFactor,
         batchSize,
         Math.max(1, executorCores / taskCpus),
         taskCpus,
@@ -267,6 +273,11 @@ public final class LatteSparkJob implements Callable<Integer> {
       }
       stages.put(name, new ShardManifest.Stage(FirstStages.get(name).format().stamp(), sums));
     }
+    String codebookSum = null;
+    if (params.residualCodebook() != null) {
+      out.write(ResidualCodebookFile.FILE, params.residualCodebook());
+      codebookSum = sha256(params.residualCodebook());
+    }
     List<ShardManifest.Shard> shardList = new ArrayList<>();
     List<String> problems = new ArrayList<>();
     JobState.Counters total = JobState.Counters.ZERO;
@@ -286,7 +297,8 @@ public final class LatteSparkJob implements Callable<Integer> {
             shardList,
             stages,
             params.trainedOn(),
-            total);
+            total,
+            codebookSum);
     out.writeAtomically(ShardManifest.FILE, manifest.toJson().getBytes(StandardCharsets.UTF_8));
     out.delete(HadoopOutput.ATTEMPTS);
     return new Summary(

@@ -181,6 +181,8 @@ final class ShardWriter implements Serializable {
             counters.documents().add(documents);
           }
         };
+    // A residual codec codes with the job's codebook, frozen: the writer finds it in the folder.
+    params.value().writeCodebookTo(index);
     try (LatteIndexWriter writer =
         vectors
             ? LatteIndexWriter.openForEncoded(

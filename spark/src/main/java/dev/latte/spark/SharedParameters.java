@@ -7,6 +7,7 @@ import dev.latte.indexer.IndexMetadata;
 import dev.latte.indexer.LatteIndexReaderSupport;
 import dev.latte.indexer.LatteIndexWriter;
 import dev.latte.indexer.ModelIdentity;
+import dev.latte.indexer.ResidualCodebookFile;
 import dev.latte.indexer.TokenAnnotations;
 import dev.latte.indexer.firststage.FirstStageBuilder;
 import dev.latte.searcher.firststage.FirstStages;
@@ -25,23 +26,36 @@ import org.apache.lucene.store.FSDirectory;
 import org.apache.spark.api.java.JavaRDD;
 
 /**
- * The first stages' trained parameters (XTR centroids, the COIL projection, the SLIM table),
- * trained once for the whole job and frozen in every shard, so that every shard derives its
- * documents alike and scores of different shards compare: the merged result is the result of one
- * index derived with these parameters. A first Spark stage encodes a sample of the documents (a
- * stable hash of the id below {@code trainFraction}) on all executors; one task writes them into a
- * Latte index and trains every stage's builder on it exactly as {@code ./latte index --first-stage}
- * trains on a whole index; the files come back to the driver, which broadcasts them.
+ * The trained parameters of the job — a residual codec's codebook (centroids and buckets) and the
+ * first stages' (XTR centroids, the COIL projection, the SLIM table, WARP's codebook) — trained
+ * once for the whole job and frozen in every shard, so that every shard derives its documents alike
+ * and scores of different shards compare: the merged result is the result of one index derived with
+ * these parameters. A first Spark stage encodes a sample of the documents (a stable hash of the id
+ * below {@code trainFraction}) on all executors; one task writes them into a Latte index and trains
+ * every stage's builder on it exactly as {@code ./latte index --first-stage} trains on a whole
+ * index; the files come back to the driver, which broadcasts them. With a residual codec that
+ * sample index trains the codebook as a new {@code ./latte index} does (on its first window of
+ * tokens, sized for the whole collection's documents), so the stages trained after it see tokens
+ * coded as every shard codes them.
  *
  * @param files per stage name, its parameter files (name to bytes); stages without parameters have
  *     none
+ * @param residualCodebook the residual codec's codebook file ({@link ResidualCodebookFile}), null
+ *     for the other codecs
  * @param trainedOn documents in the sample
  */
-record SharedParameters(Map<String, Map<String, byte[]>> files, long trainedOn)
+record SharedParameters(
+    Map<String, Map<String, byte[]>> files, byte[] residualCodebook, long trainedOn)
     implements Serializable {
 
   static SharedParameters train(JavaRDD<ShardRecord> records, JobSettings s, boolean vectors) {
-    if (s.firstStages().isEmpty()) return new SharedParameters(Map.of(), 0);
+    boolean residual = s.indexOptions().codec().isResidual();
+    if (s.firstStages().isEmpty() && !residual) return new SharedParameters(Map.of(), null, 0);
+    // The codebook's centroid count follows the collection's size, as ./latte index sizes it.
+    long documents =
+        residual
+            ? records.filter(r -> !r.isBad() && (vectors ? r.hasVectors() : !r.isEmpty())).count()
+            : 0;
     double f = s.trainFraction();
     JavaRDD<ShardRecord> sample =
         records.filter(
@@ -50,7 +64,7 @@ record SharedParameters(Map<String, Map<String, byte[]>> files, long trainedOn)
     List<SharedParameters> one =
         encoded
             .coalesce(1, false)
-            .mapPartitions(it -> List.of(trainOn(it, s)).iterator())
+            .mapPartitions(it -> List.of(trainOn(it, s, documents)).iterator())
             .collect();
     return one.getFirst();
   }
@@ -84,7 +98,7 @@ record SharedParameters(Map<String, Map<String, byte[]>> files, long trainedOn)
   }
 
   /** Writes the sample into a local index and trains every stage on it. */
-  private static SharedParameters trainOn(Iterator<ShardRecord> it, JobSettings s)
+  private static SharedParameters trainOn(Iterator<ShardRecord> it, JobSettings s, long documents)
       throws IOException {
     Path work = Files.createTempDirectory("latte-train-");
     try {
@@ -103,6 +117,7 @@ record SharedParameters(Map<String, Map<String, byte[]>> files, long trainedOn)
             writer =
                 LatteIndexWriter.openForEncoded(
                     index, model, "training sample", "", s.indexOptions());
+            writer.expectDocuments(documents);
           }
           TokenAnnotations ann = annotations(r);
           writer.add(r.document(), r.matrix(), ann);
@@ -117,6 +132,10 @@ record SharedParameters(Map<String, Map<String, byte[]>> files, long trainedOn)
       } finally {
         if (writer != null) writer.close();
       }
+      Path book = index.resolve(ResidualCodebookFile.FILE);
+      byte[] codebook = Files.exists(book) ? Files.readAllBytes(book) : null;
+      if (s.indexOptions().codec().isResidual() && codebook == null)
+        throw new IllegalStateException("the training sample trained no residual codebook");
       Map<String, Map<String, byte[]>> files = new LinkedHashMap<>();
       Map<String, FirstStageBuilder> builders = FirstStages.builders(modelFolder(s));
       try (Directory dir = FSDirectory.open(index);
@@ -137,7 +156,7 @@ record SharedParameters(Map<String, Map<String, byte[]>> files, long trainedOn)
           files.put(name, stage);
         }
       }
-      return new SharedParameters(files, docs);
+      return new SharedParameters(files, codebook, docs);
     } finally {
       dev.latte.core.FileTrees.deleteRecursively(work);
     }
@@ -179,6 +198,16 @@ record SharedParameters(Map<String, Map<String, byte[]>> files, long trainedOn)
             || s.model().startsWith(ExecutorModel.CLASS)
         ? null
         : BundledModel.resolve(s.model());
+  }
+
+  /**
+   * Writes the residual codebook into a new shard's {@code folder} (created), where the shard's
+   * writer finds it and codes with it, frozen; nothing for the other codecs.
+   */
+  void writeCodebookTo(Path folder) throws IOException {
+    if (residualCodebook == null) return;
+    Files.createDirectories(folder);
+    Files.write(folder.resolve(ResidualCodebookFile.FILE), residualCodebook);
   }
 
   /** Writes stage {@code name}'s files into {@code folder} (created). */

@@ -25,9 +25,10 @@ import org.apache.spark.sql.SparkSession;
  * Reads the job's input into records with their input positions. Spark's own sources where it has
  * them — JSON lines through its text source (each line then mapped by Latte's JSON-lines mapping,
  * so bad lines count as in {@code ./latte index}), Parquet and CSV through its DataFrame readers
- * (each row mapped as a JSON object) — so these split across tasks and read from any Hadoop file
- * system; every other format (BEIR folders, TSV, TREC, text/HTML trees, JSON arrays, .npy) through
- * Latte's own readers, one task per file, from a path every node sees.
+ * (each row mapped as a JSON object), TSV through its CSV reader as Latte reads TSV ({@link
+ * TsvInput}) — so these split across tasks and read from any Hadoop file system; every other format
+ * (BEIR folders, TREC, text/HTML trees, JSON arrays, .npy) through Latte's own readers, one task
+ * per file, from a path every node sees.
  */
 final class SparkInput {
   /** One record at its input position ({@code file}, {@code index} within it). */
@@ -38,6 +39,7 @@ final class SparkInput {
     JSONL,
     PARQUET,
     CSV,
+    TSV,
     LATTE
   }
 
@@ -55,6 +57,8 @@ final class SparkInput {
       return Source.JSONL;
     if (f.equals("csv") || (f.isEmpty() && (in.endsWith(".csv") || in.endsWith(".csv.gz"))))
       return Source.CSV;
+    if (f.equals("tsv") || (f.isEmpty() && (in.endsWith(".tsv") || in.endsWith(".tsv.gz"))))
+      return Source.TSV;
     return Source.LATTE;
   }
 
@@ -91,6 +95,7 @@ final class SparkInput {
               s,
               name,
               true);
+      case TSV -> TsvInput.read(spark, s, name);
       case LATTE -> latteFiles(JavaSparkContext.fromSparkContext(spark.sparkContext()), s);
     };
   }

@@ -109,6 +109,11 @@ class ShardedJobTest {
 
     // ./latte index over the same file, then every first stage derived with the job's parameters.
     single = tmp.resolve("single");
+    // With a residual default codec, the single index codes with the job's codebook too.
+    Path book = sharded.resolve(dev.latte.indexer.ResidualCodebookFile.FILE);
+    Files.createDirectories(single);
+    if (Files.exists(book))
+      Files.copy(book, single.resolve(dev.latte.indexer.ResidualCodebookFile.FILE));
     try (ContextHashEncoder encoder = new ContextHashEncoder();
         LatteIndexWriter writer =
             LatteIndexWriter.open(single, encoder, input.toString(), "", IndexOptions.DEFAULT)) {
@@ -242,6 +247,93 @@ class ShardedJobTest {
   }
 
   @Test
+  void tsvThroughSparksCsvReaderCountsAndRanksAsLatteIndex() throws Exception {
+    // The documents as TSV with a header (group becomes metadata), one row of 3 fields among 4,
+    // an empty record, a duplicate id and a bare quote (TSV has no quoting).
+    Path tsv = tmp.resolve("docs.tsv");
+    List<String> rows = new ArrayList<>(List.of("_id\ttitle\ttext\tgroup"));
+    try (BufferedReader in = Files.newBufferedReader(input)) {
+      int i = 0;
+      for (String line = in.readLine(); line != null; line = in.readLine(), i++) {
+        com.fasterxml.jackson.databind.JsonNode d;
+        try {
+          d = JSON.readTree(line);
+        } catch (java.io.IOException malformed) {
+          continue;
+        }
+        if (!d.has("_id") || !d.has("text")) continue;
+        String text = d.get("text").asText().replaceAll("[\t\n\r]", " ");
+        if (i == 7) text = "a \"bare quote " + text;
+        rows.add(
+            String.join(
+                "\t",
+                d.get("_id").asText(),
+                d.path("title").asText("").replaceAll("[\t\n\r]", " "),
+                text,
+                "g" + (i % 3)));
+        if (i == 50) rows.add("three\tfields only\there");
+      }
+    }
+    Files.write(tsv, rows);
+    Path out = tmp.resolve("from-tsv");
+    LatteSparkJob.Summary p =
+        LatteSparkJob.run(
+            spark,
+            "--input",
+            tsv.toString(),
+            "--output",
+            out.toString(),
+            "--model",
+            MODEL,
+            "--shards",
+            "2",
+            "--codec",
+            "float32",
+            "--first-stage",
+            "none");
+    Path one = tmp.resolve("tsv-single");
+    JobState.Counters c;
+    try (ContextHashEncoder encoder = new ContextHashEncoder();
+        LatteIndexWriter writer =
+            LatteIndexWriter.open(
+                one,
+                encoder,
+                tsv.toString(),
+                "",
+                new IndexOptions(dev.latte.core.codec.TokenCodec.FLOAT32, 1))) {
+      Corpus corpus = Corpus.open(tsv.toString(), null, FieldMapping.DEFAULT);
+      c =
+          new IndexJob(
+                  corpus,
+                  corpus.fingerprint(),
+                  writer,
+                  new EncodingPipeline(encoder, 2, 32),
+                  Map.of(),
+                  IndexJob.Options.DEFAULT,
+                  false,
+                  one)
+              .run(IndexProgress.NONE)
+              .state()
+              .counters();
+    }
+    assertEquals(c, p.counters());
+    assertEquals(1, c.skippedError(), c.toString());
+    assertTrue(c.skippedEmpty() >= 1 && c.skippedDuplicate() >= 1, c.toString());
+    ContextHashEncoder encoder = new ContextHashEncoder();
+    var filter = Filters.parse("{\"term\": {\"group\": \"g2\"}}");
+    try (LatteSearcher a = new LatteSearcher(LatteIndex.open(one), encoder);
+        LatteSearcher b = new LatteSearcher(LatteIndex.open(out), encoder)) {
+      List<String> differ = new ArrayList<>();
+      for (String method : List.of("bm25", "maxsim-exact"))
+        for (String q : queries) {
+          same(method, q, a.search(method, q, 20), b.search(method, q, 20), differ);
+          same(method, q, a.search(method, q, 20, filter), b.search(method, q, 20, filter), differ);
+        }
+      assertEquals(List.of(), differ);
+    }
+  }
+
+  @Test
   void aSecondRunOfTheFinishedJobDoesNothing() throws Exception {
     String before = Files.readString(sharded.resolve(ShardManifest.FILE));
     LatteSparkJob.Summary again = runJob();
@@ -285,6 +377,114 @@ class ShardedJobTest {
             if (x.get(i).docid().equals(y.get(i).docid()))
               assertEquals(x.get(i).explain(), y.get(i).explain(), method + " / " + q);
         }
+    }
+  }
+
+  @Test
+  void aResidualCodecSharesOneCodebookAcrossShards() throws Exception {
+    Path out = tmp.resolve("residual");
+    LatteSparkJob.Summary r =
+        LatteSparkJob.run(
+            spark,
+            "--input",
+            input.toString(),
+            "--output",
+            out.toString(),
+            "--model",
+            MODEL,
+            "--shards",
+            "3",
+            "--codec",
+            "residual-2",
+            "--train-fraction",
+            "0.5",
+            "--first-stage",
+            "xtr,warp");
+    assertEquals(singleCounters, r.counters());
+    ShardManifest m = ShardManifest.read(out);
+    assertEquals("residual-2", m.index().options().codec().cliName());
+    // One codebook: beside the manifest (its SHA-256 listed) and in every shard, byte for byte.
+    byte[] book = Files.readAllBytes(out.resolve(dev.latte.indexer.ResidualCodebookFile.FILE));
+    assertEquals(LatteSparkJob.sha256(book), m.residualCodebook());
+    for (ShardManifest.Shard s : m.shards())
+      assertTrue(
+          java.util.Arrays.equals(
+              book,
+              Files.readAllBytes(
+                  out.resolve(s.name()).resolve(dev.latte.indexer.ResidualCodebookFile.FILE))),
+          s.name());
+
+    // ./latte index over the same file coding with that codebook, first stages derived with the
+    // job's parameters.
+    Path one = tmp.resolve("residual-single");
+    Files.createDirectories(one);
+    Files.write(one.resolve(dev.latte.indexer.ResidualCodebookFile.FILE), book);
+    try (ContextHashEncoder encoder = new ContextHashEncoder();
+        LatteIndexWriter writer =
+            LatteIndexWriter.open(
+                one,
+                encoder,
+                input.toString(),
+                "",
+                new IndexOptions(dev.latte.core.codec.TokenCodec.RESIDUAL_2, 1))) {
+      Corpus corpus = Corpus.open(input.toString(), null, FieldMapping.DEFAULT);
+      new IndexJob(
+              corpus,
+              corpus.fingerprint(),
+              writer,
+              new EncodingPipeline(encoder, 2, 32),
+              Map.of(),
+              IndexJob.Options.DEFAULT,
+              false,
+              one)
+          .run(IndexProgress.NONE);
+    }
+    deriveWithParameters(out, one, List.of("xtr", "warp"));
+    ContextHashEncoder encoder = new ContextHashEncoder();
+    try (LatteSearcher a = new LatteSearcher(LatteIndex.open(one), encoder);
+        LatteSearcher b = new LatteSearcher(LatteIndex.open(out), encoder)) {
+      assertEquals(a.index().stats().documents(), b.index().stats().documents());
+      assertEquals(a.index().stats().tokenBytes(), b.index().stats().tokenBytes());
+      // Bytes on disk: every shard's commit, and every shard's first-stage folders.
+      long shardBytes = 0, warpBytes = 0;
+      for (ShardManifest.Shard s : m.shards()) {
+        try (LatteIndex shard = LatteIndex.open(out.resolve(s.name()))) {
+          shardBytes += shard.stats().indexBytes();
+        }
+        warpBytes +=
+            dev.latte.core.FileTrees.bytes(FirstStageIndex.dir(out.resolve(s.name()), "warp"));
+      }
+      assertEquals(shardBytes, b.index().stats().indexBytes());
+      assertTrue(
+          FirstStages.bytes(out, "warp") >= warpBytes && warpBytes > 0,
+          FirstStages.bytes(out, "warp") + " vs " + warpBytes);
+      List<String> differ = new ArrayList<>();
+      List<String> methods =
+          List.of("bm25", "maxsim-exact", "hybrid-linear", "xtr+maxsim", "warp", "warp+maxsim");
+      for (String method : methods)
+        for (String q : queries)
+          same(method, q, a.search(method, q, 20), b.search(method, q, 20), differ);
+      assertEquals(List.of(), differ);
+    }
+  }
+
+  /** Copies the sharded index's stage parameters into {@code single} and derives the stages. */
+  static void deriveWithParameters(Path shardedIndex, Path single, List<String> stages)
+      throws Exception {
+    try (var dir = FSDirectory.open(single);
+        DirectoryReader reader = DirectoryReader.open(dir)) {
+      IndexMetadata meta = LatteIndexReaderSupport.metadataOf(reader.getIndexCommit());
+      for (String stage : stages) {
+        Path from = FirstStageIndex.dir(shardedIndex, stage);
+        Path to = FirstStageIndex.dir(single, stage);
+        Files.createDirectories(to);
+        if (Files.isDirectory(from))
+          try (var files = Files.list(from)) {
+            for (Path f : files.toList()) Files.copy(f, to.resolve(f.getFileName()));
+          }
+        FirstStageIndex.derive(
+            FirstStages.builders().get(stage), to, reader, meta, IndexProgress.NONE);
+      }
     }
   }
 

@@ -1,6 +1,8 @@
 package dev.latte.core.kernel;
 
 import dev.latte.core.codec.TokenCodec;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
 
 /**
  * Residual kernels in the code domain with plain loops: {@code q_i . c} read from the query x
@@ -43,6 +45,44 @@ final class LutResidualKernel implements ResidualKernelSupport {
     int stride = query.codebook().residualBytes();
     for (int t = 0; t < count; t++)
       out[outOffset + t] = dot(query, row, codes, codesOffset + t * stride, stride);
+  }
+
+  /**
+   * Full blocks: per code byte, the two nibble tables of the row are read once for the block's 16
+   * tokens; the row-major rest goes through {@link #dot}.
+   */
+  @Override
+  public void residualDotsBlocked(
+      ResidualQuery query,
+      int row,
+      MemorySegment codes,
+      long offset,
+      int count,
+      float[] out,
+      int outOffset) {
+    int stride = query.codebook().residualBytes(), block = ResidualBlocks.BLOCK;
+    float[] lut = query.lut;
+    int base = row * query.nibbles * 16;
+    int full = count / block;
+    for (int k = 0; k < full; k++) {
+      int o = outOffset + k * block;
+      java.util.Arrays.fill(out, o, o + block, 0f);
+      long at = offset + (long) k * block * stride;
+      for (int b = 0, l = base; b < stride; b++, l += 32, at += block)
+        for (int j = 0; j < block; j++) {
+          int v = codes.get(ValueLayout.JAVA_BYTE, at + j);
+          out[o + j] += lut[l + (v & 15)] + lut[l + 16 + ((v >>> 4) & 15)];
+        }
+    }
+    long rest = offset + (long) full * block * stride;
+    for (int t = full * block; t < count; t++, rest += stride) {
+      float sum = 0f;
+      for (int b = 0, l = base; b < stride; b++, l += 32) {
+        int v = codes.get(ValueLayout.JAVA_BYTE, rest + b);
+        sum += lut[l + (v & 15)] + lut[l + 16 + ((v >>> 4) & 15)];
+      }
+      out[outOffset + t] = sum;
+    }
   }
 
   /** q_row . r for one token's R code bytes: two nibble-table reads per byte. */

@@ -9,15 +9,14 @@ import java.nio.ByteOrder;
 import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.LongVector;
-import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorShape;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
- * The kernels on the JDK Vector API. With {@link PanamaGram}, the only classes that import {@code
- * jdk.incubator.vector}; {@link KernelProvider} loads this class reflectively, only when the module
- * is in the boot layer.
+ * The kernels on the JDK Vector API. With {@link PanamaGram}, {@link PanamaDotMatrix} and the
+ * residual kernels, the only classes that import {@code jdk.incubator.vector}; {@link
+ * KernelProvider} loads this class reflectively, only when the module is in the boot layer.
  *
  * <p>Layout: the query is transposed once into dimension-major chunks of {@code 2 * L} query tokens
  * (L = lanes of the preferred species, 16 floats with AVX-512), zero-padded. Document rows are
@@ -60,7 +59,7 @@ final class PanamaKernelSupport implements KernelSupport {
   private static final VarHandle LONG_LE =
       MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
 
-  private static final class Prepared extends PreparedQuery {
+  static final class Prepared extends PreparedQuery {
     /** chunks x dim x CHUNK, dimension-major within a chunk. */
     final float[] transposed;
 
@@ -166,7 +165,7 @@ final class PanamaKernelSupport implements KernelSupport {
    * within a group (word w of the group's tokens is one LongVector), padded tokens all-zero and
    * masked out.
    */
-  private static final class PreparedBits extends PreparedBitQuery {
+  static final class PreparedBits extends PreparedBitQuery {
     final long[] transposed;
 
     /** Per group, -1 in the lanes of real tokens and 0 in padding lanes. */
@@ -497,275 +496,33 @@ final class PanamaKernelSupport implements KernelSupport {
     return sumLanes(max0.add(max1));
   }
 
-  // ---- bit, asymmetric: per-query byte lookup tables, dim/8 vector adds per document token.
-  // Measured against a nibble table (16x smaller, dim/4 adds): 1.5-2x faster at dim 128 and 384,
-  // although the byte table outgrows L1 (and at 384 dims L2); the cost was in the scalar index
-  // arithmetic and bounds check per lookup, which bytes halve. ----
-
+  /** {@link PanamaBitKernels} (the bit and hamming kernels, in their own class). */
   @Override
   public float maxSimBit(PreparedQuery query, byte[] bytes, int payloadOffset, int docTokens) {
-    if (docTokens == 0) {
-      return 0f;
-    }
-    Prepared p = (Prepared) query;
-    float[][] tables = p.bitTables();
-    int dim = p.dim();
-    float total = 0f;
-    for (int c = 0; c < p.chunks; c++) {
-      total +=
-          p.width(c) == LANES
-              ? halfChunkBit(tables[c], dim, bytes, payloadOffset, docTokens)
-              : chunkBit(tables[c], dim, bytes, payloadOffset, docTokens);
-    }
-    return total;
+    return PanamaBitKernels.maxSimBit((Prepared) query, bytes, payloadOffset, docTokens);
   }
-
-  /** Byte g of a stored bit row holds dimensions 8g..8g+7 (little-endian words, low bit first). */
-  private static int tableRow(byte[] bytes, int at, int group, int width) {
-    return ((group << 8) + (bytes[at] & 0xFF)) * width;
-  }
-
-  private static float halfChunkBit(float[] table, int dim, byte[] bytes, int off, int docTokens) {
-    final int width = LANES;
-    int groups = (dim + 7) >>> 3;
-    int row = TokenCodec.BIT.bytesPerToken(dim);
-    FloatVector max = FloatVector.broadcast(SPECIES, Float.NEGATIVE_INFINITY);
-    int t = 0;
-    for (; t + 4 <= docTokens; t += 4) {
-      int o = off + t * row;
-      FloatVector a0 = FloatVector.zero(SPECIES), a1 = a0, a2 = a0, a3 = a0;
-      for (int g = 0; g < groups; g++, o++) {
-        a0 = a0.add(FloatVector.fromArray(SPECIES, table, tableRow(bytes, o, g, width)));
-        a1 = a1.add(FloatVector.fromArray(SPECIES, table, tableRow(bytes, o + row, g, width)));
-        a2 = a2.add(FloatVector.fromArray(SPECIES, table, tableRow(bytes, o + 2 * row, g, width)));
-        a3 = a3.add(FloatVector.fromArray(SPECIES, table, tableRow(bytes, o + 3 * row, g, width)));
-      }
-      max = max.max(a0.max(a1)).max(a2.max(a3));
-    }
-    for (; t < docTokens; t++) {
-      int o = off + t * row;
-      FloatVector a = FloatVector.zero(SPECIES);
-      for (int g = 0; g < groups; g++, o++) {
-        a = a.add(FloatVector.fromArray(SPECIES, table, tableRow(bytes, o, g, width)));
-      }
-      max = max.max(a);
-    }
-    return sumLanes(max);
-  }
-
-  private static float chunkBit(float[] table, int dim, byte[] bytes, int off, int docTokens) {
-    final int width = CHUNK;
-    int groups = (dim + 7) >>> 3;
-    int row = TokenCodec.BIT.bytesPerToken(dim);
-    FloatVector max0 = FloatVector.broadcast(SPECIES, Float.NEGATIVE_INFINITY);
-    FloatVector max1 = max0;
-    int t = 0;
-    for (; t + 4 <= docTokens; t += 4) {
-      int o = off + t * row;
-      FloatVector a00 = FloatVector.zero(SPECIES), a01 = a00, a10 = a00, a11 = a00;
-      FloatVector a20 = a00, a21 = a00, a30 = a00, a31 = a00;
-      for (int g = 0; g < groups; g++, o++) {
-        int i0 = tableRow(bytes, o, g, width);
-        int i1 = tableRow(bytes, o + row, g, width);
-        int i2 = tableRow(bytes, o + 2 * row, g, width);
-        int i3 = tableRow(bytes, o + 3 * row, g, width);
-        a00 = a00.add(FloatVector.fromArray(SPECIES, table, i0));
-        a01 = a01.add(FloatVector.fromArray(SPECIES, table, i0 + LANES));
-        a10 = a10.add(FloatVector.fromArray(SPECIES, table, i1));
-        a11 = a11.add(FloatVector.fromArray(SPECIES, table, i1 + LANES));
-        a20 = a20.add(FloatVector.fromArray(SPECIES, table, i2));
-        a21 = a21.add(FloatVector.fromArray(SPECIES, table, i2 + LANES));
-        a30 = a30.add(FloatVector.fromArray(SPECIES, table, i3));
-        a31 = a31.add(FloatVector.fromArray(SPECIES, table, i3 + LANES));
-      }
-      max0 = max0.max(a00).max(a10).max(a20).max(a30);
-      max1 = max1.max(a01).max(a11).max(a21).max(a31);
-    }
-    for (; t < docTokens; t++) {
-      int o = off + t * row;
-      FloatVector a0 = FloatVector.zero(SPECIES), a1 = a0;
-      for (int g = 0; g < groups; g++, o++) {
-        int i = tableRow(bytes, o, g, width);
-        a0 = a0.add(FloatVector.fromArray(SPECIES, table, i));
-        a1 = a1.add(FloatVector.fromArray(SPECIES, table, i + LANES));
-      }
-      max0 = max0.max(a0);
-      max1 = max1.max(a1);
-    }
-    return sumLanes(max0.add(max1));
-  }
-
-  // ---- hamming: query tokens in long lanes, document words broadcast, XOR + popcount ----
 
   @Override
   public float maxSimHamming(
       PreparedBitQuery query, byte[] bytes, int payloadOffset, int docTokens) {
-    if (docTokens == 0) {
-      return 0f;
-    }
-    PreparedBits p = (PreparedBits) query;
-    long sum = 0;
-    int g = 0;
-    for (; g + 4 <= p.groups; g += 4) {
-      sum += hammingFourGroups(p, g, bytes, payloadOffset, docTokens);
-    }
-    for (; g < p.groups; g++) {
-      sum += hammingOneGroup(p, g, bytes, payloadOffset, docTokens);
-    }
-    return ScalarKernelSupport.hammingScore(sum, p.dim());
-  }
-
-  /** Sum over the real tokens of groups g..g+3 of (dim - 2 * min hamming); integers, so exact. */
-  private static long hammingFourGroups(
-      PreparedBits p, int g, byte[] bytes, int off, int docTokens) {
-    long[] qt = p.transposed;
-    int words = p.words;
-    int row = words * Long.BYTES;
-    int stride = words * LONG_LANES;
-    int q0 = g * stride;
-    LongVector min0 = LongVector.broadcast(LONG_SPECIES, Long.MAX_VALUE);
-    LongVector min1 = min0, min2 = min0, min3 = min0;
-    for (int t = 0, o = off; t < docTokens; t++, o += row) {
-      LongVector c0 = LongVector.zero(LONG_SPECIES), c1 = c0, c2 = c0, c3 = c0;
-      for (int w = 0, qo = q0; w < words; w++, qo += LONG_LANES) {
-        LongVector b = LongVector.broadcast(LONG_SPECIES, (long) LONG_LE.get(bytes, o + w * 8));
-        c0 = c0.add(popXor(qt, qo, b));
-        c1 = c1.add(popXor(qt, qo + stride, b));
-        c2 = c2.add(popXor(qt, qo + 2 * stride, b));
-        c3 = c3.add(popXor(qt, qo + 3 * stride, b));
-      }
-      min0 = min0.min(c0);
-      min1 = min1.min(c1);
-      min2 = min2.min(c2);
-      min3 = min3.min(c3);
-    }
-    return groupScore(p, g, min0)
-        + groupScore(p, g + 1, min1)
-        + groupScore(p, g + 2, min2)
-        + groupScore(p, g + 3, min3);
-  }
-
-  private static long hammingOneGroup(PreparedBits p, int g, byte[] bytes, int off, int docTokens) {
-    long[] qt = p.transposed;
-    int words = p.words;
-    int row = words * Long.BYTES;
-    int q0 = g * words * LONG_LANES;
-    LongVector min = LongVector.broadcast(LONG_SPECIES, Long.MAX_VALUE);
-    for (int t = 0, o = off; t < docTokens; t++, o += row) {
-      LongVector c = LongVector.zero(LONG_SPECIES);
-      for (int w = 0, qo = q0; w < words; w++, qo += LONG_LANES) {
-        c =
-            c.add(
-                popXor(
-                    qt,
-                    qo,
-                    LongVector.broadcast(LONG_SPECIES, (long) LONG_LE.get(bytes, o + w * 8))));
-      }
-      min = min.min(c);
-    }
-    return groupScore(p, g, min);
-  }
-
-  private static LongVector popXor(long[] qt, int at, LongVector docWord) {
-    return LongVector.fromArray(LONG_SPECIES, qt, at)
-        .lanewise(VectorOperators.XOR, docWord)
-        .lanewise(VectorOperators.BIT_COUNT);
-  }
-
-  /**
-   * Sum of (dim - 2 * min hamming) over the group's real lanes; an integer sum is
-   * order-independent.
-   */
-  private static long groupScore(PreparedBits p, int g, LongVector minHamming) {
-    LongVector perToken =
-        LongVector.broadcast(LONG_SPECIES, p.dim())
-            .sub(minHamming.lanewise(VectorOperators.LSHL, 1));
-    return perToken
-        .and(LongVector.fromArray(LONG_SPECIES, p.realLanes, g * LONG_LANES))
-        .reduceLanes(VectorOperators.ADD);
+    return PanamaBitKernels.maxSimHamming((PreparedBits) query, bytes, payloadOffset, docTokens);
   }
 
   /**
    * Sums lanes in a fixed order: reduceLanes(ADD) may associate differently once intrinsified, and
    * a score must not change in its last bit depending on JIT state.
    */
-  private static float sumLanes(FloatVector v) {
+  static float sumLanes(FloatVector v) {
     float total = 0f;
     for (int i = 0; i < LANES; i++) total += v.lane(i);
     return total;
   }
 
-  /**
-   * Register-blocked like the pooling Gram kernel: for a block of {@code 2 LANES} columns and four
-   * rows at a time, eight accumulators stay in registers for the walk over the dimensions (one
-   * broadcast per row, one FMA per accumulator); the column block (2 LANES x dim floats) is packed
-   * into a contiguous panel that stays in L1 while every row block passes over it. Left-over
-   * columns go through a masked loop.
-   */
+  /** {@link PanamaDotMatrix} (its own class: register-blocked, and this one is big enough). */
   @Override
   public void dotMatrix(
       float[] a, int aOffset, int rows, float[] bt, int cols, int dim, float[] out) {
-    int t = 0;
-    int width = 2 * LANES;
-    float[] panel = new float[dim * width];
-    for (; t + width <= cols; t += width) {
-      // Pack the column block contiguously: the walk over d below then reads one cache line pair
-      // per step instead of striding cols floats (which left k-means assignment L1-bound).
-      for (int d = 0; d < dim; d++) System.arraycopy(bt, d * cols + t, panel, d * width, width);
-      for (int i0 = 0; i0 < rows; i0 += 4) {
-        int n = Math.min(4, rows - i0);
-        int s0 = aOffset + i0 * dim;
-        int s1 = n > 1 ? s0 + dim : s0;
-        int s2 = n > 2 ? s0 + 2 * dim : s0;
-        int s3 = n > 3 ? s0 + 3 * dim : s0;
-        FloatVector c00 = FloatVector.zero(SPECIES), c01 = c00, c10 = c00, c11 = c00;
-        FloatVector c20 = c00, c21 = c00, c30 = c00, c31 = c00;
-        for (int d = 0, off = 0; d < dim; d++, off += width) {
-          FloatVector v0 = FloatVector.fromArray(SPECIES, panel, off);
-          FloatVector v1 = FloatVector.fromArray(SPECIES, panel, off + LANES);
-          FloatVector x = FloatVector.broadcast(SPECIES, a[s0 + d]);
-          c00 = x.fma(v0, c00);
-          c01 = x.fma(v1, c01);
-          x = FloatVector.broadcast(SPECIES, a[s1 + d]);
-          c10 = x.fma(v0, c10);
-          c11 = x.fma(v1, c11);
-          x = FloatVector.broadcast(SPECIES, a[s2 + d]);
-          c20 = x.fma(v0, c20);
-          c21 = x.fma(v1, c21);
-          x = FloatVector.broadcast(SPECIES, a[s3 + d]);
-          c30 = x.fma(v0, c30);
-          c31 = x.fma(v1, c31);
-        }
-        int o = i0 * cols + t;
-        c00.intoArray(out, o);
-        c01.intoArray(out, o + LANES);
-        if (n > 1) {
-          c10.intoArray(out, o + cols);
-          c11.intoArray(out, o + cols + LANES);
-        }
-        if (n > 2) {
-          c20.intoArray(out, o + 2 * cols);
-          c21.intoArray(out, o + 2 * cols + LANES);
-        }
-        if (n > 3) {
-          c30.intoArray(out, o + 3 * cols);
-          c31.intoArray(out, o + 3 * cols + LANES);
-        }
-      }
-    }
-    for (; t < cols; t += LANES) {
-      VectorMask<Float> mask = SPECIES.indexInRange(t, cols);
-      for (int i = 0; i < rows; i++) {
-        int s0 = aOffset + i * dim;
-        FloatVector c = FloatVector.zero(SPECIES);
-        for (int d = 0, off = t; d < dim; d++, off += cols) {
-          c =
-              FloatVector.broadcast(SPECIES, a[s0 + d])
-                  .fma(FloatVector.fromArray(SPECIES, bt, off, mask), c);
-        }
-        c.intoArray(out, i * cols + t, mask);
-      }
-    }
+    PanamaDotMatrix.dotMatrix(a, aOffset, rows, bt, cols, dim, out);
   }
 
   @Override

@@ -13,8 +13,9 @@ import jdk.incubator.vector.VectorSpecies;
  * tokens against the token, with no float vector of the token rebuilt and no horizontal reduction
  * per pair. Several accumulators break the add chain; two lane blocks (up to 32 query tokens with
  * 16 lanes) share one pass over the code bytes. Padding lanes hold zeros everywhere, so they score
- * 0 and add nothing. Token retrieval ({@link #residualDots}, one query row against many tokens)
- * reads the row-major tables with plain loops ({@link LutResidualKernel}).
+ * 0 and add nothing. Token retrieval over row-major codes ({@link #residualDots}) reads the
+ * row-major tables with plain loops ({@link LutResidualKernel}); over block-transposed lists
+ * ({@link #residualDotsBlocked}) it is vectorised ({@link PanamaResidualScan}).
  */
 final class PanamaResidualKernel implements ResidualKernelSupport {
   static final VectorSpecies<Float> SPECIES = FloatVector.SPECIES_PREFERRED;
@@ -27,8 +28,8 @@ final class PanamaResidualKernel implements ResidualKernelSupport {
     final int width = query.paddedTokens;
     final int stride = query.codebook().residualBytes();
     final int codes = TokenCodec.residualCodesOffset(payloadOffset, docTokens);
-    final float[] byNibble = query.lutByNibble;
-    final float[] byCentroid = query.centroidScoresByCentroid;
+    final float[] byNibble = query.byNibble();
+    final float[] byCentroid = query.byCentroid();
     // Row offsets of nibble p = 2b (low half of byte b) and 2b + 1 (high half) for value 0.
     final int lowStep = 32 * width, rowStep = width;
     float total = 0f;
@@ -125,5 +126,17 @@ final class PanamaResidualKernel implements ResidualKernelSupport {
       float[] out,
       int outOffset) {
     LutResidualKernel.INSTANCE.residualDots(query, row, codes, codesOffset, count, out, outOffset);
+  }
+
+  @Override
+  public void residualDotsBlocked(
+      ResidualQuery query,
+      int row,
+      java.lang.foreign.MemorySegment codes,
+      long offset,
+      int count,
+      float[] out,
+      int outOffset) {
+    PanamaResidualScan.residualDotsBlocked(query, row, codes, offset, count, out, outOffset);
   }
 }

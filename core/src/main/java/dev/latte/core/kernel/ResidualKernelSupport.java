@@ -1,5 +1,7 @@
 package dev.latte.core.kernel;
 
+import java.lang.foreign.MemorySegment;
+
 /**
  * The residual-code kernels of one {@link KernelSupport} (kept in their own classes: the float
  * kernels are big enough). Implementations trust their arguments; {@link VectorKernel} checks them.
@@ -22,6 +24,19 @@ interface ResidualKernelSupport {
       int row,
       byte[] codes,
       int codesOffset,
+      int count,
+      float[] out,
+      int outOffset);
+
+  /**
+   * {@link #residualDots} over a list whose codes are in the {@link ResidualBlocks} layout, read in
+   * place from {@code codes} at byte {@code offset} (a memory-mapped list file or a heap segment).
+   */
+  void residualDotsBlocked(
+      ResidualQuery query,
+      int row,
+      MemorySegment codes,
+      long offset,
       int count,
       float[] out,
       int outOffset);

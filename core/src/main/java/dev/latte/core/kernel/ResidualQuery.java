@@ -35,11 +35,16 @@ public final class ResidualQuery {
   final float[] centroidScores;
   final float[] lut;
 
-  /** {@code [c * paddedTokens + i] = q_i . c}; padding lanes 0. */
-  final float[] centroidScoresByCentroid;
+  /**
+   * {@code [c * paddedTokens + i] = q_i . c}; padding lanes 0. Made on first use by {@link
+   * #byCentroid()}: token retrieval alone (the WARP list scan) never reads it.
+   */
+  private float[] centroidScoresByCentroid;
 
-  /** {@code [(p * 16 + v) * paddedTokens + i]} = {@code lut[i][p][v]}; padding lanes 0. */
-  final float[] lutByNibble;
+  /**
+   * {@code [(p * 16 + v) * paddedTokens + i]} = {@code lut[i][p][v]}; padding lanes 0. Lazy too.
+   */
+  private float[] lutByNibble;
 
   ResidualQuery(TokenMatrix query, ResidualCodebook book, KernelSupport owner, int lanes) {
     if (query.dim() != book.dim())
@@ -54,16 +59,12 @@ public final class ResidualQuery {
     this.nibbles = 2 * book.residualBytes();
     this.centroidScores = new float[tokens * k];
     owner.dotMatrix(query.data(), 0, tokens, book.centroidsDimMajor(), k, dim, centroidScores);
-    this.centroidScoresByCentroid = new float[k * paddedTokens];
-    for (int i = 0; i < tokens; i++)
-      for (int c = 0; c < k; c++)
-        centroidScoresByCentroid[c * paddedTokens + i] = centroidScores[i * k + c];
     this.lut = new float[tokens * nibbles * 16];
-    this.lutByNibble = new float[nibbles * 16 * paddedTokens];
     float[] q = query.data();
     int dimsPerNibble = 4 / bits, mask = (1 << bits) - 1;
     for (int i = 0; i < tokens; i++) {
       for (int p = 0; p < nibbles; p++) {
+        int at = (i * nibbles + p) * 16;
         for (int v = 0; v < 16; v++) {
           float sum = 0f;
           for (int u = 0; u < dimsPerNibble; u++) {
@@ -71,11 +72,34 @@ public final class ResidualQuery {
             if (d >= dim) break; // padding bits: always 0, contribute nothing
             sum += q[i * dim + d] * book.weight(d, (v >>> (u * bits)) & mask);
           }
-          lut[(i * nibbles + p) * 16 + v] = sum;
-          lutByNibble[(p * 16 + v) * paddedTokens + i] = sum;
+          lut[at + v] = sum;
         }
       }
     }
+  }
+
+  /** The by-centroid table (made on first use; thread-safe). */
+  synchronized float[] byCentroid() {
+    if (centroidScoresByCentroid == null) {
+      int k = book.centroidCount();
+      float[] t = new float[k * paddedTokens];
+      for (int i = 0; i < tokens; i++)
+        for (int c = 0; c < k; c++) t[c * paddedTokens + i] = centroidScores[i * k + c];
+      centroidScoresByCentroid = t;
+    }
+    return centroidScoresByCentroid;
+  }
+
+  /** The by-nibble table (made on first use; thread-safe). */
+  synchronized float[] byNibble() {
+    if (lutByNibble == null) {
+      float[] t = new float[nibbles * 16 * paddedTokens];
+      for (int i = 0; i < tokens; i++)
+        for (int pv = 0; pv < nibbles * 16; pv++)
+          t[pv * paddedTokens + i] = lut[i * nibbles * 16 + pv];
+      lutByNibble = t;
+    }
+    return lutByNibble;
   }
 
   /** The original row-major query. */

@@ -2,6 +2,8 @@ package dev.latte.core.kernel;
 
 import dev.latte.core.codec.ResidualCodebook;
 import dev.latte.core.codec.TokenCodec;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
 
 /**
  * The reference residual kernels: decode each token with {@link ResidualCodebook#decodeToken} (or
@@ -46,6 +48,22 @@ final class ScalarResidualKernel implements ResidualKernelSupport {
         dot += q[row * dim + d] * book.weight(d, book.code(codes, codesOffset + t * stride, d));
       out[outOffset + t] = dot;
     }
+  }
+
+  @Override
+  public void residualDotsBlocked(
+      ResidualQuery query,
+      int row,
+      MemorySegment codes,
+      long offset,
+      int count,
+      float[] out,
+      int outOffset) {
+    int stride = query.codebook().residualBytes();
+    byte[] blocked = codes.asSlice(offset, (long) count * stride).toArray(ValueLayout.JAVA_BYTE);
+    byte[] rows = new byte[blocked.length];
+    ResidualBlocks.unblock(blocked, 0, count, stride, rows, 0);
+    residualDots(query, row, rows, 0, count, out, outOffset);
   }
 
   /** The centroid id of token t of a payload, checked against the codebook. */

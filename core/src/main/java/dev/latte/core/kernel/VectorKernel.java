@@ -216,6 +216,38 @@ public final class VectorKernel {
   }
 
   /**
+   * {@link #residualDots} over a token list laid out by {@link ResidualBlocks} (blocks of 16 tokens
+   * byte-transposed, then the rest row-major), read in place from {@code codes} at byte {@code
+   * offset}: the scan of the WARP lists, vectorised with 16 tokens per vector where the JVM has
+   * 512-bit vectors.
+   */
+  public void residualDotsBlocked(
+      ResidualQuery query,
+      int row,
+      java.lang.foreign.MemorySegment codes,
+      long offset,
+      int count,
+      float[] out,
+      int outOffset) {
+    owned(query.owner);
+    if (row < 0 || row >= query.tokens())
+      throw new IllegalArgumentException(
+          "query row " + row + " is outside the query's " + query.tokens() + " rows");
+    long bytes = (long) count * query.codebook().residualBytes();
+    if (count < 0 || offset < 0 || offset + bytes > codes.byteSize())
+      throw new IllegalArgumentException(
+          "residual list of "
+              + count
+              + " tokens at byte "
+              + offset
+              + " runs past the "
+              + codes.byteSize()
+              + "-byte segment");
+    range("out", out.length, outOffset, count, count);
+    support.residual().residualDotsBlocked(query, row, codes, offset, count, out, outOffset);
+  }
+
+  /**
    * The nearest centroid of each of {@code n} row-major vectors starting at row {@code rowOffset}
    * of {@code rows} (largest dot product with the unit centroids), in blocks through {@link
    * #dotMatrix}: how writers pick each token's centroid before {@link ResidualCodebook#encode}.

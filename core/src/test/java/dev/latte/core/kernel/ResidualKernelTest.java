@@ -109,6 +109,73 @@ class ResidualKernelTest {
     }
   }
 
+  /**
+   * The list scan over block-transposed codes, in place in a segment at an odd offset, against the
+   * scalar reference (codes decoded, dotted in float) on list lengths around the 16-token block (0,
+   * a lone tail, one block, blocks plus a tail, more than the four-block unroll) and awkward dims
+   * for every bit width.
+   */
+  @Test
+  void blockedListScanEqualsTheDecodedReferenceOnAwkwardSizes() {
+    int[] counts = {0, 1, 15, 16, 17, 31, 63, 64, 65, 80, 97, 130};
+    int checked = 0;
+    for (int bits : new int[] {1, 2, 4}) {
+      for (int dim : DIMS) {
+        Random rnd = new Random(31L * dim + bits);
+        ResidualCodebook book = ResidualCodebookTest.codebook(rnd, bits, 6, dim, 50);
+        int stride = book.residualBytes();
+        TokenMatrix q = MaxSimKernelTest.random(rnd, 5, dim);
+        for (int count : counts) {
+          byte[] value = book.encode(MaxSimKernelTest.random(rnd, count, dim));
+          int codes = TokenCodec.residualCodesOffset(StoredTokenMatrix.HEADER_BYTES, count);
+          byte[] blocked = new byte[count * stride + 7];
+          ResidualBlocks.block(value, codes, count, stride, blocked, 3);
+          var segment = java.lang.foreign.MemorySegment.ofArray(blocked);
+          VectorKernel ref = VectorKernel.scalar();
+          ResidualQuery refQuery = ref.prepareResidual(q, book);
+          for (VectorKernel k : codeDomain()) {
+            ResidualQuery rq = k.prepareResidual(q, book);
+            for (int row : new int[] {0, 4}) {
+              float[] want = new float[count];
+              ref.residualDots(refQuery, row, value, codes, count, want, 0);
+              float[] got = new float[count + 3];
+              got[0] = got[count + 2] = 42f;
+              k.residualDotsBlocked(rq, row, segment, 3, count, got, 1);
+              assertEquals(42f, got[0]);
+              assertEquals(42f, got[count + 2], "nothing written past the list");
+              for (int t = 0; t < count; t++)
+                assertEquals(
+                    want[t],
+                    got[t + 1],
+                    1e-5f * (1 + dim / 16f),
+                    k.name() + " bits " + bits + " dim " + dim + " count " + count + " t " + t);
+              checked++;
+            }
+          }
+        }
+      }
+    }
+    assertEquals(3 * DIMS.length * counts.length * 2 * 2, checked);
+  }
+
+  @Test
+  void blockingRoundTripsAndKeepsTheSize() {
+    Random rnd = new Random(5);
+    for (int count : new int[] {0, 1, 16, 33}) {
+      for (int stride : new int[] {1, 3, 48}) {
+        byte[] rows = new byte[count * stride];
+        rnd.nextBytes(rows);
+        byte[] blocked = new byte[rows.length];
+        ResidualBlocks.block(rows, 0, count, stride, blocked, 0);
+        byte[] back = new byte[rows.length];
+        ResidualBlocks.unblock(blocked, 0, count, stride, back, 0);
+        org.junit.jupiter.api.Assertions.assertArrayEquals(rows, back);
+        if (count >= 16 && stride > 1)
+          assertEquals(rows[stride], blocked[1], "byte 0 of token 1 sits next to token 0's");
+      }
+    }
+  }
+
   @Test
   void assignCentroidsPicksTheNearestCentroidInEveryKernel() {
     Random rnd = new Random(9);
@@ -145,6 +212,19 @@ class ResidualKernelTest {
               IllegalArgumentException.class,
               () -> k.residualDots(rq, 2, value, payload, 1, new float[1], 0));
       assertTrue(row.getMessage().contains("query row 2"), row.getMessage());
+      var list =
+          assertThrows(
+              IllegalArgumentException.class,
+              () ->
+                  k.residualDotsBlocked(
+                      rq,
+                      0,
+                      java.lang.foreign.MemorySegment.ofArray(value),
+                      2,
+                      20,
+                      new float[20],
+                      0));
+      assertTrue(list.getMessage().contains("runs past"), list.getMessage());
       var prepared =
           assertThrows(
               IllegalArgumentException.class,

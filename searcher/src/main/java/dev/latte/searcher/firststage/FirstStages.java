@@ -275,10 +275,13 @@ public final class FirstStages {
     }
   }
 
-  /** Bytes on disk of a first stage (0 if absent). */
+  /** Bytes on disk of a first stage (0 if absent); of a sharded index, over every shard. */
   public static long bytes(Path index, String name) throws IOException {
-    Path d = FirstStageIndex.dir(index, name);
-    return dev.latte.core.FileTrees.bytes(d);
+    long total = dev.latte.core.FileTrees.bytes(FirstStageIndex.dir(index, name));
+    if (dev.latte.indexer.ShardManifest.isSharded(index))
+      for (var s : dev.latte.indexer.ShardManifest.read(index).shards())
+        total += dev.latte.core.FileTrees.bytes(FirstStageIndex.dir(index.resolve(s.name()), name));
+    return total;
   }
 
   static String human(long b) {

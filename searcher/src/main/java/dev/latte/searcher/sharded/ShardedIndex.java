@@ -3,6 +3,7 @@ package dev.latte.searcher.sharded;
 import dev.latte.indexer.IndexMetadata;
 import dev.latte.indexer.IndexMismatchException;
 import dev.latte.indexer.LatteIndexReaderSupport;
+import dev.latte.indexer.ResidualCodebookFile;
 import dev.latte.indexer.ShardManifest;
 import dev.latte.indexer.firststage.FirstStageIndex;
 import dev.latte.searcher.LatteIndex;
@@ -30,8 +31,18 @@ import org.apache.lucene.store.FSDirectory;
 public final class ShardedIndex {
   private ShardedIndex() {}
 
-  /** Opens the sharded index in {@code root}, checking that every shard matches the manifest. */
+  /**
+   * Opens the sharded index in {@code root}, checking that every shard matches the manifest; a
+   * query searches its shards on up to {@link ShardFanOut#defaultThreads()} threads.
+   */
   public static LatteIndex open(Path root) throws IOException {
+    return open(root, ShardFanOut.defaultThreads());
+  }
+
+  /** As above, a query searching its shards on up to {@code threads} threads (1: sequentially). */
+  public static LatteIndex open(Path root, int threads) throws IOException {
+    if (threads < 1)
+      throw new IllegalArgumentException("shard search threads must be >= 1, got " + threads);
     ShardManifest manifest = ShardManifest.read(root);
     if (manifest.shards().isEmpty())
       throw new IndexMismatchException("sharded index " + root + " lists no shards");
@@ -60,6 +71,7 @@ public final class ShardedIndex {
                   + meta.options().label()
                   + "; shards of one index come from one job");
       }
+      checkCodebooks(root, (ShardedReader) main, meta);
       Map<String, String> unavailable = new LinkedHashMap<>();
       for (FirstStage stage : FirstStages.DEFAULT.all()) {
         String name = stage.name();
@@ -89,12 +101,43 @@ public final class ShardedIndex {
           stages.put(name, readers(root, manifest, FirstStageIndex.PREFIX + name));
         }
       }
-      return LatteIndex.of(root, main, meta, stages, unavailable);
+      int parallel = Math.min(threads, manifest.shards().size());
+      return LatteIndex.of(root, main, meta, stages, unavailable, ShardFanOut.of(parallel));
     } catch (IOException | RuntimeException e) {
       // LatteIndex.of released the stage readers if it failed; before it, nothing owns them.
       if (main != null && main.getRefCount() > 0) main.close();
       for (DirectoryReader r : stages.values()) if (r.getRefCount() > 0) r.close();
       throw e;
+    }
+  }
+
+  /**
+   * A residual index's shards code their tokens with one codebook, the job's, which lies beside the
+   * manifest (where searchers read it): scores of shards coded otherwise would not compare.
+   */
+  private static void checkCodebooks(Path root, ShardedReader main, IndexMetadata meta)
+      throws IOException {
+    if (!meta.options().codec().isResidual()) return;
+    if (!Files.isRegularFile(root.resolve(ResidualCodebookFile.FILE)))
+      throw new IndexMismatchException(
+          "sharded index "
+              + root
+              + " holds residual token matrices but no shared codebook ("
+              + ResidualCodebookFile.FILE
+              + ") beside its manifest; run the job again");
+    String shared = ResidualCodebookFile.read(root).fingerprint();
+    for (DirectoryReader shard : main.shards()) {
+      var own = ResidualCodebookFile.readIfPresent(shard.directory());
+      if (own == null || !own.fingerprint().equals(shared))
+        throw new IndexMismatchException(
+            "sharded index "
+                + root
+                + ": shard "
+                + shard.directory()
+                + " codes its tokens with "
+                + (own == null ? "no" : "another")
+                + " residual codebook than the one beside the manifest; shards of one index"
+                + " share the job's codebook: run the job again");
     }
   }
 

@@ -20,7 +20,7 @@ import org.apache.lucene.index.LeafReaderContext;
  * are the first shard's; they are only read for that shard's Latte metadata, which every shard
  * shares.
  */
-final class ShardedReader extends DirectoryReader {
+final class ShardedReader extends DirectoryReader implements dev.latte.indexer.ShardedCommits {
   private final List<DirectoryReader> shards;
 
   private ShardedReader(List<DirectoryReader> shards, LeafReader[] leaves) throws IOException {
@@ -37,6 +37,11 @@ final class ShardedReader extends DirectoryReader {
   }
 
   List<DirectoryReader> shards() {
+    return shards;
+  }
+
+  @Override
+  public List<DirectoryReader> shardReaders() {
     return shards;
   }
 

@@ -136,9 +136,7 @@ final class CoilIndex implements Closeable {
   }
 
   long bytes() throws IOException {
-    long total = 0;
-    for (String f : reader.directory().listAll()) total += reader.directory().fileLength(f);
-    return total;
+    return dev.latte.indexer.ShardedCommits.folderBytes(reader); // every shard's, when sharded
   }
 
   @Override

@@ -53,7 +53,7 @@ public final class WarpBuilder implements FirstStageBuilder {
   public static final String NAME = "warp";
 
   /** Bump on any change of this stage's file layout: structures in another version are rebuilt. */
-  public static final FirstStageFormat FORMAT = new FirstStageFormat(NAME, 1);
+  public static final FirstStageFormat FORMAT = new FirstStageFormat(NAME, 2);
 
   public static final String LISTS_FILE = "latte_warp_lists.bin";
   public static final String ORDINAL = "warp_ord";

@@ -29,7 +29,8 @@ public final class WarpCandidates implements CandidateGenerator {
     WarpIndex w = index.firstStage(WarpBuilder.NAME, WarpIndex::load);
     return WarpSearch.search(
             w,
-            query.encoded().matrix(),
+            query.encoded().matrix().rows(),
+            query::preparedResidual,
             query.kernel(),
             new WarpSettings(settings.probes(), settings.imputeTokens(), depth),
             query.filterBits(index))

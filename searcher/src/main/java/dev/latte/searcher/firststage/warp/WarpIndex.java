@@ -1,12 +1,14 @@
 package dev.latte.searcher.firststage.warp;
 
 import dev.latte.core.codec.ResidualCodebook;
+import dev.latte.core.kernel.ResidualBlocks;
 import dev.latte.core.kernel.VectorKernel;
 import dev.latte.indexer.firststage.FirstStageIndex;
 import dev.latte.searcher.FirstStageParams;
 import dev.latte.searcher.LatteIndex;
 import java.io.Closeable;
 import java.io.IOException;
+import java.lang.foreign.MemorySegment;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.file.Files;
@@ -41,7 +43,10 @@ final class WarpIndex implements Closeable {
   final int[] tailStart;
 
   final int[] tailOrds;
-  final byte[] tailCodes;
+
+  /** The live-derived lists' codes, each list in the {@link ResidualBlocks} layout. */
+  final MemorySegment tailCodes;
+
   final float[] maxNorm;
 
   private WarpIndex(
@@ -62,7 +67,7 @@ final class WarpIndex implements Closeable {
     this.mainOf = mainOf;
     this.tailStart = tailStart;
     this.tailOrds = tailOrds;
-    this.tailCodes = tailCodes;
+    this.tailCodes = MemorySegment.ofArray(tailCodes);
     this.maxNorm = maxNorm;
   }
 
@@ -78,6 +83,11 @@ final class WarpIndex implements Closeable {
                   codebookFile(index),
                   ResidualCodebook.class,
                   dir -> WarpCodebookFile.read(dir, index.path()));
+          // The main index's own codebook instance when the lists use it, so that a query's
+          // residual tables (cached per codebook instance) serve the lists and the rescoring.
+          ResidualCodebook own = index.residualCodebook();
+          if (own != null && own != book && own.fingerprint().equals(book.fingerprint()))
+            book = own;
           if (book.dim() != index.metadata().dimension())
             throw new dev.latte.indexer.IndexMismatchException(
                 "the WARP codebook is "
@@ -186,7 +196,11 @@ final class WarpIndex implements Closeable {
         maxNorm[c] = Math.max(maxNorm[c], (float) Math.sqrt(norm));
       }
     }
-    return new WarpIndex(reader, book, lists, r, all, start, ords, codes, maxNorm);
+    // Each list's codes in the lists file's blocked layout, so one kernel scans both.
+    byte[] blocked = new byte[codes.length];
+    for (int c = 0; c < k && r > 0; c++)
+      ResidualBlocks.block(codes, start[c] * r, start[c + 1] - start[c], r, blocked, start[c] * r);
+    return new WarpIndex(reader, book, lists, r, all, start, ords, blocked, maxNorm);
   }
 
   int centroids() {
@@ -209,10 +223,7 @@ final class WarpIndex implements Closeable {
   }
 
   long bytes() throws IOException {
-    long total = 0;
-    var dir = reader.directory();
-    for (String f : dir.listAll()) total += dir.fileLength(f);
-    return total;
+    return dev.latte.indexer.ShardedCommits.folderBytes(reader); // every shard's, when sharded
   }
 
   @Override

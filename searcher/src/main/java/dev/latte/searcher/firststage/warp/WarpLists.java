@@ -23,16 +23,21 @@ import java.nio.file.StandardOpenOption;
  * bits[K]           u8    bit width of list c's ordinal gaps
  * ordinal area            per list, its tokens' document ordinals as gaps (the first one from 0),
  *                         bits[c] bits each, packed least significant bit first; 8 bytes of padding
- * code area (8-aligned)   T x S bytes: every token's residual code, list after list
+ * code area (8-aligned)   T x S bytes: every token's residual code, list after list, each list
+ *                         in the {@link dev.latte.core.kernel.ResidualBlocks} layout (blocks of
+ *                         16 tokens byte-transposed, the last size % 16 row-major), scanned in
+ *                         place by {@link dev.latte.core.kernel.VectorKernel#residualDotsBlocked}
  * </pre>
  *
- * A list holds its tokens in document order, so a document's tokens in one list are adjacent and
+ * <p>Version 2 (version 1 had row-major codes; its files are refused with "rebuild").
+ *
+ * <p>A list holds its tokens in document order, so a document's tokens in one list are adjacent and
  * their gaps are 0. Costs per token: S code bytes + bits[c] / 8 for the ordinal (≈ 0.6–1 B); per
  * centroid 21 B. Thread-safe: reads copy out of the mapping into the caller's buffers.
  */
 final class WarpLists implements Closeable {
   static final long MAGIC = 0x4c41545445575250L; // "LATTEWRP"
-  static final int VERSION = 1;
+  static final int VERSION = 2;
   static final int FIXED_HEADER = 8 + 4 * 5 + 8 + 8;
   static final int PAD = 8;
   static final ValueLayout.OfLong LONG =
@@ -138,10 +143,16 @@ final class WarpLists implements Closeable {
     return (int) (docByte[c + 1] - docByte[c]) + PAD;
   }
 
-  /** Copies list {@code c}'s codes into {@code out} at 0 ({@link #size} x {@link #stride}). */
-  void codes(int c, byte[] out) {
-    MemorySegment.copy(
-        file, ValueLayout.JAVA_BYTE, codeArea + tokenStart[c] * stride, out, 0, size(c) * stride);
+  /** The mapped file: list {@code c}'s blocked codes start at {@link #codeOffset}{@code (c)}. */
+  MemorySegment segment() {
+    return file;
+  }
+
+  /**
+   * Byte offset in {@link #segment} of list {@code c}'s codes ({@link #size} x {@link #stride}).
+   */
+  long codeOffset(int c) {
+    return codeArea + tokenStart[c] * stride;
   }
 
   /** The largest list, in tokens (buffer sizing). */

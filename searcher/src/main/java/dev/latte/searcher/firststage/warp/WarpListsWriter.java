@@ -1,5 +1,6 @@
 package dev.latte.searcher.firststage.warp;
 
+import dev.latte.core.kernel.ResidualBlocks;
 import java.io.BufferedOutputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
@@ -147,7 +148,19 @@ final class WarpListsWriter implements AutoCloseable {
           long word = f.get(WarpLists.LONG, p);
           f.set(WarpLists.LONG, p, word | ((long) delta << (bit & 7)));
         }
-        MemorySegment.copy(s, r + 8, f, codeArea + (tokenStart[c] + j) * stride, stride);
+        // Codes block-transposed (ResidualBlocks): byte b of the 16 tokens of a block side by
+        // side, the list's last count % 16 tokens row-major.
+        long list = codeArea + tokenStart[c] * stride;
+        if (j < count[c] / ResidualBlocks.BLOCK * ResidualBlocks.BLOCK) {
+          for (int x = 0; x < stride; x++)
+            f.set(
+                ValueLayout.JAVA_BYTE,
+                list + ResidualBlocks.at((int) count[c], stride, (int) j, x),
+                s.get(ValueLayout.JAVA_BYTE, r + 8 + x));
+        } else {
+          MemorySegment.copy(
+              s, r + 8, f, list + ResidualBlocks.at((int) count[c], stride, (int) j, 0), stride);
+        }
       }
       f.force();
     }

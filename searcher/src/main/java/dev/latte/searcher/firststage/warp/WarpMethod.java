@@ -49,7 +49,13 @@ public final class WarpMethod implements SearchMethod {
     WarpSettings s =
         rescore ? settings : new WarpSettings(settings.probes(), settings.imputeTokens(), k);
     WarpSearch.Result r =
-        WarpSearch.search(w, query.encoded().matrix(), query.kernel(), s, query.filterBits(index));
+        WarpSearch.search(
+            w,
+            query.encoded().matrix().rows(),
+            query::preparedResidual,
+            query.kernel(),
+            s,
+            query.filterBits(index));
     long t1 = System.nanoTime();
     Map<String, Double> steps = new LinkedHashMap<>(r.stepsMillis());
     int[] docs = r.ranked().docs();

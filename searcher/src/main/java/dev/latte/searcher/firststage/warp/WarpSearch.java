@@ -1,11 +1,15 @@
 package dev.latte.searcher.firststage.warp;
 
 import dev.latte.core.TokenMatrix;
+import dev.latte.core.codec.ResidualCodebook;
+import dev.latte.core.kernel.ResidualQuery;
 import dev.latte.core.kernel.VectorKernel;
 import dev.latte.searcher.Candidates;
+import dev.latte.searcher.firststage.LargestIndices;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.function.Function;
 import org.apache.lucene.util.FixedBitSet;
 
 /**
@@ -19,9 +23,10 @@ import org.apache.lucene.util.FixedBitSet;
  *       list whose best possible token, {@code q_i·c + max |r|} over the list, is at most m_i
  *       cannot change any score and is skipped unread;
  *   <li><b>decode</b>: each list probed by some query token is read once (document ordinals from
- *       their packed gaps, codes copied out of the mapping);
+ *       their packed gaps);
  *   <li><b>score</b>: {@code q_i·c + q_i·r} for every token of the list, for each query token
- *       probing it, straight from the packed codes;
+ *       probing it, straight from the packed codes in the mapping (the Vector API list scan, {@link
+ *       VectorKernel#residualDotsBlocked});
  *   <li><b>reduce</b>: stage one of the reduction, the best score per (document, query token);
  *   <li><b>sum</b>: stage two, per document the sum over query tokens of that best score, or m_i
  *       where it has none above m_i, then the top {@link WarpSettings#depth}.
@@ -41,7 +46,7 @@ final class WarpSearch {
       int listsRead,
       int listsSkipped) {}
 
-  /** Buffers one searching thread reuses from query to query. */
+  /** Buffers one searching thread reuses from query to query (no per-query allocation churn). */
   private static final class Scratch {
     int epoch;
     int[] stamp = new int[0];
@@ -50,9 +55,12 @@ final class WarpSearch {
     float[] best = new float[0];
     int[] ords = new int[0];
     int[] slots = new int[0];
-    byte[] codes = new byte[0];
     byte[] gaps = new byte[0];
     float[] dots = new float[0];
+    float[] impute = new float[0];
+    long[] pairs = new long[0];
+    int[] docs = new int[0];
+    float[] scores = new float[0];
 
     void ordinals(int n) {
       if (stamp.length < n) {
@@ -66,43 +74,76 @@ final class WarpSearch {
       }
     }
 
-    void list(int n, int stride, int gapBytes) {
+    void query(int nq, int probes) {
+      if (impute.length < nq) impute = new float[nq];
+      if (pairs.length < nq * probes) pairs = new long[nq * probes];
+    }
+
+    void list(int n, int gapBytes) {
       if (ords.length < n) {
         ords = new int[n];
         slots = new int[n];
         dots = new float[n];
       }
-      if (codes.length < n * stride) codes = new byte[n * stride];
       if (gaps.length < gapBytes) gaps = new byte[gapBytes];
+    }
+
+    void results(int n) {
+      if (docs.length < n) {
+        docs = new int[n];
+        scores = new float[n];
+      }
     }
   }
 
   private static final ThreadLocal<Scratch> SCRATCH = ThreadLocal.withInitial(Scratch::new);
 
+  /** Search with the query's residual tables prepared here (tests, callers without a context). */
   static Result search(
       WarpIndex w, TokenMatrix query, VectorKernel kernel, WarpSettings s, FixedBitSet filter) {
-    int nq = query.rows(), k = w.centroids(), stride = w.stride();
-    Map<String, Double> steps = new LinkedHashMap<>();
-    if (nq == 0 || k == 0 || w.ordinals() == 0)
-      return new Result(new Candidates(new int[0], new float[0]), steps, 0, 0, 0);
     if (query.dim() != w.codebook.dim())
       throw new IllegalArgumentException(
           "query is " + query.dim() + "-d, the index " + w.codebook.dim() + "-d");
+    return search(w, query.rows(), book -> kernel.prepareResidual(query, book), kernel, s, filter);
+  }
+
+  /**
+   * Search with the query's residual tables from {@code prepare} (a {@link
+   * dev.latte.searcher.QueryContext}'s cache, so that rescoring over the same codebook reuses them:
+   * one query x centroid GEMM per query, not two).
+   */
+  static Result search(
+      WarpIndex w,
+      int nq,
+      Function<ResidualCodebook, ResidualQuery> prepare,
+      VectorKernel kernel,
+      WarpSettings s,
+      FixedBitSet filter) {
+    int k = w.centroids(), stride = w.stride();
+    Map<String, Double> steps = new LinkedHashMap<>();
+    if (nq == 0 || k == 0 || w.ordinals() == 0)
+      return new Result(new Candidates(new int[0], new float[0]), steps, 0, 0, 0);
     long t0 = System.nanoTime();
-    WarpCoder.Query q = new CodebookCoder(w.codebook, kernel).prepare(query);
+    ResidualQuery q = prepare.apply(w.codebook);
+    if (q.dim() != w.codebook.dim())
+      throw new IllegalArgumentException(
+          "query is " + q.dim() + "-d, the index " + w.codebook.dim() + "-d");
     float[] cs = q.centroidScores();
     long t1 = System.nanoTime();
 
-    // select: probes per query token, imputed value, bound.
+    // select: probes per query token, imputed value, bound; the probed (centroid, query token)
+    // pairs sorted by centroid so that each list is read once for all the tokens probing it.
+    Scratch sc = SCRATCH.get();
     int p = Math.min(s.probes(), k);
+    sc.query(nq, p);
     int[] chosen = new int[Math.min(p + 1, k)];
-    float[] impute = new float[nq];
-    int[][] probers = new int[k][];
-    int[] count = new int[k];
+    float[] impute = sc.impute;
+    long[] pairs = sc.pairs;
+    int npairs = 0;
     int skipped = 0;
     for (int i = 0; i < nq; i++) {
       int base = i * k;
-      dev.latte.searcher.firststage.LargestIndices.of(cs, base, k, chosen);
+      LargestIndices.of(cs, base, k, chosen);
       float m = Float.NaN;
       long walked = 0;
       for (int j = 0; j < p && Float.isNaN(m); j++) {
@@ -119,36 +160,28 @@ final class WarpSearch {
           skipped++;
           continue;
         }
-        if (probers[c] == null) probers[c] = new int[4];
-        else if (count[c] == probers[c].length)
-          probers[c] = Arrays.copyOf(probers[c], count[c] * 2);
-        probers[c][count[c]++] = i;
+        pairs[npairs++] = ((long) c << 32) | i;
       }
     }
+    Arrays.sort(pairs, 0, npairs);
     long t2 = System.nanoTime();
 
-    Scratch sc = SCRATCH.get();
     sc.ordinals(w.ordinals());
     int epoch = sc.epoch;
     int used = 0;
     long decodeNs = 0, scoreNs = 0, reduceNs = 0, scored = 0;
     int read = 0;
-    for (int c = 0; c < k; c++) {
-      if (count[c] == 0) continue;
+    for (int pi = 0; pi < npairs; ) {
+      int c = (int) (pairs[pi] >>> 32);
+      int pend = pi;
+      while (pend < npairs && (int) (pairs[pend] >>> 32) == c) pend++;
       long a = System.nanoTime();
       int nBase = w.lists == null ? 0 : w.lists.size(c);
       int nTail = w.tailStart[c + 1] - w.tailStart[c];
       int n = nBase + nTail;
-      sc.list(n, stride, w.lists == null ? 0 : w.lists.ordinalBytes(c));
-      if (nBase > 0) {
-        w.lists.ordinals(c, sc.ords, sc.gaps);
-        w.lists.codes(c, sc.codes);
-      }
-      if (nTail > 0) {
-        System.arraycopy(w.tailOrds, w.tailStart[c], sc.ords, nBase, nTail);
-        System.arraycopy(
-            w.tailCodes, w.tailStart[c] * stride, sc.codes, nBase * stride, nTail * stride);
-      }
+      sc.list(n, w.lists == null ? 0 : w.lists.ordinalBytes(c));
+      if (nBase > 0) w.lists.ordinals(c, sc.ords, sc.gaps);
+      if (nTail > 0) System.arraycopy(w.tailOrds, w.tailStart[c], sc.ords, nBase, nTail);
       // Each token's document slot (-1: deleted, replaced or filtered out).
       for (int t = 0; t < n; t++) {
         int o = sc.ords[t];
@@ -172,11 +205,18 @@ final class WarpSearch {
       read++;
       long b = System.nanoTime();
       decodeNs += b - a;
-      for (int pi = 0; pi < count[c]; pi++) {
-        int i = probers[c][pi];
+      for (; pi < pend; pi++) {
+        int i = (int) pairs[pi];
         long b0 = System.nanoTime();
-        if (stride > 0) q.residualDots(i, sc.codes, 0, n, sc.dots, 0);
-        else Arrays.fill(sc.dots, 0, n, 0f); // ordinals only: a token scores its centroid
+        // Scored in place from the mapped file (and the live-derived tail), no copy.
+        if (stride > 0) {
+          if (nBase > 0)
+            kernel.residualDotsBlocked(
+                q, i, w.lists.segment(), w.lists.codeOffset(c), nBase, sc.dots, 0);
+          if (nTail > 0)
+            kernel.residualDotsBlocked(
+                q, i, w.tailCodes, (long) w.tailStart[c] * stride, nTail, sc.dots, nBase);
+        } else Arrays.fill(sc.dots, 0, n, 0f); // ordinals only: a token scores its centroid
         long b1 = System.nanoTime();
         float qc = cs[i * k + c];
         float[] best = sc.best;
@@ -195,8 +235,9 @@ final class WarpSearch {
     long t3 = System.nanoTime();
 
     // sum: stage two of the reduction, with imputation; then the top depth.
-    float[] scores = new float[used];
-    int[] docs = new int[used];
+    sc.results(used);
+    float[] scores = sc.scores;
+    int[] docs = sc.docs;
     int out = 0;
     float[] best = sc.best;
     for (int slot = 0; slot < used; slot++) {

@@ -11,6 +11,7 @@ import dev.latte.searcher.PayloadCodes;
 import java.io.Closeable;
 import java.io.IOException;
 import java.util.Arrays;
+import java.util.List;
 import org.apache.lucene.index.DirectoryReader;
 import org.apache.lucene.index.LeafReaderContext;
 import org.apache.lucene.index.PostingsEnum;
@@ -42,6 +43,7 @@ public final class XtrIndex implements Closeable {
   private final int centroids;
   private final int dim;
   private final BytesRef[] terms;
+  private final dev.latte.searcher.sharded.ShardFanOut fanOut; // null: scan on the caller only
 
   /** The centroids as searches use them: transposed, and their terms. */
   record Centroids(int count, int dim, float[] transposed, BytesRef[] terms) {
@@ -53,8 +55,10 @@ public final class XtrIndex implements Closeable {
     }
   }
 
-  private XtrIndex(FirstStageIndex.Linked linked, Centroids c) {
+  private XtrIndex(
+      FirstStageIndex.Linked linked, Centroids c, dev.latte.searcher.sharded.ShardFanOut fanOut) {
     this.reader = linked.reader();
+    this.fanOut = fanOut;
     this.mainDocs = linked.mainDocs();
     this.centroids = c.count();
     this.dim = c.dim();
@@ -81,15 +85,12 @@ public final class XtrIndex implements Closeable {
                     + "-d, the index "
                     + index.metadata().dimension()
                     + "-d");
-          return new XtrIndex(linked, c);
+          return new XtrIndex(linked, c, index.fanOut());
         });
   }
 
   long bytes() throws IOException {
-    long total = 0;
-    var dir = reader.directory();
-    for (String f : dir.listAll()) total += dir.fileLength(f);
-    return total;
+    return dev.latte.indexer.ShardedCommits.folderBytes(reader); // every shard's, when sharded
   }
 
   /** Retrieved documents (main-index ids) with their XTR scores, best first. */
@@ -128,6 +129,89 @@ public final class XtrIndex implements Closeable {
         probers[c][count[c]++] = i;
       }
     }
+    // Each shard's lists are scanned on its own (in parallel on a sharded index): a document lives
+    // in one shard, and the shards' documents, concatenated in shard order, come in the order one
+    // walk over all leaves meets them, so everything after is computed on the same arrays.
+    int[] shards = dev.latte.searcher.sharded.ShardFanOut.shardLeaves(reader);
+    List<Scan> scans =
+        fanOut == null || shards.length <= 2
+            ? List.of(scan(query, kernel, probers, count, filter, 0, shards[shards.length - 1]))
+            : fanOut.map(
+                shards.length - 1,
+                sh -> scan(query, kernel, probers, count, filter, shards[sh], shards[sh + 1]));
+    Scan all = scans.size() == 1 ? scans.getFirst() : Scan.concat(scans, nq);
+    int used = all.used;
+    float[] best = all.best;
+    int[] keys = all.keys;
+    long scored = all.scored;
+    // Per query token: the k'-th best document score is the retrieval cut-off and imputed value.
+    float[] cut = new float[nq];
+    float[] column = new float[used];
+    for (int i = 0; i < nq; i++) {
+      int m = 0;
+      for (int sl = 0; sl < used; sl++) {
+        float v = best[sl * nq + i];
+        if (v != Float.NEGATIVE_INFINITY) column[m++] = v;
+      }
+      cut[i] = m == 0 ? 0f : kthLargest(column, m, Math.min(tokenDepth, m));
+    }
+    int[] docs = new int[used];
+    float[] scores = new float[used];
+    int out = 0;
+    for (int sl = 0; sl < used; sl++) {
+      boolean retrieved = false;
+      float total = 0;
+      for (int i = 0; i < nq; i++) {
+        float v = best[sl * nq + i];
+        if (v >= cut[i] && v != Float.NEGATIVE_INFINITY) {
+          retrieved = true;
+          total += v;
+        } else {
+          total += cut[i];
+        }
+      }
+      if (!retrieved) continue;
+      docs[out] = mainDocs[keys[sl]];
+      scores[out++] = total;
+    }
+    return new Result(sortByScore(Arrays.copyOf(docs, out), Arrays.copyOf(scores, out)), scored);
+  }
+
+  /**
+   * What a scan of some leaves found: per document met (in the order met; {@code keys} its doc id
+   * in the XTR reader) the best score of each query token ({@code best[slot * nq + i]}).
+   */
+  private record Scan(int used, int[] keys, float[] best, long scored) {
+    static Scan concat(List<Scan> parts, int nq) {
+      int used = 0;
+      long scored = 0;
+      for (Scan p : parts) {
+        used += p.used;
+        scored += p.scored;
+      }
+      int[] keys = new int[used];
+      float[] best = new float[used * nq];
+      int at = 0;
+      for (Scan p : parts) {
+        System.arraycopy(p.keys, 0, keys, at, p.used);
+        System.arraycopy(p.best, 0, best, at * nq, p.used * nq);
+        at += p.used;
+      }
+      return new Scan(used, keys, best, scored);
+    }
+  }
+
+  /** Scores the probed lists of leaves {@code [from, to)}: each document's best per query token. */
+  private Scan scan(
+      TokenMatrix query,
+      VectorKernel kernel,
+      int[][] probers,
+      int[] count,
+      FixedBitSet filter,
+      int from,
+      int to)
+      throws IOException {
+    int nq = query.rows();
     float[] q = query.data();
     float[] dots = new float[64];
     IntIntHashMap slots = new IntIntHashMap();
@@ -135,7 +219,7 @@ public final class XtrIndex implements Closeable {
     int used = 0;
     byte[] buf = new byte[64 * (dim + 4)];
     long scored = 0;
-    for (LeafReaderContext leaf : reader.leaves()) {
+    for (LeafReaderContext leaf : reader.leaves().subList(from, to)) {
       Terms t = leaf.reader().terms(XtrBuilder.FIELD);
       if (t == null) continue;
       TermsEnum te = t.iterator();
@@ -174,39 +258,9 @@ public final class XtrIndex implements Closeable {
         }
       }
     }
-    // Per query token: the k'-th best document score is the retrieval cut-off and imputed value.
-    float[] cut = new float[nq];
-    float[] column = new float[used];
-    for (int i = 0; i < nq; i++) {
-      int m = 0;
-      for (int sl = 0; sl < used; sl++) {
-        float v = best[sl * nq + i];
-        if (v != Float.NEGATIVE_INFINITY) column[m++] = v;
-      }
-      cut[i] = m == 0 ? 0f : kthLargest(column, m, Math.min(tokenDepth, m));
-    }
-    int[] docs = new int[used];
-    float[] scores = new float[used];
-    int out = 0;
     int[] keys = new int[used];
     for (var e : slots) keys[e.value] = e.key;
-    for (int sl = 0; sl < used; sl++) {
-      boolean retrieved = false;
-      float total = 0;
-      for (int i = 0; i < nq; i++) {
-        float v = best[sl * nq + i];
-        if (v >= cut[i] && v != Float.NEGATIVE_INFINITY) {
-          retrieved = true;
-          total += v;
-        } else {
-          total += cut[i];
-        }
-      }
-      if (!retrieved) continue;
-      docs[out] = mainDocs[keys[sl]];
-      scores[out++] = total;
-    }
-    return new Result(sortByScore(Arrays.copyOf(docs, out), Arrays.copyOf(scores, out)), scored);
+    return new Scan(used, keys, best, scored);
   }
 
   /** Candidates best first (ties: smaller doc id first). */

@@ -1,4 +1,4 @@
-package dev.latte.spark.bench;
+package dev.latte.benchmarks.sharded;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -20,6 +20,7 @@ import dev.latte.indexer.firststage.FirstStageIndex;
 import dev.latte.searcher.LatteIndex;
 import dev.latte.searcher.LatteSearcher;
 import dev.latte.searcher.firststage.FirstStages;
+import dev.latte.searcher.sharded.ShardedIndex;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -38,11 +39,13 @@ import org.apache.lucene.util.Bits;
  * Fan-out cost of a sharded index: splits an existing index into N shards by id hash (stored
  * matrices copied byte for byte, never re-encoded; each shard numbered in its own sequence range;
  * the first stage derived in every shard with the source's own trained parameters), then times one
- * method on the source and on the shards, query by query interleaved (so both see the same machine
- * load), one thread, query encoding excluded, and counts queries whose top 10 differ.
+ * method on the source and on the shards — searched on one thread and with the shards fanned out
+ * over two ({@link ShardedIndex#open(Path, int)}) — query by query interleaved (so all see the same
+ * machine load), one query at a time, query encoding excluded, and counts queries whose top 10
+ * differ from the source's.
  *
- * <p>{@code java -cp CLASSPATH dev.latte.spark.bench.ShardedSearchBenchmark SOURCE_INDEX OUT_DIR
- * SHARDS BEIR_DIR [METHOD] [STAGE]} (defaults xtr+maxsim, xtr); see README, Spark section.
+ * <p>{@code java -cp CLASSPATH dev.latte.benchmarks.sharded.ShardedSearchBenchmark SOURCE_INDEX
+ * OUT_DIR SHARDS BEIR_DIR [METHOD] [STAGE]} (defaults xtr+maxsim, xtr); see README, Spark section.
  */
 public final class ShardedSearchBenchmark {
   private static final ObjectMapper JSON = new ObjectMapper();
@@ -169,46 +172,48 @@ public final class ShardedSearchBenchmark {
             (id, q) -> {
               if (qrels.containsKey(id)) texts.add(q.text());
             });
-    try (OnnxTokenEncoder encoder = OnnxTokenEncoder.load(BundledModel.resolve("default"), 1, 1);
+    int shards = ShardManifest.read(sharded).shards().size();
+    try (OnnxTokenEncoder encoder =
+            OnnxTokenEncoder.load(BundledModel.resolve(System.getProperty("latte.model")), 1, 1);
         LatteSearcher one = new LatteSearcher(LatteIndex.open(source), encoder);
-        LatteSearcher many = new LatteSearcher(LatteIndex.open(sharded), encoder)) {
+        LatteSearcher seq = new LatteSearcher(ShardedIndex.open(sharded, 1), encoder);
+        LatteSearcher par = new LatteSearcher(ShardedIndex.open(sharded, 2), encoder)) {
       List<EncodedText> encoded = new ArrayList<>();
       for (String t : texts) encoded.add(encoder.encodeQuery(t));
+      LatteSearcher[] all = {one, seq, par};
       int warm = Math.min(30, texts.size());
-      for (int i = 0; i < warm; i++) {
-        run(one, method, texts.get(i), encoded.get(i));
-        run(many, method, texts.get(i), encoded.get(i));
-      }
-      double[] a = new double[texts.size()];
-      double[] b = new double[texts.size()];
-      int differ = 0;
+      for (int i = 0; i < warm; i++)
+        for (LatteSearcher s : all) run(s, method, texts.get(i), encoded.get(i));
+      double[][] ms = new double[3][texts.size()];
+      int[] differ = new int[3];
       for (int i = 0; i < texts.size(); i++) {
-        // Alternate which goes first, so neither always runs on a warmer cache.
-        boolean oneFirst = i % 2 == 0;
-        LatteSearcher.SearchResponse x = null;
-        LatteSearcher.SearchResponse y = null;
-        if (oneFirst) x = run(one, method, texts.get(i), encoded.get(i));
-        y = run(many, method, texts.get(i), encoded.get(i));
-        if (!oneFirst) x = run(one, method, texts.get(i), encoded.get(i));
-        a[i] = x.searchMillis();
-        b[i] = y.searchMillis();
-        if (!ids(x).equals(ids(y))) differ++;
+        // Rotate which goes first, so none always runs on a warmer cache.
+        LatteSearcher.SearchResponse[] r = new LatteSearcher.SearchResponse[3];
+        for (int j = 0; j < 3; j++) {
+          int w = (i + j) % 3;
+          r[w] = run(all[w], method, texts.get(i), encoded.get(i));
+        }
+        for (int w = 0; w < 3; w++) {
+          ms[w][i] = r[w].searchMillis();
+          if (!ids(r[0]).equals(ids(r[w]))) differ[w]++;
+        }
       }
-      double pa = Percentiles.nearestRank(a, 50);
-      double pb = Percentiles.nearestRank(b, 50);
+      double p0 = Percentiles.nearestRank(ms[0], 50);
+      String[] names = {"one index", shards + " shards, 1 thread", shards + " shards, 2 threads"};
       System.out.printf(
           Locale.ROOT,
-          "%s over %d test queries, 1 thread, encoding excluded: one index p50 %.2f ms (p95 %.2f),"
-              + " %d shards p50 %.2f ms (p95 %.2f): %.2fx; top-10 ids differ on %d queries%n",
+          "%s over %d test queries, one query at a time, encoding excluded, interleaved:%n",
           method,
-          texts.size(),
-          pa,
-          Percentiles.nearestRank(a, 95),
-          ShardManifest.read(sharded).shards().size(),
-          pb,
-          Percentiles.nearestRank(b, 95),
-          pb / pa,
-          differ);
+          texts.size());
+      for (int w = 0; w < 3; w++)
+        System.out.printf(
+            Locale.ROOT,
+            "  %-22s p50 %7.2f ms  p95 %7.2f ms  %.2fx of one index; top-10 ids differ on %d%n",
+            names[w],
+            Percentiles.nearestRank(ms[w], 50),
+            Percentiles.nearestRank(ms[w], 95),
+            Percentiles.nearestRank(ms[w], 50) / p0,
+            differ[w]);
     }
   }
 
