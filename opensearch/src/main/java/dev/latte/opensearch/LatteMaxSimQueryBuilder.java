@@ -13,44 +13,65 @@ import org.opensearch.core.xcontent.XContentBuilder;
 import org.opensearch.core.xcontent.XContentParser;
 import org.opensearch.index.mapper.MappedFieldType;
 import org.opensearch.index.query.AbstractQueryBuilder;
+import org.opensearch.index.query.QueryBuilder;
+import org.opensearch.index.query.QueryRewriteContext;
 import org.opensearch.index.query.QueryShardContext;
 import org.opensearch.index.query.QueryShardException;
 
 /**
  * {@code {"latte_maxsim": {"field": F, "query_vectors": [[...], ...]}}}: every document with a
  * token matrix in the {@code latte_tokens} field F, scored by exact MaxSim against the query
- * vectors with Latte's kernels on the stored bytes. Combine it with any filter in a {@code bool}
- * query (only matching documents are scored), or put it in a {@code rescore} clause to rescore
- * another query's top window (BM25, k-NN, hybrid) per shard.
+ * vectors with Latte's kernels on the stored bytes. Instead of vectors a client may send {@code
+ * "query_text": T, "model": M}: the coordinating node encodes T with the installed model M once per
+ * search, when it rewrites the request, and the shards receive the vectors. Combine it with any
+ * filter in a {@code bool} query (only matching documents are scored), or put it in a {@code
+ * rescore} clause to rescore another query's top window (BM25, k-NN, hybrid) per shard.
  */
 public final class LatteMaxSimQueryBuilder extends AbstractQueryBuilder<LatteMaxSimQueryBuilder> {
   public static final String NAME = "latte_maxsim";
   static final ParseField FIELD = new ParseField("field");
   static final ParseField QUERY_VECTORS = new ParseField("query_vectors");
+  static final ParseField QUERY_TEXT = new ParseField("query_text");
+  static final ParseField MODEL = new ParseField("model");
 
   /** Query rows accepted; far above any encoder's query length. */
   static final int MAX_QUERY_TOKENS = 4096;
 
   private final String field;
   private final TokenMatrix queryVectors;
+  private final QueryText queryText;
+  // This node's models, for rewriting query_text; never serialized.
+  private final LatteModels models;
 
   public LatteMaxSimQueryBuilder(String field, TokenMatrix queryVectors) {
-    this.field = Objects.requireNonNull(field, "field");
-    this.queryVectors = Objects.requireNonNull(queryVectors, "query_vectors");
+    this(field, Objects.requireNonNull(queryVectors, "query_vectors"), null, null);
   }
 
-  public LatteMaxSimQueryBuilder(StreamInput in) throws IOException {
+  LatteMaxSimQueryBuilder(
+      String field, TokenMatrix queryVectors, QueryText queryText, LatteModels models) {
+    this.field = Objects.requireNonNull(field, "field");
+    if ((queryVectors == null) == (queryText == null)) {
+      throw new IllegalArgumentException(
+          "[" + NAME + "] takes either query_vectors or query_text (with model), not both");
+    }
+    this.queryVectors = queryVectors;
+    this.queryText = queryText;
+    this.models = models;
+  }
+
+  public LatteMaxSimQueryBuilder(StreamInput in, LatteModels models) throws IOException {
     super(in);
     field = in.readString();
-    int rows = in.readVInt();
-    int dim = in.readVInt();
-    queryVectors = new TokenMatrix(in.readFloatArray(), rows, dim);
+    queryVectors = in.readBoolean() ? QueryText.readMatrix(in) : null;
+    queryText = in.readOptionalWriteable(QueryText::new);
+    this.models = models;
   }
 
   public String field() {
     return field;
   }
 
+  /** The query's vectors; null until a {@code query_text} query is rewritten. */
   public TokenMatrix queryVectors() {
     return queryVectors;
   }
@@ -58,29 +79,44 @@ public final class LatteMaxSimQueryBuilder extends AbstractQueryBuilder<LatteMax
   @Override
   protected void doWriteTo(StreamOutput out) throws IOException {
     out.writeString(field);
-    out.writeVInt(queryVectors.rows());
-    out.writeVInt(queryVectors.dim());
-    out.writeFloatArray(queryVectors.data());
+    out.writeBoolean(queryVectors != null);
+    if (queryVectors != null) QueryText.writeMatrix(out, queryVectors);
+    out.writeOptionalWriteable(queryText);
   }
 
   @Override
   protected void doXContent(XContentBuilder builder, Params params) throws IOException {
     builder.startObject(NAME);
     builder.field(FIELD.getPreferredName(), field);
-    builder.startArray(QUERY_VECTORS.getPreferredName());
-    for (int r = 0; r < queryVectors.rows(); r++) {
-      builder.startArray();
-      for (int d = 0; d < queryVectors.dim(); d++) builder.value(queryVectors.get(r, d));
-      builder.endArray();
+    if (queryVectors != null) {
+      QueryText.matrixXContent(builder, QUERY_VECTORS.getPreferredName(), queryVectors);
+    } else {
+      queryText.toXContent(builder);
     }
-    builder.endArray();
     printBoostAndQueryName(builder);
     builder.endObject();
   }
 
-  public static LatteMaxSimQueryBuilder fromXContent(XContentParser parser) throws IOException {
+  /**
+   * The coordinating node's rewrite (the first one a search gets) encodes {@code query_text} once;
+   * the shards receive the vectors and never see the text.
+   */
+  @Override
+  protected QueryBuilder doRewrite(QueryRewriteContext context) throws IOException {
+    if (queryVectors != null) return this;
+    LatteMaxSimQueryBuilder b =
+        new LatteMaxSimQueryBuilder(field, queryText.encode(models, NAME), null, models);
+    b.boost(boost());
+    b.queryName(queryName());
+    return b;
+  }
+
+  public static LatteMaxSimQueryBuilder fromXContent(XContentParser parser, LatteModels models)
+      throws IOException {
     String field = null;
     TokenMatrix vectors = null;
+    String text = null;
+    String model = null;
     float boost = DEFAULT_BOOST;
     String queryName = null;
     String current = null;
@@ -97,6 +133,10 @@ public final class LatteMaxSimQueryBuilder extends AbstractQueryBuilder<LatteMax
         }
       } else if (t.isValue() && FIELD.match(current, parser.getDeprecationHandler())) {
         field = parser.text();
+      } else if (t.isValue() && QUERY_TEXT.match(current, parser.getDeprecationHandler())) {
+        text = parser.text();
+      } else if (t.isValue() && MODEL.match(current, parser.getDeprecationHandler())) {
+        model = parser.text();
       } else if (t.isValue() && BOOST_FIELD.match(current, parser.getDeprecationHandler())) {
         boost = parser.floatValue();
       } else if (t.isValue() && NAME_FIELD.match(current, parser.getDeprecationHandler())) {
@@ -108,19 +148,15 @@ public final class LatteMaxSimQueryBuilder extends AbstractQueryBuilder<LatteMax
                 + NAME
                 + "] does not take ["
                 + current
-                + "]; it takes field, query_vectors, boost and _name");
+                + "]; it takes field, query_vectors (or query_text and model), boost and _name");
       }
     }
     if (field == null) {
       throw new ParsingException(
           parser.getTokenLocation(), "[" + NAME + "] needs [field]: a latte_tokens field");
     }
-    if (vectors == null) {
-      throw new ParsingException(
-          parser.getTokenLocation(),
-          "[" + NAME + "] needs [query_vectors]: the query's token vectors [[float, ...], ...]");
-    }
-    LatteMaxSimQueryBuilder b = new LatteMaxSimQueryBuilder(field, vectors);
+    QueryText queryText = QueryText.parsed(parser, NAME, vectors != null, text, model, models);
+    LatteMaxSimQueryBuilder b = new LatteMaxSimQueryBuilder(field, vectors, queryText, models);
     b.boost(boost);
     b.queryName(queryName);
     return b;
@@ -128,6 +164,10 @@ public final class LatteMaxSimQueryBuilder extends AbstractQueryBuilder<LatteMax
 
   @Override
   protected Query doToQuery(QueryShardContext context) throws IOException {
+    if (queryVectors == null) {
+      throw new QueryShardException(
+          context, "[" + NAME + "] query_text was not encoded: the request was not rewritten");
+    }
     MappedFieldType type = context.fieldMapper(field);
     if (!(type instanceof LatteTokensFieldMapper.LatteTokensFieldType latte)) {
       throw new QueryShardException(
@@ -155,17 +195,20 @@ public final class LatteMaxSimQueryBuilder extends AbstractQueryBuilder<LatteMax
               + "] has dims "
               + dims);
     }
-    return new MaxSimQuery(field, queryVectors);
+    return new MaxSimQuery(field, queryVectors, latte.codebook());
   }
 
   @Override
   protected boolean doEquals(LatteMaxSimQueryBuilder other) {
-    return field.equals(other.field) && queryVectors.equals(other.queryVectors);
+    return field.equals(other.field)
+        && Objects.equals(queryVectors, other.queryVectors)
+        && Objects.equals(queryText, other.queryText);
   }
 
   @Override
   protected int doHashCode() {
-    return Objects.hash(field, queryVectors.rows(), Arrays.hashCode(queryVectors.data()));
+    return Objects.hash(
+        field, queryVectors == null ? 0 : Arrays.hashCode(queryVectors.data()), queryText);
   }
 
   @Override

@@ -1,8 +1,10 @@
 package dev.latte.opensearch;
 
 import dev.latte.core.TokenMatrix;
+import dev.latte.core.codec.ResidualCodebook;
 import dev.latte.core.codec.StoredTokenMatrix;
 import dev.latte.core.kernel.PreparedQuery;
+import dev.latte.core.kernel.ResidualQuery;
 import dev.latte.core.kernel.VectorKernel;
 import java.io.IOException;
 import java.util.Objects;
@@ -32,23 +34,59 @@ import org.apache.lucene.util.BytesRef;
 final class MaxSimQuery extends Query {
   private final String field;
   private final TokenMatrix query;
+  private final ResidualCodebook codebook;
 
-  MaxSimQuery(String field, TokenMatrix query) {
+  MaxSimQuery(String field, TokenMatrix query, ResidualCodebook codebook) {
     this.field = field;
     this.query = query;
+    this.codebook = codebook;
+  }
+
+  /**
+   * One query prepared for a field's stored values, scored in place with Latte's kernel: the plain
+   * codecs through {@link PreparedQuery}, the residual ones in the code domain against the field's
+   * codebook (as Latte's searcher scores a residual index).
+   */
+  record Prepared(VectorKernel kernel, PreparedQuery plain, ResidualQuery residual, int dim) {
+    static Prepared of(TokenMatrix query, ResidualCodebook codebook) {
+      VectorKernel kernel = VectorKernel.get();
+      return new Prepared(
+          kernel,
+          kernel.prepare(query),
+          codebook == null ? null : kernel.prepareResidual(query, codebook),
+          query.dim());
+    }
+
+    String kernelName() {
+      return kernel.name();
+    }
+
+    /** MaxSim against one stored value, after checking its header. */
+    float maxSim(BytesRef value) {
+      StoredTokenMatrix.Header h =
+          StoredTokenMatrix.header(value.bytes, value.offset, value.length, dim);
+      int payload = StoredTokenMatrix.Header.payloadOffset(value.offset);
+      if (h.codec().isResidual()) {
+        if (residual == null || residual.codebook().codec() != h.codec()) {
+          throw new IllegalStateException(
+              "a " + h.codec().cliName() + " value in a field without that codebook");
+        }
+        return kernel.maxSimResidual(residual, value.bytes, payload, h.tokens());
+      }
+      return kernel.maxSim(plain, h.codec(), value.bytes, payload, h.tokens());
+    }
   }
 
   @Override
   public Weight createWeight(IndexSearcher searcher, ScoreMode scoreMode, float boost) {
-    VectorKernel kernel = VectorKernel.get();
     // Prepared once per search: immutable, shared by the leaves' scorers.
-    PreparedQuery prepared = kernel.prepare(query);
+    Prepared prepared = Prepared.of(query, codebook);
     return new Weight(this) {
       @Override
       public ScorerSupplier scorerSupplier(LeafReaderContext context) throws IOException {
         BinaryDocValues values = context.reader().getBinaryDocValues(field);
         if (values == null) return null;
-        return new DefaultScorerSupplier(new DocScorer(kernel, prepared, values, boost));
+        return new DefaultScorerSupplier(new DocScorer(prepared, values, boost));
       }
 
       @Override
@@ -57,11 +95,11 @@ final class MaxSimQuery extends Query {
         if (values == null || !values.advanceExact(doc)) {
           return Explanation.noMatch("no token matrix in [" + field + "]");
         }
-        float maxSim = maxSim(kernel, prepared, values.binaryValue(), query.dim());
+        float maxSim = prepared.maxSim(values.binaryValue());
         return Explanation.match(
             Math.max(0f, maxSim) * boost,
             "MaxSim of " + query.rows() + " query tokens against [" + field + "] x boost " + boost,
-            Explanation.match(maxSim, "MaxSim (" + kernel.name() + " kernel)"));
+            Explanation.match(maxSim, "MaxSim (" + prepared.kernelName() + " kernel)"));
       }
 
       @Override
@@ -71,26 +109,12 @@ final class MaxSimQuery extends Query {
     };
   }
 
-  /** MaxSim of the prepared query against one stored value, after checking its header. */
-  static float maxSim(VectorKernel kernel, PreparedQuery q, BytesRef value, int dim) {
-    StoredTokenMatrix.Header h =
-        StoredTokenMatrix.header(value.bytes, value.offset, value.length, dim);
-    return kernel.maxSim(
-        q,
-        h.codec(),
-        value.bytes,
-        StoredTokenMatrix.Header.payloadOffset(value.offset),
-        h.tokens());
-  }
-
   private static final class DocScorer extends Scorer {
-    private final VectorKernel kernel;
-    private final PreparedQuery query;
+    private final Prepared query;
     private final BinaryDocValues values;
     private final float boost;
 
-    DocScorer(VectorKernel kernel, PreparedQuery query, BinaryDocValues values, float boost) {
-      this.kernel = kernel;
+    DocScorer(Prepared query, BinaryDocValues values, float boost) {
       this.query = query;
       this.values = values;
       this.boost = boost;
@@ -113,7 +137,7 @@ final class MaxSimQuery extends Query {
 
     @Override
     public float score() throws IOException {
-      return Math.max(0f, maxSim(kernel, query, values.binaryValue(), query.dim())) * boost;
+      return Math.max(0f, query.maxSim(values.binaryValue())) * boost;
     }
   }
 

@@ -1,7 +1,6 @@
 package dev.latte.opensearch;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.latte.core.TokenMatrix;
 import dev.latte.core.codec.TokenCodec;
@@ -10,39 +9,28 @@ import dev.latte.datasets.Document;
 import dev.latte.datasets.Query;
 import dev.latte.datasets.corpus.Corpus;
 import dev.latte.datasets.corpus.FieldMapping;
+import dev.latte.encoders.WordHashEncoder;
 import dev.latte.indexer.EncodingPipeline;
+import dev.latte.indexer.IndexOptions;
 import dev.latte.indexer.IndexProgress;
+import dev.latte.indexer.ResidualCodebookFile;
 import dev.latte.indexer.pooling.TokenPooler;
 import dev.latte.indexer.sink.OpenSearchBulkClient;
 import dev.latte.indexer.sink.OpenSearchSinkJob;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
+import java.nio.file.StandardCopyOption;
 import java.util.Arrays;
 import java.util.Base64;
-import java.util.Collection;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
-import org.apache.hc.core5.http.HttpHost;
-import org.junit.After;
 import org.junit.AfterClass;
 import org.junit.BeforeClass;
-import org.opensearch.action.admin.cluster.node.info.NodeInfo;
-import org.opensearch.analysis.common.CommonAnalysisModulePlugin;
-import org.opensearch.client.Request;
-import org.opensearch.client.Response;
-import org.opensearch.client.ResponseException;
-import org.opensearch.client.RestClient;
-import org.opensearch.common.network.NetworkAddress;
-import org.opensearch.common.settings.Settings;
-import org.opensearch.core.common.transport.TransportAddress;
-import org.opensearch.http.HttpInfo;
-import org.opensearch.plugins.Plugin;
-import org.opensearch.test.OpenSearchIntegTestCase;
+import org.opensearch.env.Environment;
 import org.opensearch.test.OpenSearchIntegTestCase.ClusterScope;
 import org.opensearch.test.OpenSearchIntegTestCase.Scope;
-import org.opensearch.transport.Netty4ModulePlugin;
 
 /**
  * The plugin on an in-process cluster of two data nodes (index: 2 shards, 1 replica), driven over
@@ -51,10 +39,9 @@ import org.opensearch.transport.Netty4ModulePlugin;
  * — then a data node is stopped and the whole cluster restarted, losing nothing.
  */
 @ClusterScope(scope = Scope.SUITE, numDataNodes = 2, numClientNodes = 0)
-public class OpenSearchClusterTest extends OpenSearchIntegTestCase {
+public class OpenSearchClusterTest extends ClusterTestBase {
   static final int DOCS = 300;
   static final int QUERIES = 15;
-  static final int K = 10;
   static final String INDEX = "scifact";
   static StandaloneReference reference;
 
@@ -69,91 +56,6 @@ public class OpenSearchClusterTest extends OpenSearchIntegTestCase {
     reference = null;
   }
 
-  @Override
-  protected Collection<Class<? extends Plugin>> nodePlugins() {
-    return List.of(LattePlugin.class, Netty4ModulePlugin.class, CommonAnalysisModulePlugin.class);
-  }
-
-  @Override
-  protected boolean addMockHttpTransport() {
-    return false; // real HTTP through Netty
-  }
-
-  @Override
-  protected Settings nodeSettings(int nodeOrdinal) {
-    return Settings.builder()
-        .put(super.nodeSettings(nodeOrdinal))
-        .put("http.type", Netty4ModulePlugin.NETTY_HTTP_TRANSPORT_NAME)
-        .build();
-  }
-
-  // ---------------------------------------------------------------- HTTP helpers
-
-  static RestClient http;
-
-  /**
-   * A client to every node's HTTP address as the cluster is now (the framework's own client keeps
-   * the addresses of the first nodes, which a restart changes).
-   */
-  static RestClient http() {
-    if (http == null) {
-      List<HttpHost> hosts = new ArrayList<>();
-      for (NodeInfo node : client().admin().cluster().prepareNodesInfo().get().getNodes()) {
-        HttpInfo info = node.getInfo(HttpInfo.class);
-        if (info == null) continue;
-        TransportAddress a = info.getAddress().publishAddress();
-        hosts.add(
-            new HttpHost("http", NetworkAddress.format(a.address().getAddress()), a.getPort()));
-      }
-      http = RestClient.builder(hosts.toArray(HttpHost[]::new)).build();
-    }
-    return http;
-  }
-
-  /** After nodes stop or start: the next call connects to the nodes there are. */
-  static void reconnect() throws IOException {
-    if (http != null) http.close();
-    http = null;
-  }
-
-  /** The framework checks between tests that no HTTP channel is left open. */
-  @After
-  public void closeHttp() throws IOException {
-    reconnect();
-  }
-
-  static JsonNode call(String method, String path, String body) throws IOException {
-    Request r = new Request(method, path);
-    if (body != null) r.setJsonEntity(body);
-    Response resp = http().performRequest(r);
-    try (var in = resp.getEntity().getContent()) {
-      return StandaloneReference.JSON.readTree(in);
-    }
-  }
-
-  static int status(String method, String path, String body) throws IOException {
-    try {
-      Request r = new Request(method, path);
-      if (body != null) r.setJsonEntity(body);
-      return http().performRequest(r).getStatusLine().getStatusCode();
-    } catch (ResponseException e) {
-      return e.getResponse().getStatusLine().getStatusCode();
-    }
-  }
-
-  static String json(Object o) throws IOException {
-    return StandaloneReference.JSON.writeValueAsString(o);
-  }
-
-  static ArrayNode rows(TokenMatrix m) {
-    ArrayNode rows = StandaloneReference.JSON.createArrayNode();
-    for (int r = 0; r < m.rows(); r++) {
-      ArrayNode row = rows.addArray();
-      for (int d = 0; d < m.dim(); d++) row.add(m.get(r, d));
-    }
-    return rows;
-  }
-
   static void createIndex(String name, String codec) throws IOException {
     String mapping =
         """
@@ -163,7 +65,7 @@ public class OpenSearchClusterTest extends OpenSearchIntegTestCase {
            "group": {"type": "integer"},
            "tokens": {"type": "latte_tokens", "dims": %s, "codec": "%s"}}}}
         """
-            .formatted(Integer.toString(StandaloneReference.DIM), codec);
+            .formatted(Integer.toString(reference.dim), codec);
     call("PUT", "/" + name, mapping);
   }
 
@@ -172,6 +74,11 @@ public class OpenSearchClusterTest extends OpenSearchIntegTestCase {
    * or with {@code stored} as base64 of Latte's float32 stored layout.
    */
   static void bulkLoad(String index, boolean stored) throws IOException {
+    bulkLoad(index, stored, reference);
+  }
+
+  static void bulkLoad(String index, boolean stored, StandaloneReference reference)
+      throws IOException {
     StringBuilder body = new StringBuilder();
     int n = 0;
     for (Map.Entry<String, TokenMatrix> e : reference.matrices.entrySet()) {
@@ -203,34 +110,6 @@ public class OpenSearchClusterTest extends OpenSearchIntegTestCase {
     ObjectNode query = StandaloneReference.JSON.createObjectNode();
     query.set(LatteMaxSimQueryBuilder.NAME, body);
     return query;
-  }
-
-  static List<StandaloneReference.Hit> hits(JsonNode response) {
-    List<StandaloneReference.Hit> out = new ArrayList<>();
-    for (JsonNode h : response.get("hits").get("hits")) {
-      out.add(
-          new StandaloneReference.Hit(h.get("_id").asText(), (float) h.get("_score").asDouble()));
-    }
-    return out;
-  }
-
-  /**
-   * Same ranking: scores equal within 1e-4 rank by rank, and the same ids except where equal scores
-   * (within 1e-6) make the order among them arbitrary.
-   */
-  static void assertSameRanking(
-      String what, List<StandaloneReference.Hit> expected, List<StandaloneReference.Hit> actual) {
-    assertEquals(what + ": hit count", expected.size(), actual.size());
-    for (int i = 0; i < expected.size(); i++) {
-      float e = expected.get(i).score(), a = actual.get(i).score();
-      assertEquals(what + ": score at rank " + (i + 1), e, a, 1e-4f);
-      boolean tied =
-          (i > 0 && Math.abs(expected.get(i - 1).score() - e) < 1e-6)
-              || (i + 1 < expected.size() && Math.abs(expected.get(i + 1).score() - e) < 1e-6);
-      if (!tied) {
-        assertEquals(what + ": id at rank " + (i + 1), expected.get(i).id(), actual.get(i).id());
-      }
-    }
   }
 
   // ---------------------------------------------------------------- tests
@@ -280,6 +159,151 @@ public class OpenSearchClusterTest extends OpenSearchIntegTestCase {
     }
     // The rescoring comparison means something only if BM25's candidates change some answers.
     assertTrue("BM25 + rescore never differed from exact MaxSim", rescoredDifferentlyFromExact > 0);
+  }
+
+  static ObjectNode xtrQuery(TokenMatrix q, int maxsimDepth) {
+    ObjectNode query = StandaloneReference.JSON.createObjectNode();
+    ObjectNode body = query.putObject(LatteXtrQueryBuilder.NAME);
+    body.put("field", "tokens").put("maxsim_depth", maxsimDepth).set("query_vectors", rows(q));
+    return query;
+  }
+
+  public void testXtrFirstStageOnShardListsEqualsStandalone() throws Exception {
+    // Latte trains and freezes the centroids; every node gets the file in its config dir.
+    Path centroids = reference.buildXtr();
+    for (String node : internalCluster().getNodeNames()) {
+      Path dir =
+          internalCluster()
+              .getInstance(Environment.class, node)
+              .configDir()
+              .resolve(XtrLists.FOLDER)
+              .resolve("scifact-xtr");
+      Files.createDirectories(dir);
+      Files.copy(
+          centroids, dir.resolve(centroids.getFileName()), StandardCopyOption.REPLACE_EXISTING);
+    }
+    String mapping =
+        """
+        {"settings": {"number_of_shards": %d, "number_of_replicas": 1},
+         "mappings": {"properties": {
+           "text": {"type": "text", "analyzer": "english"},
+           "group": {"type": "integer"},
+           "tokens": {"type": "latte_tokens", "dims": %d, "xtr_centroids": "%s"}}}}
+        """;
+    call("PUT", "/xtr1", String.format(Locale.ROOT, mapping, 1, reference.dim, "scifact-xtr"));
+    call("PUT", "/xtr2", String.format(Locale.ROOT, mapping, 2, reference.dim, "scifact-xtr"));
+    ensureGreen("xtr1", "xtr2");
+    bulkLoad("xtr1", false);
+    bulkLoad("xtr2", true);
+    int twoShardsSame = 0;
+    for (Query q : reference.queries) {
+      TokenMatrix qv = reference.queryVectors(q);
+      // One shard holds what the standalone index holds: the same lists, cut-offs and scores.
+      ObjectNode xtr = StandaloneReference.JSON.createObjectNode().put("size", K);
+      xtr.set("query", xtrQuery(qv, 0));
+      assertSameRanking(
+          "xtr " + q.id(),
+          reference.search("xtr", q, K, null),
+          hits(call("POST", "/xtr1/_search", json(xtr))));
+      ObjectNode rescored = StandaloneReference.JSON.createObjectNode().put("size", K);
+      rescored.set("query", xtrQuery(qv, 100));
+      List<StandaloneReference.Hit> expected = reference.search("xtr+maxsim", q, K, null);
+      assertSameRanking(
+          "xtr+maxsim " + q.id(), expected, hits(call("POST", "/xtr1/_search", json(rescored))));
+      // Two shards retrieve per shard (own k' and imputation): candidates may differ, but every
+      // score is the document's exact MaxSim.
+      Map<String, Float> exact = new java.util.HashMap<>();
+      for (StandaloneReference.Hit h : reference.search("maxsim-exact", q, DOCS, null)) {
+        exact.put(h.id(), h.score());
+      }
+      List<StandaloneReference.Hit> two = hits(call("POST", "/xtr2/_search", json(rescored)));
+      assertEquals(K, two.size());
+      for (StandaloneReference.Hit h : two) {
+        assertEquals("2 shards " + q.id() + " " + h.id(), exact.get(h.id()), h.score(), 1e-4f);
+      }
+      if (two.equals(expected)) twoShardsSame++;
+    }
+    logger.info(
+        "latte_xtr on 2 shards: same top 10 as standalone xtr+maxsim for {} of {} queries",
+        twoShardsSame,
+        reference.queries.size());
+    // No lists, centroids not installed, centroids of another width: 400s.
+    call(
+        "PUT",
+        "/nolists",
+        String.format(Locale.ROOT, mapping, 1, reference.dim, "x")
+            .replace(", \"xtr_centroids\": \"x\"", ""));
+    ObjectNode onPlain = StandaloneReference.JSON.createObjectNode();
+    onPlain.set("query", xtrQuery(reference.queryVectors(reference.queries.get(0)), 0));
+    assertEquals(400, status("POST", "/nolists/_search", json(onPlain)));
+    assertEquals(
+        400,
+        status(
+            "PUT", "/bad-xtr", String.format(Locale.ROOT, mapping, 1, reference.dim, "missing")));
+    assertEquals(
+        400, status("PUT", "/bad-xtr", String.format(Locale.ROOT, mapping, 1, 8, "scifact-xtr")));
+    assertEquals(
+        400,
+        status("PUT", "/bad-xtr", String.format(Locale.ROOT, mapping, 1, reference.dim, "../etc")));
+  }
+
+  public void testResidualFieldScoresAsStandaloneResidualIndex() throws Exception {
+    // A residual-2 Latte index trains and freezes its codebook; the nodes get the file.
+    try (StandaloneReference residual =
+        new StandaloneReference(
+            createTempDir(),
+            DOCS,
+            5,
+            new WordHashEncoder("latte-opensearch-test", StandaloneReference.DIM),
+            32,
+            new IndexOptions(TokenCodec.RESIDUAL_2, 1))) {
+      for (String node : internalCluster().getNodeNames()) {
+        Path dir =
+            internalCluster()
+                .getInstance(Environment.class, node)
+                .configDir()
+                .resolve(ResidualCodebooks.FOLDER)
+                .resolve("scifact-r2");
+        Files.createDirectories(dir);
+        Files.copy(
+            residual.dir.resolve(ResidualCodebookFile.FILE),
+            dir.resolve(ResidualCodebookFile.FILE),
+            StandardCopyOption.REPLACE_EXISTING);
+      }
+      String mapping =
+          """
+          {"settings": {"number_of_shards": 2, "number_of_replicas": 1},
+           "mappings": {"properties": {
+             "text": {"type": "text", "analyzer": "english"},
+             "group": {"type": "integer"},
+             "tokens": {"type": "latte_tokens", "dims": %s, "codec": "%s"%s}}}}
+          """;
+      String dims = Integer.toString(residual.dim);
+      call(
+          "PUT",
+          "/r2",
+          mapping.formatted(dims, "residual-2", ", \"residual_codebook\": \"scifact-r2\""));
+      ensureGreen("r2");
+      bulkLoad("r2", false, residual); // float rows in, coded on the node with the codebook
+      for (Query q : residual.queries) {
+        ObjectNode exact = StandaloneReference.JSON.createObjectNode().put("size", K);
+        exact.set("query", maxSimQuery(residual.queryVectors(q)));
+        assertSameRanking(
+            "residual-2 " + q.id(),
+            residual.search("maxsim-exact", q, K, null),
+            hits(call("POST", "/r2/_search", json(exact))));
+      }
+      // No codebook, another codec's codebook, a codebook on a plain codec, not installed: 400s.
+      for (String bad :
+          List.of(
+              mapping.formatted(dims, "residual-2", ""),
+              mapping.formatted(dims, "residual-1", ", \"residual_codebook\": \"scifact-r2\""),
+              mapping.formatted(dims, "float32", ", \"residual_codebook\": \"scifact-r2\""),
+              mapping.formatted("8", "residual-2", ", \"residual_codebook\": \"scifact-r2\""),
+              mapping.formatted(dims, "residual-2", ", \"residual_codebook\": \"nope\""))) {
+        assertEquals(bad, 400, status("PUT", "/r-bad", bad));
+      }
+    }
   }
 
   public void testBadMappingsAndVectorsAreBadRequests() throws Exception {
@@ -400,17 +424,6 @@ public class OpenSearchClusterTest extends OpenSearchIntegTestCase {
           reference.search("maxsim-exact", q, K, null),
           hits(call("POST", "/sunk/_search", json(exact))));
     }
-  }
-
-  /** The HTTP address of one node, as a URL. */
-  static String httpUrl() {
-    for (NodeInfo node : client().admin().cluster().prepareNodesInfo().get().getNodes()) {
-      HttpInfo info = node.getInfo(HttpInfo.class);
-      if (info == null) continue;
-      TransportAddress a = info.getAddress().publishAddress();
-      return "http://" + NetworkAddress.format(a.address().getAddress()) + ":" + a.getPort();
-    }
-    throw new IllegalStateException("no node has HTTP");
   }
 
   public void testPooledFieldStoresLattesWardPooling() throws Exception {

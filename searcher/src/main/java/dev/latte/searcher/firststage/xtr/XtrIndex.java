@@ -13,6 +13,7 @@ import java.io.IOException;
 import java.util.Arrays;
 import java.util.List;
 import org.apache.lucene.index.DirectoryReader;
+import org.apache.lucene.index.IndexReader;
 import org.apache.lucene.index.LeafReaderContext;
 import org.apache.lucene.index.PostingsEnum;
 import org.apache.lucene.index.Terms;
@@ -37,8 +38,9 @@ import org.apache.lucene.util.FixedBitSet;
  * retrieved for i. No token matrix of the main index is read.
  */
 public final class XtrIndex implements Closeable {
-  private final DirectoryReader reader;
-  private final int[] mainDocs;
+  private final IndexReader reader;
+  private final String field;
+  private final int[] mainDocs; // null: the reader's doc ids are the ids returned
   private final float[] centroidsT;
   private final int centroids;
   private final int dim;
@@ -46,8 +48,8 @@ public final class XtrIndex implements Closeable {
   private final dev.latte.searcher.sharded.ShardFanOut fanOut; // null: scan on the caller only
 
   /** The centroids as searches use them: transposed, and their terms. */
-  record Centroids(int count, int dim, float[] transposed, BytesRef[] terms) {
-    static Centroids of(TokenMatrix c) {
+  public record Centroids(int count, int dim, float[] transposed, BytesRef[] terms) {
+    public static Centroids of(TokenMatrix c) {
       BytesRef[] terms = new BytesRef[c.rows()];
       for (int i = 0; i < c.rows(); i++) terms[i] = new BytesRef(XtrBuilder.term(i));
       return new Centroids(
@@ -57,13 +59,32 @@ public final class XtrIndex implements Closeable {
 
   private XtrIndex(
       FirstStageIndex.Linked linked, Centroids c, dev.latte.searcher.sharded.ShardFanOut fanOut) {
-    this.reader = linked.reader();
+    this(linked.reader(), XtrBuilder.FIELD, linked.mainDocs(), c, fanOut);
+  }
+
+  private XtrIndex(
+      IndexReader reader,
+      String field,
+      int[] mainDocs,
+      Centroids c,
+      dev.latte.searcher.sharded.ShardFanOut fanOut) {
+    this.reader = reader;
+    this.field = field;
     this.fanOut = fanOut;
-    this.mainDocs = linked.mainDocs();
+    this.mainDocs = mainDocs;
     this.centroids = c.count();
     this.dim = c.dim();
     this.centroidsT = c.transposed();
     this.terms = c.terms();
+  }
+
+  /**
+   * XTR over lists kept in another reader, in field {@code field} with {@link XtrBuilder}'s layout
+   * (the OpenSearch plugin's per-shard lists): results are that reader's doc ids. The caller owns
+   * the reader: do not close the returned index.
+   */
+  public static XtrIndex over(IndexReader reader, String field, Centroids c) {
+    return new XtrIndex(reader, field, null, c, null);
   }
 
   static XtrIndex load(LatteIndex index) throws IOException {
@@ -90,13 +111,14 @@ public final class XtrIndex implements Closeable {
   }
 
   long bytes() throws IOException {
-    return dev.latte.indexer.ShardedCommits.folderBytes(reader); // every shard's, when sharded
+    // Every shard's, when sharded; only indexes loaded from a Latte index report bytes.
+    return dev.latte.indexer.ShardedCommits.folderBytes((DirectoryReader) reader);
   }
 
   /** Retrieved documents (main-index ids) with their XTR scores, best first. */
-  record Result(Candidates ranked, long tokensScored) {}
+  public record Result(Candidates ranked, long tokensScored) {}
 
-  Result search(TokenMatrix query, VectorKernel kernel, int probes, int tokenDepth)
+  public Result search(TokenMatrix query, VectorKernel kernel, int probes, int tokenDepth)
       throws IOException {
     return search(query, kernel, probes, tokenDepth, null);
   }
@@ -114,8 +136,7 @@ public final class XtrIndex implements Closeable {
     if (query.dim() != dim)
       throw new IllegalArgumentException("query is " + query.dim() + "-d, the index " + dim + "-d");
     int p = Math.min(probes, centroids);
-    float[] s = new float[nq * centroids];
-    kernel.dotMatrix(query.data(), 0, nq, centroidsT, centroids, dim, s);
+    float[] s = centroidScores(query, kernel);
     // Which query tokens probe each centroid.
     int[][] probers = new int[centroids][];
     int[] count = new int[centroids];
@@ -171,10 +192,37 @@ public final class XtrIndex implements Closeable {
         }
       }
       if (!retrieved) continue;
-      docs[out] = mainDocs[keys[sl]];
+      docs[out] = mainDocs == null ? keys[sl] : mainDocs[keys[sl]];
       scores[out++] = total;
     }
     return new Result(sortByScore(Arrays.copyOf(docs, out), Arrays.copyOf(scores, out)), scored);
+  }
+
+  /**
+   * The query x centroid scores ({@code nq x centroids}). On a sharded index the query's rows split
+   * over the fan-out's threads in blocks of eight (the GEMM's register block); each score is one
+   * FMA chain over the dimensions whatever the block, so the split changes no bit.
+   */
+  private float[] centroidScores(TokenMatrix query, VectorKernel kernel) throws IOException {
+    int nq = query.rows();
+    float[] s = new float[nq * centroids];
+    int parts = fanOut == null ? 1 : Math.min(fanOut.threads(), (nq + 7) / 8);
+    if (parts <= 1) {
+      kernel.dotMatrix(query.data(), 0, nq, centroidsT, centroids, dim, s);
+      return s;
+    }
+    int per = ((nq + parts - 1) / parts + 7) / 8 * 8;
+    fanOut.map(
+        parts,
+        p -> {
+          int from = Math.min(nq, p * per), rows = Math.min(nq, from + per) - from;
+          if (rows == 0) return null;
+          float[] part = new float[rows * centroids];
+          kernel.dotMatrix(query.data(), from * dim, rows, centroidsT, centroids, dim, part);
+          System.arraycopy(part, 0, s, from * centroids, part.length);
+          return null;
+        });
+    return s;
   }
 
   /**
@@ -220,7 +268,7 @@ public final class XtrIndex implements Closeable {
     byte[] buf = new byte[64 * (dim + 4)];
     long scored = 0;
     for (LeafReaderContext leaf : reader.leaves().subList(from, to)) {
-      Terms t = leaf.reader().terms(XtrBuilder.FIELD);
+      Terms t = leaf.reader().terms(field);
       if (t == null) continue;
       TermsEnum te = t.iterator();
       Bits live = leaf.reader().getLiveDocs();
@@ -230,7 +278,9 @@ public final class XtrIndex implements Closeable {
         pe = te.postings(pe, PostingsEnum.PAYLOADS);
         for (int doc = pe.nextDoc(); doc != DocIdSetIterator.NO_MORE_DOCS; doc = pe.nextDoc()) {
           if (live != null && !live.get(doc)) continue;
-          if (filter != null && !filter.get(mainDocs[leaf.docBase + doc])) continue;
+          if (filter != null
+              && !filter.get(mainDocs == null ? leaf.docBase + doc : mainDocs[leaf.docBase + doc]))
+            continue;
           int n = pe.freq();
           buf = PayloadCodes.gather(pe, n, dim, buf);
           scored += n;
