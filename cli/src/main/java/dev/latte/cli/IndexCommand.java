@@ -147,7 +147,7 @@ final class IndexCommand implements Callable<Integer> {
    * compact index, searched by its WARP lists. Chosen on SciFact's train queries (README, "The
    * default index").
    */
-  static final IndexOptions DEFAULT_OPTIONS = new IndexOptions(TokenCodec.RESIDUAL_2, 2);
+  static final IndexOptions DEFAULT_OPTIONS = IndexOptions.NEW_INDEX;
 
   /** The token retrieval structure every index gets unless {@code --first-stage none}. */
   static final String DEFAULT_FIRST_STAGE = "warp";

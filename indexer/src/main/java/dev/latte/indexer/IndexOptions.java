@@ -9,6 +9,13 @@ import dev.latte.core.codec.TokenCodec;
 public record IndexOptions(TokenCodec codec, int poolFactor) {
   public static final IndexOptions DEFAULT = new IndexOptions(TokenCodec.FLOAT32, 1);
 
+  /**
+   * What a new index gets when no codec or pooling is named — {@code ./latte index} and the Spark
+   * job alike: residual-2, pooled 2 (chosen on SciFact's train queries, README "The default
+   * index").
+   */
+  public static final IndexOptions NEW_INDEX = new IndexOptions(TokenCodec.RESIDUAL_2, 2);
+
   public IndexOptions {
     if (codec == null) throw new IllegalArgumentException("codec must not be null");
     if (poolFactor < 1)
