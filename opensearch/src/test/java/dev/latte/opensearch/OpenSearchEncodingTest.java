@@ -7,7 +7,9 @@ import dev.latte.datasets.Query;
 import dev.latte.encoders.BundledModel;
 import dev.latte.encoders.OnnxTokenEncoder;
 import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.util.List;
 import org.junit.AfterClass;
 import org.junit.BeforeClass;
@@ -127,6 +129,63 @@ public class OpenSearchEncodingTest extends ClusterTestBase {
           reference.search("bm25+maxsim", q, K, null),
           hits(call("POST", "/" + INDEX + "/_search", json(rescore))));
       assertEquals("encodings for one rescored search", 1, queriesEncoded() - before);
+    }
+  }
+
+  public void testXtrWithQueryTextEqualsStandalone() throws Exception {
+    installModel();
+    // Centroids trained by standalone Latte on its index of the same texts, installed on the nodes.
+    Path centroids = reference.buildXtr();
+    for (String node : internalCluster().getNodeNames()) {
+      Path dir =
+          internalCluster()
+              .getInstance(Environment.class, node)
+              .configDir()
+              .resolve(XtrLists.FOLDER)
+              .resolve("encoded-xtr");
+      Files.createDirectories(dir);
+      Files.copy(
+          centroids, dir.resolve(centroids.getFileName()), StandardCopyOption.REPLACE_EXISTING);
+    }
+    call(
+        "PUT",
+        "/_ingest/pipeline/latte-xtr",
+        """
+        {"processors": [{"latte_encode": {"model": "%s", "field": "text", "target_field": "tokens"}}]}
+        """
+            .formatted(BundledModel.NAME));
+    call(
+        "PUT",
+        "/xtr",
+        """
+        {"settings": {"number_of_shards": 1, "number_of_replicas": 1, "default_pipeline": "latte-xtr"},
+         "mappings": {"properties": {
+           "text": {"type": "text", "analyzer": "english"},
+           "tokens": {"type": "latte_tokens", "dims": %s, "xtr_centroids": "encoded-xtr"}}}}
+        """
+            .formatted(Integer.toString(reference.dim)));
+    ensureGreen("xtr");
+    StringBuilder bulk = new StringBuilder();
+    for (Document d : reference.documents.values()) {
+      ObjectNode action = StandaloneReference.JSON.createObjectNode();
+      action.putObject("index").put("_index", "xtr").put("_id", d.id());
+      ObjectNode source = StandaloneReference.JSON.createObjectNode().put("text", d.contents());
+      bulk.append(json(action)).append('\n').append(json(source)).append('\n');
+    }
+    assertFalse(call("POST", "/_bulk?refresh=true", bulk.toString()).get("errors").asBoolean());
+    for (Query q : reference.queries) {
+      long before = queriesEncoded();
+      ObjectNode body = StandaloneReference.JSON.createObjectNode().put("size", K);
+      body.putObject("query")
+          .putObject(LatteXtrQueryBuilder.NAME)
+          .put("field", "tokens")
+          .put("query_text", q.text())
+          .put("model", BundledModel.NAME);
+      assertSameRanking(
+          "xtr+maxsim from text " + q.id(),
+          reference.search("xtr+maxsim", q, K, null),
+          hits(call("POST", "/xtr/_search", json(body))));
+      assertEquals("encodings for one latte_xtr search", 1, queriesEncoded() - before);
     }
   }
 

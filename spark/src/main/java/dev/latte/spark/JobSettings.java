@@ -22,6 +22,9 @@ import java.util.Map;
  *     parameters are trained on
  * @param failShard test hook: the first attempt of this shard fails after {@code failAfter} records
  *     (-1: never)
+ * @param taskEncodeThreads encoding threads of one shard task: the executor's sessions, so a task
+ *     left running alone encodes on every core (the model's session pool bounds them all); a
+ *     benchmark hook sets {@code threads} to measure the one-thread-per-task layout against it
  */
 record JobSettings(
     String input,
@@ -46,7 +49,8 @@ record JobSettings(
     List<String> firstStages,
     double trainFraction,
     int failShard,
-    long failAfter)
+    long failAfter,
+    int taskEncodeThreads)
     implements Serializable {
 
   FieldMapping mapping() {

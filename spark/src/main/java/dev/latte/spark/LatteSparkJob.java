@@ -130,6 +130,13 @@ public final class LatteSparkJob implements Callable<Integer> {
   double trainFraction;
 
   @Option(
+      names = "--task-encode-threads",
+      hidden = true,
+      description =
+          "Benchmark hook: encoding threads per shard task (default: the executor's sessions).")
+  Integer taskEncodeThreads;
+
+  @Option(
       names = "--fail-shard-once",
       hidden = true,
       description =
@@ -209,7 +216,10 @@ public final class LatteSparkJob implements Callable<Integer> {
         stages,
         trainFraction,
         failShard,
-        failAfter);
+        failAfter,
+        taskEncodeThreads == null
+            ? Math.max(1, executorCores / taskCpus)
+            : Math.max(1, taskEncodeThreads));
   }
 
   static Summary run(SparkSession spark, JobSettings s) throws Exception {
@@ -225,7 +235,9 @@ public final class LatteSparkJob implements Callable<Integer> {
     String modelFingerprint =
         vectors
             ? ModelIdentity.precomputed(s.vectorsName(), dim).fingerprint()
-            : ExecutorModel.get(s.model(), 1, 1).fingerprint();
+            // The executors' own model (same sessions and threads): in local mode the driver is
+            // the executor, so the model is loaded once, not once more for its fingerprint.
+            : ExecutorModel.get(s.model(), s.sessions(), s.threads()).fingerprint();
     Map<String, String> indexSettings =
         s.indexSettings(SparkInput.sourceOf(s).name().toLowerCase(Locale.ROOT), modelFingerprint);
     String job = sha256(inputFingerprint(s, out) + "|" + indexSettings);

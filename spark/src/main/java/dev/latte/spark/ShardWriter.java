@@ -199,7 +199,10 @@ final class ShardWriter implements Serializable {
               source,
               job,
               writer,
-              new EncodingPipeline(encoder, settings.threads(), settings.batchSize()),
+              // As many encoding threads as the executor has sessions: the model's session pool
+              // bounds the executor's concurrency, so while a shard's task runs alone (the other
+              // shards done: their sizes differ by the id hash) it encodes on every core.
+              new EncodingPipeline(encoder, settings.taskEncodeThreads(), settings.batchSize()),
               indexSettings,
               // One commit at the end: a failed task is retried from scratch, never resumed.
               new IndexJob.Options(1L << 40, Double.MAX_VALUE, settings.errorPolicy()),

@@ -225,7 +225,11 @@ public final class IndexRegistry implements Closeable {
       if (name.startsWith(".")) continue;
       IndexMetadata m;
       try (Directory d = FSDirectory.open(dir)) {
-        m = LatteIndexReaderSupport.metadataIfPresent(d);
+        // A sharded index (the Spark job's) is served writable too, each shard its own writer.
+        m =
+            dev.latte.indexer.ShardManifest.isSharded(dir)
+                ? dev.latte.indexer.ShardManifest.read(dir).index()
+                : LatteIndexReaderSupport.metadataIfPresent(d);
       } catch (IOException | RuntimeException e) {
         LOG.log(System.Logger.Level.WARNING, "skipping " + dir + ": " + e.getMessage());
         continue;

@@ -12,20 +12,15 @@ import dev.latte.indexer.IndexOptions;
 import dev.latte.indexer.IndexProgress;
 import dev.latte.indexer.LatteIndexReaderSupport;
 import dev.latte.indexer.LatteIndexWriter;
-import dev.latte.indexer.firststage.FirstStageIndex;
 import dev.latte.searcher.LatteIndex;
 import dev.latte.searcher.LatteSearcher;
-import dev.latte.searcher.firststage.FirstStages;
 import java.io.Closeable;
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.Collection;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.TreeSet;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.UnaryOperator;
@@ -72,6 +67,8 @@ final class LiveIndex implements Closeable {
   private volatile boolean closed;
   // The first stages it maintains; null while served read-only (its stages are the offline ones).
   private FirstStageMaintainer stages;
+  // A sharded index's shards, each written as a LiveIndex of its own; null for one index.
+  private ShardRouter shards;
 
   private volatile IndexSnapshot current;
 
@@ -151,6 +148,16 @@ final class LiveIndex implements Closeable {
       throws IOException {
     LiveIndex li =
         new LiveIndex(name, path, encoder, encodeThreads, encodeBatch, existing.source(), trainer);
+    if (readOnly == null && dev.latte.indexer.ShardManifest.isSharded(path)) {
+      li.shards = ShardRouter.open(name, path, encoder, encodeThreads, encodeBatch, trainer);
+      try {
+        li.current = li.shards.refreshed(true);
+      } catch (IOException | RuntimeException e) {
+        li.shards.close();
+        throw e;
+      }
+      return li;
+    }
     if (readOnly != null) {
       li.readOnlyReason = readOnly;
     } else {
@@ -256,6 +263,11 @@ final class LiveIndex implements Closeable {
   }
 
   private boolean refreshLocked() throws IOException {
+    if (shards != null) {
+      IndexSnapshot next = shards.refreshed(true);
+      if (next != null) swap(next);
+      return next != null;
+    }
     IndexSnapshot old = current;
     DirectoryReader next;
     if (writer == null && old.writer != null) return false; // its writer failed: nothing to reopen
@@ -326,10 +338,30 @@ final class LiveIndex implements Closeable {
   }
 
   /**
+   * A write to a sharded index: under the lock, {@code change} writes through the shards it touches
+   * (each commits before it returns), then the combined snapshot is rebuilt, even when the change
+   * failed in a later shard after earlier ones committed.
+   */
+  private <T> T routed(Change<T> change) throws Exception {
+    lock.lock();
+    try {
+      if (closed) throw Refusal.notFound("no index named \"" + name + "\"");
+      try {
+        return change.apply();
+      } finally {
+        refreshLocked();
+      }
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  /**
    * Encodes and adds (or replaces, by id) {@code documents}, commits and refreshes; returns how
    * many were written. Nothing is kept if any step before the commit fails.
    */
   Written<Integer> add(Collection<Document> documents) throws Exception {
+    if (shards != null) return routed(() -> shards.add(documents));
     return write(
         () -> {
           new EncodingPipeline(encoder, encodeThreads, encodeBatch)
@@ -345,6 +377,7 @@ final class LiveIndex implements Closeable {
    * ids are no-ops; nothing is committed when none existed).
    */
   int delete(Collection<String> ids) throws Exception {
+    if (shards != null) return routed(() -> shards.delete(new java.util.LinkedHashSet<>(ids)));
     Collection<String> distinct = new java.util.LinkedHashSet<>(ids);
     return write(
             () -> {
@@ -368,6 +401,7 @@ final class LiveIndex implements Closeable {
    * committed when none did).
    */
   int deleteMatching(Query filter) throws Exception {
+    if (shards != null) return routed(() -> shards.deleteMatching(filter));
     return write(
             () -> {
               int matching = current.searcher.index().searcher().count(filter);
@@ -388,6 +422,7 @@ final class LiveIndex implements Closeable {
    */
   Map<String, ObjectNode> updateMetadata(Map<String, UnaryOperator<ObjectNode>> changes)
       throws Exception {
+    if (shards != null) return routed(() -> shards.updateMetadata(changes));
     return write(
             () -> {
               DirectoryReader reader = current.reader();
@@ -409,6 +444,14 @@ final class LiveIndex implements Closeable {
    * (they count in BM25's statistics until merged away), then commits and refreshes.
    */
   void merge(int maxSegments) throws Exception {
+    if (shards != null) {
+      routed(
+          () -> {
+            shards.merge(maxSegments);
+            return maxSegments;
+          });
+      return;
+    }
     write(
         () -> {
           writer.forceMerge(maxSegments);
@@ -428,6 +471,7 @@ final class LiveIndex implements Closeable {
       throws IOException {
     lock.lock();
     try {
+      requireNotSharded();
       requireWritable();
       return stages.configure(next, retrain, current.reader().numDocs());
     } finally {
@@ -441,6 +485,7 @@ final class LiveIndex implements Closeable {
   boolean removeFirstStage(String stage) throws IOException {
     lock.lock();
     try {
+      requireNotSharded();
       requireWritable();
     } finally {
       lock.unlock();
@@ -484,12 +529,14 @@ final class LiveIndex implements Closeable {
   /** As above, for snapshot {@code s} (acquired by the caller). */
   List<MaintainedStage.Status> firstStages(IndexSnapshot s) throws IOException {
     FirstStageMaintainer maintained = stages;
+    if (shards != null) return shards.firstStages(s);
     if (maintained != null && !readOnly()) return maintained.statuses();
-    return offlineFirstStages(s.reader());
+    return offline.of(path, s.reader());
   }
 
   /** Waits until no first stage is training (tests and orderly shutdown). */
   void awaitTraining() throws InterruptedException {
+    if (shards != null) shards.awaitTraining();
     FirstStageMaintainer maintained = stages;
     if (maintained != null) maintained.awaitTraining();
   }
@@ -518,6 +565,17 @@ final class LiveIndex implements Closeable {
     return millis;
   }
 
+  /** A sharded index's first stages are the job's, kept in step by each shard. */
+  private void requireNotSharded() {
+    if (shards != null)
+      throw Refusal.conflict(
+          "sharded",
+          "index \""
+              + name
+              + "\" is sharded: its first stages are the job's, which every shard keeps in step"
+              + " with its writes; to change them, run the job again");
+  }
+
   void requireWritable() {
     if (closed) throw Refusal.notFound("no index named \"" + name + "\"");
     if (writer == null)
@@ -543,25 +601,7 @@ final class LiveIndex implements Closeable {
     }
   }
 
-  private List<MaintainedStage.Status> offlineFirstStages(DirectoryReader reader)
-      throws IOException {
-    OfflineStates known = offlineStates;
-    if (known != null && known.reader() == reader) return known.states();
-    List<MaintainedStage.Status> out = new ArrayList<>();
-    for (String n : new TreeSet<>(FirstStages.builders().keySet())) {
-      if (!Files.isDirectory(FirstStageIndex.dir(path, n))) continue;
-      boolean fresh = FirstStageIndex.isFresh(path, FirstStages.get(n).format(), reader);
-      out.add(
-          new MaintainedStage.Status(
-              n, fresh ? MaintainedStage.State.READY : MaintainedStage.State.STALE, -1, null));
-    }
-    offlineStates = new OfflineStates(reader, out); // checked once per snapshot, not per request
-    return out;
-  }
-
-  private record OfflineStates(DirectoryReader reader, List<MaintainedStage.Status> states) {}
-
-  private volatile OfflineStates offlineStates;
+  private final OfflineFirstStages offline = new OfflineFirstStages();
 
   /** Bytes of every file in the index folder (-1 if it cannot be listed). */
   long bytesOnDisk() {
@@ -599,6 +639,7 @@ final class LiveIndex implements Closeable {
       swap(null);
       try {
         if (stages != null) stages.close();
+        if (shards != null) shards.close();
         if (writer != null) writer.close();
       } finally {
         writer = null;

@@ -56,13 +56,26 @@ class ServeShardedIndexTest {
       docs = s.toList();
     }
     Path one = tmp.resolve("one");
-    try (LatteIndexWriter w = LatteIndexWriter.open(one, encoder, adi.toString())) {
+    Path sharded = tmp.resolve("sharded");
+    writeShards(docs, one, sharded, 3, adi.toString());
+    single = new LatteSearcher(LatteIndex.open(one), encoder);
+    registry = IndexRegistry.serving(sharded, "sharded", List.of(encoder), 0);
+    server =
+        new LatteService(registry, new LatteService.Options(null, false, 1 << 20))
+            .start("127.0.0.1", 0);
+  }
+
+  /**
+   * Writes {@code docs} as one index in {@code one} (with XTR) and as {@code n} shards by id hash
+   * in {@code sharded}, XTR derived in each with {@code one}'s parameters, and their manifest.
+   */
+  static void writeShards(List<Document> docs, Path one, Path sharded, int n, String source)
+      throws Exception {
+    try (LatteIndexWriter w = LatteIndexWriter.open(one, encoder, source)) {
       w.addAll(docs.stream(), 1, 16, IndexProgress.NONE);
       w.commit();
     }
-    FirstStages.build(one, List.of("xtr"), false, n -> IndexProgress.NONE, System.out);
-    Path sharded = tmp.resolve("sharded");
-    int n = 3;
+    FirstStages.build(one, List.of("xtr"), false, docCount -> IndexProgress.NONE, System.out);
     List<ShardManifest.Shard> shards = new ArrayList<>();
     Path params = FirstStageIndex.dir(sharded, "xtr");
     Files.createDirectories(params);
@@ -77,7 +90,7 @@ class ServeShardedIndexTest {
       Path p = sharded.resolve(ShardManifest.shardName(i));
       List<Document> mine =
           docs.stream().filter(d -> ShardManifest.shardOf(d.id(), n) == shard).toList();
-      try (LatteIndexWriter w = LatteIndexWriter.open(p, encoder, adi.toString())) {
+      try (LatteIndexWriter w = LatteIndexWriter.open(p, encoder, source)) {
         w.startSequencesAt(ShardManifest.firstSeq(i));
         w.addAll(mine.stream(), 1, 16, IndexProgress.NONE);
         w.commit();
@@ -106,12 +119,6 @@ class ServeShardedIndexTest {
             docs.size(),
             JobState.Counters.ZERO);
     Files.writeString(sharded.resolve(ShardManifest.FILE), m.toJson());
-
-    single = new LatteSearcher(LatteIndex.open(one), encoder);
-    registry = IndexRegistry.serving(sharded, "sharded", List.of(encoder), 0);
-    server =
-        new LatteService(registry, new LatteService.Options(null, false, 1 << 20))
-            .start("127.0.0.1", 0);
   }
 
   @AfterAll

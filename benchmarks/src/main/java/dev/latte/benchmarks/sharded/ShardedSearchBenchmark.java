@@ -185,6 +185,8 @@ public final class ShardedSearchBenchmark {
       for (int i = 0; i < warm; i++)
         for (LatteSearcher s : all) run(s, method, texts.get(i), encoded.get(i));
       double[][] ms = new double[3][texts.size()];
+      double[][] first = new double[3][texts.size()];
+      double[][] rescore = new double[3][texts.size()];
       int[] differ = new int[3];
       for (int i = 0; i < texts.size(); i++) {
         // Rotate which goes first, so none always runs on a warmer cache.
@@ -195,6 +197,8 @@ public final class ShardedSearchBenchmark {
         }
         for (int w = 0; w < 3; w++) {
           ms[w][i] = r[w].searchMillis();
+          first[w][i] = r[w].firstStageMillis();
+          rescore[w][i] = r[w].rescoreMillis();
           if (!ids(r[0]).equals(ids(r[w]))) differ[w]++;
         }
       }
@@ -208,9 +212,12 @@ public final class ShardedSearchBenchmark {
       for (int w = 0; w < 3; w++)
         System.out.printf(
             Locale.ROOT,
-            "  %-22s p50 %7.2f ms  p95 %7.2f ms  %.2fx of one index; top-10 ids differ on %d%n",
+            "  %-22s p50 %7.2f ms (first stage %.2f, rescoring %.2f)  p95 %7.2f ms  %.2fx of one"
+                + " index; top-10 ids differ on %d%n",
             names[w],
             Percentiles.nearestRank(ms[w], 50),
+            Percentiles.nearestRank(first[w], 50),
+            Percentiles.nearestRank(rescore[w], 50),
             Percentiles.nearestRank(ms[w], 95),
             Percentiles.nearestRank(ms[w], 50) / p0,
             differ[w]);

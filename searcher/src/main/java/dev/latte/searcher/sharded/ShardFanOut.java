@@ -34,11 +34,19 @@ public final class ShardFanOut implements Closeable {
 
   private final int threads;
   private final ExecutorService pool; // null: one thread, parts run in order on the caller
+  private final boolean owner; // false: a view of another fan-out's pool, closing it does nothing
+
+  private ShardFanOut(ShardFanOut of) {
+    this.threads = of.threads;
+    this.pool = of.pool;
+    this.owner = false;
+  }
 
   private ShardFanOut(int threads) {
     if (threads < 1)
       throw new IllegalArgumentException("shard search threads must be >= 1, got " + threads);
     this.threads = threads;
+    this.owner = true;
     AtomicInteger n = new AtomicInteger();
     this.pool =
         threads == 1
@@ -55,6 +63,14 @@ public final class ShardFanOut implements Closeable {
   /** A fan-out over at most {@code threads} threads per query (1: sequential, no pool). */
   public static ShardFanOut of(int threads) {
     return new ShardFanOut(threads);
+  }
+
+  /**
+   * The same pool for an index that does not own it (each snapshot of a live sharded index): its
+   * {@link #close()} does nothing.
+   */
+  public ShardFanOut borrowed() {
+    return new ShardFanOut(this);
   }
 
   /** The default bound: one thread per core. */
@@ -152,6 +168,6 @@ public final class ShardFanOut implements Closeable {
 
   @Override
   public void close() {
-    if (pool != null) pool.shutdown();
+    if (owner && pool != null) pool.shutdown();
   }
 }

@@ -112,6 +112,70 @@ public final class ShardedIndex {
   }
 
   /**
+   * A snapshot of a live sharded index (each shard served and written on its own, e.g. over HTTP)
+   * from its shards' current snapshots: one reader over their readers and, for each first stage the
+   * manifest lists that every shard keeps in step, one reader over the shards' readers of it; a
+   * stage some shard cannot serve now is unavailable with that shard's reason. It takes one
+   * reference of each reader it uses (released when it closes), so the shards' snapshots may be
+   * released or replaced meanwhile. {@code fanOut} is borrowed, not closed with it.
+   */
+  public static LatteIndex over(
+      Path root, ShardManifest manifest, List<LatteIndex> shards, ShardFanOut fanOut)
+      throws IOException {
+    List<DirectoryReader> mains = new ArrayList<>();
+    for (LatteIndex s : shards) {
+      s.reader().incRef();
+      mains.add(s.reader());
+    }
+    ShardedReader main;
+    try {
+      main = ShardedReader.sharing(mains);
+    } catch (IOException | RuntimeException e) {
+      for (DirectoryReader r : mains) r.decRef();
+      throw e;
+    }
+    Map<String, DirectoryReader> stages = new LinkedHashMap<>();
+    Map<String, String> unavailable = new LinkedHashMap<>();
+    try {
+      for (FirstStage stage : FirstStages.DEFAULT.all()) {
+        String name = stage.name();
+        if (!manifest.firstStages().containsKey(name)) {
+          unavailable.put(
+              name,
+              "sharded index "
+                  + root
+                  + " has no '"
+                  + name
+                  + "' first stage; the job that writes the shards builds it with --first-stage "
+                  + name);
+          continue;
+        }
+        List<DirectoryReader> readers = new ArrayList<>();
+        try {
+          for (LatteIndex s : shards) readers.add(s.openDerived(stage.format()).reader());
+          stages.put(name, ShardedReader.sharing(readers));
+        } catch (IndexMismatchException e) {
+          for (DirectoryReader r : readers) r.decRef();
+          unavailable.put(
+              name,
+              "the '"
+                  + name
+                  + "' first stage of shard "
+                  + shards.get(readers.size()).path().getFileName()
+                  + " cannot serve now: "
+                  + e.getMessage());
+        }
+      }
+      return LatteIndex.of(
+          root, main, shards.getFirst().metadata(), stages, unavailable, fanOut.borrowed());
+    } catch (IOException | RuntimeException e) {
+      if (main.getRefCount() > 0) main.close();
+      for (DirectoryReader r : stages.values()) if (r.getRefCount() > 0) r.decRef();
+      throw e;
+    }
+  }
+
+  /**
    * A residual index's shards code their tokens with one codebook, the job's, which lies beside the
    * manifest (where searchers read it): scores of shards coded otherwise would not compare.
    */

@@ -16,24 +16,40 @@ import org.apache.lucene.index.LeafReaderContext;
  * documents. Point-in-time and read-only: it never reopens (a sharded index is written apart and
  * published whole). It owns the shard readers: closing it closes them.
  *
- * <p>It closes the shards' directories too (they are opened for it alone). Its directory and commit
- * are the first shard's; they are only read for that shard's Latte metadata, which every shard
- * shares.
+ * <p>It closes the shards' directories too (they are opened for it alone), unless it was made
+ * {@link #sharing} readers that others own (a live shard's near-real-time snapshot): then closing
+ * it releases the one reference it took of each. Its directory and commit are the first shard's;
+ * they are only read for that shard's Latte metadata, which every shard shares.
  */
 final class ShardedReader extends DirectoryReader implements dev.latte.indexer.ShardedCommits {
   private final List<DirectoryReader> shards;
+  private final boolean owned; // false: the readers are others', one reference each is ours
 
-  private ShardedReader(List<DirectoryReader> shards, LeafReader[] leaves) throws IOException {
+  private ShardedReader(List<DirectoryReader> shards, LeafReader[] leaves, boolean owned)
+      throws IOException {
     super(shards.getFirst().directory(), leaves, null);
     this.shards = List.copyOf(shards);
+    this.owned = owned;
   }
 
   /** One reader over {@code shards} (at least one), which it then owns. */
   static ShardedReader of(List<DirectoryReader> shards) throws IOException {
+    return of(shards, true);
+  }
+
+  /**
+   * One reader over {@code shards}, each handed over with one reference (incRef'd by the caller),
+   * which closing this reader releases; their directories stay their owners'.
+   */
+  static ShardedReader sharing(List<DirectoryReader> shards) throws IOException {
+    return of(shards, false);
+  }
+
+  private static ShardedReader of(List<DirectoryReader> shards, boolean owned) throws IOException {
     if (shards.isEmpty()) throw new IllegalArgumentException("no shards");
     List<LeafReader> leaves = new ArrayList<>();
     for (DirectoryReader r : shards) for (LeafReaderContext c : r.leaves()) leaves.add(c.reader());
-    return new ShardedReader(shards, leaves.toArray(LeafReader[]::new));
+    return new ShardedReader(shards, leaves.toArray(LeafReader[]::new), owned);
   }
 
   List<DirectoryReader> shards() {
@@ -100,6 +116,10 @@ final class ShardedReader extends DirectoryReader implements dev.latte.indexer.S
     IOException first = null;
     for (DirectoryReader r : shards) {
       try {
+        if (!owned) {
+          r.decRef();
+          continue;
+        }
         r.close();
         r.directory().close(); // opened for this reader alone (ShardedIndex)
       } catch (IOException e) {

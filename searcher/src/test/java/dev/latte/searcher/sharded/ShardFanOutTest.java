@@ -68,7 +68,8 @@ class ShardFanOutTest {
     }
     for (int i = 0; i < 12; i++) {
       StringBuilder q = new StringBuilder();
-      for (int j = 0; j < 4; j++) q.append(words[rnd.nextInt(120)]).append(' ');
+      // 4, 12 and 20 words: long queries split XTR's centroid scores over the threads too.
+      for (int j = 0; j < 4 + (i % 3) * 8; j++) q.append(words[rnd.nextInt(120)]).append(' ');
       queries.add(q.toString().trim());
     }
     Path one = tmp.resolve("one");

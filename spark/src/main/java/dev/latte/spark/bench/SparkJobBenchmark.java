@@ -33,8 +33,10 @@ import org.apache.spark.sql.types.StructType;
  *   <li>{@code throughput CORPUS.jsonl DOCS WORK_DIR}: the first DOCS records, indexed by {@code
  *       ./latte index}'s job ({@link IndexJob}, bundled model, 2 encoder threads = 2 ONNX sessions
  *       of 1 thread, as {@code --threads 2}) and by the Spark job on {@code local[2]} (2 shards,
- *       one model per executor with 2 sessions of 1 thread, no first stage), back to back, single
- *       first; documents per second of each and the ratio. Spark's session start is reported apart.
+ *       one model per executor with 2 sessions of 1 thread, no first stage, float32), back to back,
+ *       single first, the Spark job twice: its shard tasks encoding on one thread each, then on as
+ *       many as the executor has sessions (the default); documents per second of each and the
+ *       ratios. Spark's session start is reported apart.
  *   <li>{@code synthetic DOCS WORK_DIR SIZES}: DOCS synthetic documents with precomputed vectors (8
  *       tokens x 16 dimensions, short text) written by Spark as Parquet in files of 100,000, then
  *       the job ({@code local[2]}, 2 shards, no first stage, no encoding) over the first SIZES
@@ -77,7 +79,12 @@ public final class SparkJobBenchmark {
     long indexed;
     try (OnnxTokenEncoder encoder = OnnxTokenEncoder.load(BundledModel.resolve("default"), 2, 1);
         LatteIndexWriter writer =
-            LatteIndexWriter.open(single, encoder, input.toString(), "", IndexOptions.DEFAULT)) {
+            LatteIndexWriter.open(
+                single,
+                encoder,
+                input.toString(),
+                "",
+                new IndexOptions(dev.latte.core.codec.TokenCodec.FLOAT32, 1))) {
       Corpus c = Corpus.open(input.toString(), null, FieldMapping.DEFAULT);
       indexed =
           new IndexJob(
@@ -96,41 +103,57 @@ public final class SparkJobBenchmark {
     }
     double singleSeconds = (System.nanoTime() - t0) / 1e9;
 
+    // The Spark job twice in one session: shard tasks encoding on one thread each (the layout
+    // before), then on as many threads as the executor has sessions (the default).
     long t1 = System.nanoTime();
     SparkSession spark = session();
     double startSeconds = (System.nanoTime() - t1) / 1e9;
-    LatteSparkJob.Summary s;
+    LatteSparkJob.Summary before;
+    LatteSparkJob.Summary after;
     try {
-      s =
-          LatteSparkJob.run(
-              spark,
-              "--input",
-              input.toString(),
-              "--output",
-              work.resolve("sharded-" + System.nanoTime()).toString(),
-              "--model",
-              "default",
-              "--shards",
-              "2",
-              "--first-stage",
-              "none");
+      before = sparkJob(spark, input, work, "--task-encode-threads", "1");
+      after = sparkJob(spark, input, work);
     } finally {
       spark.stop();
     }
-    double sparkSeconds = s.seconds();
     System.out.printf(
         Locale.ROOT,
-        "%d documents, 2 cores: ./latte index job %.1f s = %.2f docs/s; Spark local[2] job %.1f s ="
-            + " %.2f docs/s (+ %.1f s session start); Spark / single = %.3f (%.3f with the"
-            + " session start)%n",
+        "%d documents, 2 cores: ./latte index job %.1f s = %.2f docs/s; Spark local[2] session"
+            + " start %.1f s%n",
         indexed,
         singleSeconds,
         indexed / singleSeconds,
-        sparkSeconds,
-        s.counters().indexed() / sparkSeconds,
-        startSeconds,
-        singleSeconds / sparkSeconds,
-        singleSeconds / (sparkSeconds + startSeconds));
+        startSeconds);
+    for (var e :
+        Map.of("1 encoding thread per shard task", before, "threads = sessions", after).entrySet())
+      System.out.printf(
+          Locale.ROOT,
+          "  Spark job, %s: %.1f s = %.2f docs/s; Spark / single = %.3f%n",
+          e.getKey(),
+          e.getValue().seconds(),
+          e.getValue().counters().indexed() / e.getValue().seconds(),
+          singleSeconds / e.getValue().seconds());
+  }
+
+  private static LatteSparkJob.Summary sparkJob(
+      SparkSession spark, Path input, Path work, String... extra) throws Exception {
+    List<String> args =
+        new ArrayList<>(
+            List.of(
+                "--input",
+                input.toString(),
+                "--output",
+                work.resolve("sharded-" + System.nanoTime()).toString(),
+                "--model",
+                "default",
+                "--shards",
+                "2",
+                "--codec",
+                "float32",
+                "--first-stage",
+                "none"));
+    args.addAll(List.of(extra));
+    return LatteSparkJob.run(spark, args.toArray(String[]::new));
   }
 
   static void synthetic(int n, Path work, String sizes) throws Exception {

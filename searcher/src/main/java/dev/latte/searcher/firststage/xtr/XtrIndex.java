@@ -136,8 +136,7 @@ public final class XtrIndex implements Closeable {
     if (query.dim() != dim)
       throw new IllegalArgumentException("query is " + query.dim() + "-d, the index " + dim + "-d");
     int p = Math.min(probes, centroids);
-    float[] s = new float[nq * centroids];
-    kernel.dotMatrix(query.data(), 0, nq, centroidsT, centroids, dim, s);
+    float[] s = centroidScores(query, kernel);
     // Which query tokens probe each centroid.
     int[][] probers = new int[centroids][];
     int[] count = new int[centroids];
@@ -197,6 +196,33 @@ public final class XtrIndex implements Closeable {
       scores[out++] = total;
     }
     return new Result(sortByScore(Arrays.copyOf(docs, out), Arrays.copyOf(scores, out)), scored);
+  }
+
+  /**
+   * The query x centroid scores ({@code nq x centroids}). On a sharded index the query's rows split
+   * over the fan-out's threads in blocks of eight (the GEMM's register block); each score is one
+   * FMA chain over the dimensions whatever the block, so the split changes no bit.
+   */
+  private float[] centroidScores(TokenMatrix query, VectorKernel kernel) throws IOException {
+    int nq = query.rows();
+    float[] s = new float[nq * centroids];
+    int parts = fanOut == null ? 1 : Math.min(fanOut.threads(), (nq + 7) / 8);
+    if (parts <= 1) {
+      kernel.dotMatrix(query.data(), 0, nq, centroidsT, centroids, dim, s);
+      return s;
+    }
+    int per = ((nq + parts - 1) / parts + 7) / 8 * 8;
+    fanOut.map(
+        parts,
+        p -> {
+          int from = Math.min(nq, p * per), rows = Math.min(nq, from + per) - from;
+          if (rows == 0) return null;
+          float[] part = new float[rows * centroids];
+          kernel.dotMatrix(query.data(), from * dim, rows, centroidsT, centroids, dim, part);
+          System.arraycopy(part, 0, s, from * centroids, part.length);
+          return null;
+        });
+    return s;
   }
 
   /**
