@@ -9,6 +9,7 @@ import dev.latte.eval.EvalReport;
 import dev.latte.eval.EvalRow;
 import dev.latte.indexer.CorpusSource;
 import dev.latte.indexer.IndexMetadata;
+import dev.latte.indexer.IndexOptions;
 import dev.latte.indexer.LatteIndexReaderSupport;
 import dev.latte.web.LatteService;
 import java.nio.file.Files;
@@ -54,18 +55,26 @@ final class DemoCommand implements Callable<Integer> {
             + sample.dir()
             + " (BEIR SciFact, CC BY 4.0 / ODC-By; see ATTRIBUTION.md there)");
     Path indexDir;
+    Path served;
     DemoEvaluationCache cache =
         new DemoEvaluationCache(LatteHome.dir().resolve("runs").resolve("demo"));
     try (OnnxTokenEncoder encoder = Common.encoder("default", Common.CORES)) {
       BeirEvaluator evaluator = new BeirEvaluator(encoder, System.out);
       indexDir = evaluator.defaultIndexDir(sample);
+      // The float32 index is the exact reference (and keeps every first stage); the compact
+      // default, re-coded from it without re-encoding, is evaluated beside it and served.
+      served = evaluator.cachedIndexDir(sample, IndexCommand.DEFAULT_OPTIONS);
+      List<IndexOptions> storage =
+          IndexCommand.DEFAULT_OPTIONS.equals(IndexOptions.DEFAULT)
+              ? List.of(IndexOptions.DEFAULT)
+              : List.of(IndexOptions.DEFAULT, IndexCommand.DEFAULT_OPTIONS);
       var options =
           new BeirEvaluator.Options(
               sample.dir(),
               null,
               "test",
               List.of("all"),
-              List.of(),
+              storage,
               1000,
               1,
               Common.CORES,
@@ -80,7 +89,7 @@ final class DemoCommand implements Callable<Integer> {
               : cache.read(
                   DemoEvaluationCache.key(
                       indexDir, sample.dir(), DemoEvaluationCache.runtimeClasspath(), settings));
-      if (stored.isPresent()) {
+      if (stored.isPresent() && Files.isDirectory(served)) {
         DemoEvaluationCache.Entry e = stored.get();
         System.out.println();
         System.out.print(e.table());
@@ -136,7 +145,7 @@ final class DemoCommand implements Callable<Integer> {
     }
     if (!noServe) {
       ServeCommand.serveIndex(
-          indexDir,
+          served,
           "scifact",
           "default",
           "127.0.0.1",

@@ -147,7 +147,7 @@ final class IndexCommand implements Callable<Integer> {
    * compact index, searched by its WARP lists. Chosen on SciFact's train queries (README, "The
    * default index").
    */
-  static final IndexOptions DEFAULT_OPTIONS = IndexOptions.DEFAULT;
+  static final IndexOptions DEFAULT_OPTIONS = new IndexOptions(TokenCodec.RESIDUAL_2, 2);
 
   /** The token retrieval structure every index gets unless {@code --first-stage none}. */
   static final String DEFAULT_FIRST_STAGE = "warp";
@@ -163,15 +163,15 @@ final class IndexCommand implements Callable<Integer> {
       description =
           "Token codec: float32, float16, int8, bit, residual-1, residual-2, residual-4 (residual-n:"
               + " centroid id + n bits per dimension, codebook trained on the first documents and"
-              + " frozen; default: the compact default for a new index, the index's own codec when"
-              + " adding to one).")
+              + " frozen; default: residual-2 for a new index, the index's own codec when adding to"
+              + " one).")
   String codec;
 
   @Option(
       names = "--pool-factor",
       description =
-          "Token pooling factor, Ward clustering (default: the compact default for a new index, the"
-              + " index's own when adding to one; 1 = none).")
+          "Token pooling factor, Ward clustering (default: 2 for a new index, the index's own when"
+              + " adding to one; 1 = none).")
   Integer poolFactor;
 
   @Option(

@@ -195,4 +195,42 @@ class LatteCommandLineTest {
     r = run("search", "--index", index.toString(), "--query", "automatic indexing", "--k", "3");
     assertEquals(0, r.exit(), r.err());
   }
+
+  /**
+   * With no codec option a new index is the compact default: residual-2 pooled by 2, with its
+   * frozen codebook and WARP lists over its own codes, and search answers by WARP.
+   */
+  @Test
+  void indexWithoutCodecOptionsBuildsTheCompactDefault() throws Exception {
+    Path adi = Path.of(System.getProperty("latte.shared.dir", "../../shared"), "datasets", "adi");
+    org.junit.jupiter.api.Assumptions.assumeTrue(
+        Files.isDirectory(adi), "no shared datasets at " + adi);
+    Path index = tmp.resolve("adi-default");
+    Run r = run("index", "--input", adi.toString(), "--index", index.toString(), "--threads", "2");
+    assertEquals(0, r.exit(), r.err());
+    try (var dir = org.apache.lucene.store.FSDirectory.open(index)) {
+      var m = dev.latte.indexer.LatteIndexReaderSupport.metadataIfPresent(dir);
+      assertEquals(
+          new dev.latte.indexer.IndexOptions(dev.latte.core.codec.TokenCodec.RESIDUAL_2, 2),
+          m.options());
+      assertEquals(IndexCommand.DEFAULT_OPTIONS, m.options());
+    }
+    assertTrue(
+        Files.isRegularFile(index.resolve(dev.latte.indexer.ResidualCodebookFile.FILE)),
+        "no residual codebook in " + index);
+    assertTrue(Files.isDirectory(index.resolve("latte-warp")), "no WARP lists in " + index);
+    r =
+        run(
+            "search",
+            "--index",
+            index.toString(),
+            "--query",
+            "automatic indexing",
+            "--k",
+            "3",
+            "--method",
+            "warp+maxsim");
+    assertEquals(0, r.exit(), r.err());
+    assertTrue(r.out().contains("3 hits by warp+maxsim"), r.out());
+  }
 }

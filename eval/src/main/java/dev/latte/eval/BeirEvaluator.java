@@ -102,6 +102,14 @@ public final class BeirEvaluator {
     return cache.defaultIndexDir(ds);
   }
 
+  /**
+   * Latte's cached index of this collection and model with {@code options}: the float32 one, or its
+   * re-coding with those options (made by {@link #evaluate} when they are evaluated).
+   */
+  public Path cachedIndexDir(dev.latte.datasets.BeirDataset ds, IndexOptions options) {
+    return IndexCache.recodedDir(cache.defaultIndexDir(ds), options);
+  }
+
   public List<EvalRow> evaluate(Options o, IndexProgress progress) throws Exception {
     return evaluate(o, progress, name -> IndexProgress.NONE);
   }
@@ -112,9 +120,10 @@ public final class BeirEvaluator {
    *
    * <p>Methods that search a first stage derived from the index (xtr, lucene-stock, ...) need it
    * built. On Latte's cached index the missing or stale ones are built before searching, for the
-   * float32 index without pooling only; re-coded variants of a sweep run with {@code all} only the
-   * methods that need none and read no text ({@code maxsim-exact}, {@code maxsim-hamming}). With an
-   * explicit {@code --index} nothing is built: {@code all} skips (and reports) the methods whose
+   * float32 index without pooling only, except WARP's lists, which re-coded variants get too (from
+   * their own codes); re-coded variants of a sweep run with {@code all} the methods that need no
+   * other first stage and read no text ({@code maxsim-exact}, {@code maxsim-hamming}, warp). With
+   * an explicit {@code --index} nothing is built: {@code all} skips (and reports) the methods whose
    * structure is missing, and a method named explicitly fails with its own message.
    *
    * <p>Exact MaxSim runs first on each index, so that every row can be compared with it: {@code

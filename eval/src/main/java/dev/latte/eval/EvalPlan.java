@@ -33,13 +33,29 @@ final class EvalPlan {
     CACHED,
     /** The float32 reference of a sweep that did not ask for float32: exact MaxSim only. */
     REFERENCE_ONLY,
-    /** A re-coded cached variant: with {@code all}, only the methods that scan token matrices. */
+    /**
+     * A re-coded cached variant: with {@code all}, the methods that scan token matrices and those
+     * of the {@link #VARIANT_STAGES} (built on it when missing).
+     */
     VARIANT,
     /** A folder the user gave with {@code --index}: nothing is built there. */
     GIVEN
   }
 
   record IndexRun(IndexOptions options, Path path, Role role) {}
+
+  /**
+   * The first stages built on re-coded variants too: WARP's lists are built from the variant's own
+   * codes and codebook (its token retrieval as {@code ./latte index} builds it by default), so a
+   * compact index is evaluated with its default search path. The others need the float tokens or
+   * the token strings (which a pooled index does not keep) and stay on the float32 index.
+   */
+  static final List<String> VARIANT_STAGES =
+      List.of(dev.latte.searcher.firststage.warp.WarpBuilder.NAME);
+
+  private static boolean variantStage(String stage) {
+    return stage != null && VARIANT_STAGES.contains(stage);
+  }
 
   private final BeirDataset dataset;
   private final Qrels qrels;
@@ -171,7 +187,10 @@ final class EvalPlan {
     } else if (all) {
       methods = searcher.methods();
       if (run.role() == Role.VARIANT)
-        methods = methods.stream().filter(EvalPlan::scansTokenMatrices).toList();
+        methods =
+            methods.stream()
+                .filter(m -> scansTokenMatrices(m) || variantStage(firstStageOf(m)))
+                .toList();
     } else {
       methods =
           requested.stream()
@@ -231,18 +250,24 @@ final class EvalPlan {
         fresh.entrySet().stream().filter(e -> !e.getValue()).map(Map.Entry::getKey).toList();
     if (stale.isEmpty()) return methods;
     Map<String, String> failed = new LinkedHashMap<>();
-    if (run.role() == Role.CACHED) {
+    List<String> buildable =
+        switch (run.role()) {
+          case CACHED -> stale;
+          case VARIANT -> stale.stream().filter(EvalPlan::variantStage).toList();
+          default -> List.of();
+        };
+    if (!buildable.isEmpty()) {
       out.println(
           "Building first stage(s) "
-              + String.join(", ", stale)
+              + String.join(", ", buildable)
               + " for "
               + path
               + " (needed by "
               + String.join(
-                  ", ", methods.stream().filter(m -> stale.contains(firstStageOf(m))).toList())
+                  ", ", methods.stream().filter(m -> buildable.contains(firstStageOf(m))).toList())
               + "; this can take minutes)");
       // One at a time: with 'all', a structure that fails to build costs only its own methods.
-      for (String s : stale) {
+      for (String s : buildable) {
         try {
           FirstStages.build(
               path,
@@ -273,7 +298,10 @@ final class EvalPlan {
       } else if (run.role() == Role.VARIANT) {
         skippedFor
             .computeIfAbsent(
-                "first stages are built only for the float32 index without pooling",
+                "on re-coded variants only "
+                    + String.join(", ", VARIANT_STAGES)
+                    + " is built; the other first stages only for the float32 index without"
+                    + " pooling",
                 r -> new ArrayList<>())
             .add(m + "@" + run.options().label());
       } else if (all) {

@@ -93,10 +93,17 @@ public final class IndexCache {
     return indexDir;
   }
 
+  /** Where the cached index with {@code options}, re-coded from {@code base}, lives. */
+  static Path recodedDir(Path base, IndexOptions options) {
+    return options.equals(IndexOptions.DEFAULT)
+        ? base
+        : base.resolveSibling(base.getFileName() + "@" + options.label());
+  }
+
   /** A cached index with other options, re-coded from the cached float32 one (no re-encoding). */
   Path ensureRecoded(BeirDataset ds, Path base, IndexOptions options) throws Exception {
     if (options.equals(IndexOptions.DEFAULT)) return base;
-    Path target = base.resolveSibling(base.getFileName() + "@" + options.label());
+    Path target = recodedDir(base, options);
     if (reusable(target, CorpusSource.of(ds.dir()), options, true)) return target;
     long t0 = System.nanoTime();
     IndexStats stats = IndexRecoder.recode(base, target, options, IndexProgress.NONE);

@@ -199,7 +199,7 @@ class BeirEvaluatorTest {
               2,
               null);
       List<EvalRow> rows = evaluator.evaluate(options, IndexProgress.NONE);
-      // The structure is built for the float32 index only; the re-coded one skips the method.
+      // XTR is built for the float32 index only; the re-coded one skips the method.
       assertEquals(
           List.of("maxsim-exact@float32-p1", "xtr+maxsim@float32-p1", "maxsim-exact@bit-p2"),
           rows.stream().map(EvalRow::name).toList());
@@ -207,7 +207,7 @@ class BeirEvaluatorTest {
       assertTrue(rows.get(1).extraIndexBytes() > 0);
       assertEquals(List.of("xtr+maxsim@bit-p2"), evaluator.skipped());
       assertTrue(
-          log.toString().contains("Skipping xtr+maxsim@bit-p2: first stages are built only"),
+          log.toString().contains("Skipping xtr+maxsim@bit-p2: on re-coded variants only warp"),
           log.toString());
       EvalRow bit = rows.get(2);
       assertEquals("bit", bit.codec());
@@ -220,7 +220,8 @@ class BeirEvaluatorTest {
           bit.bytesPerDoc() + " vs " + rows.get(0).bytesPerDoc());
       assertTrue(log.toString().contains("Re-coded"), log.toString());
 
-      // 'all' on a re-coded index runs only the exact scans; float32 is just the reference.
+      // 'all' on a re-coded index runs the exact scans and WARP over lists built from its own
+      // codes (its default token retrieval); float32 is just the reference.
       log.reset();
       var all =
           new BeirEvaluator.Options(
@@ -237,9 +238,15 @@ class BeirEvaluatorTest {
               2,
               null);
       assertEquals(
-          List.of("maxsim-exact@float32-p1", "maxsim-exact@bit-p2", "maxsim-hamming@bit-p2"),
+          List.of(
+              "maxsim-exact@float32-p1",
+              "maxsim-exact@bit-p2",
+              "maxsim-hamming@bit-p2",
+              "warp@bit-p2",
+              "warp+maxsim@bit-p2"),
           evaluator.evaluate(all, IndexProgress.NONE).stream().map(EvalRow::name).toList());
-      assertTrue(!log.toString().contains("first stage"), log.toString());
+      assertTrue(log.toString().contains("Building first stage(s) warp for"), log.toString());
+      assertTrue(!log.toString().contains("Building first stage(s) xtr"), log.toString());
     } finally {
       if (home == null) System.clearProperty("latte.home");
       else System.setProperty("latte.home", home);

@@ -2,20 +2,22 @@ package dev.latte.core.kernel;
 
 import dev.latte.core.codec.TokenCodec;
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
  * Residual MaxSim on the Vector API, in the code domain: lanes are query tokens. For one stored
- * token, a vector of {@code L} query tokens starts from their centroid scores (one load from the
- * by-centroid table of {@link ResidualQuery}) and adds, for every nibble of the token's codes, the
- * table row that nibble selects (one load from the by-nibble table): 2R vector adds score L query
- * tokens against the token, with no float vector of the token rebuilt and no horizontal reduction
- * per pair. Several accumulators break the add chain; two lane blocks (up to 32 query tokens with
- * 16 lanes) share one pass over the code bytes. Padding lanes hold zeros everywhere, so they score
- * 0 and add nothing. Token retrieval over row-major codes ({@link #residualDots}) reads the
- * row-major tables with plain loops ({@link LutResidualKernel}); over block-transposed lists
- * ({@link #residualDotsBlocked}) it is vectorised ({@link PanamaResidualScan}).
+ * token, a vector of {@code L} query tokens starts from their centroid scores (one masked gather
+ * from the query x centroid matrix of {@link ResidualQuery}) and adds, for every nibble of the
+ * token's codes, the table row that nibble selects (one load from the by-nibble table): 2R vector
+ * adds score L query tokens against the token, with no float vector of the token rebuilt and no
+ * horizontal reduction per pair. Several accumulators break the add chain; two lane blocks (up to
+ * 32 query tokens with 16 lanes) share one pass over the code bytes. Padding lanes hold zeros
+ * everywhere, so they score 0 and add nothing. Token retrieval over row-major codes ({@link
+ * #residualDots}) reads the row-major tables with plain loops ({@link LutResidualKernel}); over
+ * block-transposed lists ({@link #residualDotsBlocked}) it is vectorised ({@link
+ * PanamaResidualScan}).
  */
 final class PanamaResidualKernel implements ResidualKernelSupport {
   static final VectorSpecies<Float> SPECIES = FloatVector.SPECIES_PREFERRED;
@@ -29,7 +31,12 @@ final class PanamaResidualKernel implements ResidualKernelSupport {
     final int stride = query.codebook().residualBytes();
     final int codes = TokenCodec.residualCodesOffset(payloadOffset, docTokens);
     final float[] byNibble = query.byNibble();
-    final float[] byCentroid = query.byCentroid();
+    // q_i . c of a vector of query tokens, gathered from the row-major query x centroid matrix
+    // (lane i reads row i at column c; padding lanes are masked to 0): 2 gathers per stored
+    // token instead of a K x lanes transposed copy made per query.
+    final float[] scores = query.centroidScores;
+    final int[] rows = query.rowStarts();
+    final int tokens = query.tokens;
     // Row offsets of nibble p = 2b (low half of byte b) and 2b + 1 (high half) for value 0.
     final int lowStep = 32 * width, rowStep = width;
     float total = 0f;
@@ -37,12 +44,14 @@ final class PanamaResidualKernel implements ResidualKernelSupport {
     // Two lane blocks at once (17 to 32 query tokens with 16 lanes, the usual query): the code
     // bytes and table offsets are read once for both.
     for (; lane + LANES < width; lane += 2 * LANES) {
+      VectorMask<Float> maskA = SPECIES.indexInRange(lane, tokens);
+      VectorMask<Float> maskB = SPECIES.indexInRange(lane + LANES, tokens);
       FloatVector bestA = FloatVector.broadcast(SPECIES, Float.NEGATIVE_INFINITY);
       FloatVector bestB = bestA;
       for (int j = 0; j < docTokens; j++) {
         int c = ScalarResidualKernel.centroid(query.codebook(), bytes, payloadOffset, j);
-        FloatVector a0 = FloatVector.fromArray(SPECIES, byCentroid, c * width + lane);
-        FloatVector b0 = FloatVector.fromArray(SPECIES, byCentroid, c * width + lane + LANES);
+        FloatVector a0 = FloatVector.fromArray(SPECIES, scores, c, rows, lane, maskA);
+        FloatVector b0 = FloatVector.fromArray(SPECIES, scores, c, rows, lane + LANES, maskB);
         FloatVector a1 = FloatVector.zero(SPECIES), b1 = a1, a2 = a1, b2 = a1, a3 = a1, b3 = a1;
         int at = codes + j * stride;
         int base = lane;
@@ -77,10 +86,11 @@ final class PanamaResidualKernel implements ResidualKernelSupport {
       total += bestA.reduceLanes(VectorOperators.ADD) + bestB.reduceLanes(VectorOperators.ADD);
     }
     for (; lane < width; lane += LANES) {
+      VectorMask<Float> maskA = SPECIES.indexInRange(lane, tokens);
       FloatVector best = FloatVector.broadcast(SPECIES, Float.NEGATIVE_INFINITY);
       for (int j = 0; j < docTokens; j++) {
         int c = ScalarResidualKernel.centroid(query.codebook(), bytes, payloadOffset, j);
-        FloatVector a0 = FloatVector.fromArray(SPECIES, byCentroid, c * width + lane);
+        FloatVector a0 = FloatVector.fromArray(SPECIES, scores, c, rows, lane, maskA);
         FloatVector a1 = FloatVector.zero(SPECIES);
         FloatVector a2 = FloatVector.zero(SPECIES);
         FloatVector a3 = FloatVector.zero(SPECIES);

@@ -19,8 +19,10 @@ import dev.latte.core.codec.ResidualCodebook;
  *       lut[i][p][nibble_p]}: 2R table reads per pair (WARP's implicit decompression).
  * </ul>
  *
- * The same two tables are also kept query-token-minor ({@link #lanes()}-padded), the layout the
- * Vector API kernel reads to score every query token of one stored token in a few vector adds.
+ * The nibble tables are also kept query-token-minor ({@link #lanes()}-padded, made on first use),
+ * the layout the Vector API MaxSim kernel reads to score every query token of one stored token in a
+ * few vector adds; it gathers the centroid scores of a vector of query tokens from the row-major
+ * matrix ({@link #rowStarts}).
  */
 public final class ResidualQuery {
   private final TokenMatrix matrix;
@@ -36,13 +38,8 @@ public final class ResidualQuery {
   final float[] lut;
 
   /**
-   * {@code [c * paddedTokens + i] = q_i . c}; padding lanes 0. Made on first use by {@link
-   * #byCentroid()}: token retrieval alone (the WARP list scan) never reads it.
-   */
-  private float[] centroidScoresByCentroid;
-
-  /**
-   * {@code [(p * 16 + v) * paddedTokens + i]} = {@code lut[i][p][v]}; padding lanes 0. Lazy too.
+   * {@code [(p * 16 + v) * paddedTokens + i]} = {@code lut[i][p][v]}; padding lanes 0. Made on
+   * first use by {@link #byNibble()}: token retrieval alone (the WARP list scan) never reads it.
    */
   private float[] lutByNibble;
 
@@ -78,17 +75,22 @@ public final class ResidualQuery {
     }
   }
 
-  /** The by-centroid table (made on first use; thread-safe). */
-  synchronized float[] byCentroid() {
-    if (centroidScoresByCentroid == null) {
-      int k = book.centroidCount();
-      float[] t = new float[k * paddedTokens];
-      for (int i = 0; i < tokens; i++)
-        for (int c = 0; c < k; c++) t[c * paddedTokens + i] = centroidScores[i * k + c];
-      centroidScoresByCentroid = t;
+  /**
+   * {@code [i] = i * K} for the query's rows, 0 for padding lanes up to {@link #lanes()}: the index
+   * map with which a vector kernel gathers {@code q_i . c} of L query tokens from {@link
+   * #centroidScores} (offset c), padding lanes masked.
+   */
+  int[] rowStarts() {
+    int[] r = rowStarts;
+    if (r == null) {
+      r = new int[paddedTokens];
+      for (int i = 0; i < tokens; i++) r[i] = i * book.centroidCount();
+      rowStarts = r;
     }
-    return centroidScoresByCentroid;
+    return r;
   }
+
+  private volatile int[] rowStarts;
 
   /** The by-nibble table (made on first use; thread-safe). */
   synchronized float[] byNibble() {
@@ -119,7 +121,7 @@ public final class ResidualQuery {
     return tokens;
   }
 
-  /** Query tokens rounded up to the preparing kernel's lane count (the by-centroid tables' row). */
+  /** Query tokens rounded up to the preparing kernel's lane count (the by-nibble table's row). */
   public int lanes() {
     return paddedTokens;
   }

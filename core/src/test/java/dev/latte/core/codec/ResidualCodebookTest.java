@@ -114,19 +114,91 @@ public class ResidualCodebookTest {
   }
 
   @Test
-  void cutoffsAreQuantilesAndWeightsBucketMeans() {
+  void symmetricSampleSplitsAtZeroWithBucketMeans() {
     // One dimension, one centroid at 0: the residual values are the sample itself.
     float[] sample = {0.4f, -0.3f, 0.1f, -0.1f, 0.2f, 0.3f, -0.2f, -0.4f};
     int[] assign = new int[8];
     ResidualCodebook book = ResidualCodebook.fit(1, new float[] {0f}, 1, sample, 8, assign);
-    assertArrayEquals(
-        new float[] {0.1f}, book.cutoffs()); // sorted[4] of -.4 -.3 -.2 -.1 .1 .2 .3 .4
+    assertArrayEquals(new float[] {0f}, book.cutoffs(), 1e-6f);
     assertEquals(-0.25f, book.weights()[0], 1e-6f);
     assertEquals(0.25f, book.weights()[1], 1e-6f);
     // Every value equal: empty buckets decode to the boundary, not NaN.
     ResidualCodebook flat =
         ResidualCodebook.fit(2, new float[] {0f}, 1, new float[] {0.5f, 0.5f, 0.5f}, 3, new int[3]);
     for (float w : flat.weights()) assertTrue(Float.isFinite(w), flat.weights().toString());
+    for (float c : flat.cutoffs()) assertTrue(Float.isFinite(c), flat.cutoffs().toString());
+  }
+
+  /**
+   * Real residual values are heavy-tailed; the fit must be the least-squares quantizer (each cutoff
+   * the midpoint of its two weights, each weight its bucket's mean), not the equal-population one,
+   * which lumps the tails together. Laplace samples with a different scale per dimension.
+   */
+  @Test
+  void heavyTailedResidualsGetTheLeastSquaresQuantizerNotQuantiles() {
+    Random rnd = new Random(11);
+    int dim = 3, n = 20_000;
+    float[] sample = new float[n * dim];
+    for (int t = 0; t < n; t++)
+      for (int d = 0; d < dim; d++) {
+        double u = rnd.nextDouble() - 0.5;
+        sample[t * dim + d] =
+            (float) (-(d + 1) * 0.01 * Math.signum(u) * Math.log(1 - 2 * Math.abs(u)));
+      }
+    for (int bits : new int[] {1, 2, 4}) {
+      int buckets = 1 << bits;
+      ResidualCodebook book =
+          ResidualCodebook.fit(bits, new float[dim], dim, sample, n, new int[n]);
+      float[] cut = book.cutoffs(), w = book.weights();
+      for (int d = 0; d < dim; d++) {
+        double[] sum = new double[buckets];
+        int[] count = new int[buckets];
+        double fitted = 0, quantile = 0;
+        float[] sorted = new float[n];
+        for (int t = 0; t < n; t++) sorted[t] = sample[t * dim + d];
+        java.util.Arrays.sort(sorted);
+        float[] qCut = new float[buckets - 1];
+        for (int j = 1; j < buckets; j++) qCut[j - 1] = sorted[j * n / buckets];
+        double[] qSum = new double[buckets];
+        int[] qCount = new int[buckets];
+        for (float v : sorted) {
+          int q = 0;
+          while (q < buckets - 1 && v >= qCut[q]) q++;
+          qSum[q] += v;
+          qCount[q]++;
+        }
+        for (int t = 0; t < n; t++) {
+          float v = sample[t * dim + d];
+          byte[] code = new byte[book.residualBytes()];
+          float[] row = new float[dim];
+          row[d] = v;
+          book.encodeResidual(row, 0, 0, code, 0);
+          int b = book.code(code, 0, d);
+          sum[b] += v;
+          count[b]++;
+          fitted += sq(v - book.weight(d, b));
+          int q = 0;
+          while (q < buckets - 1 && v >= qCut[q]) q++;
+          quantile += sq(v - qSum[q] / qCount[q]);
+        }
+        for (int j = 0; j < buckets - 1; j++)
+          assertEquals(
+              (w[d * buckets + j] + w[d * buckets + j + 1]) / 2,
+              cut[d * (buckets - 1) + j],
+              1e-6,
+              bits + " bits, dim " + d + ": cutoff " + j + " is not the midpoint of its weights");
+        for (int b = 0; b < buckets; b++)
+          if (count[b] > 0)
+            assertEquals(
+                sum[b] / count[b],
+                w[d * buckets + b],
+                1e-5 * (d + 1),
+                bits + " bits, dim " + d + ": weight " + b + " is not its bucket's mean");
+        assertTrue(
+            fitted < (bits == 1 ? 1.0001 : 0.97) * quantile,
+            bits + " bits, dim " + d + ": squared error " + fitted + " vs quantiles " + quantile);
+      }
+    }
   }
 
   @Test

@@ -15,8 +15,8 @@ import java.util.Map;
 /**
  * WARP retrieval as a method: {@code warp} returns WARP's own ranking (the two-stage reduction with
  * imputation over the packed residual codes, nothing else read); {@code warp+maxsim} rescores its
- * top {@link WarpSettings#depth} with exact MaxSim over the main index's stored token matrices.
- * Every step is timed ({@link MethodResult#stepsMillis}).
+ * top {@link WarpSettings#depth} (at least k) with exact MaxSim over the main index's stored token
+ * matrices. Every step is timed ({@link MethodResult#stepsMillis}).
  */
 public final class WarpMethod implements SearchMethod {
   private final WarpSettings settings;
@@ -47,7 +47,11 @@ public final class WarpMethod implements SearchMethod {
     long t0 = System.nanoTime();
     WarpIndex w = index.firstStage(WarpBuilder.NAME, WarpIndex::load);
     WarpSettings s =
-        rescore ? settings : new WarpSettings(settings.probes(), settings.imputeTokens(), k);
+        new WarpSettings(
+            settings.probes(),
+            settings.imputeTokens(),
+            // Rescoring takes warp.depth candidates, but never fewer than the k asked for.
+            rescore ? Math.max(settings.depth(), k) : k);
     WarpSearch.Result r =
         WarpSearch.search(
             w,

@@ -18,6 +18,12 @@ public record WarpSettings(int probes, int imputeTokens, int depth) {
    * best unprobed centroid imputes), 0.7618 at 8 probes with t' 1,000; {@code warp} alone 0.7430 /
    * 0.7500 / 0.7508 (0.7455 at t' 1,000), so rescoring pays. 4 probes score half the tokens of 8
    * for 0.0004 less.
+   *
+   * <p>Depth stays 100 although depth 32 scored the same nDCG@10 on SciFact train in session 3
+   * ({@code warp+maxsim} 0.7598 vs 0.7591 on a float32 main index, 0.7526 vs 0.7519 on
+   * residual-2-p2) for a third of the rescoring: on the clustered synthetic collection of {@code
+   * PrecomputedVectorsIndexTest} depth 32 drops recall@10 of exact from 0.896 to 0.644, so it does
+   * not carry over; {@code --stage-param warp.depth=32} sets it.
    */
   public static final WarpSettings DEFAULT = new WarpSettings(4, 100_000, 100);
 

@@ -29,9 +29,21 @@ public final class WarpStage implements FirstStage {
           "WARP's t': the score of the centroid at which the best lists hold this many tokens is"
               + " imputed for documents with no token retrieved (else the best unprobed one's)");
 
+  /**
+   * Candidates {@code warp+maxsim} rescores: WARP's own, not the global rescoring depth of the
+   * other stages, since its candidates are ranked by near-exact scores (see {@link
+   * WarpSettings#DEFAULT}).
+   */
+  public static final StageParameter DEPTH =
+      new StageParameter(
+          "depth",
+          WarpSettings.DEFAULT.depth(),
+          1,
+          "candidates warp+maxsim rescores with exact MaxSim (warp alone returns k)");
+
   @Override
   public List<StageParameter> parameters() {
-    return List.of(PROBES, T_PRIME);
+    return List.of(PROBES, T_PRIME, DEPTH);
   }
 
   @Override
@@ -55,7 +67,7 @@ public final class WarpStage implements FirstStage {
         new WarpSettings(
             settings.stageParameter(name(), PROBES),
             settings.stageParameter(name(), T_PRIME),
-            settings.rescoreDepth());
+            settings.stageParameter(name(), DEPTH));
     return List.of(new WarpMethod(w, false), new WarpMethod(w, true));
   }
 }
