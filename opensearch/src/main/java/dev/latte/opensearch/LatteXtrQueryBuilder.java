@@ -28,13 +28,16 @@ import org.opensearch.index.query.QueryShardException;
  * its int8 code, the {@code token_depth} best documents per query token are retrieved and the rest
  * imputed (XTR's score). With {@code maxsim_depth} N &gt; 0 the shard's N best are rescored by
  * exact MaxSim on the stored matrices (Latte's {@code xtr+maxsim}); with 0 they keep XTR's score
- * (Latte's {@code xtr}). The defaults are Latte's.
+ * (Latte's {@code xtr}). The defaults are Latte's. An optional {@code filter} (any query) restricts
+ * retrieval to its matches before tokens are scored, as Latte's filtered XTR does: the per-token
+ * top k' and the imputed values are those of the matching documents.
  */
 public final class LatteXtrQueryBuilder extends AbstractQueryBuilder<LatteXtrQueryBuilder> {
   public static final String NAME = "latte_xtr";
   static final ParseField PROBES = new ParseField("probes");
   static final ParseField TOKEN_DEPTH = new ParseField("token_depth");
   static final ParseField MAXSIM_DEPTH = new ParseField("maxsim_depth");
+  static final ParseField FILTER = new ParseField("filter");
 
   /** What a shard runs: the retrieval's parameters. */
   record XtrParams(int probes, int tokenDepth, int maxsimDepth) {
@@ -49,6 +52,7 @@ public final class LatteXtrQueryBuilder extends AbstractQueryBuilder<LatteXtrQue
   private final TokenMatrix queryVectors;
   private final QueryText queryText;
   private final XtrParams params;
+  private final QueryBuilder filter; // null: every document may be retrieved
   private final LatteModels models;
 
   LatteXtrQueryBuilder(
@@ -56,6 +60,7 @@ public final class LatteXtrQueryBuilder extends AbstractQueryBuilder<LatteXtrQue
       TokenMatrix queryVectors,
       QueryText queryText,
       XtrParams params,
+      QueryBuilder filter,
       LatteModels models) {
     this.field = Objects.requireNonNull(field, "field");
     if ((queryVectors == null) == (queryText == null)) {
@@ -65,6 +70,7 @@ public final class LatteXtrQueryBuilder extends AbstractQueryBuilder<LatteXtrQue
     this.queryVectors = queryVectors;
     this.queryText = queryText;
     this.params = params;
+    this.filter = filter;
     this.models = models;
   }
 
@@ -74,6 +80,7 @@ public final class LatteXtrQueryBuilder extends AbstractQueryBuilder<LatteXtrQue
     queryVectors = in.readBoolean() ? QueryText.readMatrix(in) : null;
     queryText = in.readOptionalWriteable(QueryText::new);
     params = new XtrParams(in.readVInt(), in.readVInt(), in.readVInt());
+    filter = in.readOptionalNamedWriteable(QueryBuilder.class);
     this.models = models;
   }
 
@@ -86,6 +93,7 @@ public final class LatteXtrQueryBuilder extends AbstractQueryBuilder<LatteXtrQue
     out.writeVInt(params.probes());
     out.writeVInt(params.tokenDepth());
     out.writeVInt(params.maxsimDepth());
+    out.writeOptionalNamedWriteable(filter);
   }
 
   @Override
@@ -101,6 +109,7 @@ public final class LatteXtrQueryBuilder extends AbstractQueryBuilder<LatteXtrQue
     builder.field(PROBES.getPreferredName(), params.probes());
     builder.field(TOKEN_DEPTH.getPreferredName(), params.tokenDepth());
     builder.field(MAXSIM_DEPTH.getPreferredName(), params.maxsimDepth());
+    if (filter != null) builder.field(FILTER.getPreferredName(), filter);
     printBoostAndQueryName(builder);
     builder.endObject();
   }
@@ -108,9 +117,10 @@ public final class LatteXtrQueryBuilder extends AbstractQueryBuilder<LatteXtrQue
   /** The coordinating node encodes {@code query_text} once; shards receive vectors. */
   @Override
   protected QueryBuilder doRewrite(QueryRewriteContext context) throws IOException {
-    if (queryVectors != null) return this;
-    LatteXtrQueryBuilder b =
-        new LatteXtrQueryBuilder(field, queryText.encode(models, NAME), null, params, models);
+    QueryBuilder f = filter == null ? null : filter.rewrite(context);
+    if (queryVectors != null && f == filter) return this;
+    TokenMatrix vectors = queryVectors != null ? queryVectors : queryText.encode(models, NAME);
+    LatteXtrQueryBuilder b = new LatteXtrQueryBuilder(field, vectors, null, params, f, models);
     b.boost(boost());
     b.queryName(queryName());
     return b;
@@ -126,12 +136,16 @@ public final class LatteXtrQueryBuilder extends AbstractQueryBuilder<LatteXtrQue
     int probes = d.probes(), tokenDepth = d.tokenDepth(), maxsimDepth = d.maxsimDepth();
     float boost = DEFAULT_BOOST;
     String queryName = null;
+    QueryBuilder filter = null;
     String current = null;
     for (XContentParser.Token t = parser.nextToken();
         t != XContentParser.Token.END_OBJECT;
         t = parser.nextToken()) {
       if (t == XContentParser.Token.FIELD_NAME) {
         current = parser.currentName();
+      } else if (t == XContentParser.Token.START_OBJECT
+          && FILTER.match(current, parser.getDeprecationHandler())) {
+        filter = parseInnerQueryBuilder(parser);
       } else if (LatteMaxSimQueryBuilder.QUERY_VECTORS.match(
           current, parser.getDeprecationHandler())) {
         try {
@@ -168,7 +182,7 @@ public final class LatteXtrQueryBuilder extends AbstractQueryBuilder<LatteXtrQue
                 + "] does not take ["
                 + current
                 + "]; it takes field, query_vectors (or query_text and model), probes,"
-                + " token_depth, maxsim_depth, boost and _name");
+                + " token_depth, maxsim_depth, filter, boost and _name");
       }
     }
     if (field == null) {
@@ -178,7 +192,12 @@ public final class LatteXtrQueryBuilder extends AbstractQueryBuilder<LatteXtrQue
     QueryText queryText = QueryText.parsed(parser, NAME, vectors != null, text, model, models);
     LatteXtrQueryBuilder b =
         new LatteXtrQueryBuilder(
-            field, vectors, queryText, new XtrParams(probes, tokenDepth, maxsimDepth), models);
+            field,
+            vectors,
+            queryText,
+            new XtrParams(probes, tokenDepth, maxsimDepth),
+            filter,
+            models);
     b.boost(boost);
     b.queryName(queryName);
     return b;
@@ -238,7 +257,13 @@ public final class LatteXtrQueryBuilder extends AbstractQueryBuilder<LatteXtrQue
               + "] has dims "
               + latte.settings().dims());
     }
-    return new XtrQuery(field, queryVectors, latte.xtr(), latte.codebook(), params);
+    return new XtrQuery(
+        field,
+        queryVectors,
+        latte.xtr(),
+        latte.codebook(),
+        params,
+        filter == null ? null : filter.toQuery(context));
   }
 
   @Override
@@ -246,13 +271,18 @@ public final class LatteXtrQueryBuilder extends AbstractQueryBuilder<LatteXtrQue
     return field.equals(other.field)
         && Objects.equals(queryVectors, other.queryVectors)
         && Objects.equals(queryText, other.queryText)
-        && params.equals(other.params);
+        && params.equals(other.params)
+        && Objects.equals(filter, other.filter);
   }
 
   @Override
   protected int doHashCode() {
     return Objects.hash(
-        field, queryVectors == null ? 0 : Arrays.hashCode(queryVectors.data()), queryText, params);
+        field,
+        queryVectors == null ? 0 : Arrays.hashCode(queryVectors.data()),
+        queryText,
+        params,
+        filter);
   }
 
   @Override

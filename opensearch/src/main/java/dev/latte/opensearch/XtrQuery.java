@@ -22,6 +22,8 @@ import org.apache.lucene.search.ScoreMode;
 import org.apache.lucene.search.Scorer;
 import org.apache.lucene.search.ScorerSupplier;
 import org.apache.lucene.search.Weight;
+import org.apache.lucene.util.Bits;
+import org.apache.lucene.util.FixedBitSet;
 
 /**
  * {@code latte_xtr} on one shard: on rewrite, Latte's XTR retrieval ({@link XtrIndex#over}) over
@@ -37,18 +39,21 @@ final class XtrQuery extends Query {
   private final XtrLists.Trained xtr;
   private final ResidualCodebook codebook;
   private final LatteXtrQueryBuilder.XtrParams params;
+  private final Query filter;
 
   XtrQuery(
       String field,
       TokenMatrix query,
       XtrLists.Trained xtr,
       ResidualCodebook codebook,
-      LatteXtrQueryBuilder.XtrParams params) {
+      LatteXtrQueryBuilder.XtrParams params,
+      Query filter) {
     this.field = field;
     this.query = query;
     this.xtr = xtr;
     this.codebook = codebook;
     this.params = params;
+    this.filter = filter;
   }
 
   @Override
@@ -57,7 +62,7 @@ final class XtrQuery extends Query {
     VectorKernel kernel = VectorKernel.get();
     Candidates ranked =
         XtrIndex.over(reader, field + XtrLists.SUFFIX, xtr.lists())
-            .search(query, kernel, params.probes(), params.tokenDepth())
+            .search(query, kernel, params.probes(), params.tokenDepth(), matches(searcher))
             .ranked();
     int[] docs = ranked.docs();
     float[] scores = ranked.scores();
@@ -67,6 +72,24 @@ final class XtrQuery extends Query {
       scores = maxSims(reader.leaves(), docs);
     }
     return new ScoredDocs(this, docs, scores, reader.getContext().id());
+  }
+
+  /** The filter's matches as top-level doc ids (live documents only), or null without a filter. */
+  private FixedBitSet matches(IndexSearcher searcher) throws IOException {
+    if (filter == null) return null;
+    IndexReader reader = searcher.getIndexReader();
+    FixedBitSet bits = new FixedBitSet(Math.max(1, reader.maxDoc()));
+    Weight w = searcher.createWeight(searcher.rewrite(filter), ScoreMode.COMPLETE_NO_SCORES, 1f);
+    for (LeafReaderContext leaf : reader.leaves()) {
+      Scorer s = w.scorer(leaf);
+      if (s == null) continue;
+      Bits live = leaf.reader().getLiveDocs();
+      DocIdSetIterator it = s.iterator();
+      for (int d = it.nextDoc(); d != DocIdSetIterator.NO_MORE_DOCS; d = it.nextDoc()) {
+        if (live == null || live.get(d)) bits.set(leaf.docBase + d);
+      }
+    }
+    return bits;
   }
 
   /** Exact MaxSim of each document (top-level ids) on its stored matrix. */
@@ -265,11 +288,12 @@ final class XtrQuery extends Query {
         && field.equals(((XtrQuery) o).field)
         && query.equals(((XtrQuery) o).query)
         && xtr.name().equals(((XtrQuery) o).xtr.name())
-        && params.equals(((XtrQuery) o).params);
+        && params.equals(((XtrQuery) o).params)
+        && Objects.equals(filter, ((XtrQuery) o).filter);
   }
 
   @Override
   public int hashCode() {
-    return Objects.hash(classHash(), field, query, xtr.name(), params);
+    return Objects.hash(classHash(), field, query, xtr.name(), params, filter);
   }
 }

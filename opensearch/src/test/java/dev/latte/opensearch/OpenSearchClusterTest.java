@@ -210,6 +210,23 @@ public class OpenSearchClusterTest extends ClusterTestBase {
       List<StandaloneReference.Hit> expected = reference.search("xtr+maxsim", q, K, null);
       assertSameRanking(
           "xtr+maxsim " + q.id(), expected, hits(call("POST", "/xtr1/_search", json(rescored))));
+      // A filter inside latte_xtr restricts retrieval itself, as standalone's filtered XTR does.
+      ObjectNode filtered = StandaloneReference.JSON.createObjectNode().put("size", K);
+      ObjectNode fq = xtrQuery(qv, 100);
+      ((ObjectNode) fq.get(LatteXtrQueryBuilder.NAME))
+          .putObject("filter")
+          .putObject("term")
+          .put("group", 1);
+      filtered.set("query", fq);
+      List<StandaloneReference.Hit> filteredHits =
+          hits(call("POST", "/xtr1/_search", json(filtered)));
+      assertSameRanking(
+          "filtered xtr+maxsim " + q.id(),
+          reference.search("xtr+maxsim", q, K, "{\"term\": {\"group\": 1}}"),
+          filteredHits);
+      for (StandaloneReference.Hit h : filteredHits) {
+        assertEquals(1, reference.documents.get(h.id()).metadata().get("group").asInt());
+      }
       // Two shards retrieve per shard (own k' and imputation): candidates may differ, but every
       // score is the document's exact MaxSim.
       Map<String, Float> exact = new java.util.HashMap<>();

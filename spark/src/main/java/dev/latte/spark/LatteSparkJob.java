@@ -116,10 +116,11 @@ public final class LatteSparkJob implements Callable<Integer> {
 
   @Option(
       names = "--first-stage",
-      defaultValue = "all",
+      defaultValue = "warp",
       description =
           "First stages every shard builds with shared parameters: xtr,warp,coil,slim,lucene-stock,"
-              + " all (every one but lucene-stock, built only when named) or none.")
+              + " all (every one but lucene-stock, built only when named) or none (default:"
+              + " ${DEFAULT-VALUE}, as ./latte index; coil and slim need an unpooled index).")
   String firstStages;
 
   @Option(

@@ -52,6 +52,7 @@ class ShardedJobTest {
   static final int DOCS = 500;
   static final int SHARDS = 3;
   static final ObjectMapper JSON = new ObjectMapper();
+  static final IndexOptions FLOAT32 = new IndexOptions(dev.latte.core.codec.TokenCodec.FLOAT32, 1);
 
   @TempDir static Path tmp;
   static SparkSession spark;
@@ -109,14 +110,9 @@ class ShardedJobTest {
 
     // ./latte index over the same file, then every first stage derived with the job's parameters.
     single = tmp.resolve("single");
-    // With a residual default codec, the single index codes with the job's codebook too.
-    Path book = sharded.resolve(dev.latte.indexer.ResidualCodebookFile.FILE);
-    Files.createDirectories(single);
-    if (Files.exists(book))
-      Files.copy(book, single.resolve(dev.latte.indexer.ResidualCodebookFile.FILE));
     try (ContextHashEncoder encoder = new ContextHashEncoder();
         LatteIndexWriter writer =
-            LatteIndexWriter.open(single, encoder, input.toString(), "", IndexOptions.DEFAULT)) {
+            LatteIndexWriter.open(single, encoder, input.toString(), "", FLOAT32)) {
       Corpus corpus = Corpus.open(input.toString(), null, FieldMapping.DEFAULT);
       IndexJob.Result r =
           new IndexJob(
@@ -162,6 +158,12 @@ class ShardedJobTest {
                 Integer.toString(SHARDS),
                 "--train-fraction",
                 "0.5",
+                // Unpooled float32 whatever the default: COIL and SLIM need every row's token
+                // (aResidualCodecSharesOneCodebookAcrossShards tests the compact codec).
+                "--codec",
+                "float32",
+                "--pool-factor",
+                "1",
                 // every stage the single index has: "all" leaves the stock baseline out
                 "--first-stage",
                 "all,lucene-stock"));
@@ -222,6 +224,10 @@ class ShardedJobTest {
             MODEL,
             "--shards",
             "2",
+            "--codec",
+            "float32",
+            "--pool-factor",
+            "1",
             "--first-stage",
             "none");
     JobState.Counters c = singleCounters;
@@ -289,6 +295,8 @@ class ShardedJobTest {
             "2",
             "--codec",
             "float32",
+            "--pool-factor",
+            "1",
             "--first-stage",
             "none");
     Path one = tmp.resolve("tsv-single");
@@ -396,6 +404,8 @@ class ShardedJobTest {
             "3",
             "--codec",
             "residual-2",
+            "--pool-factor",
+            "2",
             "--train-fraction",
             "0.5",
             "--first-stage",
@@ -403,6 +413,7 @@ class ShardedJobTest {
     assertEquals(singleCounters, r.counters());
     ShardManifest m = ShardManifest.read(out);
     assertEquals("residual-2", m.index().options().codec().cliName());
+    assertEquals(2, m.index().options().poolFactor());
     // One codebook: beside the manifest (its SHA-256 listed) and in every shard, byte for byte.
     byte[] book = Files.readAllBytes(out.resolve(dev.latte.indexer.ResidualCodebookFile.FILE));
     assertEquals(LatteSparkJob.sha256(book), m.residualCodebook());
@@ -426,7 +437,7 @@ class ShardedJobTest {
                 encoder,
                 input.toString(),
                 "",
-                new IndexOptions(dev.latte.core.codec.TokenCodec.RESIDUAL_2, 1))) {
+                new IndexOptions(dev.latte.core.codec.TokenCodec.RESIDUAL_2, 2))) {
       Corpus corpus = Corpus.open(input.toString(), null, FieldMapping.DEFAULT);
       new IndexJob(
               corpus,

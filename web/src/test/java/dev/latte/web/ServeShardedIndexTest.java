@@ -39,6 +39,10 @@ import org.junit.jupiter.api.io.TempDir;
  * 409 {@code read_only} saying why.
  */
 class ServeShardedIndexTest {
+  // Float32 whatever the default codec: each shard written here trains no codebook of its own
+  // (the Spark job shares one; ShardedJobTest covers a residual codec).
+  static final dev.latte.indexer.IndexOptions FLOAT32 =
+      new dev.latte.indexer.IndexOptions(dev.latte.core.codec.TokenCodec.FLOAT32, 1);
   @TempDir static Path tmp;
   static final WordHashEncoder encoder = new WordHashEncoder("wordhash", 32);
   static final ObjectMapper json = new ObjectMapper();
@@ -71,7 +75,7 @@ class ServeShardedIndexTest {
    */
   static void writeShards(List<Document> docs, Path one, Path sharded, int n, String source)
       throws Exception {
-    try (LatteIndexWriter w = LatteIndexWriter.open(one, encoder, source)) {
+    try (LatteIndexWriter w = LatteIndexWriter.open(one, encoder, source, "", FLOAT32)) {
       w.addAll(docs.stream(), 1, 16, IndexProgress.NONE);
       w.commit();
     }
@@ -90,7 +94,7 @@ class ServeShardedIndexTest {
       Path p = sharded.resolve(ShardManifest.shardName(i));
       List<Document> mine =
           docs.stream().filter(d -> ShardManifest.shardOf(d.id(), n) == shard).toList();
-      try (LatteIndexWriter w = LatteIndexWriter.open(p, encoder, source)) {
+      try (LatteIndexWriter w = LatteIndexWriter.open(p, encoder, source, "", FLOAT32)) {
         w.startSequencesAt(ShardManifest.firstSeq(i));
         w.addAll(mine.stream(), 1, 16, IndexProgress.NONE);
         w.commit();

@@ -45,6 +45,10 @@ import org.junit.jupiter.api.io.TempDir;
  * order, rethrows a part's failure, and does not stall a query while its pool is busy.
  */
 class ShardFanOutTest {
+  // Float32 whatever the default codec: each shard written here trains no codebook of its own
+  // (the Spark job shares one; ShardedJobTest covers a residual codec).
+  static final dev.latte.indexer.IndexOptions FLOAT32 =
+      new dev.latte.indexer.IndexOptions(dev.latte.core.codec.TokenCodec.FLOAT32, 1);
   @TempDir static Path tmp;
   static final WordHashEncoder encoder = new WordHashEncoder("wordhash", 32);
   static final int SHARDS = 4;
@@ -73,7 +77,7 @@ class ShardFanOutTest {
       queries.add(q.toString().trim());
     }
     Path one = tmp.resolve("one");
-    try (LatteIndexWriter w = LatteIndexWriter.open(one, encoder, "synthetic")) {
+    try (LatteIndexWriter w = LatteIndexWriter.open(one, encoder, "synthetic", "", FLOAT32)) {
       w.addAll(docs.stream(), 1, 16, IndexProgress.NONE);
       w.commit();
     }
@@ -93,7 +97,7 @@ class ShardFanOutTest {
       Path p = sharded.resolve(ShardManifest.shardName(i));
       List<Document> mine =
           docs.stream().filter(d -> ShardManifest.shardOf(d.id(), SHARDS) == shard).toList();
-      try (LatteIndexWriter w = LatteIndexWriter.open(p, encoder, "synthetic")) {
+      try (LatteIndexWriter w = LatteIndexWriter.open(p, encoder, "synthetic", "", FLOAT32)) {
         w.startSequencesAt(ShardManifest.firstSeq(i));
         // Two commits: a shard of two segments, so shards and leaves differ.
         int half = mine.size() / 2;

@@ -150,6 +150,8 @@ public final class SparkJobBenchmark {
                 "2",
                 "--codec",
                 "float32",
+                "--pool-factor",
+                "1",
                 "--first-stage",
                 "none"));
     args.addAll(List.of(extra));
@@ -208,6 +210,10 @@ public final class SparkJobBenchmark {
                 work.resolve("sharded-" + docs + "-" + System.nanoTime()).toString(),
                 "--shards",
                 "2",
+                "--codec",
+                "float32",
+                "--pool-factor",
+                "1",
                 "--first-stage",
                 "none",
                 "--vectors-name",

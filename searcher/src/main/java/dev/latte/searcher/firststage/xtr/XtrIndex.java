@@ -128,7 +128,7 @@ public final class XtrIndex implements Closeable {
    * filter} only (null: all): postings of other documents are skipped before scoring, so the
    * per-token top k' and the imputed values are those of the matching documents.
    */
-  Result search(
+  public Result search(
       TokenMatrix query, VectorKernel kernel, int probes, int tokenDepth, FixedBitSet filter)
       throws IOException {
     int nq = query.rows();
