@@ -168,4 +168,37 @@ class IndexJobCommandTest {
     assertEquals(1, r.exit());
     assertTrue(r.err().contains("--long-docs"), r.err());
   }
+
+  @Test
+  void aNewIndexCutsLongDocumentsIntoWindowsAndAnExistingOneKeepsItsOwnSetting() throws Exception {
+    String sentence = "Statins lower the risk of cardiovascular events in high cholesterol. ";
+    Path input = tmp.resolve("docs.jsonl");
+    Files.writeString(
+        input,
+        "{\"_id\": \"long\", \"text\": \""
+            + sentence.repeat(60)
+            + "\"}\n{\"_id\": \"short\", \"text\": \"Gut bacteria and diet.\"}\n");
+    String fresh = tmp.resolve("fresh").toString();
+    var r = LatteCommandLineTest.run("index", "--input", input.toString(), "--index", fresh);
+    assertEquals(0, r.exit(), r.err());
+    assertTrue(
+        java.util.regex.Pattern.compile("windows (\\d+)/\\1").matcher(r.out()).find(), r.out());
+    String stats = Files.readString(Path.of(fresh, "latte-stats.json"));
+    assertTrue(stats.contains("\"documents\" : 2"), stats);
+    assertTrue(!stats.contains("\"passages\" : 2,"), "the long document is windows: " + stats);
+
+    // An index built truncating keeps truncating when more is added without --long-docs.
+    String old = tmp.resolve("old").toString();
+    r =
+        LatteCommandLineTest.run(
+            "index", "--input", input.toString(), "--index", old, "--long-docs", "truncate");
+    assertEquals(0, r.exit(), r.err());
+    Path more = tmp.resolve("more.jsonl");
+    Files.writeString(more, "{\"_id\": \"more\", \"text\": \"" + sentence.repeat(60) + "\"}\n");
+    r = LatteCommandLineTest.run("index", "--input", more.toString(), "--index", old);
+    assertEquals(0, r.exit(), r.err());
+    stats = Files.readString(Path.of(old, "latte-stats.json"));
+    assertTrue(stats.contains("\"documents\" : 3"), stats);
+    assertTrue(stats.contains("\"passages\" : 3"), "one passage per document: " + stats);
+  }
 }

@@ -80,8 +80,8 @@ public record PassagePolicy(Mode mode, int window, int stride, int macroWindow) 
 
   /**
    * The policy {@code --long-docs mode [--window W] [--stride S]} means; null window or stride take
-   * the defaults: truncate and windows at the model's document length (windows with half of it as
-   * stride), late chunking {@value #DEFAULT_CHUNK}-token passages without overlap.
+   * the defaults: truncate and windows at the model's document length, late chunking {@value
+   * #DEFAULT_CHUNK}-token passages; passages do not overlap unless a stride is given.
    */
   public static PassagePolicy of(Mode mode, Integer window, Integer stride, ModelConfig config) {
     int modelWindow = Math.max(1, config.documentMaxLength() - specials(config));
@@ -92,13 +92,8 @@ public record PassagePolicy(Mode mode, int window, int stride, int macroWindow) 
               case TRUNCATE, WINDOWS -> modelWindow;
               case LATE_CHUNKING -> DEFAULT_CHUNK;
             };
-    int s =
-        stride != null
-            ? stride
-            : switch (mode) {
-              case TRUNCATE, LATE_CHUNKING -> w;
-              case WINDOWS -> Math.max(1, w / 2);
-            };
+    // No overlap by default: the setting measured on train (overlap doubles the encoding).
+    int s = stride != null ? stride : w;
     if (mode == Mode.TRUNCATE) s = w;
     return new PassagePolicy(mode, w, s, DEFAULT_MACRO_WINDOW);
   }

@@ -90,7 +90,13 @@ class PrecomputedVectorsIndexTest {
                   corpus,
                   corpus.fingerprint(),
                   w,
-                  new EncodingPipeline(null, 2, 16),
+                  // One thread: with two, documents reach Lucene in a scheduling-dependent order,
+                  // which changes the first stages' k-means samples and so their recall
+                  // (warp+maxsim
+                  // measured 0.848-0.924 over runs of this 300-document collection). One order
+                  // makes
+                  // the floors below a fixed measurement instead of a draw.
+                  new EncodingPipeline(null, 1, 16),
                   Map.of("codec", options.label()),
                   IndexJob.Options.DEFAULT,
                   true,

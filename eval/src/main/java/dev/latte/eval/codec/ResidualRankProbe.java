@@ -1,0 +1,286 @@
+package dev.latte.eval.codec;
+
+import dev.latte.core.TokenMatrix;
+import dev.latte.core.codec.ResidualCodebook;
+import dev.latte.core.kernel.PreparedQuery;
+import dev.latte.core.kernel.VectorKernel;
+import dev.latte.datasets.BeirDataset;
+import dev.latte.datasets.Query;
+import dev.latte.encoders.BundledModel;
+import dev.latte.encoders.TokenEncoder;
+import dev.latte.eval.metrics.Qrels;
+import dev.latte.eval.metrics.RankedDoc;
+import dev.latte.eval.metrics.TrecMetrics;
+import dev.latte.indexer.IndexLayout;
+import dev.latte.indexer.ResidualTraining;
+import dev.latte.indexer.firststage.MatrixFile;
+import dev.latte.indexer.firststage.SourceDocuments;
+import dev.latte.indexer.pooling.TokenPooler;
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.function.UnaryOperator;
+import org.apache.lucene.index.DirectoryReader;
+import org.apache.lucene.store.Directory;
+import org.apache.lucene.store.FSDirectory;
+
+/**
+ * Diagnostic behind the README's codec table (issue 12): nDCG@10 of codec settings on the same
+ * token vectors, without writing an index. Reads every document of a float32 index without pooling,
+ * and once (cached in {@code QUERY_CACHE}) encodes the train and test queries of a BEIR dataset
+ * with the bundled model and keeps each query's top {@value #CANDIDATES} by exact float MaxSim;
+ * then, per variant, codes every document (codebook fitted as {@code IndexRecoder} fits it: the
+ * index's XTR centroids, a sample of every (tokens / 65,536)-th document), decodes it and re-ranks
+ * those candidates by MaxSim over the decoded vectors. Re-ranking the exact top 100 is an
+ * approximation of a full scan (a document outside it rarely reaches the top 10); the eval's full
+ * scans agree to about 0.001.
+ *
+ * <p>Variants, comma-separated: {@code float}, {@code float-p2}, {@code bit[-p2]}, {@code
+ * r<bits>[-p2][-quantile][-norm][-kp]}: residual codes with the least-squares fit ({@code
+ * -quantile}: last session's quantile cutoffs + bucket means), {@code -norm} re-normalises decoded
+ * tokens, {@code -kp} trains the centroids on pooled tokens instead of reusing the XTR ones.
+ *
+ * <pre>
+ * java --add-modules jdk.incubator.vector -cp "cli/target/latte-cli-0.1.0-SNAPSHOT.jar:cli/target/lib/*" \
+ *   dev.latte.eval.codec.ResidualRankProbe FLOAT_INDEX ../shared/datasets/scifact QUERY_CACHE r2,r2-p2,bit
+ * </pre>
+ */
+public final class ResidualRankProbe {
+  static int DIM;
+  static final int CANDIDATES = 100;
+
+  record Q(String split, String id, TokenMatrix m, int[] cands) {}
+
+  public static void main(String[] args) throws Exception {
+    if (args.length != 4) {
+      System.err.println(
+          "usage: ResidualRankProbe FLOAT32_INDEX BEIR_DIR QUERY_CACHE_FILE VARIANT[,VARIANT..]");
+      System.exit(2);
+    }
+    Path index = Path.of(args[0]);
+    Path dataset = Path.of(args[1]);
+    Path cache = Path.of(args[2]);
+    String[] variants = args[3].split(",");
+    List<String> ids = new ArrayList<>();
+    List<TokenMatrix> docs = new ArrayList<>();
+    List<TokenMatrix> sample = new ArrayList<>();
+    float[] centroids;
+    try (Directory dir = FSDirectory.open(index);
+        DirectoryReader reader = DirectoryReader.open(dir)) {
+      var meta = dev.latte.indexer.LatteIndexReaderSupport.metadataOf(reader.getIndexCommit());
+      if (!meta.options().equals(dev.latte.indexer.IndexOptions.DEFAULT))
+        throw new IllegalArgumentException(index + " is not a float32 index without pooling");
+      DIM = meta.dimension();
+      SourceDocuments.forEach(
+          reader,
+          DIM,
+          false,
+          (doc, m, a) -> {
+            ids.add(
+                reader.storedFields().document(doc, Set.of(IndexLayout.ID)).get(IndexLayout.ID));
+            docs.add(m);
+          });
+      try (Directory x = FSDirectory.open(index.resolve("latte-xtr"))) {
+        centroids = MatrixFile.read(x, "latte_xtr_centroids.bin", "LatteXtrCentroids").data();
+      }
+    }
+    long total = docs.stream().mapToLong(TokenMatrix::rows).sum();
+    long every = Math.max(1, total / ResidualTraining.WINDOW_TOKENS);
+    for (int i = 0; i < docs.size(); i++) if (i % every == 0) sample.add(docs.get(i));
+    BeirDataset ds = BeirDataset.open(dataset);
+    Map<String, Qrels> qrels =
+        Map.of("train", Qrels.of(ds.qrels("train")), "test", Qrels.of(ds.qrels("test")));
+    List<Q> queries = Files.exists(cache) ? read(cache) : build(ds, qrels, docs, cache);
+    System.out.printf("%d docs, %d tokens, %d queries%n", docs.size(), total, queries.size());
+    for (String v : variants) {
+      long t0 = System.nanoTime();
+      UnaryOperator<TokenMatrix> codec = variant(v, centroids, sample, docs);
+      List<TokenMatrix> coded = new ArrayList<>(docs.size());
+      for (TokenMatrix d : docs) coded.add(codec.apply(d));
+      double[] sum = new double[2];
+      int[] n = new int[2];
+      VectorKernel k = VectorKernel.get();
+      for (Q q : queries) {
+        PreparedQuery p = k.prepare(q.m());
+        List<RankedDoc> ranking = new ArrayList<>();
+        for (int c : q.cands()) {
+          TokenMatrix d = coded.get(c);
+          ranking.add(new RankedDoc(ids.get(c), k.maxSim(p, d.data(), 0, d.rows())));
+        }
+        int s = q.split().equals("train") ? 0 : 1;
+        sum[s] += TrecMetrics.evaluateQuery(qrels.get(q.split()), q.id(), ranking).ndcgCut10();
+        n[s]++;
+      }
+      System.out.printf(
+          "%-22s train %.4f  test %.4f  (%.0f s)%n",
+          v, sum[0] / n[0], sum[1] / n[1], (System.nanoTime() - t0) / 1e9);
+    }
+  }
+
+  static final Map<Integer, Map<TokenMatrix, int[]>> ASSIGNED = new java.util.HashMap<>();
+
+  static UnaryOperator<TokenMatrix> variant(
+      String v, float[] centroids, List<TokenMatrix> sample, List<TokenMatrix> docs) {
+    // name: float | r<bits>[-p<pool>][-lm][-norm]
+    if (v.equals("float")) return d -> d;
+    int pool = v.contains("-p2") ? 2 : v.contains("-p3") ? 3 : 1;
+    TokenPooler pooler = pool > 1 ? new TokenPooler(pool, true) : null;
+    UnaryOperator<TokenMatrix> pooling = d -> pooler == null ? d : pooler.pool(d);
+    if (v.startsWith("float")) return pooling;
+    if (v.startsWith("bit"))
+      return d -> {
+        TokenMatrix p = pooling.apply(d);
+        byte[] enc = dev.latte.core.codec.TokenCodec.BIT.encode(p);
+        return dev.latte.core.codec.StoredTokenMatrix.decode(enc, 0, enc.length, DIM);
+      };
+    int bits = v.charAt(1) - '0';
+    if (v.contains("-kp")) {
+      // centroids trained on pooled tokens: every 4th document, pooled
+      List<TokenMatrix> train = new ArrayList<>();
+      for (int i = 0; i < docs.size(); i += 4) train.add(pooling.apply(docs.get(i)));
+      float[] tr = ResidualCodecProbe.concat(train, DIM);
+      int kk = ResidualTraining.centroids(docs.stream().mapToLong(TokenMatrix::rows).sum() / pool);
+      int rowsN = Math.min(tr.length / DIM, kk * ResidualTraining.POINTS_PER_CENTROID);
+      centroids =
+          ResidualTraining.trainCentroids(Arrays.copyOf(tr, rowsN * DIM), rowsN, DIM, kk, 2);
+      System.out.println("trained " + kk + " centroids on " + rowsN + " pooled rows");
+      pool = pool * 100; // separate assignment cache
+    }
+    int poolKey = pool;
+    List<TokenMatrix> pooledSample = sample.stream().map(pooling).toList();
+    float[] rows = ResidualCodecProbe.concat(pooledSample, DIM);
+    int n = rows.length / DIM;
+    ResidualCodebook book = ResidualTraining.fit(bits, centroids, DIM, rows, n);
+    if (v.contains("-lm")) book = lloydMax(book, centroids, rows, n);
+    if (v.contains("-quantile")) book = quantile(book, centroids, rows, n);
+    ResidualCodebook b = book;
+    boolean norm = v.contains("-norm");
+    Map<TokenMatrix, int[]> assigned =
+        ASSIGNED.computeIfAbsent(poolKey, x -> new java.util.IdentityHashMap<>());
+    return d -> {
+      TokenMatrix p = pooling.apply(d);
+      int[] ids = assigned.get(d);
+      if (ids == null) {
+        ids = new int[p.rows()];
+        VectorKernel.get().assignCentroids(b, p.data(), 0, p.rows(), ids);
+        assigned.put(d, ids);
+      }
+      byte[] enc = b.encode(p, ids);
+      TokenMatrix dec = b.decode(enc, 0, enc.length);
+      return norm ? ResidualCodecProbe.normalise(dec) : dec;
+    };
+  }
+
+  /** The old fit: quantile cutoffs, bucket means. */
+  static ResidualCodebook quantile(ResidualCodebook q, float[] centroids, float[] rows, int n) {
+    int bits = q.bits(), buckets = 1 << bits;
+    int[] assign = new int[n];
+    VectorKernel.get().assignCentroids(q, rows, 0, n, assign);
+    float[] cut = q.cutoffs(), w = q.weights();
+    float[] vals = new float[n];
+    for (int d = 0; d < DIM; d++) {
+      for (int t = 0; t < n; t++) vals[t] = rows[t * DIM + d] - centroids[assign[t] * DIM + d];
+      Arrays.sort(vals);
+      for (int j = 1; j < buckets; j++)
+        cut[d * (buckets - 1) + j - 1] = vals[(int) ((long) j * n / buckets)];
+      double[] s = new double[buckets];
+      int[] c = new int[buckets];
+      for (float x : vals) {
+        int b = 0;
+        while (b < buckets - 1 && x >= cut[d * (buckets - 1) + b]) b++;
+        s[b] += x;
+        c[b]++;
+      }
+      for (int b = 0; b < buckets; b++) if (c[b] > 0) w[d * buckets + b] = (float) (s[b] / c[b]);
+    }
+    return new ResidualCodebook(bits, DIM, centroids, cut, w);
+  }
+
+  /** Per-dimension 1-D k-means (Lloyd-Max) started from the quantile buckets. */
+  static ResidualCodebook lloydMax(ResidualCodebook q, float[] centroids, float[] rows, int n) {
+    int bits = q.bits(), buckets = 1 << bits;
+    int[] assign = new int[n];
+    VectorKernel.get().assignCentroids(q, rows, 0, n, assign);
+    float[] cut = q.cutoffs(), w = q.weights();
+    float[] vals = new float[n];
+    for (int d = 0; d < DIM; d++) {
+      for (int t = 0; t < n; t++) vals[t] = rows[t * DIM + d] - centroids[assign[t] * DIM + d];
+      Arrays.sort(vals);
+      for (int it = 0; it < 30; it++) {
+        for (int j = 0; j < buckets - 1; j++)
+          cut[d * (buckets - 1) + j] = (w[d * buckets + j] + w[d * buckets + j + 1]) / 2;
+        double[] s = new double[buckets];
+        int[] c = new int[buckets];
+        for (float x : vals) {
+          int b = 0;
+          while (b < buckets - 1 && x >= cut[d * (buckets - 1) + b]) b++;
+          s[b] += x;
+          c[b]++;
+        }
+        for (int b = 0; b < buckets; b++) if (c[b] > 0) w[d * buckets + b] = (float) (s[b] / c[b]);
+      }
+    }
+    return new ResidualCodebook(bits, DIM, centroids, cut, w);
+  }
+
+  static List<Q> build(BeirDataset ds, Map<String, Qrels> qrels, List<TokenMatrix> docs, Path cache)
+      throws IOException {
+    Map<String, Query> all = ds.queries();
+    List<Q> out = new ArrayList<>();
+    VectorKernel k = VectorKernel.get();
+    try (TokenEncoder enc = BundledModel.load()) {
+      for (String split : List.of("train", "test")) {
+        for (String id : qrels.get(split).queriesWithRelevant()) {
+          TokenMatrix m = enc.encodeQuery(all.get(id).text()).matrix();
+          PreparedQuery p = k.prepare(m);
+          float[] s = new float[docs.size()];
+          for (int j = 0; j < docs.size(); j++)
+            s[j] = k.maxSim(p, docs.get(j).data(), 0, docs.get(j).rows());
+          Integer[] order = new Integer[s.length];
+          for (int j = 0; j < s.length; j++) order[j] = j;
+          Arrays.sort(order, (a, b) -> Float.compare(s[b], s[a]));
+          int[] c = new int[CANDIDATES];
+          for (int j = 0; j < CANDIDATES; j++) c[j] = order[j];
+          out.add(new Q(split, id, m, c));
+          if (out.size() % 100 == 0) System.out.println(out.size() + " queries scored");
+        }
+      }
+    }
+    try (DataOutputStream o = new DataOutputStream(Files.newOutputStream(cache))) {
+      o.writeInt(out.size());
+      for (Q q : out) {
+        o.writeUTF(q.split());
+        o.writeUTF(q.id());
+        o.writeInt(q.m().rows());
+        for (float f : q.m().data()) o.writeFloat(f);
+        for (int c : q.cands()) o.writeInt(c);
+      }
+    }
+    return out;
+  }
+
+  static List<Q> read(Path cache) throws IOException {
+    try (DataInputStream in =
+        new DataInputStream(new java.io.BufferedInputStream(Files.newInputStream(cache)))) {
+      int n = in.readInt();
+      List<Q> out = new ArrayList<>();
+      for (int i = 0; i < n; i++) {
+        String split = in.readUTF(), id = in.readUTF();
+        int rows = in.readInt();
+        float[] v = new float[rows * DIM];
+        for (int j = 0; j < v.length; j++) v[j] = in.readFloat();
+        int[] c = new int[CANDIDATES];
+        for (int j = 0; j < CANDIDATES; j++) c[j] = in.readInt();
+        out.add(new Q(split, id, new TokenMatrix(v, rows, DIM), c));
+      }
+      return out;
+    }
+  }
+}
