@@ -11,12 +11,10 @@ import org.opensearch.core.common.io.stream.StreamInput;
 import org.opensearch.core.common.io.stream.StreamOutput;
 import org.opensearch.core.xcontent.XContentBuilder;
 import org.opensearch.core.xcontent.XContentParser;
-import org.opensearch.index.mapper.MappedFieldType;
 import org.opensearch.index.query.AbstractQueryBuilder;
 import org.opensearch.index.query.QueryBuilder;
 import org.opensearch.index.query.QueryRewriteContext;
 import org.opensearch.index.query.QueryShardContext;
-import org.opensearch.index.query.QueryShardException;
 
 /**
  * {@code {"latte_maxsim": {"field": F, "query_vectors": [[...], ...]}}}: every document with a
@@ -164,37 +162,8 @@ public final class LatteMaxSimQueryBuilder extends AbstractQueryBuilder<LatteMax
 
   @Override
   protected Query doToQuery(QueryShardContext context) throws IOException {
-    if (queryVectors == null) {
-      throw new QueryShardException(
-          context, "[" + NAME + "] query_text was not encoded: the request was not rewritten");
-    }
-    MappedFieldType type = context.fieldMapper(field);
-    if (!(type instanceof LatteTokensFieldMapper.LatteTokensFieldType latte)) {
-      throw new QueryShardException(
-          context,
-          "["
-              + NAME
-              + "] field ["
-              + field
-              + "] is "
-              + (type == null ? "not mapped" : "of type [" + type.typeName() + "]")
-              + "; it must be a ["
-              + LatteTokensFieldMapper.CONTENT_TYPE
-              + "] field");
-    }
-    int dims = latte.settings().dims();
-    if (queryVectors.dim() != dims) {
-      throw new QueryShardException(
-          context,
-          "["
-              + NAME
-              + "] query_vectors have "
-              + queryVectors.dim()
-              + " values per row; field ["
-              + field
-              + "] has dims "
-              + dims);
-    }
+    LatteTokensFieldMapper.LatteTokensFieldType latte =
+        QueryText.targetField(context, NAME, field, queryVectors);
     return new MaxSimQuery(field, queryVectors, latte.codebook());
   }
 

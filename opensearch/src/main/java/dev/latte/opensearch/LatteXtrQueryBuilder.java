@@ -13,7 +13,6 @@ import org.opensearch.core.common.io.stream.StreamInput;
 import org.opensearch.core.common.io.stream.StreamOutput;
 import org.opensearch.core.xcontent.XContentBuilder;
 import org.opensearch.core.xcontent.XContentParser;
-import org.opensearch.index.mapper.MappedFieldType;
 import org.opensearch.index.query.AbstractQueryBuilder;
 import org.opensearch.index.query.QueryBuilder;
 import org.opensearch.index.query.QueryRewriteContext;
@@ -215,24 +214,8 @@ public final class LatteXtrQueryBuilder extends AbstractQueryBuilder<LatteXtrQue
 
   @Override
   protected Query doToQuery(QueryShardContext context) throws IOException {
-    if (queryVectors == null) {
-      throw new QueryShardException(
-          context, "[" + NAME + "] query_text was not encoded: the request was not rewritten");
-    }
-    MappedFieldType type = context.fieldMapper(field);
-    if (!(type instanceof LatteTokensFieldMapper.LatteTokensFieldType latte)) {
-      throw new QueryShardException(
-          context,
-          "["
-              + NAME
-              + "] field ["
-              + field
-              + "] is "
-              + (type == null ? "not mapped" : "of type [" + type.typeName() + "]")
-              + "; it must be a ["
-              + LatteTokensFieldMapper.CONTENT_TYPE
-              + "] field");
-    }
+    LatteTokensFieldMapper.LatteTokensFieldType latte =
+        QueryText.targetField(context, NAME, field, queryVectors);
     if (latte.xtr() == null) {
       throw new QueryShardException(
           context,
@@ -244,18 +227,6 @@ public final class LatteXtrQueryBuilder extends AbstractQueryBuilder<LatteXtrQue
               + " in the nodes' config/"
               + XtrLists.FOLDER
               + ")");
-    }
-    if (queryVectors.dim() != latte.settings().dims()) {
-      throw new QueryShardException(
-          context,
-          "["
-              + NAME
-              + "] query_vectors have "
-              + queryVectors.dim()
-              + " values per row; field ["
-              + field
-              + "] has dims "
-              + latte.settings().dims());
     }
     return new XtrQuery(
         field,

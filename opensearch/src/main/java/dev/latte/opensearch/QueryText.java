@@ -8,6 +8,9 @@ import org.opensearch.core.common.io.stream.StreamOutput;
 import org.opensearch.core.common.io.stream.Writeable;
 import org.opensearch.core.xcontent.XContentBuilder;
 import org.opensearch.core.xcontent.XContentParser;
+import org.opensearch.index.mapper.MappedFieldType;
+import org.opensearch.index.query.QueryShardContext;
+import org.opensearch.index.query.QueryShardException;
 
 /**
  * A query sent as text ({@code "query_text": T, "model": M}) rather than vectors: what Latte's
@@ -84,6 +87,47 @@ record QueryText(String text, String model) implements Writeable {
       throw new IllegalStateException("[" + query + "] query_text reached a node without models");
     }
     return models.encodeQuery(model, text);
+  }
+
+  /**
+   * The {@code latte_tokens} field a rewritten query scores, checked on the shard: the query's text
+   * was encoded (the request went through the coordinating node's rewrite), the field is mapped as
+   * {@code latte_tokens}, and the query vectors have its dims. Errors name the query and the field.
+   */
+  static LatteTokensFieldMapper.LatteTokensFieldType targetField(
+      QueryShardContext context, String query, String field, TokenMatrix queryVectors) {
+    if (queryVectors == null) {
+      throw new QueryShardException(
+          context, "[" + query + "] query_text was not encoded: the request was not rewritten");
+    }
+    MappedFieldType type = context.fieldMapper(field);
+    if (!(type instanceof LatteTokensFieldMapper.LatteTokensFieldType latte)) {
+      throw new QueryShardException(
+          context,
+          "["
+              + query
+              + "] field ["
+              + field
+              + "] is "
+              + (type == null ? "not mapped" : "of type [" + type.typeName() + "]")
+              + "; it must be a ["
+              + LatteTokensFieldMapper.CONTENT_TYPE
+              + "] field");
+    }
+    int dims = latte.settings().dims();
+    if (queryVectors.dim() != dims) {
+      throw new QueryShardException(
+          context,
+          "["
+              + query
+              + "] query_vectors have "
+              + queryVectors.dim()
+              + " values per row; field ["
+              + field
+              + "] has dims "
+              + dims);
+    }
+    return latte;
   }
 
   static TokenMatrix readMatrix(StreamInput in) throws IOException {
