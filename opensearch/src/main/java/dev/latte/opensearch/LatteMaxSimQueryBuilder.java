@@ -48,10 +48,7 @@ public final class LatteMaxSimQueryBuilder extends AbstractQueryBuilder<LatteMax
   LatteMaxSimQueryBuilder(
       String field, TokenMatrix queryVectors, QueryText queryText, LatteModels models) {
     this.field = Objects.requireNonNull(field, "field");
-    if ((queryVectors == null) == (queryText == null)) {
-      throw new IllegalArgumentException(
-          "[" + NAME + "] takes either query_vectors or query_text (with model), not both");
-    }
+    QueryText.requireOne(NAME, queryVectors, queryText);
     this.queryVectors = queryVectors;
     this.queryText = queryText;
     this.models = models;
@@ -60,7 +57,7 @@ public final class LatteMaxSimQueryBuilder extends AbstractQueryBuilder<LatteMax
   public LatteMaxSimQueryBuilder(StreamInput in, LatteModels models) throws IOException {
     super(in);
     field = in.readString();
-    queryVectors = in.readBoolean() ? QueryText.readMatrix(in) : null;
+    queryVectors = QueryText.readMatrixIfPresent(in);
     queryText = in.readOptionalWriteable(QueryText::new);
     this.models = models;
   }
@@ -77,20 +74,14 @@ public final class LatteMaxSimQueryBuilder extends AbstractQueryBuilder<LatteMax
   @Override
   protected void doWriteTo(StreamOutput out) throws IOException {
     out.writeString(field);
-    out.writeBoolean(queryVectors != null);
-    if (queryVectors != null) QueryText.writeMatrix(out, queryVectors);
-    out.writeOptionalWriteable(queryText);
+    QueryText.writeQuery(out, queryVectors, queryText);
   }
 
   @Override
   protected void doXContent(XContentBuilder builder, Params params) throws IOException {
     builder.startObject(NAME);
     builder.field(FIELD.getPreferredName(), field);
-    if (queryVectors != null) {
-      QueryText.matrixXContent(builder, QUERY_VECTORS.getPreferredName(), queryVectors);
-    } else {
-      queryText.toXContent(builder);
-    }
+    QueryText.queryXContent(builder, queryVectors, queryText);
     printBoostAndQueryName(builder);
     builder.endObject();
   }

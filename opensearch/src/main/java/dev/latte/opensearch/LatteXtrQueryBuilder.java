@@ -62,10 +62,7 @@ public final class LatteXtrQueryBuilder extends AbstractQueryBuilder<LatteXtrQue
       QueryBuilder filter,
       LatteModels models) {
     this.field = Objects.requireNonNull(field, "field");
-    if ((queryVectors == null) == (queryText == null)) {
-      throw new IllegalArgumentException(
-          "[" + NAME + "] takes either query_vectors or query_text (with model), not both");
-    }
+    QueryText.requireOne(NAME, queryVectors, queryText);
     this.queryVectors = queryVectors;
     this.queryText = queryText;
     this.params = params;
@@ -76,7 +73,7 @@ public final class LatteXtrQueryBuilder extends AbstractQueryBuilder<LatteXtrQue
   public LatteXtrQueryBuilder(StreamInput in, LatteModels models) throws IOException {
     super(in);
     field = in.readString();
-    queryVectors = in.readBoolean() ? QueryText.readMatrix(in) : null;
+    queryVectors = QueryText.readMatrixIfPresent(in);
     queryText = in.readOptionalWriteable(QueryText::new);
     params = new XtrParams(in.readVInt(), in.readVInt(), in.readVInt());
     filter = in.readOptionalNamedWriteable(QueryBuilder.class);
@@ -86,9 +83,7 @@ public final class LatteXtrQueryBuilder extends AbstractQueryBuilder<LatteXtrQue
   @Override
   protected void doWriteTo(StreamOutput out) throws IOException {
     out.writeString(field);
-    out.writeBoolean(queryVectors != null);
-    if (queryVectors != null) QueryText.writeMatrix(out, queryVectors);
-    out.writeOptionalWriteable(queryText);
+    QueryText.writeQuery(out, queryVectors, queryText);
     out.writeVInt(params.probes());
     out.writeVInt(params.tokenDepth());
     out.writeVInt(params.maxsimDepth());
@@ -99,12 +94,7 @@ public final class LatteXtrQueryBuilder extends AbstractQueryBuilder<LatteXtrQue
   protected void doXContent(XContentBuilder builder, Params xContentParams) throws IOException {
     builder.startObject(NAME);
     builder.field(LatteMaxSimQueryBuilder.FIELD.getPreferredName(), field);
-    if (queryVectors != null) {
-      QueryText.matrixXContent(
-          builder, LatteMaxSimQueryBuilder.QUERY_VECTORS.getPreferredName(), queryVectors);
-    } else {
-      queryText.toXContent(builder);
-    }
+    QueryText.queryXContent(builder, queryVectors, queryText);
     builder.field(PROBES.getPreferredName(), params.probes());
     builder.field(TOKEN_DEPTH.getPreferredName(), params.tokenDepth());
     builder.field(MAXSIM_DEPTH.getPreferredName(), params.maxsimDepth());

@@ -130,6 +130,37 @@ record QueryText(String text, String model) implements Writeable {
     return latte;
   }
 
+  /**
+   * A Latte query holds either its vectors or its text (until rewritten), never both nor neither.
+   */
+  static void requireOne(String query, TokenMatrix vectors, QueryText text) {
+    if ((vectors == null) == (text == null)) {
+      throw new IllegalArgumentException(
+          "[" + query + "] takes either query_vectors or query_text (with model), not both");
+    }
+  }
+
+  /**
+   * Writes a query's vectors or text; {@link #readMatrixIfPresent} and {@code
+   * readOptionalWriteable(QueryText::new)} read them back.
+   */
+  static void writeQuery(StreamOutput out, TokenMatrix vectors, QueryText text) throws IOException {
+    out.writeBoolean(vectors != null);
+    if (vectors != null) writeMatrix(out, vectors);
+    out.writeOptionalWriteable(text);
+  }
+
+  static TokenMatrix readMatrixIfPresent(StreamInput in) throws IOException {
+    return in.readBoolean() ? readMatrix(in) : null;
+  }
+
+  /** A query's {@code query_vectors}, or its {@code query_text} and {@code model}. */
+  static void queryXContent(XContentBuilder builder, TokenMatrix vectors, QueryText text)
+      throws IOException {
+    if (vectors != null) matrixXContent(builder, "query_vectors", vectors);
+    else text.toXContent(builder);
+  }
+
   static TokenMatrix readMatrix(StreamInput in) throws IOException {
     int rows = in.readVInt();
     int dim = in.readVInt();
