@@ -1,4 +1,4 @@
-package dev.latte.eval.codec;
+package dev.latte.benchmarks.codec;
 
 import dev.latte.core.TokenMatrix;
 import dev.latte.core.codec.ResidualCodebook;
@@ -29,8 +29,8 @@ import org.apache.lucene.store.FSDirectory;
  * its stored centroid ids against the nearest centroid, its decoded tokens against the source's.
  *
  * <pre>
- * java --add-modules jdk.incubator.vector -cp "cli/target/latte-cli-0.1.0-SNAPSHOT.jar:cli/target/lib/*" \
- *   dev.latte.eval.codec.ResidualCodecProbe FLOAT_INDEX ../shared/datasets/scifact 20 25 [RESIDUAL_INDEX BITS]
+ * java --add-modules jdk.incubator.vector -cp "cli/target/latte-cli-0.1.0-SNAPSHOT.jar:cli/target/lib/*:benchmarks/target/classes" \
+ *   dev.latte.benchmarks.codec.ResidualCodecProbe FLOAT_INDEX ../shared/datasets/scifact 20 25 [RESIDUAL_INDEX BITS]
  * </pre>
  *
  * Assumes 384-d tokens (the bundled model).

@@ -1,4 +1,4 @@
-package dev.latte.eval.codec;
+package dev.latte.benchmarks.codec;
 
 import dev.latte.core.TokenMatrix;
 import dev.latte.core.codec.ResidualCodebook;
@@ -48,8 +48,8 @@ import org.apache.lucene.store.FSDirectory;
  * tokens, {@code -kp} trains the centroids on pooled tokens instead of reusing the XTR ones.
  *
  * <pre>
- * java --add-modules jdk.incubator.vector -cp "cli/target/latte-cli-0.1.0-SNAPSHOT.jar:cli/target/lib/*" \
- *   dev.latte.eval.codec.ResidualRankProbe FLOAT_INDEX ../shared/datasets/scifact QUERY_CACHE r2,r2-p2,bit
+ * java --add-modules jdk.incubator.vector -cp "cli/target/latte-cli-0.1.0-SNAPSHOT.jar:cli/target/lib/*:benchmarks/target/classes" \
+ *   dev.latte.benchmarks.codec.ResidualRankProbe FLOAT_INDEX ../shared/datasets/scifact QUERY_CACHE r2,r2-p2,bit
  * </pre>
  */
 public final class ResidualRankProbe {
