@@ -24,4 +24,8 @@ record ScaleOptions(
     int[] depths,
     int k,
     boolean reuse,
-    Path json) {}
+    Path json,
+    java.util.Set<String> paths,
+    int[] warpProbes,
+    int[] warpDepths,
+    int warpPoolFactor) {}
