@@ -188,6 +188,14 @@ public final class ScaleBenchmark implements Callable<Integer> {
   int warpPoolFactor;
 
   @Option(
+      names = "--warp-centroids",
+      defaultValue = "0",
+      description =
+          "Centroids of the residual-2 index's codebook, trained here on 16 generated tokens each"
+              + " (default ${DEFAULT-VALUE}: the writer trains it, as ./latte index does).")
+  int warpCentroids;
+
+  @Option(
       names = "--json",
       paramLabel = "PATH",
       description = "Result file (default DIR/scale-<tokens>.json).")
@@ -233,7 +241,8 @@ public final class ScaleBenchmark implements Callable<Integer> {
         paths(paths),
         list("--warp-probes", warpProbes),
         list("--warp-depth", warpDepth),
-        warpPoolFactor);
+        warpPoolFactor,
+        warpCentroids);
   }
 
   /** The measured paths, each named (xtr, warp). */

@@ -28,4 +28,5 @@ record ScaleOptions(
     java.util.Set<String> paths,
     int[] warpProbes,
     int[] warpDepths,
-    int warpPoolFactor) {}
+    int warpPoolFactor,
+    int warpCentroids) {}

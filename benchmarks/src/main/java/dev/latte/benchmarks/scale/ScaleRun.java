@@ -162,6 +162,13 @@ final class ScaleRun {
 
   /** Writes every generated document into a new index at {@code at}, on o.threads() threads. */
   Map<String, Object> write(Path at, IndexOptions options) throws Exception {
+    return write(at, options, null);
+  }
+
+  /** As above, a residual index coding with {@code codebook} (null: trained by the writer). */
+  Map<String, Object> write(
+      Path at, IndexOptions options, dev.latte.core.codec.ResidualCodebook codebook)
+      throws Exception {
     ModelIdentity model =
         new ModelIdentity(
             MODEL_NAME,
@@ -180,7 +187,8 @@ final class ScaleRun {
         "Writing %,d documents (%,d tokens, %s) with %d threads into %s",
         n, g.totalTokens, options.label(), o.threads(), at);
     try (LatteIndexWriter w =
-        LatteIndexWriter.openForEncoded(at, model, "synthetic", model.fingerprint(), options)) {
+        LatteIndexWriter.openForEncoded(
+            at, model, "synthetic", model.fingerprint(), options, codebook)) {
       // A residual index trains its codebook on the first documents: sized for the whole set.
       w.expectTokens(g.totalTokens);
       List<Thread> threads = new ArrayList<>();

@@ -5,6 +5,7 @@ import static dev.latte.benchmarks.scale.ScaleMeasures.*;
 import dev.latte.core.FileTrees;
 import dev.latte.core.Percentiles;
 import dev.latte.core.TokenMatrix;
+import dev.latte.core.codec.ResidualCodebook;
 import dev.latte.core.codec.TokenCodec;
 import dev.latte.core.kernel.VectorKernel;
 import dev.latte.indexer.IndexMetadata;
@@ -58,7 +59,13 @@ final class ScaleWarp {
     this.run = run;
     this.o = run.o;
     this.index =
-        o.dir().resolve(run.index.getFileName() + "-residual2-p" + o.warpPoolFactor() + "-warp");
+        o.dir()
+            .resolve(
+                run.index.getFileName()
+                    + "-residual2-p"
+                    + o.warpPoolFactor()
+                    + (o.warpCentroids() > 0 ? "-c" + o.warpCentroids() : "")
+                    + "-warp");
     this.paramsFile = o.dir().resolve(index.getFileName() + ".params.json");
   }
 
@@ -75,6 +82,7 @@ final class ScaleWarp {
     identity.put("codec", TokenCodec.RESIDUAL_2.cliName());
     identity.put("pool_factor", o.warpPoolFactor());
     identity.put("warp", WarpBuilder.FORMAT.stamp());
+    identity.put("centroids_requested", o.warpCentroids());
     Map<String, Object> previous =
         Files.isRegularFile(paramsFile) ? run.json.readValue(paramsFile.toFile(), Map.class) : null;
     if (o.reuse()
@@ -97,7 +105,15 @@ final class ScaleWarp {
     }
     Files.deleteIfExists(paramsFile);
     Map<String, Object> b = new LinkedHashMap<>();
-    b.put("write", run.write(index, new IndexOptions(TokenCodec.RESIDUAL_2, o.warpPoolFactor())));
+    ResidualCodebook book = null;
+    if (o.warpCentroids() > 0) {
+      long c0 = System.nanoTime();
+      book = trainCodebook(o.warpCentroids());
+      b.put("codebook_seconds", round((System.nanoTime() - c0) / 1e9));
+    }
+    b.put(
+        "write",
+        run.write(index, new IndexOptions(TokenCodec.RESIDUAL_2, o.warpPoolFactor()), book));
     long t0 = System.nanoTime();
     try (Directory d = FSDirectory.open(index);
         DirectoryReader reader = DirectoryReader.open(d)) {
@@ -114,6 +130,30 @@ final class ScaleWarp {
     Map<String, Object> out = new LinkedHashMap<>(b);
     out.put("reused", false);
     return out;
+  }
+
+  /**
+   * A codebook of {@code k} centroids trained as the writer trains one (spherical k-means, then the
+   * residual buckets), on 16 tokens per centroid from documents spread over the whole collection
+   * (the writer's window holds 65,536 tokens, which caps it at 4,096 centroids).
+   */
+  private ResidualCodebook trainCodebook(int k) {
+    int want = k * dev.latte.indexer.ResidualTraining.MIN_POINTS_PER_CENTROID;
+    int docs = run.g.documents();
+    int step = Math.max(1, (int) (docs / Math.max(1.0, want / (double) o.tokensPerDoc())));
+    float[] rows = new float[(want + 4 * o.tokensPerDoc()) * o.dim()];
+    int n = 0;
+    for (int d = 0; d < docs && n < want; d += step) {
+      TokenMatrix m = run.g.document(d);
+      int take = Math.min(m.rows(), want - n);
+      System.arraycopy(m.data(), 0, rows, n * o.dim(), take * o.dim());
+      n += take;
+    }
+    log("Training a %,d-centroid codebook on %,d generated tokens", k, n);
+    int threads = Runtime.getRuntime().availableProcessors();
+    float[] centroids =
+        dev.latte.indexer.ResidualTraining.trainCentroids(rows, n, o.dim(), k, threads);
+    return dev.latte.indexer.ResidualTraining.fit(2, centroids, o.dim(), rows, n);
   }
 
   private Map<String, Object> search(Map<String, Object> build) throws IOException {

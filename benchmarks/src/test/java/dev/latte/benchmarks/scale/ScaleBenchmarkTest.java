@@ -36,6 +36,7 @@ class ScaleBenchmarkTest {
     assertArrayEquals(new int[] {4, 8, 16, 32}, o.warpProbes());
     assertArrayEquals(new int[] {100, 400, 1000}, o.warpDepths());
     assertEquals(1, o.warpPoolFactor());
+    assertEquals(0, o.warpCentroids(), "the writer trains the codebook, as ./latte index does");
   }
 
   @Test
