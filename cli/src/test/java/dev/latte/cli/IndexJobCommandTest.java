@@ -182,7 +182,11 @@ class IndexJobCommandTest {
     var r = LatteCommandLineTest.run("index", "--input", input.toString(), "--index", fresh);
     assertEquals(0, r.exit(), r.err());
     assertTrue(
-        java.util.regex.Pattern.compile("windows (\\d+)/\\1").matcher(r.out()).find(), r.out());
+        java.util.regex.Pattern.compile("windows (\\d+)/\\1 at paragraphs").matcher(r.out()).find(),
+        "windows cut at paragraph breaks (else sentences) by default: " + r.out());
+    assertTrue(
+        Files.readString(Path.of(fresh, "latte-job.json")).contains("\"cut\" : \"paragraphs\""),
+        "the job records the cut");
     String stats = Files.readString(Path.of(fresh, "latte-stats.json"));
     assertTrue(stats.contains("\"documents\" : 2"), stats);
     assertTrue(!stats.contains("\"passages\" : 2,"), "the long document is windows: " + stats);
