@@ -11,12 +11,14 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 /**
- * Scale check of the XTR first stage + exact MaxSim rescoring: builds a Latte index of millions of
- * synthetic but clustered token vectors ({@link ClusteredTokens}), builds its XTR inverted file,
- * and for a grid of (probes, token depth, rescoring depth) measures single-thread latency and
- * recall@k against brute-force exact MaxSim over the same index (the ground truth, timed too).
- * Prints a table and writes JSON. Not a JMH benchmark: a plain {@code main} (these options, {@link
- * ScaleRun} the run, {@link ScaleSearch} the measurements); see benchmarks/README.md.
+ * Scale check of the XTR first stage + exact MaxSim rescoring, and of the default path (a
+ * residual-2 index with WARP lists, {@code warp+maxsim}; {@link ScaleWarp}): builds a Latte index
+ * of millions of synthetic but clustered token vectors ({@link ClusteredTokens}), builds its XTR
+ * inverted file, and for a grid of (probes, token depth, rescoring depth) measures single-thread
+ * latency and recall@k against brute-force exact MaxSim over the same index (the ground truth,
+ * timed too). Prints a table and writes JSON. Not a JMH benchmark: a plain {@code main} (these
+ * options, {@link ScaleRun} the run, {@link ScaleSearch} the measurements); see
+ * benchmarks/README.md.
  *
  * <pre>
  * java --add-modules jdk.incubator.vector -Xmx8g -cp benchmarks/target/benchmarks.jar \
@@ -154,6 +156,46 @@ public final class ScaleBenchmark implements Callable<Integer> {
   boolean reuse;
 
   @Option(
+      names = "--paths",
+      defaultValue = "xtr,warp",
+      paramLabel = "LIST",
+      description =
+          "Paths measured against brute force: xtr (XTR + exact MaxSim on the float16 index),"
+              + " warp (the default path: a residual-2 index of the same vectors with WARP lists,"
+              + " warp+maxsim) (default ${DEFAULT-VALUE}).")
+  String paths;
+
+  @Option(
+      names = "--warp-probes",
+      defaultValue = "4,8,16,32",
+      paramLabel = "LIST",
+      description = "WARP lists probed per query token (default ${DEFAULT-VALUE}).")
+  String warpProbes;
+
+  @Option(
+      names = "--warp-depth",
+      defaultValue = "100,400,1000",
+      paramLabel = "LIST",
+      description = "WARP candidates warp+maxsim rescores (default ${DEFAULT-VALUE}).")
+  String warpDepth;
+
+  @Option(
+      names = "--warp-pool-factor",
+      defaultValue = "1",
+      description =
+          "Pool factor of the residual-2 index (default ${DEFAULT-VALUE}: see benchmarks/README.md"
+              + " for why not the product's 2 on synthetic vectors).")
+  int warpPoolFactor;
+
+  @Option(
+      names = "--warp-centroids",
+      defaultValue = "0",
+      description =
+          "Centroids of the residual-2 index's codebook, trained here on 16 generated tokens each"
+              + " (default ${DEFAULT-VALUE}: the writer trains it, as ./latte index does).")
+  int warpCentroids;
+
+  @Option(
       names = "--json",
       paramLabel = "PATH",
       description = "Result file (default DIR/scale-<tokens>.json).")
@@ -195,7 +237,27 @@ public final class ScaleBenchmark implements Callable<Integer> {
         list("--depth", depth),
         k,
         reuse,
-        json != null ? json.toAbsolutePath() : null);
+        json != null ? json.toAbsolutePath() : null,
+        paths(paths),
+        list("--warp-probes", warpProbes),
+        list("--warp-depth", warpDepth),
+        warpPoolFactor,
+        warpCentroids);
+  }
+
+  /** The measured paths, each named (xtr, warp). */
+  static java.util.Set<String> paths(String s) {
+    java.util.Set<String> out = new java.util.LinkedHashSet<>();
+    for (String x : s.split(",")) {
+      String p = x.trim().toLowerCase(java.util.Locale.ROOT);
+      if (p.isEmpty()) continue;
+      if (!p.equals("xtr") && !p.equals("warp"))
+        throw new IllegalArgumentException(
+            "--paths: '" + x.trim() + "' is not a path; give xtr, warp or xtr,warp");
+      out.add(p);
+    }
+    if (out.isEmpty()) throw new IllegalArgumentException("--paths: give xtr, warp or xtr,warp");
+    return out;
   }
 
   /** A comma-separated grid; {@code all} stands for -1, resolved on the index. */

@@ -24,4 +24,9 @@ record ScaleOptions(
     int[] depths,
     int k,
     boolean reuse,
-    Path json) {}
+    Path json,
+    java.util.Set<String> paths,
+    int[] warpProbes,
+    int[] warpDepths,
+    int warpPoolFactor,
+    int warpCentroids) {}

@@ -46,6 +46,9 @@ final class ScaleRun {
   final Map<String, Object> report = new LinkedHashMap<>();
   final ObjectMapper json = JsonReports.MAPPER;
 
+  /** Per measured query, the ids of brute force's top k over the float16 index (ScaleSearch). */
+  final List<String[]> truthIds = new ArrayList<>();
+
   ScaleRun(ScaleOptions o) {
     this.o = o;
     long t0 = System.nanoTime();
@@ -100,32 +103,33 @@ final class ScaleRun {
     xtrParams.put("sample_factor", o.sampleFactor());
     xtrParams.put("iterations", o.iterations());
     xtrParams.put("seed", o.seed());
-    boolean reuseXtr;
-    try (Directory d = FSDirectory.open(index);
-        DirectoryReader reader = DirectoryReader.open(d)) {
-      String why =
-          !o.reuse()
-              ? null
-              : previous == null
-                  ? "the index was rebuilt"
-                  : !(previous.get("xtr") instanceof Map<?, ?> px)
-                      ? "no XTR build is recorded in " + paramsFile.getFileName()
-                      : !sameJson(xtrParams, px.get("params"))
-                          ? "its parameters differ: " + json.writeValueAsString(px.get("params"))
-                          : !FirstStageIndex.isFresh(index, XtrBuilder.FORMAT, reader)
-                              ? "it is missing or was built from another commit"
-                              : "";
-      reuseXtr = "".equals(why);
-      if (why != null && !reuseXtr) log("Rebuilding the XTR first stage: %s", why);
-      if (reuseXtr) {
-        log("Reusing the XTR first stage (same parameters, built from this commit)");
-        params.put("xtr", previous.get("xtr"));
-      } else {
-        Map<String, Object> x = buildXtr(reader);
-        x.put("params", xtrParams);
-        params.put("xtr", x);
+    boolean reuseXtr = false;
+    if (o.paths().contains("xtr"))
+      try (Directory d = FSDirectory.open(index);
+          DirectoryReader reader = DirectoryReader.open(d)) {
+        String why =
+            !o.reuse()
+                ? null
+                : previous == null
+                    ? "the index was rebuilt"
+                    : !(previous.get("xtr") instanceof Map<?, ?> px)
+                        ? "no XTR build is recorded in " + paramsFile.getFileName()
+                        : !sameJson(xtrParams, px.get("params"))
+                            ? "its parameters differ: " + json.writeValueAsString(px.get("params"))
+                            : !FirstStageIndex.isFresh(index, XtrBuilder.FORMAT, reader)
+                                ? "it is missing or was built from another commit"
+                                : "";
+        reuseXtr = "".equals(why);
+        if (why != null && !reuseXtr) log("Rebuilding the XTR first stage: %s", why);
+        if (reuseXtr) {
+          log("Reusing the XTR first stage (same parameters, built from this commit)");
+          params.put("xtr", previous.get("xtr"));
+        } else {
+          Map<String, Object> x = buildXtr(reader);
+          x.put("params", xtrParams);
+          params.put("xtr", x);
+        }
       }
-    }
     build.put("xtr", params.get("xtr"));
     json.writeValue(paramsFile.toFile(), params);
     build.put("reused_index", reuseMain);
@@ -133,6 +137,7 @@ final class ScaleRun {
     report.put("build", build);
 
     new ScaleSearch(this).search();
+    if (o.paths().contains("warp")) new ScaleWarp(this).run();
 
     Path out = o.json() != null ? o.json() : o.dir().resolve("scale-" + g.totalTokens + ".json");
     JsonReports.write(out, report);
@@ -152,6 +157,18 @@ final class ScaleRun {
       FileTrees.deleteRecursively(index);
     }
     Files.deleteIfExists(paramsFile);
+    return write(index, new IndexOptions(TokenCodec.FLOAT16, 1));
+  }
+
+  /** Writes every generated document into a new index at {@code at}, on o.threads() threads. */
+  Map<String, Object> write(Path at, IndexOptions options) throws Exception {
+    return write(at, options, null);
+  }
+
+  /** As above, a residual index coding with {@code codebook} (null: trained by the writer). */
+  Map<String, Object> write(
+      Path at, IndexOptions options, dev.latte.core.codec.ResidualCodebook codebook)
+      throws Exception {
     ModelIdentity model =
         new ModelIdentity(
             MODEL_NAME,
@@ -167,15 +184,13 @@ final class ScaleRun {
     IndexStats stats;
     double commitSeconds;
     log(
-        "Writing %,d documents (%,d tokens, float16) with %d threads into %s",
-        n, g.totalTokens, o.threads(), index);
+        "Writing %,d documents (%,d tokens, %s) with %d threads into %s",
+        n, g.totalTokens, options.label(), o.threads(), at);
     try (LatteIndexWriter w =
         LatteIndexWriter.openForEncoded(
-            index,
-            model,
-            "synthetic",
-            model.fingerprint(),
-            new IndexOptions(TokenCodec.FLOAT16, 1))) {
+            at, model, "synthetic", model.fingerprint(), options, codebook)) {
+      // A residual index trains its codebook on the first documents: sized for the whole set.
+      w.expectTokens(g.totalTokens);
       List<Thread> threads = new ArrayList<>();
       List<Throwable> errors = java.util.Collections.synchronizedList(new ArrayList<>());
       int tick = Math.max(1, n / 10);

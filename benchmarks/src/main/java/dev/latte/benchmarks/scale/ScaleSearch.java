@@ -5,6 +5,7 @@ import static dev.latte.benchmarks.scale.ScaleMeasures.*;
 import dev.latte.core.Percentiles;
 import dev.latte.core.TokenMatrix;
 import dev.latte.core.kernel.VectorKernel;
+import dev.latte.indexer.IndexLayout;
 import dev.latte.indexer.firststage.FirstStageIndex;
 import dev.latte.searcher.ExactMaxSimMethod;
 import dev.latte.searcher.LatteIndex;
@@ -35,12 +36,16 @@ final class ScaleSearch {
   final ClusteredTokens g;
   final Path index;
   final Map<String, Object> report;
+  final List<String[]> truthIds;
+  final boolean xtr;
 
   ScaleSearch(ScaleRun run) {
     this.o = run.o;
     this.g = run.g;
     this.index = run.index;
     this.report = run.report;
+    this.truthIds = run.truthIds;
+    this.xtr = o.paths().contains("xtr");
   }
 
   void search() throws IOException {
@@ -57,11 +62,13 @@ final class ScaleSearch {
     long heapBefore = usedHeapAfterGc();
     try (LatteIndex idx = LatteIndex.open(index)) {
       int docs = idx.reader().numDocs();
-      long xtrBytes = XtrCandidates.bytes(idx); // loads the XTR structure before any timing
-      int centroids;
-      try (Directory d = FSDirectory.open(FirstStageIndex.dir(index, XtrBuilder.NAME))) {
-        centroids = XtrBuilder.readCentroids(d).rows();
-      }
+      // loads the XTR structure before any timing
+      long xtrBytes = xtr ? XtrCandidates.bytes(idx) : 0;
+      int centroids = 0;
+      if (xtr)
+        try (Directory d = FSDirectory.open(FirstStageIndex.dir(index, XtrBuilder.NAME))) {
+          centroids = XtrBuilder.readCentroids(d).rows();
+        }
       Map<String, Object> memory = new LinkedHashMap<>();
       memory.put("heap_max_bytes", Runtime.getRuntime().maxMemory());
       memory.put("heap_used_before_open_bytes", heapBefore);
@@ -78,7 +85,7 @@ final class ScaleSearch {
       // One warm-up pass over every setting first, so that no setting is measured while C2 is
       // still compiling the shared code; each setting warms up again right before it is timed.
       log("Warm-up: %d queries through every setting", warm.length);
-      for (int probes : o.probes())
+      for (int probes : xtr ? o.probes() : new int[0])
         for (int tokenDepth : o.tokenDepths())
           for (int depth : o.depths()) {
             RescoredMethod m =
@@ -109,6 +116,7 @@ final class ScaleSearch {
         exactMs[q] = (System.nanoTime() - t) / 1e6;
         exactCpu[q] = (THREADS.getCurrentThreadCpuTime() - c) / 1e6;
         truth.add(r.docs().stream().limit(k).mapToInt(ScoredDoc::doc).toArray());
+        truthIds.add(ids(idx, truth.getLast()));
         for (int i = 0; i < ranks.length; i++)
           if (r.docs().size() >= ranks[i]) {
             scoreAt[i] += r.docs().get(ranks[i] - 1).score();
@@ -132,7 +140,7 @@ final class ScaleSearch {
           (double) ex.get("p50_ms"), (double) ex.get("p95_ms"), scores);
 
       List<Map<String, Object>> rows = new ArrayList<>();
-      for (int probes : o.probes())
+      for (int probes : xtr ? o.probes() : new int[0])
         for (int tokenDepth : o.tokenDepths())
           for (int depth : o.depths()) {
             int p = probes < 0 ? centroids : probes;
@@ -207,6 +215,17 @@ final class ScaleSearch {
     return row;
   }
 
+  /**
+   * The external ids of {@code docs} (another index of the same vectors numbers them otherwise).
+   */
+  static String[] ids(LatteIndex idx, int[] docs) throws IOException {
+    var stored = idx.reader().storedFields();
+    String[] out = new String[docs.length];
+    for (int i = 0; i < docs.length; i++)
+      out[i] = stored.document(docs[i], Set.of(IndexLayout.ID)).get(IndexLayout.ID);
+    return out;
+  }
+
   /** |top-k of got ∩ exact top-k| / min(k, |exact|). */
   static double recall(int[] exact, int[] got, int k) {
     int n = Math.min(k, exact.length);
@@ -267,6 +286,21 @@ final class ScaleSearch {
     Map<String, Object> w = (Map<String, Object>) build.get("write");
     @SuppressWarnings("unchecked")
     Map<String, Object> x = (Map<String, Object>) build.get("xtr");
+    if (x == null)
+      x =
+          Map.of(
+              "centroids",
+              0,
+              "threads",
+              0,
+              "seconds",
+              0,
+              "sample_and_kmeans_seconds",
+              0,
+              "assign_and_postings_seconds",
+              0,
+              "force_merge_and_commit_seconds",
+              0);
     OUT.printf(
         Locale.ROOT,
         "Build: writing %.1f s (%d threads)%s; XTR (%d centroids, %d threads) %.1f s = sampling"
@@ -289,6 +323,7 @@ final class ScaleSearch {
     Map<String, Object> main = (Map<String, Object>) disk.get("main_index");
     @SuppressWarnings("unchecked")
     Map<String, Object> xtr = (Map<String, Object>) disk.get("xtr");
+    if (!this.xtr) xtr = Map.of("total_bytes", 0L, "by_suffix", Map.of());
     OUT.printf(
         Locale.ROOT,
         "Disk (memory-mapped): main index %s in %d segments (%s); latte-xtr %s (%s)%n",
@@ -325,6 +360,7 @@ final class ScaleSearch {
             + " include waiting for a core, CPU times do not)%n",
         report.get("load_average_before_search"),
         report.get("load_average_after_search"));
+    if (!this.xtr) return; // --paths without xtr: brute force only (the ground truth of ScaleWarp)
     OUT.println();
     String head =
         String.format(

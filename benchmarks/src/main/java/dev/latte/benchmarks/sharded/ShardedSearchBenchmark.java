@@ -3,6 +3,7 @@ package dev.latte.benchmarks.sharded;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.latte.core.Percentiles;
+import dev.latte.core.codec.ResidualCodebook;
 import dev.latte.datasets.BeirDataset;
 import dev.latte.datasets.Document;
 import dev.latte.encoders.BundledModel;
@@ -15,11 +16,13 @@ import dev.latte.indexer.JobState;
 import dev.latte.indexer.LatteIndexReaderSupport;
 import dev.latte.indexer.LatteIndexWriter;
 import dev.latte.indexer.ModelIdentity;
+import dev.latte.indexer.ResidualCodebookFile;
 import dev.latte.indexer.ShardManifest;
 import dev.latte.indexer.firststage.FirstStageIndex;
 import dev.latte.searcher.LatteIndex;
 import dev.latte.searcher.LatteSearcher;
 import dev.latte.searcher.firststage.FirstStages;
+import dev.latte.searcher.firststage.warp.WarpBuilder;
 import dev.latte.searcher.sharded.ShardedIndex;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -71,6 +74,13 @@ public final class ShardedSearchBenchmark {
     try (var dir = FSDirectory.open(source);
         DirectoryReader reader = DirectoryReader.open(dir)) {
       meta = LatteIndexReaderSupport.metadataOf(reader.getIndexCommit());
+      // A residual index's shards code with its codebook (copied byte for byte, never re-coded),
+      // which lies beside the manifest too, as the Spark job leaves it.
+      ResidualCodebook book =
+          meta.options().codec().isResidual() ? ResidualCodebookFile.read(source) : null;
+      if (book != null)
+        Files.copy(
+            source.resolve(ResidualCodebookFile.FILE), out.resolve(ResidualCodebookFile.FILE));
       LatteIndexWriter[] writers = new LatteIndexWriter[n];
       long[] docs = new long[n];
       long[] tokens = new long[n];
@@ -81,7 +91,8 @@ public final class ShardedSearchBenchmark {
                 ModelIdentity.of(meta),
                 "split of " + source,
                 "",
-                meta.options());
+                meta.options(),
+                book);
         writers[i].startSequencesAt(ShardManifest.firstSeq(i));
       }
       var storedFields =
@@ -123,7 +134,9 @@ public final class ShardedSearchBenchmark {
     Map<String, String> sums = new LinkedHashMap<>();
     List<Path> files = new ArrayList<>();
     try (var s = Files.list(params)) {
-      for (Path f : s.toList()) if (f.getFileName().toString().startsWith("latte_")) files.add(f);
+      for (Path f : s.toList())
+        if (f.getFileName().toString().startsWith("latte_")
+            && !f.getFileName().toString().equals(WarpBuilder.LISTS_FILE)) files.add(f);
     }
     Files.createDirectories(FirstStageIndex.dir(out, stage));
     for (Path f : files) {
@@ -131,14 +144,21 @@ public final class ShardedSearchBenchmark {
       sums.put(f.getFileName().toString(), "copied");
     }
     var builder = FirstStages.builders().get(stage);
+    // WARP over a residual index codes with the index's own (shared) codebook: each shard gets
+    // packed lists as a build writes them; other stages derive documents with the copied
+    // parameters (as the Spark job does).
+    boolean packed = stage.equals(WarpBuilder.NAME) && meta.options().codec().isResidual();
     for (ShardManifest.Shard s : list) {
       Path shard = out.resolve(s.name());
       Path folder = FirstStageIndex.dir(shard, stage);
-      Files.createDirectories(folder);
-      for (Path f : files) Files.copy(f, folder.resolve(f.getFileName()));
       try (var dir = FSDirectory.open(shard);
           DirectoryReader reader = DirectoryReader.open(dir)) {
-        FirstStageIndex.derive(builder, folder, reader, meta, IndexProgress.NONE);
+        if (packed) builder.buildIn(folder, reader, meta, IndexProgress.NONE);
+        else {
+          Files.createDirectories(folder);
+          for (Path f : files) Files.copy(f, folder.resolve(f.getFileName()));
+          FirstStageIndex.derive(builder, folder, reader, meta, IndexProgress.NONE);
+        }
       }
     }
     long total = list.stream().mapToLong(ShardManifest.Shard::documents).sum();
@@ -187,13 +207,17 @@ public final class ShardedSearchBenchmark {
       double[][] ms = new double[3][texts.size()];
       double[][] first = new double[3][texts.size()];
       double[][] rescore = new double[3][texts.size()];
+      double[][] cpu = new double[3][texts.size()];
+      var threads = java.lang.management.ManagementFactory.getThreadMXBean();
       int[] differ = new int[3];
       for (int i = 0; i < texts.size(); i++) {
         // Rotate which goes first, so none always runs on a warmer cache.
         LatteSearcher.SearchResponse[] r = new LatteSearcher.SearchResponse[3];
         for (int j = 0; j < 3; j++) {
           int w = (i + j) % 3;
+          long c = threads.getCurrentThreadCpuTime();
           r[w] = run(all[w], method, texts.get(i), encoded.get(i));
+          cpu[w][i] = (threads.getCurrentThreadCpuTime() - c) / 1e6;
         }
         for (int w = 0; w < 3; w++) {
           ms[w][i] = r[w].searchMillis();
@@ -213,13 +237,15 @@ public final class ShardedSearchBenchmark {
         System.out.printf(
             Locale.ROOT,
             "  %-22s p50 %7.2f ms (first stage %.2f, rescoring %.2f)  p95 %7.2f ms  %.2fx of one"
-                + " index; top-10 ids differ on %d%n",
+                + " index; query thread's CPU p50 %.2f ms (%.2fx); top-10 ids differ on %d%n",
             names[w],
             Percentiles.nearestRank(ms[w], 50),
             Percentiles.nearestRank(first[w], 50),
             Percentiles.nearestRank(rescore[w], 50),
             Percentiles.nearestRank(ms[w], 95),
             Percentiles.nearestRank(ms[w], 50) / p0,
+            Percentiles.nearestRank(cpu[w], 50),
+            Percentiles.nearestRank(cpu[w], 50) / Percentiles.nearestRank(cpu[0], 50),
             differ[w]);
     }
   }

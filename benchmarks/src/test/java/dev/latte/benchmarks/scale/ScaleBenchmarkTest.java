@@ -32,6 +32,18 @@ class ScaleBenchmarkTest {
     assertArrayEquals(new int[] {100, 400, 1000, 2000}, o.depths());
     assertEquals(100, o.k());
     assertEquals(false, o.reuse());
+    assertEquals(java.util.Set.of("xtr", "warp"), o.paths());
+    assertArrayEquals(new int[] {4, 8, 16, 32}, o.warpProbes());
+    assertArrayEquals(new int[] {100, 400, 1000}, o.warpDepths());
+    assertEquals(1, o.warpPoolFactor());
+    assertEquals(0, o.warpCentroids(), "the writer trains the codebook, as ./latte index does");
+  }
+
+  @Test
+  void pathsAreNamedAndAnUnknownOneIsRefusedByName() {
+    assertEquals(java.util.Set.of("warp"), parse("--paths", "WARP").paths());
+    var e = assertThrows(IllegalArgumentException.class, () -> parse("--paths", "warp,plaid"));
+    assertTrue(e.getMessage().startsWith("--paths: 'plaid'"), e.getMessage());
   }
 
   @Test

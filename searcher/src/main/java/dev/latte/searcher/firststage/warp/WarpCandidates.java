@@ -33,7 +33,8 @@ public final class WarpCandidates implements CandidateGenerator {
             query::preparedResidual,
             query.kernel(),
             new WarpSettings(settings.probes(), settings.imputeTokens(), depth),
-            query.filterBits(index))
+            query.filterBits(index),
+            index.fanOut())
         .ranked();
   }
 

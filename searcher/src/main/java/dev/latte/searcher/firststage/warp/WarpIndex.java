@@ -28,10 +28,14 @@ import org.apache.lucene.util.BytesRef;
  * The WARP stage of one open Latte index: the packed lists of the build ({@link WarpLists},
  * memory-mapped), the documents written live since (gathered into in-memory lists of the same
  * shape), and which main document each list ordinal is ({@code -1}: deleted or replaced since).
- * Thread-safe; searches are in {@link WarpSearch}.
+ *
+ * <p>Over a sharded index it is one such part per shard ({@link #shards}: each shard's own lists
+ * file and live-derived documents, its ordinals naming documents of the whole index), which {@link
+ * WarpSearch} scans in parallel; the whole keeps what selection needs over all shards: every list's
+ * size summed, its largest residual norm over all shards. Thread-safe.
  */
 final class WarpIndex implements Closeable {
-  private final DirectoryReader reader;
+  private final DirectoryReader reader; // null: a shard's part, the whole owns the reader
   final ResidualCodebook codebook;
   final WarpLists lists; // null: a structure built without packing (every document live-derived)
   private final int stride;
@@ -49,6 +53,45 @@ final class WarpIndex implements Closeable {
   final MemorySegment tailCodes;
 
   final float[] maxNorm;
+
+  /** A sharded index's parts, one per shard, in shard order; empty for one index. */
+  final List<WarpIndex> shards;
+
+  private final int[] listSizes;
+  private final int ordinals;
+
+  /** The whole of a sharded index's parts (all coded with one codebook, the shards' shared one). */
+  private WarpIndex(DirectoryReader reader, ResidualCodebook codebook, List<WarpIndex> shards) {
+    int k = codebook.centroidCount();
+    this.reader = reader;
+    this.codebook = codebook;
+    this.lists = null;
+    this.stride = shards.getFirst().stride;
+    this.baseDocuments = 0;
+    this.mainOf = new int[0];
+    this.tailStart = new int[k + 1];
+    this.tailOrds = new int[0];
+    this.tailCodes = MemorySegment.ofArray(new byte[0]);
+    this.maxNorm = new float[k];
+    this.listSizes = new int[k];
+    this.shards = List.copyOf(shards);
+    int n = 0;
+    for (WarpIndex s : shards) {
+      if (s.stride != stride)
+        throw new dev.latte.indexer.IndexMismatchException(
+            "the shards' WARP lists hold codes of different sizes ("
+                + s.stride
+                + " and "
+                + stride
+                + " bytes per token); build every shard's WARP stage the same way");
+      n += s.ordinals;
+      for (int c = 0; c < k; c++) {
+        listSizes[c] += s.listSizes[c];
+        maxNorm[c] = Math.max(maxNorm[c], s.maxNorm[c]);
+      }
+    }
+    this.ordinals = n;
+  }
 
   private WarpIndex(
       DirectoryReader reader,
@@ -70,6 +113,12 @@ final class WarpIndex implements Closeable {
     this.tailOrds = tailOrds;
     this.tailCodes = MemorySegment.ofArray(tailCodes);
     this.maxNorm = maxNorm;
+    this.shards = List.of();
+    int k = codebook.centroidCount();
+    this.listSizes = new int[k];
+    for (int c = 0; c < k; c++)
+      listSizes[c] = (lists == null ? 0 : lists.size(c)) + tailStart[c + 1] - tailStart[c];
+    this.ordinals = mainOf.length;
   }
 
   static WarpIndex load(LatteIndex index) throws IOException {
@@ -96,16 +145,59 @@ final class WarpIndex implements Closeable {
                     + "-d, the index "
                     + index.metadata().dimension()
                     + "-d; rebuild with --first-stage warp");
+          List<DirectoryReader> shardReaders =
+              linked.reader() instanceof dev.latte.indexer.ShardedCommits sharded
+                  ? sharded.shardReaders()
+                  : List.of();
+          if (shardReaders.size() > 1) return sharded(linked, book, shardReaders);
           Path file =
               FirstStageIndex.dir(index.path(), WarpBuilder.NAME).resolve(WarpBuilder.LISTS_FILE);
           WarpLists lists = Files.exists(file) ? WarpLists.open(file) : null;
           try {
-            return of(linked, book, lists);
+            return of(linked, linked.reader().leaves(), book, lists, linked.reader());
           } catch (IOException | RuntimeException e) {
             if (lists != null) lists.close();
             throw e;
           }
         });
+  }
+
+  /**
+   * One part per shard: shard s's leaves of the sharded stage reader, and the lists file of its own
+   * stage folder if its stage was built (packed) rather than derived document by document.
+   */
+  private static WarpIndex sharded(
+      FirstStageIndex.Linked linked, ResidualCodebook book, List<DirectoryReader> shardReaders)
+      throws IOException {
+    List<WarpIndex> parts = new ArrayList<>();
+    List<LeafReaderContext> leaves = linked.reader().leaves();
+    int from = 0;
+    try {
+      for (DirectoryReader shard : shardReaders) {
+        int to = from + shard.leaves().size();
+        Path file = listsFileOf(shard);
+        WarpLists lists = file != null && Files.exists(file) ? WarpLists.open(file) : null;
+        try {
+          parts.add(of(linked, leaves.subList(from, to), book, lists, null));
+        } catch (IOException | RuntimeException e) {
+          if (lists != null) lists.close();
+          throw e;
+        }
+        from = to;
+      }
+      return new WarpIndex(linked.reader(), book, parts);
+    } catch (IOException | RuntimeException e) {
+      for (WarpIndex p : parts) p.close();
+      throw e;
+    }
+  }
+
+  /** The lists file in the folder of a shard's stage reader, or null if it is not a folder. */
+  private static Path listsFileOf(DirectoryReader shardStage) {
+    var dir = org.apache.lucene.store.FilterDirectory.unwrap(shardStage.directory());
+    return dir instanceof org.apache.lucene.store.FSDirectory fs
+        ? fs.getDirectory().resolve(WarpBuilder.LISTS_FILE)
+        : null;
   }
 
   private static String codebookFile(LatteIndex index) throws IOException {
@@ -116,7 +208,12 @@ final class WarpIndex implements Closeable {
     }
   }
 
-  private static WarpIndex of(FirstStageIndex.Linked linked, ResidualCodebook book, WarpLists lists)
+  private static WarpIndex of(
+      FirstStageIndex.Linked linked,
+      List<LeafReaderContext> leaves,
+      ResidualCodebook book,
+      WarpLists lists,
+      DirectoryReader owned)
       throws IOException {
     int k = book.centroidCount();
     // Lists hold the residual codes (stride R), or only document ordinals (stride 0: scored by
@@ -129,14 +226,13 @@ final class WarpIndex implements Closeable {
       throw new dev.latte.indexer.IndexMismatchException(
           "the WARP lists do not match their codebook; rebuild with --first-stage warp");
     int base = lists == null ? 0 : lists.documents;
-    DirectoryReader reader = linked.reader();
     int[] mainDocs = linked.mainDocs();
     int[] mainOf = new int[base];
     Arrays.fill(mainOf, -1);
     List<int[]> tailIds = new ArrayList<>();
     List<byte[]> tailBytes = new ArrayList<>();
     List<Integer> tailMain = new ArrayList<>();
-    for (LeafReaderContext leaf : reader.leaves()) {
+    for (LeafReaderContext leaf : leaves) {
       Bits live = leaf.reader().getLiveDocs();
       NumericDocValues ord = leaf.reader().getNumericDocValues(WarpBuilder.ORDINAL);
       BinaryDocValues tail = leaf.reader().getBinaryDocValues(WarpBuilder.TAIL);
@@ -201,7 +297,7 @@ final class WarpIndex implements Closeable {
     byte[] blocked = new byte[codes.length];
     for (int c = 0; c < k && r > 0; c++)
       ResidualBlocks.block(codes, start[c] * r, start[c + 1] - start[c], r, blocked, start[c] * r);
-    return new WarpIndex(reader, book, lists, r, all, start, ords, blocked, maxNorm);
+    return new WarpIndex(owned, book, lists, r, all, start, ords, blocked, maxNorm);
   }
 
   int centroids() {
@@ -215,12 +311,12 @@ final class WarpIndex implements Closeable {
 
   /** Ordinals (file + live-derived). */
   int ordinals() {
-    return mainOf.length;
+    return ordinals;
   }
 
-  /** Tokens of list c in the file plus those written live. */
+  /** Tokens of list c in the file plus those written live (over all shards for the whole). */
   int listSize(int c) {
-    return (lists == null ? 0 : lists.size(c)) + tailStart[c + 1] - tailStart[c];
+    return listSizes[c];
   }
 
   long bytes() throws IOException {
@@ -230,9 +326,10 @@ final class WarpIndex implements Closeable {
   @Override
   public void close() throws IOException {
     try {
-      reader.close();
+      if (reader != null) reader.close();
     } finally {
       if (lists != null) lists.close();
+      for (WarpIndex s : shards) s.close();
     }
   }
 }

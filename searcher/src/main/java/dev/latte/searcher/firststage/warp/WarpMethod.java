@@ -59,7 +59,8 @@ public final class WarpMethod implements SearchMethod {
             query::preparedResidual,
             query.kernel(),
             s,
-            query.filterBits(index));
+            query.filterBits(index),
+            index.fanOut());
     long t1 = System.nanoTime();
     Map<String, Double> steps = new LinkedHashMap<>(r.stepsMillis());
     int[] docs = r.ranked().docs();

@@ -6,8 +6,13 @@ import dev.latte.core.kernel.ResidualQuery;
 import dev.latte.core.kernel.VectorKernel;
 import dev.latte.searcher.Candidates;
 import dev.latte.searcher.firststage.LargestIndices;
+import dev.latte.searcher.sharded.ShardFanOut;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.function.Function;
 import org.apache.lucene.util.FixedBitSet;
@@ -104,13 +109,15 @@ final class WarpSearch {
     if (query.dim() != w.codebook.dim())
       throw new IllegalArgumentException(
           "query is " + query.dim() + "-d, the index " + w.codebook.dim() + "-d");
-    return search(w, query.rows(), book -> kernel.prepareResidual(query, book), kernel, s, filter);
+    return search(
+        w, query.rows(), book -> kernel.prepareResidual(query, book), kernel, s, filter, null);
   }
 
   /**
    * Search with the query's residual tables from {@code prepare} (a {@link
    * dev.latte.searcher.QueryContext}'s cache, so that rescoring over the same codebook reuses them:
-   * one query x centroid GEMM per query, not two).
+   * one query x centroid GEMM per query, not two). A sharded index's parts are scanned on {@code
+   * fanOut}'s threads (null: one after the other on this thread).
    */
   static Result search(
       WarpIndex w,
@@ -118,8 +125,9 @@ final class WarpSearch {
       Function<ResidualCodebook, ResidualQuery> prepare,
       VectorKernel kernel,
       WarpSettings s,
-      FixedBitSet filter) {
-    int k = w.centroids(), stride = w.stride();
+      FixedBitSet filter,
+      ShardFanOut fanOut) {
+    int k = w.centroids();
     Map<String, Double> steps = new LinkedHashMap<>();
     if (nq == 0 || k == 0 || w.ordinals() == 0)
       return new Result(new Candidates(new int[0], new float[0]), steps, 0, 0, 0);
@@ -166,19 +174,144 @@ final class WarpSearch {
     Arrays.sort(pairs, 0, npairs);
     long t2 = System.nanoTime();
 
+    if (w.shards.isEmpty()) {
+      Part part = scan(w, pairs, npairs, q, cs, k, nq, impute, filter, s.depth(), kernel);
+      steps.put("prepare", (t1 - t0) / 1e6);
+      steps.put("select", (t2 - t1) / 1e6);
+      part.timeInto(steps);
+      return new Result(part.top, steps, part.scored, part.read, skipped + part.skipped);
+    }
+    // A sharded index: every shard scans the selected lists of its own part on the fan-out's
+    // threads (the selection above is over all shards, so each part imputes what one index
+    // would), then one merge of the parts' tops: a document's score needs only its own shard.
+    int npairsFinal = npairs;
+    long[] pairsFinal = pairs;
+    List<WarpIndex> shards = w.shards;
+    ShardFanOut.Part<Part> scanShard =
+        i ->
+            scan(
+                shards.get(i),
+                pairsFinal,
+                npairsFinal,
+                q,
+                cs,
+                k,
+                nq,
+                impute,
+                filter,
+                s.depth(),
+                kernel);
+    List<Part> parts;
+    try {
+      if (fanOut != null) parts = fanOut.map(shards.size(), scanShard);
+      else {
+        parts = new ArrayList<>();
+        for (int i = 0; i < shards.size(); i++) parts.add(scanShard.run(i));
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException(e); // scans read memory only; the fan-out's contract
+    }
+    long t3 = System.nanoTime();
+    int total = 0;
+    for (Part part : parts) total += part.top.docs().length;
+    int[] docs = new int[total];
+    float[] scores = new float[total];
+    int at = 0;
+    long scored = 0;
+    int read = 0;
+    Part sum = new Part(null, 0, 0, 0, 0, 0, 0, 0);
+    for (Part part : parts) {
+      System.arraycopy(part.top.docs(), 0, docs, at, part.top.docs().length);
+      System.arraycopy(part.top.scores(), 0, scores, at, part.top.docs().length);
+      at += part.top.docs().length;
+      sum = sum.plus(part);
+    }
+    Candidates ranked = top(docs, scores, total, s.depth());
+    long t4 = System.nanoTime();
+    steps.put("prepare", (t1 - t0) / 1e6);
+    steps.put("select", (t2 - t1) / 1e6);
+    sum.timeInto(steps); // CPU work summed over the shards' parts
+    steps.put("shards", (t3 - t2) / 1e6); // wall time of the parallel scans
+    steps.put("merge", (t4 - t3) / 1e6);
+    return new Result(ranked, steps, sum.scored, sum.read, skipped + sum.skipped);
+  }
+
+  /**
+   * What one part's scan found: its best {@code depth} (main doc ids, scores summed with the
+   * imputation), its steps' times in ns, tokens scored, lists read and lists its own bound skipped.
+   */
+  private record Part(
+      Candidates top,
+      long decodeNs,
+      long scoreNs,
+      long reduceNs,
+      long sumNs,
+      long scored,
+      int read,
+      int skipped) {
+    Part plus(Part o) {
+      return new Part(
+          null,
+          decodeNs + o.decodeNs,
+          scoreNs + o.scoreNs,
+          reduceNs + o.reduceNs,
+          sumNs + o.sumNs,
+          scored + o.scored,
+          read + o.read,
+          skipped + o.skipped);
+    }
+
+    void timeInto(Map<String, Double> steps) {
+      steps.put("decode", decodeNs / 1e6);
+      steps.put("score", scoreNs / 1e6);
+      steps.put("reduce", reduceNs / 1e6);
+      steps.put("sum", sumNs / 1e6);
+    }
+  }
+
+  /**
+   * decode, score, reduce and sum over one index (or one shard's part) for the selected (centroid,
+   * query token) pairs, sorted by centroid. A pair whose list here cannot beat the imputed value
+   * (this part's largest residual norm of the list: at most the whole's) is skipped unread — it
+   * would change no score, so the skip is exact.
+   */
+  private static Part scan(
+      WarpIndex w,
+      long[] pairs,
+      int npairs,
+      ResidualQuery q,
+      float[] cs,
+      int k,
+      int nq,
+      float[] impute,
+      FixedBitSet filter,
+      int depth,
+      VectorKernel kernel) {
+    int stride = w.stride();
+    Scratch sc = SCRATCH.get();
     sc.ordinals(w.ordinals());
     int epoch = sc.epoch;
     int used = 0;
     long decodeNs = 0, scoreNs = 0, reduceNs = 0, scored = 0;
-    int read = 0;
+    int read = 0, skipped = 0;
     for (int pi = 0; pi < npairs; ) {
       int c = (int) (pairs[pi] >>> 32);
       int pend = pi;
       while (pend < npairs && (int) (pairs[pend] >>> 32) == c) pend++;
-      long a = System.nanoTime();
       int nBase = w.lists == null ? 0 : w.lists.size(c);
       int nTail = w.tailStart[c + 1] - w.tailStart[c];
       int n = nBase + nTail;
+      boolean any = false;
+      for (int x = pi; x < pend && !any; x++) {
+        int i = (int) pairs[x];
+        any = cs[i * k + c] + w.maxNorm[c] > impute[i];
+      }
+      if (n == 0 || !any) {
+        if (n > 0) skipped += pend - pi;
+        pi = pend;
+        continue;
+      }
+      long a = System.nanoTime();
       sc.list(n, w.lists == null ? 0 : w.lists.ordinalBytes(c));
       if (nBase > 0) w.lists.ordinals(c, sc.ords, sc.gaps);
       if (nTail > 0) System.arraycopy(w.tailOrds, w.tailStart[c], sc.ords, nBase, nTail);
@@ -207,6 +340,11 @@ final class WarpSearch {
       decodeNs += b - a;
       for (; pi < pend; pi++) {
         int i = (int) pairs[pi];
+        float qc = cs[i * k + c];
+        if (qc + w.maxNorm[c] <= impute[i]) {
+          skipped++;
+          continue;
+        }
         long b0 = System.nanoTime();
         // Scored in place from the mapped file (and the live-derived tail), no copy.
         if (stride > 0) {
@@ -218,7 +356,6 @@ final class WarpSearch {
                 q, i, w.tailCodes, (long) w.tailStart[c] * stride, nTail, sc.dots, nBase);
         } else Arrays.fill(sc.dots, 0, n, 0f); // ordinals only: a token scores its centroid
         long b1 = System.nanoTime();
-        float qc = cs[i * k + c];
         float[] best = sc.best;
         for (int t = 0; t < n; t++) {
           int slot = sc.slots[t];
@@ -257,15 +394,9 @@ final class WarpSearch {
       docs[out] = w.mainOf[sc.slotOrd[slot]];
       scores[out++] = total;
     }
-    Candidates ranked = top(docs, scores, out, s.depth());
-    long t4 = System.nanoTime();
-    steps.put("prepare", (t1 - t0) / 1e6);
-    steps.put("select", (t2 - t1) / 1e6);
-    steps.put("decode", decodeNs / 1e6);
-    steps.put("score", scoreNs / 1e6);
-    steps.put("reduce", reduceNs / 1e6);
-    steps.put("sum", (t4 - t3) / 1e6);
-    return new Result(ranked, steps, scored, read, skipped);
+    Candidates ranked = top(docs, scores, out, depth);
+    long sumNs = System.nanoTime() - t3;
+    return new Part(ranked, decodeNs, scoreNs, reduceNs, sumNs, scored, read, skipped);
   }
 
   /** The best {@code depth} of the first n, best first (ties: smaller doc id first). */
