@@ -28,9 +28,16 @@ final class BooksCommand implements Callable<Integer> {
       description = "Shuffle and book sizes (default: ${DEFAULT-VALUE}).")
   long seed;
 
+  @Option(
+      names = "--no-paragraphs",
+      description =
+          "Write every newline as a space (same offsets): books without paragraph breaks, to see"
+              + " what --cut paragraphs owes to them.")
+  boolean noParagraphs;
+
   @Override
   public Integer call() {
-    BooksBuilder.Summary s = BooksBuilder.build(BeirDataset.open(from), out, seed);
+    BooksBuilder.Summary s = BooksBuilder.build(BeirDataset.open(from), out, seed, noParagraphs);
     System.out.printf(
         Locale.ROOT,
         "Wrote %,d books of %d-%d documents (%,d documents, %,d characters, %,.0f per book) to %s%n",

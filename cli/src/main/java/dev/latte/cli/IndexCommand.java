@@ -199,6 +199,15 @@ final class IndexCommand implements Callable<Integer> {
   Integer stride;
 
   @Option(
+      names = "--cut",
+      description =
+          "Where windows and late chunking's passages end: fixed (after --window tokens),"
+              + " sentences (at the last sentence end inside the window), paragraphs (at the last"
+              + " paragraph break inside the window, else the last sentence end); with a --stride"
+              + " below the window, passages overlap by whole sentences (default: fixed).")
+  String cut;
+
+  @Option(
       names = "--encode-only",
       description =
           "Encode only and report throughput; write nothing (the baseline for indexing throughput).")
@@ -364,7 +373,7 @@ final class IndexCommand implements Callable<Integer> {
             LatteIndexWriter.open(index, encoder, corpus.description(), fingerprint, options)) {
           // Without --long-docs an existing index keeps how it cuts documents (as its codec).
           PassagePolicy policy =
-              existing && longDocs == null && window == null && stride == null
+              existing && longDocs == null && window == null && stride == null && cut == null
                   ? (writer.passagePolicy() != null
                       ? writer.passagePolicy()
                       : PassagePolicy.truncate(encoder.config()))
@@ -396,6 +405,7 @@ final class IndexCommand implements Callable<Integer> {
         PassagePolicy.Mode.fromName(longDocs == null ? DEFAULT_LONG_DOCS : longDocs),
         window,
         stride,
+        cut == null ? PassagePolicy.Cut.FIXED : PassagePolicy.Cut.fromName(cut),
         encoder.config());
   }
 

@@ -33,6 +33,10 @@ import java.util.stream.Stream;
  *       book's text, so a per-document run can be mapped to books and a best passage checked
  *       against the document it came from.
  * </ol>
+ *
+ * <p>Without paragraphs ({@code flat}), every newline of the text is a space instead: the same
+ * characters at the same offsets, but no blank line for {@code --cut paragraphs} to find, which is
+ * what a structure-aware cut gets from text that only has sentences.
  */
 public final class BooksBuilder {
   public static final String PARTS_FILE = "parts.tsv";
@@ -44,14 +48,20 @@ public final class BooksBuilder {
   private BooksBuilder() {}
 
   public static Summary build(BeirDataset source, Path out, long seed) {
+    return build(source, out, seed, false);
+  }
+
+  /** As {@link #build(BeirDataset, Path, long)}; {@code flat}: newlines written as spaces. */
+  public static Summary build(BeirDataset source, Path out, long seed, boolean flat) {
     try {
-      return write(source, out, seed);
+      return write(source, out, seed, flat);
     } catch (IOException e) {
       throw new UncheckedIOException("cannot write books to " + out + ": " + e.getMessage(), e);
     }
   }
 
-  private static Summary write(BeirDataset source, Path out, long seed) throws IOException {
+  private static Summary write(BeirDataset source, Path out, long seed, boolean flat)
+      throws IOException {
     Map<String, Document> docs = new LinkedHashMap<>();
     try (Stream<Document> s = source.corpus()) {
       s.forEach(d -> docs.put(d.id(), d));
@@ -88,7 +98,7 @@ public final class BooksBuilder {
         ObjectNode line = JSON.createObjectNode();
         line.put("_id", bookId);
         line.put("title", "");
-        line.put("text", text.toString());
+        line.put("text", flat ? text.toString().replace('\n', ' ') : text.toString());
         line.putObject("metadata").put("documents", books.get(b).size());
         corpus.write(JSON.writeValueAsString(line));
         corpus.write("\n");

@@ -79,4 +79,27 @@ class BooksBuilderTest {
         Files.readString(out.resolve("corpus.jsonl")),
         Files.readString(other.resolve("corpus.jsonl")));
   }
+
+  @Test
+  void flatBooksAreTheSameTextWithSpacesForNewlines() throws Exception {
+    Path src = source(60);
+    Path out = tmp.resolve("books"), flat = tmp.resolve("flat");
+    BooksBuilder.build(BeirDataset.open(src), out, 11);
+    BooksBuilder.build(BeirDataset.open(src), flat, 11, true);
+    Map<String, String> text = new HashMap<>();
+    try (Stream<Document> d = BeirDataset.open(out).corpus()) {
+      d.forEach(b -> text.put(b.id(), b.text()));
+    }
+    try (Stream<Document> d = BeirDataset.open(flat).corpus()) {
+      d.forEach(
+          b -> {
+            assertTrue(text.get(b.id()).contains("\n\n"));
+            assertTrue(!b.text().contains("\n"), b.text());
+            assertEquals(text.get(b.id()).replace('\n', ' '), b.text());
+          });
+    }
+    assertEquals(BooksBuilder.parts(out), BooksBuilder.parts(flat), "same books, same spans");
+    assertEquals(
+        BeirDataset.open(out).qrels("test"), BeirDataset.open(flat).qrels("test"), "same grades");
+  }
 }

@@ -84,7 +84,19 @@ public record EncodedPassages(
    * chunking give the same vectors as cutting the whole document.
    */
   public static EncodedPassages cut(EncodedText whole, PassagePolicy policy) {
-    int[][] grid = policy.passages(whole.length());
+    return cut(whole, null, policy);
+  }
+
+  /**
+   * As {@link #cut(EncodedText, PassagePolicy)}, passages ending where the policy's cut says in
+   * {@code text} (the text the rows' character offsets point into; null: fixed cuts).
+   */
+  public static EncodedPassages cut(EncodedText whole, String text, PassagePolicy policy) {
+    int[][] grid =
+        text != null && policy.cutsAtBoundaries()
+            ? policy.passages(
+                PassageBoundaries.after(text, whole.starts(), whole.ends(), 0, whole.length()))
+            : policy.passages(whole.length());
     int n = grid[0].length;
     List<EncodedText> parts = new ArrayList<>(n);
     int[] cs = new int[n], ce = new int[n];

@@ -45,7 +45,16 @@ final class PassageEncoding {
       int trail = 0;
       while (trail < n - lead && whole.special()[n - 1 - trail]) trail++;
       int content = n - lead - trail;
-      int[][] grid = policy.passages(content);
+      int[][] grid =
+          policy.cutsAtBoundaries()
+              ? policy.passages(
+                  PassageBoundaries.after(
+                      encoder.config().documentPrefix() + documents.get(d),
+                      whole.start(),
+                      whole.end(),
+                      lead,
+                      content))
+              : policy.passages(content);
       int count = grid[0].length;
       passages[d] = new EncodedText[count];
       charStarts[d] = new int[count];

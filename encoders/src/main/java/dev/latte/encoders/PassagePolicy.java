@@ -28,8 +28,9 @@ import java.util.Map;
  * @param stride content tokens between the starts of consecutive passages ({@code <= window}, so
  *     passages cover the document; ignored by truncate)
  * @param macroWindow late chunking: positions per encoder input, specials included
+ * @param cut where windows and late chunking's passages end (truncate ignores it)
  */
-public record PassagePolicy(Mode mode, int window, int stride, int macroWindow) {
+public record PassagePolicy(Mode mode, int window, int stride, int macroWindow, Cut cut) {
   /** Encoder input length of a macro-window: 512 positions, BERT's position-embedding limit. */
   public static final int DEFAULT_MACRO_WINDOW = 512;
 
@@ -52,8 +53,38 @@ public record PassagePolicy(Mode mode, int window, int stride, int macroWindow) 
     }
   }
 
+  /**
+   * Where a passage ends. {@code fixed}: after exactly {@code window} tokens. {@code sentences}: at
+   * the last sentence end inside the window (so no sentence is cut unless one is longer than the
+   * window). {@code paragraphs}: at the last paragraph break (blank line) inside the window, else
+   * the last sentence end. With either, the next passage starts where this one ended, or, when a
+   * stride below the window asks for overlap, at the first sentence start inside the overlap, so
+   * passages overlap by whole sentences. A window without any such boundary is cut as fixed.
+   */
+  public enum Cut {
+    FIXED,
+    SENTENCES,
+    PARAGRAPHS;
+
+    public String cliName() {
+      return name().toLowerCase(Locale.ROOT);
+    }
+
+    public static Cut fromName(String name) {
+      for (Cut c : values()) if (c.cliName().equals(name.toLowerCase(Locale.ROOT))) return c;
+      throw new IllegalArgumentException(
+          "unknown --cut '" + name + "'; valid: fixed, sentences, paragraphs");
+    }
+  }
+
+  /** A policy cutting passages after a fixed number of tokens. */
+  public PassagePolicy(Mode mode, int window, int stride, int macroWindow) {
+    this(mode, window, stride, macroWindow, Cut.FIXED);
+  }
+
   public PassagePolicy {
     if (mode == null) throw new IllegalArgumentException("long-document mode must be given");
+    if (cut == null) throw new IllegalArgumentException("passage cut must be given");
     if (window < 1) throw new IllegalArgumentException("--window must be >= 1, got " + window);
     if (stride < 1 || stride > window)
       throw new IllegalArgumentException(
@@ -84,6 +115,12 @@ public record PassagePolicy(Mode mode, int window, int stride, int macroWindow) 
    * #DEFAULT_CHUNK}-token passages; passages do not overlap unless a stride is given.
    */
   public static PassagePolicy of(Mode mode, Integer window, Integer stride, ModelConfig config) {
+    return of(mode, window, stride, Cut.FIXED, config);
+  }
+
+  /** As {@link #of(Mode, Integer, Integer, ModelConfig)}, passages ending as {@code cut} says. */
+  public static PassagePolicy of(
+      Mode mode, Integer window, Integer stride, Cut cut, ModelConfig config) {
     int modelWindow = Math.max(1, config.documentMaxLength() - specials(config));
     int w =
         window != null
@@ -95,7 +132,8 @@ public record PassagePolicy(Mode mode, int window, int stride, int macroWindow) 
     // No overlap by default: the setting measured on train (overlap doubles the encoding).
     int s = stride != null ? stride : w;
     if (mode == Mode.TRUNCATE) s = w;
-    return new PassagePolicy(mode, w, s, DEFAULT_MACRO_WINDOW);
+    return new PassagePolicy(
+        mode, w, s, DEFAULT_MACRO_WINDOW, mode == Mode.TRUNCATE ? Cut.FIXED : cut);
   }
 
   /** Positions of an encoder input that are not content: [CLS], [SEP] and the marker. */
@@ -115,6 +153,8 @@ public record PassagePolicy(Mode mode, int window, int stride, int macroWindow) 
     m.put("window", Integer.toString(window));
     if (mode != Mode.TRUNCATE) m.put("stride", Integer.toString(stride));
     if (mode == Mode.LATE_CHUNKING) m.put("macro_window", Integer.toString(macroWindow));
+    // Recorded only when not fixed, so indexes written before cuts existed keep their settings.
+    if (cut != Cut.FIXED) m.put("cut", cut.cliName());
     return m;
   }
 
@@ -142,7 +182,8 @@ public record PassagePolicy(Mode mode, int window, int stride, int macroWindow) 
           m.containsKey("macro_window")
               ? Integer.parseInt(m.get("macro_window"))
               : DEFAULT_MACRO_WINDOW;
-      return new PassagePolicy(mode, window, stride, macro);
+      Cut cut = m.containsKey("cut") ? Cut.fromName(m.get("cut")) : Cut.FIXED;
+      return new PassagePolicy(mode, window, stride, macro, cut);
     } catch (java.io.IOException | RuntimeException e) {
       throw new IllegalArgumentException("unreadable long-document settings " + json, e);
     }
@@ -151,9 +192,67 @@ public record PassagePolicy(Mode mode, int window, int stride, int macroWindow) 
   public String label() {
     return switch (mode) {
       case TRUNCATE -> "truncate " + window;
-      case WINDOWS -> "windows " + window + "/" + stride;
-      case LATE_CHUNKING -> "late-chunking " + window + "/" + stride + " in " + macroWindow;
+      case WINDOWS -> "windows " + window + "/" + stride + cutLabel();
+      case LATE_CHUNKING ->
+          "late-chunking " + window + "/" + stride + " in " + macroWindow + cutLabel();
     };
+  }
+
+  private String cutLabel() {
+    return cut == Cut.FIXED ? "" : " at " + cut.cliName();
+  }
+
+  /** True when passage ends depend on the text (the caller must give {@link #passages(byte[])}). */
+  public boolean cutsAtBoundaries() {
+    return mode != Mode.TRUNCATE && cut != Cut.FIXED;
+  }
+
+  /**
+   * Passage boundaries over content tokens cut as {@link #cut} says: {@code after[i]} is the
+   * boundary after token {@code i} (see {@code PassageBoundaries}); {@code after.length} tokens. A
+   * fixed cut gives {@link #passages(int)}.
+   */
+  public int[][] passages(byte[] after) {
+    int n = after.length;
+    if (!cutsAtBoundaries() || n <= window) return passages(n);
+    byte wanted = cut == Cut.PARAGRAPHS ? PassageBoundaries.PARAGRAPH : PassageBoundaries.SENTENCE;
+    int overlap = window - stride;
+    java.util.List<int[]> spans = new java.util.ArrayList<>();
+    int start = 0;
+    while (true) {
+      int end;
+      if (n - start <= window) end = n;
+      else {
+        end = lastBoundary(after, start, start + window, wanted);
+        if (end < 0 && wanted > PassageBoundaries.SENTENCE)
+          end = lastBoundary(after, start, start + window, PassageBoundaries.SENTENCE);
+        if (end < 0) end = start + window;
+      }
+      spans.add(new int[] {start, end});
+      if (end == n) break;
+      int next = end;
+      if (overlap > 0) {
+        // The first sentence start inside the overlap, so passages share whole sentences.
+        for (int b = Math.max(start + 1, end - overlap); b < end; b++)
+          if (after[b - 1] >= PassageBoundaries.SENTENCE) {
+            next = b;
+            break;
+          }
+      }
+      start = next;
+    }
+    int[] starts = new int[spans.size()], ends = new int[spans.size()];
+    for (int i = 0; i < spans.size(); i++) {
+      starts[i] = spans.get(i)[0];
+      ends[i] = spans.get(i)[1];
+    }
+    return new int[][] {starts, ends};
+  }
+
+  /** The largest {@code e} in {@code (from, to]} with a boundary of {@code strength} before it. */
+  private static int lastBoundary(byte[] after, int from, int to, byte strength) {
+    for (int e = to; e > from; e--) if (after[e - 1] >= strength) return e;
+    return -1;
   }
 
   /**

@@ -26,7 +26,11 @@ public interface TokenEncoder extends AutoCloseable {
    * override it.
    */
   default List<EncodedPassages> encodePassages(List<String> documents, PassagePolicy policy) {
-    return encodeDocuments(documents).stream().map(e -> EncodedPassages.cut(e, policy)).toList();
+    List<EncodedText> encoded = encodeDocuments(documents);
+    List<EncodedPassages> out = new java.util.ArrayList<>(encoded.size());
+    for (int i = 0; i < encoded.size(); i++)
+      out.add(EncodedPassages.cut(encoded.get(i), documents.get(i), policy));
+    return out;
   }
 
   @Override

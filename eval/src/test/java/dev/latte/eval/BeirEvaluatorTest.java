@@ -237,6 +237,7 @@ class BeirEvaluatorTest {
               tmp.resolve("runs"),
               2,
               null);
+      List<EvalRow> variantRows = evaluator.evaluate(all, IndexProgress.NONE);
       assertEquals(
           List.of(
               "maxsim-exact@float32-p1",
@@ -244,12 +245,50 @@ class BeirEvaluatorTest {
               "maxsim-hamming@bit-p2",
               "warp@bit-p2",
               "warp+maxsim@bit-p2"),
-          evaluator.evaluate(all, IndexProgress.NONE).stream().map(EvalRow::name).toList());
+          variantRows.stream().map(EvalRow::name).toList());
       assertTrue(log.toString().contains("Building first stage(s) warp for"), log.toString());
       assertTrue(!log.toString().contains("Building first stage(s) xtr"), log.toString());
+      assertEvalMeasuresTheUsersWarpPath(adi, encoder, variantRows.getLast());
     } finally {
       if (home == null) System.clearProperty("latte.home");
       else System.setProperty("latte.home", home);
+    }
+  }
+
+  /**
+   * The eval asks for 100 results (k + 1), yet its warp+maxsim run rescores only warp.depth
+   * candidates per query, and each query's top 10 in the run is what a user asking for 10 gets.
+   */
+  private static void assertEvalMeasuresTheUsersWarpPath(
+      Path adi, OnnxTokenEncoder encoder, EvalRow row) throws Exception {
+    int depth = dev.latte.searcher.firststage.warp.WarpSettings.DEFAULT.depth();
+    assertTrue(
+        row.candidatesPerQuery() > 0 && row.candidatesPerQuery() <= depth,
+        "rescored per query: " + row.candidatesPerQuery());
+    BeirDataset ds = BeirDataset.open(adi);
+    Path base =
+        new IndexCache(encoder, new PrintStream(OutputStream.nullOutputStream()))
+            .defaultIndexDir(ds);
+    Path variant = IndexCache.recodedDir(base, new IndexOptions(TokenCodec.BIT, 2));
+    TrecRun run = TrecRun.read(Path.of(row.runFile()));
+    try (var searcher =
+        new dev.latte.searcher.LatteSearcher(
+            dev.latte.searcher.LatteIndex.open(variant), encoder)) {
+      int compared = 0;
+      for (String qid : ds.qrels("test").keySet()) {
+        var ranking = run.ranking(qid);
+        if (ranking.size() < 10) continue;
+        List<String> user =
+            searcher.search("warp+maxsim", ds.queries().get(qid).text(), 10).hits().stream()
+                .map(dev.latte.searcher.LatteSearcher.Hit::docid)
+                .toList();
+        // A run may drop the query's own id (BEIR's self-hit rule): compare those queries not.
+        if (user.contains(qid)) continue;
+        assertEquals(
+            user, ranking.subList(0, 10).stream().map(d -> d.docId()).toList(), "query " + qid);
+        compared++;
+      }
+      assertTrue(compared > 20, "queries compared: " + compared);
     }
   }
 }

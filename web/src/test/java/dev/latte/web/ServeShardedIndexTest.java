@@ -73,21 +73,31 @@ class ServeShardedIndexTest {
    * Writes {@code docs} as one index in {@code one} (with XTR) and as {@code n} shards by id hash
    * in {@code sharded}, XTR derived in each with {@code one}'s parameters, and their manifest.
    */
+  /** The first stages every shard derives with one's parameters. */
+  static final List<String> STAGES = List.of("xtr", "warp");
+
   static void writeShards(List<Document> docs, Path one, Path sharded, int n, String source)
       throws Exception {
     try (LatteIndexWriter w = LatteIndexWriter.open(one, encoder, source, "", FLOAT32)) {
       w.addAll(docs.stream(), 1, 16, IndexProgress.NONE);
       w.commit();
     }
-    FirstStages.build(one, List.of("xtr"), false, docCount -> IndexProgress.NONE, System.out);
+    FirstStages.build(one, STAGES, false, docCount -> IndexProgress.NONE, System.out);
     List<ShardManifest.Shard> shards = new ArrayList<>();
-    Path params = FirstStageIndex.dir(sharded, "xtr");
-    Files.createDirectories(params);
-    List<Path> paramFiles;
-    try (var s = Files.list(FirstStageIndex.dir(one, "xtr"))) {
-      paramFiles = s.filter(f -> f.getFileName().toString().startsWith("latte_")).toList();
+    // Each stage's trained parameters (not WARP's packed lists, which are one's documents).
+    Map<String, List<Path>> paramFiles = new java.util.LinkedHashMap<>();
+    for (String stage : STAGES) {
+      Path params = FirstStageIndex.dir(sharded, stage);
+      Files.createDirectories(params);
+      try (var s = Files.list(FirstStageIndex.dir(one, stage))) {
+        paramFiles.put(
+            stage,
+            s.filter(f -> f.getFileName().toString().startsWith("latte_"))
+                .filter(f -> !f.getFileName().toString().equals("latte_warp_lists.bin"))
+                .toList());
+      }
+      for (Path f : paramFiles.get(stage)) Files.copy(f, params.resolve(f.getFileName()));
     }
-    for (Path f : paramFiles) Files.copy(f, params.resolve(f.getFileName()));
     IndexMetadata meta = null;
     for (int i = 0; i < n; i++) {
       int shard = i;
@@ -99,14 +109,16 @@ class ServeShardedIndexTest {
         w.addAll(mine.stream(), 1, 16, IndexProgress.NONE);
         w.commit();
       }
-      Path folder = FirstStageIndex.dir(p, "xtr");
-      Files.createDirectories(folder);
-      for (Path f : paramFiles) Files.copy(f, folder.resolve(f.getFileName()));
-      try (var dir = FSDirectory.open(p);
-          DirectoryReader r = DirectoryReader.open(dir)) {
-        meta = LatteIndexReaderSupport.metadataOf(r.getIndexCommit());
-        FirstStageIndex.derive(
-            FirstStages.builders().get("xtr"), folder, r, meta, IndexProgress.NONE);
+      for (String stage : STAGES) {
+        Path folder = FirstStageIndex.dir(p, stage);
+        Files.createDirectories(folder);
+        for (Path f : paramFiles.get(stage)) Files.copy(f, folder.resolve(f.getFileName()));
+        try (var dir = FSDirectory.open(p);
+            DirectoryReader r = DirectoryReader.open(dir)) {
+          meta = LatteIndexReaderSupport.metadataOf(r.getIndexCommit());
+          FirstStageIndex.derive(
+              FirstStages.builders().get(stage), folder, r, meta, IndexProgress.NONE);
+        }
       }
       shards.add(
           new ShardManifest.Shard(
@@ -119,7 +131,10 @@ class ServeShardedIndexTest {
             meta,
             shards,
             Map.of(
-                "xtr", new ShardManifest.Stage(FirstStages.get("xtr").format().stamp(), Map.of())),
+                "xtr",
+                new ShardManifest.Stage(FirstStages.get("xtr").format().stamp(), Map.of()),
+                "warp",
+                new ShardManifest.Stage(FirstStages.get("warp").format().stamp(), Map.of())),
             docs.size(),
             JobState.Counters.ZERO);
     Files.writeString(sharded.resolve(ShardManifest.FILE), m.toJson());
@@ -138,7 +153,7 @@ class ServeShardedIndexTest {
 
   @Test
   void searchesAnswerAsTheOneIndex() throws Exception {
-    for (String method : List.of("bm25", "maxsim-exact", "xtr+maxsim"))
+    for (String method : List.of("bm25", "maxsim-exact", "xtr+maxsim", "warp", "warp+maxsim"))
       for (String q :
           List.of("automatic indexing of documents", "citation analysis", "retrieval")) {
         var r =

@@ -145,7 +145,7 @@ class ServeShardedLiveTest {
         java.util.Arrays.toString(committed(replaced)),
         replaced);
 
-    for (String method : List.of("bm25", "maxsim-exact", "xtr+maxsim")) {
+    for (String method : List.of("bm25", "maxsim-exact", "xtr+maxsim", "warp+maxsim")) {
       JsonNode hits = search(method, "xylophone quasar", 10);
       List<String> ids = new ArrayList<>();
       for (JsonNode h : hits) ids.add(h.get("docid").asText());
@@ -192,6 +192,12 @@ class ServeShardedLiveTest {
     serve();
     left.clear();
     for (JsonNode h : search("xtr+maxsim", "xylophone quasar", 10))
+      if (h.get("docid").asText().startsWith("zz-")) left.add(h.get("docid").asText());
+    java.util.Collections.sort(left);
+    assertEquals(List.of("zz-2", "zz-4", "zz-6", "zz-8"), left);
+    // WARP's per-shard parts: the shards' live-written documents, deletions applied.
+    left.clear();
+    for (JsonNode h : search("warp+maxsim", "xylophone quasar", 10))
       if (h.get("docid").asText().startsWith("zz-")) left.add(h.get("docid").asText());
     java.util.Collections.sort(left);
     assertEquals(List.of("zz-2", "zz-4", "zz-6", "zz-8"), left);

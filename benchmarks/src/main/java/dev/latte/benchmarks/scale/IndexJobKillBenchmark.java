@@ -67,7 +67,9 @@ public final class IndexJobKillBenchmark {
       long writtenBeforeKill,
       double killedAfterSeconds,
       boolean completed,
-      double seconds) {}
+      double seconds,
+      long heapAfterGcBytes,
+      long heapPeakBytes) {}
 
   public static void main(String[] args) throws Exception {
     if (args.length > 0 && args[0].equals("child")) {
@@ -144,7 +146,9 @@ public final class IndexJobKillBenchmark {
                 r.writtenBeforeKill(),
                 r.killedAfterSeconds(),
                 r.completed(),
-                r.seconds()));
+                r.seconds(),
+                r.heapAfterGcBytes(),
+                r.heapPeakBytes()));
       }
     List<Long> repeated = new ArrayList<>();
     for (int i = 0; i + 1 < runs.size(); i++)
@@ -179,6 +183,18 @@ public final class IndexJobKillBenchmark {
         ref.seconds(),
         total / ref.seconds(),
         heap);
+    long liveMax = ref.heapAfterGcBytes(), peakMax = ref.heapPeakBytes();
+    for (Run r : runs) {
+      liveMax = Math.max(liveMax, r.heapAfterGcBytes());
+      peakMax = Math.max(peakMax, r.heapPeakBytes());
+    }
+    System.out.printf(
+        Locale.ROOT,
+        "Heap over all runs: at most %.0f MiB live after a collection, %.0f MiB peak used"
+            + " (-Xmx%s)%n",
+        liveMax / 1048576.0,
+        peakMax / 1048576.0,
+        heap);
     Map<String, Object> out = new LinkedHashMap<>();
     out.put("documents", docs);
     out.put("dim", dim);
@@ -187,6 +203,9 @@ public final class IndexJobKillBenchmark {
     out.put("heap", heap);
     out.put("commit_every", commitEvery);
     out.put("reference_seconds", ref.seconds());
+    out.put("reference", ref);
+    out.put("heap_after_gc_max_bytes", liveMax);
+    out.put("heap_peak_max_bytes", peakMax);
     out.put("runs", runs);
     out.put("repeated_after_kill", repeated);
     out.put("equal", equal);
@@ -264,6 +283,8 @@ public final class IndexJobKillBenchmark {
     AtomicLong committed = new AtomicLong(-1);
     AtomicLong written = new AtomicLong();
     AtomicLong killedAt = new AtomicLong();
+    AtomicLong heapAfterGc = new AtomicLong();
+    AtomicLong heapPeak = new AtomicLong();
     List<String> tail = new ArrayList<>();
     Thread reader =
         new Thread(
@@ -273,7 +294,10 @@ public final class IndexJobKillBenchmark {
                 for (String line; (line = r.readLine()) != null; ) {
                   if (line.startsWith("start ")) committed.set(Long.parseLong(line.substring(6)));
                   else if (line.startsWith("written ")) {
-                    written.set(Long.parseLong(line.substring(8)));
+                    String[] f = line.split(" ");
+                    written.set(Long.parseLong(f[1]));
+                    heapAfterGc.accumulateAndGet(Long.parseLong(f[2]), Math::max);
+                    heapPeak.accumulateAndGet(Long.parseLong(f[3]), Math::max);
                     if (killShare > 0
                         && written.get() >= Math.max(1, killShare * (total - committed.get()))) {
                       p.destroyForcibly(); // SIGKILL on Unix: no shutdown hooks, no rollback
@@ -299,7 +323,15 @@ public final class IndexJobKillBenchmark {
     double secs = (System.nanoTime() - t0) / 1e9;
     if (!killed && p.exitValue() != 0)
       throw new IllegalStateException("child exited with " + p.exitValue() + ": " + tail);
-    return new Run(run, committed.get(), written.get(), killed ? secs : 0, !killed, secs);
+    return new Run(
+        run,
+        committed.get(),
+        written.get(),
+        killed ? secs : 0,
+        !killed,
+        secs,
+        heapAfterGc.get(),
+        heapPeak.get());
   }
 
   /** The child: the indexing job over the .npy input, as {@code ./latte index} sets it up. */
@@ -339,12 +371,28 @@ public final class IndexJobKillBenchmark {
 
                     @Override
                     public synchronized void advance(long documents) {
-                      System.out.println("written " + written.addAndGet(documents));
+                      System.out.println(
+                          "written " + written.addAndGet(documents) + " " + heapFigures());
                     }
                   });
       System.out.println(
           "done: " + result.state().counters() + " in " + result.secondsThisRun() + " s");
     }
+  }
+
+  /**
+   * The heap's live set (the largest sum over heap pools of what the last collection left) and its
+   * peak use (the sum of the pools' peaks; garbage included, so bounded by -Xmx, not by need).
+   */
+  static String heapFigures() {
+    long afterGc = 0, peak = 0;
+    for (var pool : java.lang.management.ManagementFactory.getMemoryPoolMXBeans()) {
+      if (pool.getType() != java.lang.management.MemoryType.HEAP) continue;
+      var after = pool.getCollectionUsage();
+      if (after != null) afterGc += after.getUsed();
+      peak += pool.getPeakUsage().getUsed();
+    }
+    return afterGc + " " + peak;
   }
 
   static JobState state(Path index) throws Exception {

@@ -61,7 +61,7 @@ final class TextFileFormat implements CorpusFormat {
             Element h = page.selectFirst("h1, h2, h3, h4, h5, h6");
             if (h != null) title = h.text().strip();
           }
-          return SourceRecord.of(where, new Document(id, title, page.body().text().strip()));
+          return SourceRecord.of(where, new Document(id, title, BlockText.of(page.body())));
         }
         String text;
         try {

@@ -15,8 +15,9 @@ import org.jsoup.Jsoup;
  * TREC SGML, as on the TREC disks and in Robust04: {@code <DOC>} blocks, each with a {@code
  * <DOCNO>} and one or more {@code <TEXT>} sections; the title is the first {@code <HEADLINE>},
  * {@code <TITLE>}, {@code <TI>}, {@code <HL>} or {@code <HEAD>}. Markup inside the sections ({@code
- * <P>}, comments) is removed and entities decoded by jsoup. Tags may share lines. Streams one
- * {@code <DOC>} at a time; one larger than {@value #MAX_DOC_CHARS} characters is a bad record.
+ * <P>}, comments) is removed and entities decoded by jsoup; paragraphs ({@code <P>}) and the {@code
+ * <TEXT>} sections are separated by blank lines ({@link BlockText}). Tags may share lines. Streams
+ * one {@code <DOC>} at a time; one larger than {@value #MAX_DOC_CHARS} characters is a bad record.
  * Files are read as UTF-8 (bytes that are not become U+FFFD): the old disks are ASCII.
  */
 final class TrecFormat implements CorpusFormat {
@@ -130,7 +131,7 @@ final class TrecFormat implements CorpusFormat {
         StringBuilder text = new StringBuilder();
         Matcher m = TEXT.matcher(body);
         while (m.find()) {
-          String part = plain(m.group(1));
+          String part = BlockText.of(Jsoup.parseBodyFragment(m.group(1)).body());
           if (part.isEmpty()) continue;
           if (!text.isEmpty()) text.append("\n\n");
           text.append(part);
@@ -150,7 +151,7 @@ final class TrecFormat implements CorpusFormat {
     };
   }
 
-  /** Markup removed and entities decoded, whitespace collapsed. */
+  /** Markup removed and entities decoded, whitespace collapsed (titles: one line). */
   static String plain(String sgml) {
     return Jsoup.parseBodyFragment(sgml).text().strip();
   }

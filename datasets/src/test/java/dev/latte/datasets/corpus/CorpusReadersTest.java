@@ -55,7 +55,9 @@ class CorpusReadersTest {
     SourceRecord la = byId(rs, "LA010189-0001");
     assertEquals("YOU'LL SEE IT \"SOON\"", la.document().title());
     assertEquals(
-        "First paragraph about a parade. Second paragraph <with brackets>.", la.document().text());
+        "First paragraph about a parade.\n\nSecond paragraph <with brackets>.",
+        la.document().text(),
+        "<P> paragraphs are kept as blank lines (long documents are cut at them)");
     SourceRecord bad = rs.get(2);
     assertTrue(bad.isBad());
     assertEquals("robust-sample.trec line 31", bad.location());
@@ -151,12 +153,28 @@ class CorpusReadersTest {
     assertTrue(rs.get(0).isBad() && rs.get(0).problem().startsWith("not UTF-8"));
     var home = byId(rs, "index.html").document();
     assertEquals("Café & Bar — Home", home.title());
-    assertEquals("Menu Welcome Espresso costs €2 – <cheap> ☺", home.text());
+    assertEquals(
+        "Menu\n\nWelcome\n\nEspresso costs €2 – <cheap> ☺",
+        home.text(),
+        "block elements become paragraphs");
     assertTrue(!home.text().contains("secret") && !home.text().contains("color"));
     assertEquals("Brewing guide", byId(rs, "guide/no-title.htm").document().title());
+    assertEquals(
+        "Brewing guide\n\nGrind, tamp, pull.", byId(rs, "guide/no-title.htm").document().text());
     assertEquals("Milk steaming", byId(rs, "guide/notes.md").document().title());
     assertEquals("", byId(rs, "guide/plain.txt").document().title());
     assertEquals("Plain text note.\nSecond line.", byId(rs, "guide/plain.txt").document().text());
+  }
+
+  @Test
+  void htmlBlocksBecomeParagraphsInlineMarkupStaysInItsSentence() {
+    var page =
+        org.jsoup.Jsoup.parse(
+            "<body><div>  <p>One <b>bold</b>\n word.</p><ul><li>first</li><li>second <i>item</i>"
+                + "</li></ul>tail text<br>after break<script>no()</script></div></body>");
+    assertEquals(
+        "One bold word.\n\nfirst\n\nsecond item\n\ntail text after break",
+        BlockText.of(page.body()));
   }
 
   @Test

@@ -1,5 +1,6 @@
 package dev.latte.searcher.firststage.warp;
 
+import dev.latte.searcher.Candidates;
 import dev.latte.searcher.LatteIndex;
 import dev.latte.searcher.MaxSimScorer;
 import dev.latte.searcher.MethodResult;
@@ -15,8 +16,14 @@ import java.util.Map;
 /**
  * WARP retrieval as a method: {@code warp} returns WARP's own ranking (the two-stage reduction with
  * imputation over the packed residual codes, nothing else read); {@code warp+maxsim} rescores its
- * top {@link WarpSettings#depth} (at least k) with exact MaxSim over the main index's stored token
- * matrices. Every step is timed ({@link MethodResult#stepsMillis}).
+ * top {@link WarpSettings#depth} with exact MaxSim over the main index's stored token matrices.
+ * Every step is timed ({@link MethodResult#stepsMillis}).
+ *
+ * <p>Asked for more than {@code depth} results, {@code warp+maxsim} still rescores {@code depth}
+ * and continues with WARP's own ranking after them (see {@link #tail}), so its first {@code depth}
+ * results are the same whatever k is: an evaluation asking for 1,000 measures the k = 10 path a
+ * user gets, with the rescoring cost of that path, and ranks the rest as the first stage does (as
+ * {@code xtr+maxsim} rescores its depth and no more). Set {@code warp.depth} to k to rescore all.
  */
 public final class WarpMethod implements SearchMethod {
   private final WarpSettings settings;
@@ -50,7 +57,8 @@ public final class WarpMethod implements SearchMethod {
         new WarpSettings(
             settings.probes(),
             settings.imputeTokens(),
-            // Rescoring takes warp.depth candidates, but never fewer than the k asked for.
+            // WARP ranks k (the tail past the rescored depth comes from here) or depth for
+            // rescoring.
             rescore ? Math.max(settings.depth(), k) : k);
     WarpSearch.Result r =
         WarpSearch.search(
@@ -73,9 +81,34 @@ public final class WarpMethod implements SearchMethod {
     MaxSimScorer scorer = new MaxSimScorer(query.kernel(), index.metadata().dimension());
     MaxSimScorer.Prepared prepared = scorer.prepare(query);
     long t2 = System.nanoTime();
-    List<ScoredDoc> out = scorer.rescore(index, prepared, docs, k);
+    int depth = Math.min(settings.depth(), docs.length);
+    List<ScoredDoc> out =
+        scorer.rescore(index, prepared, java.util.Arrays.copyOf(docs, depth), Math.min(k, depth));
+    if (k > depth && docs.length > depth) out = tail(out, r.ranked(), depth, k);
     long t3 = System.nanoTime();
     steps.put("rescore", (t3 - t1) / 1e6);
     return new MethodResult(out, scorer.documentsScored(), (t1 - t0) / 1e6, (t3 - t1) / 1e6, steps);
+  }
+
+  /**
+   * The rescored documents, then WARP's candidates {@code depth..k} in WARP's order. Their scores
+   * are WARP's, shifted so that the first of them lies just below the last rescored score (WARP's
+   * gaps between them kept, each at least one float step below the one before): results stay in
+   * descending score order, which is what trec_eval and a client sort by, and the rescored ones
+   * come first.
+   */
+  static List<ScoredDoc> tail(List<ScoredDoc> rescored, Candidates ranked, int depth, int k) {
+    int n = Math.min(k, ranked.size());
+    List<ScoredDoc> out = new ArrayList<>(n);
+    out.addAll(rescored);
+    float first = ranked.scores()[depth];
+    float floor = rescored.isEmpty() ? first : rescored.getLast().score();
+    float prev = rescored.isEmpty() ? Math.nextUp(first) : floor;
+    for (int i = depth; i < n; i++) {
+      float s = Math.min(floor - (first - ranked.scores()[i]), Math.nextDown(prev));
+      out.add(new ScoredDoc(ranked.docs()[i], s));
+      prev = s;
+    }
+    return out;
   }
 }

@@ -19,13 +19,17 @@ public record WarpSettings(int probes, int imputeTokens, int depth) {
    * 0.7500 / 0.7508 (0.7455 at t' 1,000), so rescoring pays. 4 probes score half the tokens of 8
    * for 0.0004 less.
    *
-   * <p>Depth stays 100 although depth 32 scored the same nDCG@10 on SciFact train in session 3
-   * ({@code warp+maxsim} 0.7598 vs 0.7591 on a float32 main index, 0.7526 vs 0.7519 on
-   * residual-2-p2) for a third of the rescoring: on the clustered synthetic collection of {@code
-   * PrecomputedVectorsIndexTest} depth 32 drops recall@10 of exact from 0.896 to 0.644, so it does
-   * not carry over; {@code --stage-param warp.depth=32} sets it.
+   * <p>Depth 32, chosen on the same 809 train queries by the rule "the smallest depth within 0.001
+   * nDCG@10 of the best depth" over 10 / 16 / 24 / 32 / 48 / 64 / 100 / 200 ({@code warp+maxsim} on
+   * the residual-2-p2 default index, WarpBenchmark, session 4): 0.7554 / 0.7558 / 0.7566 / 0.7579 /
+   * 0.7567 / 0.7570 / 0.7561 / 0.7563 (exact float 0.7602, exact MaxSim over the same codes
+   * 0.7563). It rescores a third of depth 100's candidates. On the clustered synthetic collection
+   * of {@code PrecomputedVectorsIndexTest} depth 32 keeps only 0.644 of exact's top 10 (0.900 at
+   * 100): there WARP's scores between the 10th and the 100th candidate differ by less than its
+   * approximation error, which real text does not show; that test sets its depth itself. {@code
+   * --stage-param warp.depth=N} sets it.
    */
-  public static final WarpSettings DEFAULT = new WarpSettings(4, 100_000, 100);
+  public static final WarpSettings DEFAULT = new WarpSettings(4, 100_000, 32);
 
   public WarpSettings {
     if (probes < 1) throw new IllegalArgumentException("WARP probes must be >= 1, got " + probes);

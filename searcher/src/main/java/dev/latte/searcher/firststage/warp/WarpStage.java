@@ -39,7 +39,8 @@ public final class WarpStage implements FirstStage {
           "depth",
           WarpSettings.DEFAULT.depth(),
           1,
-          "candidates warp+maxsim rescores with exact MaxSim (warp alone returns k)");
+          "candidates warp+maxsim rescores with exact MaxSim (past them, up to k, WARP's own order;"
+              + " warp alone returns k)");
 
   @Override
   public List<StageParameter> parameters() {

@@ -16,6 +16,7 @@ import dev.latte.indexer.firststage.LiveFirstStage;
 import dev.latte.searcher.Candidates;
 import dev.latte.searcher.ExactMaxSimMethod;
 import dev.latte.searcher.LatteIndex;
+import dev.latte.searcher.MaxSimScorer;
 import dev.latte.searcher.MethodResult;
 import dev.latte.searcher.QueryContext;
 import dev.latte.searcher.ScoredDoc;
@@ -359,6 +360,44 @@ class WarpSearchTest {
           assertEquals(exact.docs().get(j).score(), warp.docs().get(j).score(), 1e-6f);
         }
         assertTrue(warp.stepsMillis().containsKey("rescore"));
+      }
+    }
+  }
+
+  @Test
+  void pastItsDepthWarpMaxSimContinuesWithWarpsRankingAndItsTopDoesNotDependOnK() throws Exception {
+    Path path = buildIndex(120, new WarpBuilder.Params(4, 16, 32, 5, 6));
+    WarpSettings s = new WarpSettings(8, Integer.MAX_VALUE, 8);
+    try (LatteIndex index = LatteIndex.open(path)) {
+      for (int qi = 0; qi < 5; qi++) {
+        QueryContext q = query();
+        MethodResult user = new WarpMethod(s, true).search(index, q, 5);
+        MethodResult deep = new WarpMethod(s, true).search(index, q, 40);
+        MethodResult warp = new WarpMethod(s, false).search(index, q, 40);
+        assertEquals(8, user.candidatesScored());
+        assertEquals(8, deep.candidatesScored(), "asked for 40, still rescores its depth");
+        assertEquals(warp.docs().size(), deep.docs().size());
+        // The first 5 are the k = 5 answer, scores included.
+        for (int j = 0; j < 5; j++) {
+          assertEquals(user.docs().get(j).doc(), deep.docs().get(j).doc());
+          assertEquals(user.docs().get(j).score(), deep.docs().get(j).score());
+        }
+        // The first 8 are WARP's top 8 re-ranked by exact MaxSim...
+        java.util.Set<Integer> top8 = new java.util.HashSet<>();
+        for (int j = 0; j < 8; j++) top8.add(warp.docs().get(j).doc());
+        MaxSimScorer scorer = new MaxSimScorer(q.kernel(), index.metadata().dimension());
+        List<ScoredDoc> exact =
+            scorer.rescore(
+                index, scorer.prepare(q), top8.stream().mapToInt(Integer::intValue).toArray(), 8);
+        for (int j = 0; j < 8; j++) {
+          assertEquals(exact.get(j).doc(), deep.docs().get(j).doc());
+          assertEquals(exact.get(j).score(), deep.docs().get(j).score());
+        }
+        // ...then WARP's own order, each scored below the one before.
+        for (int j = 8; j < deep.docs().size(); j++)
+          assertEquals(warp.docs().get(j).doc(), deep.docs().get(j).doc(), "position " + j);
+        for (int j = 1; j < deep.docs().size(); j++)
+          assertTrue(deep.docs().get(j).score() < deep.docs().get(j - 1).score(), "order " + j);
       }
     }
   }
