@@ -58,7 +58,7 @@ public final class IndexRecoder {
         Set<String> fields =
             Set.of(IndexLayout.ID, IndexLayout.TITLE, IndexLayout.TEXT, IndexLayout.METADATA);
         for (LeafReaderContext leaf : reader.leaves()) {
-          BinaryDocValues values = leaf.reader().getBinaryDocValues(IndexLayout.TOKENS);
+          BinaryDocValues values = dev.latte.indexer.lists.DocumentTokens.of(leaf.reader());
           if (values == null) continue;
           StoredFields stored = leaf.reader().storedFields();
           BinaryDocValues info = leaf.reader().getBinaryDocValues(IndexLayout.TOKEN_INFO);

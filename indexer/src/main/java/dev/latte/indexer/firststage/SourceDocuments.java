@@ -30,7 +30,7 @@ public final class SourceDocuments {
       DirectoryReader reader, int dimension, boolean needAnnotations, Visitor visitor)
       throws IOException {
     for (LeafReaderContext leaf : reader.leaves()) {
-      BinaryDocValues values = leaf.reader().getBinaryDocValues(IndexLayout.TOKENS);
+      BinaryDocValues values = dev.latte.indexer.lists.DocumentTokens.of(leaf.reader());
       if (values == null) continue;
       BinaryDocValues info = leaf.reader().getBinaryDocValues(IndexLayout.TOKEN_INFO);
       Bits live = leaf.reader().getLiveDocs();
@@ -76,7 +76,7 @@ public final class SourceDocuments {
       throws IOException {
     for (LeafReaderContext leaf : reader.leaves()) {
       var seqs = leaf.reader().getNumericDocValues(IndexLayout.SEQ);
-      BinaryDocValues values = leaf.reader().getBinaryDocValues(IndexLayout.TOKENS);
+      BinaryDocValues values = dev.latte.indexer.lists.DocumentTokens.of(leaf.reader());
       BinaryDocValues info = leaf.reader().getBinaryDocValues(IndexLayout.TOKEN_INFO);
       Bits live = leaf.reader().getLiveDocs();
       for (int doc = 0; doc < leaf.reader().maxDoc(); doc++) {
@@ -117,7 +117,7 @@ public final class SourceDocuments {
       LeafReaderContext leaf = leaves.get(l);
       int end = leaf.docBase + leaf.reader().maxDoc();
       if (docs[i] >= end) continue;
-      BinaryDocValues values = leaf.reader().getBinaryDocValues(IndexLayout.TOKENS);
+      BinaryDocValues values = dev.latte.indexer.lists.DocumentTokens.of(leaf.reader());
       BinaryDocValues info = leaf.reader().getBinaryDocValues(IndexLayout.TOKEN_INFO);
       for (; i < n && docs[i] < end; i++) {
         if ((i & 255) == 0) Cancellation.check();
