@@ -59,7 +59,7 @@ final class MetadataReplacement {
       UnaryOperator<ObjectNode> change)
       throws IOException {
     var stored = leaf.storedFields().document(doc, REWRITE_FIELDS);
-    BytesRef matrix = valueOf(leaf.getBinaryDocValues(IndexLayout.TOKENS), doc);
+    BytesRef matrix = valueOf(dev.latte.indexer.lists.DocumentTokens.of(leaf), doc);
     if (matrix == null)
       throw new IllegalStateException("document " + id + " has no stored token matrix");
     BytesRef info = valueOf(leaf.getBinaryDocValues(IndexLayout.TOKEN_INFO), doc);

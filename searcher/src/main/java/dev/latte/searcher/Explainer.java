@@ -51,7 +51,7 @@ public final class Explainer {
     List<LeafReaderContext> leaves = index.reader().leaves();
     LeafReaderContext leaf = leaves.get(ReaderUtil.subIndex(doc, leaves));
     int local = doc - leaf.docBase;
-    BinaryDocValues values = leaf.reader().getBinaryDocValues(IndexLayout.TOKENS);
+    BinaryDocValues values = dev.latte.indexer.lists.DocumentTokens.of(leaf.reader());
     if (values == null || !values.advanceExact(local)) return new Explanation(0f, List.of());
     BytesRef v = values.binaryValue();
     int dim = index.metadata().dimension();

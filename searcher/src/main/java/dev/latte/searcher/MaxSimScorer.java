@@ -144,7 +144,7 @@ public final class MaxSimScorer {
       throws IOException {
     List<LeafReaderContext> leaves = index.reader().leaves();
     for (LeafReaderContext leaf : leaves.subList(from, to)) {
-      BinaryDocValues values = leaf.reader().getBinaryDocValues(IndexLayout.TOKENS);
+      BinaryDocValues values = dev.latte.indexer.lists.DocumentTokens.of(leaf.reader());
       if (values == null) continue;
       Bits live = leaf.reader().getLiveDocs();
       if (filter == null) {
@@ -245,7 +245,7 @@ public final class MaxSimScorer {
       int global = sorted[i];
       while (leaf == null || global >= leaf.docBase + leaf.reader().maxDoc()) {
         leaf = leaves.get(++leafIndex);
-        values = leaf.reader().getBinaryDocValues(IndexLayout.TOKENS);
+        values = dev.latte.indexer.lists.DocumentTokens.of(leaf.reader());
         parts = passages(query, leaf);
       }
       int doc = global - leaf.docBase;
@@ -366,7 +366,7 @@ public final class MaxSimScorer {
     LeafReaderContext leaf = leaves.get(org.apache.lucene.index.ReaderUtil.subIndex(doc, leaves));
     int local = doc - leaf.docBase;
     BinaryDocValues parts = leaf.reader().getBinaryDocValues(IndexLayout.PASSAGES);
-    BinaryDocValues values = leaf.reader().getBinaryDocValues(IndexLayout.TOKENS);
+    BinaryDocValues values = dev.latte.indexer.lists.DocumentTokens.of(leaf.reader());
     if (parts == null
         || values == null
         || !parts.advanceExact(local)

@@ -435,6 +435,15 @@ final class FirstStageMaintainer {
       boolean known =
           settings.stages().contains(stage) || Files.isDirectory(FirstStageIndex.dir(path, stage));
       if (!known) return false;
+      if (stage.equals(dev.latte.searcher.firststage.warp.WarpBuilder.NAME)
+          && dev.latte.indexer.lists.TokenCompaction.keepsCodesInLists(
+              index.writer().lastCommitData()))
+        throw new dev.latte.indexer.IndexMismatchException(
+            "the '"
+                + stage
+                + "' first stage of this index holds the only copy of its documents' residual"
+                + " codes (one-copy layout), so it cannot be removed; rebuild it instead with POST"
+                + " /v1/indexes/NAME/first-stages");
       settings = settings.without(stage);
       settings.write(path, JSON);
       MaintainedStage st = stages.remove(stage);

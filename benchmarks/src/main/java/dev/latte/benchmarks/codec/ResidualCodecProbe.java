@@ -222,7 +222,7 @@ public final class ResidualCodecProbe {
     try (Directory dir = FSDirectory.open(residualIndex);
         DirectoryReader reader = DirectoryReader.open(dir)) {
       for (var leaf : reader.leaves()) {
-        var values = leaf.reader().getBinaryDocValues(IndexLayout.TOKENS);
+        var values = dev.latte.indexer.lists.DocumentTokens.of(leaf.reader());
         var sf = leaf.reader().storedFields();
         for (int doc = values.nextDoc();
             doc != org.apache.lucene.search.DocIdSetIterator.NO_MORE_DOCS;

@@ -330,7 +330,7 @@ public final class OpenSearchBenchmark implements Callable<Integer> {
     int n = 0, inBatch = 0;
     Base64.Encoder b64 = Base64.getEncoder();
     for (LeafReaderContext leaf : latte.reader().leaves()) {
-      BinaryDocValues values = leaf.reader().getBinaryDocValues(IndexLayout.TOKENS);
+      BinaryDocValues values = dev.latte.indexer.lists.DocumentTokens.of(leaf.reader());
       if (values == null) continue;
       var live = leaf.reader().getLiveDocs();
       for (int d = values.nextDoc(); d != DocIdSetIterator.NO_MORE_DOCS; d = values.nextDoc()) {

@@ -7,7 +7,6 @@ import dev.latte.core.TokenMatrix;
 import dev.latte.core.codec.StoredTokenMatrix;
 import dev.latte.datasets.Query;
 import dev.latte.encoders.TokenEncoder;
-import dev.latte.indexer.IndexLayout;
 import dev.latte.searcher.LatteIndex;
 import java.util.ArrayList;
 import java.util.List;
@@ -72,7 +71,7 @@ final class PainlessComparison {
     int n = 0;
     outer:
     for (LeafReaderContext leaf : latte.reader().leaves()) {
-      BinaryDocValues values = leaf.reader().getBinaryDocValues(IndexLayout.TOKENS);
+      BinaryDocValues values = dev.latte.indexer.lists.DocumentTokens.of(leaf.reader());
       for (int d = values.nextDoc(); d != DocIdSetIterator.NO_MORE_DOCS; d = values.nextDoc()) {
         if (n == docs) break outer;
         LatteIndex.StoredDocument doc = latte.stored(leaf.docBase + d);

@@ -409,7 +409,7 @@ public final class IndexJobKillBenchmark {
     try (var dir = FSDirectory.open(index);
         DirectoryReader r = DirectoryReader.open(dir)) {
       for (LeafReaderContext leaf : r.leaves()) {
-        BinaryDocValues tokens = leaf.reader().getBinaryDocValues(IndexLayout.TOKENS);
+        BinaryDocValues tokens = dev.latte.indexer.lists.DocumentTokens.of(leaf.reader());
         Bits live = leaf.reader().getLiveDocs();
         var stored = leaf.reader().storedFields();
         for (int d = 0; d < leaf.reader().maxDoc(); d++) {

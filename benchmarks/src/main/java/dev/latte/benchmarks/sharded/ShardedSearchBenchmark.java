@@ -98,7 +98,7 @@ public final class ShardedSearchBenchmark {
       var storedFields =
           Set.of(IndexLayout.ID, IndexLayout.TITLE, IndexLayout.TEXT, IndexLayout.METADATA);
       for (LeafReaderContext leaf : reader.leaves()) {
-        BinaryDocValues mats = leaf.reader().getBinaryDocValues(IndexLayout.TOKENS);
+        BinaryDocValues mats = dev.latte.indexer.lists.DocumentTokens.of(leaf.reader());
         BinaryDocValues infos = leaf.reader().getBinaryDocValues(IndexLayout.TOKEN_INFO);
         var counts = leaf.reader().getNumericDocValues(IndexLayout.TOKEN_COUNT);
         Bits live = leaf.reader().getLiveDocs();

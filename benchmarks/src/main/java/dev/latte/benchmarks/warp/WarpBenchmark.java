@@ -105,6 +105,13 @@ public final class WarpBenchmark implements Callable<Integer> {
               + " must be fresh: build it once with --build-bits on that index)")
   boolean warpOnReference;
 
+  @Option(
+      names = "--one-copy",
+      description =
+          "Also run the WARP rows on a one-copy twin of the index (INDEX-onecopy: its codes only in"
+              + " the WARP lists), then the index's own rows again, all in this run")
+  boolean oneCopy;
+
   @Option(names = "--no-exact", description = "Skip the exact MaxSim reference run")
   boolean noExact;
 
@@ -310,6 +317,30 @@ public final class WarpBenchmark implements Callable<Integer> {
           print(rows.getLast());
         }
       }
+      if (oneCopy) {
+        // Same codes, one copy: the rows on the twin, then this index's again (equal warm-up).
+        Path twin = OneCopyTwin.of(idx.path());
+        long b = folderBytes(twin);
+        report.put("one_copy_bytes_all_in", b);
+        report.put("one_copy_bytes_per_token_all_in", b / (double) tokens);
+        System.out.printf(
+            Locale.ROOT, "One-copy folder %,d B = %.1f B/token all in%n", b, b / (double) tokens);
+        try (LatteIndex one = LatteIndex.open(twin)) {
+          for (String s : settings)
+            for (LatteIndex on : List.of(one, idx)) {
+              WarpSettings ws = parse(s);
+              for (boolean rescore :
+                  noRescore ? new boolean[] {false} : new boolean[] {false, true}) {
+                Measured m =
+                    run(on, new WarpMethod(ws, rescore), queries, encoded, encodeMs, kernel, qrels);
+                String label = (on == one ? "one copy " : "two copies ") + ws.probes();
+                rows.add(
+                    m.row(exactNdcg, null, label + ":" + ws.imputeTokens() + ":" + ws.depth()));
+                print(rows.getLast());
+              }
+            }
+        }
+      }
       if (warpOnReference && !reference.equals(index)) {
         // The same settings on the float32 index the re-coding came from (its own WARP lists), so
         // one run compares both main indexes against the same exact MaxSim.
@@ -351,67 +382,13 @@ public final class WarpBenchmark implements Callable<Integer> {
       }
     }
     report.put("rows", rows);
-    printTable(rows, report);
+    WarpTable.print(rows, report);
     if (json != null) {
       new ObjectMapper()
           .enable(SerializationFeature.INDENT_OUTPUT)
           .writeValue(json.toFile(), report);
     }
     return 0;
-  }
-
-  /** The run as one markdown table (what the README and the closing note quote). */
-  private static void printTable(List<Row> rows, Map<String, Object> report) {
-    System.out.printf(
-        Locale.ROOT,
-        "%n%s, %s queries, one thread; %.1f B per encoded token all in; query encoding p50 %.2f ms"
-            + " (p95 %.2f)%n%n",
-        report.get("split"),
-        report.get("queries"),
-        ((Number) report.getOrDefault("bytes_per_token_all_in", 0)).doubleValue(),
-        ((Number) report.get("encode_ms_p50")).doubleValue(),
-        ((Number) report.get("encode_ms_p95")).doubleValue());
-    System.out.println(
-        "| method | probes:t':depth | nDCG@10 | share of exact | R@k vs exact | p50 ms | p95 ms | p50 incl. encoding"
-            + " | p95 incl. encoding | CPU p50 ms | steps p50 ms |");
-    System.out.println("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---|");
-    for (Row r : rows) {
-      StringBuilder steps = new StringBuilder();
-      r.stepsP50()
-          .forEach(
-              (k, v) ->
-                  steps
-                      .append(steps.isEmpty() ? "" : ", ")
-                      .append(k)
-                      .append(' ')
-                      .append(String.format(Locale.ROOT, "%.2f", v)));
-      System.out.printf(
-          Locale.ROOT,
-          "| %s | %s | %.4f | %s | %s | %.2f | %.2f | %.2f | %.2f | %.2f | %s |%n",
-          r.method(),
-          r.settings(),
-          r.ndcg10(),
-          r.ratioToExact() == null ? "-" : String.format(Locale.ROOT, "%.4f", r.ratioToExact()),
-          r.recallVsExact() == null ? "-" : String.format(Locale.ROOT, "%.3f", r.recallVsExact()),
-          r.p50(),
-          r.p95(),
-          r.p50WithEncoding(),
-          r.p95WithEncoding(),
-          r.cpuP50(),
-          steps);
-    }
-    if (report.containsKey("throughput_ratio"))
-      System.out.printf(
-          Locale.ROOT,
-          "%nThroughput %s: %.1f q/s on 1 thread, %.2fx with %s%n",
-          report.get("throughput_method"),
-          ((Number) report.get("throughput_qps_1")).doubleValue(),
-          ((Number) report.get("throughput_ratio")).doubleValue(),
-          report.keySet().stream()
-              .filter(k -> k.startsWith("throughput_qps_") && !k.endsWith("_1"))
-              .findFirst()
-              .map(k -> k.substring("throughput_qps_".length()) + " threads")
-              .orElse("more threads"));
   }
 
   private static boolean hasCommit(Path dir) throws IOException {

@@ -60,6 +60,33 @@ public final class StoredTokenMatrix {
   public static final int FORMAT_VERSION = 1;
   public static final int HEADER_BYTES = 8;
 
+  /**
+   * Version byte of a residual value whose codes live in the index's WARP lists (one copy of the
+   * tokens): the header as in version 1, then only the T centroid ids (2·T bytes). Readers get such
+   * values resolved back to version 1 through {@code dev.latte.indexer.lists.DocumentTokens}; read
+   * raw they are refused here.
+   */
+  public static final int LISTED_VERSION = 2;
+
+  /** True if the value at {@code bytes[offset, offset + length)} is a listed (codeless) value. */
+  public static boolean isListed(byte[] bytes, int offset, int length) {
+    return length >= HEADER_BYTES && bytes[offset] == LISTED_VERSION;
+  }
+
+  /**
+   * The listed form of a version-1 residual value: its header (version byte {@value
+   * #LISTED_VERSION}) and its centroid ids, without the codes.
+   */
+  public static byte[] listed(byte[] bytes, int offset, int length, int dim) {
+    Header h = header(bytes, offset, length, dim);
+    if (!h.codec().isResidual())
+      throw new IllegalArgumentException("only residual values keep their codes in lists");
+    byte[] out = new byte[HEADER_BYTES + Short.BYTES * h.tokens()];
+    System.arraycopy(bytes, offset, out, 0, out.length);
+    out[0] = (byte) LISTED_VERSION;
+    return out;
+  }
+
   private static final ValueLayout.OfFloat FLOAT_LE =
       ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
   private static final ValueLayout.OfInt INT_LE =
@@ -107,6 +134,11 @@ public final class StoredTokenMatrix {
     int codecId = Byte.toUnsignedInt(seg.get(ValueLayout.JAVA_BYTE, offset + 1));
     int dim = Short.toUnsignedInt(seg.get(SHORT_LE, offset + 2));
     int tokens = seg.get(INT_LE, offset + 4);
+    if (version == LISTED_VERSION) {
+      throw new CorruptTokenMatrixException(
+          "this value's residual codes are in the index's WARP lists (latte-warp/); read it"
+              + " through DocumentTokens");
+    }
     if (version != FORMAT_VERSION) {
       throw new CorruptTokenMatrixException(
           "unknown token matrix format version "

@@ -239,12 +239,21 @@ class TokenCodecTest {
       assertTrue(id.getMessage().contains("codec id 200"), id.getMessage());
 
       byte[] version = value.clone();
-      version[0] = 2;
+      version[0] = 3;
       var v =
           assertThrows(
               CorruptTokenMatrixException.class,
               () -> StoredTokenMatrix.header(version, 0, value.length, 3));
-      assertTrue(v.getMessage().contains("version 2"), v.getMessage());
+      assertTrue(v.getMessage().contains("version 3"), v.getMessage());
+
+      // Version 2 is a listed value (codes in the WARP lists): read raw, it says where they are.
+      byte[] listed = value.clone();
+      listed[0] = (byte) StoredTokenMatrix.LISTED_VERSION;
+      var l =
+          assertThrows(
+              CorruptTokenMatrixException.class,
+              () -> StoredTokenMatrix.header(listed, 0, value.length, 3));
+      assertTrue(l.getMessage().contains("WARP lists"), l.getMessage());
 
       byte[] negative = value.clone();
       negative[7] = (byte) 0x80;

@@ -541,6 +541,35 @@ public final class FirstStageIndex {
     deleteFolder(dir(mainIndex, name));
   }
 
+  /** Suffix of a structure's previous folder while {@link #replaceFolder} swaps in a new one. */
+  public static final String REPLACED = ".replaced";
+
+  /**
+   * Replaces {@code folder} by the complete folder {@code aside} in two atomic renames (the old
+   * folder first aside as {@value #REPLACED}, then the new one in) before deleting the old one, so
+   * that a crash at any point leaves a complete structure: the new one, or the old one that {@link
+   * #restoreInterrupted} puts back. The WARP lists may hold the only copy of documents' codes, so a
+   * half-deleted folder must never be the one in place.
+   */
+  public static void replaceFolder(Path folder, Path aside) throws IOException {
+    Path old = folder.resolveSibling(folder.getFileName() + REPLACED);
+    restoreInterrupted(folder);
+    if (Files.exists(folder)) Files.move(folder, old, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+    Files.move(aside, folder, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+    deleteFolder(old);
+  }
+
+  /**
+   * After a crash inside {@link #replaceFolder}: puts the old folder back when the new one never
+   * arrived, else deletes what is left of the old one.
+   */
+  public static void restoreInterrupted(Path folder) throws IOException {
+    Path old = folder.resolveSibling(folder.getFileName() + REPLACED);
+    if (!Files.exists(old)) return;
+    if (Files.exists(folder)) deleteFolder(old);
+    else Files.move(old, folder, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+  }
+
   /** Deletes a folder and everything in it (absent: nothing to do). */
   public static void deleteFolder(Path d) throws IOException {
     if (!Files.isDirectory(d)) return;

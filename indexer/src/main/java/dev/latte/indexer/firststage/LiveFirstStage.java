@@ -7,7 +7,6 @@ import java.io.Closeable;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.Map;
 import org.apache.lucene.index.DirectoryReader;
 import org.apache.lucene.index.IndexWriter;
@@ -177,9 +176,7 @@ public final class LiveFirstStage implements Closeable {
    * working.
    */
   public static void install(Path mainIndex, String name, Path aside) throws IOException {
-    Path folder = FirstStageIndex.dir(mainIndex, name);
-    FirstStageIndex.deleteFolder(folder);
-    Files.move(aside, folder, StandardCopyOption.ATOMIC_MOVE);
+    FirstStageIndex.replaceFolder(FirstStageIndex.dir(mainIndex, name), aside);
   }
 
   /** Deletes side folders of builds a crash interrupted. */
@@ -189,6 +186,9 @@ public final class LiveFirstStage implements Closeable {
         String f = p.getFileName().toString();
         if (f.startsWith(FirstStageIndex.PREFIX) && f.endsWith(BUILDING) && Files.isDirectory(p))
           FirstStageIndex.deleteFolder(p);
+        if (f.startsWith(FirstStageIndex.PREFIX) && f.endsWith(FirstStageIndex.REPLACED))
+          FirstStageIndex.restoreInterrupted(
+              p.resolveSibling(f.substring(0, f.length() - FirstStageIndex.REPLACED.length())));
       }
     }
   }

@@ -240,6 +240,7 @@ public final class FirstStages {
     if (!Files.isDirectory(p))
       throw new dev.latte.indexer.IndexMismatchException("index folder not found: " + p);
     Map<String, FirstStageBuilder> all = buildersOf(modelFolder);
+    for (String name : names) FirstStageIndex.restoreInterrupted(FirstStageIndex.dir(p, name));
     try (Directory dir = FSDirectory.open(p);
         var lock = writeLock(dir, p);
         DirectoryReader reader = DirectoryReader.open(dir)) {
@@ -255,6 +256,17 @@ public final class FirstStages {
             (System.nanoTime() - t0) / 1e9,
             human(bytes(p, name)));
       }
+    }
+    if (names.contains(dev.latte.searcher.firststage.warp.WarpBuilder.NAME)) {
+      // One copy of the tokens: the codes the WARP lists now hold leave the main index.
+      var moved = dev.latte.indexer.lists.TokenCompaction.moveCodesToLists(p);
+      if (moved.moved() > 0)
+        out.printf(
+            Locale.ROOT,
+            "Moved the residual codes of %d documents into the WARP lists (one copy; %d keep"
+                + " theirs in the main index)%n",
+            moved.moved(),
+            moved.kept());
     }
   }
 

@@ -46,18 +46,6 @@ final class CodebookCoder implements WarpCoder {
     for (int i = 0; i < n; i++) book.encodeResidual(rows, i * dim, centroidOut[i], codesOut, i * r);
   }
 
-  /**
-   * Codes rows whose centroids are known ({@code centroids}, copied to {@code centroidOut}): the
-   * rows of a residual index decoded with this codebook get back their own codes.
-   */
-  void encode(float[] rows, int n, int[] centroids, byte[] codesOut, int[] centroidOut) {
-    int dim = book.dim(), r = book.residualBytes();
-    for (int i = 0; i < n; i++) {
-      centroidOut[i] = centroids[i];
-      book.encodeResidual(rows, i * dim, centroids[i], codesOut, i * r);
-    }
-  }
-
   @Override
   public void decodeResidual(byte[] codes, int offset, float[] out) {
     for (int d = 0; d < book.dim(); d++) out[d] = book.weight(d, book.code(codes, offset, d));

@@ -11,8 +11,11 @@ import dev.latte.indexer.firststage.Deriver;
 import dev.latte.indexer.firststage.FirstStageBuilder;
 import dev.latte.indexer.firststage.FirstStageFormat;
 import dev.latte.indexer.firststage.FirstStageIndex;
+import dev.latte.indexer.firststage.LiveFirstStage;
 import dev.latte.indexer.firststage.SourceDocuments;
 import dev.latte.indexer.firststage.SphericalKMeans;
+import dev.latte.indexer.lists.WarpLists;
+import dev.latte.indexer.lists.WarpListsWriter;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -55,7 +58,7 @@ public final class WarpBuilder implements FirstStageBuilder {
   /** Bump on any change of this stage's file layout: structures in another version are rebuilt. */
   public static final FirstStageFormat FORMAT = new FirstStageFormat(NAME, 2);
 
-  public static final String LISTS_FILE = "latte_warp_lists.bin";
+  public static final String LISTS_FILE = WarpLists.FILE;
   public static final String ORDINAL = "warp_ord";
   public static final String TAIL = "warp_tail";
 
@@ -199,6 +202,31 @@ public final class WarpBuilder implements FirstStageBuilder {
   }
 
   /**
+   * Builds the stage beside its folder and then swaps it in ({@link
+   * FirstStageIndex#replaceFolder}), never deleting the old one first: the lists may hold the only
+   * copy of documents' codes, which this build reads.
+   */
+  @Override
+  public void build(
+      Path mainIndex, DirectoryReader main, IndexMetadata metadata, IndexProgress progress)
+      throws IOException {
+    Path folder = FirstStageIndex.dir(mainIndex, NAME);
+    Path aside = folder.resolveSibling(folder.getFileName() + LiveFirstStage.BUILDING);
+    FirstStageIndex.deleteFolder(aside);
+    try {
+      buildIn(aside, main, metadata, progress);
+    } catch (IOException | RuntimeException e) {
+      try {
+        FirstStageIndex.deleteFolder(aside);
+      } catch (IOException | RuntimeException cleanup) {
+        e.addSuppressed(cleanup);
+      }
+      throw e;
+    }
+    FirstStageIndex.replaceFolder(folder, aside);
+  }
+
+  /**
    * Builds the stage in {@code folder}: trains (or copies) the codebook, then derives every live
    * document into the packed lists and its ordinal document ({@link #build} and a server building
    * aside both come here).
@@ -209,6 +237,7 @@ public final class WarpBuilder implements FirstStageBuilder {
       throws IOException {
     WarpBuilder self = this;
     WarpListsWriter[] writer = {null};
+    boolean[] ownCodes = {false};
     FirstStageBuilder packing =
         new FirstStageBuilder() {
           @Override
@@ -235,21 +264,52 @@ public final class WarpBuilder implements FirstStageBuilder {
                     coder.dim(),
                     coder.centroids(),
                     params.listCodes() ? coder.stride() : 0);
-            return packingDeriver(coder, writer[0], StoredCentroids.of(main, coder.codebook()));
+            StoredCodes stored = StoredCodes.of(main, coder.codebook());
+            ownCodes[0] = stored != null && params.listCodes();
+            return packingDeriver(coder, writer[0], stored);
           }
         };
     try {
       FirstStageIndex.build(packing, folder, main, metadata, progress);
       if (writer[0] == null)
         throw new IllegalStateException("the WARP build derived no documents and wrote no lists");
-      writer[0].finish();
+      // Refs only when the lists hold the main index's own codes (its codebook, its centroids):
+      // then the main index can drop its copy (TokenCompaction).
+      writer[0].finish(ownCodes[0] ? sequenceNumbers(folder, writer[0].documents()) : null);
     } finally {
       if (writer[0] != null) writer[0].close();
     }
   }
 
+  /**
+   * Each list ordinal's main write sequence number, from the stage's committed documents (the refs
+   * find a document's tokens by it); null when a document has none (an index written before
+   * sequence numbers: its lists get no refs, and its main index keeps the codes).
+   */
+  private static long[] sequenceNumbers(Path folder, int ordinals) throws IOException {
+    long[] seqs = new long[ordinals];
+    java.util.Arrays.fill(seqs, -1);
+    try (Directory d = FSDirectory.open(folder);
+        DirectoryReader r = DirectoryReader.open(d)) {
+      for (var leaf : r.leaves()) {
+        var ord = leaf.reader().getNumericDocValues(ORDINAL);
+        var seq = leaf.reader().getNumericDocValues(dev.latte.indexer.IndexLayout.SEQ);
+        if (ord == null) continue;
+        if (seq == null) return null;
+        for (int doc = ord.nextDoc();
+            doc != org.apache.lucene.search.DocIdSetIterator.NO_MORE_DOCS;
+            doc = ord.nextDoc()) {
+          if (!seq.advanceExact(doc)) return null;
+          seqs[(int) ord.longValue()] = seq.longValue();
+        }
+      }
+    }
+    for (long s : seqs) if (s < 0) return null;
+    return seqs;
+  }
+
   private static Deriver packingDeriver(
-      CodebookCoder coder, WarpListsWriter writer, StoredCentroids stored) {
+      CodebookCoder coder, WarpListsWriter writer, StoredCodes stored) {
     return new Deriver() {
       @Override
       public boolean needsAnnotations() {
@@ -264,7 +324,7 @@ public final class WarpBuilder implements FirstStageBuilder {
           int n = m.rows();
           int[] ids = new int[n];
           byte[] codes = new byte[n * coder.stride()];
-          if (stored != null) coder.encode(m.data(), n, stored.next(n), codes, ids);
+          if (stored != null) stored.next(n, ids, codes);
           else coder.encode(m.data(), n, ids, codes);
           int ord = writer.add(ids, codes, n, coder);
           Document d = new Document();

@@ -8,7 +8,7 @@ import dev.latte.core.TokenMatrix;
  * never decode them; a query scores a code as {@code q·c + q·r} from per-query tables ({@link
  * Query}).
  */
-interface WarpCoder {
+interface WarpCoder extends dev.latte.indexer.lists.WarpListsWriter.ResidualDecoder {
   int dim();
 
   /** Number of centroids (lists). */
@@ -24,6 +24,7 @@ interface WarpCoder {
   void encode(float[] rows, int n, int[] centroidOut, byte[] codesOut);
 
   /** The decoded residual of one code (x̂ − c), for the per-list bounds and tests. */
+  @Override
   void decodeResidual(byte[] codes, int offset, float[] out);
 
   /** A query prepared once: centroid scores and whatever tables score its residual codes. */

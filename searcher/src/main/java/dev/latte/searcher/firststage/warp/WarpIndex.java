@@ -4,6 +4,7 @@ import dev.latte.core.codec.ResidualCodebook;
 import dev.latte.core.kernel.ResidualBlocks;
 import dev.latte.core.kernel.VectorKernel;
 import dev.latte.indexer.firststage.FirstStageIndex;
+import dev.latte.indexer.lists.WarpLists;
 import dev.latte.searcher.FirstStageParams;
 import dev.latte.searcher.LatteIndex;
 import java.io.Closeable;

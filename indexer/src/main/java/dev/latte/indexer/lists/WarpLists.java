@@ -1,5 +1,6 @@
-package dev.latte.searcher.firststage.warp;
+package dev.latte.indexer.lists;
 
+import dev.latte.indexer.IndexMismatchException;
 import java.io.Closeable;
 import java.io.IOException;
 import java.lang.foreign.Arena;
@@ -12,7 +13,7 @@ import java.nio.file.StandardOpenOption;
 
 /**
  * The packed per-centroid token lists of the WARP first stage, one memory-mapped file ({@value
- * WarpBuilder#LISTS_FILE}), written by {@link WarpListsWriter}. Little-endian:
+ * #FILE}), written by {@link WarpListsWriter}. Little-endian:
  *
  * <pre>
  * magic u64, version i32, dim i32, centroids K i32, code stride S i32, documents N i32,
@@ -35,7 +36,10 @@ import java.nio.file.StandardOpenOption;
  * their gaps are 0. Costs per token: S code bytes + bits[c] / 8 for the ordinal (≈ 0.6–1 B); per
  * centroid 21 B. Thread-safe: reads copy out of the mapping into the caller's buffers.
  */
-final class WarpLists implements Closeable {
+public final class WarpLists implements Closeable {
+  /** The file's name in the WARP stage folder. */
+  public static final String FILE = "latte_warp_lists.bin";
+
   static final long MAGIC = 0x4c41545445575250L; // "LATTEWRP"
   static final int VERSION = 2;
   static final int FIXED_HEADER = 8 + 4 * 5 + 8 + 8;
@@ -48,34 +52,37 @@ final class WarpLists implements Closeable {
       ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
 
   private final Arena arena;
+  private final boolean managed; // false: unmapped when unreachable, never by close()
   private final MemorySegment file;
-  final int dim;
-  final int centroids;
-  final int stride;
-  final int documents;
-  final long tokens;
+  public final int dim;
+  public final int centroids;
+  public final int stride;
+  public final int documents;
+  public final long tokens;
   private final long codeArea;
   private final long docArea;
   private final long[] tokenStart;
   private final long[] docByte;
-  final float[] maxNorm;
+  public final float[] maxNorm;
   private final byte[] bits;
-  final long bytes;
+  public final long bytes;
 
   static long headerBytes(int k) {
     return FIXED_HEADER + 16L * (k + 1) + 5L * k;
   }
 
-  private WarpLists(Arena arena, MemorySegment file, Path path) throws IOException {
+  private WarpLists(Arena arena, MemorySegment file, Path path, boolean managed)
+      throws IOException {
     this.arena = arena;
+    this.managed = managed;
     this.file = file;
     this.bytes = file.byteSize();
     if (bytes < FIXED_HEADER || file.get(LONG, 0) != MAGIC)
-      throw new dev.latte.indexer.IndexMismatchException(
+      throw new IndexMismatchException(
           path + " is not a WARP list file; rebuild with --first-stage warp");
     int version = file.get(INT, 8);
     if (version != VERSION)
-      throw new dev.latte.indexer.IndexMismatchException(
+      throw new IndexMismatchException(
           path + " is WARP list version " + version + "; rebuild with --first-stage warp");
     dim = file.get(INT, 12);
     centroids = file.get(INT, 16);
@@ -95,23 +102,34 @@ final class WarpLists implements Closeable {
     for (int c = 0; c < k; c++, at += 4) maxNorm[c] = file.get(FLOAT, at);
     for (int c = 0; c < k; c++, at++) bits[c] = file.get(ValueLayout.JAVA_BYTE, at);
     if (tokenStart[k] != tokens || codeArea + tokens * stride != bytes)
-      throw new dev.latte.indexer.IndexMismatchException(
+      throw new IndexMismatchException(
           path + " is truncated or damaged; rebuild with --first-stage warp");
   }
 
-  static WarpLists open(Path path) throws IOException {
-    Arena arena = Arena.ofShared();
+  public static WarpLists open(Path path) throws IOException {
+    return open(path, Arena.ofShared(), true);
+  }
+
+  /**
+   * Maps {@code path} for as long as the returned object is reachable ({@link #close} does
+   * nothing): for readers of documents' codes, which a rebuild must not unmap under a search.
+   */
+  static WarpLists openUnmanaged(Path path) throws IOException {
+    return open(path, Arena.ofAuto(), false);
+  }
+
+  private static WarpLists open(Path path, Arena arena, boolean managed) throws IOException {
     try (FileChannel ch = FileChannel.open(path, StandardOpenOption.READ)) {
       MemorySegment m = ch.map(FileChannel.MapMode.READ_ONLY, 0, ch.size(), arena);
-      return new WarpLists(arena, m, path);
+      return new WarpLists(arena, m, path, managed);
     } catch (IOException | RuntimeException e) {
-      arena.close();
+      if (managed) arena.close();
       throw e;
     }
   }
 
   /** Tokens in list {@code c}. */
-  int size(int c) {
+  public int size(int c) {
     return (int) (tokenStart[c + 1] - tokenStart[c]);
   }
 
@@ -119,7 +137,7 @@ final class WarpLists implements Closeable {
    * Decodes list {@code c}'s document ordinals into {@code out} (at least {@link #size} long);
    * {@code scratch} must hold at least {@link #ordinalBytes}{@code (c)} bytes.
    */
-  void ordinals(int c, int[] out, byte[] scratch) {
+  public void ordinals(int c, int[] out, byte[] scratch) {
     int n = size(c);
     int b = bits[c];
     if (b == 0) {
@@ -139,24 +157,24 @@ final class WarpLists implements Closeable {
   }
 
   /** Bytes {@link #ordinals} copies for list {@code c} (with the read-ahead padding). */
-  int ordinalBytes(int c) {
+  public int ordinalBytes(int c) {
     return (int) (docByte[c + 1] - docByte[c]) + PAD;
   }
 
   /** The mapped file: list {@code c}'s blocked codes start at {@link #codeOffset}{@code (c)}. */
-  MemorySegment segment() {
+  public MemorySegment segment() {
     return file;
   }
 
   /**
    * Byte offset in {@link #segment} of list {@code c}'s codes ({@link #size} x {@link #stride}).
    */
-  long codeOffset(int c) {
+  public long codeOffset(int c) {
     return codeArea + tokenStart[c] * stride;
   }
 
   /** The largest list, in tokens (buffer sizing). */
-  int largest() {
+  public int largest() {
     int m = 0;
     for (int c = 0; c < centroids; c++) m = Math.max(m, size(c));
     return m;
@@ -167,6 +185,6 @@ final class WarpLists implements Closeable {
 
   @Override
   public void close() {
-    arena.close();
+    if (managed) arena.close();
   }
 }

@@ -1,4 +1,4 @@
-package dev.latte.searcher.firststage.warp;
+package dev.latte.indexer.lists;
 
 import dev.latte.core.kernel.ResidualBlocks;
 import java.io.BufferedOutputStream;
@@ -23,7 +23,13 @@ import java.util.Arrays;
  * the heap. The file appears under its name only when complete (written as {@code .tmp}, then
  * moved).
  */
-final class WarpListsWriter implements AutoCloseable {
+public final class WarpListsWriter implements AutoCloseable {
+  /** Decodes one residual code (x̂ − c), for the per-list bounds. */
+  @FunctionalInterface
+  public interface ResidualDecoder {
+    void decodeResidual(byte[] codes, int offset, float[] out);
+  }
+
   private final Path target;
   private final Path spill;
   private final int dim;
@@ -37,8 +43,9 @@ final class WarpListsWriter implements AutoCloseable {
   private final float[] residual;
   private long tokens;
   private int documents;
+  private long[] docStart = new long[1024]; // first token of each ordinal (refs)
 
-  WarpListsWriter(Path target, int dim, int centroids, int stride) throws IOException {
+  public WarpListsWriter(Path target, int dim, int centroids, int stride) throws IOException {
     this.target = target;
     this.spill = target.resolveSibling(target.getFileName() + ".spill");
     this.dim = dim;
@@ -57,8 +64,11 @@ final class WarpListsWriter implements AutoCloseable {
    * Adds the next document (ordinal = documents added before it) with its tokens' centroids and
    * codes ({@code n} tokens, codes at {@code i * stride}); returns its ordinal.
    */
-  int add(int[] centroid, byte[] codes, int n, WarpCoder coder) throws IOException {
+  public int add(int[] centroid, byte[] codes, int n, ResidualDecoder coder) throws IOException {
     int ord = documents++;
+    if (ord + 1 >= docStart.length) docStart = Arrays.copyOf(docStart, docStart.length * 2);
+    docStart[ord] = tokens;
+    docStart[ord + 1] = tokens + n;
     for (int i = 0; i < n; i++) {
       int c = centroid[i];
       int delta = count[c] == 0 ? ord : ord - lastOrd[c];
@@ -80,12 +90,21 @@ final class WarpListsWriter implements AutoCloseable {
     return ord;
   }
 
-  int documents() {
+  public int documents() {
     return documents;
   }
 
-  /** Lays out and writes the file; the spill is deleted. */
-  void finish() throws IOException {
+  /** Lays out and writes the lists file only (no refs: no document can find its tokens). */
+  public void finish() throws IOException {
+    finish(null);
+  }
+
+  /**
+   * Lays out and writes the lists file and, given each ordinal's write sequence number, the refs
+   * file ({@link WarpRefs}: where each document's tokens are, so that the main index need not keep
+   * the codes); the spill is deleted. Both appear under their names only when complete.
+   */
+  public void finish(long[] seqOfOrdinal) throws IOException {
     out.close();
     int k = centroids;
     long[] tokenStart = new long[k + 1];
@@ -126,8 +145,20 @@ final class WarpListsWriter implements AutoCloseable {
       for (int c = 0; c <= k; c++, at += 8) f.set(WarpLists.LONG, at, docByte[c]);
       for (int c = 0; c < k; c++, at += 4) f.set(WarpLists.FLOAT, at, maxResidualNorm[c]);
       for (int c = 0; c < k; c++, at++) f.set(ValueLayout.JAVA_BYTE, at, bits[c]);
+      WarpRefs.Writer refs =
+          seqOfOrdinal == null
+              ? null
+              : new WarpRefs.Writer(
+                  target.resolveSibling(WarpRefs.FILE),
+                  arena,
+                  seqOfOrdinal,
+                  Arrays.copyOf(docStart, documents + 1),
+                  tokens,
+                  count);
       long[] filled = new long[k];
       int[] prev = new int[k];
+      int lastOrd = -1;
+      long tokenOfDoc = 0;
       long record = 8L + stride;
       long spillSize = in.size();
       MemorySegment s =
@@ -139,6 +170,9 @@ final class WarpListsWriter implements AutoCloseable {
         int ord =
             s.get(ValueLayout.JAVA_INT_UNALIGNED.withOrder(java.nio.ByteOrder.BIG_ENDIAN), r + 4);
         long j = filled[c]++;
+        tokenOfDoc = ord == lastOrd ? tokenOfDoc + 1 : 0;
+        lastOrd = ord;
+        if (refs != null) refs.position(ord, tokenOfDoc, (int) j);
         int delta = j == 0 ? ord : ord - prev[c];
         prev[c] = ord;
         int b = bits[c];
@@ -163,8 +197,10 @@ final class WarpListsWriter implements AutoCloseable {
         }
       }
       f.force();
+      if (refs != null) refs.finish();
     }
     Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+    if (seqOfOrdinal != null) WarpRefs.Writer.publish(target.resolveSibling(WarpRefs.FILE));
     Files.deleteIfExists(spill);
   }
 
@@ -177,10 +213,11 @@ final class WarpListsWriter implements AutoCloseable {
     out.close();
     Files.deleteIfExists(spill);
     Files.deleteIfExists(target.resolveSibling(target.getFileName() + ".tmp"));
+    Files.deleteIfExists(target.resolveSibling(WarpRefs.FILE + ".tmp"));
   }
 
   /** Per-list token counts (tests). */
-  long[] counts() {
+  public long[] counts() {
     return Arrays.copyOf(count, count.length);
   }
 }

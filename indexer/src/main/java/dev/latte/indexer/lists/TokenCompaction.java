@@ -1,0 +1,133 @@
+package dev.latte.indexer.lists;
+
+import dev.latte.core.codec.StoredTokenMatrix;
+import dev.latte.indexer.IndexLayout;
+import dev.latte.indexer.ShardManifest;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.Set;
+import org.apache.lucene.index.BinaryDocValues;
+import org.apache.lucene.index.DirectoryReader;
+import org.apache.lucene.index.IndexWriter;
+import org.apache.lucene.index.IndexWriterConfig;
+import org.apache.lucene.index.LeafReaderContext;
+import org.apache.lucene.index.NumericDocValues;
+import org.apache.lucene.index.Term;
+import org.apache.lucene.search.DocIdSetIterator;
+import org.apache.lucene.store.Directory;
+import org.apache.lucene.store.FSDirectory;
+import org.apache.lucene.util.Bits;
+import org.apache.lucene.util.BytesRef;
+
+/**
+ * Leaves one copy of the tokens: after a WARP build has written every live document's residual
+ * codes into its lists (and the refs that find them), each main document whose lists copy is
+ * byte-for-byte its own keeps only its header and centroid ids ({@link
+ * StoredTokenMatrix#LISTED_VERSION}); the main index is then merged so the codes' bytes leave the
+ * disk. Crash-safe by order: the lists and refs are complete and renamed into place before this
+ * starts, and the main index changes in one Lucene commit, so a kill at any point leaves each
+ * document's codes in the main index, in the lists, or in both. Documents written afterwards keep
+ * their codes in the main index until the next build.
+ */
+public final class TokenCompaction {
+  private TokenCompaction() {}
+
+  /**
+   * Commit user data key set once documents' codes have moved into the lists: from then on the WARP
+   * stage holds the only copy of them and may be rebuilt but never removed.
+   */
+  public static final String CODES_IN_LISTS_KEY = "latte.codes_in_lists";
+
+  /** True if the main commit with this user data may have documents whose codes are in lists. */
+  public static boolean keepsCodesInLists(java.util.Map<String, String> commitUserData) {
+    return "true".equals(commitUserData.get(CODES_IN_LISTS_KEY));
+  }
+
+  /** What a compaction did: documents whose codes now live only in the lists, and the others. */
+  public record Result(int moved, int kept) {}
+
+  /**
+   * Moves the codes of {@code index} (every shard of a sharded one) into its WARP lists; nothing to
+   * do when it has no refs. The caller must not hold the index's write lock.
+   */
+  public static Result moveCodesToLists(Path index) throws IOException {
+    Path p = index.toAbsolutePath().normalize();
+    if (ShardManifest.isSharded(p)) {
+      int moved = 0, kept = 0;
+      for (var s : ShardManifest.read(p).shards()) {
+        Result r = moveCodesToLists(p.resolve(s.name()));
+        moved += r.moved();
+        kept += r.kept();
+      }
+      return new Result(moved, kept);
+    }
+    if (!Files.exists(p.resolve(ListedCodes.FOLDER).resolve(WarpRefs.FILE)))
+      return new Result(0, 0);
+    ListedCodes codes = ListedCodes.of(p);
+    IndexWriterConfig cfg =
+        new IndexWriterConfig(IndexLayout.analyzer())
+            .setSimilarity(IndexLayout.similarity())
+            .setOpenMode(IndexWriterConfig.OpenMode.APPEND);
+    int moved = 0, kept = 0;
+    try (Directory dir = FSDirectory.open(p);
+        IndexWriter writer = new IndexWriter(dir, cfg)) {
+      try (DirectoryReader reader = DirectoryReader.open(writer)) {
+        BytesRef resolved = new BytesRef(new byte[1024]);
+        for (LeafReaderContext leaf : reader.leaves()) {
+          BinaryDocValues values = leaf.reader().getBinaryDocValues(IndexLayout.TOKENS);
+          NumericDocValues seqs = leaf.reader().getNumericDocValues(IndexLayout.SEQ);
+          if (values == null) continue;
+          Bits live = leaf.reader().getLiveDocs();
+          var stored = leaf.reader().storedFields();
+          for (int d = values.nextDoc(); d != DocIdSetIterator.NO_MORE_DOCS; d = values.nextDoc()) {
+            if (live != null && !live.get(d)) continue;
+            BytesRef v = values.binaryValue();
+            if (StoredTokenMatrix.isListed(v.bytes, v.offset, v.length)) continue;
+            int dim =
+                Short.toUnsignedInt(
+                    (short) ((v.bytes[v.offset + 2] & 0xFF) | (v.bytes[v.offset + 3] & 0xFF) << 8));
+            StoredTokenMatrix.Header h = StoredTokenMatrix.header(v.bytes, v.offset, v.length, dim);
+            long seq = seqs != null && seqs.advanceExact(d) ? seqs.longValue() : -1;
+            if (!h.codec().isResidual() || seq < 0 || !codes.holds(seq)) {
+              kept++;
+              continue;
+            }
+            byte[] listed = StoredTokenMatrix.listed(v.bytes, v.offset, v.length, dim);
+            codes.resolve(seq, new BytesRef(listed), resolved);
+            // Only a byte-for-byte equal lists copy may become the only one.
+            if (!Arrays.equals(
+                resolved.bytes, 0, resolved.length, v.bytes, v.offset, v.offset + v.length)) {
+              kept++;
+              continue;
+            }
+            String id = stored.document(d, Set.of(IndexLayout.ID)).get(IndexLayout.ID);
+            writer.updateBinaryDocValue(
+                new Term(IndexLayout.ID, id), IndexLayout.TOKENS, new BytesRef(listed));
+            moved++;
+          }
+        }
+      }
+      if (moved > 0) {
+        writer.forceMerge(1); // the merged segment no longer holds the moved codes
+        java.util.Map<String, String> data = new java.util.LinkedHashMap<>();
+        var live = writer.getLiveCommitData();
+        if (live != null) for (var e : live) data.put(e.getKey(), e.getValue());
+        data.put(CODES_IN_LISTS_KEY, "true");
+        writer.setLiveCommitData(data.entrySet());
+        writer.commit();
+      }
+    }
+    if (moved > 0) {
+      try (Directory dir = FSDirectory.open(p);
+          DirectoryReader reader = DirectoryReader.open(dir)) {
+        dev.latte.indexer.IndexStats.compute(
+                reader,
+                dev.latte.indexer.LatteIndexReaderSupport.metadataOf(reader.getIndexCommit()))
+            .writeTo(p);
+      }
+    }
+    return new Result(moved, kept);
+  }
+}
