@@ -44,11 +44,21 @@ public final class EncodingPipeline {
 
   /**
    * One document to index, with its precomputed token vectors (and row tokens, may be null) or null
-   * vectors when the model encodes it.
+   * vectors when the model encodes it; {@code position} is its place in the job's input (0, 1, 2...
+   * over the documents admitted in this run; -1 when unknown), which lets the writer pick a
+   * training sample that does not depend on the order the encoder threads finish in.
    */
-  public record Item(Document document, TokenMatrix vectors, String[] tokens) {
+  public record Item(Document document, TokenMatrix vectors, String[] tokens, long position) {
+    public Item(Document document, TokenMatrix vectors, String[] tokens) {
+      this(document, vectors, tokens, -1);
+    }
+
     public static Item of(Document d) {
       return new Item(d, null, null);
+    }
+
+    public Item at(long position) {
+      return new Item(document, vectors, tokens, position);
     }
 
     int length() {

@@ -101,6 +101,10 @@ public final class IndexJob {
   private final AtomicLong tokens = new AtomicLong();
   private final AtomicLong passages = new AtomicLong();
   private long read, replaced, empty, duplicate, errors;
+
+  /** Documents admitted in this run: each one's number is its input position for the writer. */
+  private long admitted;
+
   private DirectoryReader committed;
 
   /**
@@ -251,9 +255,12 @@ public final class IndexJob {
         while (r.ordinal() >= windowEnd) {
           session.submit(batch);
           batch = new ArrayList<>(window);
+          // A commit trains a pending residual codebook on what it holds, so while one is pending
+          // only the count decides (a clock-chosen commit would make the codebook depend on speed).
           boolean due =
               windowEnd - lastCommit >= every
-                  || (System.nanoTime() - lastCommitNanos) / 1e9 >= options.commitSeconds();
+                  || (!writer.codebookPending()
+                      && (System.nanoTime() - lastCommitNanos) / 1e9 >= options.commitSeconds());
           if (due) {
             session.drain();
             commit(windowEnd, false, startSeq, priorSeconds + secondsSince(t0), runs, null);
@@ -358,15 +365,17 @@ public final class IndexJob {
       return null;
     }
     sinceCommit.add(d.id());
-    return vectors
-        ? new EncodingPipeline.Item(d, r.vectors(), r.tokens())
-        : EncodingPipeline.Item.of(d);
+    long position = admitted++;
+    return (vectors
+            ? new EncodingPipeline.Item(d, r.vectors(), r.tokens())
+            : EncodingPipeline.Item.of(d))
+        .at(position);
   }
 
   /** Called on the encoder threads. */
   private void write(EncodingPipeline.Item item, EncodedPassages encoded) throws IOException {
     if (encoded != null) {
-      writer.add(item.document(), encoded);
+      writer.add(item.document(), encoded, item.position());
       tokens.addAndGet(encoded.union().length());
       passages.addAndGet(encoded.passages());
     } else {
@@ -376,7 +385,7 @@ public final class IndexJob {
         java.util.Arrays.fill(none, -1);
         ann = new TokenAnnotations(item.tokens(), none, none.clone());
       }
-      writer.add(item.document(), item.vectors(), ann);
+      writer.add(item.document(), item.vectors(), ann, item.position());
       tokens.addAndGet(item.vectors().rows());
       passages.incrementAndGet();
     }

@@ -142,23 +142,33 @@ public final class IndexRecoder {
         options.poolFactor() > 1
             ? new TokenPooler(options.poolFactor(), m.firstRowIsSpecial())
             : null;
+    // One document in `every` by a hash of its vectors (not by doc id: doc order depends on how
+    // encoding threads were scheduled), in hash order, so the fit is the same for the same
+    // documents.
     long every = Math.max(1, total / ResidualTraining.WINDOW_TOKENS);
     List<TokenMatrix> picked = new ArrayList<>();
-    long[] seen = {0};
+    List<Long> keys = new ArrayList<>();
     int[] rows = {0};
     SourceDocuments.forEach(
         reader,
         dim,
         false,
         (doc, matrix, annotations) -> {
-          if (seen[0]++ % every != 0) return;
+          long key =
+              SourceDocuments.rowKey(matrix.data(), 0, matrix.rows() * dim, ResidualTraining.SEED);
+          if (Long.remainderUnsigned(key, every) != 0) return;
           TokenMatrix stored = pooler == null ? matrix : pooler.pool(matrix);
           picked.add(stored);
+          keys.add(key);
           rows[0] += stored.rows();
         });
+    Integer[] order = new Integer[picked.size()];
+    for (int i = 0; i < order.length; i++) order[i] = i;
+    java.util.Arrays.sort(order, (x, y) -> Long.compareUnsigned(keys.get(x), keys.get(y)));
     float[] sample = new float[rows[0] * dim];
     int at = 0;
-    for (TokenMatrix t : picked) {
+    for (int i : order) {
+      TokenMatrix t = picked.get(i);
       System.arraycopy(t.data(), 0, sample, at, t.rows() * dim);
       at += t.rows() * dim;
     }

@@ -47,13 +47,9 @@ public final class LatteIndexWriter implements Closeable {
   private final TokenCodec codec;
   private final TokenPooler pooler;
 
-  /**
-   * The frozen parameters of a residual codec (null otherwise, and until a new residual index has
-   * seen enough tokens to train them: {@link ResidualTraining}).
-   */
-  private volatile dev.latte.core.codec.ResidualCodebook codebook;
+  /** The residual codec's codebook or its training window (null for the other codecs). */
+  private final ResidualCoding residual;
 
-  private final ResidualTraining training;
   private final java.util.concurrent.atomic.AtomicLong nextSeq;
   private final Map<String, String> lastCommitData = new java.util.LinkedHashMap<>();
   private final boolean hadDocuments;
@@ -125,18 +121,19 @@ public final class LatteIndexWriter implements Closeable {
     }
     this.codec = options.codec();
     try {
-      this.codebook =
+      this.residual =
           codec.isResidual()
-              ? ResidualCodebookFile.frozen(directory, path, codec, model.dimension(), supplied)
+              ? new ResidualCoding(
+                  directory,
+                  codec,
+                  model.dimension(),
+                  ResidualCodebookFile.frozen(directory, path, codec, model.dimension(), supplied),
+                  this::write)
               : null;
     } catch (IOException | RuntimeException e) {
       directory.close();
       throw e;
     }
-    this.training =
-        codec.isResidual() && codebook == null
-            ? new ResidualTraining(codec.residualBits(), model.dimension())
-            : null;
     // Row 0 is protected from pooling when it is a [CLS] or marker token (ColBERT models keep it).
     this.pooler =
         options.poolFactor() > 1
@@ -174,9 +171,14 @@ public final class LatteIndexWriter implements Closeable {
             sourceFingerprint);
   }
 
+  /** Whether this writer will train a residual codebook (at its window or its first commit). */
+  public boolean codebookPending() {
+    return residual != null && residual.pending();
+  }
+
   /** The residual codebook this writer codes with (null: not residual, or not trained yet). */
   public dev.latte.core.codec.ResidualCodebook codebook() {
-    return codebook;
+    return residual == null ? null : residual.codebook();
   }
 
   /**
@@ -185,7 +187,7 @@ public final class LatteIndexWriter implements Closeable {
    * ResidualTraining#centroids}).
    */
   public void expectTokens(long tokens) {
-    if (training != null) training.expectTokens(tokens);
+    if (residual != null) residual.expectTokens(tokens);
   }
 
   /**
@@ -193,7 +195,7 @@ public final class LatteIndexWriter implements Closeable {
    * estimated from the training window's tokens per document).
    */
   public void expectDocuments(long documents) {
-    if (training != null && documents > 0) training.expectDocuments(documents);
+    if (residual != null && documents > 0) residual.expectDocuments(documents);
   }
 
   /**
@@ -304,8 +306,17 @@ public final class LatteIndexWriter implements Closeable {
    * document. Thread-safe.
    */
   public void add(Document d, EncodedPassages p) throws IOException {
+    add(d, p, -1);
+  }
+
+  /**
+   * As {@link #add(Document, EncodedPassages)}, with the document's position in the input (0, 1,
+   * 2...; -1 unknown): a new residual index trains its codebook on the first documents by position,
+   * not by arrival ({@link ResidualTraining}).
+   */
+  public void add(Document d, EncodedPassages p, long position) throws IOException {
     if (p.passages() == 1) {
-      add(d, p.union());
+      add(d, p.union().matrix(), TokenAnnotations.of(p.union()), position);
       return;
     }
     TokenMatrix matrix = p.union().matrix();
@@ -335,7 +346,7 @@ public final class LatteIndexWriter implements Closeable {
     }
     if (codec.isResidual()) {
       // One codebook per index: every passage's rows are coded with it like any document's.
-      addResidual(d, stored, info, passages, matrix.rows());
+      residual.add(d, stored, info, passages, matrix.rows(), position);
       return;
     }
     write(
@@ -372,6 +383,12 @@ public final class LatteIndexWriter implements Closeable {
    * ({@link MetadataFields}). Thread-safe.
    */
   public void add(Document d, TokenMatrix matrix, TokenAnnotations annotations) throws IOException {
+    add(d, matrix, annotations, -1);
+  }
+
+  /** As {@link #add(Document, TokenMatrix, TokenAnnotations)}, with the input position. */
+  public void add(Document d, TokenMatrix matrix, TokenAnnotations annotations, long position)
+      throws IOException {
     checkDimension(d, matrix);
     TokenMatrix stored = pooler == null ? matrix : pooler.pool(matrix);
     BytesRef info = null;
@@ -382,7 +399,7 @@ public final class LatteIndexWriter implements Closeable {
       info = new BytesRef(annotations.encode());
     }
     if (codec.isResidual()) {
-      addResidual(d, stored, info, null, matrix.rows());
+      residual.add(d, stored, info, null, matrix.rows(), position);
       return;
     }
     write(
@@ -391,54 +408,6 @@ public final class LatteIndexWriter implements Closeable {
         stored.rows(),
         info,
         matrix.rows());
-  }
-
-  /**
-   * Codes {@code stored} with the frozen codebook; before one exists, holds the document back until
-   * the training window is full (then trains, stores the codebook and writes everything held, in
-   * order, before any later document).
-   */
-  private void addResidual(
-      Document d, TokenMatrix stored, BytesRef info, Passages passages, int encodedRows)
-      throws IOException {
-    var book = codebook;
-    if (book == null) {
-      synchronized (training) {
-        book = codebook;
-        if (book == null) {
-          training.hold(new ResidualTraining.Held(d, stored, info, passages, encodedRows));
-          if (training.full()) trainAndWriteHeld();
-          return;
-        }
-      }
-    }
-    writeResidual(book, d, stored, info, passages, encodedRows);
-  }
-
-  private void writeResidual(
-      dev.latte.core.codec.ResidualCodebook book,
-      Document d,
-      TokenMatrix stored,
-      BytesRef info,
-      Passages passages,
-      int encodedRows)
-      throws IOException {
-    int[] ids = new int[stored.rows()];
-    dev.latte.core.kernel.VectorKernel.get()
-        .assignCentroids(book, stored.data(), 0, stored.rows(), ids);
-    write(d, new BytesRef(book.encode(stored, ids)), stored.rows(), info, passages, encodedRows);
-  }
-
-  /**
-   * Trains on what is held (the caller holds the training lock), stores the codebook, writes the
-   * held documents, and only then lets other threads code with it.
-   */
-  private void trainAndWriteHeld() throws IOException {
-    var book = training.train();
-    ResidualCodebookFile.write(directory, book);
-    for (var h : training.drain())
-      writeResidual(book, h.document(), h.stored(), h.info(), h.passages(), h.encodedRows());
-    codebook = book;
   }
 
   /**
@@ -571,12 +540,7 @@ public final class LatteIndexWriter implements Closeable {
    * Latte's own stay unless {@code extra} replaces them.
    */
   public IndexStats commit(Map<String, String> extra) throws IOException {
-    if (training != null) {
-      // A collection smaller than the training window: train on all of it now.
-      synchronized (training) {
-        if (codebook == null && training.heldTokens() > 0) trainAndWriteHeld();
-      }
-    }
+    if (residual != null) residual.trainOnHeld();
     Map<String, String> data = new java.util.LinkedHashMap<>(lastCommitData);
     data.putAll(extra);
     data.put(IndexLayout.COMMIT_METADATA_KEY, metadata.toJson());

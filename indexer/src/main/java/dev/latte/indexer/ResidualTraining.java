@@ -16,10 +16,15 @@ import org.apache.lucene.util.BytesRef;
  * bucket cutoffs and weights fitted on the sample's residuals ({@link ResidualCodebook#fit}).
  *
  * <p>An instance is the training window of a new residual index written from a stream: the writer
- * holds back the first documents (their pooled matrices) until {@value #WINDOW_TOKENS} tokens are
- * held, or the first commit, trains on them and writes them. A stream does not say how long it is,
- * so K comes from {@link #expectTokens} when the caller knows the collection size, else from the
- * window itself; it is capped at one centroid per {@value #MIN_POINTS_PER_CENTROID} training
+ * holds back the first documents (their pooled matrices), trains on them and writes them. Which
+ * documents train must not depend on thread scheduling (parallel encoders finish in any order), so
+ * when documents carry their input position ({@link Held#position}, as a job's do) the sample is
+ * the shortest run of positions 0, 1, 2... holding {@value #WINDOW_TOKENS} tokens, taken once all
+ * of them have arrived, in position order; documents that arrive early wait beside it. At a commit
+ * (every document submitted has arrived) it trains on everything held, in position order. Documents
+ * without positions (-1: a live write) train in arrival order. A stream does not say how long it
+ * is, so K comes from {@link #expectTokens} when the caller knows the collection size, else from
+ * the window itself; it is capped at one centroid per {@value #MIN_POINTS_PER_CENTROID} training
  * points.
  */
 public final class ResidualTraining {
@@ -31,14 +36,24 @@ public final class ResidualTraining {
 
   /**
    * A document held back until the codebook exists; {@code passages} (null: one passage) are its
-   * passages' row ranges, coded with the same codebook as every other document.
+   * passages' row ranges, coded with the same codebook as every other document; {@code position}
+   * its input position, -1 if unknown.
    */
   public record Held(
-      Document document, TokenMatrix stored, BytesRef info, Passages passages, int encodedRows) {}
+      Document document,
+      TokenMatrix stored,
+      BytesRef info,
+      Passages passages,
+      int encodedRows,
+      long position) {}
 
   private final int bits;
   private final int dim;
   private final List<Held> held = new ArrayList<>();
+  private final java.util.Map<Long, Held> byPosition = new java.util.HashMap<>();
+  private boolean unpositioned;
+  private long prefixEnd; // positions [0, prefixEnd) are all held
+  private long prefixTokens;
   private long heldTokens;
   private long expectedTokens;
   private long expectedDocuments;
@@ -60,35 +75,66 @@ public final class ResidualTraining {
   void hold(Held h) {
     held.add(h);
     heldTokens += h.stored().rows();
+    if (h.position() < 0) {
+      unpositioned = true;
+      return;
+    }
+    byPosition.put(h.position(), h);
+    for (Held next; prefixTokens < WINDOW_TOKENS && (next = byPosition.get(prefixEnd)) != null; ) {
+      prefixTokens += next.stored().rows();
+      prefixEnd++;
+    }
   }
 
+  /** Whether the training sample is complete without waiting for a commit. */
   boolean full() {
-    return heldTokens >= WINDOW_TOKENS;
+    return unpositioned ? heldTokens >= WINDOW_TOKENS : prefixTokens >= WINDOW_TOKENS;
   }
 
   long heldTokens() {
     return heldTokens;
   }
 
+  /** Everything held, in input position order (arrival order for documents without one). */
   List<Held> drain() {
-    List<Held> out = new ArrayList<>(held);
+    List<Held> out = ordered();
     held.clear();
-    heldTokens = 0;
+    byPosition.clear();
+    heldTokens = prefixTokens = prefixEnd = 0;
+    unpositioned = false;
     return out;
   }
 
-  /** Trains on every held row. */
+  private List<Held> ordered() {
+    List<Held> out = new ArrayList<>(held);
+    if (!unpositioned) out.sort(java.util.Comparator.comparingLong(Held::position));
+    return out;
+  }
+
+  /**
+   * Trains on the sample: when {@link #full()}, the position prefix that filled the window (or the
+   * first {@value #WINDOW_TOKENS}-token run of arrivals); otherwise (a commit) everything held.
+   */
   ResidualCodebook train() {
-    int n = (int) heldTokens;
+    List<Held> sample = ordered();
+    if (full()) {
+      long tokens = 0;
+      int take = 0;
+      while (take < sample.size() && tokens < WINDOW_TOKENS)
+        tokens += sample.get(take++).stored().rows();
+      sample = sample.subList(0, take);
+    }
+    int n = 0;
+    for (Held h : sample) n += h.stored().rows();
     float[] rows = new float[n * dim];
     int at = 0;
-    for (Held h : held) {
+    for (Held h : sample) {
       System.arraycopy(h.stored().data(), 0, rows, at, h.stored().rows() * dim);
       at += h.stored().rows() * dim;
     }
     long expected = expectedTokens;
-    if (expected <= 0 && expectedDocuments > 0 && !held.isEmpty())
-      expected = (long) ((double) n / held.size() * expectedDocuments);
+    if (expected <= 0 && expectedDocuments > 0 && !sample.isEmpty())
+      expected = (long) ((double) n / sample.size() * expectedDocuments);
     int k = centroids(Math.max(n, expected));
     while (k > 1 && (long) k * MIN_POINTS_PER_CENTROID > n) k >>= 1;
     float[] centroids = trainCentroids(rows, n, dim, k, threads());

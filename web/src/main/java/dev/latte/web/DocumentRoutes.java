@@ -47,7 +47,7 @@ final class DocumentRoutes {
     List<Document> docs =
         DocumentBatch.parse(
             bodies.mapper, ctx.bodyAsBytes(), DocumentBatch.isNdjson(ctx.contentType()));
-    LiveIndex.Written<Integer> w = li.add(docs);
+    LiveIndex.Written<Integer> w = li.writes().add(docs);
     Map<String, Object> out = new LinkedHashMap<>();
     out.put("indexed", w.value());
     out.put("took_ms", RequestBodies.millisSince(t0));
@@ -60,7 +60,7 @@ final class DocumentRoutes {
     LiveIndex li = index(ctx);
     String id = ClientInput.pathParam(ctx, "id");
     if (id.isBlank()) throw Refusal.invalid("invalid_request", "the id must not be empty");
-    ctx.json(Map.of("deleted", li.delete(List.of(id)) > 0));
+    ctx.json(Map.of("deleted", li.writes().delete(List.of(id)) > 0));
   }
 
   private void deleteMany(Context ctx) throws Exception {
@@ -76,7 +76,7 @@ final class DocumentRoutes {
     List<String> ids = byIds ? ids(body.get("ids")) : null;
     Query filter = byIds ? null : SearchRequest.filter(body.get("filter"));
     long t0 = System.nanoTime();
-    int deleted = byIds ? li.delete(ids) : li.deleteMatching(filter);
+    int deleted = byIds ? li.writes().delete(ids) : li.writes().deleteMatching(filter);
     Map<String, Object> out = new LinkedHashMap<>();
     out.put("deleted", deleted);
     out.put("took_ms", RequestBodies.millisSince(t0));
@@ -104,7 +104,7 @@ final class DocumentRoutes {
     JsonNode patch = MetadataUpdates.single(bodies.mapper, ctx.bodyAsBytes());
     long t0 = System.nanoTime();
     Map<String, ObjectNode> updated =
-        li.updateMetadata(Map.of(id, MetadataUpdates.change(id, List.of(patch))));
+        li.writes().updateMetadata(Map.of(id, MetadataUpdates.change(id, List.of(patch))));
     if (!updated.containsKey(id))
       throw Refusal.notFound(
           "no document \""
@@ -127,7 +127,7 @@ final class DocumentRoutes {
     long t0 = System.nanoTime();
     Map<String, UnaryOperator<ObjectNode>> changes = new LinkedHashMap<>();
     patches.forEach((id, p) -> changes.put(id, MetadataUpdates.change(id, p)));
-    Map<String, ObjectNode> updated = li.updateMetadata(changes);
+    Map<String, ObjectNode> updated = li.writes().updateMetadata(changes);
     List<String> notFound = new ArrayList<>();
     for (String id : patches.keySet()) if (!updated.containsKey(id)) notFound.add(id);
     Map<String, Object> out = new LinkedHashMap<>();

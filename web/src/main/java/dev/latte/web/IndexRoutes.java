@@ -112,7 +112,7 @@ final class IndexRoutes {
       if (m != null) maxSegments = (int) ClientInput.integer(m, "max_segments", 1, 1000);
     }
     long t0 = System.nanoTime();
-    li.merge(maxSegments);
+    li.writes().merge(maxSegments);
     Map<String, Object> out = new LinkedHashMap<>();
     out.put("segments", IndexJson.describe(li).get("segments"));
     out.put("took_ms", RequestBodies.millisSince(t0));

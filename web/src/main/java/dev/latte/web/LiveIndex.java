@@ -1,15 +1,11 @@
 package dev.latte.web;
 
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.latte.core.FileTrees;
-import dev.latte.datasets.Document;
 import dev.latte.encoders.TokenEncoder;
 import dev.latte.indexer.EncodingPipeline;
-import dev.latte.indexer.IndexLayout;
 import dev.latte.indexer.IndexMetadata;
 import dev.latte.indexer.IndexMismatchException;
 import dev.latte.indexer.IndexOptions;
-import dev.latte.indexer.IndexProgress;
 import dev.latte.indexer.LatteIndexReaderSupport;
 import dev.latte.indexer.LatteIndexWriter;
 import dev.latte.searcher.LatteIndex;
@@ -17,17 +13,11 @@ import dev.latte.searcher.LatteSearcher;
 import java.io.Closeable;
 import java.io.IOException;
 import java.nio.file.Path;
-import java.util.Collection;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.locks.ReentrantLock;
-import java.util.function.UnaryOperator;
 import org.apache.lucene.index.DirectoryReader;
-import org.apache.lucene.index.Term;
-import org.apache.lucene.search.Query;
-import org.apache.lucene.search.TermQuery;
 import org.apache.lucene.store.Directory;
 import org.apache.lucene.store.FSDirectory;
 
@@ -35,13 +25,13 @@ import org.apache.lucene.store.FSDirectory;
  * One index of the data folder while it is served: its writer, its current searchable {@link
  * IndexSnapshot}, and the lock that serialises writes and refreshes.
  *
- * <p>Writes (add/replace, delete by id or filter, metadata updates, merge) run one at a time per
- * index and end with a Lucene commit (durability) followed by a refresh (visibility): when a write
- * method returns, the change is on disk and every search that starts afterwards sees it. A write
- * that fails before its commit is rolled back entirely (the writer is reopened at the last commit).
- * Searches never take the lock: they {@link #acquire()} the current snapshot, which stays open,
- * reference-counted, until the last search using it releases it, even after a refresh has swapped
- * in a newer one.
+ * <p>Writes ({@link LiveWrites}: add/replace, delete by id or filter, metadata updates, merge) run
+ * one at a time per index and end with a Lucene commit (durability) followed by a refresh
+ * (visibility): when a write method returns, the change is on disk and every search that starts
+ * afterwards sees it. A write that fails before its commit is rolled back entirely (the writer is
+ * reopened at the last commit). Searches never take the lock: they {@link #acquire()} the current
+ * snapshot, which stays open, reference-counted, until the last search using it releases it, even
+ * after a refresh has swapped in a newer one.
  *
  * <p>An index whose writer cannot be opened (another process holds its write lock, or its layout is
  * older than this build appends to) is served read-only: writes answer 409 and the refresh picks up
@@ -262,7 +252,7 @@ final class LiveIndex implements Closeable {
     }
   }
 
-  private boolean refreshLocked() throws IOException {
+  boolean refreshLocked() throws IOException {
     if (shards != null) {
       IndexSnapshot next = shards.refreshed(true);
       if (next != null) swap(next);
@@ -306,159 +296,32 @@ final class LiveIndex implements Closeable {
   /** What a write returned, and the milliseconds it spent keeping the first stages in step. */
   record Written<T>(T value, Double firstStageMillis) {}
 
-  @FunctionalInterface
-  private interface Change<T> {
-    T apply() throws Exception;
+  /** The writes of this index (add/replace, deletes, metadata updates, merge). */
+  LiveWrites writes() {
+    return writes;
   }
 
-  /**
-   * Every write: under the write lock, on an index refreshed to its last commit, applies {@code
-   * change} to the writer; if it fails, rolls back to the last commit and rethrows; if {@code
-   * nothing} says it changed nothing, commits nothing; else ends in {@link
-   * #commitAndRefreshLocked}.
-   */
-  private <T> Written<T> write(Change<T> change, java.util.function.Predicate<T> nothing)
-      throws Exception {
-    lock.lock();
-    try {
-      requireWritable();
-      refreshLocked(); // normally a no-op: every write refreshes before it unlocks
-      T value;
-      try {
-        value = change.apply();
-      } catch (Exception e) {
-        discardUncommitted(e);
-        throw e;
-      }
-      if (nothing.test(value)) return new Written<>(value, null);
-      return new Written<>(value, commitAndRefreshLocked());
-    } finally {
-      lock.unlock();
-    }
+  private final LiveWrites writes = new LiveWrites(this);
+
+  /** The router of a sharded index's writes; null for one index. */
+  ShardRouter shards() {
+    return shards;
   }
 
-  /**
-   * A write to a sharded index: under the lock, {@code change} writes through the shards it touches
-   * (each commits before it returns), then the combined snapshot is rebuilt, even when the change
-   * failed in a later shard after earlier ones committed.
-   */
-  private <T> T routed(Change<T> change) throws Exception {
-    lock.lock();
-    try {
-      if (closed) throw Refusal.notFound("no index named \"" + name + "\"");
-      try {
-        return change.apply();
-      } finally {
-        refreshLocked();
-      }
-    } finally {
-      lock.unlock();
-    }
+  /** The current snapshot; only with the lock held (a write reads the state it changes). */
+  IndexSnapshot currentLocked() {
+    return current;
   }
 
-  /**
-   * Encodes and adds (or replaces, by id) {@code documents}, commits and refreshes; returns how
-   * many were written. Nothing is kept if any step before the commit fails.
-   */
-  Written<Integer> add(Collection<Document> documents) throws Exception {
-    if (shards != null) return routed(() -> shards.add(documents));
-    return write(
-        () -> {
-          new EncodingPipeline(encoder, encodeThreads, encodeBatch)
-              .withPassages(writer.passagePolicy()) // cut as the index was built
-              .run(documents.stream(), writer::add, IndexProgress.NONE);
-          return documents.size();
-        },
-        n -> false);
+  /** The first stages it maintains (null while read-only); only with the lock held. */
+  FirstStageMaintainer stagesLocked() {
+    return stages;
   }
 
-  /**
-   * Deletes the documents with these ids, commits and refreshes; returns how many existed (absent
-   * ids are no-ops; nothing is committed when none existed).
-   */
-  int delete(Collection<String> ids) throws Exception {
-    if (shards != null) return routed(() -> shards.delete(new java.util.LinkedHashSet<>(ids)));
-    Collection<String> distinct = new java.util.LinkedHashSet<>(ids);
-    return write(
-            () -> {
-              var searcher = current.searcher.index().searcher();
-              int existing = 0;
-              for (String id : distinct) {
-                if (searcher.count(new TermQuery(new Term(IndexLayout.ID, id))) > 0) {
-                  existing++;
-                  writer.delete(id);
-                }
-              }
-              return existing;
-            },
-            n -> n == 0)
-        .value();
-  }
-
-  /**
-   * Deletes every document {@code filter} matches (a metadata filter, {@link
-   * dev.latte.searcher.Filters}), commits and refreshes; returns how many matched (nothing is
-   * committed when none did).
-   */
-  int deleteMatching(Query filter) throws Exception {
-    if (shards != null) return routed(() -> shards.deleteMatching(filter));
-    return write(
-            () -> {
-              int matching = current.searcher.index().searcher().count(filter);
-              if (matching > 0) writer.delete(filter);
-              return matching;
-            },
-            n -> n == 0)
-        .value();
-  }
-
-  /**
-   * Changes the metadata of the documents with these ids without re-encoding them: each found
-   * document is re-added from its stored title, text, token matrix bytes and annotations (byte for
-   * byte, {@link LatteIndexWriter#replaceMetadata}) with the metadata its change returns for the
-   * stored one (null: none); then commits and refreshes. Returns the new metadata of every document
-   * found (null values for none), in the order of {@code changes}; absent ids are left out, and
-   * nothing is committed when none exists.
-   */
-  Map<String, ObjectNode> updateMetadata(Map<String, UnaryOperator<ObjectNode>> changes)
-      throws Exception {
-    if (shards != null) return routed(() -> shards.updateMetadata(changes));
-    return write(
-            () -> {
-              DirectoryReader reader = current.reader();
-              Map<String, ObjectNode> updated = new LinkedHashMap<>();
-              for (Map.Entry<String, UnaryOperator<ObjectNode>> e : changes.entrySet()) {
-                ObjectNode[] next = new ObjectNode[1];
-                UnaryOperator<ObjectNode> change = old -> next[0] = e.getValue().apply(old);
-                if (writer.replaceMetadata(reader, e.getKey(), change))
-                  updated.put(e.getKey(), next[0]);
-              }
-              return updated;
-            },
-            Map::isEmpty)
-        .value();
-  }
-
-  /**
-   * Merges down to at most {@code maxSegments} segments, which drops deleted and replaced documents
-   * (they count in BM25's statistics until merged away), then commits and refreshes.
-   */
-  void merge(int maxSegments) throws Exception {
-    if (shards != null) {
-      routed(
-          () -> {
-            shards.merge(maxSegments);
-            return maxSegments;
-          });
-      return;
-    }
-    write(
-        () -> {
-          writer.forceMerge(maxSegments);
-          stages.merge(maxSegments);
-          return maxSegments;
-        },
-        n -> false);
+  /** A new encoding pipeline with this index's threads, batch size and passage cut. */
+  EncodingPipeline pipeline() {
+    return new EncodingPipeline(encoder, encodeThreads, encodeBatch)
+        .withPassages(writer.passagePolicy()); // cut as the index was built
   }
 
   // ---- first stages ({@link FirstStageMaintainer})
@@ -550,7 +413,7 @@ final class LiveIndex implements Closeable {
    * durable and visible: every write method ends here. Returns the milliseconds spent keeping the
    * first stages in step (null when none is trained).
    */
-  private Double commitAndRefreshLocked() throws IOException {
+  Double commitAndRefreshLocked() throws IOException {
     try {
       writer.commit();
     } catch (IOException | RuntimeException e) {
@@ -584,7 +447,7 @@ final class LiveIndex implements Closeable {
   }
 
   /** Rolls back to the last commit by reopening the writer; the current snapshot stays. */
-  private void discardUncommitted(Exception cause) {
+  void discardUncommitted(Exception cause) {
     IndexMetadata m = writer.metadata();
     try {
       writer.close(); // rollback

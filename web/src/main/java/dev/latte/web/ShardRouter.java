@@ -103,7 +103,7 @@ final class ShardRouter implements Closeable {
     int written = 0;
     Double millis = null;
     for (var e : byShard.entrySet()) {
-      LiveIndex.Written<Integer> w = shards.get(e.getKey()).add(e.getValue());
+      LiveIndex.Written<Integer> w = shards.get(e.getKey()).writes().add(e.getValue());
       written += w.value();
       if (w.firstStageMillis() != null)
         millis = (millis == null ? 0 : millis) + w.firstStageMillis();
@@ -116,14 +116,15 @@ final class ShardRouter implements Closeable {
     Map<Integer, List<String>> byShard = new java.util.TreeMap<>();
     for (String id : ids) byShard.computeIfAbsent(shardOf(id), k -> new ArrayList<>()).add(id);
     int deleted = 0;
-    for (var e : byShard.entrySet()) deleted += shards.get(e.getKey()).delete(e.getValue());
+    for (var e : byShard.entrySet())
+      deleted += shards.get(e.getKey()).writes().delete(e.getValue());
     return deleted;
   }
 
   /** Deletes what {@code filter} matches, in every shard; how many matched. */
   int deleteMatching(Query filter) throws Exception {
     int deleted = 0;
-    for (LiveIndex s : shards) deleted += s.deleteMatching(filter);
+    for (LiveIndex s : shards) deleted += s.writes().deleteMatching(filter);
     return deleted;
   }
 
@@ -137,7 +138,7 @@ final class ShardRouter implements Closeable {
           .put(e.getKey(), e.getValue());
     Map<String, ObjectNode> found = new java.util.HashMap<>();
     for (var e : byShard.entrySet())
-      found.putAll(shards.get(e.getKey()).updateMetadata(e.getValue()));
+      found.putAll(shards.get(e.getKey()).writes().updateMetadata(e.getValue()));
     Map<String, ObjectNode> out = new LinkedHashMap<>();
     for (String id : changes.keySet()) if (found.containsKey(id)) out.put(id, found.get(id));
     return out;
@@ -145,7 +146,7 @@ final class ShardRouter implements Closeable {
 
   /** Merges every shard down to at most {@code maxSegments} segments. */
   void merge(int maxSegments) throws Exception {
-    for (LiveIndex s : shards) s.merge(maxSegments);
+    for (LiveIndex s : shards) s.writes().merge(maxSegments);
   }
 
   /**

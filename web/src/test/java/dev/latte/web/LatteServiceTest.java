@@ -794,7 +794,7 @@ class LatteServiceTest {
     Path data = tmp.resolve("due-on-open");
     try (IndexRegistry reg = new IndexRegistry(data, encoder, 2, 1, 0)) {
       reg.create("due", IndexOptions.DEFAULT, new FirstStageSettings(List.of("xtr"), 50));
-      reg.get("due").add(corpus.subList(0, 8));
+      reg.get("due").writes().add(corpus.subList(0, 8));
       assertEquals(
           "waiting", ((Map<?, ?>) IndexJson.firstStages(reg.get("due")).get("xtr")).get("state"));
     }
@@ -820,16 +820,16 @@ class LatteServiceTest {
     try (IndexRegistry reg = new IndexRegistry(data, encoder, 2, 1, 0)) {
       reg.create("grow", IndexOptions.DEFAULT, new FirstStageSettings(List.of("xtr"), 5));
       LiveIndex li = reg.get("grow");
-      li.add(corpus.subList(0, 5));
+      li.writes().add(corpus.subList(0, 5));
       li.awaitTraining();
       Map<?, ?> xtr = (Map<?, ?>) IndexJson.firstStages(li).get("xtr");
       assertEquals("ready", xtr.get("state"));
       assertEquals(5, xtr.get("trained_on_documents"));
-      li.add(corpus.subList(5, 12)); // 12 < 4 x 5: kept
+      li.writes().add(corpus.subList(5, 12)); // 12 < 4 x 5: kept
       li.awaitTraining();
       assertEquals(
           5, ((Map<?, ?>) IndexJson.firstStages(li).get("xtr")).get("trained_on_documents"));
-      li.add(corpus.subList(12, 20)); // 20 = 4 x 5: retrained on all of them
+      li.writes().add(corpus.subList(12, 20)); // 20 = 4 x 5: retrained on all of them
       li.awaitTraining();
       xtr = (Map<?, ?>) IndexJson.firstStages(li).get("xtr");
       assertEquals("ready", xtr.get("state"), xtr.toString());
@@ -850,7 +850,7 @@ class LatteServiceTest {
     List<String> stages = List.of("xtr", "coil");
     try (IndexRegistry reg = new IndexRegistry(data, encoder, 2, 1, 0)) {
       reg.create("cu", IndexOptions.DEFAULT, new FirstStageSettings(stages, 6));
-      reg.get("cu").add(corpus.subList(0, 10));
+      reg.get("cu").writes().add(corpus.subList(0, 10));
       reg.get("cu").awaitTraining();
       for (String st : stages)
         assertEquals(
@@ -957,10 +957,10 @@ class LatteServiceTest {
     Path data = tmp.resolve("snapshots");
     try (IndexRegistry r = new IndexRegistry(data, encoder, 1, 1, 50)) {
       LiveIndex li = r.create("snap", IndexOptions.DEFAULT);
-      li.add(List.of(corpus.get(0), corpus.get(1)));
+      li.writes().add(List.of(corpus.get(0), corpus.get(1)));
       IndexSnapshot old = li.acquire();
-      li.add(List.of(corpus.get(2)));
-      assertEquals(1, li.delete(List.of(corpus.get(0).id(), "absent")));
+      li.writes().add(List.of(corpus.get(2)));
+      assertEquals(1, li.writes().delete(List.of(corpus.get(0).id(), "absent")));
       // The search that holds the old snapshot still sees, and can search, what it started with.
       assertEquals(2, old.searcher.index().stats().documents());
       assertEquals(2, old.searcher.search("maxsim-exact", "indexing", 10).hits().size());
@@ -1001,8 +1001,8 @@ class LatteServiceTest {
         searchers.add(th);
       }
       for (int i = 7; i < 12; i++) {
-        li.add(List.of(corpus.get(i)));
-        li.delete(List.of(corpus.get(i - 1).id()));
+        li.writes().add(List.of(corpus.get(i)));
+        li.writes().delete(List.of(corpus.get(i - 1).id()));
       }
       stop.set(true);
       for (Thread th : searchers) th.join();
@@ -1022,7 +1022,7 @@ class LatteServiceTest {
         assertEquals(2L, IndexJson.describe(li).get("documents"));
         Refusal e =
             org.junit.jupiter.api.Assertions.assertThrows(
-                Refusal.Conflict.class, () -> li.add(List.of(corpus.get(6))));
+                Refusal.Conflict.class, () -> li.writes().add(List.of(corpus.get(6))));
         assertEquals("read_only", e.type);
         w.addAll(corpus.subList(5, 6).stream(), 1, 1, IndexProgress.NONE);
         w.commit();

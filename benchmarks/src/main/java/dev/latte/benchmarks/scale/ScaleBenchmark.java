@@ -174,9 +174,11 @@ public final class ScaleBenchmark implements Callable<Integer> {
 
   @Option(
       names = "--warp-depth",
-      defaultValue = "100,400,1000",
+      defaultValue = "32,100,400,1000",
       paramLabel = "LIST",
-      description = "WARP candidates warp+maxsim rescores (default ${DEFAULT-VALUE}).")
+      description =
+          "WARP candidates warp+maxsim rescores (default ${DEFAULT-VALUE}; 32 is"
+              + " WarpSettings.DEFAULT's: below k = 100 the rest of the top k is WARP's ranking).")
   String warpDepth;
 
   @Option(

@@ -334,10 +334,16 @@ final class ScaleWarp {
         o.k());
     OUT.printf(
         Locale.ROOT,
-        "Build: writing %.1f s (%s threads, codebook trained on the first documents), WARP lists"
-            + " %.1f s%s%n",
+        "Build: writing %.1f s (%s threads, %s), WARP lists %.1f s%s%n",
         ((Number) w.get("seconds")).doubleValue(),
         w.get("threads"),
+        build.containsKey("codebook_seconds")
+            ? String.format(
+                Locale.ROOT,
+                "after a %,d-centroid codebook trained here in %.1f s",
+                o.warpCentroids(),
+                ((Number) build.get("codebook_seconds")).doubleValue())
+            : "the writer training the codebook on the first documents",
         ((Number) build.get("warp_seconds")).doubleValue(),
         Boolean.TRUE.equals(build.get("reused"))
             ? " [reused: times of the run that built it]"

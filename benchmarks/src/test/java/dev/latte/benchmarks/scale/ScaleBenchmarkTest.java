@@ -34,7 +34,7 @@ class ScaleBenchmarkTest {
     assertEquals(false, o.reuse());
     assertEquals(java.util.Set.of("xtr", "warp"), o.paths());
     assertArrayEquals(new int[] {4, 8, 16, 32}, o.warpProbes());
-    assertArrayEquals(new int[] {100, 400, 1000}, o.warpDepths());
+    assertArrayEquals(new int[] {32, 100, 400, 1000}, o.warpDepths());
     assertEquals(1, o.warpPoolFactor());
     assertEquals(0, o.warpCentroids(), "the writer trains the codebook, as ./latte index does");
   }

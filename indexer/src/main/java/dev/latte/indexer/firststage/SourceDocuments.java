@@ -171,29 +171,127 @@ public final class SourceDocuments {
   }
 
   /**
-   * A uniform sample (reservoir, seeded) of {@code n} rows of the live documents' token vectors,
-   * row-major; fewer when the index holds fewer rows. Trains centroids and projections.
+   * A sample of {@code n} rows of the live documents' token vectors, row-major; fewer when the
+   * index holds fewer rows. Trains centroids and projections.
+   *
+   * <p>The sample depends on the rows' contents only, never on the order documents reached the
+   * index (parallel encoding hands them to Lucene in a scheduling-dependent order): each row gets a
+   * seeded 64-bit hash of its float bits ({@link #rowKey}), the {@code n} rows with the smallest
+   * keys are kept (a bottom-n sample, uniform since the keys are), and they are returned in key
+   * order. Two indexes of the same documents therefore train the same centroids, whatever their
+   * doc-id order or segment layout. Identical rows get identical keys, which is harmless: which
+   * copy is kept does not change the sample.
    */
   public static float[] sampleRows(
       DirectoryReader reader, int dimension, boolean needAnnotations, int n, long seed)
       throws IOException {
     int size = (int) Math.min(n, tokens(reader));
-    float[] sample = new float[size * dimension];
-    java.util.Random r = new java.util.Random(seed);
-    long[] seen = {0};
+    float[] rows = new float[size * dimension];
+    BottomKeys heap = new BottomKeys(size);
     forEach(
         reader,
         dimension,
         needAnnotations,
         (doc, m, a) -> {
-          for (int row = 0; row < m.rows(); row++, seen[0]++) {
-            long slot = seen[0] < size ? seen[0] : (long) (r.nextDouble() * (seen[0] + 1));
-            if (slot < size)
-              System.arraycopy(
-                  m.data(), row * dimension, sample, (int) slot * dimension, dimension);
+          for (int row = 0; row < m.rows(); row++) {
+            int slot = heap.offer(rowKey(m.data(), row * dimension, dimension, seed));
+            if (slot >= 0)
+              System.arraycopy(m.data(), row * dimension, rows, slot * dimension, dimension);
           }
         });
+    int[] order = heap.slotsInKeyOrder();
+    float[] sample = new float[order.length * dimension];
+    for (int i = 0; i < order.length; i++)
+      System.arraycopy(rows, order[i] * dimension, sample, i * dimension, dimension);
     return sample;
+  }
+
+  /** A seeded 64-bit hash of {@code dim} floats' bits (splitmix64 finalizer per step). */
+  public static long rowKey(float[] data, int offset, int dim, long seed) {
+    long h = seed * 0x9E3779B97F4A7C15L + dim;
+    for (int d = 0; d < dim; d++) {
+      h += Float.floatToIntBits(data[offset + d]) & 0xFFFFFFFFL;
+      h = mix(h);
+    }
+    return h;
+  }
+
+  /** The splitmix64 finalizer: a bijection of 64-bit values that mixes every bit into every bit. */
+  static long mix(long z) {
+    z = (z ^ (z >>> 30)) * 0xBF58476D1CE4E5B9L;
+    z = (z ^ (z >>> 27)) * 0x94D049BB133111EBL;
+    return z ^ (z >>> 31) ^ 0x9E3779B97F4A7C15L;
+  }
+
+  /**
+   * The {@code capacity} smallest keys offered so far (a max-heap of keys over slot numbers):
+   * {@link #offer} says which slot a key takes (a free one, or the evicted largest key's), or -1
+   * when it is not among the smallest.
+   */
+  static final class BottomKeys {
+    private final long[] keys;
+    private final int[] slots;
+    private int size;
+
+    BottomKeys(int capacity) {
+      keys = new long[capacity];
+      slots = new int[capacity];
+    }
+
+    int offer(long key) {
+      int capacity = keys.length;
+      if (size < capacity) {
+        int i = size++;
+        keys[i] = key;
+        slots[i] = i;
+        siftUp(i);
+        return i; // while filling, the i-th key offered takes slot i (the heap moves keys, not
+        // rows)
+      }
+      if (capacity == 0 || Long.compareUnsigned(key, keys[0]) >= 0) return -1;
+      int slot = slots[0];
+      keys[0] = key;
+      siftDown(0);
+      return slot;
+    }
+
+    int[] slotsInKeyOrder() {
+      Integer[] idx = new Integer[size];
+      for (int i = 0; i < size; i++) idx[i] = i;
+      java.util.Arrays.sort(idx, (x, y) -> Long.compareUnsigned(keys[x], keys[y]));
+      int[] out = new int[size];
+      for (int i = 0; i < size; i++) out[i] = slots[idx[i]];
+      return out;
+    }
+
+    private void siftUp(int i) {
+      while (i > 0) {
+        int parent = (i - 1) >>> 1;
+        if (Long.compareUnsigned(keys[i], keys[parent]) <= 0) return;
+        swap(i, parent);
+        i = parent;
+      }
+    }
+
+    private void siftDown(int i) {
+      while (true) {
+        int l = 2 * i + 1;
+        if (l >= size) return;
+        int big = l + 1 < size && Long.compareUnsigned(keys[l + 1], keys[l]) > 0 ? l + 1 : l;
+        if (Long.compareUnsigned(keys[big], keys[i]) <= 0) return;
+        swap(i, big);
+        i = big;
+      }
+    }
+
+    private void swap(int a, int b) {
+      long k = keys[a];
+      keys[a] = keys[b];
+      keys[b] = k;
+      int s = slots[a];
+      slots[a] = slots[b];
+      slots[b] = s;
+    }
   }
 
   /**
