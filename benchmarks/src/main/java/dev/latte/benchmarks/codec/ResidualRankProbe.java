@@ -45,7 +45,12 @@ import org.apache.lucene.store.FSDirectory;
  * <p>Variants, comma-separated: {@code float}, {@code float-p2}, {@code bit[-p2]}, {@code
  * r<bits>[-p2][-quantile][-norm][-kp]}: residual codes with the least-squares fit ({@code
  * -quantile}: last session's quantile cutoffs + bucket means), {@code -norm} re-normalises decoded
- * tokens, {@code -kp} trains the centroids on pooled tokens instead of reusing the XTR ones.
+ * tokens, {@code -kp} trains the centroids on pooled tokens instead of reusing the XTR ones; with
+ * {@code -p2}/{@code -p3} the pooling rule ({@link TokenPooler.Rule}): {@code -last} keeps the last
+ * row ([SEP]) unpooled, {@code -min<N>} leaves documents of at most N rows unpooled, {@code -h<X>}
+ * merges only clusters closer than Ward height X. Each line also prints stored tokens per encoded
+ * token (what a rule costs in bytes: a residual-2 token is 98 B). A dataset without train qrels
+ * (the classic collections) prints NaN for train.
  *
  * <pre>
  * java --add-modules jdk.incubator.vector -cp "cli/target/latte-cli-0.1.0-SNAPSHOT.jar:cli/target/lib/*:benchmarks/target/classes" \
@@ -95,8 +100,10 @@ public final class ResidualRankProbe {
     long every = Math.max(1, total / ResidualTraining.WINDOW_TOKENS);
     for (int i = 0; i < docs.size(); i++) if (i % every == 0) sample.add(docs.get(i));
     BeirDataset ds = BeirDataset.open(dataset);
-    Map<String, Qrels> qrels =
-        Map.of("train", Qrels.of(ds.qrels("train")), "test", Qrels.of(ds.qrels("test")));
+    Map<String, Qrels> qrels = new java.util.LinkedHashMap<>();
+    for (String split : List.of("train", "test"))
+      if (Files.exists(dataset.resolve("qrels").resolve(split + ".tsv")))
+        qrels.put(split, Qrels.of(ds.qrels(split)));
     List<Q> queries = Files.exists(cache) ? read(cache) : build(ds, qrels, docs, cache);
     System.out.printf("%d docs, %d tokens, %d queries%n", docs.size(), total, queries.size());
     for (String v : variants) {
@@ -106,6 +113,8 @@ public final class ResidualRankProbe {
       for (TokenMatrix d : docs) coded.add(codec.apply(d));
       double[] sum = new double[2];
       int[] n = new int[2];
+      long stored = 0;
+      for (TokenMatrix d : coded) stored += d.rows();
       VectorKernel k = VectorKernel.get();
       for (Q q : queries) {
         PreparedQuery p = k.prepare(q.m());
@@ -119,19 +128,19 @@ public final class ResidualRankProbe {
         n[s]++;
       }
       System.out.printf(
-          "%-22s train %.4f  test %.4f  (%.0f s)%n",
-          v, sum[0] / n[0], sum[1] / n[1], (System.nanoTime() - t0) / 1e9);
+          "%-22s train %.4f  test %.4f  stored/encoded tokens %.4f  (%.0f s)%n",
+          v, sum[0] / n[0], sum[1] / n[1], stored / (double) total, (System.nanoTime() - t0) / 1e9);
     }
   }
 
-  static final Map<Integer, Map<TokenMatrix, int[]>> ASSIGNED = new java.util.HashMap<>();
+  static final Map<String, Map<TokenMatrix, int[]>> ASSIGNED = new java.util.HashMap<>();
 
   static UnaryOperator<TokenMatrix> variant(
       String v, float[] centroids, List<TokenMatrix> sample, List<TokenMatrix> docs) {
     // name: float | r<bits>[-p<pool>][-lm][-norm]
     if (v.equals("float")) return d -> d;
     int pool = v.contains("-p2") ? 2 : v.contains("-p3") ? 3 : 1;
-    TokenPooler pooler = pool > 1 ? new TokenPooler(pool, true) : null;
+    TokenPooler pooler = pool > 1 ? new TokenPooler(pool, true, rule(v)) : null;
     UnaryOperator<TokenMatrix> pooling = d -> pooler == null ? d : pooler.pool(d);
     if (v.startsWith("float")) return pooling;
     if (v.startsWith("bit"))
@@ -163,7 +172,8 @@ public final class ResidualRankProbe {
     ResidualCodebook b = book;
     boolean norm = v.contains("-norm");
     Map<TokenMatrix, int[]> assigned =
-        ASSIGNED.computeIfAbsent(poolKey, x -> new java.util.IdentityHashMap<>());
+        ASSIGNED.computeIfAbsent(
+            poolKey + v.replaceAll("^r[0-9]", ""), x -> new java.util.IdentityHashMap<>());
     return d -> {
       TokenMatrix p = pooling.apply(d);
       int[] ids = assigned.get(d);
@@ -176,6 +186,22 @@ public final class ResidualRankProbe {
       TokenMatrix dec = b.decode(enc, 0, enc.length);
       return norm ? ResidualCodecProbe.normalise(dec) : dec;
     };
+  }
+
+  /**
+   * The pooling rule a variant names: {@code -last} protects the last row, {@code -min<N>} leaves
+   * documents of at most N rows unpooled, {@code -h<X>} merges only below Ward height X.
+   */
+  static TokenPooler.Rule rule(String v) {
+    boolean last = false;
+    int min = 0;
+    double h = Double.POSITIVE_INFINITY;
+    for (String part : v.split("-")) {
+      if (part.equals("last")) last = true;
+      else if (part.startsWith("min")) min = Integer.parseInt(part.substring(3));
+      else if (part.matches("h[0-9.]+")) h = Double.parseDouble(part.substring(1));
+    }
+    return new TokenPooler.Rule(last, min, h);
   }
 
   /** The old fit: quantile cutoffs, bucket means. */
@@ -236,7 +262,7 @@ public final class ResidualRankProbe {
     List<Q> out = new ArrayList<>();
     VectorKernel k = VectorKernel.get();
     try (TokenEncoder enc = BundledModel.load()) {
-      for (String split : List.of("train", "test")) {
+      for (String split : qrels.keySet()) {
         for (String id : qrels.get(split).queriesWithRelevant()) {
           TokenMatrix m = enc.encodeQuery(all.get(id).text()).matrix();
           PreparedQuery p = k.prepare(m);

@@ -38,6 +38,11 @@ import java.util.Arrays;
  * observation vectors; this class runs Ward on the token vectors themselves, which is the method as
  * described.
  *
+ * <p>A {@link Rule} can pool less than that ({@link Rule#FACTOR_ONLY}, the rule above, is what
+ * every index uses): also keep the last row, leave short documents alone, or merge only clusters
+ * closer than a Ward height. Measured on SciFact train and the classic collections (README, "The
+ * default index"), none gained beyond noise, so none is the default; they stay for measurement.
+ *
  * <h2>How</h2>
  *
  * <p>Ward clustering by the nearest-neighbour-chain algorithm and a dendrogram cut, with the proof
@@ -63,8 +68,30 @@ public final class TokenPooler {
   private static final ThreadLocal<WardClustering.Workspace> WORKSPACE =
       ThreadLocal.withInitial(WardClustering.Workspace::new);
 
+  /**
+   * What may be pooled besides the pool factor's cap (the rules Clavié et al. and the PLAID/ColBERT
+   * tooling leave open): {@link #FACTOR_ONLY} is the published method.
+   *
+   * @param protectLast keep the last row (a document's {@code [SEP]}) out of the clustering too,
+   *     copied unchanged to the last output row
+   * @param minRows documents of at most this many rows are not pooled at all
+   * @param maxMergeHeight only clusters this close are merged: the Ward dendrogram is cut at this
+   *     height ({@code 2(1 - cos)} for two unit tokens), but never into fewer clusters than the
+   *     pool factor allows; {@code +inf}: exactly the pool factor's count
+   */
+  public record Rule(boolean protectLast, int minRows, double maxMergeHeight) {
+    public static final Rule FACTOR_ONLY = new Rule(false, 0, Double.POSITIVE_INFINITY);
+
+    public Rule {
+      if (minRows < 0) throw new IllegalArgumentException("minRows must be >= 0, got " + minRows);
+      if (!(maxMergeHeight >= 0))
+        throw new IllegalArgumentException("maxMergeHeight must be >= 0, got " + maxMergeHeight);
+    }
+  }
+
   private final int poolFactor;
   private final boolean protectFirst;
+  private final Rule rule;
 
   /**
    * @param poolFactor target reduction: {@code m} clusterable rows become {@code ceil(m /
@@ -72,11 +99,21 @@ public final class TokenPooler {
    * @param protectFirst keep row 0 out of the clustering and copy it unchanged to output row 0
    */
   public TokenPooler(int poolFactor, boolean protectFirst) {
+    this(poolFactor, protectFirst, Rule.FACTOR_ONLY);
+  }
+
+  /** Pools by {@code poolFactor} at most, within {@code rule}. */
+  public TokenPooler(int poolFactor, boolean protectFirst, Rule rule) {
     if (poolFactor < 1) {
       throw new IllegalArgumentException("poolFactor must be >= 1, got " + poolFactor);
     }
     this.poolFactor = poolFactor;
     this.protectFirst = protectFirst;
+    this.rule = java.util.Objects.requireNonNull(rule, "rule");
+  }
+
+  public Rule rule() {
+    return rule;
   }
 
   public int poolFactor() {
@@ -87,13 +124,20 @@ public final class TokenPooler {
     return protectFirst;
   }
 
-  /** The number of rows {@link #pool} returns for a document of {@code rows} rows. */
+  /**
+   * The number of rows {@link #pool} returns for a document of {@code rows} rows; with a finite
+   * {@link Rule#maxMergeHeight} the most it returns (the count depends on the vectors).
+   */
   public int pooledRows(int rows) {
     if (rows < 0) {
       throw new IllegalArgumentException("rows must be >= 0, got " + rows);
     }
+    if (rows <= rule.minRows()) return rows;
     int kept = kept(rows);
-    return kept + Math.ceilDiv(rows - kept, poolFactor);
+    int tail = keptLast(rows);
+    int m = rows - kept - tail;
+    if (rule.maxMergeHeight() != Double.POSITIVE_INFINITY) return rows;
+    return kept + Math.ceilDiv(m, poolFactor) + tail;
   }
 
   /**
@@ -106,14 +150,18 @@ public final class TokenPooler {
     int n = doc.rows();
     int dim = doc.dim();
     int kept = kept(n);
-    int m = n - kept;
-    int k = Math.ceilDiv(m, poolFactor);
-    if (k >= m) {
+    int tail = keptLast(n);
+    int m = n - kept - tail;
+    int cap = Math.ceilDiv(m, poolFactor);
+    if (cap >= m || n <= rule.minRows()) {
       return doc;
     }
     WardClustering.Workspace ws = WORKSPACE.get();
     int[] labels = ws.labels(m);
-    WardClustering.cluster(doc.data(), kept, m, dim, k, ws, labels);
+    int k = cluster(doc.data(), kept, m, dim, cap, ws, labels);
+    if (k >= m) {
+      return doc;
+    }
 
     float[] in = doc.data();
     double[] sums = ws.sums(k * dim);
@@ -131,9 +179,12 @@ public final class TokenPooler {
         sums[dst + d] += in[src + d];
       }
     }
-    float[] out = new float[(kept + k) * dim];
+    float[] out = new float[(kept + k + tail) * dim];
     if (kept == 1) {
       System.arraycopy(in, 0, out, 0, dim);
+    }
+    if (tail == 1) {
+      System.arraycopy(in, (n - 1) * dim, out, (kept + k) * dim, dim);
     }
     for (int c = 0; c < k; c++) {
       int off = c * dim;
@@ -152,7 +203,18 @@ public final class TokenPooler {
         System.arraycopy(in, (kept + firstMember[c]) * dim, out, dst, dim);
       }
     }
-    return new TokenMatrix(out, kept + k, dim);
+    return new TokenMatrix(out, kept + k + tail, dim);
+  }
+
+  /** Clusters the m clusterable rows into {@code cap} clusters, or more under the rule's height. */
+  private int cluster(
+      float[] data, int kept, int m, int dim, int cap, WardClustering.Workspace ws, int[] labels) {
+    if (rule.maxMergeHeight() == Double.POSITIVE_INFINITY) {
+      WardClustering.cluster(data, kept, m, dim, cap, ws, labels);
+      return cap;
+    }
+    return WardClustering.clusterBelowHeight(
+        data, kept, m, dim, cap, rule.maxMergeHeight(), ws, labels);
   }
 
   /**
@@ -163,30 +225,47 @@ public final class TokenPooler {
   public int[] clusterAssignments(TokenMatrix doc) {
     int n = doc.rows();
     int kept = kept(n);
-    int m = n - kept;
-    int k = Math.ceilDiv(m, poolFactor);
+    int tail = keptLast(n);
+    int m = n - kept - tail;
+    int cap = Math.ceilDiv(m, poolFactor);
     int[] out = new int[n];
-    if (k >= m) {
-      for (int i = 0; i < n; i++) {
-        out[i] = i;
-      }
+    for (int i = 0; i < n; i++) {
+      out[i] = i;
+    }
+    if (cap >= m || n <= rule.minRows()) {
       return out;
     }
     WardClustering.Workspace ws = WORKSPACE.get();
     int[] labels = ws.labels(m);
-    WardClustering.cluster(doc.data(), kept, m, doc.dim(), k, ws, labels);
+    int k = cluster(doc.data(), kept, m, doc.dim(), cap, ws, labels);
+    if (k >= m) {
+      return out;
+    }
     for (int r = 0; r < m; r++) {
       out[kept + r] = kept + labels[r];
+    }
+    if (tail == 1) {
+      out[n - 1] = kept + k;
     }
     return out;
   }
 
   @Override
   public String toString() {
-    return "TokenPooler[poolFactor=" + poolFactor + ", protectFirst=" + protectFirst + "]";
+    return "TokenPooler[poolFactor="
+        + poolFactor
+        + ", protectFirst="
+        + protectFirst
+        + ", rule="
+        + rule
+        + "]";
   }
 
   private int kept(int rows) {
     return protectFirst && rows > 0 ? 1 : 0;
+  }
+
+  private int keptLast(int rows) {
+    return rule.protectLast() && rows - kept(rows) > 0 ? 1 : 0;
   }
 }

@@ -82,6 +82,36 @@ final class WardClustering {
     cutDendrogram(m, k, ws, labels);
   }
 
+  /**
+   * Like {@link #cluster}, but the number of clusters comes from the dendrogram: every merge of
+   * Ward height (twice the merge's increase of the within-cluster sum of squares; {@code 2(1 -
+   * cos)} for two unit vectors) at most {@code maxHeight} is applied, but never more than {@code m
+   * - minClusters} of them (lowest first). Returns the number of clusters {@code k}, in {@code
+   * [minClusters, m]}; {@code labels[0, m)} in {@code [0, k)} as {@link #cluster} numbers them.
+   */
+  static int clusterBelowHeight(
+      float[] data,
+      int rowOffset,
+      int m,
+      int dim,
+      int minClusters,
+      double maxHeight,
+      Workspace ws,
+      int[] labels) {
+    if (minClusters < 1 || minClusters > m)
+      throw new IllegalArgumentException("minClusters " + minClusters + " not in [1, " + m + "]");
+    ws.ensure(m);
+    squaredDistances(data, rowOffset, m, dim, ws);
+    nnChain(m, ws);
+    int low = 0;
+    // Heights are clamped monotone along the tree, so the merges at most maxHeight are closed
+    // under "child of": applying them (lowest first) is a valid cut.
+    for (int t = 0; t < m - 1; t++) if (ws.mergeHeight[t] <= maxHeight) low++;
+    int k = Math.max(minClusters, m - low);
+    cutDendrogram(m, k, ws, labels);
+    return k;
+  }
+
   private static void checkFinite(float[] data, int from, int to) {
     for (int i = from; i < to; i++) {
       if (!Float.isFinite(data[i])) {

@@ -424,6 +424,119 @@ class TokenPoolerTest {
   }
 
   // ---------------------------------------------------------------------------------------------
+  // Rules beyond the factor (TokenPooler.Rule)
+
+  @Test
+  void protectLastKeepsTheLastRowAndPoolsTheRestAsWithoutIt() {
+    Random rnd = new Random(5);
+    TokenPooler.Rule last = new TokenPooler.Rule(true, 0, Double.POSITIVE_INFINITY);
+    for (int n : new int[] {1, 2, 3, 4, 9, 40, 131}) {
+      for (int p = 2; p <= 3; p++) {
+        TokenMatrix doc = randomUnit(rnd, n, 16);
+        TokenPooler pooler = new TokenPooler(p, true, last);
+        TokenMatrix out = pooler.pool(doc);
+        String what = "n=" + n + " p=" + p;
+        int middle = Math.max(0, n - 2);
+        int expected = n <= 2 ? n : 2 + Math.ceilDiv(middle, p);
+        assertEquals(expected, out.rows(), what);
+        assertEquals(expected, pooler.pooledRows(n), what);
+        // The last row, bit for bit, last; everything before it pooled as if it were not there.
+        assertArrayEquals(doc.row(n - 1), out.row(out.rows() - 1), what);
+        TokenMatrix head = new TokenMatrix(Arrays.copyOf(doc.data(), (n - 1) * 16), n - 1, 16);
+        TokenMatrix headPooled = new TokenPooler(p, true).pool(head);
+        assertArrayEquals(
+            headPooled.data(), Arrays.copyOf(out.data(), (out.rows() - 1) * 16), what);
+        int[] assign = pooler.clusterAssignments(doc);
+        assertEquals(out.rows() - 1, assign[n - 1], what);
+      }
+    }
+  }
+
+  @Test
+  void documentsOfAtMostMinRowsAreNotPooled() {
+    Random rnd = new Random(6);
+    TokenPooler pooler =
+        new TokenPooler(2, true, new TokenPooler.Rule(false, 12, Double.POSITIVE_INFINITY));
+    TokenPooler plain = new TokenPooler(2, true);
+    for (int n : new int[] {3, 11, 12, 13, 50}) {
+      TokenMatrix doc = randomUnit(rnd, n, 8);
+      if (n <= 12) {
+        assertSame(doc, pooler.pool(doc), "n=" + n);
+        assertEquals(n, pooler.pooledRows(n));
+      } else {
+        assertArrayEquals(plain.pool(doc).data(), pooler.pool(doc).data(), "n=" + n);
+        assertEquals(plain.pooledRows(n), pooler.pooledRows(n));
+      }
+    }
+  }
+
+  /** The textbook greedy Ward, stopped at {@code cap} clusters or at the first merge above h. */
+  static List<List<Integer>> naiveWardBelow(double[][] x, int cap, double h) {
+    List<List<Integer>> clusters = naiveWard(x, x.length);
+    for (int k = x.length - 1; k >= cap; k--) {
+      List<List<Integer>> next = naiveWard(x, k);
+      // The merge from k+1 to k clusters: its Ward height 2|A||B|/(|A|+|B|)||μA-μB||².
+      double height = mergedHeight(x, clusters, next);
+      if (height > h) break;
+      clusters = next;
+    }
+    return clusters;
+  }
+
+  private static double mergedHeight(
+      double[][] x, List<List<Integer>> before, List<List<Integer>> after) {
+    Set<Set<Integer>> b = asPartition(before, 0);
+    List<Set<Integer>> parts = new ArrayList<>();
+    for (Set<Integer> c : b) if (!asPartition(after, 0).contains(c)) parts.add(c);
+    assertEquals(2, parts.size(), "one merge");
+    double[] ma = mean(x, parts.get(0)), mb = mean(x, parts.get(1));
+    double na = parts.get(0).size(), nb = parts.get(1).size(), d2 = 0;
+    for (int d = 0; d < ma.length; d++) d2 += (ma[d] - mb[d]) * (ma[d] - mb[d]);
+    return 2 * na * nb / (na + nb) * d2;
+  }
+
+  private static double[] mean(double[][] x, Set<Integer> members) {
+    double[] m = new double[x[0].length];
+    for (int i : members) for (int d = 0; d < m.length; d++) m[d] += x[i][d] / members.size();
+    return m;
+  }
+
+  @Test
+  void aMergeHeightCutEqualsTheGreedyWardStoppedAtThatHeightAndNeverPoolsPastTheFactor() {
+    Random rnd = new Random(7);
+    int dim = 12;
+    for (Kind kind : Kind.values()) {
+      for (int n : new int[] {5, 17, 40}) {
+        TokenMatrix doc = generate(kind, rnd, n, dim);
+        double[][] x = new double[n - 1][dim];
+        for (int r = 1; r < n; r++) for (int d = 0; d < dim; d++) x[r - 1][d] = doc.get(r, d);
+        int previous = Integer.MAX_VALUE;
+        for (double h : new double[] {1e-3, 0.05, 0.2, 0.5, 1.0, 3.0}) {
+          for (int p = 2; p <= 3; p++) {
+            TokenPooler pooler = new TokenPooler(p, true, new TokenPooler.Rule(false, 0, h));
+            String what = kind + " n=" + n + " h=" + h + " p=" + p;
+            int cap = Math.ceilDiv(n - 1, p);
+            int[] assign = pooler.clusterAssignments(doc);
+            assertEquals(asPartition(naiveWardBelow(x, cap, h), 1), partitionOf(assign, 1), what);
+            TokenMatrix out = pooler.pool(doc);
+            assertTrue(out.rows() >= 1 + cap && out.rows() <= n, what);
+            assertTrue(pooler.pooledRows(n) >= out.rows(), what);
+            assertPooledRowsAreNormalisedMeans(doc, out, assign, 1, what);
+            if (p == 2) {
+              assertTrue(out.rows() <= previous, "a higher cut never keeps more rows: " + what);
+              previous = out.rows();
+            }
+          }
+        }
+        // At an infinite height the rule is the factor alone.
+        assertArrayEquals(
+            new TokenPooler(2, true).pool(doc).data(),
+            new TokenPooler(2, true, new TokenPooler.Rule(false, 0, 1e300)).pool(doc).data());
+      }
+    }
+  }
+
+  // ---------------------------------------------------------------------------------------------
   // Helpers
 
   private static Set<Set<Integer>> asPartition(List<List<Integer>> clusters, int offset) {
