@@ -48,6 +48,7 @@ public final class DocumentTokens {
     private NumericDocValues seqs;
     private ListedCodes codes;
     private final BytesRef resolved = new BytesRef(new byte[1024]);
+    private byte[] block;
 
     Resolving(BinaryDocValues raw, LeafReader leaf) {
       this.raw = raw;
@@ -71,7 +72,8 @@ public final class DocumentTokens {
       if (seqs == null || !seqs.advanceExact(doc))
         throw new IndexMismatchException(
             "document " + doc + " keeps its codes in WARP lists but has no write sequence number");
-      codes.resolve(seqs.longValue(), v, resolved);
+      if (block == null) block = new byte[codes.blockBytes()];
+      codes.resolve(seqs.longValue(), v, resolved, block);
       return resolved;
     }
 

@@ -69,12 +69,14 @@ public final class TokenCompaction {
     IndexWriterConfig cfg =
         new IndexWriterConfig(IndexLayout.analyzer())
             .setSimilarity(IndexLayout.similarity())
-            .setOpenMode(IndexWriterConfig.OpenMode.APPEND);
+            .setOpenMode(IndexWriterConfig.OpenMode.APPEND)
+            .setMergePolicy(new RewriteOnForce(new org.apache.lucene.index.TieredMergePolicy()));
     int moved = 0, kept = 0;
     try (Directory dir = FSDirectory.open(p);
         IndexWriter writer = new IndexWriter(dir, cfg)) {
       try (DirectoryReader reader = DirectoryReader.open(writer)) {
         BytesRef resolved = new BytesRef(new byte[1024]);
+        byte[] block = new byte[codes.blockBytes()];
         for (LeafReaderContext leaf : reader.leaves()) {
           BinaryDocValues values = leaf.reader().getBinaryDocValues(IndexLayout.TOKENS);
           NumericDocValues seqs = leaf.reader().getNumericDocValues(IndexLayout.SEQ);
@@ -95,7 +97,7 @@ public final class TokenCompaction {
               continue;
             }
             byte[] listed = StoredTokenMatrix.listed(v.bytes, v.offset, v.length, dim);
-            codes.resolve(seq, new BytesRef(listed), resolved);
+            codes.resolve(seq, new BytesRef(listed), resolved, block);
             // Only a byte-for-byte equal lists copy may become the only one.
             if (!Arrays.equals(
                 resolved.bytes, 0, resolved.length, v.bytes, v.offset, v.offset + v.length)) {
@@ -110,7 +112,9 @@ public final class TokenCompaction {
         }
       }
       if (moved > 0) {
-        writer.forceMerge(1); // the merged segment no longer holds the moved codes
+        // Rewrites every segment (one already merged too): doc-values updates live in files beside
+        // a segment whose own files still hold the old values, until a merge writes it anew.
+        writer.forceMerge(1);
         java.util.Map<String, String> data = new java.util.LinkedHashMap<>();
         var live = writer.getLiveCommitData();
         if (live != null) for (var e : live) data.put(e.getKey(), e.getValue());
@@ -129,5 +133,33 @@ public final class TokenCompaction {
       }
     }
     return new Result(moved, kept);
+  }
+
+  /**
+   * Merges every segment that existed when the forced merge began into one, even a single one:
+   * Lucene's policies skip a lone segment, whose original files would keep the moved codes beside
+   * their doc-values update. Segments a merge produced are left alone (or it would never end).
+   */
+  private static final class RewriteOnForce extends org.apache.lucene.index.FilterMergePolicy {
+    RewriteOnForce(org.apache.lucene.index.MergePolicy in) {
+      super(in);
+    }
+
+    @Override
+    public MergeSpecification findForcedMerges(
+        org.apache.lucene.index.SegmentInfos infos,
+        int maxSegmentCount,
+        java.util.Map<org.apache.lucene.index.SegmentCommitInfo, Boolean> segmentsToMerge,
+        MergeContext context) {
+      java.util.List<org.apache.lucene.index.SegmentCommitInfo> original =
+          new java.util.ArrayList<>();
+      for (org.apache.lucene.index.SegmentCommitInfo info : infos)
+        if (Boolean.TRUE.equals(segmentsToMerge.get(info))
+            && !context.getMergingSegments().contains(info)) original.add(info);
+      if (original.isEmpty()) return null;
+      MergeSpecification spec = new MergeSpecification();
+      spec.add(new OneMerge(original));
+      return spec;
+    }
   }
 }

@@ -172,6 +172,15 @@ class OneCopyLayoutTest {
     return out;
   }
 
+  /** Bytes of the main index's own files (not its first stages' folders). */
+  static long mainIndexBytes(Path index) throws Exception {
+    long n = 0;
+    try (var s = Files.list(index)) {
+      for (Path p : s.toList()) if (Files.isRegularFile(p)) n += Files.size(p);
+    }
+    return n;
+  }
+
   static void copy(Path from, Path to) throws Exception {
     try (var s = Files.walk(from)) {
       for (Path p : s.toList()) {
@@ -203,8 +212,17 @@ class OneCopyLayoutTest {
         Files.size(one.resolve(FirstStageIndex.PREFIX + "warp").resolve("latte_warp_refs.bin"));
     assertTrue(before > 0);
 
+    long mainBefore = mainIndexBytes(one);
     TokenCompaction.Result r = TokenCompaction.moveCodesToLists(one);
     assertEquals(new TokenCompaction.Result(120, 0), r);
+    // The codes' bytes leave the disk (the segment is rewritten, not only updated beside).
+    long codes = 0;
+    for (byte[] v : values(two, false).values())
+      codes += v.length - 8 - 2 * ((v.length - 8) / (2 + TokenCodec.RESIDUAL_2.residualBytes(DIM)));
+    long mainAfter = mainIndexBytes(one);
+    assertTrue(
+        mainAfter < mainBefore - codes * 9 / 10,
+        mainBefore + " -> " + mainAfter + ", codes " + codes);
     TreeMap<String, byte[]> raw = values(one, false);
     for (byte[] v : raw.values())
       assertTrue(StoredTokenMatrix.isListed(v, 0, v.length), "codeless");
