@@ -441,8 +441,7 @@ public final class FirstStageIndex {
     return false;
   }
 
-  /** Sorts {@code keys[0, n)} ascending, moving {@code values} with them. */
-  static void sortPairs(long[] keys, int[] values, int n) {
+  private static void sortPairs(long[] keys, int[] values, int n) {
     new InPlaceMergeSorter() {
       @Override
       protected int compare(int i, int j) {
