@@ -629,10 +629,8 @@ public final class LatteIndexWriter implements Closeable {
   }
 
   /**
-   * Stores only the header and centroid ids of document {@code id} (a move of {@link
-   * TokenCompaction#stillValid}: its codes are in the WARP lists, byte for byte); the next {@link
-   * #commit()} marks the index as keeping codes there. The caller serialises writes between that
-   * check and the commit (a live server's write lock).
+   * Keeps only the header and centroid ids of a document whose codes the WARP lists hold ({@link
+   * TokenCompaction#stillValid}); the next commit marks the index. The caller serialises writes.
    */
   public void moveCodesToLists(TokenCompaction.Move m) throws IOException {
     lastCommitData.put(TokenCompaction.CODES_IN_LISTS_KEY, "true");
