@@ -100,8 +100,20 @@ public final class QueryContext {
   /** The query's tables for residual codes of {@code book} (computed once per codebook). */
   public synchronized dev.latte.core.kernel.ResidualQuery preparedResidual(
       dev.latte.core.codec.ResidualCodebook book) {
+    return preparedResidual(book, null);
+  }
+
+  /**
+   * As above, the tables made in parts on {@code parts} (a sharded index's fan-out; null: on this
+   * thread), identical either way.
+   */
+  public synchronized dev.latte.core.kernel.ResidualQuery preparedResidual(
+      dev.latte.core.codec.ResidualCodebook book, dev.latte.core.kernel.PartRunner parts) {
     if (preparedResidual == null || preparedResidual.codebook() != book)
-      preparedResidual = kernel.prepareResidual(encoded().matrix(), book);
+      preparedResidual =
+          parts == null
+              ? kernel.prepareResidual(encoded().matrix(), book)
+              : kernel.prepareResidual(encoded().matrix(), book, parts);
     return preparedResidual;
   }
 

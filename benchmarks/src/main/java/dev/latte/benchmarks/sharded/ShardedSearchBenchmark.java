@@ -210,6 +210,8 @@ public final class ShardedSearchBenchmark {
       double[][] cpu = new double[3][texts.size()];
       var threads = java.lang.management.ManagementFactory.getThreadMXBean();
       int[] differ = new int[3];
+      List<Map<String, List<Double>>> steps =
+          List.of(new LinkedHashMap<>(), new LinkedHashMap<>(), new LinkedHashMap<>());
       for (int i = 0; i < texts.size(); i++) {
         // Rotate which goes first, so none always runs on a warmer cache.
         LatteSearcher.SearchResponse[] r = new LatteSearcher.SearchResponse[3];
@@ -223,6 +225,8 @@ public final class ShardedSearchBenchmark {
           ms[w][i] = r[w].searchMillis();
           first[w][i] = r[w].firstStageMillis();
           rescore[w][i] = r[w].rescoreMillis();
+          for (var e : r[w].stepsMillis().entrySet())
+            steps.get(w).computeIfAbsent(e.getKey(), x -> new ArrayList<>()).add(e.getValue());
           if (!ids(r[0]).equals(ids(r[w]))) differ[w]++;
         }
       }
@@ -247,6 +251,18 @@ public final class ShardedSearchBenchmark {
             Percentiles.nearestRank(cpu[w], 50),
             Percentiles.nearestRank(cpu[w], 50) / Percentiles.nearestRank(cpu[0], 50),
             differ[w]);
+      for (int w = 0; w < 3; w++) {
+        StringBuilder b = new StringBuilder("    steps p50 (ms) of " + names[w] + ":");
+        for (var e : steps.get(w).entrySet())
+          b.append(
+              String.format(
+                  Locale.ROOT,
+                  " %s %.3f",
+                  e.getKey(),
+                  Percentiles.nearestRank(
+                      e.getValue().stream().mapToDouble(Double::doubleValue).toArray(), 50)));
+        System.out.println(b);
+      }
     }
   }
 

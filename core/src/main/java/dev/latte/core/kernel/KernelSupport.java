@@ -65,7 +65,26 @@ interface KernelSupport {
    * {@code d} of vector {@code j}): {@code out[i * cols + j] = a_i · b_j}. For scoring a query, or
    * a batch of token vectors, against every centroid of an inverted file.
    */
-  void dotMatrix(float[] a, int aOffset, int rows, float[] bt, int cols, int dim, float[] out);
+  default void dotMatrix(
+      float[] a, int aOffset, int rows, float[] bt, int cols, int dim, float[] out) {
+    dotMatrixColumns(a, aOffset, rows, bt, cols, 0, cols, dim, out);
+  }
+
+  /**
+   * {@link #dotMatrix} for the columns {@code [from, to)} only: {@code out[i * cols + j]} for those
+   * j, every other entry untouched, each written entry bit for bit what the whole call writes (so
+   * disjoint column ranges can be computed on different threads).
+   */
+  void dotMatrixColumns(
+      float[] a,
+      int aOffset,
+      int rows,
+      float[] bt,
+      int cols,
+      int from,
+      int to,
+      int dim,
+      float[] out);
 
   /**
    * Dot products of selected query rows with every token of an {@link TokenCodec#INT8} payload:

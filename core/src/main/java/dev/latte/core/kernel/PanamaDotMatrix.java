@@ -19,14 +19,24 @@ final class PanamaDotMatrix {
    * (then four) rows at a time, sixteen (eight) accumulators stay in registers for the walk over
    * the dimensions (one broadcast per row, one FMA per accumulator); the column block (2 LANES x
    * dim floats) is packed into a contiguous panel that stays in L1 while every row block passes
-   * over it. Left-over columns go through a masked loop.
+   * over it. Left-over columns go through a masked loop. Only columns {@code [from, to)} are
+   * computed; every entry is one FMA chain over the dimensions in order whichever block computes
+   * it, so a column range gives the entries of the whole call bit for bit.
    */
   static void dotMatrix(
-      float[] a, int aOffset, int rows, float[] bt, int cols, int dim, float[] out) {
-    int t = 0;
+      float[] a,
+      int aOffset,
+      int rows,
+      float[] bt,
+      int cols,
+      int from,
+      int to,
+      int dim,
+      float[] out) {
+    int t = from;
     int width = 2 * LANES;
     float[] panel = new float[dim * width];
-    for (; t + width <= cols; t += width) {
+    for (; t + width <= to; t += width) {
       // Pack the column block contiguously: the walk over d below then reads one cache line pair
       // per step instead of striding cols floats (which left k-means assignment L1-bound).
       for (int d = 0; d < dim; d++) System.arraycopy(bt, d * cols + t, panel, d * width, width);
@@ -76,8 +86,8 @@ final class PanamaDotMatrix {
         }
       }
     }
-    for (; t < cols; t += LANES) {
-      VectorMask<Float> mask = SPECIES.indexInRange(t, cols);
+    for (; t < to; t += LANES) {
+      VectorMask<Float> mask = SPECIES.indexInRange(t, to);
       for (int i = 0; i < rows; i++) {
         int s0 = aOffset + i * dim;
         FloatVector c = FloatVector.zero(SPECIES);

@@ -520,9 +520,17 @@ final class PanamaKernelSupport implements KernelSupport {
 
   /** {@link PanamaDotMatrix} (its own class: register-blocked, and this one is big enough). */
   @Override
-  public void dotMatrix(
-      float[] a, int aOffset, int rows, float[] bt, int cols, int dim, float[] out) {
-    PanamaDotMatrix.dotMatrix(a, aOffset, rows, bt, cols, dim, out);
+  public void dotMatrixColumns(
+      float[] a,
+      int aOffset,
+      int rows,
+      float[] bt,
+      int cols,
+      int from,
+      int to,
+      int dim,
+      float[] out) {
+    PanamaDotMatrix.dotMatrix(a, aOffset, rows, bt, cols, from, to, dim, out);
   }
 
   @Override

@@ -163,10 +163,18 @@ final class ScalarKernelSupport implements KernelSupport {
   }
 
   @Override
-  public void dotMatrix(
-      float[] a, int aOffset, int rows, float[] bt, int cols, int dim, float[] out) {
+  public void dotMatrixColumns(
+      float[] a,
+      int aOffset,
+      int rows,
+      float[] bt,
+      int cols,
+      int from,
+      int to,
+      int dim,
+      float[] out) {
     for (int i = 0; i < rows; i++) {
-      for (int j = 0; j < cols; j++) {
+      for (int j = from; j < to; j++) {
         float acc = 0f;
         for (int d = 0; d < dim; d++) acc += a[aOffset + i * dim + d] * bt[d * cols + j];
         out[i * cols + j] = acc;

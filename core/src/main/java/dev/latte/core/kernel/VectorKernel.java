@@ -166,7 +166,16 @@ public final class VectorKernel {
    * the nibble lookup tables of {@link ResidualQuery}, computed once per query (and codebook).
    */
   public ResidualQuery prepareResidual(TokenMatrix query, ResidualCodebook book) {
-    return new ResidualQuery(query, book, support, support.residualLanes());
+    return new ResidualQuery(query, book, support, support.residualLanes(), null);
+  }
+
+  /**
+   * As above, with the query x centroid GEMM split by centroid range and the nibble tables by query
+   * token into parts that {@code parts} may run on several threads (a sharded index's fan-out: the
+   * query's own thread takes parts too). The tables are the same bit for bit.
+   */
+  public ResidualQuery prepareResidual(TokenMatrix query, ResidualCodebook book, PartRunner parts) {
+    return new ResidualQuery(query, book, support, support.residualLanes(), parts);
   }
 
   /**
@@ -291,6 +300,31 @@ public final class VectorKernel {
     range("columns bt", bt.length, 0, (long) cols * dim, cols);
     range("out", out.length, 0, (long) rows * cols, rows);
     support.dotMatrix(a, aOffset, rows, bt, cols, dim, out);
+  }
+
+  /**
+   * {@link #dotMatrix} for the columns {@code [from, to)} only: those entries of {@code out}, bit
+   * for bit what the whole call writes there, every other entry untouched (so disjoint column
+   * ranges can be computed on different threads).
+   */
+  public void dotMatrixColumns(
+      float[] a,
+      int aOffset,
+      int rows,
+      float[] bt,
+      int cols,
+      int from,
+      int to,
+      int dim,
+      float[] out) {
+    nonNegative("dim", dim);
+    range("rows of a", a.length, aOffset, (long) rows * dim, rows);
+    range("columns bt", bt.length, 0, (long) cols * dim, cols);
+    range("out", out.length, 0, (long) rows * cols, rows);
+    if (from < 0 || from > to || to > cols)
+      throw new IllegalArgumentException(
+          "column range [" + from + ", " + to + ") is not inside [0, " + cols + ")");
+    support.dotMatrixColumns(a, aOffset, rows, bt, cols, from, to, dim, out);
   }
 
   /**

@@ -25,7 +25,7 @@ import org.apache.lucene.search.IndexSearcher;
  * started. Every part computes what the one-thread walk over the same leaves computes, so merged
  * results equal it exactly (the callers' tests compare them).
  */
-public final class ShardFanOut implements Closeable {
+public final class ShardFanOut implements Closeable, dev.latte.core.kernel.PartRunner {
   /** One part of a query's work: part {@code i} of {@link #map}'s {@code parts}. */
   @FunctionalInterface
   public interface Part<T> {
@@ -122,6 +122,25 @@ public final class ShardFanOut implements Closeable {
     if (t instanceof Error e) throw e;
     if (t != null) throw new IllegalStateException(t);
     return results(out);
+  }
+
+  /**
+   * {@link dev.latte.core.kernel.PartRunner}: the parts of one step of a query's work (the query x
+   * centroid GEMM by centroid range, ...) over the same threads as {@link #map}, the caller's
+   * included.
+   */
+  @Override
+  public void run(int parts, java.util.function.IntConsumer part) {
+    try {
+      map(
+          parts,
+          i -> {
+            part.accept(i);
+            return null;
+          });
+    } catch (IOException e) {
+      throw new UncheckedIOException(e); // parts of a PartRunner throw no checked exception
+    }
   }
 
   @SuppressWarnings("unchecked")

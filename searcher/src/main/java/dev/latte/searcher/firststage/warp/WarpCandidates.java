@@ -30,7 +30,7 @@ public final class WarpCandidates implements CandidateGenerator {
     return WarpSearch.search(
             w,
             query.encoded().matrix().rows(),
-            query::preparedResidual,
+            book -> query.preparedResidual(book, index.fanOut()),
             query.kernel(),
             new WarpSettings(settings.probes(), settings.imputeTokens(), depth),
             query.filterBits(index),

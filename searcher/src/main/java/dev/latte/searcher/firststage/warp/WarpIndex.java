@@ -54,6 +54,17 @@ final class WarpIndex implements Closeable {
 
   final float[] maxNorm;
 
+  /**
+   * The row-major rest of each list of the file (its last {@code size % BLOCK} tokens, which the
+   * blocked kernel would score one at a time) copied at load into one zero-padded {@link
+   * ResidualBlocks#BLOCK}-token block, list c's at byte {@code restAt[c]} ({@code -1}: no rest), so
+   * that a scan scores every token of a list in blocks. Splitting an index into shards multiplies
+   * these rests (one per list per shard); in memory they cost {@code BLOCK x R} bytes per list.
+   */
+  final MemorySegment rests;
+
+  final int[] restAt;
+
   /** A sharded index's parts, one per shard, in shard order; empty for one index. */
   final List<WarpIndex> shards;
 
@@ -72,6 +83,8 @@ final class WarpIndex implements Closeable {
     this.tailStart = new int[k + 1];
     this.tailOrds = new int[0];
     this.tailCodes = MemorySegment.ofArray(new byte[0]);
+    this.rests = tailCodes;
+    this.restAt = new int[0];
     this.maxNorm = new float[k];
     this.listSizes = new int[k];
     this.shards = List.copyOf(shards);
@@ -115,6 +128,8 @@ final class WarpIndex implements Closeable {
     this.maxNorm = maxNorm;
     this.shards = List.of();
     int k = codebook.centroidCount();
+    this.restAt = new int[k];
+    this.rests = paddedRests(lists, stride, restAt);
     this.listSizes = new int[k];
     for (int c = 0; c < k; c++)
       listSizes[c] = (lists == null ? 0 : lists.size(c)) + tailStart[c + 1] - tailStart[c];
@@ -298,6 +313,39 @@ final class WarpIndex implements Closeable {
     for (int c = 0; c < k && r > 0; c++)
       ResidualBlocks.block(codes, start[c] * r, start[c + 1] - start[c], r, blocked, start[c] * r);
     return new WarpIndex(owned, book, lists, r, all, start, ords, blocked, maxNorm);
+  }
+
+  /**
+   * Fills {@code restAt} and returns the padded rest blocks of the file's lists (see {@link
+   * #rests}).
+   */
+  private static MemorySegment paddedRests(WarpLists lists, int stride, int[] restAt) {
+    Arrays.fill(restAt, -1);
+    if (lists == null || stride == 0) return MemorySegment.ofArray(new byte[0]);
+    int block = ResidualBlocks.BLOCK, withRest = 0;
+    for (int c = 0; c < restAt.length; c++) if (lists.size(c) % block != 0) withRest++;
+    long bytes = (long) withRest * block * stride;
+    if (bytes > Integer.MAX_VALUE - 16)
+      throw new IllegalStateException("the lists' padded rests need " + bytes + " bytes");
+    byte[] out = new byte[(int) bytes];
+    byte[] rowMajor = new byte[block * stride]; // zeros past the rest: padding tokens
+    int at = 0;
+    for (int c = 0; c < restAt.length; c++) {
+      int n = lists.size(c), m = n % block;
+      if (m == 0) continue;
+      Arrays.fill(rowMajor, (byte) 0);
+      MemorySegment.copy(
+          lists.segment(),
+          java.lang.foreign.ValueLayout.JAVA_BYTE,
+          lists.codeOffset(c) + (long) (n - m) * stride,
+          rowMajor,
+          0,
+          m * stride);
+      ResidualBlocks.block(rowMajor, 0, block, stride, out, at);
+      restAt[c] = at;
+      at += block * stride;
+    }
+    return MemorySegment.ofArray(out);
   }
 
   int centroids() {

@@ -64,7 +64,7 @@ public final class WarpMethod implements SearchMethod {
         WarpSearch.search(
             w,
             query.encoded().matrix().rows(),
-            query::preparedResidual,
+            book -> query.preparedResidual(book, index.fanOut()),
             query.kernel(),
             s,
             query.filterBits(index),

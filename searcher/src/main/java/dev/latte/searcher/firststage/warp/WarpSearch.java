@@ -2,6 +2,7 @@ package dev.latte.searcher.firststage.warp;
 
 import dev.latte.core.TokenMatrix;
 import dev.latte.core.codec.ResidualCodebook;
+import dev.latte.core.kernel.ResidualBlocks;
 import dev.latte.core.kernel.ResidualQuery;
 import dev.latte.core.kernel.VectorKernel;
 import dev.latte.searcher.Candidates;
@@ -88,8 +89,9 @@ final class WarpSearch {
       if (ords.length < n) {
         ords = new int[n];
         slots = new int[n];
-        dots = new float[n];
       }
+      // Room for a padded rest block past the list's last full block.
+      if (dots.length < n + ResidualBlocks.BLOCK) dots = new float[n + ResidualBlocks.BLOCK];
       if (gaps.length < gapBytes) gaps = new byte[gapBytes];
     }
 
@@ -348,9 +350,15 @@ final class WarpSearch {
         long b0 = System.nanoTime();
         // Scored in place from the mapped file (and the live-derived tail), no copy.
         if (stride > 0) {
-          if (nBase > 0)
+          // The file's list in its full blocks, then its rest as one padded block (written
+          // past n, scratch room), then the live-derived tail over the padding.
+          int full = nBase - nBase % ResidualBlocks.BLOCK;
+          if (full > 0)
             kernel.residualDotsBlocked(
-                q, i, w.lists.segment(), w.lists.codeOffset(c), nBase, sc.dots, 0);
+                q, i, w.lists.segment(), w.lists.codeOffset(c), full, sc.dots, 0);
+          if (full < nBase)
+            kernel.residualDotsBlocked(
+                q, i, w.rests, w.restAt[c], ResidualBlocks.BLOCK, sc.dots, full);
           if (nTail > 0)
             kernel.residualDotsBlocked(
                 q, i, w.tailCodes, (long) w.tailStart[c] * stride, nTail, sc.dots, nBase);
