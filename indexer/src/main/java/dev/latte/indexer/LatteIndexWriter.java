@@ -9,6 +9,7 @@ import dev.latte.encoders.EncodedPassages;
 import dev.latte.encoders.EncodedText;
 import dev.latte.encoders.PassagePolicy;
 import dev.latte.encoders.TokenEncoder;
+import dev.latte.indexer.lists.TokenCompaction;
 import dev.latte.indexer.pooling.TokenPooler;
 import java.io.Closeable;
 import java.io.IOException;
@@ -27,6 +28,7 @@ import org.apache.lucene.index.IndexReader;
 import org.apache.lucene.index.IndexWriter;
 import org.apache.lucene.index.IndexWriterConfig;
 import org.apache.lucene.index.Term;
+import org.apache.lucene.index.TieredMergePolicy;
 import org.apache.lucene.search.Query;
 import org.apache.lucene.store.Directory;
 import org.apache.lucene.store.FSDirectory;
@@ -143,6 +145,7 @@ public final class LatteIndexWriter implements Closeable {
         new IndexWriterConfig(IndexLayout.analyzer())
             .setSimilarity(IndexLayout.similarity())
             .setOpenMode(IndexWriterConfig.OpenMode.CREATE_OR_APPEND)
+            .setMergePolicy(new TokenCompaction.RewriteOnForce(new TieredMergePolicy()))
             .setRAMBufferSizeMB(ramBufferMb());
     this.writer = new IndexWriter(directory, cfg);
     long seq = 1;
@@ -623,6 +626,16 @@ public final class LatteIndexWriter implements Closeable {
    */
   public void forceMerge(int maxSegments) throws IOException {
     writer.forceMerge(maxSegments);
+  }
+
+  /**
+   * Keeps only the header and centroid ids of a document whose codes the WARP lists hold ({@link
+   * TokenCompaction#stillValid}); the next commit marks the index. The caller serialises writes.
+   */
+  public void moveCodesToLists(TokenCompaction.Move m) throws IOException {
+    lastCommitData.put(TokenCompaction.CODES_IN_LISTS_KEY, "true");
+    writer.updateBinaryDocValue(
+        new Term(IndexLayout.ID, m.id()), IndexLayout.TOKENS, new BytesRef(m.listed()));
   }
 
   /** Closes without committing what was added since the last commit. */

@@ -19,16 +19,29 @@ import org.apache.lucene.util.BytesRef;
  * holds back the first documents (their pooled matrices), trains on them and writes them. Which
  * documents train must not depend on thread scheduling (parallel encoders finish in any order), so
  * when documents carry their input position ({@link Held#position}, as a job's do) the sample is
- * the shortest run of positions 0, 1, 2... holding {@value #WINDOW_TOKENS} tokens, taken once all
- * of them have arrived, in position order; documents that arrive early wait beside it. At a commit
- * (every document submitted has arrived) it trains on everything held, in position order. Documents
+ * the shortest run of positions 0, 1, 2... holding the window's tokens, taken once all of them have
+ * arrived, in position order; documents that arrive early wait beside it. At a commit (every
+ * document submitted has arrived) it trains on everything held, in position order. Documents
  * without positions (-1: a live write) train in arrival order. A stream does not say how long it
- * is, so K comes from {@link #expectTokens} when the caller knows the collection size, else from
- * the window itself; it is capped at one centroid per {@value #MIN_POINTS_PER_CENTROID} training
- * points.
+ * is, so K comes from {@link #expectTokens} when the caller knows the collection size (or from
+ * {@link #expectDocuments} times the window's mean tokens per document), else from the window
+ * itself; it is capped at one centroid per {@value #MIN_POINTS_PER_CENTROID} training points.
+ *
+ * <p>The window grows with the expected size ({@link #windowTokens}): {@value #POINTS_PER_CENTROID}
+ * tokens per centroid of the XTR rule, at least {@value #WINDOW_TOKENS}, at most {@value
+ * #MAX_WINDOW_FLOATS} floats (256 MiB; held once as documents and once as the k-means sample). A
+ * fixed 65,536-token window capped a 10 M-token collection at 4,096 centroids where the rule asks
+ * for 16,384 (benchmarks/README, "The default path at 10 M"). Growing it costs heap (bounded) and
+ * k-means time (linear in the window), not a second pass over the input, which a stream cannot
+ * afford.
  */
 public final class ResidualTraining {
+  /** The smallest window (and the window of a collection of unknown size, e.g. live writes). */
   public static final int WINDOW_TOKENS = 65_536;
+
+  /** Bound on the window's floats (tokens x dimension): 256 MiB per copy. */
+  public static final long MAX_WINDOW_FLOATS = 1L << 26;
+
   public static final int POINTS_PER_CENTROID = 32;
   public static final int MIN_POINTS_PER_CENTROID = 16;
   public static final int ITERATIONS = 10;
@@ -80,7 +93,7 @@ public final class ResidualTraining {
       return;
     }
     byPosition.put(h.position(), h);
-    for (Held next; prefixTokens < WINDOW_TOKENS && (next = byPosition.get(prefixEnd)) != null; ) {
+    for (Held next; prefixTokens < window() && (next = byPosition.get(prefixEnd)) != null; ) {
       prefixTokens += next.stored().rows();
       prefixEnd++;
     }
@@ -88,7 +101,34 @@ public final class ResidualTraining {
 
   /** Whether the training sample is complete without waiting for a commit. */
   boolean full() {
-    return unpositioned ? heldTokens >= WINDOW_TOKENS : prefixTokens >= WINDOW_TOKENS;
+    return unpositioned ? heldTokens >= window() : prefixTokens >= window();
+  }
+
+  /**
+   * The window for the collection as far as it is known: {@link #expectTokens}, else {@link
+   * #expectDocuments} times the mean tokens per document of the position prefix (of the arrivals,
+   * for documents without positions; deterministic either way), else unknown.
+   */
+  long window() {
+    return windowTokens(expected(), dim);
+  }
+
+  private long expected() {
+    if (expectedTokens > 0) return expectedTokens;
+    if (expectedDocuments <= 0) return 0;
+    long docs = unpositioned ? held.size() : prefixEnd;
+    long tokens = unpositioned ? heldTokens : prefixTokens;
+    return docs == 0 ? 0 : (long) ((double) tokens / docs * expectedDocuments);
+  }
+
+  /**
+   * Tokens a training window holds for a collection of {@code tokens} (0 or less: unknown) of
+   * {@code dim}-d vectors: {@value #POINTS_PER_CENTROID} per centroid of {@link #centroids}, at
+   * least {@value #WINDOW_TOKENS}, at most {@value #MAX_WINDOW_FLOATS} / dim.
+   */
+  public static long windowTokens(long tokens, int dim) {
+    long want = tokens > 0 ? (long) centroids(tokens) * POINTS_PER_CENTROID : WINDOW_TOKENS;
+    return Math.max(WINDOW_TOKENS, Math.min(want, MAX_WINDOW_FLOATS / Math.max(1, dim)));
   }
 
   long heldTokens() {
@@ -113,15 +153,16 @@ public final class ResidualTraining {
 
   /**
    * Trains on the sample: when {@link #full()}, the position prefix that filled the window (or the
-   * first {@value #WINDOW_TOKENS}-token run of arrivals); otherwise (a commit) everything held.
+   * first window of arrivals); otherwise (a commit) everything held.
    */
   ResidualCodebook train() {
     List<Held> sample = ordered();
+    long expected = expected();
     if (full()) {
+      long window = window();
       long tokens = 0;
       int take = 0;
-      while (take < sample.size() && tokens < WINDOW_TOKENS)
-        tokens += sample.get(take++).stored().rows();
+      while (take < sample.size() && tokens < window) tokens += sample.get(take++).stored().rows();
       sample = sample.subList(0, take);
     }
     int n = 0;
@@ -132,9 +173,6 @@ public final class ResidualTraining {
       System.arraycopy(h.stored().data(), 0, rows, at, h.stored().rows() * dim);
       at += h.stored().rows() * dim;
     }
-    long expected = expectedTokens;
-    if (expected <= 0 && expectedDocuments > 0 && !sample.isEmpty())
-      expected = (long) ((double) n / sample.size() * expectedDocuments);
     int k = centroids(Math.max(n, expected));
     while (k > 1 && (long) k * MIN_POINTS_PER_CENTROID > n) k >>= 1;
     float[] centroids = trainCentroids(rows, n, dim, k, threads());

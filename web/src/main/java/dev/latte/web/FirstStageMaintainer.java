@@ -4,8 +4,10 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.latte.indexer.firststage.FirstStageBuilder;
 import dev.latte.indexer.firststage.FirstStageIndex;
 import dev.latte.indexer.firststage.LiveFirstStage;
+import dev.latte.indexer.lists.TokenCompaction;
 import dev.latte.searcher.LatteSearcher;
 import dev.latte.searcher.firststage.FirstStages;
+import dev.latte.searcher.firststage.warp.WarpBuilder;
 import dev.latte.web.MaintainedStage.State;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -342,6 +344,11 @@ final class FirstStageMaintainer {
       } finally {
         index.lock.unlock();
       }
+      // One copy of the tokens, as ./latte index leaves it: the codes the new lists hold leave the
+      // main index (skipped once a removal cancelled this task, or another build replaced it).
+      if (stage.equals(WarpBuilder.NAME))
+        LiveCompaction.afterBuild(
+            index, () -> stages.get(stage) == st && st.deriver != null && !st.cancelled);
     } catch (Throwable e) {
       if (index.isClosed() || st.cancelled) {
         LOG.log(
@@ -435,15 +442,18 @@ final class FirstStageMaintainer {
       boolean known =
           settings.stages().contains(stage) || Files.isDirectory(FirstStageIndex.dir(path, stage));
       if (!known) return false;
-      if (stage.equals(dev.latte.searcher.firststage.warp.WarpBuilder.NAME)
-          && dev.latte.indexer.lists.TokenCompaction.keepsCodesInLists(
-              index.writer().lastCommitData()))
-        throw new dev.latte.indexer.IndexMismatchException(
+      if (stage.equals(WarpBuilder.NAME)
+          && TokenCompaction.keepsCodesInLists(index.writer().lastCommitData()))
+        throw Refusal.conflict(
+            "only_copy",
             "the '"
                 + stage
-                + "' first stage of this index holds the only copy of its documents' residual"
-                + " codes (one-copy layout), so it cannot be removed; rebuild it instead with POST"
-                + " /v1/indexes/NAME/first-stages");
+                + "' first stage of index \""
+                + name
+                + "\" holds the only copy of its documents' residual codes (one-copy layout), so"
+                + " it cannot be removed; rebuild it instead with POST /v1/indexes/"
+                + name
+                + "/first-stages {\"first_stages\": [\"warp\"]}");
       settings = settings.without(stage);
       settings.write(path, JSON);
       MaintainedStage st = stages.remove(stage);

@@ -204,7 +204,9 @@ final class ScaleRun {
                       TokenMatrix m = g.document(i);
                       String text = g.text(i);
                       genNanos.addAndGet(System.nanoTime() - a);
-                      w.add(new Document("d" + i, "", text), m);
+                      // Positioned: the training window is the first documents, whatever the
+                      // threads.
+                      w.add(new Document("d" + i, "", text), m, null, i);
                       int d = done.incrementAndGet();
                       if (d % tick == 0)
                         log(

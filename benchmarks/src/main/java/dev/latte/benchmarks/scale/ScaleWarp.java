@@ -83,6 +83,11 @@ final class ScaleWarp {
     identity.put("pool_factor", o.warpPoolFactor());
     identity.put("warp", WarpBuilder.FORMAT.stamp());
     identity.put("centroids_requested", o.warpCentroids());
+    // The writer's training window grows with the expected size (it was a fixed 65,536 tokens).
+    if (o.warpCentroids() == 0)
+      identity.put(
+          "writer_window_tokens",
+          dev.latte.indexer.ResidualTraining.windowTokens(o.tokens(), o.dim()));
     Map<String, Object> previous =
         Files.isRegularFile(paramsFile) ? run.json.readValue(paramsFile.toFile(), Map.class) : null;
     if (o.reuse()
@@ -135,7 +140,7 @@ final class ScaleWarp {
   /**
    * A codebook of {@code k} centroids trained as the writer trains one (spherical k-means, then the
    * residual buckets), on 16 tokens per centroid from documents spread over the whole collection
-   * (the writer's window holds 65,536 tokens, which caps it at 4,096 centroids).
+   * (the writer's own window holds 32 per centroid of the XTR rule, within 256 MiB).
    */
   private ResidualCodebook trainCodebook(int k) {
     int want = k * dev.latte.indexer.ResidualTraining.MIN_POINTS_PER_CENTROID;

@@ -6,7 +6,9 @@ import dev.latte.indexer.ShardManifest;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.List;
 import java.util.Set;
 import org.apache.lucene.index.BinaryDocValues;
 import org.apache.lucene.index.DirectoryReader;
@@ -65,7 +67,6 @@ public final class TokenCompaction {
     }
     if (!Files.exists(p.resolve(ListedCodes.FOLDER).resolve(WarpRefs.FILE)))
       return new Result(0, 0);
-    ListedCodes codes = ListedCodes.of(p);
     IndexWriterConfig cfg =
         new IndexWriterConfig(IndexLayout.analyzer())
             .setSimilarity(IndexLayout.similarity())
@@ -75,40 +76,12 @@ public final class TokenCompaction {
     try (Directory dir = FSDirectory.open(p);
         IndexWriter writer = new IndexWriter(dir, cfg)) {
       try (DirectoryReader reader = DirectoryReader.open(writer)) {
-        BytesRef resolved = new BytesRef(new byte[1024]);
-        byte[] block = new byte[codes.blockBytes()];
-        for (LeafReaderContext leaf : reader.leaves()) {
-          BinaryDocValues values = leaf.reader().getBinaryDocValues(IndexLayout.TOKENS);
-          NumericDocValues seqs = leaf.reader().getNumericDocValues(IndexLayout.SEQ);
-          if (values == null) continue;
-          Bits live = leaf.reader().getLiveDocs();
-          var stored = leaf.reader().storedFields();
-          for (int d = values.nextDoc(); d != DocIdSetIterator.NO_MORE_DOCS; d = values.nextDoc()) {
-            if (live != null && !live.get(d)) continue;
-            BytesRef v = values.binaryValue();
-            if (StoredTokenMatrix.isListed(v.bytes, v.offset, v.length)) continue;
-            int dim =
-                Short.toUnsignedInt(
-                    (short) ((v.bytes[v.offset + 2] & 0xFF) | (v.bytes[v.offset + 3] & 0xFF) << 8));
-            StoredTokenMatrix.Header h = StoredTokenMatrix.header(v.bytes, v.offset, v.length, dim);
-            long seq = seqs != null && seqs.advanceExact(d) ? seqs.longValue() : -1;
-            if (!h.codec().isResidual() || seq < 0 || !codes.holds(seq)) {
-              kept++;
-              continue;
-            }
-            byte[] listed = StoredTokenMatrix.listed(v.bytes, v.offset, v.length, dim);
-            codes.resolve(seq, new BytesRef(listed), resolved, block);
-            // Only a byte-for-byte equal lists copy may become the only one.
-            if (!Arrays.equals(
-                resolved.bytes, 0, resolved.length, v.bytes, v.offset, v.offset + v.length)) {
-              kept++;
-              continue;
-            }
-            String id = stored.document(d, Set.of(IndexLayout.ID)).get(IndexLayout.ID);
-            writer.updateBinaryDocValue(
-                new Term(IndexLayout.ID, id), IndexLayout.TOKENS, new BytesRef(listed));
-            moved++;
-          }
+        Plan plan = plan(reader, p);
+        kept = plan.kept();
+        for (Move m : plan.moves()) {
+          writer.updateBinaryDocValue(
+              new Term(IndexLayout.ID, m.id()), IndexLayout.TOKENS, new BytesRef(m.listed()));
+          moved++;
         }
       }
       if (moved > 0) {
@@ -135,13 +108,114 @@ public final class TokenCompaction {
     return new Result(moved, kept);
   }
 
+  /** A document whose codes the lists hold byte for byte: its id, version and listed value. */
+  public record Move(String id, long seq, byte[] listed) {}
+
+  /** What a compaction may do: the documents it may move, and how many keep their codes. */
+  public record Plan(List<Move> moves, int kept) {}
+
   /**
-   * Merges every segment that existed when the forced merge began into one, even a single one:
-   * Lucene's policies skip a lone segment, whose original files would keep the moved codes beside
-   * their doc-values update. Segments a merge produced are left alone (or it would never end).
+   * The live documents of {@code reader} (of the main index at {@code index}, with the WARP lists
+   * and refs beside it) whose residual codes the lists hold byte for byte and which still store
+   * them: what a compaction may move. Reads only (a live server plans aside, without its lock).
    */
-  private static final class RewriteOnForce extends org.apache.lucene.index.FilterMergePolicy {
-    RewriteOnForce(org.apache.lucene.index.MergePolicy in) {
+  public static Plan plan(DirectoryReader reader, Path index) throws IOException {
+    Path p = index.toAbsolutePath().normalize();
+    if (!Files.exists(p.resolve(ListedCodes.FOLDER).resolve(WarpRefs.FILE)))
+      return new Plan(List.of(), 0);
+    ListedCodes codes = ListedCodes.of(p);
+    List<Move> moves = new ArrayList<>();
+    int kept = 0;
+    BytesRef resolved = new BytesRef(new byte[1024]);
+    byte[] block = new byte[codes.blockBytes()];
+    for (LeafReaderContext leaf : reader.leaves()) {
+      BinaryDocValues values = leaf.reader().getBinaryDocValues(IndexLayout.TOKENS);
+      NumericDocValues seqs = leaf.reader().getNumericDocValues(IndexLayout.SEQ);
+      if (values == null) continue;
+      Bits live = leaf.reader().getLiveDocs();
+      var stored = leaf.reader().storedFields();
+      for (int d = values.nextDoc(); d != DocIdSetIterator.NO_MORE_DOCS; d = values.nextDoc()) {
+        if (live != null && !live.get(d)) continue;
+        BytesRef v = values.binaryValue();
+        if (StoredTokenMatrix.isListed(v.bytes, v.offset, v.length)) continue;
+        int dim =
+            Short.toUnsignedInt(
+                (short) ((v.bytes[v.offset + 2] & 0xFF) | (v.bytes[v.offset + 3] & 0xFF) << 8));
+        StoredTokenMatrix.Header h = StoredTokenMatrix.header(v.bytes, v.offset, v.length, dim);
+        long seq = seqs != null && seqs.advanceExact(d) ? seqs.longValue() : -1;
+        if (!h.codec().isResidual() || seq < 0 || !codes.holds(seq)) {
+          kept++;
+          continue;
+        }
+        byte[] listed = StoredTokenMatrix.listed(v.bytes, v.offset, v.length, dim);
+        codes.resolve(seq, new BytesRef(listed), resolved, block);
+        // Only a byte-for-byte equal lists copy may become the only one.
+        if (!Arrays.equals(
+            resolved.bytes, 0, resolved.length, v.bytes, v.offset, v.offset + v.length)) {
+          kept++;
+          continue;
+        }
+        String id = stored.document(d, Set.of(IndexLayout.ID)).get(IndexLayout.ID);
+        moves.add(new Move(id, seq, listed));
+      }
+    }
+    return new Plan(moves, kept);
+  }
+
+  /**
+   * The moves of {@code planned} still valid in {@code current} (a newer reader of the same index):
+   * the document with that id is live in the same version (write sequence number) and still stores
+   * its codes. A document replaced since the plan keeps its new codes in the main index until the
+   * next build; one deleted since is gone. Only a writer that serialises writes between this check
+   * and its updates may apply the result.
+   */
+  public static List<Move> stillValid(DirectoryReader current, List<Move> planned)
+      throws IOException {
+    List<Move> out = new ArrayList<>(planned.size());
+    List<LeafReaderContext> leaves = current.leaves();
+    org.apache.lucene.index.TermsEnum[] terms =
+        new org.apache.lucene.index.TermsEnum[leaves.size()];
+    for (int i = 0; i < leaves.size(); i++) {
+      var t = leaves.get(i).reader().terms(IndexLayout.ID);
+      terms[i] = t == null ? null : t.iterator();
+    }
+    org.apache.lucene.index.PostingsEnum postings = null;
+    for (Move m : planned) {
+      BytesRef id = new BytesRef(m.id());
+      boolean valid = false;
+      for (int i = 0; i < leaves.size() && !valid; i++) {
+        if (terms[i] == null || !terms[i].seekExact(id)) continue;
+        var leaf = leaves.get(i).reader();
+        Bits live = leaf.getLiveDocs();
+        postings = terms[i].postings(postings, org.apache.lucene.index.PostingsEnum.NONE);
+        for (int d = postings.nextDoc();
+            d != DocIdSetIterator.NO_MORE_DOCS;
+            d = postings.nextDoc()) {
+          if (live != null && !live.get(d)) continue;
+          NumericDocValues seqs = leaf.getNumericDocValues(IndexLayout.SEQ);
+          BinaryDocValues values = leaf.getBinaryDocValues(IndexLayout.TOKENS);
+          if (seqs == null || !seqs.advanceExact(d) || seqs.longValue() != m.seq()) break;
+          if (values == null || !values.advanceExact(d)) break;
+          BytesRef v = values.binaryValue();
+          valid = !StoredTokenMatrix.isListed(v.bytes, v.offset, v.length);
+          break;
+        }
+      }
+      if (valid) out.add(m);
+    }
+    return out;
+  }
+
+  /**
+   * A forced merge to one segment merges every segment that existed when it began into one, and
+   * rewrites a lone segment that carries doc-values updates or deletions: Lucene's policies skip a
+   * lone segment, whose original files would keep the moved codes beside their doc-values update.
+   * Segments a merge produced are left alone (or it would never end); a forced merge to more
+   * segments, and every natural merge, is the wrapped policy's. The main index writer's policy
+   * ({@code LatteIndexWriter}), so that a server's compaction frees the bytes as the CLI's does.
+   */
+  public static final class RewriteOnForce extends org.apache.lucene.index.FilterMergePolicy {
+    public RewriteOnForce(org.apache.lucene.index.MergePolicy in) {
       super(in);
     }
 
@@ -150,13 +224,18 @@ public final class TokenCompaction {
         org.apache.lucene.index.SegmentInfos infos,
         int maxSegmentCount,
         java.util.Map<org.apache.lucene.index.SegmentCommitInfo, Boolean> segmentsToMerge,
-        MergeContext context) {
-      java.util.List<org.apache.lucene.index.SegmentCommitInfo> original =
-          new java.util.ArrayList<>();
+        MergeContext context)
+        throws IOException {
+      if (maxSegmentCount != 1)
+        return super.findForcedMerges(infos, maxSegmentCount, segmentsToMerge, context);
+      List<org.apache.lucene.index.SegmentCommitInfo> original = new ArrayList<>();
       for (org.apache.lucene.index.SegmentCommitInfo info : infos)
         if (Boolean.TRUE.equals(segmentsToMerge.get(info))
             && !context.getMergingSegments().contains(info)) original.add(info);
       if (original.isEmpty()) return null;
+      if (original.size() == 1
+          && !original.getFirst().hasFieldUpdates()
+          && !original.getFirst().hasDeletions()) return null;
       MergeSpecification spec = new MergeSpecification();
       spec.add(new OneMerge(original));
       return spec;
