@@ -99,7 +99,7 @@ class TrainingSampleOrderTest {
         keyed.add(new long[] {SourceDocuments.rowKey(d.m().data(), r * DIM, DIM, 7), rows.size()});
         rows.add(java.util.Arrays.copyOfRange(d.m().data(), r * DIM, (r + 1) * DIM));
       }
-    keyed.sort((x, y) -> Long.compareUnsigned(x[0], y[0]));
+    keyed.sort((x, y) -> Long.compare(x[0], y[0]));
     float[] got = sample(tmp.resolve("c"), 100);
     for (int i = 0; i < 100; i++)
       assertArrayEquals(

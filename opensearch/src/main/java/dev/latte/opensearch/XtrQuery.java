@@ -67,8 +67,8 @@ final class XtrQuery extends Query {
     int[] docs = ranked.docs();
     float[] scores = ranked.scores();
     if (params.maxsimDepth() > 0) {
-      int n = Math.min(params.maxsimDepth(), docs.length);
-      docs = Arrays.copyOf(docs, n);
+      // A tie at the cut is kept whole, as Latte's own XTR candidates are (Candidates.cut).
+      docs = ranked.cut(params.maxsimDepth()).docs();
       scores = maxSims(reader.leaves(), docs);
     }
     return new ScoredDocs(this, docs, scores, reader.getContext().id());

@@ -41,6 +41,14 @@ public final class Bm25Method implements SearchMethod {
   @Override
   public MethodResult search(LatteIndex index, QueryContext query, int k) throws IOException {
     long t0 = System.nanoTime();
+    TopDocs top = top(index, query, k);
+    List<ScoredDoc> docs = new ArrayList<>(top.scoreDocs.length);
+    for (ScoreDoc sd : top.scoreDocs) docs.add(new ScoredDoc(sd.doc, sd.score));
+    return new MethodResult(docs, 0, (System.nanoTime() - t0) / 1e6, 0);
+  }
+
+  /** Lucene's top {@code k} of the query's bag of words among the filter's documents. */
+  TopDocs top(LatteIndex index, QueryContext query, int k) throws IOException {
     Query q = bagOfWords(query.text());
     Query filter = query.filter();
     if (filter != null) {
@@ -52,10 +60,7 @@ public final class Bm25Method implements SearchMethod {
               .add(filter, BooleanClause.Occur.FILTER)
               .build();
     }
-    TopDocs top = index.searcher().search(q, k);
-    List<ScoredDoc> docs = new ArrayList<>(top.scoreDocs.length);
-    for (ScoreDoc sd : top.scoreDocs) docs.add(new ScoredDoc(sd.doc, sd.score));
-    return new MethodResult(docs, 0, (System.nanoTime() - t0) / 1e6, 0);
+    return index.searcher().search(q, k);
   }
 
   /** The analysed terms of the text with their counts; at most Lucene's clause limit of them. */

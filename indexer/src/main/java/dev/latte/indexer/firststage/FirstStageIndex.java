@@ -441,7 +441,8 @@ public final class FirstStageIndex {
     return false;
   }
 
-  private static void sortPairs(long[] keys, int[] values, int n) {
+  /** Sorts {@code keys[0, n)} ascending, moving {@code values} with them. */
+  static void sortPairs(long[] keys, int[] values, int n) {
     new InPlaceMergeSorter() {
       @Override
       protected int compare(int i, int j) {

@@ -239,8 +239,7 @@ public final class SourceDocuments {
     }
 
     int offer(long key) {
-      int capacity = keys.length;
-      if (size < capacity) {
+      if (size < keys.length) {
         int i = size++;
         keys[i] = key;
         slots[i] = i;
@@ -248,26 +247,23 @@ public final class SourceDocuments {
         return i; // while filling, the i-th key offered takes slot i (the heap moves keys, not
         // rows)
       }
-      if (capacity == 0 || Long.compareUnsigned(key, keys[0]) >= 0) return -1;
+      if (size == 0 || key >= keys[0]) return -1;
       int slot = slots[0];
       keys[0] = key;
       siftDown(0);
       return slot;
     }
 
+    /** The slots by ascending key (ends the heap's use). */
     int[] slotsInKeyOrder() {
-      Integer[] idx = new Integer[size];
-      for (int i = 0; i < size; i++) idx[i] = i;
-      java.util.Arrays.sort(idx, (x, y) -> Long.compareUnsigned(keys[x], keys[y]));
-      int[] out = new int[size];
-      for (int i = 0; i < size; i++) out[i] = slots[idx[i]];
-      return out;
+      FirstStageIndex.sortPairs(keys, slots, size);
+      return java.util.Arrays.copyOf(slots, size);
     }
 
     private void siftUp(int i) {
       while (i > 0) {
         int parent = (i - 1) >>> 1;
-        if (Long.compareUnsigned(keys[i], keys[parent]) <= 0) return;
+        if (keys[i] <= keys[parent]) return;
         swap(i, parent);
         i = parent;
       }
@@ -277,8 +273,8 @@ public final class SourceDocuments {
       while (true) {
         int l = 2 * i + 1;
         if (l >= size) return;
-        int big = l + 1 < size && Long.compareUnsigned(keys[l + 1], keys[l]) > 0 ? l + 1 : l;
-        if (Long.compareUnsigned(keys[big], keys[i]) <= 0) return;
+        int big = l + 1 < size && keys[l + 1] > keys[l] ? l + 1 : l;
+        if (keys[big] <= keys[i]) return;
         swap(i, big);
         i = big;
       }

@@ -162,7 +162,7 @@ class ShardFanOutTest {
     Query[] filters = {
       null, Filters.parse("{\"range\": {\"year\": {\"gte\": 2003, \"lt\": 2007}}}")
     };
-    int compared = 0;
+    int compared = 0, idsCompared = 0;
     for (String method : METHODS)
       for (Query filter : filters)
         for (String q : queries) {
@@ -173,10 +173,15 @@ class ShardFanOutTest {
           assertEquals(a.size(), b.size(), what);
           assertEquals(a.size(), c.size(), what);
           for (int i = 0; i < a.size(); i++) {
-            assertEquals(a.get(i).docid(), b.get(i).docid(), what + " rank " + i);
             // Not bit for bit: the SIMD kernels' lane reductions may round differently once
-            // compiled, whichever thread runs them.
+            // compiled, whichever thread runs them; so two documents tied to that rounding may
+            // come in either order (seen once: xtr, d39 and d692 at ranks 1 and 2). Where a
+            // document's score is apart from its neighbours', its rank must be the same.
             assertEquals(a.get(i).score(), b.get(i).score(), 1e-5f, what + " rank " + i);
+            if (!tiedWithNeighbour(a, i)) {
+              assertEquals(a.get(i).docid(), b.get(i).docid(), what + " rank " + i);
+              idsCompared++;
+            }
             // This encoder's word vectors tie often; where a method cuts candidates or fuses
             // ranks, ties break by document order, which one index and its shards do not share
             // (ShardedJobTest compares every method with a tie-free encoder). Methods that rank
@@ -187,6 +192,14 @@ class ShardFanOutTest {
           compared += a.size();
         }
     assertTrue(compared > METHODS.size() * queries.size() * 10, "results compared: " + compared);
+    assertTrue(idsCompared > compared / 2, "ids compared rank by rank: " + idsCompared);
+  }
+
+  /** Whether hit {@code i}'s score is within the kernels' rounding of the hit before or after. */
+  static boolean tiedWithNeighbour(List<LatteSearcher.Hit> hits, int i) {
+    float s = hits.get(i).score();
+    return (i > 0 && Math.abs(hits.get(i - 1).score() - s) <= 1e-5f)
+        || (i + 1 < hits.size() && Math.abs(hits.get(i + 1).score() - s) <= 1e-5f);
   }
 
   @Test

@@ -23,6 +23,6 @@ public final class CoilCandidates implements CandidateGenerator {
     CoilIndex c = index.firstStage(CoilBuilder.NAME, CoilIndex::load);
     var e = query.encoded();
     Candidates all = c.search(e.matrix(), e.tokens(), query.kernel(), query.filterBits(index));
-    return all.size() <= depth ? all : all.truncate(depth);
+    return all.cut(depth); // a tie at the cut is kept whole
   }
 }

@@ -6,7 +6,6 @@ import dev.latte.searcher.LatteIndex;
 import dev.latte.searcher.QueryContext;
 import java.io.IOException;
 import org.apache.lucene.search.ScoreDoc;
-import org.apache.lucene.search.TopDocs;
 
 /** SLIM stage 1 (the Lucene impact index) as a first stage, ranked by its upper-bound score. */
 public final class SlimCandidates implements CandidateGenerator {
@@ -24,13 +23,15 @@ public final class SlimCandidates implements CandidateGenerator {
   public Candidates generate(LatteIndex index, QueryContext query, int depth) throws IOException {
     SlimIndex s = index.firstStage(SlimBuilder.NAME, SlimIndex::load);
     var e = query.encoded();
-    TopDocs top =
-        s.firstStage(
-            s.sparsify(e.matrix(), e.tokens(), query.kernel()), depth, query.filterBits(index));
-    int[] docs = new int[top.scoreDocs.length];
+    var sparse = s.sparsify(e.matrix(), e.tokens(), query.kernel());
+    var filter = query.filterBits(index);
+    // A tie at the cut is kept whole (Candidates.cut): which tied document a cut keeps would
+    // depend on doc ids, which differ between a single index and its shards.
+    ScoreDoc[] top = Candidates.topKeepingTies(k -> s.firstStage(sparse, k, filter), depth);
+    int[] docs = new int[top.length];
     float[] scores = new float[docs.length];
     for (int i = 0; i < docs.length; i++) {
-      ScoreDoc sd = top.scoreDocs[i];
+      ScoreDoc sd = top[i];
       docs[i] = s.mainDoc(sd.doc);
       scores[i] = sd.score;
     }

@@ -40,7 +40,7 @@ public final class XtrCandidates implements CandidateGenerator {
                 tokenDepth,
                 query.filterBits(index))
             .ranked();
-    return all.size() <= depth ? all : all.truncate(depth);
+    return all.cut(depth); // a tie at the cut is kept whole
   }
 
   /** Extra bytes on disk of the XTR structure of {@code index}. */
