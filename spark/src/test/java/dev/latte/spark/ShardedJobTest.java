@@ -358,6 +358,54 @@ class ShardedJobTest {
     assertEquals(before, Files.readString(sharded.resolve(ShardManifest.FILE)));
   }
 
+  /**
+   * An output an older job wrote (layout 1: WARP derived, codes in every shard's main index) is
+   * still searched, and this job refuses to take it for its own or overwrite it.
+   */
+  @Test
+  void anOlderLayoutIsReadButNotTakenForThisJobs() throws Exception {
+    Path old = tmp.resolve("layout-1");
+    try (var files = Files.walk(sharded)) {
+      for (Path f : files.toList()) {
+        Path to = old.resolve(sharded.relativize(f).toString());
+        if (Files.isDirectory(f)) Files.createDirectories(to);
+        else Files.copy(f, to);
+      }
+    }
+    ShardManifest m = ShardManifest.read(sharded);
+    assertEquals(2, m.layoutVersion());
+    ShardManifest v1 =
+        new ShardManifest(
+            1,
+            m.job(),
+            m.index(),
+            m.shards(),
+            m.firstStages(),
+            m.trainedOn(),
+            m.counters(),
+            m.residualCodebook());
+    Files.writeString(old.resolve(ShardManifest.FILE), v1.toJson());
+    ContextHashEncoder encoder = new ContextHashEncoder();
+    try (LatteSearcher a = new LatteSearcher(LatteIndex.open(sharded), encoder);
+        LatteSearcher b = new LatteSearcher(LatteIndex.open(old), encoder)) {
+      List<String> differ = new ArrayList<>();
+      for (String q : queries)
+        same("bm25", q, a.search("bm25", q, 20), b.search("bm25", q, 20), differ);
+      assertEquals(List.of(), differ);
+    }
+    Path keep = sharded;
+    sharded = old;
+    try {
+      var e =
+          org.junit.jupiter.api.Assertions.assertThrows(
+              IllegalArgumentException.class, () -> runJob());
+      assertTrue(e.getMessage().contains("layout version 1"), e.getMessage());
+    } finally {
+      sharded = keep;
+    }
+    assertEquals(v1.toJson(), Files.readString(old.resolve(ShardManifest.FILE)));
+  }
+
   @Test
   void everyMethodGivesTheSingleIndexTopTen() throws Exception {
     ContextHashEncoder encoder = new ContextHashEncoder();
