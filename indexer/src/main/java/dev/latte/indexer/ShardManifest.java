@@ -54,7 +54,26 @@ public record ShardManifest(
     this(layoutVersion, job, index, shards, firstStages, trainedOn, counters, null);
   }
 
-  public static final int LAYOUT_VERSION = 1;
+  /**
+   * 2: a shard's WARP stage may be packed lists holding the only copy of its residual codes (its
+   * main index keeps centroid ids: one copy, as {@code ./latte index} leaves an index); 1: every
+   * shard keeps its codes in its main index (WARP as derived documents, a second copy). This build
+   * reads both; one that reads only 1 must refuse a 2 rather than meet codeless documents.
+   */
+  public static final int LAYOUT_VERSION = 2;
+
+  /** The oldest layout this build reads. */
+  public static final int OLDEST_READABLE_LAYOUT = 1;
+
+  /** What a layout version means, for messages. */
+  public static String layoutDescription(int version) {
+    return switch (version) {
+      case 1 -> "every shard keeps its token codes in its main index, WARP as derived documents";
+      case 2 -> "WARP packed per shard, the residual codes only in its lists: one copy";
+      default -> "unknown";
+    };
+  }
+
   public static final String FILE = "latte-shards.json";
 
   /** Shard {@code i}'s numbers start here: shards never share a write sequence number. */
@@ -116,14 +135,17 @@ public record ShardManifest(
   /** Reads the manifest of the sharded index in {@code folder}, checking its layout version. */
   public static ShardManifest read(Path folder) throws IOException {
     ShardManifest m = fromJson(Files.readString(folder.resolve(FILE)));
-    if (m.layoutVersion() != LAYOUT_VERSION)
+    if (m.layoutVersion() < OLDEST_READABLE_LAYOUT || m.layoutVersion() > LAYOUT_VERSION)
       throw new IndexMismatchException(
           "sharded index "
               + folder
               + " has layout version "
               + m.layoutVersion()
               + "; this build reads "
-              + LAYOUT_VERSION);
+              + OLDEST_READABLE_LAYOUT
+              + " to "
+              + LAYOUT_VERSION
+              + " (rebuild it with this build's job, or search it with the build that wrote it)");
     return m;
   }
 

@@ -241,11 +241,32 @@ public final class LatteSparkJob implements Callable<Integer> {
             : ExecutorModel.get(s.model(), s.sessions(), s.threads()).fingerprint();
     Map<String, String> indexSettings =
         s.indexSettings(SparkInput.sourceOf(s).name().toLowerCase(Locale.ROOT), modelFingerprint);
-    String job = sha256(inputFingerprint(s, out) + "|" + indexSettings);
+    // The layout is part of what a job writes: shards an older layout's job left are not "done".
+    String job =
+        sha256(
+            inputFingerprint(s, out)
+                + "|"
+                + indexSettings
+                + "|layout "
+                + ShardManifest.LAYOUT_VERSION);
 
     String existing = out.readIfExists(ShardManifest.FILE);
     if (existing != null) {
       ShardManifest m = ShardManifest.fromJson(existing);
+      if (m.layoutVersion() < ShardManifest.LAYOUT_VERSION)
+        throw new IllegalArgumentException(
+            "output "
+                + s.output()
+                + " holds a sharded index of layout version "
+                + m.layoutVersion()
+                + " (an older job's: "
+                + ShardManifest.layoutDescription(m.layoutVersion())
+                + "); this job writes version "
+                + ShardManifest.LAYOUT_VERSION
+                + " ("
+                + ShardManifest.layoutDescription(ShardManifest.LAYOUT_VERSION)
+                + "). Searchers read both: keep serving it, or delete it (or choose another"
+                + " --output) to index again");
       if (m.job().equals(job))
         return new Summary(true, m.counters(), m.shards().size(), m.trainedOn(), 0, List.of());
       throw new IllegalArgumentException(

@@ -13,7 +13,9 @@ import dev.latte.indexer.ModelIdentity;
 import dev.latte.indexer.ShardManifest;
 import dev.latte.indexer.firststage.FirstStageBuilder;
 import dev.latte.indexer.firststage.FirstStageIndex;
+import dev.latte.indexer.lists.TokenCompaction;
 import dev.latte.searcher.firststage.FirstStages;
+import dev.latte.searcher.firststage.warp.WarpBuilder;
 import java.io.Serializable;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -31,11 +33,12 @@ import scala.Tuple2;
 /**
  * Writes one shard: runs {@link IndexJob} — the job of {@code ./latte index}, with its counting of
  * empty, duplicate and bad records — over the shard's records in input order into a local folder,
- * derives every first stage with the job's shared parameters, then publishes the folder through
- * Hadoop's {@code FileSystem}: copied aside under {@code _attempts/}, then renamed into place, so a
- * failed or killed attempt never leaves half a shard where searchers look, and Spark's retry writes
- * the shard again from scratch. A shard already published by this job (a re-run) is not written
- * again.
+ * derives every first stage with the job's shared parameters (WARP packed into lists as {@code
+ * ./latte index} packs it, and the main index's codes moved into them: one copy), then publishes
+ * the folder through Hadoop's {@code FileSystem}: copied aside under {@code _attempts/}, then
+ * renamed into place, so a failed or killed attempt never leaves half a shard where searchers look,
+ * and Spark's retry writes the shard again from scratch. A shard already published by this job (a
+ * re-run) is not written again.
  */
 final class ShardWriter implements Serializable {
   static final String DONE_FILE = "latte-shard.json";
@@ -222,9 +225,17 @@ final class ShardWriter implements Serializable {
       for (String stage : settings.firstStages()) {
         Path folder = FirstStageIndex.dir(index, stage);
         params.value().writeTo(stage, folder);
-        FirstStageIndex.derive(builders.get(stage), folder, reader, meta, IndexProgress.NONE);
+        // WARP as ./latte index builds it: packed lists (the stored codes copied, with refs), not
+        // documents re-coded one by one; with the job's codebook instead of one trained here.
+        if (builders.get(stage) instanceof WarpBuilder warp)
+          warp.packIn(folder, reader, meta, IndexProgress.NONE);
+        else FirstStageIndex.derive(builders.get(stage), folder, reader, meta, IndexProgress.NONE);
       }
     }
+    // One copy of the tokens, as ./latte index leaves it: the codes the lists hold leave the
+    // shard's
+    // main index (nothing to do without WARP refs: another codec, or no WARP stage).
+    TokenCompaction.moveCodesToLists(index);
     List<String> problems = new ArrayList<>();
     for (JobState.Problem p : r.problems()) {
       if (problems.size() >= 20) break;

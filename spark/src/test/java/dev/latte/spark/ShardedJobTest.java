@@ -18,10 +18,12 @@ import dev.latte.indexer.LatteIndexReaderSupport;
 import dev.latte.indexer.LatteIndexWriter;
 import dev.latte.indexer.ShardManifest;
 import dev.latte.indexer.firststage.FirstStageIndex;
+import dev.latte.indexer.lists.TokenCompaction;
 import dev.latte.searcher.Filters;
 import dev.latte.searcher.LatteIndex;
 import dev.latte.searcher.LatteSearcher;
 import dev.latte.searcher.firststage.FirstStages;
+import dev.latte.searcher.firststage.warp.WarpBuilder;
 import java.io.BufferedReader;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -200,6 +202,7 @@ class ShardedJobTest {
     assertEquals(SHARDS, m.shards().size());
     assertEquals(summary.counters().indexed(), m.documents());
     for (ShardManifest.Shard s : m.shards()) assertTrue(s.documents() > 0, s.name());
+    assertPackedShards(sharded, false); // float32: packed lists, no codes to move
   }
 
   @Test
@@ -355,6 +358,54 @@ class ShardedJobTest {
     assertEquals(before, Files.readString(sharded.resolve(ShardManifest.FILE)));
   }
 
+  /**
+   * An output an older job wrote (layout 1: WARP derived, codes in every shard's main index) is
+   * still searched, and this job refuses to take it for its own or overwrite it.
+   */
+  @Test
+  void anOlderLayoutIsReadButNotTakenForThisJobs() throws Exception {
+    Path old = tmp.resolve("layout-1");
+    try (var files = Files.walk(sharded)) {
+      for (Path f : files.toList()) {
+        Path to = old.resolve(sharded.relativize(f).toString());
+        if (Files.isDirectory(f)) Files.createDirectories(to);
+        else Files.copy(f, to);
+      }
+    }
+    ShardManifest m = ShardManifest.read(sharded);
+    assertEquals(2, m.layoutVersion());
+    ShardManifest v1 =
+        new ShardManifest(
+            1,
+            m.job(),
+            m.index(),
+            m.shards(),
+            m.firstStages(),
+            m.trainedOn(),
+            m.counters(),
+            m.residualCodebook());
+    Files.writeString(old.resolve(ShardManifest.FILE), v1.toJson());
+    ContextHashEncoder encoder = new ContextHashEncoder();
+    try (LatteSearcher a = new LatteSearcher(LatteIndex.open(sharded), encoder);
+        LatteSearcher b = new LatteSearcher(LatteIndex.open(old), encoder)) {
+      List<String> differ = new ArrayList<>();
+      for (String q : queries)
+        same("bm25", q, a.search("bm25", q, 20), b.search("bm25", q, 20), differ);
+      assertEquals(List.of(), differ);
+    }
+    Path keep = sharded;
+    sharded = old;
+    try {
+      var e =
+          org.junit.jupiter.api.Assertions.assertThrows(
+              IllegalArgumentException.class, () -> runJob());
+      assertTrue(e.getMessage().contains("layout version 1"), e.getMessage());
+    } finally {
+      sharded = keep;
+    }
+    assertEquals(v1.toJson(), Files.readString(old.resolve(ShardManifest.FILE)));
+  }
+
   @Test
   void everyMethodGivesTheSingleIndexTopTen() throws Exception {
     ContextHashEncoder encoder = new ContextHashEncoder();
@@ -365,7 +416,10 @@ class ShardedJobTest {
       assertEquals(a.stats().documents(), b.stats().documents());
       assertEquals(a.stats().tokens(), b.stats().tokens());
       List<String> methods = one.methods();
-      assertTrue(methods.containsAll(List.of("bm25", "maxsim-exact", "xtr+maxsim", "coil+maxsim")));
+      assertTrue(
+          methods.containsAll(
+              List.of("bm25", "maxsim-exact", "xtr+maxsim", "coil+maxsim", "warp", "warp+maxsim")),
+          methods.toString());
       assertEquals(methods, many.methods());
       var filter = Filters.parse("{\"term\": {\"group\": \"g1\"}}");
       List<String> differ = new ArrayList<>();
@@ -439,6 +493,7 @@ class ShardedJobTest {
   @Test
   void aResidualCodecSharesOneCodebookAcrossShards() throws Exception {
     Path out = tmp.resolve("residual");
+    int failedBefore = failedTasks.get();
     LatteSparkJob.Summary r =
         LatteSparkJob.run(
             spark,
@@ -457,8 +512,16 @@ class ShardedJobTest {
             "--train-fraction",
             "0.5",
             "--first-stage",
-            "xtr,warp");
+            "xtr,warp",
+            // a task killed mid-shard: Spark's retry packs and compacts the shard from scratch
+            "--fail-shard-once",
+            "2:30");
     assertEquals(singleCounters, r.counters());
+    // Spark's listener bus reports task ends asynchronously.
+    for (int i = 0; i < 100 && failedTasks.get() == failedBefore; i++) Thread.sleep(100);
+    assertTrue(failedTasks.get() > failedBefore, "the injected failure did not happen");
+    assertFalse(Files.exists(out.resolve(HadoopOutput.ATTEMPTS)));
+    assertPackedShards(out, true);
     ShardManifest m = ShardManifest.read(out);
     assertEquals("residual-2", m.index().options().codec().cliName());
     assertEquals(2, m.index().options().poolFactor());
@@ -498,7 +561,14 @@ class ShardedJobTest {
               one)
           .run(IndexProgress.NONE);
     }
-    deriveWithParameters(out, one, List.of("xtr", "warp"));
+    // XTR with the job's centroids; WARP exactly as ./latte index --first-stage warp builds it on a
+    // residual index (its codebook is the index's own: the job's), packed, then compacted.
+    deriveWithParameters(out, one, List.of("xtr"));
+    FirstStages.build(one, List.of("warp"), false, name -> IndexProgress.NONE, System.out);
+    try (var dir = FSDirectory.open(one);
+        DirectoryReader main = DirectoryReader.open(dir)) {
+      assertTrue(TokenCompaction.keepsCodesInLists(main.getIndexCommit().getUserData()));
+    }
     ContextHashEncoder encoder = new ContextHashEncoder();
     try (LatteSearcher a = new LatteSearcher(LatteIndex.open(one), encoder);
         LatteSearcher b = new LatteSearcher(LatteIndex.open(out), encoder)) {
@@ -517,17 +587,38 @@ class ShardedJobTest {
       assertTrue(
           FirstStages.bytes(out, "warp") >= warpBytes && warpBytes > 0,
           FirstStages.bytes(out, "warp") + " vs " + warpBytes);
+      // One copy on both: the shards' main indexes hold no more than the single one's (centroid
+      // ids and headers; the codes are in the lists), where a second copy would be ~4x as much.
+      long singleMain = a.index().stats().indexBytes();
+      long singleWarp = FirstStages.bytes(one, "warp");
+      System.out.printf(
+          "residual-2 one copy: single main %d + warp %d B, shards main %d + warp %d B%n",
+          singleMain, singleWarp, shardBytes, warpBytes);
+      assertTrue(shardBytes < singleMain * 1.5, shardBytes + " vs " + singleMain);
       List<String> differ = new ArrayList<>();
       List<String> methods =
           List.of("bm25", "maxsim-exact", "hybrid-linear", "xtr+maxsim", "warp", "warp+maxsim");
+      var filter = Filters.parse("{\"term\": {\"group\": \"g1\"}}");
       for (String method : methods)
-        for (String q : queries)
+        for (String q : queries) {
           same(method, q, a.search(method, q, 20), b.search(method, q, 20), differ);
+          same(
+              method + " filtered",
+              q,
+              a.search(method, q, 20, filter),
+              b.search(method, q, 20, filter),
+              differ);
+        }
       assertEquals(List.of(), differ);
     }
   }
 
-  /** Copies the sharded index's stage parameters into {@code single} and derives the stages. */
+  /**
+   * Copies the sharded index's stage parameters into {@code single} and builds the stages with them
+   * as {@code ./latte index --first-stage} builds them with its own: WARP packed into lists ({@link
+   * WarpBuilder#packIn}, the packing of {@code buildIn} without its training), the others derived;
+   * then the codes the lists hold leave the main index, as after a build.
+   */
   static void deriveWithParameters(Path shardedIndex, Path single, List<String> stages)
       throws Exception {
     try (var dir = FSDirectory.open(single);
@@ -541,8 +632,42 @@ class ShardedJobTest {
           try (var files = Files.list(from)) {
             for (Path f : files.toList()) Files.copy(f, to.resolve(f.getFileName()));
           }
-        FirstStageIndex.derive(
-            FirstStages.builders().get(stage), to, reader, meta, IndexProgress.NONE);
+        if (FirstStages.builders().get(stage) instanceof WarpBuilder warp)
+          warp.packIn(to, reader, meta, IndexProgress.NONE);
+        else
+          FirstStageIndex.derive(
+              FirstStages.builders().get(stage), to, reader, meta, IndexProgress.NONE);
+      }
+    }
+    TokenCompaction.moveCodesToLists(single);
+  }
+
+  /**
+   * Every shard's WARP stage is packed (lists file, no derived documents with codes) and, for a
+   * residual codec, holds the only copy of its main index's codes (refs written, nothing left to
+   * move, the main commit marked).
+   */
+  static void assertPackedShards(Path shardedIndex, boolean residual) throws Exception {
+    for (ShardManifest.Shard s : ShardManifest.read(shardedIndex).shards()) {
+      Path shard = shardedIndex.resolve(s.name());
+      Path warp = FirstStageIndex.dir(shard, WarpBuilder.NAME);
+      assertTrue(Files.isRegularFile(warp.resolve(WarpBuilder.LISTS_FILE)), s.name());
+      try (var dir = FSDirectory.open(warp);
+          DirectoryReader stage = DirectoryReader.open(dir)) {
+        for (var leaf : stage.leaves())
+          assertEquals(null, leaf.reader().getBinaryDocValues(WarpBuilder.TAIL), s.name());
+      }
+      assertEquals(
+          residual, Files.isRegularFile(warp.resolve(dev.latte.indexer.lists.WarpRefs.FILE)));
+      try (var dir = FSDirectory.open(shard);
+          DirectoryReader main = DirectoryReader.open(dir)) {
+        assertEquals(
+            residual,
+            TokenCompaction.keepsCodesInLists(main.getIndexCommit().getUserData()),
+            s.name());
+        var plan = TokenCompaction.plan(main, shard);
+        assertEquals(List.of(), plan.moves(), s.name());
+        assertEquals(0, plan.kept(), s.name());
       }
     }
   }

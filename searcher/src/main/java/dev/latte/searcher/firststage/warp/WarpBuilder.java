@@ -235,6 +235,29 @@ public final class WarpBuilder implements FirstStageBuilder {
   public void buildIn(
       Path folder, DirectoryReader main, IndexMetadata metadata, IndexProgress progress)
       throws IOException {
+    pack(folder, main, metadata, progress, true);
+  }
+
+  /**
+   * Packs every live document of {@code main} into {@code folder}'s lists, as {@link #buildIn}
+   * does, with the codebook already in {@code folder} (copied there from another index, frozen)
+   * instead of training one: the shards of a sharded index, packed with the codebook all shards
+   * share. With the main index's own codes (a residual index coded with that codebook) the lists
+   * copy them and the refs let {@code TokenCompaction} drop the main index's copy.
+   */
+  public void packIn(
+      Path folder, DirectoryReader main, IndexMetadata metadata, IndexProgress progress)
+      throws IOException {
+    pack(folder, main, metadata, progress, false);
+  }
+
+  private void pack(
+      Path folder,
+      DirectoryReader main,
+      IndexMetadata metadata,
+      IndexProgress progress,
+      boolean train)
+      throws IOException {
     WarpBuilder self = this;
     WarpListsWriter[] writer = {null};
     boolean[] ownCodes = {false};
@@ -270,7 +293,8 @@ public final class WarpBuilder implements FirstStageBuilder {
           }
         };
     try {
-      FirstStageIndex.build(packing, folder, main, metadata, progress);
+      if (train) FirstStageIndex.build(packing, folder, main, metadata, progress);
+      else FirstStageIndex.derive(packing, folder, main, metadata, progress);
       if (writer[0] == null)
         throw new IllegalStateException("the WARP build derived no documents and wrote no lists");
       // Refs only when the lists hold the main index's own codes (its codebook, its centroids):
