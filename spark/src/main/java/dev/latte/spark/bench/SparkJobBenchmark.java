@@ -8,6 +8,7 @@ import dev.latte.indexer.EncodingPipeline;
 import dev.latte.indexer.IndexJob;
 import dev.latte.indexer.IndexOptions;
 import dev.latte.indexer.IndexProgress;
+import dev.latte.indexer.JobState;
 import dev.latte.indexer.LatteIndexWriter;
 import dev.latte.spark.LatteSparkJob;
 import java.io.BufferedReader;
@@ -37,6 +38,12 @@ import org.apache.spark.sql.types.StructType;
  *       single first, the Spark job twice: its shard tasks encoding on one thread each, then on as
  *       many as the executor has sessions (the default); documents per second of each and the
  *       ratios. Spark's session start is reported apart.
+ *   <li>{@code throughput-defaults CORPUS.jsonl DOCS WORK_DIR}: as {@code throughput}, both sides
+ *       at the defaults of a new index (residual-2, pool factor 2, the WARP first stage): {@code
+ *       ./latte index}'s job then {@code FirstStages.build} of WARP (packed, compacted), against
+ *       the Spark job once (threads = sessions; its sample stage trains the codebook, every shard
+ *       packs and compacts its WARP); wall and process CPU seconds of each and both ratios (the CPU
+ *       ratio is the one to read on a loaded machine).
  *   <li>{@code synthetic DOCS WORK_DIR SIZES}: DOCS synthetic documents with precomputed vectors (8
  *       tokens x 16 dimensions, short text) written by Spark as Parquet in files of 100,000, then
  *       the job ({@code local[2]}, 2 shards, no first stage, no encoding) over the first SIZES
@@ -50,8 +57,12 @@ public final class SparkJobBenchmark {
     switch (args[0]) {
       case "throughput" ->
           throughput(Path.of(args[1]), Integer.parseInt(args[2]), Path.of(args[3]));
+      case "throughput-defaults" ->
+          throughputDefaults(Path.of(args[1]), Integer.parseInt(args[2]), Path.of(args[3]));
       case "synthetic" -> synthetic(Integer.parseInt(args[1]), Path.of(args[2]), args[3]);
-      default -> throw new IllegalArgumentException("throughput or synthetic, not " + args[0]);
+      default ->
+          throw new IllegalArgumentException(
+              "throughput, throughput-defaults or synthetic, not " + args[0]);
     }
   }
 
@@ -133,6 +144,119 @@ public final class SparkJobBenchmark {
           e.getValue().seconds(),
           e.getValue().counters().indexed() / e.getValue().seconds(),
           singleSeconds / e.getValue().seconds());
+  }
+
+  /** CPU seconds of this process so far (every thread: encoders, Spark's, GC). */
+  static double cpuSeconds() {
+    return ((com.sun.management.OperatingSystemMXBean)
+                java.lang.management.ManagementFactory.getOperatingSystemMXBean())
+            .getProcessCpuTime()
+        / 1e9;
+  }
+
+  static void throughputDefaults(Path corpus, int n, Path work) throws Exception {
+    Files.createDirectories(work);
+    Path input = work.resolve("docs-" + n + ".jsonl");
+    List<String> lines = new ArrayList<>();
+    try (BufferedReader in = Files.newBufferedReader(corpus)) {
+      for (String s; lines.size() < n && (s = in.readLine()) != null; ) lines.add(s);
+    }
+    Files.write(input, lines);
+    Path single = work.resolve("single-" + System.nanoTime());
+    double c0 = cpuSeconds();
+    long t0 = System.nanoTime();
+    long indexed, singleTokens;
+    try (OnnxTokenEncoder encoder = OnnxTokenEncoder.load(BundledModel.resolve("default"), 2, 1);
+        LatteIndexWriter writer =
+            LatteIndexWriter.open(single, encoder, input.toString(), "", IndexOptions.NEW_INDEX)) {
+      writer.expectDocuments(lines.size()); // as ./latte index sizes its codebook
+      Corpus c = Corpus.open(input.toString(), null, FieldMapping.DEFAULT);
+      JobState.Counters counters =
+          new IndexJob(
+                  c,
+                  c.fingerprint(),
+                  writer,
+                  new EncodingPipeline(encoder, 2, 32),
+                  Map.of(),
+                  IndexJob.Options.DEFAULT,
+                  false,
+                  single)
+              .run(IndexProgress.NONE)
+              .state()
+              .counters();
+      indexed = counters.indexed();
+      singleTokens = counters.tokens();
+    }
+    dev.latte.searcher.firststage.FirstStages.build(
+        single,
+        List.of("warp"),
+        false,
+        name -> IndexProgress.NONE,
+        System.out,
+        BundledModel.resolve("default"));
+    double singleSeconds = (System.nanoTime() - t0) / 1e9, singleCpu = cpuSeconds() - c0;
+
+    long t1 = System.nanoTime();
+    SparkSession spark = session();
+    double startSeconds = (System.nanoTime() - t1) / 1e9;
+    LatteSparkJob.Summary job;
+    Path sharded = work.resolve("sharded-" + System.nanoTime());
+    double c1 = cpuSeconds();
+    try {
+      job =
+          sparkJob(
+              spark,
+              input,
+              sharded,
+              List.of("--codec", "residual-2", "--pool-factor", "2", "--first-stage", "warp"));
+    } finally {
+      spark.stop();
+    }
+    double sparkCpu = cpuSeconds() - c1;
+    // All in on disk (main index, codebook, WARP lists and refs, BM25 text) per encoded token; the
+    // sharded folder holds the codebook once per shard and once beside the manifest.
+    long book = Files.size(sharded.resolve(dev.latte.indexer.ResidualCodebookFile.FILE));
+    long shardedBytes = dev.latte.core.FileTrees.bytes(sharded);
+    System.out.printf(
+        Locale.ROOT,
+        "  bytes on disk per encoded token, all in: single %.1f, Spark shards %.1f (%.1f with"
+            + " one copy of the codebook)%n",
+        dev.latte.core.FileTrees.bytes(single) / (double) singleTokens,
+        shardedBytes / (double) job.counters().tokens(),
+        (shardedBytes - book * job.shards()) / (double) job.counters().tokens());
+    System.out.printf(
+        Locale.ROOT,
+        "%d documents, 2 cores, residual-2 pool 2 + WARP: ./latte index job + WARP build %.1f s"
+            + " (CPU %.1f s) = %.2f docs/s; Spark local[2] session start %.1f s%n"
+            + "  Spark job (sample stage, 2 shards packed and compacted): %.1f s (CPU %.1f s) ="
+            + " %.2f docs/s; Spark / single: wall %.3f, CPU %.3f%n",
+        indexed,
+        singleSeconds,
+        singleCpu,
+        indexed / singleSeconds,
+        startSeconds,
+        job.seconds(),
+        sparkCpu,
+        job.counters().indexed() / job.seconds(),
+        singleSeconds / job.seconds(),
+        singleCpu / sparkCpu);
+  }
+
+  private static LatteSparkJob.Summary sparkJob(
+      SparkSession spark, Path input, Path output, List<String> options) throws Exception {
+    List<String> args =
+        new ArrayList<>(
+            List.of(
+                "--input",
+                input.toString(),
+                "--output",
+                output.toString(),
+                "--model",
+                "default",
+                "--shards",
+                "2"));
+    args.addAll(options);
+    return LatteSparkJob.run(spark, args.toArray(String[]::new));
   }
 
   private static LatteSparkJob.Summary sparkJob(
