@@ -70,6 +70,13 @@ public class ResidualKernelBenchmark {
   @Param({"180"})
   public int docTokens;
 
+  /**
+   * Residual codecs: per-token scales (the codebook as indexes write it now) or none (as indexes
+   * written before); each scale costs one multiply per scored token.
+   */
+  @Param({"true", "false"})
+  public boolean scales = true;
+
   /** {@link #CENTROIDS}; tests lower it to keep setup short. */
   int centroids = CENTROIDS;
 
@@ -100,7 +107,13 @@ public class ResidualKernelBenchmark {
     TokenMatrix query = BenchData.unitMatrix(rnd, QUERY_TOKENS, dim);
     ResidualCodebook book =
         tokenCodec.isResidual() ? codebook(rnd, tokenCodec, dim, centroids) : null;
-    stride = StoredTokenMatrix.HEADER_BYTES + (int) tokenCodec.payloadBytes(docTokens, dim);
+    if (book != null && !scales) book = book.withoutScales();
+    stride =
+        StoredTokenMatrix.HEADER_BYTES
+            + (int)
+                (book == null
+                    ? tokenCodec.payloadBytes(docTokens, dim)
+                    : book.payloadBytes(docTokens));
     stored = new byte[DOCS * stride];
     for (int i = 0; i < DOCS; i++) {
       TokenMatrix doc = BenchData.unitMatrix(rnd, docTokens, dim);
@@ -112,13 +125,13 @@ public class ResidualKernelBenchmark {
     codebook = book;
     if (book != null) {
       residualQuery = k.prepareResidual(query, book);
-      listCodes = new byte[LIST_TOKENS * book.residualBytes()];
+      listCodes = new byte[LIST_TOKENS * book.codeStride()];
       for (int i = 0; i < listCodes.length; i++) listCodes[i] = (byte) rnd.nextInt(256);
       listOut = new float[LIST_TOKENS];
       // The same codes block-transposed, off-heap like the memory-mapped WARP lists.
       byte[] blocked = new byte[listCodes.length];
       dev.latte.core.kernel.ResidualBlocks.block(
-          listCodes, 0, LIST_TOKENS, book.residualBytes(), blocked, 0);
+          listCodes, 0, LIST_TOKENS, book.codeStride(), blocked, 0);
       blockedList = java.lang.foreign.Arena.ofAuto().allocate(blocked.length, 64);
       blockedList.copyFrom(java.lang.foreign.MemorySegment.ofArray(blocked));
     }
@@ -159,7 +172,7 @@ public class ResidualKernelBenchmark {
   @OperationsPerInvocation(LIST_TOKENS)
   public float listScan() {
     if (residualQuery == null) return 0f; // float32 has no list kernel here
-    k.residualDots(residualQuery, cursor++ & 31, listCodes, 0, LIST_TOKENS, listOut, 0);
+    k.residualDots(residualQuery, cursor++ & 31, 0.25f, listCodes, 0, LIST_TOKENS, listOut, 0);
     return listOut[LIST_TOKENS - 1];
   }
 
@@ -167,7 +180,8 @@ public class ResidualKernelBenchmark {
   @OperationsPerInvocation(LIST_TOKENS)
   public float listScanBlocked() {
     if (residualQuery == null) return 0f;
-    k.residualDotsBlocked(residualQuery, cursor++ & 31, blockedList, 0, LIST_TOKENS, listOut, 0);
+    k.residualDotsBlocked(
+        residualQuery, cursor++ & 31, 0.25f, blockedList, 0, LIST_TOKENS, listOut, 0);
     return listOut[LIST_TOKENS - 1];
   }
 

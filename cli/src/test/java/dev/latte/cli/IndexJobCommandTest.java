@@ -157,9 +157,12 @@ class IndexJobCommandTest {
         LatteCommandLineTest.run("search", "--index", index, "--query-vectors", q.toString());
     assertEquals(0, vUnion.exit(), vUnion.err());
     assertEquals(textMaxP, topScore.apply(vMaxP.out()), vMaxP.out());
+    // Union-MaxSim takes each query token's best row over every passage, so it never scores below
+    // the best passage; it ties when one passage holds every query token's best row (here since
+    // residual codes carry per-token scales: passage 8 then holds them all).
     assertTrue(
-        Float.parseFloat(topScore.apply(vUnion.out())) > Float.parseFloat(textMaxP),
-        "union-MaxSim over all passages scores above the best passage: " + vUnion.out());
+        Float.parseFloat(topScore.apply(vUnion.out())) >= Float.parseFloat(textMaxP),
+        "union-MaxSim over all passages scores at least the best passage: " + vUnion.out());
     assertTrue(vMaxP.out().contains("best passage"), vMaxP.out());
 
     r =

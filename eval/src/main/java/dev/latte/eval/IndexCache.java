@@ -132,7 +132,8 @@ public final class IndexCache {
         && existing.layoutVersion() == IndexLayout.LAYOUT_VERSION
         && existing.modelFingerprint().equals(encoder.fingerprint())
         && existing.sourceFingerprint().equals(source.fingerprint())
-        && existing.options().equals(options)) {
+        && existing.options().equals(options)
+        && (!ownedByCache || !options.codec().isResidual() || codedWithScales(indexDir))) {
       out.println(
           "Reusing the index in "
               + indexDir
@@ -153,6 +154,23 @@ public final class IndexCache {
       FileTrees.deleteRecursively(indexDir);
     }
     Files.createDirectories(indexDir);
+    return false;
+  }
+
+  /**
+   * Whether a cached residual index codes its tokens with per-token scales: one cached before
+   * scales existed still opens and scores as it did, but is re-coded rather than reused silently,
+   * so the cache always measures what {@code ./latte index} builds today.
+   */
+  private boolean codedWithScales(Path indexDir) throws IOException {
+    try (var dir = FSDirectory.open(indexDir)) {
+      var book = dev.latte.indexer.ResidualCodebookFile.readIfPresent(dir);
+      if (book == null || book.scaled()) return true;
+    }
+    out.println(
+        "The cached index in "
+            + indexDir
+            + " was coded before residual codes carried per-token scales; re-coding it.");
     return false;
   }
 

@@ -71,6 +71,7 @@ final class MaxSimQuery extends Query {
           throw new IllegalStateException(
               "a " + h.codec().cliName() + " value in a field without that codebook");
         }
+        residual.codebook().checkScaled(h);
         return kernel.maxSimResidual(residual, value.bytes, payload, h.tokens());
       }
       return kernel.maxSim(plain, h.codec(), value.bytes, payload, h.tokens());

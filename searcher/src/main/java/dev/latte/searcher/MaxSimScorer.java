@@ -267,7 +267,7 @@ public final class MaxSimScorer {
     int payload = StoredTokenMatrix.Header.payloadOffset(value.offset);
     documentsScored++;
     if (h.codec().isResidual()) {
-      checkCodebook(residual);
+      checkCodebook(residual, h);
       if (passages == null)
         return kernel.maxSimResidual(residual, value.bytes, payload, h.tokens());
     }
@@ -311,19 +311,20 @@ public final class MaxSimScorer {
     };
   }
 
-  private static void checkCodebook(ResidualQuery residual) {
+  private static void checkCodebook(ResidualQuery residual, StoredTokenMatrix.Header h) {
     if (residual == null)
       throw new dev.latte.indexer.IndexMismatchException(
           "a residual token matrix in an index without its codebook ("
               + dev.latte.indexer.ResidualCodebookFile.FILE
               + "); the folder is incomplete: index again");
+    residual.codebook().checkScaled(h);
   }
 
   /**
    * Each passage's MaxSim over its rows; an empty passage scores negative infinity. Int8 keeps all
    * scales before all codes and residual payloads all centroid ids before all codes, so a passage's
-   * rows are not contiguous there: the payload is decoded once (residual: {@code c[id] + r} with
-   * the index's codebook, the vectors the residual kernel scores) and each passage scored on
+   * rows are not contiguous there: the payload is decoded once (residual: {@code s (c[id] + r)}
+   * with the index's codebook, the vectors the residual kernel scores) and each passage scored on
    * floats.
    */
   private float[] passageScores(
@@ -341,7 +342,7 @@ public final class MaxSimScorer {
     if (h.codec() == TokenCodec.INT8) {
       decoded = h.codec().decodePayload(bytes, payload, h.tokens(), dimension);
     } else if (h.codec().isResidual()) {
-      checkCodebook(residual);
+      checkCodebook(residual, h);
       decoded = residual.codebook().decodePayload(bytes, payload, h.tokens());
     }
     for (int i = 0; i < p.count(); i++) {

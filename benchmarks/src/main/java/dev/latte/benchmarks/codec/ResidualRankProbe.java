@@ -44,7 +44,8 @@ import org.apache.lucene.store.FSDirectory;
  *
  * <p>Variants, comma-separated: {@code float}, {@code float-p2}, {@code bit[-p2]}, {@code
  * r<bits>[-p2][-quantile][-norm][-kp]}: residual codes with the least-squares fit ({@code
- * -quantile}: last session's quantile cutoffs + bucket means), {@code -norm} re-normalises decoded
+ * -quantile}: last session's quantile cutoffs + bucket means, no scales), {@code -noscale}: without
+ * the per-token scale byte (as indexes coded before it), {@code -norm} re-normalises decoded
  * tokens, {@code -kp} trains the centroids on pooled tokens instead of reusing the XTR ones; with
  * {@code -p2}/{@code -p3} the pooling rule ({@link TokenPooler.Rule}): {@code -last} keeps the last
  * row ([SEP]) unpooled, {@code -min<N>} leaves documents of at most N rows unpooled, {@code -h<X>}
@@ -169,6 +170,7 @@ public final class ResidualRankProbe {
     ResidualCodebook book = ResidualTraining.fit(bits, centroids, DIM, rows, n);
     if (v.contains("-lm")) book = lloydMax(book, centroids, rows, n);
     if (v.contains("-quantile")) book = quantile(book, centroids, rows, n);
+    if (v.contains("-noscale")) book = book.withoutScales(); // as indexes coded before scales
     ResidualCodebook b = book;
     boolean norm = v.contains("-norm");
     Map<TokenMatrix, int[]> assigned =

@@ -186,6 +186,11 @@ public final class WarpBenchmark implements Callable<Integer> {
               dev.latte.core.codec.TokenCodec.fromName(recode.substring(0, at)),
               Integer.parseInt(recode.substring(at + 2)));
       Path target = index.resolveSibling(index.getFileName() + "@" + options.label());
+      if (options.codec().isResidual() && hasCommit(target) && !codedWithScales(target)) {
+        // Re-coded before residual codes carried per-token scales: re-code it, not reuse it.
+        System.out.println(target + " was coded without per-token scales; re-coding it");
+        dev.latte.core.FileTrees.deleteRecursively(target);
+      }
       if (!Files.exists(target.resolve("segments_1")) && !hasCommit(target)) {
         long t0 = System.nanoTime();
         dev.latte.indexer.IndexRecoder.recode(index, target, options, IndexProgress.NONE);
@@ -389,6 +394,13 @@ public final class WarpBenchmark implements Callable<Integer> {
           .writeValue(json.toFile(), report);
     }
     return 0;
+  }
+
+  private static boolean codedWithScales(Path dir) throws IOException {
+    try (var d = org.apache.lucene.store.FSDirectory.open(dir)) {
+      var book = dev.latte.indexer.ResidualCodebookFile.readIfPresent(d);
+      return book == null || book.scaled();
+    }
   }
 
   private static boolean hasCommit(Path dir) throws IOException {

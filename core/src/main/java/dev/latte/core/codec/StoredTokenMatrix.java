@@ -46,6 +46,14 @@ import java.nio.ByteOrder;
  *     the codes of consecutive tokens contiguous at stride R.</td></tr>
  * </table>
  *
+ * <h2>Format version 3: residual values with per-token scales</h2>
+ *
+ * The header as in version 1 (codec 4, 5 or 6), then T centroid ids as above, then T×(R + 1) bytes:
+ * each token's R code bytes followed by its scale byte u. The token decodes to s·(c[id] + r), s =
+ * low + u·step (both from the index's {@link ResidualCodebook}, version 2), so that a query token
+ * scores {@code s·(q·c + q·r)}; s ≈ |x|/|c + r| puts the decoded token back at the length of the
+ * token the writer was given.
+ *
  * <p>Scoring the bit codec: asymmetrically (float query × stored bits) the query is dotted with the
  * decoded b/√D, so each query token's similarity is on the same cosine scale as float32's.
  * Symmetrically (binarised query, "hamming") the similarity of two sign vectors with hamming
@@ -67,6 +75,9 @@ public final class StoredTokenMatrix {
    * raw they are refused here.
    */
   public static final int LISTED_VERSION = 2;
+
+  /** Version byte of a residual value whose tokens carry a scale byte each (see the class doc). */
+  public static final int SCALED_VERSION = 3;
 
   /** True if the value at {@code bytes[offset, offset + length)} is a listed (codeless) value. */
   public static boolean isListed(byte[] bytes, int offset, int length) {
@@ -97,14 +108,18 @@ public final class StoredTokenMatrix {
   private StoredTokenMatrix() {}
 
   /** What the header of one stored value says, after validation. */
-  public record Header(TokenCodec codec, int dim, int tokens) {
+  public record Header(TokenCodec codec, int dim, int tokens, boolean scaled) {
+    public Header(TokenCodec codec, int dim, int tokens) {
+      this(codec, dim, tokens, false);
+    }
+
     /** Where the payload of a value starting at {@code valueOffset} begins. */
     public static int payloadOffset(int valueOffset) {
       return valueOffset + HEADER_BYTES;
     }
 
     public long payloadBytes() {
-      return codec.payloadBytes(tokens, dim);
+      return codec.payloadBytes(tokens, dim) + (scaled ? tokens : 0);
     }
   }
 
@@ -113,8 +128,12 @@ public final class StoredTokenMatrix {
   }
 
   static void writeHeader(byte[] out, TokenCodec codec, int dim, int tokens) {
+    writeHeader(out, codec, dim, tokens, false);
+  }
+
+  static void writeHeader(byte[] out, TokenCodec codec, int dim, int tokens, boolean scaled) {
     MemorySegment seg = MemorySegment.ofArray(out);
-    seg.set(ValueLayout.JAVA_BYTE, 0, (byte) FORMAT_VERSION);
+    seg.set(ValueLayout.JAVA_BYTE, 0, (byte) (scaled ? SCALED_VERSION : FORMAT_VERSION));
     seg.set(ValueLayout.JAVA_BYTE, 1, (byte) codec.id());
     seg.set(SHORT_LE, 2, (short) dim);
     seg.set(INT_LE, 4, tokens);
@@ -139,20 +158,27 @@ public final class StoredTokenMatrix {
           "this value's residual codes are in the index's WARP lists (latte-warp/); read it"
               + " through DocumentTokens");
     }
-    if (version != FORMAT_VERSION) {
+    if (version != FORMAT_VERSION && version != SCALED_VERSION) {
       throw new CorruptTokenMatrixException(
           "unknown token matrix format version "
               + version
               + " (this build reads "
               + FORMAT_VERSION
+              + " and "
+              + SCALED_VERSION
               + ")");
     }
     TokenCodec codec = TokenCodec.fromId(codecId);
+    boolean scaled = version == SCALED_VERSION;
+    if (scaled && !codec.isResidual())
+      throw new CorruptTokenMatrixException(
+          "a " + codec.cliName() + " value cannot carry residual scales (format version 3)");
     if (dim != expectedDim) {
       throw new CorruptTokenMatrixException(
           "stored dimension " + dim + " differs from the index dimension " + expectedDim);
     }
-    if (tokens < 0 || codec.payloadBytes(tokens, dim) != length - HEADER_BYTES) {
+    if (tokens < 0
+        || codec.payloadBytes(tokens, dim) + (scaled ? tokens : 0) != length - HEADER_BYTES) {
       throw new CorruptTokenMatrixException(
           "header says "
               + tokens
@@ -164,7 +190,7 @@ public final class StoredTokenMatrix {
               + (length - HEADER_BYTES)
               + " bytes");
     }
-    return new Header(codec, dim, tokens);
+    return new Header(codec, dim, tokens, scaled);
   }
 
   /**

@@ -1,5 +1,6 @@
 package dev.latte.core.kernel;
 
+import dev.latte.core.codec.ResidualCodebook;
 import dev.latte.core.codec.TokenCodec;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
@@ -17,15 +18,17 @@ final class LutResidualKernel implements ResidualKernelSupport {
   public float maxSim(ResidualQuery query, byte[] bytes, int payloadOffset, int docTokens) {
     if (docTokens == 0) return 0f;
     int k = query.codebook().centroidCount();
-    int stride = query.codebook().residualBytes();
+    ResidualCodebook book = query.codebook();
+    int stride = book.codeStride(), r = book.residualBytes();
     int codes = TokenCodec.residualCodesOffset(payloadOffset, docTokens);
     float total = 0f;
     for (int i = 0; i < query.tokens; i++) {
       float best = Float.NEGATIVE_INFINITY;
       for (int j = 0; j < docTokens; j++) {
-        int c = ScalarResidualKernel.centroid(query.codebook(), bytes, payloadOffset, j);
-        float s =
-            query.centroidScores[i * k + c] + dot(query, i, bytes, codes + j * stride, stride);
+        int c = ScalarResidualKernel.centroid(book, bytes, payloadOffset, j);
+        int at = codes + j * stride;
+        float s = query.centroidScores[i * k + c] + dot(query, i, bytes, at, r);
+        if (book.scaled()) s *= book.scaleOf(bytes, at);
         if (s > best) best = s;
       }
       total += best;
@@ -37,14 +40,19 @@ final class LutResidualKernel implements ResidualKernelSupport {
   public void residualDots(
       ResidualQuery query,
       int row,
+      float centroidScore,
       byte[] codes,
       int codesOffset,
       int count,
       float[] out,
       int outOffset) {
-    int stride = query.codebook().residualBytes();
-    for (int t = 0; t < count; t++)
-      out[outOffset + t] = dot(query, row, codes, codesOffset + t * stride, stride);
+    ResidualCodebook book = query.codebook();
+    int stride = book.codeStride(), r = book.residualBytes();
+    for (int t = 0; t < count; t++) {
+      int at = codesOffset + t * stride;
+      float score = dot(query, row, codes, at, r) + centroidScore;
+      out[outOffset + t] = book.scaled() ? book.scaleOf(codes, at) * score : score;
+    }
   }
 
   /**
@@ -55,12 +63,14 @@ final class LutResidualKernel implements ResidualKernelSupport {
   public void residualDotsBlocked(
       ResidualQuery query,
       int row,
+      float centroidScore,
       MemorySegment codes,
       long offset,
       int count,
       float[] out,
       int outOffset) {
-    int stride = query.codebook().residualBytes(), block = ResidualBlocks.BLOCK;
+    ResidualCodebook book = query.codebook();
+    int stride = book.codeStride(), r = book.residualBytes(), block = ResidualBlocks.BLOCK;
     float[] lut = query.lut;
     int base = row * query.nibbles * 16;
     int full = count / block;
@@ -68,29 +78,41 @@ final class LutResidualKernel implements ResidualKernelSupport {
       int o = outOffset + k * block;
       java.util.Arrays.fill(out, o, o + block, 0f);
       long at = offset + (long) k * block * stride;
-      for (int b = 0, l = base; b < stride; b++, l += 32, at += block)
+      for (int b = 0, l = base; b < r; b++, l += 32, at += block)
         for (int j = 0; j < block; j++) {
           int v = codes.get(ValueLayout.JAVA_BYTE, at + j);
           out[o + j] += lut[l + (v & 15)] + lut[l + 16 + ((v >>> 4) & 15)];
         }
+      // at: the block's scale bytes (byte R of its 16 tokens) when scaled.
+      for (int j = 0; j < block; j++) {
+        float score = out[o + j] + centroidScore;
+        out[o + j] =
+            book.scaled()
+                ? book.scale(codes.get(ValueLayout.JAVA_BYTE, at + j) & 0xFF) * score
+                : score;
+      }
     }
     long rest = offset + (long) full * block * stride;
     for (int t = full * block; t < count; t++, rest += stride) {
       float sum = 0f;
-      for (int b = 0, l = base; b < stride; b++, l += 32) {
+      for (int b = 0, l = base; b < r; b++, l += 32) {
         int v = codes.get(ValueLayout.JAVA_BYTE, rest + b);
         sum += lut[l + (v & 15)] + lut[l + 16 + ((v >>> 4) & 15)];
       }
-      out[outOffset + t] = sum;
+      float score = sum + centroidScore;
+      out[outOffset + t] =
+          book.scaled()
+              ? book.scale(codes.get(ValueLayout.JAVA_BYTE, rest + r) & 0xFF) * score
+              : score;
     }
   }
 
   /** q_row . r for one token's R code bytes: two nibble-table reads per byte. */
-  static float dot(ResidualQuery query, int row, byte[] codes, int at, int stride) {
+  static float dot(ResidualQuery query, int row, byte[] codes, int at, int r) {
     float[] lut = query.lut;
     int base = row * query.nibbles * 16;
     float sum = 0f;
-    for (int b = 0; b < stride; b++, base += 32) {
+    for (int b = 0; b < r; b++, base += 32) {
       int v = codes[at + b];
       sum += lut[base + (v & 15)] + lut[base + 16 + ((v >>> 4) & 15)];
     }

@@ -1,5 +1,6 @@
 package dev.latte.core.kernel;
 
+import dev.latte.core.codec.ResidualCodebook;
 import dev.latte.core.codec.TokenCodec;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorMask;
@@ -28,7 +29,9 @@ final class PanamaResidualKernel implements ResidualKernelSupport {
   public float maxSim(ResidualQuery query, byte[] bytes, int payloadOffset, int docTokens) {
     if (docTokens == 0) return 0f;
     final int width = query.paddedTokens;
-    final int stride = query.codebook().residualBytes();
+    final ResidualCodebook book = query.codebook();
+    final int stride = book.codeStride(), r = book.residualBytes();
+    final boolean scaled = book.scaled();
     final int codes = TokenCodec.residualCodesOffset(payloadOffset, docTokens);
     final float[] byNibble = query.byNibble();
     // q_i . c of a vector of query tokens, gathered from the row-major query x centroid matrix
@@ -49,14 +52,14 @@ final class PanamaResidualKernel implements ResidualKernelSupport {
       FloatVector bestA = FloatVector.broadcast(SPECIES, Float.NEGATIVE_INFINITY);
       FloatVector bestB = bestA;
       for (int j = 0; j < docTokens; j++) {
-        int c = ScalarResidualKernel.centroid(query.codebook(), bytes, payloadOffset, j);
+        int c = ScalarResidualKernel.centroid(book, bytes, payloadOffset, j);
         FloatVector a0 = FloatVector.fromArray(SPECIES, scores, c, rows, lane, maskA);
         FloatVector b0 = FloatVector.fromArray(SPECIES, scores, c, rows, lane + LANES, maskB);
         FloatVector a1 = FloatVector.zero(SPECIES), b1 = a1, a2 = a1, b2 = a1, a3 = a1, b3 = a1;
         int at = codes + j * stride;
         int base = lane;
         int b = 0;
-        for (; b + 1 < stride; b += 2, base += 2 * lowStep) {
+        for (; b + 1 < r; b += 2, base += 2 * lowStep) {
           int v = bytes[at + b], w = bytes[at + b + 1];
           int i0 = base + (v & 15) * rowStep;
           int i1 = base + 16 * width + ((v >>> 4) & 15) * rowStep;
@@ -71,7 +74,7 @@ final class PanamaResidualKernel implements ResidualKernelSupport {
           a3 = a3.add(FloatVector.fromArray(SPECIES, byNibble, i3));
           b3 = b3.add(FloatVector.fromArray(SPECIES, byNibble, i3 + LANES));
         }
-        if (b < stride) {
+        if (b < r) {
           int v = bytes[at + b];
           int i0 = base + (v & 15) * rowStep;
           int i1 = base + 16 * width + ((v >>> 4) & 15) * rowStep;
@@ -80,8 +83,14 @@ final class PanamaResidualKernel implements ResidualKernelSupport {
           a1 = a1.add(FloatVector.fromArray(SPECIES, byNibble, i1));
           b1 = b1.add(FloatVector.fromArray(SPECIES, byNibble, i1 + LANES));
         }
-        bestA = bestA.max(a0.add(a1).add(a2.add(a3)));
-        bestB = bestB.max(b0.add(b1).add(b2.add(b3)));
+        FloatVector sumA = a0.add(a1).add(a2.add(a3)), sumB = b0.add(b1).add(b2.add(b3));
+        if (scaled) {
+          float s = book.scaleOf(bytes, at);
+          sumA = sumA.mul(s);
+          sumB = sumB.mul(s);
+        }
+        bestA = bestA.max(sumA);
+        bestB = bestB.max(sumB);
       }
       total += bestA.reduceLanes(VectorOperators.ADD) + bestB.reduceLanes(VectorOperators.ADD);
     }
@@ -89,7 +98,7 @@ final class PanamaResidualKernel implements ResidualKernelSupport {
       VectorMask<Float> maskA = SPECIES.indexInRange(lane, tokens);
       FloatVector best = FloatVector.broadcast(SPECIES, Float.NEGATIVE_INFINITY);
       for (int j = 0; j < docTokens; j++) {
-        int c = ScalarResidualKernel.centroid(query.codebook(), bytes, payloadOffset, j);
+        int c = ScalarResidualKernel.centroid(book, bytes, payloadOffset, j);
         FloatVector a0 = FloatVector.fromArray(SPECIES, scores, c, rows, lane, maskA);
         FloatVector a1 = FloatVector.zero(SPECIES);
         FloatVector a2 = FloatVector.zero(SPECIES);
@@ -97,7 +106,7 @@ final class PanamaResidualKernel implements ResidualKernelSupport {
         int at = codes + j * stride;
         int base = lane;
         int b = 0;
-        for (; b + 1 < stride; b += 2, base += 2 * lowStep) {
+        for (; b + 1 < r; b += 2, base += 2 * lowStep) {
           int v = bytes[at + b], w = bytes[at + b + 1];
           a0 = a0.add(FloatVector.fromArray(SPECIES, byNibble, base + (v & 15) * rowStep));
           a1 =
@@ -111,7 +120,7 @@ final class PanamaResidualKernel implements ResidualKernelSupport {
                   FloatVector.fromArray(
                       SPECIES, byNibble, base + lowStep + 16 * width + ((w >>> 4) & 15) * rowStep));
         }
-        if (b < stride) {
+        if (b < r) {
           int v = bytes[at + b];
           a0 = a0.add(FloatVector.fromArray(SPECIES, byNibble, base + (v & 15) * rowStep));
           a1 =
@@ -119,7 +128,8 @@ final class PanamaResidualKernel implements ResidualKernelSupport {
                   FloatVector.fromArray(
                       SPECIES, byNibble, base + 16 * width + ((v >>> 4) & 15) * rowStep));
         }
-        best = best.max(a0.add(a1).add(a2.add(a3)));
+        FloatVector sum = a0.add(a1).add(a2.add(a3));
+        best = best.max(scaled ? sum.mul(book.scaleOf(bytes, at)) : sum);
       }
       total += best.reduceLanes(VectorOperators.ADD);
     }
@@ -130,23 +140,27 @@ final class PanamaResidualKernel implements ResidualKernelSupport {
   public void residualDots(
       ResidualQuery query,
       int row,
+      float centroidScore,
       byte[] codes,
       int codesOffset,
       int count,
       float[] out,
       int outOffset) {
-    LutResidualKernel.INSTANCE.residualDots(query, row, codes, codesOffset, count, out, outOffset);
+    LutResidualKernel.INSTANCE.residualDots(
+        query, row, centroidScore, codes, codesOffset, count, out, outOffset);
   }
 
   @Override
   public void residualDotsBlocked(
       ResidualQuery query,
       int row,
+      float centroidScore,
       java.lang.foreign.MemorySegment codes,
       long offset,
       int count,
       float[] out,
       int outOffset) {
-    PanamaResidualScan.residualDotsBlocked(query, row, codes, offset, count, out, outOffset);
+    PanamaResidualScan.residualDotsBlocked(
+        query, row, centroidScore, codes, offset, count, out, outOffset);
   }
 }

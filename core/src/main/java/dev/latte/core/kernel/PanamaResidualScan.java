@@ -1,5 +1,6 @@
 package dev.latte.core.kernel;
 
+import dev.latte.core.codec.ResidualCodebook;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
@@ -33,6 +34,7 @@ final class PanamaResidualScan {
   static void residualDotsBlocked(
       ResidualQuery query,
       int row,
+      float qc,
       MemorySegment codes,
       long offset,
       int count,
@@ -40,10 +42,12 @@ final class PanamaResidualScan {
       int outOffset) {
     if (!USABLE) {
       LutResidualKernel.INSTANCE.residualDotsBlocked(
-          query, row, codes, offset, count, out, outOffset);
+          query, row, qc, codes, offset, count, out, outOffset);
       return;
     }
-    final int stride = query.codebook().residualBytes();
+    final ResidualCodebook book = query.codebook();
+    final Tail tail = new Tail(qc, book.scaleLow(), book.scaleStep(), book.scaled());
+    final int stride = book.codeStride(), r = book.residualBytes();
     final float[] lut = query.lut;
     final int base = row * query.nibbles * 16;
     final int full = count / ResidualBlocks.BLOCK;
@@ -54,9 +58,10 @@ final class PanamaResidualScan {
           codes,
           offset + k * blockBytes,
           blockBytes,
-          stride,
+          r,
           lut,
           base,
+          tail,
           out,
           outOffset + k * ResidualBlocks.BLOCK);
     if (k + 2 <= full) {
@@ -64,9 +69,10 @@ final class PanamaResidualScan {
           codes,
           offset + k * blockBytes,
           blockBytes,
-          stride,
+          r,
           lut,
           base,
+          tail,
           out,
           outOffset + k * ResidualBlocks.BLOCK);
       k += 2;
@@ -75,40 +81,54 @@ final class PanamaResidualScan {
       oneBlock(
           codes,
           offset + k * blockBytes,
-          stride,
+          r,
           lut,
           base,
+          tail,
           out,
           outOffset + k * ResidualBlocks.BLOCK);
     long rest = offset + full * blockBytes;
     for (int t = full * ResidualBlocks.BLOCK; t < count; t++, rest += stride) {
       float sum = 0f;
-      for (int b = 0, l = base; b < stride; b++, l += 32) {
+      for (int b = 0, l = base; b < r; b++, l += 32) {
         int v = codes.get(ValueLayout.JAVA_BYTE, rest + b);
         sum += lut[l + (v & 15)] + lut[l + 16 + ((v >>> 4) & 15)];
       }
-      out[outOffset + t] = sum;
+      float score = sum + qc;
+      out[outOffset + t] =
+          tail.scaled
+              ? book.scale(codes.get(ValueLayout.JAVA_BYTE, rest + r) & 0xFF) * score
+              : score;
     }
   }
+
+  /**
+   * What turns a block's summed residual dots into scores: {@code s . (sum + qc)}, s decoded from
+   * the block's scale bytes as {@code u * step + low} (the codebook's float expression), or {@code
+   * sum + qc} without scales.
+   */
+  private record Tail(float qc, float low, float step, boolean scaled) {}
 
   /**
    * Four consecutive blocks sharing each table load, four independent add chains. Its own small
    * method (like {@link #oneBlock}): inlined into one big loop nest, C2 stopped inlining {@link
    * #look} and the vectors boxed — the blocks after the groups of four ran at the scalar rest's
    * ~120 ns per token instead of ~9 (measured), which lists of a few dozen tokens (an index split
-   * into shards) hit all the time.
+   * into shards) hit all the time. After the R code bytes, {@code at} points at the blocks' scale
+   * bytes (byte R of each of their 16 tokens).
    */
   private static void fourBlocks(
       MemorySegment codes,
       long at,
       long blockBytes,
-      int stride,
+      int r,
       float[] lut,
       int base,
+      Tail tail,
       float[] out,
       int o) {
     FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0;
-    for (int b = 0, l = base; b < stride; b++, l += 32, at += ResidualBlocks.BLOCK) {
+    for (int b = 0, l = base; b < r; b++, l += 32, at += ResidualBlocks.BLOCK) {
       IntVector lo = FloatVector.fromArray(F, lut, l).reinterpretAsInts();
       IntVector hi = FloatVector.fromArray(F, lut, l + 16).reinterpretAsInts();
       a0 = a0.add(look(codes, at, lo, hi));
@@ -116,10 +136,10 @@ final class PanamaResidualScan {
       a2 = a2.add(look(codes, at + 2 * blockBytes, lo, hi));
       a3 = a3.add(look(codes, at + 3 * blockBytes, lo, hi));
     }
-    a0.intoArray(out, o);
-    a1.intoArray(out, o + ResidualBlocks.BLOCK);
-    a2.intoArray(out, o + 2 * ResidualBlocks.BLOCK);
-    a3.intoArray(out, o + 3 * ResidualBlocks.BLOCK);
+    finish(a0, codes, at, tail).intoArray(out, o);
+    finish(a1, codes, at + blockBytes, tail).intoArray(out, o + ResidualBlocks.BLOCK);
+    finish(a2, codes, at + 2 * blockBytes, tail).intoArray(out, o + 2 * ResidualBlocks.BLOCK);
+    finish(a3, codes, at + 3 * blockBytes, tail).intoArray(out, o + 3 * ResidualBlocks.BLOCK);
   }
 
   /** Two consecutive blocks, two add chains (as {@link #fourBlocks}). */
@@ -127,20 +147,21 @@ final class PanamaResidualScan {
       MemorySegment codes,
       long at,
       long blockBytes,
-      int stride,
+      int r,
       float[] lut,
       int base,
+      Tail tail,
       float[] out,
       int o) {
     FloatVector a0 = FloatVector.zero(F), a1 = a0;
-    for (int b = 0, l = base; b < stride; b++, l += 32, at += ResidualBlocks.BLOCK) {
+    for (int b = 0, l = base; b < r; b++, l += 32, at += ResidualBlocks.BLOCK) {
       IntVector lo = FloatVector.fromArray(F, lut, l).reinterpretAsInts();
       IntVector hi = FloatVector.fromArray(F, lut, l + 16).reinterpretAsInts();
       a0 = a0.add(look(codes, at, lo, hi));
       a1 = a1.add(look(codes, at + blockBytes, lo, hi));
     }
-    a0.intoArray(out, o);
-    a1.intoArray(out, o + ResidualBlocks.BLOCK);
+    finish(a0, codes, at, tail).intoArray(out, o);
+    finish(a1, codes, at + blockBytes, tail).intoArray(out, o + ResidualBlocks.BLOCK);
   }
 
   /**
@@ -149,9 +170,9 @@ final class PanamaResidualScan {
    * path scans it (an index and its shards group a list's tokens differently).
    */
   private static void oneBlock(
-      MemorySegment codes, long at, int stride, float[] lut, int base, float[] out, int o) {
+      MemorySegment codes, long at, int r, float[] lut, int base, Tail tail, float[] out, int o) {
     FloatVector a0 = FloatVector.zero(F);
-    for (int b = 0, l = base; b < stride; b++, l += 32, at += ResidualBlocks.BLOCK)
+    for (int b = 0, l = base; b < r; b++, l += 32, at += ResidualBlocks.BLOCK)
       a0 =
           a0.add(
               look(
@@ -159,7 +180,24 @@ final class PanamaResidualScan {
                   at,
                   FloatVector.fromArray(F, lut, l).reinterpretAsInts(),
                   FloatVector.fromArray(F, lut, l + 16).reinterpretAsInts()));
-    a0.intoArray(out, o);
+    finish(a0, codes, at, tail).intoArray(out, o);
+  }
+
+  /**
+   * {@code sum + qc}, times the 16 tokens' scales (bytes {@code at..at+15}) when scaled: the scale
+   * codes widened unsigned, converted and decoded as {@code u * step + low}, bit for bit the
+   * codebook's {@code scale(u)}.
+   */
+  private static FloatVector finish(FloatVector sum, MemorySegment codes, long at, Tail tail) {
+    FloatVector score = sum.add(tail.qc);
+    if (!tail.scaled) return score;
+    IntVector u =
+        ((IntVector)
+                ByteVector.fromMemorySegment(B, codes, at, ByteOrder.LITTLE_ENDIAN)
+                    .convertShape(VectorOperators.B2I, I, 0))
+            .and(0xFF);
+    FloatVector s = ((FloatVector) u.convert(VectorOperators.I2F, 0)).mul(tail.step).add(tail.low);
+    return s.mul(score);
   }
 
   /**

@@ -10,18 +10,21 @@ interface ResidualKernelSupport {
 
   /**
    * MaxSim against a residual payload of {@code docTokens} tokens: sum over query tokens i of the
-   * max over tokens j of {@code q_i . c[id_j] + q_i . r_j}; 0 for no tokens.
+   * max over tokens j of {@code s_j . (q_i . c[id_j] + q_i . r_j)} (s_j = 1 without scales); 0 for
+   * no tokens.
    */
   float maxSim(ResidualQuery query, byte[] bytes, int payloadOffset, int docTokens);
 
   /**
-   * {@code out[outOffset + t] = q_row . r_t} (the residual part only) for {@code count} tokens
-   * whose packed codes sit back to back from {@code codes[codesOffset]} (stride R, no centroid
-   * ids).
+   * {@code out[outOffset + t] = s_t . (q_row . r_t + centroidScore)} for {@code count} tokens of
+   * one centroid (one list; {@code centroidScore} = q_row . c) whose codes sit back to back from
+   * {@code codes[codesOffset]} (stride {@code codeStride}, no centroid ids). Without scales, {@code
+   * (q_row . r_t) + centroidScore}: the bits the lists scored before scales existed.
    */
   void residualDots(
       ResidualQuery query,
       int row,
+      float centroidScore,
       byte[] codes,
       int codesOffset,
       int count,
@@ -35,6 +38,7 @@ interface ResidualKernelSupport {
   void residualDotsBlocked(
       ResidualQuery query,
       int row,
+      float centroidScore,
       MemorySegment codes,
       long offset,
       int count,

@@ -34,19 +34,22 @@ final class ScalarResidualKernel implements ResidualKernelSupport {
   public void residualDots(
       ResidualQuery query,
       int row,
+      float centroidScore,
       byte[] codes,
       int codesOffset,
       int count,
       float[] out,
       int outOffset) {
     ResidualCodebook book = query.codebook();
-    int dim = book.dim(), stride = book.residualBytes();
+    int dim = book.dim(), stride = book.codeStride();
     float[] q = query.matrix().data();
     for (int t = 0; t < count; t++) {
+      int at = codesOffset + t * stride;
       float dot = 0f;
       for (int d = 0; d < dim; d++)
-        dot += q[row * dim + d] * book.weight(d, book.code(codes, codesOffset + t * stride, d));
-      out[outOffset + t] = dot;
+        dot += q[row * dim + d] * book.weight(d, book.code(codes, at, d));
+      float score = dot + centroidScore;
+      out[outOffset + t] = book.scaled() ? book.scaleOf(codes, at) * score : score;
     }
   }
 
@@ -54,16 +57,17 @@ final class ScalarResidualKernel implements ResidualKernelSupport {
   public void residualDotsBlocked(
       ResidualQuery query,
       int row,
+      float centroidScore,
       MemorySegment codes,
       long offset,
       int count,
       float[] out,
       int outOffset) {
-    int stride = query.codebook().residualBytes();
+    int stride = query.codebook().codeStride();
     byte[] blocked = codes.asSlice(offset, (long) count * stride).toArray(ValueLayout.JAVA_BYTE);
     byte[] rows = new byte[blocked.length];
     ResidualBlocks.unblock(blocked, 0, count, stride, rows, 0);
-    residualDots(query, row, rows, 0, count, out, outOffset);
+    residualDots(query, row, centroidScore, rows, 0, count, out, outOffset);
   }
 
   /** The centroid id of token t of a payload, checked against the codebook. */

@@ -190,21 +190,23 @@ public final class VectorKernel {
         codec.cliName() + " payload",
         bytes.length,
         payloadOffset,
-        codec.payloadBytes(docTokens, query.dim()),
+        query.codebook().payloadBytes(docTokens),
         docTokens);
     return support.residual().maxSim(query, bytes, payloadOffset, docTokens);
   }
 
   /**
-   * Token retrieval over residual codes: {@code out[outOffset + t] = q_row . r_t}, the residual
-   * part of the similarity of query token {@code row} with each of {@code count} tokens whose
-   * packed codes lie back to back (stride {@link ResidualCodebook#residualBytes}) from {@code
-   * codes[codesOffset]}; the full similarity adds {@link ResidualQuery#centroidScore}{@code (row,
-   * c)} of the tokens' centroid c (one per inverted list).
+   * Token retrieval over residual codes: {@code out[outOffset + t]} = the similarity {@code s_t .
+   * (q_row . r_t + centroidScore)} of query token {@code row} with each of {@code count} tokens of
+   * one centroid c (one inverted list; {@code centroidScore} = {@link
+   * ResidualQuery#centroidScore}{@code (row, c)}) whose codes lie back to back (stride {@link
+   * ResidualCodebook#codeStride}) from {@code codes[codesOffset]}. s_t is the token's scale, and
+   * without scales the value is {@code (q_row . r_t) + centroidScore}.
    */
   public void residualDots(
       ResidualQuery query,
       int row,
+      float centroidScore,
       byte[] codes,
       int codesOffset,
       int count,
@@ -218,10 +220,12 @@ public final class VectorKernel {
         "residual codes",
         codes.length,
         codesOffset,
-        (long) count * query.codebook().residualBytes(),
+        (long) count * query.codebook().codeStride(),
         count);
     range("out", out.length, outOffset, count, count);
-    support.residual().residualDots(query, row, codes, codesOffset, count, out, outOffset);
+    support
+        .residual()
+        .residualDots(query, row, centroidScore, codes, codesOffset, count, out, outOffset);
   }
 
   /**
@@ -233,6 +237,7 @@ public final class VectorKernel {
   public void residualDotsBlocked(
       ResidualQuery query,
       int row,
+      float centroidScore,
       java.lang.foreign.MemorySegment codes,
       long offset,
       int count,
@@ -242,7 +247,7 @@ public final class VectorKernel {
     if (row < 0 || row >= query.tokens())
       throw new IllegalArgumentException(
           "query row " + row + " is outside the query's " + query.tokens() + " rows");
-    long bytes = (long) count * query.codebook().residualBytes();
+    long bytes = (long) count * query.codebook().codeStride();
     if (count < 0 || offset < 0 || offset + bytes > codes.byteSize())
       throw new IllegalArgumentException(
           "residual list of "
@@ -253,7 +258,9 @@ public final class VectorKernel {
               + codes.byteSize()
               + "-byte segment");
     range("out", out.length, outOffset, count, count);
-    support.residual().residualDotsBlocked(query, row, codes, offset, count, out, outOffset);
+    support
+        .residual()
+        .residualDotsBlocked(query, row, centroidScore, codes, offset, count, out, outOffset);
   }
 
   /**

@@ -84,7 +84,7 @@ public class ResidualCodebookTest {
     double previous = Double.POSITIVE_INFINITY;
     for (int bits : new int[] {1, 2, 4}) {
       Random r = new Random(5); // same centres and data for every bit width
-      ResidualCodebook book = codebook(r, bits, k, dim, 2000);
+      ResidualCodebook book = codebook(r, bits, k, dim, 2000).withoutScales();
       float[] data = clustered(r, book.centroids(), k, 300, dim, 0.3 / Math.sqrt(dim));
       TokenMatrix m = new TokenMatrix(data, 300, dim);
       byte[] value = book.encode(m);
@@ -169,7 +169,7 @@ public class ResidualCodebookTest {
         }
         for (int t = 0; t < n; t++) {
           float v = sample[t * dim + d];
-          byte[] code = new byte[book.residualBytes()];
+          byte[] code = new byte[book.codeStride()];
           float[] row = new float[dim];
           row[d] = v;
           book.encodeResidual(row, 0, 0, code, 0);
@@ -206,38 +206,111 @@ public class ResidualCodebookTest {
     for (int bits : new int[] {1, 2, 4}) {
       for (int dim : new int[] {1, 3, 5, 7, 63, 65, 385}) {
         Random rnd = new Random(dim * 31 + bits);
-        ResidualCodebook book = codebook(rnd, bits, 3, dim, 50);
-        assertEquals((dim * bits + 7) / 8, book.residualBytes());
-        assertEquals(2 + book.residualBytes(), book.codec().bytesPerToken(dim));
-        for (int rows : new int[] {0, 1, 2, 17}) {
-          TokenMatrix m = new TokenMatrix(unitRows(rnd, rows, dim), rows, dim);
-          byte[] value = book.encode(m);
-          StoredTokenMatrix.Header h = StoredTokenMatrix.header(value, 0, value.length, dim);
-          assertEquals(book.codec(), h.codec());
-          assertEquals(rows, h.tokens());
-          // Padding bits of the last code byte stay 0.
-          int codes = TokenCodec.residualCodesOffset(StoredTokenMatrix.HEADER_BYTES, rows);
-          int used = dim * bits % 8;
-          for (int t = 0; used != 0 && t < rows; t++) {
-            int last = value[codes + (t + 1) * book.residualBytes() - 1] & 0xFF;
-            assertEquals(0, last >>> used, "padding bits of token " + t);
-          }
-          TokenMatrix back = book.decode(value, 0, value.length);
-          assertEquals(rows * dim, back.data().length);
-          for (int t = 0; t < rows; t++)
-            for (int d = 0; d < dim; d++) {
-              int c = TokenCodec.residualCentroid(value, StoredTokenMatrix.HEADER_BYTES, t);
-              int code = book.code(value, codes + t * book.residualBytes(), d);
-              assertEquals(book.centroid(c, d) + book.weight(d, code), back.data()[t * dim + d]);
+        ResidualCodebook fitted = codebook(rnd, bits, 3, dim, 50);
+        for (ResidualCodebook book : new ResidualCodebook[] {fitted.withoutScales(), fitted}) {
+          assertEquals((dim * bits + 7) / 8, book.residualBytes());
+          assertEquals(book.residualBytes() + (book.scaled() ? 1 : 0), book.codeStride());
+          assertEquals(2 + book.residualBytes(), book.codec().bytesPerToken(dim));
+          for (int rows : new int[] {0, 1, 2, 17}) {
+            TokenMatrix m = new TokenMatrix(unitRows(rnd, rows, dim), rows, dim);
+            byte[] value = book.encode(m);
+            StoredTokenMatrix.Header h = StoredTokenMatrix.header(value, 0, value.length, dim);
+            assertEquals(book.codec(), h.codec());
+            assertEquals(rows, h.tokens());
+            assertEquals(book.scaled(), h.scaled());
+            assertEquals(StoredTokenMatrix.HEADER_BYTES + book.payloadBytes(rows), value.length);
+            // Padding bits of the last code byte stay 0.
+            int codes = TokenCodec.residualCodesOffset(StoredTokenMatrix.HEADER_BYTES, rows);
+            int used = dim * bits % 8;
+            for (int t = 0; used != 0 && t < rows; t++) {
+              int last = value[codes + t * book.codeStride() + book.residualBytes() - 1] & 0xFF;
+              assertEquals(0, last >>> used, "padding bits of token " + t);
             }
+            TokenMatrix back = book.decode(value, 0, value.length);
+            assertEquals(rows * dim, back.data().length);
+            for (int t = 0; t < rows; t++)
+              for (int d = 0; d < dim; d++) {
+                int c = TokenCodec.residualCentroid(value, StoredTokenMatrix.HEADER_BYTES, t);
+                int at = codes + t * book.codeStride();
+                int code = book.code(value, at, d);
+                float unscaled = book.centroid(c, d) + book.weight(d, code);
+                assertEquals(
+                    book.scaled() ? book.scaleOf(value, at) * unscaled : unscaled,
+                    back.data()[t * dim + d]);
+              }
+          }
+          ResidualCodebook copy = roundTrip(book);
+          assertEquals(book.fingerprint(), copy.fingerprint());
+          assertArrayEquals(book.centroids(), copy.centroids());
+          assertArrayEquals(book.cutoffs(), copy.cutoffs());
+          assertArrayEquals(book.weights(), copy.weights());
+          assertEquals(book.scaled(), copy.scaled());
+          assertEquals(book.scaleLow(), copy.scaleLow());
+          assertEquals(book.scaleStep(), copy.scaleStep());
         }
-        ResidualCodebook copy = roundTrip(book);
-        assertEquals(book.fingerprint(), copy.fingerprint());
-        assertArrayEquals(book.centroids(), copy.centroids());
-        assertArrayEquals(book.cutoffs(), copy.cutoffs());
-        assertArrayEquals(book.weights(), copy.weights());
       }
     }
+  }
+
+  /**
+   * Per-token scales: fitted on the sample's length ratios |x| / |c + r|, quantised to a byte
+   * within half a step; decoded tokens come back nearer the length of the tokens they code; an
+   * unscaled codebook is written as version 1 (as before scales existed) and its values are refused
+   * by a scaled codebook and vice versa.
+   */
+  @Test
+  void scalesRestoreTokenLengthsWithinHalfAStep() throws IOException {
+    int dim = 64, k = 8;
+    for (int bits : new int[] {1, 2, 4}) {
+      Random r = new Random(17);
+      ResidualCodebook book = codebook(r, bits, k, dim, 2000);
+      assertTrue(book.scaled());
+      assertTrue(book.scaleLow() > 0f && book.scaleStep() > 0f, book.toString());
+      ResidualCodebook plain = book.withoutScales();
+      float[] data = clustered(r, book.centroids(), k, 300, dim, 0.3 / Math.sqrt(dim));
+      TokenMatrix m = new TokenMatrix(data, 300, dim);
+      byte[] value = book.encode(m), plainValue = plain.encode(m);
+      TokenMatrix back = book.decode(value, 0, value.length);
+      TokenMatrix plainBack = plain.decode(plainValue, 0, plainValue.length);
+      int codes = TokenCodec.residualCodesOffset(StoredTokenMatrix.HEADER_BYTES, 300);
+      double scaledErr = 0, plainErr = 0;
+      float hi = book.scale(255);
+      for (int t = 0; t < 300; t++) {
+        double x = norm(data, t * dim, dim), xs = norm(back.data(), t * dim, dim);
+        double xp = norm(plainBack.data(), t * dim, dim);
+        scaledErr += Math.abs(xs - x);
+        plainErr += Math.abs(xp - x);
+        // The stored scale is the nearest code of |x| / |c + r| (clamped to the fitted range).
+        double ratio = Math.min(Math.max(x / xp, book.scaleLow()), hi);
+        float s = book.scaleOf(value, codes + t * book.codeStride());
+        assertEquals(ratio, s, book.scaleStep() / 2 + 1e-6, "token " + t);
+        // Same codes and ids as without scales: only the scale byte is added.
+        for (int d = 0; d < dim; d++)
+          assertEquals(
+              plain.code(plainValue, codes - 0 + t * plain.codeStride(), d),
+              book.code(value, codes + t * book.codeStride(), d));
+      }
+      assertTrue(
+          scaledErr < 0.2 * plainErr, bits + " bits: |len| error " + scaledErr + " vs " + plainErr);
+      // Versions: unscaled writes version 1; a scaled value is refused by an unscaled codebook.
+      ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+      plain.writeTo(new DataOutputStream(bytes));
+      assertEquals(1, bytes.toByteArray()[7]);
+      assertEquals(plain.fingerprint(), roundTrip(plain).fingerprint());
+      assertTrue(!book.fingerprint().equals(plain.fingerprint()));
+      var mixed =
+          assertThrows(
+              CorruptTokenMatrixException.class, () -> plain.decode(value, 0, value.length));
+      assertTrue(mixed.getMessage().contains("scales"), mixed.getMessage());
+      assertThrows(
+          CorruptTokenMatrixException.class, () -> book.decode(plainValue, 0, plainValue.length));
+    }
+  }
+
+  private static double norm(float[] x, int offset, int dim) {
+    double s = 0;
+    for (int d = 0; d < dim; d++) s += (double) x[offset + d] * x[offset + d];
+    return Math.sqrt(s);
   }
 
   static ResidualCodebook roundTrip(ResidualCodebook book) throws IOException {

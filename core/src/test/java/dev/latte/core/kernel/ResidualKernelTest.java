@@ -21,6 +21,14 @@ class ResidualKernelTest {
   private static final int[] QUERY_TOKENS = {1, 7, 15, 16, 17, 32, 33};
   private static final int[] DOC_TOKENS = {0, 1, 3, 16, 17, 207};
 
+  /**
+   * The same trained parameters without per-token scales (an index written before scales) and with
+   * them.
+   */
+  static ResidualCodebook[] unscaledAndScaled(ResidualCodebook fitted) {
+    return new ResidualCodebook[] {fitted.withoutScales(), fitted};
+  }
+
   static VectorKernel[] codeDomain() {
     return new VectorKernel[] {VectorKernel.scalarCodeDomain(), KernelTesting.panama()};
   }
@@ -31,45 +39,47 @@ class ResidualKernelTest {
     for (int bits : new int[] {1, 2, 4}) {
       for (int dim : DIMS) {
         Random rnd = new Random(7L * dim + bits);
-        ResidualCodebook book = ResidualCodebookTest.codebook(rnd, bits, 5, dim, 64);
-        for (int docTokens : DOC_TOKENS) {
-          TokenMatrix doc = MaxSimKernelTest.random(rnd, docTokens, dim);
-          byte[] value = book.encode(doc);
-          // Scored at an offset inside a larger array, as doc values hand it over.
-          byte[] shifted = new byte[value.length + 13];
-          System.arraycopy(value, 0, shifted, 5, value.length);
-          int payload = 5 + StoredTokenMatrix.HEADER_BYTES;
-          TokenMatrix decoded = book.decode(value, 0, value.length);
-          for (int queryTokens : QUERY_TOKENS) {
-            TokenMatrix q = MaxSimKernelTest.random(rnd, queryTokens, dim);
-            float exact = docTokens == 0 ? 0f : VectorKernel.scalar().maxSim(q, decoded);
-            VectorKernel ref = VectorKernel.scalar();
-            assertEquals(
-                exact,
-                ref.maxSimResidual(ref.prepareResidual(q, book), shifted, payload, docTokens),
-                1e-4f * queryTokens);
-            for (VectorKernel k : codeDomain()) {
-              float s = k.maxSimResidual(k.prepareResidual(q, book), shifted, payload, docTokens);
+        ResidualCodebook fitted = ResidualCodebookTest.codebook(rnd, bits, 5, dim, 64);
+        for (int docTokens : DOC_TOKENS)
+          for (ResidualCodebook book : unscaledAndScaled(fitted)) {
+            TokenMatrix doc = MaxSimKernelTest.random(rnd, docTokens, dim);
+            byte[] value = book.encode(doc);
+            // Scored at an offset inside a larger array, as doc values hand it over.
+            byte[] shifted = new byte[value.length + 13];
+            System.arraycopy(value, 0, shifted, 5, value.length);
+            int payload = 5 + StoredTokenMatrix.HEADER_BYTES;
+            TokenMatrix decoded = book.decode(value, 0, value.length);
+            for (int queryTokens : QUERY_TOKENS) {
+              TokenMatrix q = MaxSimKernelTest.random(rnd, queryTokens, dim);
+              float exact = docTokens == 0 ? 0f : VectorKernel.scalar().maxSim(q, decoded);
+              VectorKernel ref = VectorKernel.scalar();
               assertEquals(
                   exact,
-                  s,
-                  2e-5f * queryTokens * (1 + dim / 64f),
-                  k.name()
-                      + " bits "
-                      + bits
-                      + " dim "
-                      + dim
-                      + " q "
-                      + queryTokens
-                      + " d "
-                      + docTokens);
-              checked++;
+                  ref.maxSimResidual(ref.prepareResidual(q, book), shifted, payload, docTokens),
+                  1e-4f * queryTokens);
+              for (VectorKernel k : codeDomain()) {
+                float s = k.maxSimResidual(k.prepareResidual(q, book), shifted, payload, docTokens);
+                assertEquals(
+                    exact,
+                    s,
+                    2e-5f * queryTokens * (1 + dim / 64f),
+                    k.name()
+                        + (book.scaled() ? " scaled" : "")
+                        + " bits "
+                        + bits
+                        + " dim "
+                        + dim
+                        + " q "
+                        + queryTokens
+                        + " d "
+                        + docTokens);
+                checked++;
+              }
             }
           }
-        }
       }
     }
-    assertEquals(3 * DIMS.length * DOC_TOKENS.length * QUERY_TOKENS.length * 2, checked);
+    assertEquals(3 * DIMS.length * DOC_TOKENS.length * QUERY_TOKENS.length * 2 * 2, checked);
   }
 
   @Test
@@ -77,31 +87,56 @@ class ResidualKernelTest {
     for (int bits : new int[] {1, 2, 4}) {
       for (int dim : new int[] {1, 5, 17, 64, 385}) {
         Random rnd = new Random(dim + 100L * bits);
-        ResidualCodebook book = ResidualCodebookTest.codebook(rnd, bits, 4, dim, 40);
-        int tokens = 9;
-        TokenMatrix doc = MaxSimKernelTest.random(rnd, tokens, dim);
-        byte[] value = book.encode(doc);
-        int codes = TokenCodec.residualCodesOffset(StoredTokenMatrix.HEADER_BYTES, tokens);
-        TokenMatrix decoded = book.decode(value, 0, value.length);
-        TokenMatrix q = MaxSimKernelTest.random(rnd, 3, dim);
-        for (VectorKernel k :
-            new VectorKernel[] {VectorKernel.scalar(), codeDomain()[0], codeDomain()[1]}) {
-          ResidualQuery rq = k.prepareResidual(q, book);
-          for (int row = 0; row < 3; row++) {
-            float[] out = new float[tokens + 2];
-            // Tokens 2..8 only, written from out[1].
-            k.residualDots(rq, row, value, codes + 2 * book.residualBytes(), tokens - 2, out, 1);
-            assertEquals(0f, out[0]);
-            for (int t = 2; t < tokens; t++) {
-              int c = TokenCodec.residualCentroid(value, StoredTokenMatrix.HEADER_BYTES, t);
-              double dot = 0, full = 0;
-              for (int d = 0; d < dim; d++) {
-                float x = decoded.data()[t * dim + d];
-                dot += q.data()[row * dim + d] * (x - book.centroid(c, d));
-                full += q.data()[row * dim + d] * x;
+        ResidualCodebook fitted = ResidualCodebookTest.codebook(rnd, bits, 4, dim, 40);
+        for (ResidualCodebook book : unscaledAndScaled(fitted)) {
+          int tokens = 9;
+          TokenMatrix doc = MaxSimKernelTest.random(rnd, tokens, dim);
+          byte[] value = book.encode(doc);
+          int codes = TokenCodec.residualCodesOffset(StoredTokenMatrix.HEADER_BYTES, tokens);
+          TokenMatrix decoded = book.decode(value, 0, value.length);
+          TokenMatrix q = MaxSimKernelTest.random(rnd, 3, dim);
+          for (VectorKernel k :
+              new VectorKernel[] {VectorKernel.scalar(), codeDomain()[0], codeDomain()[1]}) {
+            ResidualQuery rq = k.prepareResidual(q, book);
+            for (int row = 0; row < 3; row++) {
+              float[] out = new float[tokens + 2];
+              // Tokens 2..8 only (all of centroid c of token 2, as in one list), from out[1].
+              int c = TokenCodec.residualCentroid(value, StoredTokenMatrix.HEADER_BYTES, 2);
+              k.residualDots(
+                  rq,
+                  row,
+                  rq.centroidScore(row, c),
+                  value,
+                  codes + 2 * book.codeStride(),
+                  tokens - 2,
+                  out,
+                  1);
+              assertEquals(0f, out[0]);
+              for (int t = 2; t < tokens; t++) {
+                int at = codes + t * book.codeStride();
+                // The token as if coded against c: s . (c + r), its scale and residual codes kept.
+                double full = 0;
+                for (int d = 0; d < dim; d++)
+                  full +=
+                      q.data()[row * dim + d]
+                          * book.scaleOf(value, at)
+                          * (book.centroid(c, d) + book.weight(d, book.code(value, at, d)));
+                assertEquals(
+                    full,
+                    out[t - 1],
+                    1e-4,
+                    k.name() + " dim " + dim + " bits " + bits + " scaled " + book.scaled());
               }
-              assertEquals(dot, out[t - 1], 1e-4, k.name() + " dim " + dim + " bits " + bits);
-              assertEquals(full, out[t - 1] + rq.centroidScore(row, c), 1e-4);
+              if (!book.scaled()) continue;
+              // A token of c itself scores q . its decoded vector.
+              for (int t = 2; t < tokens; t++) {
+                if (TokenCodec.residualCentroid(value, StoredTokenMatrix.HEADER_BYTES, t) != c)
+                  continue;
+                double dot = 0;
+                for (int d = 0; d < dim; d++)
+                  dot += q.data()[row * dim + d] * decoded.data()[t * dim + d];
+                assertEquals(dot, out[t - 1], 1e-4);
+              }
             }
           }
         }
@@ -122,40 +157,51 @@ class ResidualKernelTest {
     for (int bits : new int[] {1, 2, 4}) {
       for (int dim : DIMS) {
         Random rnd = new Random(31L * dim + bits);
-        ResidualCodebook book = ResidualCodebookTest.codebook(rnd, bits, 6, dim, 50);
-        int stride = book.residualBytes();
+        ResidualCodebook fitted = ResidualCodebookTest.codebook(rnd, bits, 6, dim, 50);
         TokenMatrix q = MaxSimKernelTest.random(rnd, 5, dim);
-        for (int count : counts) {
-          byte[] value = book.encode(MaxSimKernelTest.random(rnd, count, dim));
-          int codes = TokenCodec.residualCodesOffset(StoredTokenMatrix.HEADER_BYTES, count);
-          byte[] blocked = new byte[count * stride + 7];
-          ResidualBlocks.block(value, codes, count, stride, blocked, 3);
-          var segment = java.lang.foreign.MemorySegment.ofArray(blocked);
-          VectorKernel ref = VectorKernel.scalar();
-          ResidualQuery refQuery = ref.prepareResidual(q, book);
-          for (VectorKernel k : codeDomain()) {
-            ResidualQuery rq = k.prepareResidual(q, book);
-            for (int row : new int[] {0, 4}) {
-              float[] want = new float[count];
-              ref.residualDots(refQuery, row, value, codes, count, want, 0);
-              float[] got = new float[count + 3];
-              got[0] = got[count + 2] = 42f;
-              k.residualDotsBlocked(rq, row, segment, 3, count, got, 1);
-              assertEquals(42f, got[0]);
-              assertEquals(42f, got[count + 2], "nothing written past the list");
-              for (int t = 0; t < count; t++)
-                assertEquals(
-                    want[t],
-                    got[t + 1],
-                    1e-5f * (1 + dim / 16f),
-                    k.name() + " bits " + bits + " dim " + dim + " count " + count + " t " + t);
-              checked++;
+        for (int count : counts)
+          for (ResidualCodebook book : unscaledAndScaled(fitted)) {
+            int stride = book.codeStride();
+            byte[] value = book.encode(MaxSimKernelTest.random(rnd, count, dim));
+            int codes = TokenCodec.residualCodesOffset(StoredTokenMatrix.HEADER_BYTES, count);
+            byte[] blocked = new byte[count * stride + 7];
+            ResidualBlocks.block(value, codes, count, stride, blocked, 3);
+            var segment = java.lang.foreign.MemorySegment.ofArray(blocked);
+            VectorKernel ref = VectorKernel.scalar();
+            ResidualQuery refQuery = ref.prepareResidual(q, book);
+            for (VectorKernel k : codeDomain()) {
+              ResidualQuery rq = k.prepareResidual(q, book);
+              for (int row : new int[] {0, 4}) {
+                float qc = refQuery.centroidScore(row, 1);
+                float[] want = new float[count];
+                ref.residualDots(refQuery, row, qc, value, codes, count, want, 0);
+                float[] got = new float[count + 3];
+                got[0] = got[count + 2] = 42f;
+                k.residualDotsBlocked(rq, row, qc, segment, 3, count, got, 1);
+                assertEquals(42f, got[0]);
+                assertEquals(42f, got[count + 2], "nothing written past the list");
+                for (int t = 0; t < count; t++)
+                  assertEquals(
+                      want[t],
+                      got[t + 1],
+                      1e-5f * (1 + dim / 16f),
+                      k.name()
+                          + (book.scaled() ? " scaled" : "")
+                          + " bits "
+                          + bits
+                          + " dim "
+                          + dim
+                          + " count "
+                          + count
+                          + " t "
+                          + t);
+                checked++;
+              }
             }
           }
-        }
       }
     }
-    assertEquals(3 * DIMS.length * counts.length * 2 * 2, checked);
+    assertEquals(3 * DIMS.length * counts.length * 2 * 2 * 2, checked);
   }
 
   @Test
@@ -210,7 +256,7 @@ class ResidualKernelTest {
       var row =
           assertThrows(
               IllegalArgumentException.class,
-              () -> k.residualDots(rq, 2, value, payload, 1, new float[1], 0));
+              () -> k.residualDots(rq, 2, 0f, value, payload, 1, new float[1], 0));
       assertTrue(row.getMessage().contains("query row 2"), row.getMessage());
       var list =
           assertThrows(
@@ -219,6 +265,7 @@ class ResidualKernelTest {
                   k.residualDotsBlocked(
                       rq,
                       0,
+                      0f,
                       java.lang.foreign.MemorySegment.ofArray(value),
                       2,
                       20,

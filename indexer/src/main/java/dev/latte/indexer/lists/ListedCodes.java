@@ -88,8 +88,9 @@ final class ListedCodes {
 
   /**
    * Resolves the listed value {@code v} of the document written as {@code seq} into its version-1
-   * value (header, centroid ids, codes gathered from the lists) in {@code out}, grown as needed.
-   * {@code block} is the caller's scratch for one 16-token block ({@link #blockBytes}).
+   * value (version 3 when the lists' codes carry scale bytes) (header, centroid ids, codes gathered
+   * from the lists) in {@code out}, grown as needed. {@code block} is the caller's scratch for one
+   * 16-token block ({@link #blockBytes}).
    */
   void resolve(long seq, BytesRef v, BytesRef out, byte[] block) {
     byte[] b = v.bytes;
@@ -97,7 +98,11 @@ final class ListedCodes {
     TokenCodec codec = TokenCodec.fromId(Byte.toUnsignedInt(b[off + 1]));
     int dim = Short.toUnsignedInt((short) ((b[off + 2] & 0xFF) | (b[off + 3] & 0xFF) << 8));
     int tokens = StoredTokenMatrix.isListed(b, off, v.length) ? readInt(b, off + 4) : -1;
-    int stride = codec.isResidual() ? codec.residualBytes(dim) : -1;
+    // The lists' stride says whether their tokens carry a scale byte after the R code bytes (a
+    // codebook with scales) or not (an index written before scales): R + 1 or R.
+    int r = codec.isResidual() ? codec.residualBytes(dim) : -1;
+    boolean scaled = r > 0 && lists.stride == r + 1;
+    int stride = scaled ? r + 1 : r;
     if (tokens < 0 || v.length != StoredTokenMatrix.HEADER_BYTES + 2 * tokens)
       throw new StoredTokenMatrix.CorruptTokenMatrixException(
           "listed value of " + v.length + " bytes for " + tokens + " tokens");
@@ -133,7 +138,7 @@ final class ListedCodes {
     if (out.bytes.length < length) out.bytes = new byte[Math.max(length, out.bytes.length * 2)];
     byte[] o = out.bytes;
     System.arraycopy(b, off, o, 0, ids);
-    o[0] = (byte) StoredTokenMatrix.FORMAT_VERSION;
+    o[0] = (byte) (scaled ? StoredTokenMatrix.SCALED_VERSION : StoredTokenMatrix.FORMAT_VERSION);
     MemorySegment f = lists.segment();
     for (int t = 0; t < tokens; t++) {
       int c = (b[off + 8 + 2 * t] & 0xFF) | (b[off + 9 + 2 * t] & 0xFF) << 8;

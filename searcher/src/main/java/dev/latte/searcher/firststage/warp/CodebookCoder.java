@@ -35,14 +35,14 @@ final class CodebookCoder implements WarpCoder {
 
   @Override
   public int stride() {
-    return book.residualBytes();
+    return book.codeStride();
   }
 
   @Override
   public void encode(float[] rows, int n, int[] centroidOut, byte[] codesOut) {
     if (n == 0) return;
     kernel.assignCentroids(book, rows, 0, n, centroidOut);
-    int dim = book.dim(), r = book.residualBytes();
+    int dim = book.dim(), r = book.codeStride();
     for (int i = 0; i < n; i++) book.encodeResidual(rows, i * dim, centroidOut[i], codesOut, i * r);
   }
 
@@ -67,8 +67,8 @@ final class CodebookCoder implements WarpCoder {
 
       @Override
       public void residualDots(
-          int i, byte[] codes, int offset, int count, float[] out, int outOffset) {
-        kernel.residualDots(rq, i, codes, offset, count, out, outOffset);
+          int i, int c, byte[] codes, int offset, int count, float[] out, int outOffset) {
+        kernel.residualDots(rq, i, rq.centroidScore(i, c), codes, offset, count, out, outOffset);
       }
     };
   }

@@ -43,7 +43,7 @@ final class StoredCodes {
 
   /**
    * The next live document's {@code n} centroid ids into {@code ids} and its codes (row-major,
-   * {@code n} x the codebook's residual bytes) into {@code codes}.
+   * {@code n} x the codebook's code stride) into {@code codes}.
    */
   void next(int n, int[] ids, byte[] codes) throws IOException {
     BytesRef v = nextValue();
@@ -51,13 +51,14 @@ final class StoredCodes {
     if (h.codec() != book.codec())
       throw new IllegalStateException(
           "a document of the residual index is stored as " + h.codec().cliName());
+    book.checkScaled(h);
     if (h.tokens() != n)
       throw new IllegalStateException(
           "the WARP build derived documents in another order than the index stores them");
     int payload = StoredTokenMatrix.Header.payloadOffset(v.offset);
     for (int t = 0; t < n; t++)
       ids[t] = (v.bytes[payload + 2 * t] & 0xFF) | (v.bytes[payload + 2 * t + 1] & 0xFF) << 8;
-    System.arraycopy(v.bytes, payload + 2 * n, codes, 0, n * book.residualBytes());
+    System.arraycopy(v.bytes, payload + 2 * n, codes, 0, n * book.codeStride());
   }
 
   private BytesRef nextValue() throws IOException {

@@ -5,7 +5,7 @@ import dev.latte.core.TokenMatrix;
 /**
  * How the WARP lists code token vectors and score the codes: a centroid per token (the list it is
  * stored in) and a fixed-size residual code of {@link #stride()} bytes. The lists store codes and
- * never decode them; a query scores a code as {@code q·c + q·r} from per-query tables ({@link
+ * never decode them; a query scores a code as {@code s·(q·c + q·r)} from per-query tables ({@link
  * Query}).
  */
 interface WarpCoder extends dev.latte.indexer.lists.WarpListsWriter.ResidualDecoder {
@@ -14,7 +14,7 @@ interface WarpCoder extends dev.latte.indexer.lists.WarpListsWriter.ResidualDeco
   /** Number of centroids (lists). */
   int centroids();
 
-  /** Bytes of one token's residual code. */
+  /** Bytes of one token's residual code (and its scale byte, if the codebook has scales). */
   int stride();
 
   /**
@@ -36,7 +36,11 @@ interface WarpCoder extends dev.latte.indexer.lists.WarpListsWriter.ResidualDeco
     /** q_i · c for every centroid c of query token i, row-major {@code tokens x centroids}. */
     float[] centroidScores();
 
-    /** {@code out[outOffset + t] = q_i · r_t} for the {@code count} codes at {@code offset}. */
-    void residualDots(int i, byte[] codes, int offset, int count, float[] out, int outOffset);
+    /**
+     * {@code out[outOffset + t] = s_t (q_i · c + q_i · r_t)} for the {@code count} codes of
+     * centroid c at {@code offset}.
+     */
+    void residualDots(
+        int i, int c, byte[] codes, int offset, int count, float[] out, int outOffset);
   }
 }

@@ -233,11 +233,9 @@ final class WarpIndex implements Closeable {
     int k = book.centroidCount();
     // Lists hold the residual codes (stride R), or only document ordinals (stride 0: scored by
     // their centroids alone, the codes read by rescoring only).
-    int r = lists == null ? book.residualBytes() : lists.stride;
+    int r = lists == null ? book.codeStride() : lists.stride;
     if (lists != null
-        && (lists.centroids != k
-            || (r != 0 && r != book.residualBytes())
-            || lists.dim != book.dim()))
+        && (lists.centroids != k || (r != 0 && r != book.codeStride()) || lists.dim != book.dim()))
       throw new dev.latte.indexer.IndexMismatchException(
           "the WARP lists do not match their codebook; rebuild with --first-stage warp");
     int base = lists == null ? 0 : lists.documents;
@@ -272,7 +270,7 @@ final class WarpIndex implements Closeable {
           int n = b.getInt();
           int[] ids = new int[n];
           for (int i = 0; i < n; i++) ids[i] = Short.toUnsignedInt(b.getShort());
-          byte[] codes = new byte[n * book.residualBytes()];
+          byte[] codes = new byte[n * book.codeStride()];
           b.get(codes);
           tailIds.add(ids);
           tailBytes.add(codes);
@@ -350,6 +348,18 @@ final class WarpIndex implements Closeable {
 
   int centroids() {
     return codebook.centroidCount();
+  }
+
+  /**
+   * An upper bound of every score {@code s·(qc + q·r)} in list c for a query token whose centroid
+   * score is {@code qc} (q a unit vector, so {@code q·r <= max |r|}): {@code qc + max |r|}, times
+   * the largest scale the codebook can decode when that is positive and the smallest when not.
+   * Without scales exactly {@code qc + max |r|}, as before.
+   */
+  float bound(float qc, int c) {
+    float x = qc + maxNorm[c];
+    if (!codebook.scaled()) return x;
+    return x >= 0 ? x * codebook.scale(ResidualCodebook.SCALE_LEVELS - 1) : x * codebook.scaleLow();
   }
 
   /** Code bytes per listed token: the residual's, or 0 for lists of ordinals only. */

@@ -26,13 +26,14 @@ import org.apache.lucene.util.FixedBitSet;
  *       residual codes without decoding them;
  *   <li><b>select</b>: per query token its {@link WarpSettings#probes} best centroids, its imputed
  *       similarity m_i (WARP's t' rule, {@link WarpSettings#imputeTokens}), and the bound: a probed
- *       list whose best possible token, {@code q_i·c + max |r|} over the list, is at most m_i
- *       cannot change any score and is skipped unread;
+ *       list whose best possible token, {@code q_i·c + max |r|} over the list (times the largest
+ *       scale, {@link WarpIndex#bound}), is at most m_i cannot change any score and is skipped
+ *       unread;
  *   <li><b>decode</b>: each list probed by some query token is read once (document ordinals from
  *       their packed gaps);
- *   <li><b>score</b>: {@code q_i·c + q_i·r} for every token of the list, for each query token
- *       probing it, straight from the packed codes in the mapping (the Vector API list scan, {@link
- *       VectorKernel#residualDotsBlocked});
+ *   <li><b>score</b>: {@code s·(q_i·c + q_i·r)} (s the token's scale) for every token of the list,
+ *       for each query token probing it, straight from the packed codes in the mapping (the Vector
+ *       API list scan, {@link VectorKernel#residualDotsBlocked});
  *   <li><b>reduce</b>: stage one of the reduction, the best score per (document, query token);
  *   <li><b>sum</b>: stage two, per document the sum over query tokens of that best score, or m_i
  *       where it has none above m_i, then the top {@link WarpSettings#depth}.
@@ -166,7 +167,7 @@ final class WarpSearch {
       for (int j = 0; j < p; j++) {
         int c = chosen[j];
         if (w.listSize(c) == 0) continue;
-        if (cs[base + c] + w.maxNorm[c] <= m) {
+        if (w.bound(cs[base + c], c) <= m) {
           skipped++;
           continue;
         }
@@ -306,7 +307,7 @@ final class WarpSearch {
       boolean any = false;
       for (int x = pi; x < pend && !any; x++) {
         int i = (int) pairs[x];
-        any = cs[i * k + c] + w.maxNorm[c] > impute[i];
+        any = w.bound(cs[i * k + c], c) > impute[i];
       }
       if (n == 0 || !any) {
         if (n > 0) skipped += pend - pi;
@@ -343,7 +344,7 @@ final class WarpSearch {
       for (; pi < pend; pi++) {
         int i = (int) pairs[pi];
         float qc = cs[i * k + c];
-        if (qc + w.maxNorm[c] <= impute[i]) {
+        if (w.bound(qc, c) <= impute[i]) {
           skipped++;
           continue;
         }
@@ -355,21 +356,21 @@ final class WarpSearch {
           int full = nBase - nBase % ResidualBlocks.BLOCK;
           if (full > 0)
             kernel.residualDotsBlocked(
-                q, i, w.lists.segment(), w.lists.codeOffset(c), full, sc.dots, 0);
+                q, i, qc, w.lists.segment(), w.lists.codeOffset(c), full, sc.dots, 0);
           if (full < nBase)
             kernel.residualDotsBlocked(
-                q, i, w.rests, w.restAt[c], ResidualBlocks.BLOCK, sc.dots, full);
+                q, i, qc, w.rests, w.restAt[c], ResidualBlocks.BLOCK, sc.dots, full);
           if (nTail > 0)
             kernel.residualDotsBlocked(
-                q, i, w.tailCodes, (long) w.tailStart[c] * stride, nTail, sc.dots, nBase);
-        } else Arrays.fill(sc.dots, 0, n, 0f); // ordinals only: a token scores its centroid
+                q, i, qc, w.tailCodes, (long) w.tailStart[c] * stride, nTail, sc.dots, nBase);
+        } else Arrays.fill(sc.dots, 0, n, qc); // ordinals only: a token scores its centroid
         long b1 = System.nanoTime();
         float[] best = sc.best;
         for (int t = 0; t < n; t++) {
           int slot = sc.slots[t];
           if (slot < 0) continue;
           int at = slot * nq + i;
-          float v = sc.dots[t] + qc;
+          float v = sc.dots[t]; // s (q_i·c + q_i·r), from the kernel
           if (v > best[at]) best[at] = v;
         }
         scoreNs += b1 - b0;

@@ -96,10 +96,33 @@ class WarpSearchTest {
   }
 
   Path buildIndex(int docs, WarpBuilder.Params params, IndexOptions options) throws Exception {
+    return buildIndex(docs, params, options, false);
+  }
+
+  /**
+   * With {@code unscaled} (a residual {@code options}), the main index codes its tokens with a
+   * codebook without per-token scales (version 1, as every residual index written before scales),
+   * and the WARP lists, which reuse the main index's codebook, hold codes without scale bytes.
+   */
+  Path buildIndex(int docs, WarpBuilder.Params params, IndexOptions options, boolean unscaled)
+      throws Exception {
     for (int w = 0; w < WORDS; w++) words[w] = near(new float[DIM], 1f);
+    ResidualCodebook book = null;
+    if (unscaled) {
+      int n = 600;
+      float[] sample = new float[n * DIM];
+      for (int t = 0; t < n; t++)
+        System.arraycopy(near(words[t % WORDS], 0.25f), 0, sample, t * DIM, DIM);
+      float[] centroids = new float[WORDS * DIM];
+      for (int w = 0; w < WORDS; w++) System.arraycopy(words[w], 0, centroids, w * DIM, DIM);
+      book =
+          dev.latte.indexer.ResidualTraining.fit(
+                  options.codec().residualBits(), centroids, DIM, sample, n)
+              .withoutScales();
+    }
     Path path = tmp.resolve("main");
     try (LatteIndexWriter w =
-        LatteIndexWriter.openForEncoded(path, MODEL, "synthetic", "seeded", options)) {
+        LatteIndexWriter.openForEncoded(path, MODEL, "synthetic", "seeded", options, book)) {
       for (int i = 0; i < docs; i++) add(w, "d" + i);
       w.commit();
     }
@@ -182,7 +205,12 @@ class WarpSearchTest {
       if (Float.isNaN(m)) m = p < k ? cs[order[p]] : Float.NEGATIVE_INFINITY;
       impute[i] = m;
       Set<Integer> use = new HashSet<>();
-      for (int j = 0; j < p; j++) if (cs[order[j]] + maxNorm[order[j]] > m) use.add(order[j]);
+      for (int j = 0; j < p; j++) {
+        // q·c + max|r|, times the largest decodable scale (the smallest, for a negative bound).
+        float x = cs[order[j]] + maxNorm[order[j]];
+        float bound = !book.scaled() ? x : x * (x >= 0 ? book.scale(255) : book.scaleLow());
+        if (bound > m) use.add(order[j]);
+      }
       probed.add(use);
     }
     Map<String, Float> out = new HashMap<>();
@@ -244,6 +272,7 @@ class WarpSearchTest {
     assertMatchesDefinition(path, new WarpSettings(16, Integer.MAX_VALUE, 1000), 12);
     // And equal to MaxSim computed directly (no imputation anywhere).
     ResidualCodebook book = WarpBuilder.readCodebook(path);
+    assertTrue(book.scaled(), "a new WARP stage codes with per-token scales");
     try (LatteIndex index = LatteIndex.open(path)) {
       QueryContext q = query();
       MethodResult r =
@@ -257,6 +286,61 @@ class WarpSearchTest {
       }
     }
   }
+
+  /**
+   * An index written before per-token scales (its codebook version 1, its lists without scale
+   * bytes) opens and scores as it did: every list probed is exact MaxSim over c + r, and few probes
+   * follow the definition with the plain bound q·c + max|r|.
+   */
+  @Test
+  void anIndexCodedBeforeScalesScoresAsItDid() throws Exception {
+    Path path =
+        buildIndex(
+            120,
+            new WarpBuilder.Params(2, 16, 32, 5, 3),
+            new IndexOptions(dev.latte.core.codec.TokenCodec.RESIDUAL_2, 1),
+            true);
+    ResidualCodebook book = WarpBuilder.readCodebook(path);
+    assertTrue(!book.scaled(), "the main index's version-1 codebook");
+    assertEquals(WORDS, book.centroidCount());
+    assertMatchesDefinition(path, new WarpSettings(WORDS, Integer.MAX_VALUE, 1000), 6);
+    assertMatchesDefinition(path, new WarpSettings(3, 20, 1000), 6);
+    try (LatteIndex index = LatteIndex.open(path)) {
+      QueryContext q = query();
+      MethodResult r =
+          new WarpMethod(new WarpSettings(WORDS, Integer.MAX_VALUE, 1000), false)
+              .search(index, q, 1000);
+      assertEquals(live.size(), r.docs().size());
+      for (ScoredDoc d : r.docs()) {
+        TokenMatrix m = live.get(index.id(d.doc()));
+        // c + r decoded by hand, no scale anywhere.
+        Coded c = code(book, m);
+        float[] plain = new float[c.decoded().length];
+        byte[] codes = new byte[book.codeStride()];
+        for (int t = 0; t < m.rows(); t++) {
+          book.encodeResidual(m.data(), t * DIM, c.centroid()[t], codes, 0);
+          for (int dd = 0; dd < DIM; dd++)
+            plain[t * DIM + dd] =
+                book.centroid(c.centroid()[t], dd) + book.weight(dd, book.code(codes, 0, dd));
+        }
+        TokenMatrix x = new TokenMatrix(plain, m.rows(), DIM);
+        assertEquals(VectorKernel.scalar().maxSim(q.encoded().matrix(), x), d.score(), 1e-4f);
+      }
+      before = new ExactMaxSimMethod().search(index, q, 50);
+      query = q;
+    }
+    // One copy: its codes move into the (scale-less) lists byte for byte and rescore the same.
+    assertEquals(
+        new dev.latte.indexer.lists.TokenCompaction.Result(live.size(), 0),
+        dev.latte.indexer.lists.TokenCompaction.moveCodesToLists(path));
+    try (LatteIndex index = LatteIndex.open(path)) {
+      MethodResult after = new ExactMaxSimMethod().search(index, query, 50);
+      assertEquals(before.docs(), after.docs());
+    }
+  }
+
+  private MethodResult before;
+  private QueryContext query;
 
   @Test
   void fewProbesFollowTheDefinitionWithImputationAndTheBound() throws Exception {
