@@ -1,21 +1,17 @@
 package dev.latte.spark;
 
+import static dev.latte.spark.SingleIndexReference.assertPackedShards;
+import static dev.latte.spark.SingleIndexReference.deriveWithParameters;
+import static dev.latte.spark.SingleIndexReference.same;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.latte.datasets.corpus.Corpus;
-import dev.latte.datasets.corpus.FieldMapping;
-import dev.latte.indexer.EncodingPipeline;
-import dev.latte.indexer.IndexJob;
-import dev.latte.indexer.IndexMetadata;
 import dev.latte.indexer.IndexOptions;
 import dev.latte.indexer.IndexProgress;
 import dev.latte.indexer.JobState;
-import dev.latte.indexer.LatteIndexReaderSupport;
-import dev.latte.indexer.LatteIndexWriter;
 import dev.latte.indexer.ShardManifest;
 import dev.latte.indexer.firststage.FirstStageIndex;
 import dev.latte.indexer.lists.TokenCompaction;
@@ -23,13 +19,11 @@ import dev.latte.searcher.Filters;
 import dev.latte.searcher.LatteIndex;
 import dev.latte.searcher.LatteSearcher;
 import dev.latte.searcher.firststage.FirstStages;
-import dev.latte.searcher.firststage.warp.WarpBuilder;
 import java.io.BufferedReader;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.lucene.index.DirectoryReader;
 import org.apache.lucene.store.FSDirectory;
@@ -125,28 +119,10 @@ class ShardedJobTest {
 
   /**
    * {@code ./latte index} of {@code docs} into {@code out} on {@code threads} encoding threads,
-   * then every first stage derived with the job's parameters.
+   * then every first stage built with the job's parameters.
    */
   static JobState.Counters singleIndex(Path docs, Path out, int threads) throws Exception {
-    JobState.Counters counters;
-    try (ContextHashEncoder encoder = new ContextHashEncoder();
-        LatteIndexWriter writer =
-            LatteIndexWriter.open(out, encoder, docs.toString(), "", FLOAT32)) {
-      Corpus corpus = Corpus.open(docs.toString(), null, FieldMapping.DEFAULT);
-      counters =
-          new IndexJob(
-                  corpus,
-                  corpus.fingerprint(),
-                  writer,
-                  new EncodingPipeline(encoder, threads, 32),
-                  Map.of(),
-                  IndexJob.Options.DEFAULT,
-                  false,
-                  out)
-              .run(IndexProgress.NONE)
-              .state()
-              .counters();
-    }
+    JobState.Counters counters = SingleIndexReference.index(docs, out, threads, FLOAT32);
     deriveWithParameters(sharded, out, FirstStages.names());
     return counters;
   }
@@ -308,30 +284,7 @@ class ShardedJobTest {
             "--first-stage",
             "none");
     Path one = tmp.resolve("tsv-single");
-    JobState.Counters c;
-    try (ContextHashEncoder encoder = new ContextHashEncoder();
-        LatteIndexWriter writer =
-            LatteIndexWriter.open(
-                one,
-                encoder,
-                tsv.toString(),
-                "",
-                new IndexOptions(dev.latte.core.codec.TokenCodec.FLOAT32, 1))) {
-      Corpus corpus = Corpus.open(tsv.toString(), null, FieldMapping.DEFAULT);
-      c =
-          new IndexJob(
-                  corpus,
-                  corpus.fingerprint(),
-                  writer,
-                  new EncodingPipeline(encoder, 2, 32),
-                  Map.of(),
-                  IndexJob.Options.DEFAULT,
-                  false,
-                  one)
-              .run(IndexProgress.NONE)
-              .state()
-              .counters();
-    }
+    JobState.Counters c = SingleIndexReference.index(tsv, one, 2, FLOAT32);
     assertEquals(c, p.counters());
     assertEquals(1, c.skippedError(), c.toString());
     assertTrue(c.skippedEmpty() >= 1 && c.skippedDuplicate() >= 1, c.toString());
@@ -510,7 +463,8 @@ class ShardedJobTest {
             "--pool-factor",
             "2",
             "--train-fraction",
-            "0.5",
+            // another sample than the float32 job's (0.5): equality must not depend on it
+            "0.3",
             "--first-stage",
             "xtr,warp",
             // a task killed mid-shard: Spark's retry packs and compacts the shard from scratch
@@ -541,26 +495,8 @@ class ShardedJobTest {
     Path one = tmp.resolve("residual-single");
     Files.createDirectories(one);
     Files.write(one.resolve(dev.latte.indexer.ResidualCodebookFile.FILE), book);
-    try (ContextHashEncoder encoder = new ContextHashEncoder();
-        LatteIndexWriter writer =
-            LatteIndexWriter.open(
-                one,
-                encoder,
-                input.toString(),
-                "",
-                new IndexOptions(dev.latte.core.codec.TokenCodec.RESIDUAL_2, 2))) {
-      Corpus corpus = Corpus.open(input.toString(), null, FieldMapping.DEFAULT);
-      new IndexJob(
-              corpus,
-              corpus.fingerprint(),
-              writer,
-              new EncodingPipeline(encoder, 2, 32),
-              Map.of(),
-              IndexJob.Options.DEFAULT,
-              false,
-              one)
-          .run(IndexProgress.NONE);
-    }
+    SingleIndexReference.index(
+        input, one, 2, new IndexOptions(dev.latte.core.codec.TokenCodec.RESIDUAL_2, 2));
     // XTR with the job's centroids; WARP exactly as ./latte index --first-stage warp builds it on a
     // residual index (its codebook is the index's own: the job's), packed, then compacted.
     deriveWithParameters(out, one, List.of("xtr"));
@@ -610,98 +546,6 @@ class ShardedJobTest {
               differ);
         }
       assertEquals(List.of(), differ);
-    }
-  }
-
-  /**
-   * Copies the sharded index's stage parameters into {@code single} and builds the stages with them
-   * as {@code ./latte index --first-stage} builds them with its own: WARP packed into lists ({@link
-   * WarpBuilder#packIn}, the packing of {@code buildIn} without its training), the others derived;
-   * then the codes the lists hold leave the main index, as after a build.
-   */
-  static void deriveWithParameters(Path shardedIndex, Path single, List<String> stages)
-      throws Exception {
-    try (var dir = FSDirectory.open(single);
-        DirectoryReader reader = DirectoryReader.open(dir)) {
-      IndexMetadata meta = LatteIndexReaderSupport.metadataOf(reader.getIndexCommit());
-      for (String stage : stages) {
-        Path from = FirstStageIndex.dir(shardedIndex, stage);
-        Path to = FirstStageIndex.dir(single, stage);
-        Files.createDirectories(to);
-        if (Files.isDirectory(from))
-          try (var files = Files.list(from)) {
-            for (Path f : files.toList()) Files.copy(f, to.resolve(f.getFileName()));
-          }
-        if (FirstStages.builders().get(stage) instanceof WarpBuilder warp)
-          warp.packIn(to, reader, meta, IndexProgress.NONE);
-        else
-          FirstStageIndex.derive(
-              FirstStages.builders().get(stage), to, reader, meta, IndexProgress.NONE);
-      }
-    }
-    TokenCompaction.moveCodesToLists(single);
-  }
-
-  /**
-   * Every shard's WARP stage is packed (lists file, no derived documents with codes) and, for a
-   * residual codec, holds the only copy of its main index's codes (refs written, nothing left to
-   * move, the main commit marked).
-   */
-  static void assertPackedShards(Path shardedIndex, boolean residual) throws Exception {
-    for (ShardManifest.Shard s : ShardManifest.read(shardedIndex).shards()) {
-      Path shard = shardedIndex.resolve(s.name());
-      Path warp = FirstStageIndex.dir(shard, WarpBuilder.NAME);
-      assertTrue(Files.isRegularFile(warp.resolve(WarpBuilder.LISTS_FILE)), s.name());
-      try (var dir = FSDirectory.open(warp);
-          DirectoryReader stage = DirectoryReader.open(dir)) {
-        for (var leaf : stage.leaves())
-          assertEquals(null, leaf.reader().getBinaryDocValues(WarpBuilder.TAIL), s.name());
-      }
-      assertEquals(
-          residual, Files.isRegularFile(warp.resolve(dev.latte.indexer.lists.WarpRefs.FILE)));
-      try (var dir = FSDirectory.open(shard);
-          DirectoryReader main = DirectoryReader.open(dir)) {
-        assertEquals(
-            residual,
-            TokenCompaction.keepsCodesInLists(main.getIndexCommit().getUserData()),
-            s.name());
-        var plan = TokenCompaction.plan(main, shard);
-        assertEquals(List.of(), plan.moves(), s.name());
-        assertEquals(0, plan.kept(), s.name());
-      }
-    }
-  }
-
-  /** Same scores rank by rank (1e-4), same ids except among tied scores; else why not. */
-  static void same(
-      String method,
-      String q,
-      LatteSearcher.SearchResponse a,
-      LatteSearcher.SearchResponse b,
-      List<String> differ) {
-    String what = method + " / " + q;
-    if (a.hits().isEmpty()) differ.add(what + ": no hits");
-    if (a.hits().size() != b.hits().size()) {
-      differ.add(what + ": " + a.hits().size() + " vs " + b.hits().size() + " hits");
-      return;
-    }
-    for (int i = 0; i < Math.min(10, a.hits().size()); i++) {
-      var x = a.hits().get(i);
-      var y = b.hits().get(i);
-      if (Math.abs(x.score() - y.score()) > 1e-4) {
-        differ.add(what + " rank " + (i + 1) + ": score " + x.score() + " vs " + y.score());
-        return;
-      }
-      if (!x.docid().equals(y.docid())) {
-        boolean tied =
-            (i > 0 && Math.abs(a.hits().get(i - 1).score() - x.score()) < 1e-5)
-                || (i + 1 < a.hits().size()
-                    && Math.abs(a.hits().get(i + 1).score() - x.score()) < 1e-5);
-        if (!tied) {
-          differ.add(what + " rank " + (i + 1) + ": " + x.docid() + " vs " + y.docid());
-          return;
-        }
-      }
     }
   }
 }

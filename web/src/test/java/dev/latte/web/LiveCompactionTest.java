@@ -112,7 +112,7 @@ class LiveCompactionTest {
 
     rebuildWarp(li);
     assertEquals(new Layout(70, 0), layout(li), "the rebuild moved the live writes' codes too");
-    assertEquals(before, scores(li), "exact MaxSim over the codes, wherever they live");
+    assertSameScores(before, scores(li), "exact MaxSim over the codes, wherever they live");
     long oneCopy = FileTrees.bytes(li.path);
     long tokens = encodedTokens(li);
     // Each moved token leaves its 96 bytes of residual-2 codes (384-d) in the lists only.
@@ -170,15 +170,19 @@ class LiveCompactionTest {
     boolean changed = false;
     for (String q : queries) {
       String d40 = replaced.id() + "\t" + q;
-      assertEquals(scores.get("twin\t" + q), scores.get(d40), "the replacement's own codes: " + q);
-      changed |= !scores.get(d40).equals(before.get(d40));
+      assertEquals(
+          scores.get("twin\t" + q),
+          scores.get(d40),
+          1e-5f * Math.max(1, Math.abs(scores.get(d40))),
+          "the replacement's own codes: " + q);
+      changed |= Math.abs(scores.get(d40) - before.get(d40)) > 1e-4f;
     }
     assertTrue(changed, "the replacement scores as its new text, not as its old version");
     assertFalse(scores.containsKey(corpus.get(41).id() + "\t" + queries.get(0)));
 
     rebuildWarp(li);
     assertEquals(new Layout(60, 0), layout(li), "the next build moves them");
-    assertEquals(scores, scores(li));
+    assertSameScores(scores, scores(li), "after the next build");
   }
 
   @Test
@@ -251,6 +255,22 @@ class LiveCompactionTest {
       s.release();
     }
     return new Layout(listed, stored);
+  }
+
+  /**
+   * The same documents with the same scores. Not bit for bit: the Vector API kernel's lane
+   * reduction may round differently once compiled (seen: 1 ulp on every document of a query), and
+   * the scalar kernel's bit-for-bit equality across layouts is OneCopyLayoutTest's.
+   */
+  static void assertSameScores(
+      Map<String, Float> expected, Map<String, Float> actual, String what) {
+    assertEquals(expected.keySet(), actual.keySet(), what);
+    for (var e : expected.entrySet())
+      assertEquals(
+          e.getValue(),
+          actual.get(e.getKey()),
+          1e-5f * Math.max(1, Math.abs(e.getValue())),
+          what + ": " + e.getKey());
   }
 
   /** Exact MaxSim (over the residual codes) of every document, by "docid\tquery". */

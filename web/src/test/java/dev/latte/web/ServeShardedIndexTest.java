@@ -78,7 +78,25 @@ class ServeShardedIndexTest {
 
   static void writeShards(List<Document> docs, Path one, Path sharded, int n, String source)
       throws Exception {
-    try (LatteIndexWriter w = LatteIndexWriter.open(one, encoder, source, "", FLOAT32)) {
+    writeShards(docs, one, sharded, n, source, FLOAT32, false);
+  }
+
+  /**
+   * As above with {@code options}; {@code packed}: as the Spark job writes shards now — a residual
+   * codec's codebook (one's) frozen in every shard and beside the manifest, each shard's WARP
+   * packed with the shared codebook ({@code WarpBuilder.packIn}) and its codes moved into the lists
+   * (one copy); else WARP derived as live documents.
+   */
+  static void writeShards(
+      List<Document> docs,
+      Path one,
+      Path sharded,
+      int n,
+      String source,
+      dev.latte.indexer.IndexOptions options,
+      boolean packed)
+      throws Exception {
+    try (LatteIndexWriter w = LatteIndexWriter.open(one, encoder, source, "", options)) {
       w.addAll(docs.stream(), 1, 16, IndexProgress.NONE);
       w.commit();
     }
@@ -94,6 +112,8 @@ class ServeShardedIndexTest {
             stage,
             s.filter(f -> f.getFileName().toString().startsWith("latte_"))
                 .filter(f -> !f.getFileName().toString().equals("latte_warp_lists.bin"))
+                .filter(
+                    f -> !f.getFileName().toString().equals(dev.latte.indexer.lists.WarpRefs.FILE))
                 .toList());
       }
       for (Path f : paramFiles.get(stage)) Files.copy(f, params.resolve(f.getFileName()));
@@ -104,7 +124,12 @@ class ServeShardedIndexTest {
       Path p = sharded.resolve(ShardManifest.shardName(i));
       List<Document> mine =
           docs.stream().filter(d -> ShardManifest.shardOf(d.id(), n) == shard).toList();
-      try (LatteIndexWriter w = LatteIndexWriter.open(p, encoder, source, "", FLOAT32)) {
+      Path book = one.resolve(dev.latte.indexer.ResidualCodebookFile.FILE);
+      if (Files.exists(book)) { // the shard codes with one's codebook, frozen
+        Files.createDirectories(p);
+        Files.copy(book, p.resolve(book.getFileName()));
+      }
+      try (LatteIndexWriter w = LatteIndexWriter.open(p, encoder, source, "", options)) {
         w.startSequencesAt(ShardManifest.firstSeq(i));
         w.addAll(mine.stream(), 1, 16, IndexProgress.NONE);
         w.commit();
@@ -116,10 +141,16 @@ class ServeShardedIndexTest {
         try (var dir = FSDirectory.open(p);
             DirectoryReader r = DirectoryReader.open(dir)) {
           meta = LatteIndexReaderSupport.metadataOf(r.getIndexCommit());
-          FirstStageIndex.derive(
-              FirstStages.builders().get(stage), folder, r, meta, IndexProgress.NONE);
+          if (packed
+              && FirstStages.builders().get(stage)
+                  instanceof dev.latte.searcher.firststage.warp.WarpBuilder warp)
+            warp.packIn(folder, r, meta, IndexProgress.NONE);
+          else
+            FirstStageIndex.derive(
+                FirstStages.builders().get(stage), folder, r, meta, IndexProgress.NONE);
         }
       }
+      if (packed) dev.latte.indexer.lists.TokenCompaction.moveCodesToLists(p);
       shards.add(
           new ShardManifest.Shard(
               ShardManifest.shardName(i), mine.size(), 0, ShardManifest.firstSeq(i)));
@@ -136,8 +167,19 @@ class ServeShardedIndexTest {
                 "warp",
                 new ShardManifest.Stage(FirstStages.get("warp").format().stamp(), Map.of())),
             docs.size(),
-            JobState.Counters.ZERO);
+            JobState.Counters.ZERO,
+            codebookBeside(one, sharded));
     Files.writeString(sharded.resolve(ShardManifest.FILE), m.toJson());
+  }
+
+  /** One's residual codebook copied beside the manifest, and its SHA-256; null without one. */
+  static String codebookBeside(Path one, Path sharded) throws Exception {
+    Path book = one.resolve(dev.latte.indexer.ResidualCodebookFile.FILE);
+    if (!Files.exists(book)) return null;
+    Files.copy(book, sharded.resolve(book.getFileName()));
+    return java.util.HexFormat.of()
+        .formatHex(
+            java.security.MessageDigest.getInstance("SHA-256").digest(Files.readAllBytes(book)));
   }
 
   @AfterAll

@@ -54,8 +54,13 @@ class ServeShardedLiveTest {
     }
     data = tmp.resolve("data");
     sharded = data.resolve("shards");
-    ServeShardedIndexTest.writeShards(docs, tmp.resolve("one"), sharded, SHARDS, adi.toString());
+    writeShards(docs, tmp.resolve("one"), sharded, adi.toString());
     serve();
+  }
+
+  /** The shards this test serves: float32, WARP derived as live documents. */
+  void writeShards(List<Document> docs, Path one, Path sharded, String source) throws Exception {
+    ServeShardedIndexTest.writeShards(docs, one, sharded, SHARDS, source);
   }
 
   void serve() throws Exception {
