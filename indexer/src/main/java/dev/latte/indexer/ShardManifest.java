@@ -56,9 +56,11 @@ public record ShardManifest(
 
   /**
    * 2: a shard's WARP stage may be packed lists holding the only copy of its residual codes (its
-   * main index keeps centroid ids: one copy, as {@code ./latte index} leaves an index); 1: every
-   * shard keeps its codes in its main index (WARP as derived documents, a second copy). This build
-   * reads both; one that reads only 1 must refuse a 2 rather than meet codeless documents.
+   * main index keeps centroid ids: one copy, as {@code ./latte index} leaves an index), and a shard
+   * may name the codebook beside the manifest ({@link ResidualCodebookFile#REFERENCE_FILE}) instead
+   * of holding a copy; 1: every shard keeps its codes in its main index (WARP as derived documents,
+   * a second copy). This build reads both; one that reads only 1 must refuse a 2 rather than meet
+   * codeless documents.
    */
   public static final int LAYOUT_VERSION = 2;
 
@@ -69,7 +71,9 @@ public record ShardManifest(
   public static String layoutDescription(int version) {
     return switch (version) {
       case 1 -> "every shard keeps its token codes in its main index, WARP as derived documents";
-      case 2 -> "WARP packed per shard, the residual codes only in its lists: one copy";
+      case 2 ->
+          "WARP packed per shard, the residual codes only in its lists (one copy), the codebook"
+              + " once beside the manifest";
       default -> "unknown";
     };
   }

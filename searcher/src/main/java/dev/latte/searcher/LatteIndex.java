@@ -291,7 +291,7 @@ public final class LatteIndex implements Closeable {
     var book = codebook;
     // A new residual index that has not trained its codebook yet holds no token matrices: the
     // writer stores the codebook before the first one.
-    if (book == null && Files.exists(path.resolve(dev.latte.indexer.ResidualCodebookFile.FILE)))
+    if (book == null && dev.latte.indexer.ResidualCodebookFile.exists(path))
       codebook = book = dev.latte.indexer.ResidualCodebookFile.read(path);
     return book;
   }

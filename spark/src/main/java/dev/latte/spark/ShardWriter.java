@@ -10,6 +10,7 @@ import dev.latte.indexer.JobState;
 import dev.latte.indexer.LatteIndexReaderSupport;
 import dev.latte.indexer.LatteIndexWriter;
 import dev.latte.indexer.ModelIdentity;
+import dev.latte.indexer.ResidualCodebookFile;
 import dev.latte.indexer.ShardManifest;
 import dev.latte.indexer.firststage.FirstStageBuilder;
 import dev.latte.indexer.firststage.FirstStageIndex;
@@ -236,6 +237,10 @@ final class ShardWriter implements Serializable {
     // shard's
     // main index (nothing to do without WARP refs: another codec, or no WARP stage).
     TokenCompaction.moveCodesToLists(index);
+    // The job's codebook lies once, beside the manifest; the shard names it (checked by its
+    // fingerprint on every read) instead of holding a copy.
+    if (params.value().residualCodebook() != null)
+      ResidualCodebookFile.replaceByReference(index, "../" + ResidualCodebookFile.FILE);
     List<String> problems = new ArrayList<>();
     for (JobState.Problem p : r.problems()) {
       if (problems.size() >= 20) break;

@@ -479,16 +479,30 @@ class ShardedJobTest {
     ShardManifest m = ShardManifest.read(out);
     assertEquals("residual-2", m.index().options().codec().cliName());
     assertEquals(2, m.index().options().poolFactor());
-    // One codebook: beside the manifest (its SHA-256 listed) and in every shard, byte for byte.
+    // One codebook, once: beside the manifest (its SHA-256 listed); every shard holds a reference
+    // to it (no copy), which reads as the same codebook.
     byte[] book = Files.readAllBytes(out.resolve(dev.latte.indexer.ResidualCodebookFile.FILE));
     assertEquals(LatteSparkJob.sha256(book), m.residualCodebook());
-    for (ShardManifest.Shard s : m.shards())
+    String shared = dev.latte.indexer.ResidualCodebookFile.read(out).fingerprint();
+    for (ShardManifest.Shard s : m.shards()) {
+      Path shard = out.resolve(s.name());
+      assertFalse(Files.exists(shard.resolve(dev.latte.indexer.ResidualCodebookFile.FILE)));
       assertTrue(
-          java.util.Arrays.equals(
-              book,
-              Files.readAllBytes(
-                  out.resolve(s.name()).resolve(dev.latte.indexer.ResidualCodebookFile.FILE))),
-          s.name());
+          Files.size(shard.resolve(dev.latte.indexer.ResidualCodebookFile.REFERENCE_FILE)) < 200);
+      assertEquals(shared, dev.latte.indexer.ResidualCodebookFile.read(shard).fingerprint());
+    }
+    // A shard taken out of its folder says where its codebook should be.
+    Path alone = tmp.resolve("alone").resolve("shard");
+    Files.createDirectories(alone);
+    try (var files = Files.list(out.resolve(m.shards().getFirst().name()))) {
+      for (Path f : files.filter(Files::isRegularFile).toList())
+        Files.copy(f, alone.resolve(f.getFileName()));
+    }
+    var lost =
+        org.junit.jupiter.api.Assertions.assertThrows(
+            dev.latte.indexer.IndexMismatchException.class,
+            () -> dev.latte.indexer.ResidualCodebookFile.read(alone));
+    assertTrue(lost.getMessage().contains("must stay in its sharded folder"), lost.getMessage());
 
     // ./latte index over the same file coding with that codebook, first stages derived with the
     // job's parameters.

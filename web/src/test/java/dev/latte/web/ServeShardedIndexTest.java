@@ -150,7 +150,13 @@ class ServeShardedIndexTest {
                 FirstStages.builders().get(stage), folder, r, meta, IndexProgress.NONE);
         }
       }
-      if (packed) dev.latte.indexer.lists.TokenCompaction.moveCodesToLists(p);
+      if (packed) {
+        dev.latte.indexer.lists.TokenCompaction.moveCodesToLists(p);
+        if (Files.exists(
+            book)) // as the job leaves it: a reference to the codebook beside the manifest
+        dev.latte.indexer.ResidualCodebookFile.replaceByReference(
+              p, "../" + dev.latte.indexer.ResidualCodebookFile.FILE);
+      }
       shards.add(
           new ShardManifest.Shard(
               ShardManifest.shardName(i), mine.size(), 0, ShardManifest.firstSeq(i)));

@@ -83,6 +83,9 @@ final class ScaleWarp {
     identity.put("pool_factor", o.warpPoolFactor());
     identity.put("warp", WarpBuilder.FORMAT.stamp());
     identity.put("centroids_requested", o.warpCentroids());
+    // Residual codes carry a per-token scale byte since codebook version 2; an index coded before
+    // must not be reused as if it had them.
+    identity.put("per_token_scales", true);
     // The writer's training window grows with the expected size (it was a fixed 65,536 tokens).
     if (o.warpCentroids() == 0)
       identity.put(

@@ -214,16 +214,12 @@ public final class SparkJobBenchmark {
     }
     double sparkCpu = cpuSeconds() - c1;
     // All in on disk (main index, codebook, WARP lists and refs, BM25 text) per encoded token; the
-    // sharded folder holds the codebook once per shard and once beside the manifest.
-    long book = Files.size(sharded.resolve(dev.latte.indexer.ResidualCodebookFile.FILE));
-    long shardedBytes = dev.latte.core.FileTrees.bytes(sharded);
+    // sharded folder holds the codebook once, beside the manifest (the shards reference it).
     System.out.printf(
         Locale.ROOT,
-        "  bytes on disk per encoded token, all in: single %.1f, Spark shards %.1f (%.1f with"
-            + " one copy of the codebook)%n",
+        "  bytes on disk per encoded token, all in: single %.1f, Spark shards %.1f%n",
         dev.latte.core.FileTrees.bytes(single) / (double) singleTokens,
-        shardedBytes / (double) job.counters().tokens(),
-        (shardedBytes - book * job.shards()) / (double) job.counters().tokens());
+        dev.latte.core.FileTrees.bytes(sharded) / (double) job.counters().tokens());
     System.out.printf(
         Locale.ROOT,
         "%d documents, 2 cores, residual-2 pool 2 + WARP: ./latte index job + WARP build %.1f s"
