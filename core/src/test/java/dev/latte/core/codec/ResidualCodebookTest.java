@@ -253,13 +253,13 @@ public class ResidualCodebookTest {
   }
 
   /**
-   * Per-token scales: fitted on the sample's length ratios |x| / |c + r|, quantised to a byte
-   * within half a step; decoded tokens come back nearer the length of the tokens they code; an
-   * unscaled codebook is written as version 1 (as before scales existed) and its values are refused
-   * by a scaled codebook and vice versa.
+   * Per-token scales: the least-squares factor x.x̂ / x̂.x̂ (x̂ = c + r) quantised to a byte within
+   * half a step of the fitted range; scaled tokens come back nearer the tokens they code than the
+   * unscaled ones (squared error, summed); an unscaled codebook is written as version 1 (as before
+   * scales existed) and its values are refused by a scaled codebook and vice versa.
    */
   @Test
-  void scalesRestoreTokenLengthsWithinHalfAStep() throws IOException {
+  void scalesAreTheLeastSquaresFactorWithinHalfAStep() throws IOException {
     int dim = 64, k = 8;
     for (int bits : new int[] {1, 2, 4}) {
       Random r = new Random(17);
@@ -276,12 +276,17 @@ public class ResidualCodebookTest {
       double scaledErr = 0, plainErr = 0;
       float hi = book.scale(255);
       for (int t = 0; t < 300; t++) {
-        double x = norm(data, t * dim, dim), xs = norm(back.data(), t * dim, dim);
-        double xp = norm(plainBack.data(), t * dim, dim);
-        scaledErr += Math.abs(xs - x);
-        plainErr += Math.abs(xp - x);
-        // The stored scale is the nearest code of |x| / |c + r| (clamped to the fitted range).
-        double ratio = Math.min(Math.max(x / xp, book.scaleLow()), hi);
+        double xd = 0, dd = 0;
+        for (int d = 0; d < dim; d++) {
+          float x = data[t * dim + d], xs = back.data()[t * dim + d];
+          float xp = plainBack.data()[t * dim + d];
+          scaledErr += (xs - x) * (double) (xs - x);
+          plainErr += (xp - x) * (double) (xp - x);
+          xd += (double) x * xp;
+          dd += (double) xp * xp;
+        }
+        // The stored scale is the nearest code of x.x̂ / x̂.x̂ (clamped to the fitted range).
+        double ratio = Math.min(Math.max(xd / dd, book.scaleLow()), hi);
         float s = book.scaleOf(value, codes + t * book.codeStride());
         assertEquals(ratio, s, book.scaleStep() / 2 + 1e-6, "token " + t);
         // Same codes and ids as without scales: only the scale byte is added.
@@ -291,7 +296,7 @@ public class ResidualCodebookTest {
               book.code(value, codes + t * book.codeStride(), d));
       }
       assertTrue(
-          scaledErr < 0.2 * plainErr, bits + " bits: |len| error " + scaledErr + " vs " + plainErr);
+          scaledErr < plainErr, bits + " bits: squared error " + scaledErr + " vs " + plainErr);
       // Versions: unscaled writes version 1; a scaled value is refused by an unscaled codebook.
       ByteArrayOutputStream bytes = new ByteArrayOutputStream();
       plain.writeTo(new DataOutputStream(bytes));
@@ -305,12 +310,6 @@ public class ResidualCodebookTest {
       assertThrows(
           CorruptTokenMatrixException.class, () -> book.decode(plainValue, 0, plainValue.length));
     }
-  }
-
-  private static double norm(float[] x, int offset, int dim) {
-    double s = 0;
-    for (int d = 0; d < dim; d++) s += (double) x[offset + d] * x[offset + d];
-    return Math.sqrt(s);
   }
 
   static ResidualCodebook roundTrip(ResidualCodebook book) throws IOException {
