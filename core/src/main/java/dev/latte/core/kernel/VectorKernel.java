@@ -302,11 +302,7 @@ public final class VectorKernel {
    */
   public void dotMatrix(
       float[] a, int aOffset, int rows, float[] bt, int cols, int dim, float[] out) {
-    nonNegative("dim", dim);
-    range("rows of a", a.length, aOffset, (long) rows * dim, rows);
-    range("columns bt", bt.length, 0, (long) cols * dim, cols);
-    range("out", out.length, 0, (long) rows * cols, rows);
-    support.dotMatrix(a, aOffset, rows, bt, cols, dim, out);
+    dotMatrixColumns(a, aOffset, rows, bt, cols, 0, cols, dim, out);
   }
 
   /**

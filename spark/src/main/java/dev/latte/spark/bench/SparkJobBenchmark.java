@@ -12,6 +12,7 @@ import dev.latte.indexer.JobState;
 import dev.latte.indexer.LatteIndexWriter;
 import dev.latte.spark.LatteSparkJob;
 import java.io.BufferedReader;
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -77,41 +78,13 @@ public final class SparkJobBenchmark {
   }
 
   static void throughput(Path corpus, int n, Path work) throws Exception {
-    Files.createDirectories(work);
-    Path input = work.resolve("docs-" + n + ".jsonl");
-    List<String> lines = new ArrayList<>();
-    try (BufferedReader in = Files.newBufferedReader(corpus)) {
-      for (String s; lines.size() < n && (s = in.readLine()) != null; ) lines.add(s);
-    }
-    Files.write(input, lines);
+    Path input = firstDocuments(corpus, n, work);
 
     Path single = work.resolve("single-" + System.nanoTime());
     long t0 = System.nanoTime();
-    long indexed;
-    try (OnnxTokenEncoder encoder = OnnxTokenEncoder.load(BundledModel.resolve("default"), 2, 1);
-        LatteIndexWriter writer =
-            LatteIndexWriter.open(
-                single,
-                encoder,
-                input.toString(),
-                "",
-                new IndexOptions(dev.latte.core.codec.TokenCodec.FLOAT32, 1))) {
-      Corpus c = Corpus.open(input.toString(), null, FieldMapping.DEFAULT);
-      indexed =
-          new IndexJob(
-                  c,
-                  c.fingerprint(),
-                  writer,
-                  new EncodingPipeline(encoder, 2, 32),
-                  Map.of(),
-                  IndexJob.Options.DEFAULT,
-                  false,
-                  single)
-              .run(IndexProgress.NONE)
-              .state()
-              .counters()
-              .indexed();
-    }
+    long indexed =
+        indexJob(input, single, new IndexOptions(dev.latte.core.codec.TokenCodec.FLOAT32, 1), 0)
+            .indexed();
     double singleSeconds = (System.nanoTime() - t0) / 1e9;
 
     // The Spark job twice in one session: shard tasks encoding on one thread each (the layout
@@ -146,6 +119,46 @@ public final class SparkJobBenchmark {
           singleSeconds / e.getValue().seconds());
   }
 
+  /**
+   * The first {@code n} lines of {@code corpus}, written to a JSON-lines file under {@code work}.
+   */
+  static Path firstDocuments(Path corpus, int n, Path work) throws IOException {
+    Files.createDirectories(work);
+    Path input = work.resolve("docs-" + n + ".jsonl");
+    List<String> lines = new ArrayList<>();
+    try (BufferedReader in = Files.newBufferedReader(corpus)) {
+      for (String s; lines.size() < n && (s = in.readLine()) != null; ) lines.add(s);
+    }
+    Files.write(input, lines);
+    return input;
+  }
+
+  /**
+   * {@code ./latte index}'s job over {@code input} into {@code single} (bundled model, 2 encoding
+   * threads); {@code expectDocuments} > 0 sizes the codebook as the CLI does.
+   */
+  static JobState.Counters indexJob(
+      Path input, Path single, IndexOptions options, long expectDocuments) throws Exception {
+    try (OnnxTokenEncoder encoder = OnnxTokenEncoder.load(BundledModel.resolve("default"), 2, 1);
+        LatteIndexWriter writer =
+            LatteIndexWriter.open(single, encoder, input.toString(), "", options)) {
+      if (expectDocuments > 0) writer.expectDocuments(expectDocuments);
+      Corpus c = Corpus.open(input.toString(), null, FieldMapping.DEFAULT);
+      return new IndexJob(
+              c,
+              c.fingerprint(),
+              writer,
+              new EncodingPipeline(encoder, 2, 32),
+              Map.of(),
+              IndexJob.Options.DEFAULT,
+              false,
+              single)
+          .run(IndexProgress.NONE)
+          .state()
+          .counters();
+    }
+  }
+
   /** CPU seconds of this process so far (every thread: encoders, Spark's, GC). */
   static double cpuSeconds() {
     return ((com.sun.management.OperatingSystemMXBean)
@@ -155,38 +168,13 @@ public final class SparkJobBenchmark {
   }
 
   static void throughputDefaults(Path corpus, int n, Path work) throws Exception {
-    Files.createDirectories(work);
-    Path input = work.resolve("docs-" + n + ".jsonl");
-    List<String> lines = new ArrayList<>();
-    try (BufferedReader in = Files.newBufferedReader(corpus)) {
-      for (String s; lines.size() < n && (s = in.readLine()) != null; ) lines.add(s);
-    }
-    Files.write(input, lines);
+    Path input = firstDocuments(corpus, n, work);
     Path single = work.resolve("single-" + System.nanoTime());
     double c0 = cpuSeconds();
     long t0 = System.nanoTime();
-    long indexed, singleTokens;
-    try (OnnxTokenEncoder encoder = OnnxTokenEncoder.load(BundledModel.resolve("default"), 2, 1);
-        LatteIndexWriter writer =
-            LatteIndexWriter.open(single, encoder, input.toString(), "", IndexOptions.NEW_INDEX)) {
-      writer.expectDocuments(lines.size()); // as ./latte index sizes its codebook
-      Corpus c = Corpus.open(input.toString(), null, FieldMapping.DEFAULT);
-      JobState.Counters counters =
-          new IndexJob(
-                  c,
-                  c.fingerprint(),
-                  writer,
-                  new EncodingPipeline(encoder, 2, 32),
-                  Map.of(),
-                  IndexJob.Options.DEFAULT,
-                  false,
-                  single)
-              .run(IndexProgress.NONE)
-              .state()
-              .counters();
-      indexed = counters.indexed();
-      singleTokens = counters.tokens();
-    }
+    // Sized for the collection, as ./latte index sizes its codebook.
+    JobState.Counters counters = indexJob(input, single, IndexOptions.NEW_INDEX, n);
+    long indexed = counters.indexed(), singleTokens = counters.tokens();
     dev.latte.searcher.firststage.FirstStages.build(
         single,
         List.of("warp"),
