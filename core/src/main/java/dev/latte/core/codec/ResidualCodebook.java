@@ -79,6 +79,13 @@ public final class ResidualCodebook {
   private final float scaleStep;
   private volatile float[] centroidsDimMajor;
 
+  private volatile float[] nibbleWeights;
+
+  /** {@link #centroidPanels} of the width asked last (one kernel per process: one width). */
+  private volatile Panels centroidPanels;
+
+  private record Panels(int width, float[] data) {}
+
   /** Scale codes per token: one byte. */
   public static final int SCALE_LEVELS = 256;
 
@@ -292,6 +299,51 @@ public final class ResidualCodebook {
       for (int c = 0; c < k; c++)
         for (int d = 0; d < dim; d++) t[d * k + c] = centroids[c * dim + d];
       centroidsDimMajor = t;
+    }
+    return t;
+  }
+
+  /**
+   * The centroids in column panels of {@code width} for a query x centroid GEMM that reads them
+   * where they lie (made once, then shared; {@code K x dim} floats rounded up to whole panels):
+   * panel p holds centroids {@code [p W, p W + W)} dimension-major, element d of centroid c at
+   * {@code [p dim W + d W + (c - p W)]}, zeros past the last centroid. Don't modify.
+   */
+  public float[] centroidPanels(int width) {
+    Panels t = centroidPanels;
+    if (t == null || t.width() != width) {
+      if (width <= 0) throw new IllegalArgumentException("panel width " + width);
+      int panels = (k + width - 1) / width;
+      float[] data = new float[panels * dim * width];
+      for (int c = 0; c < k; c++) {
+        int at = c / width * dim * width + c % width;
+        for (int d = 0; d < dim; d++) data[at + d * width] = centroids[c * dim + d];
+      }
+      centroidPanels = t = new Panels(width, data);
+    }
+    return t.data();
+  }
+
+  /**
+   * The weights a query's nibble tables multiply, by nibble value: {@code [(p * 4/bits + u) * 16 +
+   * v]} = {@link #weight}{@code (d, code)} for dimension {@code d = p * 4/bits + u} of nibble p and
+   * the code {@code (v >>> u * bits) & (2^bits - 1)} that nibble value v holds for it; 0 for the
+   * padding dimensions past the last one (made once; don't modify).
+   */
+  public float[] nibbleWeights() {
+    float[] t = nibbleWeights;
+    if (t == null) {
+      int perNibble = 4 / bits, mask = (1 << bits) - 1;
+      int nibbles = 2 * residualBytes();
+      t = new float[nibbles * perNibble * 16];
+      for (int p = 0; p < nibbles; p++)
+        for (int u = 0; u < perNibble; u++) {
+          int d = p * perNibble + u;
+          if (d >= dim) continue;
+          for (int v = 0; v < 16; v++)
+            t[(p * perNibble + u) * 16 + v] = weight(d, (v >>> (u * bits)) & mask);
+        }
+      nibbleWeights = t;
     }
     return t;
   }

@@ -132,6 +132,18 @@ final class PanamaResidualKernel implements ResidualKernelSupport {
   }
 
   @Override
+  public float maxSimListed(
+      ResidualQuery query,
+      byte[] ids,
+      int payloadOffset,
+      int docTokens,
+      java.lang.foreign.MemorySegment codes,
+      long[] at,
+      int[] step) {
+    return PanamaListedMaxSim.maxSim(query, ids, payloadOffset, docTokens, codes, at, step);
+  }
+
+  @Override
   public void residualDots(
       ResidualQuery query,
       int row,

@@ -33,6 +33,48 @@ class ResidualKernelTest {
     return new VectorKernel[] {VectorKernel.scalarCodeDomain(), KernelTesting.panama()};
   }
 
+  /**
+   * The nibble tables are their definition, bit for bit: entry (i, p, v) = 0 + the sum, in
+   * dimension order, of q_i[d] x weight(d, code of d in v) over the dimensions nibble p holds (none
+   * past the last dimension), whichever loop computes it; the by-nibble copy holds the same values.
+   */
+  @Test
+  void nibbleTablesAreTheirDefinitionBitForBit() {
+    for (int bits : new int[] {1, 2, 4}) {
+      for (int dim : new int[] {1, 3, 5, 17, 64, 385}) {
+        Random rnd = new Random(17L * dim + bits);
+        ResidualCodebook book = ResidualCodebookTest.codebook(rnd, bits, 3, dim, 40);
+        for (VectorKernel k : new VectorKernel[] {VectorKernel.scalar(), KernelTesting.panama()}) {
+          int tokens = 1 + rnd.nextInt(20);
+          TokenMatrix q = MaxSimKernelTest.random(rnd, tokens, dim);
+          ResidualQuery rq = k.prepareResidual(q, book);
+          int nibbles = 2 * book.residualBytes(), perNibble = 4 / bits, mask = (1 << bits) - 1;
+          float[] byNibble = rq.byNibble();
+          for (int i = 0; i < tokens; i++)
+            for (int p = 0; p < nibbles; p++)
+              for (int v = 0; v < 16; v++) {
+                float sum = 0f;
+                for (int u = 0; u < perNibble; u++) {
+                  int d = p * perNibble + u;
+                  if (d >= dim) break;
+                  sum += q.data()[i * dim + d] * book.weight(d, (v >>> (u * bits)) & mask);
+                }
+                String where =
+                    k.name() + " bits " + bits + " dim " + dim + " " + i + "," + p + "," + v;
+                assertEquals(
+                    Float.floatToRawIntBits(sum),
+                    Float.floatToRawIntBits(rq.lut()[(i * nibbles + p) * 16 + v]),
+                    where);
+                assertEquals(
+                    Float.floatToRawIntBits(sum),
+                    Float.floatToRawIntBits(byNibble[(p * 16 + v) * rq.lanes() + i]),
+                    where);
+              }
+        }
+      }
+    }
+  }
+
   @Test
   void codeDomainMaxSimEqualsExactMaxSimOverDecodedVectors() {
     int checked = 0;
