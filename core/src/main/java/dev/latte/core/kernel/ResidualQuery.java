@@ -133,6 +133,37 @@ public final class ResidualQuery {
 
   private volatile int[] rowStarts;
 
+  private volatile float[] byCentroid;
+
+  /**
+   * The query x centroid matrix centroid-major, {@code [c * paddedTokens + i]} = {@code q_i . c}
+   * (padding lanes 0), made on first use: a vector kernel scoring a stored token reads its
+   * centroid's lanes with one contiguous load instead of a gather over {@code tokens} rows. Read
+   * without locking once made (the kernels ask for it per scored document).
+   */
+  float[] byCentroid() {
+    float[] t = byCentroid;
+    return t != null ? t : makeByCentroid();
+  }
+
+  private synchronized float[] makeByCentroid() {
+    if (byCentroid == null) {
+      int k = book.centroidCount(), w = paddedTokens;
+      float[] t = new float[k * w];
+      // By blocks of 64 centroids: the block's 64 destination rows stay in L1 while every query
+      // row passes over them.
+      for (int c0 = 0; c0 < k; c0 += 64) {
+        int c1 = Math.min(k, c0 + 64);
+        for (int i = 0; i < tokens; i++) {
+          int row = i * k;
+          for (int c = c0; c < c1; c++) t[c * w + i] = centroidScores[row + c];
+        }
+      }
+      byCentroid = t;
+    }
+    return byCentroid;
+  }
+
   /**
    * The by-nibble table (made on first use, then read without locking; thread-safe): each entry
    * computed as {@link #nibbleTables} computes it, the loop over query tokens innermost over the

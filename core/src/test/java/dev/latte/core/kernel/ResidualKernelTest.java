@@ -341,4 +341,27 @@ class ResidualKernelTest {
                     .maxSimResidual(panamaQuery, value, StoredTokenMatrix.HEADER_BYTES, 4));
     assertTrue(owner.getMessage().contains("prepare it with the kernel"), owner.getMessage());
   }
+
+  /**
+   * The centroid-major copy the vector MaxSim reads: every q_i . c where the row-major matrix has
+   * it, padding lanes 0, for codebooks past one 64-centroid block and not a multiple of it.
+   */
+  @Test
+  void theCentroidMajorCopyHoldsTheQueryCentroidMatrix() {
+    Random rnd = new Random(5);
+    for (int k : new int[] {1, 63, 64, 130}) {
+      ResidualCodebook book = ResidualCodebookTest.codebook(rnd, 2, k, 17, 2 * k + 8);
+      for (int queryTokens : QUERY_TOKENS)
+        for (VectorKernel kernel : codeDomain()) {
+          ResidualQuery q =
+              kernel.prepareResidual(MaxSimKernelTest.random(rnd, queryTokens, 17), book);
+          float[] t = q.byCentroid();
+          int w = q.paddedTokens;
+          assertEquals(book.centroidCount() * w, t.length);
+          for (int c = 0; c < book.centroidCount(); c++)
+            for (int i = 0; i < w; i++)
+              assertEquals(i < queryTokens ? q.centroidScore(i, c) : 0f, t[c * w + i]);
+        }
+    }
+  }
 }
