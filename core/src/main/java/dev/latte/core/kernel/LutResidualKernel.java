@@ -36,6 +36,43 @@ final class LutResidualKernel implements ResidualKernelSupport {
     return total;
   }
 
+  /**
+   * {@link #maxSim} over codes read where the lists keep them (byte b of token j at {@code at[j] +
+   * b * step[j]}): the same sums in the same order, without gathering the codes into a payload.
+   */
+  @Override
+  public float maxSimListed(
+      ResidualQuery query,
+      byte[] ids,
+      int payloadOffset,
+      int docTokens,
+      MemorySegment codes,
+      long[] at,
+      int[] step) {
+    if (docTokens == 0) return 0f;
+    ResidualCodebook book = query.codebook();
+    int k = book.centroidCount(), r = book.residualBytes();
+    float[] lut = query.lut;
+    float total = 0f;
+    for (int i = 0; i < query.tokens; i++) {
+      float best = Float.NEGATIVE_INFINITY;
+      for (int j = 0; j < docTokens; j++) {
+        int c = ScalarResidualKernel.centroid(book, ids, payloadOffset, j);
+        long from = at[j], st = step[j];
+        float dot = 0f;
+        for (int b = 0, base = i * query.nibbles * 16; b < r; b++, base += 32) {
+          int v = codes.get(ValueLayout.JAVA_BYTE, from + b * st);
+          dot += lut[base + (v & 15)] + lut[base + 16 + ((v >>> 4) & 15)];
+        }
+        float s = query.centroidScores[i * k + c] + dot;
+        if (book.scaled()) s *= book.scale(codes.get(ValueLayout.JAVA_BYTE, from + r * st) & 0xFF);
+        if (s > best) best = s;
+      }
+      total += best;
+    }
+    return total;
+  }
+
   @Override
   public void residualDots(
       ResidualQuery query,

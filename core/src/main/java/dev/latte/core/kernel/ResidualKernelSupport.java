@@ -19,7 +19,8 @@ interface ResidualKernelSupport {
    * {@link #maxSim} over tokens whose codes are not contiguous (where the WARP lists keep them):
    * the centroid id of token j is the payload's ({@code ids} from {@code payloadOffset}, ids only),
    * its code byte b (the scale byte after the R code bytes) at {@code codes[at[j] + b * step[j]]}.
-   * The reference gathers the codes into a payload and calls {@link #maxSim}.
+   * The reference gathers the codes into a payload (allocating) and calls {@link #maxSim}; the
+   * code-domain kernels read them in place.
    */
   default float maxSimListed(
       ResidualQuery query,
