@@ -239,6 +239,7 @@ public final class ResidualRankProbe {
     java.util.regex.Matcher gm = java.util.regex.Pattern.compile("-g(-?[0-9.]+)").matcher(v);
     double gamma = gm.find() ? Double.parseDouble(gm.group(1)) : Double.NaN;
     if (residualScale || !Double.isNaN(gamma)) book = book.withoutScales();
+    System.out.println(v + ": " + book);
     ResidualCodebook b = book;
     float[] cents = centroids;
     boolean norm = v.contains("-norm");
