@@ -249,6 +249,7 @@ final class ScaleWarp {
     double[] first = new double[n], rescore = new double[n], total = new double[n];
     double[] recall = new double[n], recall10 = new double[n], cpu = new double[n];
     double[] ofCodec = new double[n];
+    Map<String, double[]> steps = new LinkedHashMap<>();
     for (int q = 0; q < n; q++) {
       long c = THREADS.getCurrentThreadCpuTime();
       long t = System.nanoTime();
@@ -257,6 +258,8 @@ final class ScaleWarp {
       cpu[q] = (THREADS.getCurrentThreadCpuTime() - c) / 1e6;
       first[q] = r.firstStageMillis();
       rescore[q] = r.rescoreMillis();
+      for (Map.Entry<String, Double> e : r.stepsMillis().entrySet())
+        steps.computeIfAbsent(e.getKey(), x -> new double[n])[q] = e.getValue();
       int[] docs = r.docs().stream().mapToInt(dev.latte.searcher.ScoredDoc::doc).toArray();
       String[] got = ScaleSearch.ids(idx, docs);
       recall[q] = recall(run.truthIds.get(q), got, k);
@@ -284,15 +287,21 @@ final class ScaleWarp {
     row.put("total_p95_ms", round(Percentiles.nearestRank(total, 95)));
     row.put("cpu_p50_ms", round(Percentiles.nearestRank(cpu, 50)));
     row.put("cpu_p95_ms", round(Percentiles.nearestRank(cpu, 95)));
+    // Each step's own p50 (WARP's prepare, select, decode, score, reduce, sum, rescore): where the
+    // time goes at this size.
+    Map<String, Double> stepsP50 = new LinkedHashMap<>();
+    steps.forEach((name, v) -> stepsP50.put(name, round(Percentiles.nearestRank(v, 50))));
+    row.put("steps_p50_ms", stepsP50);
     log(
-        "  %s probes %d depth %d: recall@%d %.4f, p50 %.1f ms (CPU %.1f)",
+        "  %s probes %d depth %d: recall@%d %.4f, p50 %.1f ms (CPU %.1f)%s",
         m.name(),
         s == null ? 0 : s.probes(),
         s == null ? 0 : s.depth(),
         k,
         mean(recall),
         Percentiles.nearestRank(total, 50),
-        Percentiles.nearestRank(cpu, 50));
+        Percentiles.nearestRank(cpu, 50),
+        stepsP50.isEmpty() ? "" : "; steps p50 ms " + stepsP50);
     return row;
   }
 

@@ -99,6 +99,11 @@ public final class ResidualCodebook {
   private final float scaleStep;
   private volatile float[] centroidsDimMajor;
 
+  /** {@link #centroidPanels} of the width asked last (one kernel per process: one width). */
+  private volatile Panels centroidPanels;
+
+  private record Panels(int width, float[] data) {}
+
   /** Scale codes per token: one byte. */
   public static final int SCALE_LEVELS = 256;
 
@@ -375,6 +380,27 @@ public final class ResidualCodebook {
       centroidsDimMajor = t;
     }
     return t;
+  }
+
+  /**
+   * The centroids in column panels of {@code width} for a query x centroid GEMM that reads them
+   * where they lie (made once, then shared; {@code K x dim} floats rounded up to whole panels):
+   * panel p holds centroids {@code [p W, p W + W)} dimension-major, element d of centroid c at
+   * {@code [p dim W + d W + (c - p W)]}, zeros past the last centroid. Don't modify.
+   */
+  public float[] centroidPanels(int width) {
+    Panels t = centroidPanels;
+    if (t == null || t.width() != width) {
+      if (width <= 0) throw new IllegalArgumentException("panel width " + width);
+      int panels = (k + width - 1) / width;
+      float[] data = new float[panels * dim * width];
+      for (int c = 0; c < k; c++) {
+        int at = c / width * dim * width + c % width;
+        for (int d = 0; d < dim; d++) data[at + d * width] = centroids[c * dim + d];
+      }
+      centroidPanels = t = new Panels(width, data);
+    }
+    return t.data();
   }
 
   /** Per-dimension bucket boundaries, dim x (2^bits - 1) (a copy). */

@@ -86,6 +86,25 @@ interface KernelSupport {
       int dim,
       float[] out);
 
+  /** Columns per panel {@link #dotMatrixPanels} reads. */
+  int panelWidth();
+
+  /**
+   * {@link #dotMatrixColumns} over columns packed in panels of {@link #panelWidth} ({@link
+   * dev.latte.core.codec.ResidualCodebook#centroidPanels}'s layout) instead of dimension-major:
+   * every written entry bit for bit what {@link #dotMatrixColumns} writes there.
+   */
+  void dotMatrixPanels(
+      float[] a,
+      int aOffset,
+      int rows,
+      float[] panels,
+      int cols,
+      int from,
+      int to,
+      int dim,
+      float[] out);
+
   /**
    * Dot products of selected query rows with every token of an {@link TokenCodec#INT8} payload:
    * {@code out[t * nRows + r] = q_{rows[r]} · decoded(d_t)} for {@code t < docTokens}, {@code r <

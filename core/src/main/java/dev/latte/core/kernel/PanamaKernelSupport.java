@@ -534,6 +534,25 @@ final class PanamaKernelSupport implements KernelSupport {
   }
 
   @Override
+  public int panelWidth() {
+    return PanamaDotMatrix.PANEL;
+  }
+
+  @Override
+  public void dotMatrixPanels(
+      float[] a,
+      int aOffset,
+      int rows,
+      float[] panels,
+      int cols,
+      int from,
+      int to,
+      int dim,
+      float[] out) {
+    PanamaDotMatrix.dotMatrixPanels(a, aOffset, rows, panels, cols, from, to, dim, out);
+  }
+
+  @Override
   public void upperGram(float[] data, int rowOffset, int m, int dim, double[] gram) {
     PanamaGram.upperGram(data, rowOffset, m, dim, gram);
   }

@@ -69,8 +69,11 @@ public final class ResidualQuery {
     // token. Every entry is computed as the one-part preparation computes it, bit for bit.
     int n =
         Math.max(1, Math.min((k + COLUMNS_PER_PART - 1) / COLUMNS_PER_PART, Math.max(1, tokens)));
+    // The centroids packed once per codebook in the kernel's column panels (the GEMM then copies
+    // no column block per query); the entries are those of the dimension-major GEMM bit for bit.
+    float[] panels = book.centroidPanels(owner.panelWidth());
     if (n == 1 || parts == null) {
-      owner.dotMatrix(query.data(), 0, tokens, book.centroidsDimMajor(), k, dim, centroidScores);
+      owner.dotMatrixPanels(query.data(), 0, tokens, panels, k, 0, k, dim, centroidScores);
       nibbleTables(0, tokens);
       return;
     }
@@ -79,8 +82,7 @@ public final class ResidualQuery {
         j -> {
           int from = (int) ((long) k * j / n / 64 * 64),
               to = j + 1 == n ? k : (int) ((long) k * (j + 1) / n / 64 * 64);
-          owner.dotMatrixColumns(
-              query.data(), 0, tokens, book.centroidsDimMajor(), k, from, to, dim, centroidScores);
+          owner.dotMatrixPanels(query.data(), 0, tokens, panels, k, from, to, dim, centroidScores);
           nibbleTables(tokens * j / n, tokens * (j + 1) / n);
         });
   }

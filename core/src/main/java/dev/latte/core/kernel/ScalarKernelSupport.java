@@ -182,6 +182,34 @@ final class ScalarKernelSupport implements KernelSupport {
     }
   }
 
+  /** Any width serves the scalar loops; 16 keeps a panel's row in one cache line. */
+  @Override
+  public int panelWidth() {
+    return 16;
+  }
+
+  @Override
+  public void dotMatrixPanels(
+      float[] a,
+      int aOffset,
+      int rows,
+      float[] panels,
+      int cols,
+      int from,
+      int to,
+      int dim,
+      float[] out) {
+    int w = panelWidth();
+    for (int i = 0; i < rows; i++) {
+      for (int j = from; j < to; j++) {
+        int at = j / w * dim * w + j % w;
+        float acc = 0f;
+        for (int d = 0; d < dim; d++) acc += a[aOffset + i * dim + d] * panels[at + d * w];
+        out[i * cols + j] = acc;
+      }
+    }
+  }
+
   @Override
   public void upperGram(float[] data, int rowOffset, int m, int dim, double[] gram) {
     ScalarGram.upperGram(data, rowOffset, m, dim, gram);

@@ -34,6 +34,11 @@ public final class VectorKernel {
 
   private final KernelSupport support;
 
+  /** The implementation behind this facade (tests of the package compare implementations). */
+  KernelSupport support() {
+    return support;
+  }
+
   private VectorKernel(KernelSupport support) {
     this.support = support;
   }

@@ -81,7 +81,11 @@ public final class WarpMethod implements SearchMethod {
     MaxSimScorer scorer = new MaxSimScorer(query.kernel(), index.metadata().dimension());
     MaxSimScorer.Prepared prepared = scorer.prepare(query);
     long t2 = System.nanoTime();
+    // The depth and any document tied with its last (WarpSearch keeps a tie at its cut whole,
+    // wherever the cut falls: at k here when k > depth).
     int depth = Math.min(settings.depth(), docs.length);
+    float[] warpScores = r.ranked().scores();
+    while (depth > 0 && depth < docs.length && warpScores[depth] == warpScores[depth - 1]) depth++;
     List<ScoredDoc> out =
         scorer.rescore(index, prepared, java.util.Arrays.copyOf(docs, depth), Math.min(k, depth));
     if (k > depth && docs.length > depth) out = tail(out, r.ranked(), depth, k);

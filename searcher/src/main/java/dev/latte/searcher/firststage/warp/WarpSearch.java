@@ -408,8 +408,33 @@ final class WarpSearch {
     return new Part(ranked, decodeNs, scoreNs, reduceNs, sumNs, scored, read, skipped);
   }
 
-  /** The best {@code depth} of the first n, best first (ties: smaller doc id first). */
+  /**
+   * The best {@code depth} of the first n, best first (equal scores: smaller doc id first), and
+   * every other document tied with the last of them: a tie at the cut is kept whole, so which
+   * documents pass does not depend on doc ids (the order documents reached the index, shard order
+   * in a merge), as {@link Candidates#topKeepingTies} does for the other first stages.
+   */
   static Candidates top(int[] docs, float[] scores, int n, int depth) {
+    Candidates best = heapTop(docs, scores, n, depth);
+    int m = best.docs().length;
+    if (m == 0 || m >= n) return best;
+    float cut = best.scores()[m - 1];
+    int tiedIn = 0, tiedAll = 0;
+    for (int r = m - 1; r >= 0 && best.scores()[r] == cut; r--) tiedIn++;
+    for (int j = 0; j < n; j++) if (scores[j] == cut) tiedAll++;
+    if (tiedAll == tiedIn) return best;
+    // Those above the cut as they are, then the whole tie by doc id.
+    int above = m - tiedIn;
+    int[] d = Arrays.copyOf(best.docs(), above + tiedAll);
+    float[] sc = Arrays.copyOf(best.scores(), above + tiedAll);
+    int at = above;
+    for (int j = 0; j < n; j++) if (scores[j] == cut) d[at++] = docs[j];
+    Arrays.sort(d, above, at);
+    Arrays.fill(sc, above, at, cut);
+    return new Candidates(d, sc);
+  }
+
+  private static Candidates heapTop(int[] docs, float[] scores, int n, int depth) {
     int m = Math.min(depth, n);
     // Min-heap of the best m positions.
     int[] heap = new int[m];
