@@ -2,19 +2,13 @@ package dev.latte.core.codec;
 
 import dev.latte.core.TokenMatrix;
 import dev.latte.core.codec.StoredTokenMatrix.CorruptTokenMatrixException;
-import java.io.ByteArrayOutputStream;
 import java.io.DataInput;
 import java.io.DataOutput;
-import java.io.DataOutputStream;
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.nio.ByteOrder;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.util.Arrays;
-import java.util.HexFormat;
 
 /**
  * The trained parameters of a residual codec ({@link TokenCodec#RESIDUAL_1}, {@code _2}, {@code
@@ -70,11 +64,6 @@ import java.util.HexFormat;
 public final class ResidualCodebook {
   /** Most centroids a stored id (unsigned 16 bits) can name. */
   public static final int MAX_CENTROIDS = 1 << 16;
-
-  private static final int MAGIC = 0x4C524342; // "LRCB"
-  private static final int VERSION = 1;
-  private static final int SCALED_VERSION = 2;
-  private static final int TANGENT_VERSION = 3;
 
   /** Bit width whose fit codes tangent residuals (see the class comment). */
   public static final int TANGENT_BITS = 1;
@@ -137,7 +126,7 @@ public final class ResidualCodebook {
    * scaled} must be true, except for the unscaled intermediate {@link #fit} builds its scales'
    * range with, which cannot be written).
    */
-  private ResidualCodebook(
+  ResidualCodebook(
       int bits,
       int dim,
       float[] centroids,
@@ -576,79 +565,20 @@ public final class ResidualCodebook {
   }
 
   /**
-   * Versioned binary form: magic, version, bits, dim, K, centroids, cutoffs, weights, and for
-   * versions 2 (scaled) and 3 (scaled, {@link #tangent} residuals) the scale of code 0 and the
-   * step. An unscaled codebook writes version 1, byte for byte as before scales existed (same
-   * fingerprint); a scaled plain one version 2, byte for byte as before tangent residuals.
+   * Versioned binary form ({@link CodebookBinaryForm}): version 1 unscaled, byte for byte as before
+   * scales existed (same fingerprint); 2 scaled; 3 scaled with {@link #tangent} residuals.
    */
   public void writeTo(DataOutput out) throws IOException {
-    if (tangent && !scaled)
-      throw new IllegalStateException("tangent residuals without scales cannot be decoded");
-    out.writeInt(MAGIC);
-    out.writeInt(tangent ? TANGENT_VERSION : scaled ? SCALED_VERSION : VERSION);
-    out.writeInt(bits);
-    out.writeInt(dim);
-    out.writeInt(k);
-    for (float f : centroids) out.writeFloat(f);
-    for (float f : cutoffs) out.writeFloat(f);
-    for (float f : weights) out.writeFloat(f);
-    if (scaled) {
-      out.writeFloat(scaleLow);
-      out.writeFloat(scaleStep);
-    }
+    CodebookBinaryForm.write(this, out);
   }
 
   public static ResidualCodebook readFrom(DataInput in) throws IOException {
-    int magic = in.readInt();
-    if (magic != MAGIC)
-      throw new CorruptTokenMatrixException("not a residual codebook (bad magic number)");
-    int version = in.readInt();
-    if (version != VERSION && version != SCALED_VERSION && version != TANGENT_VERSION)
-      throw new CorruptTokenMatrixException(
-          "residual codebook version "
-              + version
-              + " (this build reads "
-              + VERSION
-              + " to "
-              + TANGENT_VERSION
-              + ")");
-    int bits = in.readInt(), dim = in.readInt(), k = in.readInt();
-    if (bits != 1 && bits != 2 && bits != 4 || dim <= 0 || dim > 0xFFFF || k <= 0)
-      throw new CorruptTokenMatrixException(
-          "residual codebook header is corrupt: bits " + bits + ", dim " + dim + ", K " + k);
-    int buckets = 1 << bits;
-    float[] centroids = readFloats(in, Math.multiplyExact(k, dim));
-    float[] cutoffs = readFloats(in, dim * (buckets - 1));
-    float[] weights = readFloats(in, dim * buckets);
-    if (version == VERSION) return new ResidualCodebook(bits, dim, centroids, cutoffs, weights);
-    float low = in.readFloat(), step = in.readFloat();
-    try {
-      return new ResidualCodebook(
-          bits, dim, centroids, cutoffs, weights, true, version == TANGENT_VERSION, low, step);
-    } catch (IllegalArgumentException e) {
-      throw new CorruptTokenMatrixException(
-          "residual codebook scales are corrupt: " + e.getMessage());
-    }
-  }
-
-  private static float[] readFloats(DataInput in, int n) throws IOException {
-    float[] v = new float[n];
-    for (int i = 0; i < n; i++) v[i] = in.readFloat();
-    return v;
+    return CodebookBinaryForm.read(in);
   }
 
   /** SHA-256 (first 16 hex digits) of the binary form: identifies the parameters. */
   public String fingerprint() {
-    try {
-      ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-      writeTo(new DataOutputStream(bytes));
-      byte[] h = MessageDigest.getInstance("SHA-256").digest(bytes.toByteArray());
-      return HexFormat.of().formatHex(h, 0, 8);
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    } catch (NoSuchAlgorithmException e) {
-      throw new IllegalStateException(e);
-    }
+    return CodebookBinaryForm.fingerprint(this);
   }
 
   @Override
