@@ -9,6 +9,7 @@ import dev.latte.core.kernel.ResidualQuery;
 import dev.latte.core.kernel.VectorKernel;
 import dev.latte.indexer.IndexLayout;
 import dev.latte.indexer.Passages;
+import dev.latte.indexer.lists.DocumentTokens;
 import java.io.IOException;
 import java.util.List;
 import org.apache.lucene.index.BinaryDocValues;
@@ -153,9 +154,7 @@ public final class MaxSimScorer {
             doc != DocIdSetIterator.NO_MORE_DOCS;
             doc = values.nextDoc()) {
           if (live != null && !live.get(doc)) continue;
-          top.offer(
-              leaf.docBase + doc,
-              score(query, residual, values.binaryValue(), passagesOf(parts, doc)));
+          top.offer(leaf.docBase + doc, score(query, residual, values, passagesOf(parts, doc)));
         }
         continue;
       }
@@ -170,7 +169,7 @@ public final class MaxSimScorer {
         int doc = g - base;
         if (live != null && !live.get(doc)) continue;
         if (values.advanceExact(doc))
-          top.offer(g, score(query, residual, values.binaryValue(), passagesOf(parts, doc)));
+          top.offer(g, score(query, residual, values, passagesOf(parts, doc)));
       }
     }
   }
@@ -251,10 +250,49 @@ public final class MaxSimScorer {
       int doc = global - leaf.docBase;
       float s =
           values != null && values.advanceExact(doc)
-              ? score(query, residual, values.binaryValue(), passagesOf(parts, doc))
+              ? score(query, residual, values, passagesOf(parts, doc))
               : 0f;
       top.offer(global, s);
     }
+  }
+
+  /**
+   * The score of the current document of {@code values}; a document whose codes the WARP lists keep
+   * (one copy of the tokens) is scored where they lie, without gathering them ({@link
+   * VectorKernel#maxSimResidualListed}, equal bit for bit), unless MaxP needs its passages' rows.
+   */
+  private float score(
+      Prepared query, ResidualQuery residual, BinaryDocValues values, BytesRef passages)
+      throws IOException {
+    if (residual != null && passages == null) {
+      DocumentTokens.Listed listed = DocumentTokens.listed(values);
+      if (listed != null) {
+        StoredTokenMatrix.Header h = listed.header();
+        if (h.dim() != dimension || h.codec() != residual.codebook().codec())
+          throw new dev.latte.indexer.IndexMismatchException(
+              "a listed document is "
+                  + h.codec().cliName()
+                  + " "
+                  + h.dim()
+                  + "-d, the index's codebook "
+                  + residual.codebook().codec().cliName()
+                  + " "
+                  + dimension
+                  + "-d; the index folder is inconsistent");
+        checkCodebook(residual, h);
+        documentsScored++;
+        BytesRef v = listed.value();
+        return kernel.maxSimResidualListed(
+            residual,
+            v.bytes,
+            StoredTokenMatrix.Header.payloadOffset(v.offset),
+            h.tokens(),
+            listed.codes(),
+            listed.at(),
+            listed.step());
+      }
+    }
+    return score(query, residual, values.binaryValue(), passages);
   }
 
   /**

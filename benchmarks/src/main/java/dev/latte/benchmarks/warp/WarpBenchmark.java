@@ -322,9 +322,10 @@ public final class WarpBenchmark implements Callable<Integer> {
           print(rows.getLast());
         }
       }
+      Path twin = null;
       if (oneCopy) {
         // Same codes, one copy: the rows on the twin, then this index's again (equal warm-up).
-        Path twin = OneCopyTwin.of(idx.path());
+        twin = OneCopyTwin.of(idx.path());
         long b = folderBytes(twin);
         report.put("one_copy_bytes_all_in", b);
         report.put("one_copy_bytes_per_token_all_in", b / (double) tokens);
@@ -370,16 +371,24 @@ public final class WarpBenchmark implements Callable<Integer> {
       if (threads > 1) {
         WarpSettings ws = parse(settings.getFirst());
         SearchMethod method = new WarpMethod(ws, !noRescore);
-        double one = throughput(idx, method, encoded, kernel, 1);
-        double n = throughput(idx, method, encoded, kernel, threads);
+        // With --one-copy on the one-copy twin: the layout ./latte index builds by default.
+        String layout = twin == null ? "this index" : "one copy";
+        double one, n;
+        try (LatteIndex on = twin == null ? null : LatteIndex.open(twin)) {
+          LatteIndex target = on == null ? idx : on;
+          one = throughput(target, method, encoded, kernel, 1);
+          n = throughput(target, method, encoded, kernel, threads);
+        }
+        report.put("throughput_layout", layout);
         report.put("throughput_method", method.name());
         report.put("throughput_qps_1", one);
         report.put("throughput_qps_" + threads, n);
         report.put("throughput_ratio", n / one);
         System.out.printf(
             Locale.ROOT,
-            "Throughput %s: %.1f q/s on 1 thread, %.1f q/s on %d (%.2fx)%n",
+            "Throughput %s (%s): %.1f q/s on 1 thread, %.1f q/s on %d (%.2fx)%n",
             method.name(),
+            layout,
             one,
             n,
             threads,

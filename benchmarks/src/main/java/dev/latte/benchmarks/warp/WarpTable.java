@@ -52,8 +52,9 @@ final class WarpTable {
     if (report.containsKey("throughput_ratio"))
       System.out.printf(
           Locale.ROOT,
-          "%nThroughput %s: %.1f q/s on 1 thread, %.2fx with %s%n",
+          "%nThroughput %s (%s): %.1f q/s on 1 thread, %.2fx with %s%n",
           report.get("throughput_method"),
+          report.get("throughput_layout"),
           ((Number) report.get("throughput_qps_1")).doubleValue(),
           ((Number) report.get("throughput_ratio")).doubleValue(),
           report.keySet().stream()

@@ -88,6 +88,8 @@ public final class ResidualCodebook {
   private final float scaleStep;
   private volatile float[] centroidsDimMajor;
 
+  private volatile float[] nibbleWeights;
+
   /** {@link #centroidPanels} of the width asked last (one kernel per process: one width). */
   private volatile Panels centroidPanels;
 
@@ -390,6 +392,30 @@ public final class ResidualCodebook {
       centroidPanels = t = new Panels(width, data);
     }
     return t.data();
+  }
+
+  /**
+   * The weights a query's nibble tables multiply, by nibble value: {@code [(p * 4/bits + u) * 16 +
+   * v]} = {@link #weight}{@code (d, code)} for dimension {@code d = p * 4/bits + u} of nibble p and
+   * the code {@code (v >>> u * bits) & (2^bits - 1)} that nibble value v holds for it; 0 for the
+   * padding dimensions past the last one (made once; don't modify).
+   */
+  public float[] nibbleWeights() {
+    float[] t = nibbleWeights;
+    if (t == null) {
+      int perNibble = 4 / bits, mask = (1 << bits) - 1;
+      int nibbles = 2 * residualBytes();
+      t = new float[nibbles * perNibble * 16];
+      for (int p = 0; p < nibbles; p++)
+        for (int u = 0; u < perNibble; u++) {
+          int d = p * perNibble + u;
+          if (d >= dim) continue;
+          for (int v = 0; v < 16; v++)
+            t[(p * perNibble + u) * 16 + v] = weight(d, (v >>> (u * bits)) & mask);
+        }
+      nibbleWeights = t;
+    }
+    return t;
   }
 
   /** Per-dimension bucket boundaries, dim x (2^bits - 1) (a copy). */

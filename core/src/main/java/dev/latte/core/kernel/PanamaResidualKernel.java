@@ -3,7 +3,6 @@ package dev.latte.core.kernel;
 import dev.latte.core.codec.ResidualCodebook;
 import dev.latte.core.codec.TokenCodec;
 import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
@@ -34,12 +33,11 @@ final class PanamaResidualKernel implements ResidualKernelSupport {
     final boolean scaled = book.scaled();
     final int codes = TokenCodec.residualCodesOffset(payloadOffset, docTokens);
     final float[] byNibble = query.byNibble();
-    // q_i . c of a vector of query tokens, gathered from the row-major query x centroid matrix
-    // (lane i reads row i at column c; padding lanes are masked to 0): 2 gathers per stored
-    // token instead of a K x lanes transposed copy made per query.
-    final float[] scores = query.centroidScores;
-    final int[] rows = query.rowStarts();
-    final int tokens = query.tokens;
+    // q_i . c of a vector of query tokens: contiguous lanes of the centroid-major copy of the
+    // query x centroid matrix (padding lanes 0), made once per query. The gathers from the
+    // row-major matrix it replaced (one lane per row, K floats apart) were about half of a 128-d
+    // token's cost, more once the matrix outgrows L2 (2 MiB at 16,384 centroids).
+    final float[] byCentroid = query.byCentroid();
     // Row offsets of nibble p = 2b (low half of byte b) and 2b + 1 (high half) for value 0.
     final int lowStep = 32 * width, rowStep = width;
     float total = 0f;
@@ -47,14 +45,12 @@ final class PanamaResidualKernel implements ResidualKernelSupport {
     // Two lane blocks at once (17 to 32 query tokens with 16 lanes, the usual query): the code
     // bytes and table offsets are read once for both.
     for (; lane + LANES < width; lane += 2 * LANES) {
-      VectorMask<Float> maskA = SPECIES.indexInRange(lane, tokens);
-      VectorMask<Float> maskB = SPECIES.indexInRange(lane + LANES, tokens);
       FloatVector bestA = FloatVector.broadcast(SPECIES, Float.NEGATIVE_INFINITY);
       FloatVector bestB = bestA;
       for (int j = 0; j < docTokens; j++) {
         int c = ScalarResidualKernel.centroid(book, bytes, payloadOffset, j);
-        FloatVector a0 = FloatVector.fromArray(SPECIES, scores, c, rows, lane, maskA);
-        FloatVector b0 = FloatVector.fromArray(SPECIES, scores, c, rows, lane + LANES, maskB);
+        FloatVector a0 = FloatVector.fromArray(SPECIES, byCentroid, c * width + lane);
+        FloatVector b0 = FloatVector.fromArray(SPECIES, byCentroid, c * width + lane + LANES);
         FloatVector a1 = FloatVector.zero(SPECIES), b1 = a1, a2 = a1, b2 = a1, a3 = a1, b3 = a1;
         int at = codes + j * stride;
         int base = lane;
@@ -95,11 +91,10 @@ final class PanamaResidualKernel implements ResidualKernelSupport {
       total += bestA.reduceLanes(VectorOperators.ADD) + bestB.reduceLanes(VectorOperators.ADD);
     }
     for (; lane < width; lane += LANES) {
-      VectorMask<Float> maskA = SPECIES.indexInRange(lane, tokens);
       FloatVector best = FloatVector.broadcast(SPECIES, Float.NEGATIVE_INFINITY);
       for (int j = 0; j < docTokens; j++) {
         int c = ScalarResidualKernel.centroid(book, bytes, payloadOffset, j);
-        FloatVector a0 = FloatVector.fromArray(SPECIES, scores, c, rows, lane, maskA);
+        FloatVector a0 = FloatVector.fromArray(SPECIES, byCentroid, c * width + lane);
         FloatVector a1 = FloatVector.zero(SPECIES);
         FloatVector a2 = FloatVector.zero(SPECIES);
         FloatVector a3 = FloatVector.zero(SPECIES);
@@ -134,6 +129,18 @@ final class PanamaResidualKernel implements ResidualKernelSupport {
       total += best.reduceLanes(VectorOperators.ADD);
     }
     return total;
+  }
+
+  @Override
+  public float maxSimListed(
+      ResidualQuery query,
+      byte[] ids,
+      int payloadOffset,
+      int docTokens,
+      java.lang.foreign.MemorySegment codes,
+      long[] at,
+      int[] step) {
+    return PanamaListedMaxSim.maxSim(query, ids, payloadOffset, docTokens, codes, at, step);
   }
 
   @Override

@@ -201,6 +201,41 @@ public final class VectorKernel {
   }
 
   /**
+   * {@link #maxSimResidual} of a document whose codes lie where the WARP lists keep them (one copy
+   * of the tokens), scored in place: its centroid ids from {@code ids[payloadOffset]} (ids only),
+   * code byte b of token j (its scale byte after the R code bytes) at {@code codes[at[j] + b *
+   * step[j]]} (step 16 inside a {@link ResidualBlocks} block, 1 in a list's row-major rest). Equal
+   * to {@link #maxSimResidual} over the same codes gathered into a payload, bit for bit.
+   */
+  public float maxSimResidualListed(
+      ResidualQuery query,
+      byte[] ids,
+      int payloadOffset,
+      int docTokens,
+      java.lang.foreign.MemorySegment codes,
+      long[] at,
+      int[] step) {
+    owned(query.owner);
+    range("centroid ids", ids.length, payloadOffset, (long) docTokens * Short.BYTES, docTokens);
+    range("code offsets", at.length, 0, docTokens, docTokens);
+    range("code steps", step.length, 0, docTokens, docTokens);
+    long last = query.codebook().codeStride() - 1L, size = codes.byteSize();
+    for (int j = 0; j < docTokens; j++)
+      if (step[j] <= 0 || at[j] < 0 || at[j] + last * step[j] >= size)
+        throw new IllegalArgumentException(
+            "token "
+                + j
+                + "'s codes at "
+                + at[j]
+                + " (step "
+                + step[j]
+                + ") are not inside the "
+                + size
+                + "-byte code segment");
+    return support.residual().maxSimListed(query, ids, payloadOffset, docTokens, codes, at, step);
+  }
+
+  /**
    * Token retrieval over residual codes: {@code out[outOffset + t]} = the similarity {@code s_t .
    * (q_row . r_t + centroidScore)} of query token {@code row} with each of {@code count} tokens of
    * one centroid c (one inverted list; {@code centroidScore} = {@link

@@ -33,6 +33,48 @@ class ResidualKernelTest {
     return new VectorKernel[] {VectorKernel.scalarCodeDomain(), KernelTesting.panama()};
   }
 
+  /**
+   * The nibble tables are their definition, bit for bit: entry (i, p, v) = 0 + the sum, in
+   * dimension order, of q_i[d] x weight(d, code of d in v) over the dimensions nibble p holds (none
+   * past the last dimension), whichever loop computes it; the by-nibble copy holds the same values.
+   */
+  @Test
+  void nibbleTablesAreTheirDefinitionBitForBit() {
+    for (int bits : new int[] {1, 2, 4}) {
+      for (int dim : new int[] {1, 3, 5, 17, 64, 385}) {
+        Random rnd = new Random(17L * dim + bits);
+        ResidualCodebook book = ResidualCodebookTest.codebook(rnd, bits, 3, dim, 40);
+        for (VectorKernel k : new VectorKernel[] {VectorKernel.scalar(), KernelTesting.panama()}) {
+          int tokens = 1 + rnd.nextInt(20);
+          TokenMatrix q = MaxSimKernelTest.random(rnd, tokens, dim);
+          ResidualQuery rq = k.prepareResidual(q, book);
+          int nibbles = 2 * book.residualBytes(), perNibble = 4 / bits, mask = (1 << bits) - 1;
+          float[] byNibble = rq.byNibble();
+          for (int i = 0; i < tokens; i++)
+            for (int p = 0; p < nibbles; p++)
+              for (int v = 0; v < 16; v++) {
+                float sum = 0f;
+                for (int u = 0; u < perNibble; u++) {
+                  int d = p * perNibble + u;
+                  if (d >= dim) break;
+                  sum += q.data()[i * dim + d] * book.weight(d, (v >>> (u * bits)) & mask);
+                }
+                String where =
+                    k.name() + " bits " + bits + " dim " + dim + " " + i + "," + p + "," + v;
+                assertEquals(
+                    Float.floatToRawIntBits(sum),
+                    Float.floatToRawIntBits(rq.lut()[(i * nibbles + p) * 16 + v]),
+                    where);
+                assertEquals(
+                    Float.floatToRawIntBits(sum),
+                    Float.floatToRawIntBits(byNibble[(p * 16 + v) * rq.lanes() + i]),
+                    where);
+              }
+        }
+      }
+    }
+  }
+
   @Test
   void codeDomainMaxSimEqualsExactMaxSimOverDecodedVectors() {
     int checked = 0;
@@ -298,5 +340,28 @@ class ResidualKernelTest {
                 VectorKernel.scalar()
                     .maxSimResidual(panamaQuery, value, StoredTokenMatrix.HEADER_BYTES, 4));
     assertTrue(owner.getMessage().contains("prepare it with the kernel"), owner.getMessage());
+  }
+
+  /**
+   * The centroid-major copy the vector MaxSim reads: every q_i . c where the row-major matrix has
+   * it, padding lanes 0, for codebooks past one 64-centroid block and not a multiple of it.
+   */
+  @Test
+  void theCentroidMajorCopyHoldsTheQueryCentroidMatrix() {
+    Random rnd = new Random(5);
+    for (int k : new int[] {1, 63, 64, 130}) {
+      ResidualCodebook book = ResidualCodebookTest.codebook(rnd, 2, k, 17, 2 * k + 8);
+      for (int queryTokens : QUERY_TOKENS)
+        for (VectorKernel kernel : codeDomain()) {
+          ResidualQuery q =
+              kernel.prepareResidual(MaxSimKernelTest.random(rnd, queryTokens, 17), book);
+          float[] t = q.byCentroid();
+          int w = q.paddedTokens;
+          assertEquals(book.centroidCount() * w, t.length);
+          for (int c = 0; c < book.centroidCount(); c++)
+            for (int i = 0; i < w; i++)
+              assertEquals(i < queryTokens ? q.centroidScore(i, c) : 0f, t[c * w + i]);
+        }
+    }
   }
 }

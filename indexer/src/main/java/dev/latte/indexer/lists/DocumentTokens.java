@@ -4,6 +4,7 @@ import dev.latte.core.codec.StoredTokenMatrix;
 import dev.latte.indexer.IndexLayout;
 import dev.latte.indexer.IndexMismatchException;
 import java.io.IOException;
+import java.lang.foreign.MemorySegment;
 import java.nio.file.Path;
 import org.apache.lucene.index.BinaryDocValues;
 import org.apache.lucene.index.FilterLeafReader;
@@ -33,6 +34,50 @@ public final class DocumentTokens {
     return raw == null ? null : new Resolving(raw, leaf);
   }
 
+  /**
+   * The current document's codes where the WARP lists keep them, for a scorer that reads them in
+   * place ({@code VectorKernel.maxSimResidualListed}): null when its value holds its codes (read
+   * {@link BinaryDocValues#binaryValue} then) or {@code values} is not from {@link #of}. Valid
+   * until the next call on {@code values}; nothing is copied.
+   */
+  public static Listed listed(BinaryDocValues values) throws IOException {
+    return values instanceof Resolving r ? r.listed() : null;
+  }
+
+  /**
+   * A listed document's codes in place: its header, its stored value (header and centroid ids: the
+   * payload's ids from {@link StoredTokenMatrix.Header#payloadOffset}{@code (value.offset)}), and
+   * where byte x of token t lies in {@link #codes}: {@code at[t] + x * step[t]} (the arrays are
+   * reused, longer than the tokens).
+   */
+  public static final class Listed {
+    private StoredTokenMatrix.Header header;
+    private BytesRef value;
+    private MemorySegment codes;
+    private long[] at = new long[256];
+    private int[] step = new int[256];
+
+    public StoredTokenMatrix.Header header() {
+      return header;
+    }
+
+    public BytesRef value() {
+      return value;
+    }
+
+    public MemorySegment codes() {
+      return codes;
+    }
+
+    public long[] at() {
+      return at;
+    }
+
+    public int[] step() {
+      return step;
+    }
+  }
+
   /** The main index folder a segment of {@code leaf} lives in (null if not a file system one). */
   static Path folderOf(LeafReader leaf) {
     LeafReader r = FilterLeafReader.unwrap(leaf);
@@ -49,16 +94,53 @@ public final class DocumentTokens {
     private ListedCodes codes;
     private final BytesRef resolved = new BytesRef(new byte[1024]);
     private byte[] block;
+    private Listed listed;
+    private int rawDoc = -1; // the document whose raw value is rawValue (read once per document)
+    private BytesRef rawValue;
 
     Resolving(BinaryDocValues raw, LeafReader leaf) {
       this.raw = raw;
       this.leaf = leaf;
     }
 
+    private BytesRef raw() throws IOException {
+      if (rawDoc != raw.docID()) {
+        rawValue = raw.binaryValue();
+        rawDoc = raw.docID();
+      }
+      return rawValue;
+    }
+
+    Listed listed() throws IOException {
+      BytesRef v = raw();
+      if (!StoredTokenMatrix.isListed(v.bytes, v.offset, v.length)) return null;
+      long seq = seq();
+      if (listed == null) listed = new Listed();
+      Listed l = listed;
+      StoredTokenMatrix.Header h = codes.header(v);
+      if (l.at.length < h.tokens()) {
+        l.at = new long[Math.max(h.tokens(), 2 * l.at.length)];
+        l.step = new int[l.at.length];
+      }
+      codes.locate(seq, v, h, l.at, l.step);
+      l.header = h;
+      l.value = v;
+      l.codes = codes.segment();
+      return l;
+    }
+
     @Override
     public BytesRef binaryValue() throws IOException {
-      BytesRef v = raw.binaryValue();
+      BytesRef v = raw();
       if (!StoredTokenMatrix.isListed(v.bytes, v.offset, v.length)) return v;
+      long seq = seq();
+      if (block == null) block = new byte[codes.blockBytes()];
+      codes.resolve(seq, v, resolved, block);
+      return resolved;
+    }
+
+    /** The current (listed) document's write sequence number, the lists opened on first use. */
+    private long seq() throws IOException {
       if (codes == null) {
         Path folder = folderOf(leaf);
         if (folder == null)
@@ -72,13 +154,12 @@ public final class DocumentTokens {
       if (seqs == null || !seqs.advanceExact(doc))
         throw new IndexMismatchException(
             "document " + doc + " keeps its codes in WARP lists but has no write sequence number");
-      if (block == null) block = new byte[codes.blockBytes()];
-      codes.resolve(seqs.longValue(), v, resolved, block);
-      return resolved;
+      return seqs.longValue();
     }
 
     @Override
     public boolean advanceExact(int target) throws IOException {
+      rawDoc = -1;
       return raw.advanceExact(target);
     }
 
@@ -89,11 +170,13 @@ public final class DocumentTokens {
 
     @Override
     public int nextDoc() throws IOException {
+      rawDoc = -1;
       return raw.nextDoc();
     }
 
     @Override
     public int advance(int target) throws IOException {
+      rawDoc = -1;
       return raw.advance(target);
     }
 

@@ -95,44 +95,10 @@ final class ListedCodes {
   void resolve(long seq, BytesRef v, BytesRef out, byte[] block) {
     byte[] b = v.bytes;
     int off = v.offset;
-    TokenCodec codec = TokenCodec.fromId(Byte.toUnsignedInt(b[off + 1]));
-    int dim = Short.toUnsignedInt((short) ((b[off + 2] & 0xFF) | (b[off + 3] & 0xFF) << 8));
-    int tokens = StoredTokenMatrix.isListed(b, off, v.length) ? readInt(b, off + 4) : -1;
-    // The lists' stride says whether their tokens carry a scale byte after the R code bytes (a
-    // codebook with scales) or not (an index written before scales): R + 1 or R.
-    int r = codec.isResidual() ? codec.residualBytes(dim) : -1;
-    boolean scaled = r > 0 && lists.stride == r + 1;
-    int stride = scaled ? r + 1 : r;
-    if (tokens < 0 || v.length != StoredTokenMatrix.HEADER_BYTES + 2 * tokens)
-      throw new StoredTokenMatrix.CorruptTokenMatrixException(
-          "listed value of " + v.length + " bytes for " + tokens + " tokens");
-    if (stride != lists.stride || dim != lists.dim)
-      throw new IndexMismatchException(
-          "a listed document is "
-              + codec.cliName()
-              + " "
-              + dim
-              + "-d but the WARP lists hold "
-              + lists.stride
-              + "-byte codes of "
-              + lists.dim
-              + "-d tokens; the index folder is inconsistent");
-    int ord = refs.ordinalOf(seq);
-    if (ord < 0)
-      throw new IndexMismatchException(
-          "document with write sequence number "
-              + seq
-              + " keeps its codes in the WARP lists, which do not hold it; the index folder is"
-              + " inconsistent (restore it from a copy of the whole index)");
-    long start = refs.start(ord);
-    if (refs.start(ord + 1) - start != tokens)
-      throw new IndexMismatchException(
-          "document with write sequence number "
-              + seq
-              + " has "
-              + tokens
-              + " tokens, its WARP refs "
-              + (refs.start(ord + 1) - start));
+    StoredTokenMatrix.Header h = header(v);
+    int tokens = h.tokens(), stride = lists.stride;
+    boolean scaled = h.scaled();
+    long start = firstRef(seq, tokens);
     int ids = StoredTokenMatrix.HEADER_BYTES + 2 * tokens;
     int length = ids + tokens * stride;
     if (out.bytes.length < length) out.bytes = new byte[Math.max(length, out.bytes.length * 2)];
@@ -163,6 +129,93 @@ final class ListedCodes {
     }
     out.offset = 0;
     out.length = length;
+  }
+
+  /**
+   * The header of the listed value {@code v}, checked against the lists: its codec, dimension and
+   * token count, and whether the lists' codes carry scale bytes (their stride says: R + 1 or R).
+   */
+  StoredTokenMatrix.Header header(BytesRef v) {
+    byte[] b = v.bytes;
+    int off = v.offset;
+    TokenCodec codec = TokenCodec.fromId(Byte.toUnsignedInt(b[off + 1]));
+    int dim = Short.toUnsignedInt((short) ((b[off + 2] & 0xFF) | (b[off + 3] & 0xFF) << 8));
+    int tokens = StoredTokenMatrix.isListed(b, off, v.length) ? readInt(b, off + 4) : -1;
+    int r = codec.isResidual() ? codec.residualBytes(dim) : -1;
+    boolean scaled = r > 0 && lists.stride == r + 1;
+    int stride = scaled ? r + 1 : r;
+    if (tokens < 0 || v.length != StoredTokenMatrix.HEADER_BYTES + 2 * tokens)
+      throw new StoredTokenMatrix.CorruptTokenMatrixException(
+          "listed value of " + v.length + " bytes for " + tokens + " tokens");
+    if (stride != lists.stride || dim != lists.dim)
+      throw new IndexMismatchException(
+          "a listed document is "
+              + codec.cliName()
+              + " "
+              + dim
+              + "-d but the WARP lists hold "
+              + lists.stride
+              + "-byte codes of "
+              + lists.dim
+              + "-d tokens; the index folder is inconsistent");
+    return new StoredTokenMatrix.Header(codec, dim, tokens, scaled);
+  }
+
+  /** The index in the refs of document {@code seq}'s first token, checked to hold its tokens. */
+  private long firstRef(long seq, int tokens) {
+    int ord = refs.ordinalOf(seq);
+    if (ord < 0)
+      throw new IndexMismatchException(
+          "document with write sequence number "
+              + seq
+              + " keeps its codes in the WARP lists, which do not hold it; the index folder is"
+              + " inconsistent (restore it from a copy of the whole index)");
+    long start = refs.start(ord);
+    if (refs.start(ord + 1) - start != tokens)
+      throw new IndexMismatchException(
+          "document with write sequence number "
+              + seq
+              + " has "
+              + tokens
+              + " tokens, its WARP refs "
+              + (refs.start(ord + 1) - start));
+    return start;
+  }
+
+  /** The mapped lists, where {@link #locate} finds the codes. */
+  MemorySegment segment() {
+    return lists.segment();
+  }
+
+  /**
+   * Where the codes of the listed value {@code v} (header {@code h}, from {@link #header}) of the
+   * document written as {@code seq} lie in {@link #segment}: byte x of token t at {@code at[t] + x
+   * * step[t]} (16 inside a block-transposed block, 1 in a list's row-major rest). Nothing is
+   * copied: a scorer reads the codes in place.
+   */
+  void locate(long seq, BytesRef v, StoredTokenMatrix.Header h, long[] at, int[] step) {
+    byte[] b = v.bytes;
+    int off = v.offset, tokens = h.tokens(), stride = lists.stride;
+    long start = firstRef(seq, tokens);
+    for (int t = 0; t < tokens; t++) {
+      int c = (b[off + 8 + 2 * t] & 0xFF) | (b[off + 9 + 2 * t] & 0xFF) << 8;
+      int size = lists.size(c);
+      int p = refs.position(start + t);
+      if (p >= size)
+        throw new IndexMismatchException(
+            "a WARP ref points past the end of list " + c + "; the index folder is inconsistent");
+      long list = lists.codeOffset(c);
+      if (p < size / ResidualBlocks.BLOCK * ResidualBlocks.BLOCK) {
+        at[t] =
+            list
+                + (long) (p / ResidualBlocks.BLOCK) * stride * ResidualBlocks.BLOCK
+                + p % ResidualBlocks.BLOCK;
+        step[t] = ResidualBlocks.BLOCK;
+      } else {
+        at[t] = list + ResidualBlocks.at(size, stride, p, 0);
+        step[t] = 1;
+      }
+    }
   }
 
   private static int readInt(byte[] b, int at) {
