@@ -4,7 +4,6 @@ import dev.latte.core.codec.ResidualCodebook;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
@@ -37,21 +36,17 @@ final class PanamaListedMaxSim {
     final int r = book.residualBytes();
     final boolean scaled = book.scaled();
     final float[] byNibble = query.byNibble();
-    final float[] scores = query.centroidScores;
-    final int[] rows = query.rowStarts();
-    final int tokens = query.tokens;
+    final float[] byCentroid = query.byCentroid(); // q_i . c, centroid-major, as maxSim reads it
     final int lowStep = 32 * width, rowStep = width;
     float total = 0f;
     int lane = 0;
     for (; lane + LANES < width; lane += 2 * LANES) {
-      VectorMask<Float> maskA = SPECIES.indexInRange(lane, tokens);
-      VectorMask<Float> maskB = SPECIES.indexInRange(lane + LANES, tokens);
       FloatVector bestA = FloatVector.broadcast(SPECIES, Float.NEGATIVE_INFINITY);
       FloatVector bestB = bestA;
       for (int j = 0; j < docTokens; j++) {
         int c = ScalarResidualKernel.centroid(book, ids, payloadOffset, j);
-        FloatVector a0 = FloatVector.fromArray(SPECIES, scores, c, rows, lane, maskA);
-        FloatVector b0 = FloatVector.fromArray(SPECIES, scores, c, rows, lane + LANES, maskB);
+        FloatVector a0 = FloatVector.fromArray(SPECIES, byCentroid, c * width + lane);
+        FloatVector b0 = FloatVector.fromArray(SPECIES, byCentroid, c * width + lane + LANES);
         FloatVector a1 = FloatVector.zero(SPECIES), b1 = a1, a2 = a1, b2 = a1, a3 = a1, b3 = a1;
         final long from = at[j];
         final long st = step[j];
@@ -93,11 +88,10 @@ final class PanamaListedMaxSim {
       total += bestA.reduceLanes(VectorOperators.ADD) + bestB.reduceLanes(VectorOperators.ADD);
     }
     for (; lane < width; lane += LANES) {
-      VectorMask<Float> maskA = SPECIES.indexInRange(lane, tokens);
       FloatVector best = FloatVector.broadcast(SPECIES, Float.NEGATIVE_INFINITY);
       for (int j = 0; j < docTokens; j++) {
         int c = ScalarResidualKernel.centroid(book, ids, payloadOffset, j);
-        FloatVector a0 = FloatVector.fromArray(SPECIES, scores, c, rows, lane, maskA);
+        FloatVector a0 = FloatVector.fromArray(SPECIES, byCentroid, c * width + lane);
         FloatVector a1 = FloatVector.zero(SPECIES);
         FloatVector a2 = FloatVector.zero(SPECIES);
         FloatVector a3 = FloatVector.zero(SPECIES);

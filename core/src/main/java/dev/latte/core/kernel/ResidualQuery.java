@@ -41,7 +41,7 @@ public final class ResidualQuery {
    * {@code [(p * 16 + v) * paddedTokens + i]} = {@code lut[i][p][v]}; padding lanes 0. Made on
    * first use by {@link #byNibble()}: token retrieval alone (the WARP list scan) never reads it.
    */
-  private float[] lutByNibble;
+  private volatile float[] lutByNibble;
 
   /**
    * Columns of the query x centroid matrix per part of a split preparation: a multiple of every
@@ -133,14 +133,20 @@ public final class ResidualQuery {
 
   private volatile int[] rowStarts;
 
-  private float[] byCentroid;
+  private volatile float[] byCentroid;
 
   /**
    * The query x centroid matrix centroid-major, {@code [c * paddedTokens + i]} = {@code q_i . c}
    * (padding lanes 0), made on first use: a vector kernel scoring a stored token reads its
-   * centroid's lanes with one contiguous load instead of a gather over {@code tokens} rows.
+   * centroid's lanes with one contiguous load instead of a gather over {@code tokens} rows. Read
+   * without locking once made (the kernels ask for it per scored document).
    */
-  synchronized float[] byCentroid() {
+  float[] byCentroid() {
+    float[] t = byCentroid;
+    return t != null ? t : makeByCentroid();
+  }
+
+  private synchronized float[] makeByCentroid() {
     if (byCentroid == null) {
       int k = book.centroidCount(), w = paddedTokens;
       float[] t = new float[k * w];
@@ -158,16 +164,44 @@ public final class ResidualQuery {
     return byCentroid;
   }
 
-  /** The by-nibble table (made on first use; thread-safe). */
-  synchronized float[] byNibble() {
-    if (lutByNibble == null) {
-      float[] t = new float[nibbles * 16 * paddedTokens];
-      for (int i = 0; i < tokens; i++)
-        for (int pv = 0; pv < nibbles * 16; pv++)
-          t[pv * paddedTokens + i] = lut[i * nibbles * 16 + pv];
-      lutByNibble = t;
+  /**
+   * The by-nibble table (made on first use, then read without locking; thread-safe): each entry
+   * computed as {@link #nibbleTables} computes it, the loop over query tokens innermost over the
+   * query's transpose (so it writes the table in order instead of transposing the row-major one).
+   */
+  float[] byNibble() {
+    float[] t = lutByNibble;
+    return t != null ? t : makeByNibble();
+  }
+
+  private synchronized float[] makeByNibble() {
+    if (lutByNibble != null) return lutByNibble;
+    float[] q = matrix.data();
+    float[] w = book.nibbleWeights();
+    int dim = book.dim(), perNibble = 4 / book.bits(), width = paddedTokens;
+    float[] qt = new float[dim * tokens];
+    for (int i = 0; i < tokens; i++)
+      for (int d = 0; d < dim; d++) qt[d * tokens + i] = q[i * dim + d];
+    float[] t = new float[nibbles * 16 * width];
+    for (int p = 0; p < nibbles; p++) {
+      int d0 = p * perNibble, n = Math.min(perNibble, dim - d0);
+      for (int v = 0; v < 16; v++) {
+        int row = (p * 16 + v) * width;
+        if (n == 2) {
+          float w0 = w[d0 * 16 + v], w1 = w[(d0 + 1) * 16 + v];
+          int q0 = d0 * tokens, q1 = q0 + tokens;
+          for (int i = 0; i < tokens; i++) t[row + i] = (0f + qt[q0 + i] * w0) + qt[q1 + i] * w1;
+          continue;
+        }
+        for (int u = 0; u < n; u++) {
+          float wu = w[(d0 + u) * 16 + v];
+          int qu = (d0 + u) * tokens;
+          for (int i = 0; i < tokens; i++) t[row + i] += qt[qu + i] * wu; // 0 + ... in order
+        }
+      }
     }
-    return lutByNibble;
+    lutByNibble = t;
+    return t;
   }
 
   /** The original row-major query. */
