@@ -50,8 +50,16 @@ import org.apache.lucene.store.FSDirectory;
  * {@code -p2}/{@code -p3} the pooling rule ({@link TokenPooler.Rule}): {@code -last} keeps the last
  * row ([SEP]) unpooled, {@code -min<N>} leaves documents of at most N rows unpooled, {@code -h<X>}
  * merges only clusters closer than Ward height X. Each line also prints stored tokens per encoded
- * token (what a rule costs in bytes: a residual-2 token is 98 B). A dataset without train qrels
- * (the classic collections) prints NaN for train.
+ * token (what a rule costs in bytes: a residual-2 token is 98 B), the coded tokens' mean squared
+ * error and mean cosine (± its spread) against the tokens they code, and the mean Pearson
+ * correlation of each query's candidate scores with exact float MaxSim. A dataset without train
+ * qrels (the classic collections) prints NaN for train.
+ *
+ * <p>The alternatives behind session 7's 1-bit choice (float scales computed in the probe, not
+ * stored): {@code -rs} a least-squares scale on the residual alone (c + b.r), {@code -g<γ>} the
+ * scale (least squares) . cos(x, x̂)^γ, {@code -qs} the quantile fit with the stored scales, {@code
+ * -tan} tangent residuals computed here over a plain codebook (the codec's own do the same since
+ * codebook version 3), {@code -entropy} prints the codes' mean entropy per dimension.
  *
  * <pre>
  * java --add-modules jdk.incubator.vector -cp "cli/target/latte-cli-0.1.0-SNAPSHOT.jar:cli/target/lib/*:benchmarks/target/classes" \
