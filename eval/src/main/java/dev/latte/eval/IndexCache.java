@@ -133,7 +133,7 @@ public final class IndexCache {
         && existing.modelFingerprint().equals(encoder.fingerprint())
         && existing.sourceFingerprint().equals(source.fingerprint())
         && existing.options().equals(options)
-        && (!ownedByCache || !options.codec().isResidual() || codedWithScales(indexDir))) {
+        && (!ownedByCache || !options.codec().isResidual() || codedInCurrentForm(indexDir))) {
       out.println(
           "Reusing the index in "
               + indexDir
@@ -158,19 +158,21 @@ public final class IndexCache {
   }
 
   /**
-   * Whether a cached residual index codes its tokens with per-token scales: one cached before
-   * scales existed still opens and scores as it did, but is re-coded rather than reused silently,
-   * so the cache always measures what {@code ./latte index} builds today.
+   * Whether a cached residual index codes its tokens as {@code ./latte index} does today ({@link
+   * dev.latte.core.codec.ResidualCodebook#currentForm}: per-token scales, tangent residuals at 1
+   * bit): one cached by an older build still opens and scores as it did, but is re-coded rather
+   * than reused silently, so the cache always measures what {@code ./latte index} builds today.
    */
-  private boolean codedWithScales(Path indexDir) throws IOException {
+  private boolean codedInCurrentForm(Path indexDir) throws IOException {
     try (var dir = FSDirectory.open(indexDir)) {
       var book = dev.latte.indexer.ResidualCodebookFile.readIfPresent(dir);
-      if (book == null || book.scaled()) return true;
+      if (book == null || book.currentForm()) return true;
     }
     out.println(
         "The cached index in "
             + indexDir
-            + " was coded before residual codes carried per-token scales; re-coding it.");
+            + " was coded by an older residual fit (before per-token scales, or before tangent"
+            + " residuals at 1 bit); re-coding it.");
     return false;
   }
 

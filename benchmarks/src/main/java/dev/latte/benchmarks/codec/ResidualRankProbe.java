@@ -50,8 +50,16 @@ import org.apache.lucene.store.FSDirectory;
  * {@code -p2}/{@code -p3} the pooling rule ({@link TokenPooler.Rule}): {@code -last} keeps the last
  * row ([SEP]) unpooled, {@code -min<N>} leaves documents of at most N rows unpooled, {@code -h<X>}
  * merges only clusters closer than Ward height X. Each line also prints stored tokens per encoded
- * token (what a rule costs in bytes: a residual-2 token is 98 B). A dataset without train qrels
- * (the classic collections) prints NaN for train.
+ * token (what a rule costs in bytes: a residual-2 token is 98 B), the coded tokens' mean squared
+ * error and mean cosine (± its spread) against the tokens they code, and the mean Pearson
+ * correlation of each query's candidate scores with exact float MaxSim. A dataset without train
+ * qrels (the classic collections) prints NaN for train.
+ *
+ * <p>The alternatives behind session 7's 1-bit choice (float scales computed in the probe, not
+ * stored): {@code -rs} a least-squares scale on the residual alone (c + b.r), {@code -g<γ>} the
+ * scale (least squares) . cos(x, x̂)^γ, {@code -qs} the quantile fit with the stored scales, {@code
+ * -tan} tangent residuals computed here over a plain codebook (the codec's own do the same since
+ * codebook version 3), {@code -entropy} prints the codes' mean entropy per dimension.
  *
  * <pre>
  * java --add-modules jdk.incubator.vector -cp "cli/target/latte-cli-0.1.0-SNAPSHOT.jar:cli/target/lib/*:benchmarks/target/classes" \
@@ -109,10 +117,12 @@ public final class ResidualRankProbe {
     System.out.printf("%d docs, %d tokens, %d queries%n", docs.size(), total, queries.size());
     for (String v : variants) {
       long t0 = System.nanoTime();
+      Arrays.fill(RECON, 0);
       UnaryOperator<TokenMatrix> codec = variant(v, centroids, sample, docs);
       List<TokenMatrix> coded = new ArrayList<>(docs.size());
       for (TokenMatrix d : docs) coded.add(codec.apply(d));
       double[] sum = new double[2];
+      double[] corr = new double[2];
       int[] n = new int[2];
       long stored = 0;
       for (TokenMatrix d : coded) stored += d.rows();
@@ -120,18 +130,66 @@ public final class ResidualRankProbe {
       for (Q q : queries) {
         PreparedQuery p = k.prepare(q.m());
         List<RankedDoc> ranking = new ArrayList<>();
-        for (int c : q.cands()) {
+        float[] exact = EXACT.computeIfAbsent(q, x -> exactScores(p, x, docs));
+        float[] approx = new float[exact.length];
+        for (int j = 0; j < q.cands().length; j++) {
+          int c = q.cands()[j];
           TokenMatrix d = coded.get(c);
-          ranking.add(new RankedDoc(ids.get(c), k.maxSim(p, d.data(), 0, d.rows())));
+          approx[j] = k.maxSim(p, d.data(), 0, d.rows());
+          ranking.add(new RankedDoc(ids.get(c), approx[j]));
         }
         int s = q.split().equals("train") ? 0 : 1;
+        corr[s] += pearson(exact, approx);
         sum[s] += TrecMetrics.evaluateQuery(qrels.get(q.split()), q.id(), ranking).ndcgCut10();
         n[s]++;
       }
       System.out.printf(
-          "%-22s train %.4f  test %.4f  stored/encoded tokens %.4f  (%.0f s)%n",
-          v, sum[0] / n[0], sum[1] / n[1], stored / (double) total, (System.nanoTime() - t0) / 1e9);
+          "%-22s train %.4f  test %.4f  stored/encoded tokens %.4f  token MSE %.4f  cos %.4f ± %.4f"
+              + "  score corr train %.4f test %.4f  (%.0f s)%n",
+          v,
+          sum[0] / n[0],
+          sum[1] / n[1],
+          stored / (double) total,
+          RECON[0] / RECON[2],
+          RECON[1] / RECON[2],
+          Math.sqrt(RECON[3] / RECON[2] - Math.pow(RECON[1] / RECON[2], 2)),
+          corr[0] / n[0],
+          corr[1] / n[1],
+          (System.nanoTime() - t0) / 1e9);
     }
+  }
+
+  /** Each query's exact float MaxSim of its candidates (in candidate order). */
+  static final Map<Q, float[]> EXACT = new java.util.IdentityHashMap<>();
+
+  static float[] exactScores(PreparedQuery p, Q q, List<TokenMatrix> docs) {
+    float[] out = new float[q.cands().length];
+    for (int j = 0; j < out.length; j++) {
+      TokenMatrix d = docs.get(q.cands()[j]);
+      out[j] = VectorKernel.get().maxSim(p, d.data(), 0, d.rows());
+    }
+    return out;
+  }
+
+  /**
+   * Pearson correlation of a query's candidate scores, coded against exact: how much of the ranking
+   * signal among the candidates survives (shrinking every score alike costs nothing).
+   */
+  static double pearson(float[] a, float[] b) {
+    double ma = 0, mb = 0;
+    for (int i = 0; i < a.length; i++) {
+      ma += a[i];
+      mb += b[i];
+    }
+    ma /= a.length;
+    mb /= a.length;
+    double ab = 0, aa = 0, bb = 0;
+    for (int i = 0; i < a.length; i++) {
+      ab += (a[i] - ma) * (b[i] - mb);
+      aa += (a[i] - ma) * (a[i] - ma);
+      bb += (b[i] - mb) * (b[i] - mb);
+    }
+    return ab / Math.sqrt(aa * bb);
   }
 
   static final Map<String, Map<TokenMatrix, int[]>> ASSIGNED = new java.util.HashMap<>();
@@ -148,7 +206,7 @@ public final class ResidualRankProbe {
       return d -> {
         TokenMatrix p = pooling.apply(d);
         byte[] enc = dev.latte.core.codec.TokenCodec.BIT.encode(p);
-        return dev.latte.core.codec.StoredTokenMatrix.decode(enc, 0, enc.length, DIM);
+        return record(p, dev.latte.core.codec.StoredTokenMatrix.decode(enc, 0, enc.length, DIM));
       };
     int bits = v.charAt(1) - '0';
     if (v.contains("-kp")) {
@@ -168,10 +226,30 @@ public final class ResidualRankProbe {
     float[] rows = ResidualCodecProbe.concat(pooledSample, DIM);
     int n = rows.length / DIM;
     ResidualCodebook book = ResidualTraining.fit(bits, centroids, DIM, rows, n);
+    boolean tangent = v.contains("-tan");
+    if (tangent) {
+      int[] assign = new int[n];
+      VectorKernel.get().assignCentroids(book, rows, 0, n, assign);
+      float[] t = tangent(new TokenMatrix(rows, n, DIM), assign, centroids).data();
+      book = ResidualCodebook.fit(bits, centroids, DIM, t, n, assign).withoutScales();
+    }
     if (v.contains("-lm")) book = lloydMax(book, centroids, rows, n);
     if (v.contains("-quantile")) book = quantile(book, centroids, rows, n);
+    if (v.contains("-qs")) { // quantile cutoffs + bucket means, then the least-squares scales
+      int[] assign = new int[n];
+      VectorKernel.get().assignCentroids(book, rows, 0, n, assign);
+      book = quantile(book, centroids, rows, n).withScalesFitted(rows, n, assign);
+    }
+    if (v.contains("-entropy"))
+      System.out.printf("%s code entropy %.4f bits%n", v, entropy(book, rows, n));
     if (v.contains("-noscale")) book = book.withoutScales(); // as indexes coded before scales
+    boolean residualScale = v.contains("-rs");
+    java.util.regex.Matcher gm = java.util.regex.Pattern.compile("-g(-?[0-9.]+)").matcher(v);
+    double gamma = gm.find() ? Double.parseDouble(gm.group(1)) : Double.NaN;
+    if (residualScale || !Double.isNaN(gamma)) book = book.withoutScales();
+    System.out.println(v + ": " + book);
     ResidualCodebook b = book;
+    float[] cents = centroids;
     boolean norm = v.contains("-norm");
     Map<TokenMatrix, int[]> assigned =
         ASSIGNED.computeIfAbsent(
@@ -184,10 +262,107 @@ public final class ResidualRankProbe {
         VectorKernel.get().assignCentroids(b, p.data(), 0, p.rows(), ids);
         assigned.put(d, ids);
       }
-      byte[] enc = b.encode(p, ids);
+      byte[] enc = b.encode(tangent ? tangent(p, ids, cents) : p, ids);
       TokenMatrix dec = b.decode(enc, 0, enc.length);
-      return norm ? ResidualCodecProbe.normalise(dec) : dec;
+      if (tangent) dec = confidenceScaled(p, dec, 0);
+      if (residualScale) dec = residualScaled(p, dec, ids, cents);
+      if (!Double.isNaN(gamma)) dec = confidenceScaled(p, dec, gamma);
+      return record(p, norm ? ResidualCodecProbe.normalise(dec) : dec);
     };
+  }
+
+  /**
+   * {@code -rs}: each decoded token c + r^ re-weighted as c + b . r^ with b = r.r^ / r^.r^ (the
+   * least-squares factor of the residual alone, in float: what a residual-only scale byte could
+   * reach at best).
+   */
+  static TokenMatrix residualScaled(TokenMatrix x, TokenMatrix dec, int[] ids, float[] centroids) {
+    float[] out = dec.data().clone();
+    float[] xs = x.data();
+    for (int t = 0; t < x.rows(); t++) {
+      double rr = 0, hh = 0;
+      int o = t * DIM, c = ids[t] * DIM;
+      for (int d = 0; d < DIM; d++) {
+        double h = out[o + d] - centroids[c + d];
+        rr += (xs[o + d] - centroids[c + d]) * h;
+        hh += h * h;
+      }
+      double s = hh > 0 ? rr / hh : 1;
+      for (int d = 0; d < DIM; d++)
+        out[o + d] = (float) (centroids[c + d] + s * (out[o + d] - centroids[c + d]));
+    }
+    return new TokenMatrix(out, x.rows(), DIM);
+  }
+
+  /**
+   * {@code -g<γ>}: each decoded token x^ scaled by s = (x.x^ / x^.x^) . cos(x, x^)^γ in float: the
+   * least-squares factor (γ = 0), the length ratio (γ = -1), or shrunk further by the token's
+   * reconstruction quality (γ > 0).
+   */
+  static TokenMatrix confidenceScaled(TokenMatrix x, TokenMatrix dec, double gamma) {
+    float[] out = dec.data().clone();
+    float[] xs = x.data();
+    for (int t = 0; t < x.rows(); t++) {
+      double xh = 0, hh = 0, xx = 0;
+      int o = t * DIM;
+      for (int d = 0; d < DIM; d++) {
+        xh += xs[o + d] * (double) out[o + d];
+        hh += out[o + d] * (double) out[o + d];
+        xx += xs[o + d] * (double) xs[o + d];
+      }
+      double s = xh / hh * Math.pow(xh / Math.sqrt(xx * hh), gamma);
+      for (int d = 0; d < DIM; d++) out[o + d] = (float) (s * out[o + d]);
+    }
+    return new TokenMatrix(out, x.rows(), DIM);
+  }
+
+  /**
+   * {@code -tan}: each token x replaced by x / (x.c), its central projection onto the plane tangent
+   * to its centroid c, so that the residual x / (x.c) - c is orthogonal to c (the per-token scale
+   * then carries the length along c; no residual bit is spent on it).
+   */
+  static TokenMatrix tangent(TokenMatrix x, int[] ids, float[] centroids) {
+    float[] out = x.data().clone();
+    for (int t = 0; t < x.rows(); t++) {
+      double xc = 0;
+      int o = t * DIM, c = ids[t] * DIM;
+      for (int d = 0; d < DIM; d++) xc += out[o + d] * (double) centroids[c + d];
+      if (xc < 0.05) continue;
+      for (int d = 0; d < DIM; d++) out[o + d] = (float) (out[o + d] / xc);
+    }
+    return new TokenMatrix(out, x.rows(), DIM);
+  }
+
+  /** Summed squared error, summed cosine and tokens of the current variant's coded tokens. */
+  static final double[] RECON = new double[4];
+
+  static synchronized TokenMatrix record(TokenMatrix x, TokenMatrix dec) {
+    double[] r = reconstruction(x, dec);
+    RECON[0] += r[0];
+    RECON[1] += r[1];
+    RECON[2] += x.rows();
+    RECON[3] += r[2];
+    return dec;
+  }
+
+  /** Mean squared error and mean cosine of decoded tokens against the tokens they code. */
+  static double[] reconstruction(TokenMatrix x, TokenMatrix dec) {
+    double se = 0, cos = 0, cos2 = 0;
+    float[] a = x.data(), b = dec.data();
+    for (int t = 0; t < x.rows(); t++) {
+      double ab = 0, aa = 0, bb = 0, e = 0;
+      for (int d = t * DIM; d < (t + 1) * DIM; d++) {
+        ab += a[d] * (double) b[d];
+        aa += a[d] * (double) a[d];
+        bb += b[d] * (double) b[d];
+        e += (a[d] - b[d]) * (double) (a[d] - b[d]);
+      }
+      se += e;
+      double c = ab / Math.sqrt(aa * bb);
+      cos += c;
+      cos2 += c * c;
+    }
+    return new double[] {se, cos, cos2};
   }
 
   /**
@@ -204,6 +379,26 @@ public final class ResidualRankProbe {
       else if (part.matches("h[0-9.]+")) h = Double.parseDouble(part.substring(1));
     }
     return new TokenPooler.Rule(last, min, h);
+  }
+
+  /** Mean binary entropy (bits) per dimension of a codebook's codes on the sample's residuals. */
+  static double entropy(ResidualCodebook book, float[] rows, int n) {
+    int[] assign = new int[n];
+    VectorKernel.get().assignCentroids(book, rows, 0, n, assign);
+    int buckets = 1 << book.bits();
+    double h = 0;
+    float[] cut = book.cutoffs(), cents = book.centroids();
+    for (int d = 0; d < DIM; d++) {
+      long[] count = new long[buckets];
+      for (int t = 0; t < n; t++) {
+        float r = rows[t * DIM + d] - cents[assign[t] * DIM + d];
+        int b = 0;
+        while (b < buckets - 1 && r >= cut[d * (buckets - 1) + b]) b++;
+        count[b]++;
+      }
+      for (long c : count) if (c > 0) h -= c / (double) n * Math.log(c / (double) n) / Math.log(2);
+    }
+    return h / DIM;
   }
 
   /** The old fit: quantile cutoffs, bucket means. */

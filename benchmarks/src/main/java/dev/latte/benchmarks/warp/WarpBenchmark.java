@@ -186,9 +186,9 @@ public final class WarpBenchmark implements Callable<Integer> {
               dev.latte.core.codec.TokenCodec.fromName(recode.substring(0, at)),
               Integer.parseInt(recode.substring(at + 2)));
       Path target = index.resolveSibling(index.getFileName() + "@" + options.label());
-      if (options.codec().isResidual() && hasCommit(target) && !codedWithScales(target)) {
-        // Re-coded before residual codes carried per-token scales: re-code it, not reuse it.
-        System.out.println(target + " was coded without per-token scales; re-coding it");
+      if (options.codec().isResidual() && hasCommit(target) && !codedInCurrentForm(target)) {
+        // Re-coded by an older fit (no per-token scales, or plain 1-bit residuals): re-code it.
+        System.out.println(target + " was coded by an older residual fit; re-coding it");
         dev.latte.core.FileTrees.deleteRecursively(target);
       }
       if (!Files.exists(target.resolve("segments_1")) && !hasCommit(target)) {
@@ -405,10 +405,10 @@ public final class WarpBenchmark implements Callable<Integer> {
     return 0;
   }
 
-  private static boolean codedWithScales(Path dir) throws IOException {
+  private static boolean codedInCurrentForm(Path dir) throws IOException {
     try (var d = org.apache.lucene.store.FSDirectory.open(dir)) {
       var book = dev.latte.indexer.ResidualCodebookFile.readIfPresent(d);
-      return book == null || book.scaled();
+      return book == null || book.currentForm();
     }
   }
 

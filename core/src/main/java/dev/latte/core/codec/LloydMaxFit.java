@@ -18,11 +18,18 @@ final class LloydMaxFit {
   static final int LLOYD_MAX_ROUNDS = 2000;
 
   /**
-   * Per dimension d of the sample's residuals ({@code sample[t] - centroids[sampleCentroid[t]]}),
-   * the 2^bits - 1 cutoffs and 2^bits weights of least squared error: {@code {cutoffs, weights}}.
+   * Per dimension d of the sample's residuals ({@code sample[t] . rowScale[t] -
+   * centroids[sampleCentroid[t]]}; {@code rowScale} null: 1), the 2^bits - 1 cutoffs and 2^bits
+   * weights of least squared error: {@code {cutoffs, weights}}.
    */
   static float[][] cutoffsAndWeights(
-      int bits, float[] centroids, int dim, float[] sample, int sampleRows, int[] sampleCentroid) {
+      int bits,
+      float[] centroids,
+      int dim,
+      float[] sample,
+      int sampleRows,
+      int[] sampleCentroid,
+      float[] rowScale) {
     int buckets = 1 << TokenCodec.residual(bits).residualBits();
     float[] cutoffs = new float[dim * (buckets - 1)];
     float[] weights = new float[dim * buckets];
@@ -30,7 +37,9 @@ final class LloydMaxFit {
     double[] prefix = new double[sampleRows + 1];
     for (int d = 0; d < dim; d++) {
       for (int t = 0; t < sampleRows; t++)
-        values[t] = sample[t * dim + d] - centroids[sampleCentroid[t] * dim + d];
+        values[t] =
+            (rowScale == null ? sample[t * dim + d] : sample[t * dim + d] * rowScale[t])
+                - centroids[sampleCentroid[t] * dim + d];
       Arrays.sort(values);
       for (int t = 0; t < sampleRows; t++) prefix[t + 1] = prefix[t] + values[t];
       int cut = d * (buckets - 1), w = d * buckets;

@@ -245,6 +245,7 @@ public class ResidualCodebookTest {
           assertArrayEquals(book.cutoffs(), copy.cutoffs());
           assertArrayEquals(book.weights(), copy.weights());
           assertEquals(book.scaled(), copy.scaled());
+          assertEquals(book.tangent(), copy.tangent());
           assertEquals(book.scaleLow(), copy.scaleLow());
           assertEquals(book.scaleStep(), copy.scaleStep());
         }
@@ -270,6 +271,9 @@ public class ResidualCodebookTest {
       float[] data = clustered(r, book.centroids(), k, 300, dim, 0.3 / Math.sqrt(dim));
       TokenMatrix m = new TokenMatrix(data, 300, dim);
       byte[] value = book.encode(m), plainValue = plain.encode(m);
+      // At 1 bit the codes are of the token projected onto its centroid's tangent plane.
+      assertEquals(bits == ResidualCodebook.TANGENT_BITS, book.tangent());
+      byte[] sameCodes = book.tangent() ? plain.encode(projected(book, m)) : plainValue;
       TokenMatrix back = book.decode(value, 0, value.length);
       TokenMatrix plainBack = plain.decode(plainValue, 0, plainValue.length);
       int codes = TokenCodec.residualCodesOffset(StoredTokenMatrix.HEADER_BYTES, 300);
@@ -277,22 +281,28 @@ public class ResidualCodebookTest {
       float hi = book.scale(255);
       for (int t = 0; t < 300; t++) {
         double xd = 0, dd = 0;
+        int c = TokenCodec.residualCentroid(value, StoredTokenMatrix.HEADER_BYTES, t);
         for (int d = 0; d < dim; d++) {
           float x = data[t * dim + d], xs = back.data()[t * dim + d];
           float xp = plainBack.data()[t * dim + d];
+          // x̂ = c + r before the scale, from the stored codes.
+          float xh =
+              book.centroid(c, d)
+                  + book.weight(d, book.code(value, codes + t * book.codeStride(), d));
           scaledErr += (xs - x) * (double) (xs - x);
           plainErr += (xp - x) * (double) (xp - x);
-          xd += (double) x * xp;
-          dd += (double) xp * xp;
+          xd += (double) x * xh;
+          dd += (double) xh * xh;
         }
         // The stored scale is the nearest code of x.x̂ / x̂.x̂ (clamped to the fitted range).
         double ratio = Math.min(Math.max(xd / dd, book.scaleLow()), hi);
         float s = book.scaleOf(value, codes + t * book.codeStride());
         assertEquals(ratio, s, book.scaleStep() / 2 + 1e-6, "token " + t);
-        // Same codes and ids as without scales: only the scale byte is added.
+        // Same codes and ids as without scales (of the projected token at 1 bit): only the scale
+        // byte is added.
         for (int d = 0; d < dim; d++)
           assertEquals(
-              plain.code(plainValue, codes - 0 + t * plain.codeStride(), d),
+              plain.code(sameCodes, codes + t * plain.codeStride(), d),
               book.code(value, codes + t * book.codeStride(), d));
       }
       assertTrue(
@@ -310,6 +320,88 @@ public class ResidualCodebookTest {
       assertThrows(
           CorruptTokenMatrixException.class, () -> book.decode(plainValue, 0, plainValue.length));
     }
+  }
+
+  /** Each row x of {@code m} as the tangent codes see it: x / (x.c), c its nearest centroid. */
+  static TokenMatrix projected(ResidualCodebook book, TokenMatrix m) {
+    int dim = m.dim();
+    float[] out = m.data().clone();
+    for (int t = 0; t < m.rows(); t++) {
+      int c = book.nearestCentroid(m.data(), t * dim);
+      double xc = 0;
+      for (int d = 0; d < dim; d++) xc += (double) out[t * dim + d] * book.centroid(c, d);
+      float f = xc > ResidualCodebook.MIN_TANGENT_DOT ? (float) (1 / xc) : 1f;
+      for (int d = 0; d < dim; d++) out[t * dim + d] = out[t * dim + d] * f;
+    }
+    return new TokenMatrix(out, m.rows(), dim);
+  }
+
+  /**
+   * 1-bit codebooks code tangent residuals x / (x.c) - c (version 3): the codes are the plain codes
+   * of the projected token, decoding is unchanged (the same bytes decode alike through a plain
+   * codebook of the same parameters), a token nearly orthogonal to the centroid it is coded against
+   * keeps the plain residual, and a 1-bit codebook written before (version 2, plain residuals)
+   * reads back as such and is not of the current form (caches re-code it).
+   */
+  @Test
+  void oneBitCodebooksCodeTangentResiduals() throws IOException {
+    int dim = 65, k = 6;
+    Random r = new Random(23);
+    ResidualCodebook book = codebook(r, 1, k, dim, 2000);
+    assertTrue(book.tangent() && book.scaled() && book.currentForm(), book.toString());
+    ResidualCodebook two = codebook(new Random(23), 2, k, dim, 2000);
+    assertTrue(!two.tangent() && two.currentForm(), two.toString());
+    assertTrue(!book.withoutScales().tangent() && !book.withoutScales().currentForm());
+    // The same parameters as a version-2 codebook (plain residuals, scales).
+    ResidualCodebook v2 =
+        new ResidualCodebook(
+            1,
+            dim,
+            book.centroids(),
+            book.cutoffs(),
+            book.weights(),
+            true,
+            book.scaleLow(),
+            book.scaleStep());
+    assertTrue(!v2.tangent() && !v2.currentForm());
+    ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+    book.writeTo(new DataOutputStream(bytes));
+    assertEquals(3, bytes.toByteArray()[7]);
+    ResidualCodebook copy = roundTrip(book);
+    assertTrue(copy.tangent());
+    assertEquals(book.fingerprint(), copy.fingerprint());
+    bytes.reset();
+    v2.writeTo(new DataOutputStream(bytes));
+    assertEquals(2, bytes.toByteArray()[7]);
+    assertTrue(!roundTrip(v2).tangent());
+    assertTrue(!v2.fingerprint().equals(book.fingerprint()));
+
+    float[] data = clustered(r, book.centroids(), k, 200, dim, 0.5 / Math.sqrt(dim));
+    TokenMatrix m = new TokenMatrix(data, 200, dim);
+    byte[] value = book.encode(m);
+    byte[] expected = v2.encode(projected(book, m));
+    int codes = TokenCodec.residualCodesOffset(StoredTokenMatrix.HEADER_BYTES, 200);
+    for (int t = 0; t < 200; t++)
+      for (int d = 0; d < dim; d++)
+        assertEquals(
+            v2.code(expected, codes + t * v2.codeStride(), d),
+            book.code(value, codes + t * book.codeStride(), d),
+            "token " + t + ", dimension " + d);
+    assertArrayEquals(
+        v2.decode(value, 0, value.length).data(), book.decode(value, 0, value.length).data());
+    // Coded against a centroid it is (nearly) orthogonal to: the plain residual.
+    float[] orthogonal = book.centroids();
+    float[] x = new float[dim];
+    double cc = 0;
+    for (int d = 0; d < dim; d++) {
+      x[d] = orthogonal[dim + d];
+      cc += (double) orthogonal[dim + d] * orthogonal[d];
+    }
+    for (int d = 0; d < dim; d++) x[d] -= (float) (cc * orthogonal[d]);
+    TokenMatrix one = new TokenMatrix(x, 1, dim);
+    byte[] tangentValue = book.encode(one, new int[] {0});
+    byte[] plainValue = v2.encode(one, new int[] {0});
+    assertArrayEquals(plainValue, tangentValue);
   }
 
   static ResidualCodebook roundTrip(ResidualCodebook book) throws IOException {
