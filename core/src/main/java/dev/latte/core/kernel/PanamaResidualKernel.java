@@ -8,15 +8,15 @@ import jdk.incubator.vector.VectorSpecies;
 
 /**
  * Residual MaxSim on the Vector API, in the code domain: lanes are query tokens. For one stored
- * token, a vector of {@code L} query tokens starts from their centroid scores (one masked gather
- * from the query x centroid matrix of {@link ResidualQuery}) and adds, for every nibble of the
- * token's codes, the table row that nibble selects (one load from the by-nibble table): 2R vector
- * adds score L query tokens against the token, with no float vector of the token rebuilt and no
- * horizontal reduction per pair. Several accumulators break the add chain; two lane blocks (up to
- * 32 query tokens with 16 lanes) share one pass over the code bytes. Padding lanes hold zeros
- * everywhere, so they score 0 and add nothing. Token retrieval over row-major codes ({@link
- * #residualDots}) reads the row-major tables with plain loops ({@link LutResidualKernel}); over
- * block-transposed lists ({@link #residualDotsBlocked}) it is vectorised ({@link
+ * token, a vector of {@code L} query tokens starts from their centroid scores (one load from the
+ * centroid-major copy of {@link ResidualQuery}'s query x centroid matrix) and adds, for every
+ * nibble of the token's codes, the table row that nibble selects (one load from the by-nibble
+ * table): 2R vector adds score L query tokens against the token, with no float vector of the token
+ * rebuilt and no horizontal reduction per pair. Several accumulators break the add chain; two lane
+ * blocks (up to 32 query tokens with 16 lanes) share one pass over the code bytes. Padding lanes
+ * hold zeros everywhere, so they score 0 and add nothing. Token retrieval over row-major codes
+ * ({@link #residualDots}) reads the row-major tables with plain loops ({@link LutResidualKernel});
+ * over block-transposed lists ({@link #residualDotsBlocked}) it is vectorised ({@link
  * PanamaResidualScan}).
  */
 final class PanamaResidualKernel implements ResidualKernelSupport {

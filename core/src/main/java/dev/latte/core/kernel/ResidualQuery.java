@@ -21,8 +21,8 @@ import dev.latte.core.codec.ResidualCodebook;
  *
  * The nibble tables are also kept query-token-minor ({@link #lanes()}-padded, made on first use),
  * the layout the Vector API MaxSim kernel reads to score every query token of one stored token in a
- * few vector adds; it gathers the centroid scores of a vector of query tokens from the row-major
- * matrix ({@link #rowStarts}).
+ * few vector adds; it reads the centroid scores of a vector of query tokens from the matrix's
+ * centroid-major copy ({@link #byCentroid}, made on first use too).
  */
 public final class ResidualQuery {
   private final TokenMatrix matrix;
@@ -115,23 +115,6 @@ public final class ResidualQuery {
       }
     }
   }
-
-  /**
-   * {@code [i] = i * K} for the query's rows, 0 for padding lanes up to {@link #lanes()}: the index
-   * map with which a vector kernel gathers {@code q_i . c} of L query tokens from {@link
-   * #centroidScores} (offset c), padding lanes masked.
-   */
-  int[] rowStarts() {
-    int[] r = rowStarts;
-    if (r == null) {
-      r = new int[paddedTokens];
-      for (int i = 0; i < tokens; i++) r[i] = i * book.centroidCount();
-      rowStarts = r;
-    }
-    return r;
-  }
-
-  private volatile int[] rowStarts;
 
   private volatile float[] byCentroid;
 
